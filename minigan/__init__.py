@@ -1,0 +1,18 @@
+"""minigan: a from-scratch NumPy deep-learning engine that teaches GANs.
+
+Every layer's forward and backward pass is written by hand, cites the course documents'
+equations, and is proven against finite differences by ``python -m minigan.gradcheck``.
+The same code runs on a GPU through CuPy (``model.to("gpu")``).
+"""
+__version__ = "0.1.0"
+
+from . import backend, init, gradcheck  # noqa: F401
+from .backend import get_array_module, asarray, as_numpy, cupy_available, gpu_available, DeviceError  # noqa: F401
+from .init import manual_seed  # noqa: F401
+from .module import Parameter, Module, Sequential  # noqa: F401
+from .layers import Dense, Flatten, Reshape, Dropout  # noqa: F401
+from .activations import ReLU, LeakyReLU, Sigmoid, Tanh, ELU, Softmax  # noqa: F401
+# --- losses and optimizers (issue: core engine)
+# --- convolution, pooling, BatchNorm (issue: conv layers)
+# --- recurrent layers (issue: RNN/LSTM)
+# --- data, models, GAN loop, checkpoint, metrics, viz (issue: GAN example)

@@ -1,0 +1,238 @@
+"""Gradient checking: prove that a layer's hand-written backward matches its forward.
+
+Document 001 §2.9 notes that finite differences are too slow to *train* with, which is why we
+write backpropagation by hand; they are exactly right for *checking* it. For a scalar
+function ``C(θ)`` the central difference
+
+    ∂C/∂θᵢ ≈ (C(θ + h·eᵢ) − C(θ − h·eᵢ)) / (2h)
+
+has error O(h²). We check in float64 (with h = 1e-6 the float32 round-off of ~1e-7·|C|/h would
+swamp the answer) and against a *non-uniform* upstream gradient: with ``dout = ones`` the
+scalar is ``sum(out)``, and some bugs vanish for it (BatchNorm's dx is exactly 0 then).
+
+The scalar we differentiate for a module is ``C = Σ out ⊙ dout`` with a fixed random ``dout``,
+so ``∂C/∂x`` must equal ``module.backward(dout)`` and ``∂C/∂θ`` must equal ``θ.grad``.
+
+Every layer and loss registers one or more cases with :func:`register`; ``python -m
+minigan.gradcheck`` runs them all and prints a table (exit status 1 on a FAIL).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import backend
+
+__all__ = [
+    "numerical_gradient", "rel_error", "check_module", "check_loss", "GradCase",
+    "register", "registered_cases", "run_all", "main", "TOLERANCE",
+]
+
+TOLERANCE = 1e-6
+
+
+def rel_error(a, b) -> float:
+    """Relative error ``‖a − b‖ / max(‖a‖ + ‖b‖, tiny)`` (0 when both are 0)."""
+    a = backend.as_numpy(a).astype(np.float64)
+    b = backend.as_numpy(b).astype(np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"rel_error: shapes differ, {a.shape} vs {b.shape}")
+    num = np.linalg.norm((a - b).ravel())
+    den = np.linalg.norm(a.ravel()) + np.linalg.norm(b.ravel())
+    if den == 0.0:
+        return 0.0
+    return float(num / max(den, 1e-300))
+
+
+def numerical_gradient(f: Callable[[], float], x, h: float = 1e-6):
+    """Central-difference gradient of the scalar ``f()`` with respect to array ``x``.
+
+    ``x`` is perturbed in place, one element at a time, and restored; ``f`` must read it.
+    Returns an array like ``x`` (on the same device).
+    """
+    xp = backend.get_array_module(x)
+    if not x.flags.c_contiguous:
+        raise ValueError("numerical_gradient: x must be C-contiguous so that it can be perturbed in place")
+    grad = np.zeros(x.shape, dtype=np.float64)
+    flat = x.reshape(-1)  # a view: writing into it perturbs x
+    g = grad.reshape(-1)
+    for i in range(flat.size):
+        old = float(flat[i])
+        flat[i] = old + h
+        fp = float(f())
+        flat[i] = old - h
+        fm = float(f())
+        flat[i] = old
+        g[i] = (fp - fm) / (2.0 * h)
+    return backend.asarray(grad, backend.device_of(x)) if xp is not np else grad
+
+
+def _scalar_of(module, x, dout):
+    xp = backend.get_array_module(x)
+    return float(xp.sum(module.forward(x) * dout))
+
+
+def check_module(module, x, dout=None, h: float = 1e-6, rng=None, params: bool = True) -> dict[str, float]:
+    """Compare ``module.backward`` with central differences, for dx and every parameter.
+
+    Parameters
+    ----------
+    module : Module
+        Cast to float64 here (``module.astype(float64)``); run it in the mode you want checked
+        (``train()`` / ``eval()``).
+    x : array
+        The input; cast to float64.
+    dout : array, optional
+        Upstream gradient; a random normal one (non-uniform) is drawn when omitted.
+    h : float
+        Finite-difference step.
+
+    Returns
+    -------
+    dict
+        ``{"dx": err, "<param name>": err, ...}`` relative errors (see :func:`rel_error`).
+    """
+    xp = backend.get_array_module(x)
+    module.astype(np.float64)
+    x = x.astype(np.float64).copy()
+    rng = np.random.default_rng(0) if rng is None else rng
+    out = module.forward(x)
+    if dout is None:
+        dout = backend.asarray(rng.standard_normal(out.shape), backend.device_of(x))
+    dout = dout.astype(np.float64)
+    if tuple(dout.shape) != tuple(out.shape):
+        raise ValueError(f"check_module: dout shape {tuple(dout.shape)} != output shape {tuple(out.shape)}")
+    module.zero_grad()
+    dx = module.backward(dout)
+    analytic = {"dx": dx}
+    if params:
+        for name, p in module.named_parameters():
+            analytic[name] = p.grad.copy()
+    results = {"dx": rel_error(dx, numerical_gradient(lambda: _scalar_of(module, x, dout), x, h))}
+    if params:
+        for name, p in module.named_parameters():
+            num = numerical_gradient(lambda: _scalar_of(module, x, dout), p.data, h)
+            results[name] = rel_error(analytic[name], num)
+    del xp
+    return results
+
+
+def check_loss(loss, pred, target, h: float = 1e-6) -> dict[str, float]:
+    """Compare ``loss.backward()`` (dC/dpred) with central differences of ``loss(pred, target)``."""
+    pred = pred.astype(np.float64).copy()
+    if hasattr(target, "dtype") and np.issubdtype(target.dtype, np.floating):
+        target = target.astype(np.float64)
+    loss(pred, target)
+    dpred = loss.backward()
+    num = numerical_gradient(lambda: float(loss(pred, target)), pred, h)
+    return {"dpred": rel_error(dpred, num)}
+
+
+# ---------------------------------------------------------------------------- registry
+@dataclass
+class GradCase:
+    """One gradient-check case.
+
+    ``obj`` is a Module (checked with :func:`check_module` on input ``x``) or a loss (checked
+    with :func:`check_loss` on ``x`` = pred and ``target``). ``prepare`` runs on the float64
+    object before the check (e.g. to put it in eval mode or fix a dropout mask).
+    """
+
+    name: str
+    obj: Any
+    x: Any
+    target: Any = None
+    dout: Any = None
+    kind: str = "module"  # or "loss"
+    extra: dict = field(default_factory=dict)
+
+
+_REGISTRY: dict[str, Callable[[np.random.Generator], list[GradCase]]] = {}
+
+
+def register(name: str):
+    """Decorator: register ``fn(rng) -> GradCase | list[GradCase]`` under ``name``.
+
+    Each layer/loss module registers its cases at import time, so ``python -m
+    minigan.gradcheck`` covers every layer without being edited.
+    """
+    def deco(fn):
+        if name in _REGISTRY:
+            raise ValueError(f"gradcheck.register: a case named {name!r} is already registered")
+        _REGISTRY[name] = fn
+        return fn
+    return deco
+
+
+def registered_cases(rng_seed: int = 0) -> list[GradCase]:
+    """Build every registered case (importing minigan first so that all layers register)."""
+    import minigan  # noqa: F401  (registers every layer)
+    cases = []
+    for name, fn in _REGISTRY.items():
+        built = fn(np.random.default_rng(rng_seed))
+        built = built if isinstance(built, (list, tuple)) else [built]
+        for c in built:
+            if not c.name:
+                c.name = name
+            cases.append(c)
+    return cases
+
+
+def run_case(case: GradCase) -> dict[str, float]:
+    if case.kind == "loss":
+        return check_loss(case.obj, case.x, case.target)
+    return check_module(case.obj, case.x, dout=case.dout)
+
+
+def run_all(pattern: str | None = None, print_fn=print, tol: float = TOLERANCE) -> list[tuple[str, str, float, bool]]:
+    """Run every registered case (whose name contains ``pattern``) and print a table.
+
+    Returns the rows ``(case, what, relative error, passed)``.
+    """
+    rows = []
+    cases = [c for c in registered_cases() if pattern is None or pattern.lower() in c.name.lower()]
+    w = max([len("layer")] + [len(c.name) for c in cases]) + 2
+    if print_fn:
+        print_fn(f"{'layer':<{w}}{'gradient':<22}{'rel. error':>12}  result")
+        print_fn("-" * (w + 22 + 12 + 8))
+    for c in cases:
+        try:
+            res = run_case(c)
+        except Exception as exc:  # a crash is a FAIL, reported, not a traceback
+            res = {f"error: {type(exc).__name__}: {exc}"[:60]: float("nan")}
+        for what, err in res.items():
+            ok = bool(np.isfinite(err) and err < tol)
+            rows.append((c.name, what, err, ok))
+            if print_fn:
+                print_fn(f"{c.name:<{w}}{what:<22}{err:>12.2e}  {'PASS' if ok else 'FAIL'}")
+    if print_fn:
+        n_fail = sum(not r[3] for r in rows)
+        print_fn("-" * (w + 22 + 12 + 8))
+        print_fn(f"{len(rows) - n_fail} passed, {n_fail} failed (tolerance {tol:g}, float64, central differences)")
+    return rows
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m minigan.gradcheck",
+        description="Check every minigan layer's and loss's backward pass against float64 "
+                    "central differences, and print a table.")
+    parser.add_argument("-k", "--filter", default=None, help="only cases whose name contains this text")
+    parser.add_argument("--tol", type=float, default=TOLERANCE, help=f"relative-error tolerance (default {TOLERANCE:g})")
+    parser.add_argument("--list", action="store_true", help="list the registered cases and exit")
+    args = parser.parse_args(argv)
+    if args.list:
+        for c in registered_cases():
+            print(c.name)
+        return 0
+    rows = run_all(args.filter, tol=args.tol)
+    if not rows:
+        print(f"no case matches {args.filter!r}", file=sys.stderr)
+        return 2
+    return 0 if all(r[3] for r in rows) else 1
+
+

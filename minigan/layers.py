@@ -1,0 +1,229 @@
+"""Fully connected and shape layers: Dense, Flatten, Reshape, Dropout (and BatchNorm below).
+
+The equations are document 001's (Marques 2021) §2.6 feedforward and §2.9 backpropagation,
+written for a batch in rows (PyTorch's layout) rather than the document's columns: the
+document's ``Z = W X + b`` with ``X ∈ ℝ^{n_x × m}`` is our ``Z = X Wᵀ + b`` with
+``X ∈ ℝ^{m × n_x}``; ``W`` has the document's shape ``(n_l, n_{l-1})`` in both.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import backend, gradcheck, init
+from .module import Module, Parameter, check_input, check_positive_int
+
+__all__ = ["Dense", "Flatten", "Reshape", "Dropout"]
+
+
+class Dense(Module):
+    """Fully connected (affine) layer: ``Z = X Wᵀ + b``.
+
+    Parameters
+    ----------
+    in_features, out_features : int
+        ``n_{l-1}`` and ``n_l`` of document 001 §2.6.
+    bias : bool
+        Learn the bias ``b`` (default True).
+    init : str or callable
+        Weight initialiser (see :mod:`minigan.init`); default ``"xavier"``, the documents'
+        ``N(0, 1/n_{l-1})`` (document 001 §2.10). ``"pytorch"`` gives PyTorch's
+        ``U(-1/√n, 1/√n)``. The bias starts at 0 (PyTorch draws it; the documents zero it).
+    rng : numpy.random.Generator or int, optional
+        Source of the initial weights (default: minigan's global generator,
+        :func:`minigan.init.manual_seed`).
+    dtype : default float32.
+
+    Shape
+    -----
+    - input: ``(N, in_features)``
+    - output: ``(N, out_features)``
+    - W: ``(out_features, in_features)``; b: ``(out_features,)``
+
+    Notes
+    -----
+    Document 001 §2.6, eq. (1)–(3): ``Z^[l] = W^[l] A^[l-1] + b^[l]``.
+    Document 001 §2.9: with ``δ = ∂C/∂Z`` (the upstream gradient ``dout``),
+    ``∂C/∂W = δᵀ A^[l-1]`` (the document's ``A^[l-1] δ^l`` in its column layout),
+    ``∂C/∂b = Σ_batch δ`` and the error passed down is ``∂C/∂A^[l-1] = δ W`` — the
+    ``(W^[l+1])ᵀ δ^{l+1}`` factor of the document's recursion
+    ``δ^l = ((W^[l+1])ᵀ δ^{l+1}) ⊙ g'(Z^[l])``; the ``⊙ g'`` part is the activation
+    layer's own backward.
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, init: str = "xavier",
+                 rng=None, dtype=np.float32):
+        super().__init__()
+        self.in_features = check_positive_int("Dense", "in_features", in_features)
+        self.out_features = check_positive_int("Dense", "out_features", out_features)
+        fn = _init.get_initializer(init, "Dense")
+        rng = _init.get_rng(rng)
+        self.params["W"] = Parameter(fn((self.out_features, self.in_features), rng=rng, dtype=dtype))
+        if bias:
+            self.params["b"] = Parameter(np.zeros(self.out_features, dtype=dtype))
+        self._x = None
+
+    def extra_repr(self) -> str:
+        return f"{self.in_features}, {self.out_features}" + ("" if "b" in self.params else ", bias=False")
+
+    def forward(self, x):
+        check_input(f"Dense({self.in_features}, {self.out_features})", x, ndim=2,
+                    sizes={1: self.in_features}, expected=f"(N, {self.in_features})")
+        self._x = x
+        z = x @ self.params["W"].data.T  # Eq. 001 §2.6 (1): Z = W X + b, rows = samples
+        if "b" in self.params:
+            z = z + self.params["b"].data
+        return z
+
+    def backward(self, dout):
+        x = self._x
+        if x is None:
+            raise RuntimeError("Dense.backward called before forward")
+        W = self.params["W"]
+        W.grad += dout.T @ x  # Eq. 001 §2.9: ∂C/∂W = δ Aᵀ  (out, in)
+        if "b" in self.params:
+            self.params["b"].grad += dout.sum(axis=0)  # Eq. 001 §2.9: ∂C/∂b = δ
+        return dout @ W.data  # Eq. 001 §2.9: Wᵀ δ  (N, in)
+
+
+_init = init  # the constructor's `init` argument shadows the module name inside __init__
+
+
+class Flatten(Module):
+    """Flatten every axis but the batch axis: ``(N, d1, d2, ...) -> (N, d1·d2·...)``."""
+
+    def forward(self, x):
+        check_input("Flatten", x, ndim=tuple(range(2, 8)), expected="(N, ...)")
+        self._shape = x.shape
+        return x.reshape(x.shape[0], -1)  # (N, d1·d2·...)
+
+    def backward(self, dout):
+        return dout.reshape(self._shape)
+
+
+class Reshape(Module):
+    """Reshape each sample to ``shape`` (the batch axis is kept): ``(N, ...) -> (N, *shape)``.
+
+    Parameters
+    ----------
+    *shape : int
+        Target shape without the batch axis, e.g. ``Reshape(128, 7, 7)``; one entry may be -1.
+    """
+
+    def __init__(self, *shape: int):
+        super().__init__()
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        if not shape:
+            raise ValueError("Reshape: give the target shape without the batch axis, e.g. Reshape(128, 7, 7)")
+        for s in shape:
+            if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or (s < 1 and s != -1):
+                raise ValueError(f"Reshape: every size must be a positive int (or one -1), got shape {shape}")
+        if sum(1 for s in shape if s == -1) > 1:
+            raise ValueError(f"Reshape: at most one size may be -1, got shape {shape}")
+        self.shape = tuple(int(s) for s in shape)
+
+    def extra_repr(self) -> str:
+        return ", ".join(str(s) for s in self.shape)
+
+    def forward(self, x):
+        check_input(f"Reshape{self.shape}", x, ndim=tuple(range(1, 8)))
+        per_sample = int(np.prod(x.shape[1:]))
+        known = int(np.prod([s for s in self.shape if s != -1]))
+        if (-1 in self.shape and per_sample % known) or (-1 not in self.shape and per_sample != known):
+            raise ValueError(f"Reshape{self.shape}: cannot reshape a sample of shape {tuple(x.shape[1:])} "
+                             f"({per_sample} values) to {self.shape}")
+        self._shape = x.shape
+        return x.reshape((x.shape[0],) + self.shape)
+
+    def backward(self, dout):
+        return dout.reshape(self._shape)
+
+
+class Dropout(Module):
+    """Inverted dropout (document 001 §2.11.1; Srivastava, Hinton et al. 2014).
+
+    In training each element is zeroed with probability ``p`` and the kept ones are scaled by
+    ``1/(1-p)``, so the expected activation is unchanged and evaluation is the identity.
+
+    Parameters
+    ----------
+    p : float in [0, 1)
+        Probability of dropping an element ("desligado" in the document).
+    seed : int, optional
+        Seed of the mask generator (a per-layer generator of the input's array module, so the
+        mask is drawn on the device that holds the data).
+
+    Shape
+    -----
+    any; output has the input's shape.
+
+    Notes
+    -----
+    Forward: ``y = x ⊙ m / (1 - p)``, ``m_i ~ Bernoulli(1 - p)``. Backward:
+    ``dx = dout ⊙ m / (1 - p)``. Document 001 describes dropping with probability ``p`` "during
+    an epoch"; like every library we draw a new mask at every forward pass. Set
+    ``fixed_mask`` to an array of 0/1 to reuse one mask (gradient checks do this).
+    """
+
+    def __init__(self, p: float = 0.5, seed: int | None = None):
+        super().__init__()
+        if isinstance(p, bool) or not isinstance(p, (int, float, np.floating)) or not (0.0 <= p < 1.0):
+            raise ValueError(f"Dropout: p must be a float in [0, 1), got {p!r}")
+        self.p = float(p)
+        self.seed = seed
+        self._rngs = {}
+        self.fixed_mask = None
+        self._scale = None
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+    def _rng(self, xp):
+        key = xp.__name__
+        if key not in self._rngs:
+            self._rngs[key] = xp.random.default_rng(self.seed)
+        return self._rngs[key]
+
+    def forward(self, x):
+        check_input(f"Dropout(p={self.p})", x)
+        if not self.training or self.p == 0.0:
+            self._scale = None
+            return x
+        if self.fixed_mask is not None:
+            mask = self.fixed_mask
+        else:
+            xp = backend.get_array_module(x)
+            mask = self._rng(xp).random(x.shape, dtype=np.float32) >= self.p  # m ~ Bernoulli(1-p)
+        self._scale = mask.astype(x.dtype) * (1.0 / (1.0 - self.p))  # Eq. m / (1 - p)
+        return x * self._scale
+
+    def backward(self, dout):
+        if self._scale is None:
+            return dout
+        return dout * self._scale
+
+
+# ---------------------------------------------------------------------------- gradient checks
+@gradcheck.register("Dense")
+def _gc_dense(rng):
+    return [
+        gradcheck.GradCase("Dense(5, 3)", Dense(5, 3, rng=rng), rng.standard_normal((4, 5))),
+        gradcheck.GradCase("Dense(6, 2, bias=False)", Dense(6, 2, bias=False, rng=rng), rng.standard_normal((3, 6))),
+    ]
+
+
+@gradcheck.register("Flatten")
+def _gc_flatten(rng):
+    return gradcheck.GradCase("Flatten", Flatten(), rng.standard_normal((2, 3, 2, 2)))
+
+
+@gradcheck.register("Reshape")
+def _gc_reshape(rng):
+    return gradcheck.GradCase("Reshape(2, 3, 2)", Reshape(2, 3, 2), rng.standard_normal((3, 12)))
+
+
+@gradcheck.register("Dropout")
+def _gc_dropout(rng):
+    d = Dropout(0.4)
+    d.fixed_mask = rng.random((4, 6)) >= 0.4
+    return gradcheck.GradCase("Dropout(p=0.4, fixed mask)", d, rng.standard_normal((4, 6)))

@@ -1,0 +1,384 @@
+"""Parameter, Module and Sequential: the protocol every minigan layer follows.
+
+A layer is a :class:`Module` that knows two things: its ``forward`` and its ``backward``.
+There is no autograd graph. A training loop chains the calls explicitly::
+
+    out = model(x)               # forward; each layer caches what its backward needs
+    loss_value = loss(out, y)
+    dout = loss.backward()       # dC/d(out)
+    model.backward(dout)         # returns dC/dx and *adds* dC/dθ into every θ.grad
+    opt.step(); opt.zero_grad()
+
+The rule (DESIGN.md §3): every forward of a module is followed by its own backward before the
+next forward of that module.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any, Iterator
+
+import numpy as np
+
+from . import backend
+
+__all__ = ["Parameter", "Module", "Sequential", "check_input", "check_positive_int"]
+
+
+class Parameter:
+    """A trainable array with its gradient.
+
+    Attributes
+    ----------
+    data : ndarray
+        The value (NumPy or CuPy array).
+    grad : ndarray
+        dC/d(data), the same shape and dtype; ``Module.backward`` adds into it and
+        ``zero_grad`` clears it.
+    """
+
+    __slots__ = ("data", "grad")
+
+    def __init__(self, data: Any):
+        xp = backend.get_array_module(data)
+        self.data = data
+        self.grad = xp.zeros_like(data)
+
+    @property
+    def shape(self) -> tuple:
+        return tuple(self.data.shape)
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def size(self) -> int:
+        return int(self.data.size)
+
+    def zero_grad(self) -> None:
+        self.grad[...] = 0
+
+    def __repr__(self) -> str:
+        return f"Parameter(shape={self.shape}, dtype={self.dtype}, device={backend.device_of(self.data)})"
+
+
+def _shape_str(shape) -> str:
+    return "(" + ", ".join(str(s) for s in shape) + ")"
+
+
+def check_positive_int(layer: str, name: str, value: Any, minimum: int = 1) -> int:
+    """Validate a size argument: an int ``>= minimum``. Returns it as int."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{layer}: {name} must be an int >= {minimum}, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{layer}: {name} must be an int >= {minimum}, got {value}")
+    return int(value)
+
+
+def check_input(layer: str, x: Any, ndim: int | tuple | None = None, sizes: dict | None = None,
+                name: str = "input", expected: str | None = None) -> None:
+    """Validate a layer's input array and raise a message that names the layer.
+
+    Parameters
+    ----------
+    layer : str
+        Layer name for the message (e.g. ``"Dense(784, 128)"``).
+    x : array
+        The input.
+    ndim : int or tuple of int, optional
+        Accepted numbers of dimensions.
+    sizes : dict, optional
+        ``{axis: size}`` that must match.
+    expected : str, optional
+        Human-readable expected shape, e.g. ``"(N, 784)"``.
+    """
+    xp = backend.get_array_module(x)
+    if not hasattr(x, "shape") or not hasattr(x, "dtype") or isinstance(x, (np.generic,)):
+        raise TypeError(f"{layer}: {name} must be an array (numpy.ndarray or cupy.ndarray), "
+                        f"got {type(x).__name__}")
+    if not xp.issubdtype(x.dtype, xp.floating):
+        raise TypeError(f"{layer}: {name} must have a floating dtype (float32 or float64), got {x.dtype}"
+                        + (f"; convert with x.astype('float32')" if xp.issubdtype(x.dtype, xp.number) else ""))
+    exp = f" {expected}" if expected else ""
+    if ndim is not None:
+        ndims = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if x.ndim not in ndims:
+            want = " or ".join(f"{d}-D" for d in ndims)
+            raise ValueError(f"{layer}: {name} must be {want}{exp}, got shape {_shape_str(x.shape)}")
+    if sizes:
+        for axis, size in sizes.items():
+            if x.shape[axis] != size:
+                raise ValueError(f"{layer}: {name} axis {axis} must have size {size}{exp}, "
+                                 f"got shape {_shape_str(x.shape)}")
+
+
+class Module:
+    """Base class of every layer and model.
+
+    Subclasses set entries of ``self.params`` (name -> :class:`Parameter`) and of
+    ``self.buffers`` (name -> array that is state but not trained, e.g. BatchNorm running
+    statistics), and implement ``forward(x)`` and ``backward(dout)``.
+    """
+
+    def __init__(self) -> None:
+        self.params: "OrderedDict[str, Parameter]" = OrderedDict()
+        self.buffers: "OrderedDict[str, Any]" = OrderedDict()
+        self.training: bool = True
+
+    # ---------------------------------------------------------------- computation
+    def forward(self, x):  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
+
+    def backward(self, dout):  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
+
+    def __call__(self, x):
+        return self.forward(x)
+
+    # ---------------------------------------------------------------- tree
+    def children(self) -> list["Module"]:
+        """Direct sub-modules (empty for a plain layer)."""
+        return []
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, "Module"]]:
+        yield prefix, self
+        for i, child in enumerate(self.children()):
+            yield from child.named_modules(f"{prefix}{i}.")
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+        """``(dotted name, Parameter)`` of the whole tree, in a stable order."""
+        for name, p in self.params.items():
+            yield prefix + name, p
+        for i, child in enumerate(self.children()):
+            yield from child.named_parameters(f"{prefix}{i}.")
+
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
+        for name, b in self.buffers.items():
+            yield prefix + name, b
+        for i, child in enumerate(self.children()):
+            yield from child.named_buffers(f"{prefix}{i}.")
+
+    def parameters(self) -> list[Parameter]:
+        """Every Parameter of the module tree, in a stable order."""
+        return [p for _, p in self.named_parameters()]
+
+    def num_parameters(self) -> int:
+        return sum(p.size for p in self.parameters())
+
+    def zero_grad(self) -> None:
+        for p in self.parameters():
+            p.zero_grad()
+
+    # ---------------------------------------------------------------- modes
+    def train(self, mode: bool = True) -> "Module":
+        """Training mode (Dropout drops, BatchNorm uses batch statistics). Returns self."""
+        for _, m in self.named_modules():
+            m.training = bool(mode)
+        return self
+
+    def eval(self) -> "Module":
+        """Evaluation mode (Dropout is the identity, BatchNorm uses running statistics)."""
+        return self.train(False)
+
+    # ---------------------------------------------------------------- device / dtype
+    def _map_arrays(self, fn) -> None:
+        for _, m in self.named_modules():
+            for p in m.params.values():
+                p.data = fn(p.data)
+                p.grad = fn(p.grad)
+            for k in list(m.buffers):
+                m.buffers[k] = fn(m.buffers[k])
+
+    def to(self, device: str) -> "Module":
+        """Move every parameter, gradient and buffer to ``device`` (``"cpu"`` or ``"gpu"``).
+
+        Raises :class:`minigan.backend.DeviceError` with the reason when the GPU is not
+        available. Returns self.
+        """
+        backend.get_backend(device)  # fail early and clearly
+        self._map_arrays(lambda a: backend.asarray(a, device))
+        self.device = device
+        return self
+
+    def astype(self, dtype) -> "Module":
+        """Cast every parameter, gradient and floating buffer to ``dtype`` (e.g. float64 for
+        gradient checks). Returns self."""
+        def cast(a):
+            return a.astype(dtype) if np.issubdtype(a.dtype, np.floating) else a
+        self._map_arrays(cast)
+        return self
+
+    # ---------------------------------------------------------------- state
+    def state_dict(self) -> "OrderedDict[str, Any]":
+        """name -> array for every parameter and buffer (BatchNorm running stats included).
+
+        The arrays are the module's own (no copy); :mod:`minigan.checkpoint` copies them to
+        the host when saving.
+        """
+        d = OrderedDict()
+        for name, p in self.named_parameters():
+            d[name] = p.data
+        for name, b in self.named_buffers():
+            d[name] = b
+        return d
+
+    def load_state_dict(self, state: dict, strict: bool = True) -> "Module":
+        """Copy arrays from ``state`` into this module's parameters and buffers.
+
+        Arrays go to the device and dtype of the module's current ones. With ``strict`` a
+        missing or unexpected key, or a shape mismatch, raises ValueError naming it.
+        """
+        own_p = dict(self.named_parameters())
+        own_b = {}
+        for prefix, m in self.named_modules():
+            for k in m.buffers:
+                own_b[prefix + k] = (m, k)
+        if strict:
+            missing = [k for k in list(own_p) + list(own_b) if k not in state]
+            unexpected = [k for k in state if k not in own_p and k not in own_b]
+            if missing or unexpected:
+                raise ValueError(f"{type(self).__name__}.load_state_dict: missing keys {missing}, "
+                                 f"unexpected keys {unexpected}")
+        for k, v in state.items():
+            if k in own_p:
+                p = own_p[k]
+                if tuple(v.shape) != p.shape:
+                    raise ValueError(f"{type(self).__name__}.load_state_dict: {k} expected shape "
+                                     f"{p.shape}, got {tuple(v.shape)}")
+                p.data = backend.asarray(v, backend.device_of(p.data), dtype=p.data.dtype).copy()
+            elif k in own_b:
+                m, name = own_b[k]
+                cur = m.buffers[name]
+                if tuple(v.shape) != tuple(cur.shape):
+                    raise ValueError(f"{type(self).__name__}.load_state_dict: {k} expected shape "
+                                     f"{tuple(cur.shape)}, got {tuple(v.shape)}")
+                m.buffers[name] = backend.asarray(v, backend.device_of(cur), dtype=cur.dtype).copy()
+        return self
+
+    # ---------------------------------------------------------------- description
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.extra_repr()})"
+
+    def output_shape(self, input_shape: tuple) -> tuple:
+        """Shape of the output (without the batch axis) for an input of ``input_shape``
+        (without the batch axis). The default runs a forward pass on one zero sample."""
+        p = next(iter(self.parameters()), None)
+        xp = backend.get_array_module(p.data) if p is not None else np
+        dtype = p.data.dtype if p is not None else np.float32
+        was = self.training
+        self.eval()
+        try:
+            y = self.forward(xp.zeros((1,) + tuple(input_shape), dtype=dtype))
+        finally:
+            self.train(was)
+        return tuple(int(s) for s in y.shape[1:])
+
+    def _summary_rows(self, input_shape: tuple) -> list[tuple[str, tuple, int]]:
+        return [(repr(self), self.output_shape(input_shape),
+                 sum(p.size for p in self.params.values()))]
+
+    def summary(self, input_shape, print_fn=print) -> list[tuple[str, tuple, int]]:
+        """Print a Keras-like table (layer, output shape, parameters) and the total.
+
+        Parameters
+        ----------
+        input_shape : tuple of int
+            One sample's shape, without the batch axis (e.g. ``(1, 28, 28)``).
+        print_fn : callable
+            Where the lines go (``print`` by default; pass ``None`` to print nothing).
+
+        Returns
+        -------
+        list of (layer, output shape, parameter count)
+        """
+        if isinstance(input_shape, int):
+            input_shape = (input_shape,)
+        input_shape = tuple(int(s) for s in input_shape)
+        rows = self._summary_rows(input_shape)
+        if print_fn is not None:
+            w0 = max([len("Layer")] + [len(r[0]) for r in rows]) + 2
+            w1 = max([len("Output shape")] + [len(_shape_str(("N",) + r[1])) for r in rows]) + 2
+            line = "-" * (w0 + w1 + 12)
+            print_fn(line)
+            print_fn(f"{'Layer':<{w0}}{'Output shape':<{w1}}{'Param #':>12}")
+            print_fn("=" * len(line))
+            for name, shape, n in rows:
+                print_fn(f"{name:<{w0}}{_shape_str(('N',) + shape):<{w1}}{n:>12,}")
+            print_fn("=" * len(line))
+            total = self.num_parameters()
+            print_fn(f"Total params: {total:,}")
+            print_fn(line)
+        return rows
+
+
+class Sequential(Module):
+    """A chain of modules: ``forward`` runs them in order, ``backward`` in reverse.
+
+    Iterable and indexable: ``for layer in seq``, ``seq[0]``, ``seq[1:3]`` (a Sequential),
+    ``len(seq)``.
+    """
+
+    def __init__(self, *modules: Module):
+        super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], (list, tuple)):
+            modules = tuple(modules[0])
+        for i, m in enumerate(modules):
+            if not isinstance(m, Module):
+                raise TypeError(f"Sequential: argument {i} must be a Module, got {type(m).__name__}")
+        self.layers: list[Module] = list(modules)
+
+    def children(self) -> list[Module]:
+        return self.layers
+
+    def append(self, module: Module) -> "Sequential":
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential.append: expected a Module, got {type(module).__name__}")
+        self.layers.append(module)
+        return self
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def backward(self, dout):
+        for layer in reversed(self.layers):
+            dout = layer.backward(dout)
+        return dout
+
+    def __iter__(self):
+        return iter(self.layers)
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            return Sequential(*self.layers[idx])
+        return self.layers[idx]
+
+    def __repr__(self) -> str:
+        inner = "\n".join(f"  ({i}): {m!r}" for i, m in enumerate(self.layers))
+        return f"Sequential(\n{inner}\n)" if self.layers else "Sequential()"
+
+    def output_shape(self, input_shape: tuple) -> tuple:
+        shape = tuple(input_shape)
+        for layer in self.layers:
+            shape = layer.output_shape(shape)
+        return shape
+
+    def _summary_rows(self, input_shape: tuple) -> list[tuple[str, tuple, int]]:
+        rows = []
+        shape = tuple(input_shape)
+        for i, layer in enumerate(self.layers):
+            sub = layer._summary_rows(shape)
+            if isinstance(layer, Sequential):
+                rows.extend((f"{i}.{name}", s, n) for name, s, n in sub)
+            else:
+                name, s, n = sub[0]
+                rows.append((f"{i}: {name}", s, n))
+            shape = layer.output_shape(shape)
+        return rows

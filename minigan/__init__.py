@@ -15,4 +15,5 @@ from .activations import ReLU, LeakyReLU, Sigmoid, Tanh, ELU, Softmax  # noqa: F
 # --- losses and optimizers (issue: core engine)
 # --- convolution, pooling, BatchNorm (issue: conv layers)
 # --- recurrent layers (issue: RNN/LSTM)
+from .recurrent import RNN, LSTM  # noqa: F401
 # --- data, models, GAN loop, checkpoint, metrics, viz (issue: GAN example)

@@ -13,6 +13,9 @@ from .module import Parameter, Module, Sequential  # noqa: F401
 from .layers import Dense, Flatten, Reshape, Dropout  # noqa: F401
 from .activations import ReLU, LeakyReLU, Sigmoid, Tanh, ELU, Softmax  # noqa: F401
 # --- losses and optimizers (issue: core engine)
+from . import losses, optim  # noqa: F401
+from .losses import Loss, BCELoss, BCEWithLogitsLoss, MSELoss, CrossEntropyLoss  # noqa: F401
+from .optim import Optimizer, SGD, RMSProp, Adam, clip_grad_norm  # noqa: F401
 # --- convolution, pooling, BatchNorm (issue: conv layers)
 # --- recurrent layers (issue: RNN/LSTM)
 from .recurrent import RNN, LSTM  # noqa: F401

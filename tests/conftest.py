@@ -1,7 +1,14 @@
 """Shared fixtures.
 
-``xp_device`` parametrizes a test over the available backends: always ``"cpu"`` (NumPy), and
-``"gpu"`` when real CuPy sees a GPU.
+``device`` parametrizes a test over the backends this machine can run: always ``"cpu"``
+(NumPy); ``"fakegpu"``, the CuPy stand-in of ``tests/fakegpu.py`` that fails on any silent
+host <-> device conversion (installed as the ``"gpu"`` backend for the test, so the fixture's
+value is ``"gpu"``); and real ``"gpu"`` when CuPy sees a GPU. A test that takes ``device``
+opts in to all of them: move inputs with ``minigan.backend.asarray(x, device)`` and compare
+results after ``minigan.backend.as_numpy(out)``.
+
+``fakegpu`` installs the stand-in for one test and yields the :mod:`fakegpu` module (its
+``STATS`` counters, ``forbid_host_traffic()``, ``record()``).
 """
 import os
 
@@ -12,13 +19,36 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 import minigan as mg  # noqa: E402
 
-_DEVICES = ["cpu"] + (["gpu"] if mg.backend.cupy_available() else [])
+import fakegpu as _fakegpu  # noqa: E402  (tests/ is on sys.path: pytest's rootdir conftest)
+
+_DEVICES = ["cpu", "fakegpu"] + (["gpu"] if mg.backend.cupy_available() else [])
+
+
+@pytest.fixture
+def fakegpu():
+    """The CuPy stand-in, registered as minigan's "gpu" backend for this test."""
+    _fakegpu.install()
+    try:
+        yield _fakegpu
+    finally:
+        _fakegpu.uninstall()
 
 
 @pytest.fixture(params=_DEVICES)
 def device(request):
-    """A device name this machine can run: "cpu", and "gpu" with real CuPy."""
-    return request.param
+    """A device name to pass to ``Module.to`` / ``backend.asarray``: "cpu" or "gpu".
+
+    The "fakegpu" parameter runs the test with the stand-in registered as "gpu"; the "gpu"
+    parameter (only with real CuPy and a GPU) with CuPy.
+    """
+    if request.param == "fakegpu":
+        _fakegpu.install()
+        try:
+            yield "gpu"
+        finally:
+            _fakegpu.uninstall()
+    else:
+        yield request.param
 
 
 @pytest.fixture

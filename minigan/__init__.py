@@ -17,6 +17,8 @@ from . import losses, optim  # noqa: F401
 from .losses import Loss, BCELoss, BCEWithLogitsLoss, MSELoss, CrossEntropyLoss  # noqa: F401
 from .optim import Optimizer, SGD, RMSProp, Adam, clip_grad_norm  # noqa: F401
 # --- convolution, pooling, BatchNorm (issue: conv layers)
+from .conv import Conv2D, Conv2DTranspose, MaxPool2D, AvgPool2D  # noqa: F401
+from .layers import BatchNorm  # noqa: F401
 # --- recurrent layers (issue: RNN/LSTM)
 from .recurrent import RNN, LSTM  # noqa: F401
 # --- data, models, GAN loop, checkpoint, metrics, viz (issue: GAN example)

@@ -227,3 +227,137 @@ def _gc_dropout(rng):
     d = Dropout(0.4)
     d.fixed_mask = rng.random((4, 6)) >= 0.4
     return gradcheck.GradCase("Dropout(p=0.4, fixed mask)", d, rng.standard_normal((4, 6)))
+
+
+# ---------------------------------------------------------------------------- BatchNorm (issue: conv layers)
+__all__ += ["BatchNorm"]
+
+
+class BatchNorm(Module):
+    """Batch normalization for ``(N, C)`` or ``(N, C, H, W)`` inputs (document 001 §2.12.1).
+
+    Each feature (channel) ``c`` is normalized with the mean and variance of the mini-batch
+    (over ``N``, and over ``H, W`` for images), then scaled and shifted by learned ``γ, β``.
+
+    Parameters
+    ----------
+    num_features : int
+        ``C``, the number of features or channels.
+    momentum : float in [0, 1]
+        Weight of the new batch in the running statistics (PyTorch's convention, default
+        0.1): ``running = (1 − momentum)·running + momentum·batch``. Keras uses the
+        complementary convention ``running = momentum·running + (1 − momentum)·batch``, so
+        document 003 ch. 3's ``BatchNormalization(momentum=0.8)`` is ``BatchNorm(...,
+        momentum=0.2)`` here. (Keras's default ``epsilon`` is also different: 1e-3.)
+    eps : float > 0
+        ``ε`` of document 001 §2.12.1 (default 1e-5).
+    dtype : default float32.
+
+    Shape
+    -----
+    - input: ``(N, C)`` or ``(N, C, H, W)``; output: the same.
+    - params gamma (ones), beta (zeros): ``(C,)``; buffers running_mean (zeros),
+      running_var (ones): ``(C,)``.
+
+    Notes
+    -----
+    Document 001 §2.12.1, over the ``m`` values of a feature in the batch::
+
+        μ = (1/m) Σ_i z_i                         # Eq. 001 §2.12.1 (mean)
+        σ² = (1/m) Σ_i (z_i − μ)²                 # Eq. 001 §2.12.1 (biased variance)
+        ẑ = (z − μ) / √(σ² + ε)                   # Eq. 001 §2.12.1 (Z_n)
+        y = γ ẑ + β                               # Eq. 001 §2.12.1 (Z̃)
+
+    Training uses the batch statistics above and updates the running ones with the
+    *unbiased* variance ``σ²·m/(m − 1)`` (PyTorch); evaluation (``eval()``) normalizes with
+    ``running_mean``/``running_var`` instead. Backward in training mode is the full
+    batch-norm gradient (``μ`` and ``σ²`` depend on every ``z_i``), in its compact form::
+
+        ∂C/∂ẑ = δ γ
+        ∂C/∂z = (1/√(σ² + ε)) · (∂C/∂ẑ − mean(∂C/∂ẑ) − ẑ · mean(∂C/∂ẑ ⊙ ẑ))
+        ∂C/∂γ = Σ δ ⊙ ẑ,   ∂C/∂β = Σ δ
+
+    In evaluation mode the layer is affine and ``∂C/∂z = δ γ / √(running_var + ε)``.
+    A batch with one value per feature cannot be normalized in training (PyTorch raises
+    too).
+    """
+
+    def __init__(self, num_features: int, momentum: float = 0.1, eps: float = 1e-5, dtype=np.float32):
+        super().__init__()
+        self.num_features = check_positive_int("BatchNorm", "num_features", num_features)
+        if isinstance(momentum, bool) or not isinstance(momentum, (int, float, np.floating)) \
+                or not (0.0 <= momentum <= 1.0):
+            raise ValueError(f"BatchNorm: momentum must be a float in [0, 1], got {momentum!r}")
+        if isinstance(eps, bool) or not isinstance(eps, (int, float, np.floating)) or not eps > 0:
+            raise ValueError(f"BatchNorm: eps must be a float > 0, got {eps!r}")
+        self.momentum, self.eps = float(momentum), float(eps)
+        C = self.num_features
+        self.params["gamma"] = Parameter(np.ones(C, dtype=dtype))
+        self.params["beta"] = Parameter(np.zeros(C, dtype=dtype))
+        self.buffers["running_mean"] = np.zeros(C, dtype=dtype)
+        self.buffers["running_var"] = np.ones(C, dtype=dtype)
+        self._cache = None
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, momentum={self.momentum}, eps={self.eps}"
+
+    def forward(self, x):
+        C = self.num_features
+        check_input(f"BatchNorm({C})", x, ndim=(2, 4), sizes={1: C},
+                    expected=f"(N, {C}) or (N, {C}, H, W)")
+        axes = (0,) if x.ndim == 2 else (0, 2, 3)
+        shape = (1, C) if x.ndim == 2 else (1, C, 1, 1)
+        m = x.size // C
+        gamma = self.params["gamma"].data.reshape(shape)
+        beta = self.params["beta"].data.reshape(shape)
+        if self.training:
+            if m < 2:
+                raise ValueError(f"BatchNorm({C}): training needs more than one value per feature, got "
+                                 f"input shape {tuple(x.shape)}; use eval() for single samples")
+            mu = x.mean(axis=axes, keepdims=True)  # Eq. 001 §2.12.1: μ = (1/m) Σ z
+            xc = x - mu
+            var = (xc * xc).mean(axis=axes, keepdims=True)  # Eq. 001 §2.12.1: σ² = (1/m) Σ (z − μ)²
+            inv = 1.0 / (var + self.eps) ** 0.5
+            xhat = xc * inv  # Eq. 001 §2.12.1: Z_n = (Z − μ) / √(σ² + ε)
+            mom = self.momentum
+            rm, rv = self.buffers["running_mean"], self.buffers["running_var"]
+            self.buffers["running_mean"] = (1.0 - mom) * rm + mom * mu.reshape(C).astype(rm.dtype)
+            self.buffers["running_var"] = (1.0 - mom) * rv + (mom * m / (m - 1)) * var.reshape(C).astype(rv.dtype)
+        else:
+            inv = 1.0 / (self.buffers["running_var"].reshape(shape) + self.eps) ** 0.5
+            xhat = (x - self.buffers["running_mean"].reshape(shape)) * inv
+        self._cache = (xhat, inv, axes, shape, self.training)
+        return gamma * xhat + beta  # Eq. 001 §2.12.1: Z̃ = γ Z_n + β
+
+    def backward(self, dout):
+        if self._cache is None:
+            raise RuntimeError("BatchNorm.backward called before forward")
+        xhat, inv, axes, shape, training = self._cache
+        C = self.num_features
+        gamma = self.params["gamma"]
+        self.params["beta"].grad += dout.sum(axis=axes).reshape(C)  # ∂C/∂β = Σ δ
+        gamma.grad += (dout * xhat).sum(axis=axes).reshape(C)  # ∂C/∂γ = Σ δ ⊙ ẑ
+        dxhat = dout * gamma.data.reshape(shape)  # ∂C/∂ẑ = δ γ
+        self._cache = None
+        if not training:
+            return dxhat * inv  # affine in eval mode
+        # full gradient through μ and σ² (compact form)
+        return inv * (dxhat - dxhat.mean(axis=axes, keepdims=True)
+                      - xhat * (dxhat * xhat).mean(axis=axes, keepdims=True))
+
+
+@gradcheck.register("BatchNorm")
+def _gc_batchnorm(rng):
+    cases = []
+    for name, shape, train in [("BatchNorm(4) (N,C) train", (6, 4), True),
+                               ("BatchNorm(2) (N,C,H,W) train", (3, 2, 3, 4), True),
+                               ("BatchNorm(4) (N,C) eval", (5, 4), False),
+                               ("BatchNorm(2) (N,C,H,W) eval", (2, 2, 3, 3), False)]:
+        bn = BatchNorm(shape[1], momentum=0.3)
+        bn.params["gamma"].data = (1.0 + 0.5 * rng.standard_normal(shape[1])).astype(np.float32)
+        bn.params["beta"].data = rng.standard_normal(shape[1]).astype(np.float32)
+        for _ in range(3):  # non-trivial running statistics for the eval cases
+            bn.forward((2.0 * rng.standard_normal(shape) + 1.0).astype(np.float32))
+        bn._cache = None
+        cases.append(gradcheck.GradCase(name, bn.train(train), rng.standard_normal(shape)))
+    return cases

@@ -1,0 +1,500 @@
+"""Convolution layers: Conv2D and Conv2DTranspose on one im2col/col2im mechanism.
+
+Document 001 §3 (Marques 2021) builds the convolutional layer step by step: the convolution
+of an image with a filter (§3.1), its worked vertical-edge example (§3.1.1), zero padding
+(§3.1.2), stride (§3.1.3), pooling (§3.1.4, in :mod:`minigan.pooling`, re-exported here),
+convolution over volume (§3.2) and the transposed convolution (§3.3). Document 003 ch. 1 adds
+that the transposed convolution ("deconvolução") is what backpropagation through a
+convolution computes. minigan takes that sentence literally: there is ONE mechanism,
+
+- ``_lower``  (im2col + one GEMM): the convolution itself,
+- ``_raise``  (one GEMM + col2im): the gradient of a convolution with respect to its input,
+- ``_weight_grad`` (one GEMM): the gradient with respect to the filters,
+
+and the two layers use it in opposite directions::
+
+    Conv2D.forward           = _lower          Conv2D.backward          = _weight_grad + _raise
+    Conv2DTranspose.forward  = _raise          Conv2DTranspose.backward = _lower + _weight_grad
+
+Cross-correlation, not flipped convolution
+------------------------------------------
+Document 000 §2.2 writes the true (flipped-kernel) convolution
+``S(i,j) = (I * K)(i,j) = Σ_m Σ_n I(i−m, j−n) K(m,n)``. CNN libraries (PyTorch, TensorFlow,
+and document 001 §3.1's own definition) compute the cross-correlation
+``S(i,j) = Σ_m Σ_n I(i+m, j+n) K(m,n)``, which equals the true convolution with the kernel
+flipped in both axes. Since the kernel is learned, the two are the same model; minigan
+computes the cross-correlation so that weights port to and from PyTorch unchanged.
+
+Memory layout
+-------------
+Columns are built channels-last: the input is copied once into a zero-padded ``(N, Hp, Wp,
+C)`` buffer, the sliding windows are a strided view of it (``as_strided``) and they are copied
+into one contiguous ``(N·OH·OW, kH·kW·C)`` buffer, so that the whole layer is one GEMM. The
+im2col buffer and the padding buffer are kept between calls while the shapes do not change
+(no page faults at every step), and each call holds exactly one im2col buffer: the backward
+pass writes the column gradient into the same buffer with ``matmul(..., out=)`` once the
+weight gradient has used the columns. col2im adds the kH·kW kernel offsets as strided slices
+(never ``np.add.at``). Outputs and input gradients are NCHW arrays whose memory is
+channels-last (like PyTorch's ``channels_last`` format); ``xp.ascontiguousarray`` gives C order
+when a caller needs it.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import backend, gradcheck, init as _init
+from .module import Module, Parameter, check_input, check_positive_int
+from .pooling import MaxPool2D, AvgPool2D  # noqa: F401  (re-exported: document 001 §3.1.4)
+
+__all__ = ["Conv2D", "Conv2DTranspose", "MaxPool2D", "AvgPool2D", "conv_output_size",
+           "conv_transpose_output_size", "same_padding"]
+
+
+# ---------------------------------------------------------------------------- size arithmetic
+def conv_output_size(n: int, k: int, s: int = 1, p_before: int = 0, p_after: int | None = None) -> int:
+    """Output length of a convolution along one axis: ``⌊(n + p_before + p_after − k) / s⌋ + 1``.
+
+    Document 001 §3.1.3 prints ``⌊(n + 2p − f + 1) / s⌋``, with the ``+1`` inside the floor.
+    That is right only for ``s = 1`` (where it equals §3.1.2's ``n + 2p − f + 1``): the
+    windows start at ``0, s, 2s, …`` and the last start must satisfy ``start + f ≤ n + 2p``,
+    so there are ``⌊(n + 2p − f) / s⌋ + 1`` of them. Example: n=5, f=3, p=0, s=2 gives windows
+    at 0 and 2, i.e. 2 outputs; the printed formula gives ⌊3/2⌋ = 1. The code uses the correct
+    formula (PyTorch's and TensorFlow's).
+    """
+    p_after = p_before if p_after is None else p_after
+    return (n + p_before + p_after - k) // s + 1  # Eq. 001 §3.1.3 (corrected): ⌊(n+2p−f)/s⌋ + 1
+
+
+def conv_transpose_output_size(n: int, k: int, s: int = 1, p: int = 0, output_padding: int = 0) -> int:
+    """Output length of a transposed convolution: ``(n − 1)·s − 2p + k + output_padding``.
+
+    Document 001 §3.3 gives ``n_h = c_h + f_h − 1``: the case ``s = 1, p = 0`` of this formula,
+    obtained, as the document says, by solving the convolution's size formula for its input.
+    With ``s > 1`` that inversion is not unique (⌊·⌋ loses ``s − 1`` values); ``output_padding``
+    (PyTorch's name, ``0 ≤ output_padding < s``) picks one.
+    """
+    return (n - 1) * s - 2 * p + k + output_padding
+
+
+def same_padding(n: int, k: int, s: int) -> tuple[int, int]:
+    """TensorFlow/Keras ``padding="same"`` for an input of length ``n``: ``(before, after)``.
+
+    The output length is ``⌈n / s⌉``; the total padding is ``max((⌈n/s⌉ − 1)·s + k − n, 0)``,
+    split with any odd extra on the after (bottom/right) side. For ``s = 1`` this is document
+    001 §3.1.2's "same convolution" (``c = n``), i.e. ``p = (f − 1)/2`` for odd ``f``.
+    """
+    out = -(-n // s)
+    total = max((out - 1) * s + k - n, 0)
+    return total // 2, total - total // 2
+
+
+# ---------------------------------------------------------------------------- argument parsing
+def _pair(layer: str, name: str, value, minimum: int) -> tuple[int, int]:
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f"{layer}: {name} must be an int or a pair of ints, got {value!r}")
+        return (check_positive_int(layer, name, value[0], minimum),
+                check_positive_int(layer, name, value[1], minimum))
+    v = check_positive_int(layer, name, value, minimum)
+    return v, v
+
+
+def _parse_padding(layer: str, padding):
+    if isinstance(padding, str):
+        key = padding.lower()
+        if key not in ("same", "valid"):
+            raise ValueError(f"{layer}: padding must be an int >= 0, a pair of ints, 'valid' or 'same', "
+                             f"got {padding!r}")
+        return key
+    if isinstance(padding, bool) or not isinstance(padding, (int, np.integer, tuple, list)):
+        raise TypeError(f"{layer}: padding must be an int >= 0, a pair of ints, 'valid' or 'same', "
+                        f"got {type(padding).__name__} {padding!r}")
+    return _pair(layer, "padding", padding, 0)
+
+
+class _Geometry:
+    """One convolution, seen from its input side: input ``(N, C, H, W)``, padding
+    ``(top, bottom, left, right)``, kernel, stride and output ``(OH, OW)``. The transposed
+    convolution uses the geometry of the convolution it is the input-gradient of."""
+
+    __slots__ = ("N", "C", "H", "W", "pt", "pb", "pl", "pr", "kh", "kw", "sh", "sw", "OH", "OW")
+
+    def __init__(self, N, C, H, W, pt, pb, pl, pr, kh, kw, sh, sw):
+        self.N, self.C, self.H, self.W = N, C, H, W
+        self.pt, self.pb, self.pl, self.pr = pt, pb, pl, pr
+        self.kh, self.kw, self.sh, self.sw = kh, kw, sh, sw
+        self.OH = conv_output_size(H, kh, sh, pt, pb)
+        self.OW = conv_output_size(W, kw, sw, pl, pr)
+
+    @property
+    def key(self) -> tuple:
+        return tuple(getattr(self, s) for s in self.__slots__)
+
+    @property
+    def padded(self) -> tuple[int, int]:
+        return self.H + self.pt + self.pb, self.W + self.pl + self.pr
+
+    @property
+    def rows(self) -> int:  # M of the GEMM
+        return self.N * self.OH * self.OW
+
+    @property
+    def depth(self) -> int:  # K of the GEMM
+        return self.kh * self.kw * self.C
+
+
+# ---------------------------------------------------------------------------- the mechanism
+class _ConvBase(Module):
+    """Shared parameters, validation and the im2col/col2im mechanism of both layers.
+
+    The weight is stored in PyTorch's layout of each layer; ``_wmat`` reshapes it to the GEMM
+    matrix ``(C_conv_out, kH·kW·C_conv_in)`` of the underlying convolution, where for Conv2D
+    ``C_conv_out = out_channels`` and for Conv2DTranspose ``C_conv_out = in_channels``.
+    """
+
+    _transposed = False
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
+                 bias=True, init="xavier", rng=None, dtype=np.float32):
+        super().__init__()
+        cls = type(self).__name__
+        self.in_channels = check_positive_int(cls, "in_channels", in_channels)
+        self.out_channels = check_positive_int(cls, "out_channels", out_channels)
+        self.kernel_size = _pair(cls, "kernel_size", kernel_size, 1)
+        self.stride = _pair(cls, "stride", stride, 1)
+        self.padding = _parse_padding(cls, padding)
+        self.output_padding = _pair(cls, "output_padding", output_padding, 0)
+        if self.output_padding != (0, 0):
+            if not self._transposed:
+                raise ValueError(f"{cls}: output_padding is only defined for Conv2DTranspose")
+            if self.padding == "same":
+                raise ValueError(f"{cls}: output_padding must be 0 with padding='same' (the output size "
+                                 f"is in·stride), got {self.output_padding}")
+            for op, s in zip(self.output_padding, self.stride):
+                if op >= s:
+                    raise ValueError(f"{cls}: output_padding must be smaller than stride, got "
+                                     f"output_padding={self.output_padding}, stride={self.stride}")
+        kh, kw = self.kernel_size
+        shape = ((self.in_channels, self.out_channels, kh, kw) if self._transposed
+                 else (self.out_channels, self.in_channels, kh, kw))
+        fn = _init.get_initializer(init, cls)
+        self.params["W"] = Parameter(fn(shape, rng=_init.get_rng(rng), dtype=dtype))
+        if bias:
+            self.params["b"] = Parameter(np.zeros(self.out_channels, dtype=dtype))
+        self._cache: dict = {}
+        self._g = None
+
+    def extra_repr(self) -> str:
+        k = self.kernel_size[0] if self.kernel_size[0] == self.kernel_size[1] else self.kernel_size
+        s = self.stride[0] if self.stride[0] == self.stride[1] else self.stride
+        if isinstance(self.padding, str):
+            p = repr(self.padding)
+        else:
+            p = self.padding[0] if self.padding[0] == self.padding[1] else self.padding
+        r = f"{self.in_channels}, {self.out_channels}, kernel_size={k}, stride={s}, padding={p}"
+        if self.output_padding != (0, 0):
+            op = self.output_padding
+            r += f", output_padding={op[0] if op[0] == op[1] else op}"
+        return r + ("" if "b" in self.params else ", bias=False")
+
+    @property
+    def _name(self) -> str:
+        return f"{type(self).__name__}({self.extra_repr()})"
+
+    def _check(self, x):
+        check_input(self._name, x, ndim=4, sizes={1: self.in_channels},
+                    expected=f"(N, {self.in_channels}, H, W)")
+
+    # -- buffers kept between calls (never returned to the caller, so never aliased)
+    def _buffer(self, name, shape, dtype, xp, key=None, zero=False):
+        full_key = (tuple(shape), np.dtype(dtype).str, xp.__name__, key)
+        hit = self._cache.get(name)
+        if hit is not None and hit[0] == full_key:
+            return hit[1]
+        buf = (xp.zeros if zero else xp.empty)(shape, dtype=dtype)
+        self._cache[name] = (full_key, buf)
+        return buf
+
+    def _wmat(self):
+        W = self.params["W"].data  # (C_conv_out, C_conv_in, kH, kW) in both layers
+        return W.transpose(0, 2, 3, 1).reshape(W.shape[0], -1)  # (C_conv_out, kH·kW·C_conv_in)
+
+    def _lower(self, a, g: _Geometry):
+        """im2col of the convolution input ``a`` (N, C, H, W): the ``(N·OH·OW, kH·kW·C)`` columns.
+
+        Document 001 §3.1/§3.2: every output position sees one ``kH × kW × C`` window of the
+        (padded, §3.1.2) input, taken every ``s`` pixels (§3.1.3); a row of the column matrix
+        is that window, so that the sum of products of all windows with all filters is one GEMM.
+        """
+        xp = backend.get_array_module(a)
+        Hp, Wp = g.padded
+        a_hwc = a.transpose(0, 2, 3, 1)  # (N, H, W, C) view
+        if (g.pt | g.pb | g.pl | g.pr) == 0 and a_hwc.flags.c_contiguous:
+            src = a_hwc  # already channels-last: no copy
+        else:
+            src = self._buffer("pad", (g.N, Hp, Wp, g.C), a.dtype, xp, key=g.key, zero=True)
+            src[:, g.pt:g.pt + g.H, g.pl:g.pl + g.W, :] = a_hwc  # Eq. 001 §3.1.2: zero padding
+        s0, s1, s2, s3 = src.strides
+        windows = xp.lib.stride_tricks.as_strided(
+            src, shape=(g.N, g.OH, g.OW, g.kh, g.kw, g.C),
+            strides=(s0, s1 * g.sh, s2 * g.sw, s1, s2, s3))  # Eq. 001 §3.1.3: windows every s pixels
+        cols = self._buffer("cols", (g.N, g.OH, g.OW, g.kh, g.kw, g.C), a.dtype, xp)
+        cols[...] = windows  # the one im2col copy
+        return cols.reshape(g.rows, g.depth)  # (N·OH·OW, kH·kW·C)
+
+    def _raise(self, cols, g: _Geometry, dtype, xp):
+        """col2im: add every column back onto the input window it came from (the input
+        gradient of a convolution; the transposed convolution, document 003 ch. 1).
+
+        Returns a fresh ``(N, C, H, W)`` array (channels-last memory)."""
+        Hp, Wp = g.padded
+        c6 = cols.reshape(g.N, g.OH, g.OW, g.kh, g.kw, g.C)
+        out = xp.zeros((g.N, Hp, Wp, g.C), dtype=dtype)
+        eh, ew = g.sh * (g.OH - 1) + 1, g.sw * (g.OW - 1) + 1
+        for i in range(g.kh):  # loop over the kH·kW kernel offsets, strided slices
+            for j in range(g.kw):
+                out[:, i:i + eh:g.sh, j:j + ew:g.sw, :] += c6[:, :, :, i, j, :]
+        out = out[:, g.pt:g.pt + g.H, g.pl:g.pl + g.W, :]  # crop the padding
+        return out.transpose(0, 3, 1, 2)  # (N, C, H, W)
+
+    def _weight_grad(self, d2, cols, g: _Geometry):
+        """``∂C/∂W = δᵀ · columns`` (the convolution's weight gradient), added into W.grad."""
+        W = self.params["W"]
+        dWm = d2.T @ cols  # (C_conv_out, kH·kW·C_conv_in)
+        W.grad += dWm.reshape(W.data.shape[0], g.kh, g.kw, g.C).transpose(0, 3, 1, 2)
+
+
+# ---------------------------------------------------------------------------- Conv2D
+class Conv2D(_ConvBase):
+    """2-D convolution (cross-correlation) over a volume, with padding and stride.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+        ``n_c`` of the input and the number of filters ``n`` (document 001 §3.2).
+    kernel_size : int or (int, int)
+        ``(f_h, f_w)``; non-square kernels as a pair.
+    stride : int or (int, int)
+        ``s`` of document 001 §3.1.3 (default 1).
+    padding : int, (int, int), "valid" or "same"
+        Zero padding ``p`` (document 001 §3.1.2) on both sides of each axis (an int, or
+        ``(p_h, p_w)``). ``"valid"`` is ``p = 0``. ``"same"`` is TensorFlow/Keras's rule, also
+        for stride > 1: output ``⌈n / s⌉``, total padding ``max((⌈n/s⌉ − 1)·s + f − n, 0)``
+        with any odd extra on the bottom/right (see :func:`same_padding`); for stride 1 and an
+        odd kernel this is ``p = (f − 1)/2`` (PyTorch's ``"same"`` agrees where it is defined).
+    bias : bool
+        Learn one bias per filter (default True).
+    init : str or callable
+        Weight initialiser (:mod:`minigan.init`): default ``"xavier"`` (``N(0, 1/n)``, fan-in
+        ``n = C_in·f_h·f_w``); ``"normal"`` is DCGAN's ``N(0, 0.02²)`` (document 001 §4.3);
+        ``"pytorch"`` is PyTorch's ``U(−1/√n, 1/√n)``. The bias starts at 0.
+    rng : numpy.random.Generator or int, optional
+        Source of the initial weights (default: minigan's global generator).
+    dtype : default float32.
+
+    Shape
+    -----
+    - input: ``(N, C_in, H, W)``
+    - output: ``(N, C_out, OH, OW)`` with ``OH = ⌊(H + p_top + p_bottom − f_h) / s_h⌋ + 1``
+      (and the same for ``OW``). Document 001 §3.1.3 prints ``⌊(n + 2p − f + 1) / s⌋``; the
+      ``+1`` belongs outside the floor (:func:`conv_output_size` explains why; for ``s = 1``
+      both agree with §3.1.2's ``n + 2p − f + 1``).
+    - W: ``(C_out, C_in, f_h, f_w)`` (PyTorch's layout); b: ``(C_out,)``
+
+    Notes
+    -----
+    Document 001 §3.1: ``C_{m,k} = Σ_i Σ_j I_{i,j} F_{i,j}`` over the window at ``(m, k)``
+    (the document indexes the filter with the image's indices; it means the filter entry at
+    the window offset). Over volume (§3.2) and for filter ``o``, with stride and padding::
+
+        Y[n, o, y, x] = b[o] + Σ_c Σ_i Σ_j X_pad[n, c, y·s_h + i, x·s_w + j] · W[o, c, i, j]
+
+    This is the cross-correlation that PyTorch and TensorFlow compute; document 000 §2.2's
+    ``S(i,j) = Σ_m Σ_n I(i−m, j−n) K(m,n)`` is the flipped-kernel convolution, equal to this
+    with ``K`` rotated by 180°. Implemented as im2col + one GEMM: ``Y = cols · Wᵀ``, with
+    ``cols`` of shape ``(N·OH·OW, f_h·f_w·C_in)``.
+
+    Backward (document 001 §2.9 applied to the same GEMM): with ``δ = ∂C/∂Y``,
+    ``∂C/∂W = δᵀ · cols``, ``∂C/∂b = Σ_{n,y,x} δ`` and ``∂C/∂cols = δ · W``, which col2im adds
+    back onto the input windows: that last step is the transposed convolution (document 003
+    ch. 1), and :class:`Conv2DTranspose` uses exactly this code as its forward pass.
+    """
+
+    def _geometry(self, x) -> _Geometry:
+        N, C, H, W = (int(s) for s in x.shape)
+        (kh, kw), (sh, sw) = self.kernel_size, self.stride
+        if self.padding == "same":
+            (pt, pb), (pl, pr) = same_padding(H, kh, sh), same_padding(W, kw, sw)
+        elif self.padding == "valid":
+            pt = pb = pl = pr = 0
+        else:
+            (pt, pl), (pb, pr) = self.padding, self.padding
+        if H + pt + pb < kh or W + pl + pr < kw:
+            raise ValueError(f"{self._name}: kernel {kh}x{kw} is larger than the padded input "
+                             f"{H + pt + pb}x{W + pl + pr} (input {H}x{W}, padding {self.padding})")
+        return _Geometry(N, C, H, W, pt, pb, pl, pr, kh, kw, sh, sw)
+
+    def output_shape(self, input_shape: tuple) -> tuple:
+        C, H, W = input_shape
+        g = self._geometry(np.empty((1, C, H, W), dtype=np.float32))
+        return self.out_channels, g.OH, g.OW
+
+    def forward(self, x):
+        self._check(x)
+        g = self._geometry(x)
+        self._g, self._dtype = g, x.dtype
+        cols = self._lower(x, g)  # (N·OH·OW, kH·kW·C_in)
+        y = cols @ self._wmat().T  # Eq. 001 §3.2: Σ_c Σ_i Σ_j X·W, as one GEMM  (N·OH·OW, C_out)
+        if "b" in self.params:
+            y += self.params["b"].data
+        return y.reshape(g.N, g.OH, g.OW, self.out_channels).transpose(0, 3, 1, 2)  # (N, C_out, OH, OW)
+
+    def backward(self, dout):
+        g = self._g
+        if g is None:
+            raise RuntimeError(f"{self._name}.backward called before forward")
+        xp = backend.get_array_module(dout)
+        d2 = dout.transpose(0, 2, 3, 1).reshape(g.rows, self.out_channels)  # (N·OH·OW, C_out)
+        cols = self._cache["cols"][1].reshape(g.rows, g.depth)  # columns of the forward pass
+        if "b" in self.params:
+            self.params["b"].grad += d2.sum(axis=0)  # ∂C/∂b = Σ δ
+        self._weight_grad(d2, cols, g)  # ∂C/∂W = δᵀ · cols
+        xp.matmul(d2, self._wmat(), out=cols)  # ∂C/∂cols = δ · W, written over the columns
+        self._g = None
+        return self._raise(cols, g, self._dtype, xp)  # col2im: the transposed convolution
+
+
+# ---------------------------------------------------------------------------- Conv2DTranspose
+class Conv2DTranspose(_ConvBase):
+    """2-D transposed convolution ("deconvolution"): the input-gradient of a Conv2D.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+    kernel_size, stride : int or (int, int)
+    padding : int, (int, int), "valid" or "same"
+        An int ``p`` crops ``p`` rows/columns from each side of the full transposed
+        convolution (PyTorch's meaning); ``"valid"`` is ``p = 0``. ``"same"`` is TensorFlow/
+        Keras's rule: the output is exactly ``in · stride``; it is the input-gradient of a
+        ``"same"`` convolution of an ``in·stride`` image, i.e. the full result is cropped by
+        ``max(f − s, 0)`` with any odd extra cropped on the bottom/right, and for ``f < s``
+        the ``s − f`` missing rows/columns at the bottom/right are zeros (plus the bias).
+    output_padding : int or (int, int)
+        Extra rows/columns on the bottom/right, ``0 ≤ output_padding < stride`` (PyTorch's
+        rule); only with int/pair/"valid" padding.
+    bias, init, rng, dtype : as :class:`Conv2D`. The weight's fans follow PyTorch's
+        convention for the shape ``(C_in, C_out, f_h, f_w)``.
+
+    Shape
+    -----
+    - input: ``(N, C_in, H, W)``
+    - output: ``(N, C_out, OH, OW)``, ``OH = (H − 1)·s_h − 2·p_h + f_h + output_padding_h``
+      (PyTorch's formula; ``OH = H·s_h`` for ``"same"``). Document 001 §3.3 gives
+      ``n_h = c_h + f_h − 1``, the case ``s = 1, p = 0``.
+    - W: ``(C_in, C_out, f_h, f_w)`` (PyTorch's layout); b: ``(C_out,)``
+
+    Notes
+    -----
+    Document 001 §3.3: each input element multiplies the whole filter and the products are
+    summed where they overlap::
+
+        Y[n, o, y·s_h + i − p_top, x·s_w + j − p_left] += X[n, c, y, x] · W[c, o, i, j]
+
+    Document 003 ch. 1: this is what backpropagation through a convolution computes. In code
+    it is literally Conv2D's backward: one GEMM ``cols = X · W`` then col2im. Its own backward
+    is Conv2D's forward: im2col of ``δ = ∂C/∂Y`` then ``∂C/∂X = cols(δ) · Wᵀ`` and
+    ``∂C/∂W = Xᵀ · cols(δ)``, ``∂C/∂b = Σ δ``.
+    """
+
+    _transposed = True
+
+    def _geometry(self, x) -> _Geometry:
+        """Geometry of the convolution whose input-gradient this layer computes: its input is
+        this layer's output (size OH×OW, C_out channels) and its output is this layer's input."""
+        N, _, H, W = (int(s) for s in x.shape)
+        (kh, kw), (sh, sw) = self.kernel_size, self.stride
+        if self.padding == "same":
+            OH, OW = H * sh, W * sw  # TensorFlow: out = in · stride
+            (pt, pb), (pl, pr) = same_padding(OH, kh, sh), same_padding(OW, kw, sw)
+        else:
+            (ph, pw) = (0, 0) if self.padding == "valid" else self.padding
+            (oph, opw) = self.output_padding
+            OH = conv_transpose_output_size(H, kh, sh, ph, oph)
+            OW = conv_transpose_output_size(W, kw, sw, pw, opw)
+            if OH < 1 or OW < 1:
+                raise ValueError(f"{self._name}: input {H}x{W} gives a non-positive output size "
+                                 f"{OH}x{OW}; reduce padding")
+            pt = pb = ph
+            pl = pr = pw
+        g = _Geometry(N, self.out_channels, OH, OW, pt, pb, pl, pr, kh, kw, sh, sw)
+        assert (g.OH, g.OW) == (H, W), "internal: transposed geometry does not invert"
+        return g
+
+    def output_shape(self, input_shape: tuple) -> tuple:
+        C, H, W = input_shape
+        g = self._geometry(np.empty((1, C, H, W), dtype=np.float32))
+        return self.out_channels, g.H, g.W
+
+    def forward(self, x):
+        self._check(x)
+        g = self._geometry(x)
+        xp = backend.get_array_module(x)
+        x2 = x.transpose(0, 2, 3, 1).reshape(g.rows, self.in_channels)  # (N·H·W, C_in)
+        cols = self._buffer("cols", (g.N, g.OH, g.OW, g.kh, g.kw, g.C), x.dtype, xp).reshape(g.rows, g.depth)
+        xp.matmul(x2, self._wmat(), out=cols)  # Eq. 001 §3.3: every input element × the filter
+        y = self._raise(cols, g, x.dtype, xp)  # col2im: sum the overlapping products
+        if "b" in self.params:
+            y += self.params["b"].data.reshape(1, -1, 1, 1)
+        self._g, self._x2 = g, x2
+        return y  # (N, C_out, OH, OW)
+
+    def backward(self, dout):
+        g = self._g
+        if g is None:
+            raise RuntimeError(f"{self._name}.backward called before forward")
+        if "b" in self.params:
+            self.params["b"].grad += dout.sum(axis=(0, 2, 3))  # ∂C/∂b = Σ δ
+        cols = self._lower(dout, g)  # im2col of δ: a Conv2D forward  (N·H·W, kH·kW·C_out)
+        self._weight_grad(self._x2, cols, g)  # ∂C/∂W = Xᵀ · cols(δ)
+        dx = cols @ self._wmat().T  # ∂C/∂X = cols(δ) · Wᵀ  (N·H·W, C_in)
+        self._g = self._x2 = None
+        return dx.reshape(g.N, g.OH, g.OW, self.in_channels).transpose(0, 3, 1, 2)
+
+
+# ---------------------------------------------------------------------------- gradient checks
+@gradcheck.register("Conv2D")
+def _gc_conv(rng):
+    r = rng.standard_normal
+    return [
+        gradcheck.GradCase("Conv2D(2,3,3,stride=2,padding=1)", Conv2D(2, 3, 3, stride=2, padding=1, rng=rng),
+                           r((2, 2, 7, 6))),
+        gradcheck.GradCase("Conv2D(2,2,(2,3),stride=(2,1),'same')",
+                           Conv2D(2, 2, (2, 3), stride=(2, 1), padding="same", rng=rng), r((1, 2, 5, 6))),
+        gradcheck.GradCase("Conv2D(1,2,4,stride=2,'same') odd input",
+                           Conv2D(1, 2, 4, stride=2, padding="same", rng=rng), r((2, 1, 7, 5))),
+        gradcheck.GradCase("Conv2D(3,2,3,'valid',bias=False)",
+                           Conv2D(3, 2, 3, padding="valid", bias=False, rng=rng), r((2, 3, 5, 4))),
+        gradcheck.GradCase("Conv2D(2,2,(3,2),stride=(3,2),padding=(1,2))",
+                           Conv2D(2, 2, (3, 2), stride=(3, 2), padding=(1, 2), rng=rng), r((1, 2, 7, 4))),
+    ]
+
+
+@gradcheck.register("Conv2DTranspose")
+def _gc_conv_t(rng):
+    r = rng.standard_normal
+    return [
+        gradcheck.GradCase("Conv2DTranspose(2,3,3,stride=2,padding=1,output_padding=1)",
+                           Conv2DTranspose(2, 3, 3, stride=2, padding=1, output_padding=1, rng=rng),
+                           r((2, 2, 3, 4))),
+        gradcheck.GradCase("Conv2DTranspose(2,2,4,stride=2,'same')",
+                           Conv2DTranspose(2, 2, 4, stride=2, padding="same", rng=rng), r((1, 2, 3, 2))),
+        gradcheck.GradCase("Conv2DTranspose(2,2,(2,3),stride=(3,2),'same') f<s",
+                           Conv2DTranspose(2, 2, (2, 3), stride=(3, 2), padding="same", rng=rng),
+                           r((1, 2, 2, 3))),
+        gradcheck.GradCase("Conv2DTranspose(3,2,3,'valid',bias=False)",
+                           Conv2DTranspose(3, 2, 3, padding="valid", bias=False, rng=rng), r((2, 3, 2, 3))),
+        gradcheck.GradCase("Conv2DTranspose(2,2,(3,2),stride=(2,3),padding=(1,0),output_padding=(1,2))",
+                           Conv2DTranspose(2, 2, (3, 2), stride=(2, 3), padding=(1, 0),
+                                           output_padding=(1, 2), rng=rng), r((1, 2, 3, 2))),
+    ]
+

@@ -1,0 +1,206 @@
+"""Pooling layers: MaxPool2D and AvgPool2D (document 001 §3.1.4, document 003 ch. 1).
+
+Re-exported by :mod:`minigan.conv`. Windows of ``kH × kW`` are taken every ``(s_h, s_w)``
+pixels (windows may overlap when the stride is smaller than the kernel). When the windows
+tile the input exactly (kernel == stride and the size divisible) the input is viewed as
+``(N, C, OH, kH, OW, kW)`` by a reshape, with no copy; otherwise each kernel offset ``(i, j)``
+is the strided slice ``x[:, :, i::s_h, j::s_w]`` (cropped to the ``OH × OW`` windows). Both
+forward and backward loop over the ``kH·kW`` kernel offsets; nothing is scattered with
+``np.add.at``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import backend, gradcheck
+from .module import Module, check_input
+
+__all__ = ["MaxPool2D", "AvgPool2D"]
+
+
+def _pair(layer, name, value):
+    from .conv import _pair as pair  # one parser for every layer of the conv family
+    return pair(layer, name, value, 1)
+
+
+class _Pool2D(Module):
+    def __init__(self, kernel_size, stride=None):
+        super().__init__()
+        cls = type(self).__name__
+        self.kernel_size = _pair(cls, "kernel_size", kernel_size)
+        self.stride = self.kernel_size if stride is None else _pair(cls, "stride", stride)
+        self._shape = None
+
+    def extra_repr(self) -> str:
+        k = self.kernel_size[0] if self.kernel_size[0] == self.kernel_size[1] else self.kernel_size
+        s = self.stride[0] if self.stride[0] == self.stride[1] else self.stride
+        return f"kernel_size={k}, stride={s}"
+
+    def _sizes(self, H, W):
+        (kh, kw), (sh, sw) = self.kernel_size, self.stride
+        if H < kh or W < kw:
+            raise ValueError(f"{type(self).__name__}({self.extra_repr()}): kernel {kh}x{kw} is larger than "
+                             f"the input {H}x{W}")
+        return (H - kh) // sh + 1, (W - kw) // sw + 1  # ⌊(n − f)/s⌋ + 1 (document 001 §3.1.3, corrected)
+
+    def output_shape(self, input_shape: tuple) -> tuple:
+        C, H, W = input_shape
+        return (C,) + self._sizes(H, W)
+
+    def _prepare(self, x):
+        check_input(f"{type(self).__name__}({self.extra_repr()})", x, ndim=4, expected="(N, C, H, W)")
+        N, C, H, W = x.shape
+        OH, OW = self._sizes(H, W)
+        (kh, kw), (sh, sw) = self.kernel_size, self.stride
+        self._shape = x.shape
+        self._tiles = (kh, kw) == (sh, sw) and H == OH * kh and W == OW * kw
+        return OH, OW
+
+    def _offsets(self, a, OH, OW):
+        """``(o, i, j, view)`` for every kernel offset: ``view[n, c, y, x] = a[n, c, y·s_h + i, x·s_w + j]``.
+
+        ``a`` is the input (forward) or the input gradient (backward; the views write into it)."""
+        (kh, kw), (sh, sw) = self.kernel_size, self.stride
+        N, C = a.shape[:2]
+        if self._tiles:  # pooling by reshape: (N, C, OH, kH, OW, kW), no copy
+            a6 = a.reshape(N, C, OH, kh, OW, kw)
+            for i in range(kh):
+                for j in range(kw):
+                    yield i * kw + j, a6[:, :, :, i, :, j]
+        else:  # general strided windows, overlapping allowed
+            eh, ew = sh * (OH - 1) + 1, sw * (OW - 1) + 1
+            for i in range(kh):
+                for j in range(kw):
+                    yield i * kw + j, a[:, :, i:i + eh:sh, j:j + ew:sw]
+
+
+class MaxPool2D(_Pool2D):
+    """Max pooling: the largest value of each ``kH × kW`` window (document 001 §3.1.4).
+
+    Parameters
+    ----------
+    kernel_size : int or (int, int)
+    stride : int or (int, int), optional
+        Default: ``kernel_size`` (non-overlapping windows, document 001's example). A smaller
+        stride gives overlapping windows.
+
+    Shape
+    -----
+    - input: ``(N, C, H, W)``
+    - output: ``(N, C, OH, OW)``, ``OH = ⌊(H − f_h) / s_h⌋ + 1`` (no padding; PyTorch's
+      ``ceil_mode=False``). Pooling acts on each channel separately (document 003 ch. 1).
+
+    Notes
+    -----
+    Forward: ``Y[n,c,y,x] = max_{i,j} X[n, c, y·s_h + i, x·s_w + j]``.
+    Backward (document 003 ch. 1): "o gradiente é direcionado apenas ao neurônio que possui
+    maior valor de ativação durante o passo para frente, os outros neurônios propagam zero":
+    ``∂C/∂X`` receives ``∂C/∂Y[n,c,y,x]`` at the arg-max of each window and 0 elsewhere; an
+    element that is the maximum of several overlapping windows receives the sum.
+    Ties: exactly one element of a window gets the gradient, the first in row-major window
+    order (top-most, then left-most), as PyTorch on the CPU does. (The max is not
+    differentiable at a tie; this picks one subgradient.)
+    """
+
+    def forward(self, x):
+        OH, OW = self._prepare(x)
+        xp = backend.get_array_module(x)
+        out = idx = None
+        for o, v in self._offsets(x, OH, OW):
+            if out is None:
+                out = v.copy()
+                idx = xp.zeros(out.shape, dtype=np.int32)
+                continue
+            better = v > out  # strict: on a tie the earlier offset keeps the arg-max
+            out = xp.where(better, v, out)
+            idx = xp.where(better, xp.asarray(o, dtype=np.int32), idx)
+        self._idx = idx  # arg-max of every window, as the offset i·kW + j
+        return out
+
+    def backward(self, dout):
+        if self._shape is None:
+            raise RuntimeError("MaxPool2D.backward called before forward")
+        xp = backend.get_array_module(dout)
+        N, C, H, W = self._shape
+        OH, OW = self._idx.shape[2:]
+        zero = xp.zeros((), dtype=dout.dtype)
+        dx = (xp.empty if self._tiles else xp.zeros)((N, C, H, W), dtype=dout.dtype)
+        for o, v in self._offsets(dx, OH, OW):  # route δ to the arg-max (document 003 ch. 1)
+            routed = xp.where(self._idx == o, dout, zero)
+            if self._tiles:
+                v[...] = routed  # every element is in exactly one window
+            else:
+                v += routed
+        self._shape = None
+        return dx
+
+
+class AvgPool2D(_Pool2D):
+    """Average pooling: the mean of each ``kH × kW`` window (document 001 §3.1.4).
+
+    Parameters
+    ----------
+    kernel_size : int or (int, int)
+    stride : int or (int, int), optional
+        Default: ``kernel_size``.
+
+    Shape
+    -----
+    - input: ``(N, C, H, W)``
+    - output: ``(N, C, OH, OW)``, ``OH = ⌊(H − f_h) / s_h⌋ + 1``.
+
+    Notes
+    -----
+    Forward: ``Y[n,c,y,x] = (1 / (f_h·f_w)) Σ_{i,j} X[n, c, y·s_h + i, x·s_w + j]``
+    (document 003 ch. 1: "a média de todos os valores de ativação do campo").
+    Backward: every element of a window receives ``∂C/∂Y / (f_h·f_w)``, summed over the
+    windows it belongs to.
+    """
+
+    def forward(self, x):
+        OH, OW = self._prepare(x)
+        (kh, kw) = self.kernel_size
+        if self._tiles:
+            return x.reshape(x.shape[0], x.shape[1], OH, kh, OW, kw).mean(axis=(3, 5))
+        out = None
+        for _, v in self._offsets(x, OH, OW):
+            out = v.copy() if out is None else out + v
+        return out * (1.0 / (kh * kw))  # Python float: keeps float32
+
+    def backward(self, dout):
+        if self._shape is None:
+            raise RuntimeError("AvgPool2D.backward called before forward")
+        xp = backend.get_array_module(dout)
+        N, C, H, W = self._shape
+        (kh, kw) = self.kernel_size
+        OH, OW = dout.shape[2:]
+        share = dout * (1.0 / (kh * kw))  # each element gets 1/(f_h·f_w) of the window's δ
+        self._shape = None
+        if self._tiles:
+            dx6 = xp.broadcast_to(share[:, :, :, None, :, None], (N, C, OH, kh, OW, kw))
+            return dx6.reshape(N, C, H, W)
+        dx = xp.zeros((N, C, H, W), dtype=dout.dtype)
+        for _, v in self._offsets(dx, OH, OW):
+            v += share
+        return dx
+
+
+# ---------------------------------------------------------------------------- gradient checks
+@gradcheck.register("MaxPool2D")
+def _gc_maxpool(rng):
+    r = rng.standard_normal
+    return [
+        gradcheck.GradCase("MaxPool2D(2) tiling", MaxPool2D(2), r((2, 3, 4, 6))),
+        gradcheck.GradCase("MaxPool2D(3, stride=2) overlapping", MaxPool2D(3, stride=2), r((2, 2, 7, 5))),
+        gradcheck.GradCase("MaxPool2D((2,3), stride=(1,2))", MaxPool2D((2, 3), stride=(1, 2)), r((1, 2, 4, 7))),
+    ]
+
+
+@gradcheck.register("AvgPool2D")
+def _gc_avgpool(rng):
+    r = rng.standard_normal
+    return [
+        gradcheck.GradCase("AvgPool2D(2) tiling", AvgPool2D(2), r((2, 3, 4, 6))),
+        gradcheck.GradCase("AvgPool2D(3, stride=2) overlapping", AvgPool2D(3, stride=2), r((2, 2, 7, 5))),
+        gradcheck.GradCase("AvgPool2D((2,3), stride=(1,2))", AvgPool2D((2, 3), stride=(1, 2)), r((1, 2, 4, 7))),
+    ]

@@ -1,0 +1,532 @@
+"""The adversarial training loop: Goodfellow's Algorithm 1 (document 001 §4.1).
+
+::
+
+    for each training iteration:
+        for k steps:                                   # the discriminator
+            z⁽¹⁾..z⁽ᵐ⁾ ~ p_z,  x⁽¹⁾..x⁽ᵐ⁾ ~ p_data
+            update θ_d ascending  ∇ 1/m Σ [log D(x⁽ⁱ⁾) + log(1 - D(G(z⁽ⁱ⁾)))]
+        z⁽¹⁾..z⁽ᵐ⁾ ~ p_z                                # the generator, θ_d fixed
+        update θ_g descending ∇ 1/m Σ log(1 - D(G(z⁽ⁱ⁾)))      (minimax)
+                  or ascending  ∇ 1/m Σ log D(G(z⁽ⁱ⁾))          (non-saturating, the default)
+
+There is no autograd: :class:`GAN` chains the modules' own ``forward``/``backward`` calls
+exactly as DESIGN.md §1 draws them. The discriminator ends in a *logit* (no Sigmoid) and the
+losses are :class:`minigan.losses.BCEWithLogitsLoss`, the stable form of document 000's
+``sigmoid_cross_entropy_with_logits``.
+
+A whole step stays on the device that holds the models: the noise is drawn there, and the
+reported scalars are kept as 0-d device arrays until :meth:`GAN.flush` (or reading
+:attr:`GAN.history`) copies them to the host in one go.
+"""
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from contextlib import contextmanager
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from . import backend
+from .activations import sigmoid
+from .module import Module, check_positive_int
+
+__all__ = ["GAN", "NonFiniteLossError", "frozen", "HISTORY_KEYS"]
+
+#: The scalars recorded at every step (one value per generator step):
+#: ``d`` = L_D, ``d_real``/``d_fake`` its two halves' BCE, ``g`` = the generator's loss,
+#: ``d_x`` = mean D(x) on the real batch, ``d_g_z`` = mean D(G(z)) on the fake batch (both
+#: from the last discriminator step, before its update).
+HISTORY_KEYS = ("d", "d_real", "d_fake", "g", "d_x", "d_g_z")
+
+
+class NonFiniteLossError(FloatingPointError):
+    """A loss became NaN or infinite; ``.step`` is the first step where it happened."""
+
+    def __init__(self, step: int, name: str, value: float, values: dict | None = None):
+        self.step, self.name, self.value = int(step), name, value
+        others = ", ".join(f"{k}={v:.4g}" for k, v in (values or {}).items())
+        super().__init__(
+            f"training stopped: loss {name!r} is {value} at step {step}"
+            + (f" ({others})" if others else "")
+            + ". Try a smaller learning rate, label smoothing (real_label=0.9) or another seed; "
+              "the last checkpoint (if any) was written before this step and is intact.")
+
+
+@contextmanager
+def frozen(module: Module):
+    """Run ``module`` forward/backward without changing its state.
+
+    Inside the block the module keeps its train/eval mode (BatchNorm normalizes with the batch
+    statistics in training mode), but on exit every buffer (BatchNorm ``running_mean`` /
+    ``running_var``) is restored to its value on entry, and every parameter gradient is reset
+    to its value on entry. Parameters are never changed by a forward/backward pass, so the
+    module leaves the block exactly as it entered — document 001 §6.2.2: during the
+    generator's step the discriminator's parameters θ_d are "mantidos fixos".
+    """
+    saved_buffers = []
+    for _, m in module.named_modules():
+        for k, v in m.buffers.items():
+            saved_buffers.append((m, k, v.copy()))
+    saved_grads = [(p, p.grad.copy()) for p in module.parameters()]
+    try:
+        yield module
+    finally:
+        for m, k, v in saved_buffers:
+            m.buffers[k] = v
+        for p, g in saved_grads:
+            p.grad[...] = g
+
+
+def _first_param(module: Module, who: str):
+    ps = module.parameters()
+    if not ps:
+        raise ValueError(f"GAN: {who} has no parameters")
+    return ps[0].data
+
+
+def _rng_state_json(rng) -> dict | None:
+    """A NumPy generator's state as JSON types (None for other generators)."""
+    from .data import _jsonable
+
+    if isinstance(rng, np.random.Generator):
+        return _jsonable(rng.bit_generator.state)
+    return None
+
+
+class GAN:
+    """A generator/discriminator pair and the training loop of document 001 §4.1.
+
+    Parameters
+    ----------
+    G : Module
+        Maps noise ``(N, latent_dim)`` to samples (e.g. ``(N, 1, 28, 28)`` in [-1, 1]).
+    D : Module
+        Maps samples to one **logit** per sample, ``(N, 1)`` (no final Sigmoid).
+    latent_dim : int
+        Size of the noise vector z.
+    g_opt, d_opt : optimizer, optional
+        Optimizers over ``G.parameters()`` and ``D.parameters()``. Default:
+        ``Adam(lr=lr, beta1=beta1)`` — Adam lr 2e-4, β1 0.5 (document 003 ch. 3; Radford et al.).
+    k : int
+        Discriminator steps per generator step (Algorithm 1; default 1).
+    g_loss : {"non-saturating", "minimax"}
+        The generator's objective (see Notes).
+    real_label : float
+        Target for real samples in D's loss. ``0.9`` is the one-sided label smoothing of
+        document 000 §3.2.3 (``tf.ones_like(logits) * 0.9``); fakes keep the target 0.
+    noise : {"normal", "uniform"}
+        ``z ~ N(0, 1)`` (document 001 §6.2.2, document 003) or ``U(-1, 1)`` (document 000).
+    seed : int
+        Seed of the noise generator and of the minibatch order in :meth:`fit`.
+    lr, beta1 : float
+        Used only to build the default optimizers.
+
+    Attributes
+    ----------
+    step : int
+        Generator steps done (one per :meth:`train_step`).
+    history : dict[str, list[float]]
+        One value per step for each of :data:`HISTORY_KEYS` (reading it flushes pending values).
+
+    Notes
+    -----
+    Document 001 §4.1 (and Goodfellow et al. 2014) define the value function
+    ``min_G max_D V(D, G) = E_x[log D(x)] + E_z[log(1 - D(G(z)))]``.
+    Document 002 writes D's loss as ``L_D = -½ E_x log D(x) - ½ E_z log(1 - D(G(z)))``; with
+    BCE(p, y) = -[y log p + (1-y) log(1-p)] that is ``L_D = ½ BCE(D(x), 1) + ½ BCE(D(G(z)), 0)``,
+    which :meth:`d_step` minimizes (``d = ½ (d_real + d_fake)``; document 003's Keras loop
+    reports the same ``0.5 · (real_loss + fake_loss)``). With label smoothing the real target
+    is ``real_label`` instead of 1.
+
+    The generator:
+
+    - ``"minimax"``: minimize ``E_z log(1 - D(G(z)))`` (Algorithm 1, line 8), which is
+      ``-BCE(D(G(z)), 0)``; its gradient vanishes when D confidently rejects the fakes early in
+      training.
+    - ``"non-saturating"`` (default): maximize ``E_z log D(G(z))`` instead — "possível, e também
+      mais indicado" (document 001 §4.1) — i.e. minimize ``BCE(D(G(z)), 1)``, the fakes labelled
+      "real" as in document 001 §6.2.2, document 000 §3.2.3 and document 003's combined model.
+
+    One :meth:`train_step` is: ``k`` times {fresh z, a real batch, ``D.zero_grad()``,
+    D forward(real) → backward → forward(G(z)) → backward, one ``d_opt.step()``} (DESIGN.md §3),
+    then fresh z, G forward, D forward/backward *inside* :func:`frozen` (D keeps its mode but
+    neither its BatchNorm running statistics nor its gradients change, and ``d_opt`` is not
+    stepped), ``G.backward(dfake)``, one ``g_opt.step()``. G's output for the D step is not
+    back-propagated (the ``detach`` of PyTorch's loop is simply not calling ``G.backward``).
+    """
+
+    def __init__(self, G: Module, D: Module, latent_dim: int, g_opt=None, d_opt=None, *, k: int = 1,
+                 g_loss: str = "non-saturating", real_label: float = 1.0, noise: str = "normal",
+                 seed: int = 0, lr: float = 2e-4, beta1: float = 0.5):
+        from .losses import BCEWithLogitsLoss
+
+        if not isinstance(G, Module) or not isinstance(D, Module):
+            raise TypeError(f"GAN: G and D must be minigan Modules, got {type(G).__name__} and {type(D).__name__}")
+        self.G, self.D = G, D
+        self.latent_dim = check_positive_int("GAN", "latent_dim", latent_dim)
+        self.k = check_positive_int("GAN", "k", k)
+        if g_loss not in ("non-saturating", "minimax"):
+            raise ValueError(f"GAN: g_loss must be 'non-saturating' or 'minimax', got {g_loss!r}")
+        self.g_loss = g_loss
+        if isinstance(real_label, bool) or not isinstance(real_label, (int, float)) or not 0.5 < real_label <= 1.0:
+            raise ValueError(f"GAN: real_label must be a float in (0.5, 1] (0.9 = one-sided label "
+                             f"smoothing), got {real_label!r}")
+        self.real_label = float(real_label)
+        if noise not in ("normal", "uniform"):
+            raise ValueError(f"GAN: noise must be 'normal' or 'uniform', got {noise!r}")
+        self.noise = noise
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"GAN: seed must be an int, got {type(seed).__name__}")
+        self.seed = int(seed)
+
+        gp, dp = _first_param(G, "G"), _first_param(D, "D")
+        if backend.device_of(gp) != backend.device_of(dp):
+            raise ValueError(f"GAN: G is on {backend.device_of(gp)!r} but D is on {backend.device_of(dp)!r}; "
+                             f"move both with .to(device)")
+        self.sample_shape = self._check_shapes()
+        if g_opt is None or d_opt is None:
+            from .optim import Adam
+            g_opt = g_opt if g_opt is not None else Adam(G.parameters(), lr=lr, beta1=beta1)
+            d_opt = d_opt if d_opt is not None else Adam(D.parameters(), lr=lr, beta1=beta1)
+        self.g_opt, self.d_opt = g_opt, d_opt
+        self._bce_real = BCEWithLogitsLoss()
+        self._bce_fake = BCEWithLogitsLoss()
+        self._bce_g = BCEWithLogitsLoss()
+        self._targets: dict = {}
+        self.step = 0
+        self._zrng = None
+        self._zrng_key = None
+        self._pending: list[dict] = []
+        self._history: "OrderedDict[str, list[float]]" = OrderedDict((k_, []) for k_ in HISTORY_KEYS)
+        self.stream = None
+        self._stop = False
+
+    # ------------------------------------------------------------------ set-up
+    def _check_shapes(self) -> tuple:
+        try:
+            g_out = self.G.output_shape((self.latent_dim,))
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"GAN: G does not accept noise of shape (N, {self.latent_dim}): {exc}") from exc
+        try:
+            d_out = self.D.output_shape(g_out)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"GAN: D does not accept G's output of shape (N, {', '.join(map(str, g_out))}): "
+                             f"{exc}") from exc
+        if d_out != (1,):
+            raise ValueError(f"GAN: D must output one logit per sample, shape (N, 1); it outputs "
+                             f"(N, {', '.join(map(str, d_out))})")
+        return g_out
+
+    @property
+    def device(self) -> str:
+        """``"cpu"`` or ``"gpu"``: where G's parameters live (the step runs there)."""
+        return backend.device_of(_first_param(self.G, "G"))
+
+    def _target(self, like, value: float):
+        """A cached ``(N, 1)`` array full of ``value`` on ``like``'s device and dtype."""
+        key = (tuple(like.shape), like.dtype.str, backend.device_of(like), value)
+        t = self._targets.get(key)
+        if t is None:
+            xp = backend.get_array_module(like)
+            t = self._targets[key] = xp.full(like.shape, value, dtype=like.dtype)
+        return t
+
+    # ------------------------------------------------------------------ noise
+    def _noise_rng(self):
+        xp = backend.get_array_module(_first_param(self.G, "G"))
+        key = getattr(xp, "__name__", str(xp))
+        if self._zrng is None or self._zrng_key != key:
+            # A fresh stream is seeded from (seed, step): deterministic, and resumable on any device.
+            s = int(np.random.SeedSequence([self.seed, self.step]).generate_state(1)[0])
+            self._zrng = xp.random.default_rng(s)
+            self._zrng_key = key
+        return self._zrng
+
+    def sample_noise(self, n: int):
+        """``z``: ``(n, latent_dim)`` noise on the models' device, dtype of G's parameters."""
+        n = check_positive_int("GAN.sample_noise", "n", n)
+        dtype = _first_param(self.G, "G").dtype
+        rng = self._noise_rng()
+        if self.noise == "normal":
+            return rng.standard_normal((n, self.latent_dim), dtype=dtype)  # z ~ N(0, 1)
+        return rng.random((n, self.latent_dim), dtype=dtype) * 2 - 1  # z ~ U(-1, 1), document 000
+
+    # ------------------------------------------------------------------ the two steps
+    def _check_real(self, real):
+        if not hasattr(real, "shape") or tuple(real.shape[1:]) != self.sample_shape or real.ndim < 2:
+            shape = tuple(getattr(real, "shape", ()))
+            raise ValueError(f"GAN.train_step: real must have shape (N, {', '.join(map(str, self.sample_shape))}) "
+                             f"like G's output, got {shape}")
+        if backend.device_of(real) != self.device:
+            raise ValueError(f"GAN.train_step: real is on {backend.device_of(real)!r} but the models are on "
+                             f"{self.device!r}; move it with minigan.asarray(real, {self.device!r})")
+
+    def d_step(self, real) -> dict:
+        """One discriminator update on ``real`` and as many fresh fakes (Algorithm 1, lines 3–5).
+
+        Returns the 0-d device scalars ``d``, ``d_real``, ``d_fake``, ``d_x``, ``d_g_z``.
+        """
+        self._check_real(real)
+        n = real.shape[0]
+        fake = self.G(self.sample_noise(n))  # no G.backward: the fakes are "detached"
+        if fake.dtype != real.dtype:
+            real = real.astype(fake.dtype)
+        D = self.D
+        D.zero_grad()
+        logit_r = D(real)
+        d_real = self._bce_real(logit_r, self._target(logit_r, self.real_label))  # BCE(D(x), 1 or 0.9)
+        D.backward(self._bce_real.backward(0.5))  # Eq. 002: L_D = -½ E log D(x) - ...
+        logit_f = D(fake)
+        d_fake = self._bce_fake(logit_f, self._target(logit_f, 0.0))  # BCE(D(G(z)), 0)
+        D.backward(self._bce_fake.backward(0.5))  # ... - ½ E log(1 - D(G(z)))
+        self.d_opt.step()
+        return {"d": 0.5 * (d_real + d_fake), "d_real": d_real, "d_fake": d_fake,
+                "d_x": sigmoid(logit_r).mean(), "d_g_z": sigmoid(logit_f).mean()}
+
+    def g_step(self, n: int) -> Any:
+        """One generator update on ``n`` fresh noise vectors (Algorithm 1, lines 7–8), D frozen.
+
+        Returns the generator's loss as a 0-d device scalar.
+        """
+        z = self.sample_noise(n)
+        fake = self.G(z)
+        with frozen(self.D):
+            logit = self.D(fake)
+            if self.g_loss == "non-saturating":
+                g = self._bce_g(logit, self._target(logit, 1.0))  # -E log D(G(z)) = BCE(D(G(z)), 1)
+                dlogit = self._bce_g.backward()
+            else:
+                g = -self._bce_g(logit, self._target(logit, 0.0))  # E log(1 - D(G(z))) = -BCE(D(G(z)), 0)
+                dlogit = self._bce_g.backward(-1.0)
+            dfake = self.D.backward(dlogit)  # ∂L_G/∂G(z), through D with θ_d fixed
+        self.G.zero_grad()
+        self.G.backward(dfake)
+        self.g_opt.step()
+        return g
+
+    def train_step(self, real) -> dict:
+        """One iteration of Algorithm 1: ``k`` discriminator steps, then one generator step.
+
+        Parameters
+        ----------
+        real : array (N, *sample_shape), or a sequence of ``k`` such arrays, or a callable
+            returning one. With ``k > 1`` each discriminator step needs its own real batch
+            (Algorithm 1, line 4): pass ``k`` arrays or a callable.
+
+        Returns
+        -------
+        dict of 0-d device scalars (``float(v)`` reads one; that is a host synchronisation on
+        a GPU): the keys of :data:`HISTORY_KEYS`. They are also queued for :attr:`history`.
+        """
+        if callable(real):
+            batches = [real() for _ in range(self.k)]
+        elif isinstance(real, (list, tuple)):
+            if len(real) != self.k:
+                raise ValueError(f"GAN.train_step: got {len(real)} real batches for k={self.k} "
+                                 f"discriminator steps")
+            batches = list(real)
+        else:
+            if self.k != 1:
+                raise ValueError(f"GAN.train_step: k={self.k} discriminator steps need k real batches "
+                                 f"(a list) or a callable returning one, got a single array")
+            batches = [real]
+        for b in batches:
+            out = self.d_step(b)
+        out["g"] = self.g_step(batches[-1].shape[0])
+        self.step += 1
+        self._pending.append(out)
+        return out
+
+    # ------------------------------------------------------------------ history
+    def flush(self) -> dict:
+        """Copy the queued scalars to the host, append them to :attr:`history`, check them.
+
+        Returns the latest step's values as floats (empty if nothing was queued).
+
+        Raises
+        ------
+        NonFiniteLossError
+            A value is NaN or infinite; the message names the first such step.
+        """
+        pending, self._pending = self._pending, []
+        if not pending:
+            return {k_: v[-1] for k_, v in self._history.items() if v}
+        xp = backend.get_array_module(*pending[0].values())
+        stacked = xp.stack([xp.stack([xp.asarray(p[k_], dtype=xp.float64) for k_ in HISTORY_KEYS])
+                            for p in pending])  # (steps, keys): one host copy for all of them
+        host = backend.as_numpy(stacked)
+        first_step = self.step - len(pending) + 1
+        for row_i, row in enumerate(host):
+            if not np.all(np.isfinite(row)):
+                vals = dict(zip(HISTORY_KEYS, (float(v) for v in row)))
+                bad = next(k_ for k_ in HISTORY_KEYS if not math.isfinite(vals[k_]))
+                for k_ in HISTORY_KEYS:  # keep what came before the bad step
+                    self._history[k_].extend(float(v) for v in host[:row_i, HISTORY_KEYS.index(k_)])
+                raise NonFiniteLossError(first_step + row_i, bad, vals[bad], vals)
+        for j, k_ in enumerate(HISTORY_KEYS):
+            self._history[k_].extend(float(v) for v in host[:, j])
+        return {k_: float(v) for k_, v in zip(HISTORY_KEYS, host[-1])}
+
+    @property
+    def history(self) -> "OrderedDict[str, list[float]]":
+        """One float per step for each of :data:`HISTORY_KEYS` (flushes pending values first)."""
+        self.flush()
+        return self._history
+
+    # ------------------------------------------------------------------ sampling
+    def sample(self, n: int | None = None, z=None, train_mode: bool = False):
+        """Generate samples: ``G(z)`` for the given ``z`` or for ``n`` fresh noise vectors.
+
+        ``train_mode=False`` (default) runs G in evaluation mode (BatchNorm uses its running
+        statistics, as Keras' ``generator.predict`` in document 003 does) and restores G's mode
+        afterwards. Fresh noise for sampling comes from a separate generator, so sampling never
+        changes the training noise stream.
+        """
+        if z is None:
+            n = check_positive_int("GAN.sample", "n", n)
+            r = np.random.default_rng([self.seed, 7919, self.step])
+            zh = (r.standard_normal((n, self.latent_dim)) if self.noise == "normal"
+                  else r.uniform(-1, 1, (n, self.latent_dim)))
+            z = backend.asarray(zh, self.device, dtype=_first_param(self.G, "G").dtype)
+        was = [m.training for _, m in self.G.named_modules()]
+        if not train_mode:
+            self.G.eval()
+        try:
+            return self.G(z)
+        finally:
+            for (_, m), t in zip(self.G.named_modules(), was):
+                m.training = t
+
+    def fixed_noise(self, n: int = 100, seed: int | None = None):
+        """The same ``(n, latent_dim)`` noise every call (for sample grids over training)."""
+        r = np.random.default_rng([self.seed if seed is None else seed, 104729])
+        zh = r.standard_normal((n, self.latent_dim)) if self.noise == "normal" else r.uniform(-1, 1, (n, self.latent_dim))
+        return backend.asarray(zh, self.device, dtype=_first_param(self.G, "G").dtype)
+
+    # ------------------------------------------------------------------ a whole run
+    def request_stop(self) -> None:
+        """Ask :meth:`fit` to stop after the current step (e.g. from a SIGINT handler)."""
+        self._stop = True
+
+    def fit(self, X, steps: int, batch_size: int = 128, *, callback: Callable | None = None,
+            log_every: int = 50) -> str:
+        """Train until :attr:`step` reaches ``steps`` on minibatches of ``X``.
+
+        Parameters
+        ----------
+        X : array (N, *sample_shape)
+            Real data (NumPy; moved once to the models' device).
+        steps : int
+            Target number of generator steps (a resumed GAN continues from :attr:`step`).
+        batch_size : int
+            ``m`` of Algorithm 1 (document 003 uses 128).
+        callback : callable, optional
+            ``callback(gan)`` after every step (sample grids, checkpoints, progress bars).
+        log_every : int
+            Steps between :meth:`flush` calls (each one checks the losses for NaN/inf).
+
+        Returns
+        -------
+        ``"done"`` or ``"stopped"`` (after :meth:`request_stop`).
+
+        Notes
+        -----
+        The minibatch order comes from a :class:`minigan.data.BatchStream` seeded with
+        ``seed``: it is part of the checkpoint, so a resumed run sees the same batches.
+        """
+        from .data import BatchStream
+
+        steps = check_positive_int("GAN.fit", "steps", steps, minimum=0)
+        log_every = check_positive_int("GAN.fit", "log_every", log_every)
+        n = len(X)
+        if self.stream is None or self.stream.n != n or self.stream.batch_size != batch_size:
+            self.stream = BatchStream(n, batch_size, seed=self.seed)
+        Xd = backend.asarray(X, self.device, dtype=_first_param(self.G, "G").dtype)
+        dev = self.device
+
+        def next_batch():
+            return Xd[backend.asarray(self.stream.next(), dev)]
+
+        self._stop = False
+        while self.step < steps and not self._stop:
+            self.train_step(next_batch if self.k > 1 else next_batch())
+            if self.step % log_every == 0 or self.step == steps:
+                self.flush()
+            if callback is not None:
+                callback(self)
+        self.flush()
+        return "stopped" if self.step < steps else "done"
+
+    # ------------------------------------------------------------------ checkpoints
+    def save(self, path, extra: dict | None = None) -> str:
+        """Write a checkpoint (atomically; see :mod:`minigan.checkpoint`): G, D (weights and
+        BatchNorm statistics), both optimizers' moments, the step, the noise and minibatch
+        generators' states and the history. Pending scalars are flushed first (so a NaN raises
+        here and never reaches the file)."""
+        from . import checkpoint
+
+        hist = self.history
+        rng_state = {"noise": _rng_state_json(self._zrng) if self._zrng_key == "numpy" else None,
+                     "stream": self.stream.state_dict() if self.stream is not None else None,
+                     "dropout": _dropout_states(self.G, "G") | _dropout_states(self.D, "D")}
+        meta = {"gan": {"latent_dim": self.latent_dim, "k": self.k, "g_loss": self.g_loss,
+                        "real_label": self.real_label, "noise": self.noise, "seed": self.seed,
+                        "sample_shape": list(self.sample_shape)}}
+        meta.update(extra or {})
+        arrays = {f"history/{k_}": np.asarray(v, dtype=np.float64) for k_, v in hist.items()}
+        return checkpoint.save(path, modules={"G": self.G, "D": self.D},
+                               optimizers={"G": self.g_opt, "D": self.d_opt},
+                               step=self.step, rng_state=rng_state, extra=meta, arrays=arrays)
+
+    def load(self, path) -> dict:
+        """Restore everything :meth:`save` wrote; return the checkpoint's ``extra`` dict.
+
+        The models must have the same architecture (a mismatch raises ValueError naming the
+        parameter). Arrays go to the models' current device.
+        """
+        from . import checkpoint
+        from .data import BatchStream
+
+        ck = checkpoint.load(path)
+        saved = ck.extra.get("gan", {})
+        if saved and saved.get("latent_dim") != self.latent_dim:
+            raise ValueError(f"GAN.load: {path} was saved with latent_dim={saved.get('latent_dim')}, "
+                             f"this GAN has latent_dim={self.latent_dim}")
+        ck.restore(modules={"G": self.G, "D": self.D}, optimizers={"G": self.g_opt, "D": self.d_opt})
+        self.step = int(ck.step)
+        self._pending = []
+        self._history = OrderedDict((k_, list(map(float, ck.arrays.get(f"history/{k_}", [])))) for k_ in HISTORY_KEYS)
+        rs = ck.rng_state or {}
+        self._zrng, self._zrng_key = None, None
+        if rs.get("noise") is not None and self.device == "cpu":
+            g = np.random.default_rng()
+            g.bit_generator.state = rs["noise"]
+            self._zrng, self._zrng_key = g, "numpy"
+        # otherwise _noise_rng() reseeds from (seed, step) on first use
+        if rs.get("stream") is not None:
+            st = rs["stream"]
+            self.stream = BatchStream(st["n"], st["batch_size"]).load_state_dict(st)
+        _load_dropout_states(self.G, "G", rs.get("dropout", {}))
+        _load_dropout_states(self.D, "D", rs.get("dropout", {}))
+        return ck.extra
+
+
+def _dropout_states(module: Module, name: str) -> dict:
+    """JSON states of the NumPy generators that Dropout layers keep (for an exact resume)."""
+    out = {}
+    for prefix, m in module.named_modules():
+        rngs = getattr(m, "_rngs", None)
+        if isinstance(rngs, dict) and isinstance(rngs.get("numpy"), np.random.Generator):
+            out[f"{name}.{prefix}"] = _rng_state_json(rngs["numpy"])
+    return out
+
+
+def _load_dropout_states(module: Module, name: str, states: dict) -> None:
+    for prefix, m in module.named_modules():
+        st = states.get(f"{name}.{prefix}")
+        if st is not None and isinstance(getattr(m, "_rngs", None), dict):
+            g = np.random.default_rng()
+            g.bit_generator.state = st
+            m._rngs["numpy"] = g

@@ -1,0 +1,229 @@
+"""Parameter, Module, Sequential: the protocol every layer follows."""
+import numpy as np
+import pytest
+
+import minigan as mg
+from minigan.module import Module, Parameter, Sequential, check_input, check_positive_int
+
+
+class Scaler(Module):
+    """A tiny module with one parameter and one buffer, for state tests."""
+
+    def __init__(self, n=3):
+        super().__init__()
+        self.params["w"] = Parameter(np.arange(1, n + 1, dtype=np.float32))
+        self.buffers["count"] = np.zeros(n, dtype=np.float32)
+        self.buffers["steps"] = np.zeros((), dtype=np.int64)
+
+    def forward(self, x):
+        self._x = x
+        return x * self.params["w"].data
+
+    def backward(self, dout):
+        self.params["w"].grad += (dout * self._x).sum(axis=0)
+        return dout * self.params["w"].data
+
+
+def mlp():
+    return Sequential(mg.Dense(4, 3, rng=0), mg.ReLU(), mg.Dense(3, 2, rng=1))
+
+
+# ---------------------------------------------------------------------------- Parameter
+def test_parameter_has_a_zero_grad_of_the_same_shape():
+    p = Parameter(np.ones((2, 3), np.float32))
+    assert p.grad.shape == (2, 3) and p.grad.dtype == np.float32 and not p.grad.any()
+    assert p.shape == (2, 3) and p.size == 6 and p.dtype == np.float32
+    p.grad += 1
+    p.zero_grad()
+    assert not p.grad.any()
+    assert repr(p) == "Parameter(shape=(2, 3), dtype=float32, device=cpu)"
+
+
+# ---------------------------------------------------------------------------- parameters / grads
+def test_parameters_are_listed_in_a_stable_order():
+    m = mlp()
+    names = [n for n, _ in m.named_parameters()]
+    assert names == ["0.W", "0.b", "2.W", "2.b"]
+    assert m.parameters()[0] is m[0].params["W"] and m.parameters()[3] is m[2].params["b"]
+    assert m.num_parameters() == 4 * 3 + 3 + 3 * 2 + 2
+
+
+def test_nested_sequential_names():
+    m = Sequential(Sequential(mg.Dense(2, 2, rng=0)), mg.Dense(2, 1, rng=0))
+    assert [n for n, _ in m.named_parameters()] == ["0.0.W", "0.0.b", "1.W", "1.b"]
+
+
+def test_backward_adds_gradients_and_zero_grad_clears_them():
+    m = mlp()
+    x = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
+    dout = np.ones((5, 2), np.float32)
+    m(x)
+    m.backward(dout)
+    once = [p.grad.copy() for p in m.parameters()]
+    m(x)
+    m.backward(dout)
+    for p, g in zip(m.parameters(), once):
+        np.testing.assert_allclose(p.grad, 2 * g, rtol=1e-6)
+    m.zero_grad()
+    assert all(not p.grad.any() for p in m.parameters())
+
+
+# ---------------------------------------------------------------------------- modes
+def test_train_eval_propagate_to_every_submodule():
+    m = Sequential(mg.Dense(2, 2, rng=0), Sequential(mg.Dropout(0.5), mg.ReLU()))
+    assert all(sub.training for _, sub in m.named_modules())
+    assert m.eval() is m
+    assert not any(sub.training for _, sub in m.named_modules())
+    m.train()
+    assert all(sub.training for _, sub in m.named_modules())
+    m.train(False)
+    assert not m[1][0].training
+
+
+# ---------------------------------------------------------------------------- state
+def test_state_dict_has_params_and_buffers_and_round_trips():
+    a = Sequential(mg.Dense(3, 3, rng=0), Scaler())
+    b = Sequential(mg.Dense(3, 3, rng=1), Scaler())
+    a[1].buffers["count"][...] = [7, 8, 9]
+    sd = a.state_dict()
+    assert list(sd) == ["0.W", "0.b", "1.w", "1.count", "1.steps"]
+    b.load_state_dict(sd)
+    for k, v in b.state_dict().items():
+        np.testing.assert_array_equal(v, sd[k])
+    # loaded arrays are copies: changing the source later does not change b
+    a[0].params["W"].data[...] = 0
+    assert b[0].params["W"].data.any()
+
+
+def test_load_state_dict_strict_errors():
+    m = Sequential(mg.Dense(3, 2, rng=0))
+    sd = dict(m.state_dict())
+    missing = {k: v for k, v in sd.items() if k != "0.b"}
+    with pytest.raises(ValueError, match=r"Sequential.load_state_dict: missing keys \['0.b'\], unexpected keys \[\]"):
+        m.load_state_dict(missing)
+    with pytest.raises(ValueError, match=r"unexpected keys \['extra'\]"):
+        m.load_state_dict({**sd, "extra": np.zeros(1)})
+    with pytest.raises(ValueError, match=r"0.W expected shape \(2, 3\), got \(3, 2\)"):
+        m.load_state_dict({**sd, "0.W": np.zeros((3, 2))})
+    # non-strict: a partial dict loads what it has
+    m.load_state_dict({"0.b": np.array([5.0, 6.0])}, strict=False)
+    np.testing.assert_array_equal(m[0].params["b"].data, [5, 6])
+    assert m[0].params["b"].data.dtype == np.float32  # cast to the module's dtype
+
+
+def test_load_state_dict_buffer_shape_mismatch():
+    m = Scaler()
+    sd = dict(m.state_dict())
+    with pytest.raises(ValueError, match=r"count expected shape \(3,\), got \(4,\)"):
+        m.load_state_dict({**sd, "count": np.zeros(4)})
+
+
+def test_astype_casts_params_grads_and_float_buffers_only():
+    m = Sequential(mg.Dense(2, 2, rng=0), Scaler(2))
+    assert m.astype(np.float64) is m
+    for p in m.parameters():
+        assert p.data.dtype == np.float64 and p.grad.dtype == np.float64
+    assert m[1].buffers["count"].dtype == np.float64
+    assert m[1].buffers["steps"].dtype == np.int64
+    out = m(np.ones((1, 2)))
+    assert out.dtype == np.float64
+
+
+def test_to_cpu_and_unknown_device():
+    m = mlp()
+    W = m[0].params["W"].data.copy()
+    assert m.to("cpu") is m
+    np.testing.assert_array_equal(m[0].params["W"].data, W)
+    with pytest.raises(ValueError, match="device: expected 'cpu' or 'gpu', got 'tpu'"):
+        m.to("tpu")
+
+
+# ---------------------------------------------------------------------------- summary / shapes
+def test_summary_rows_and_total():
+    m = Sequential(mg.Flatten(), mg.Dense(4, 3, rng=0), mg.ReLU(), mg.Dense(3, 2, rng=0, bias=False))
+    lines = []
+    rows = m.summary((2, 2), print_fn=lines.append)
+    assert rows == [("0: Flatten()", (4,), 0), ("1: Dense(4, 3)", (3,), 4 * 3 + 3), ("2: ReLU()", (3,), 0),
+                    ("3: Dense(3, 2, bias=False)", (2,), 3 * 2)]
+    text = "\n".join(lines)
+    assert "Total params: 21" in text and "(N, 3)" in text and "Param #" in text
+    assert m.summary((2, 2), print_fn=None) == rows
+
+
+def test_summary_accepts_an_int_and_nested_sequential():
+    m = Sequential(mg.Dense(5, 4, rng=0), Sequential(mg.Tanh(), mg.Dense(4, 1, rng=0)))
+    rows = m.summary(5, print_fn=None)
+    assert [r[0] for r in rows] == ["0: Dense(5, 4)", "1.0: Tanh()", "1.1: Dense(4, 1)"]
+    assert [r[2] for r in rows] == [24, 0, 5]
+
+
+def test_output_shape_does_not_change_mode():
+    m = Sequential(mg.Dense(6, 4, rng=0), mg.Dropout(0.5), mg.Reshape(2, 2))
+    assert m.output_shape((6,)) == (2, 2)
+    assert m.training and m[1].training
+
+
+# ---------------------------------------------------------------------------- Sequential
+def test_sequential_container_protocol():
+    layers = [mg.Dense(2, 3, rng=0), mg.ReLU(), mg.Dense(3, 1, rng=0)]
+    s = Sequential(*layers)
+    assert len(s) == 3 and list(s) == layers and s[0] is layers[0] and s[-1] is layers[2]
+    sub = s[1:]
+    assert isinstance(sub, Sequential) and list(sub) == layers[1:]
+    assert sub[1].params["W"] is layers[2].params["W"]  # shares the layers
+    assert list(Sequential(layers)) == layers  # a list works too
+    s.append(mg.Sigmoid())
+    assert len(s) == 4
+    x = np.ones((2, 2), np.float32)
+    expected = x
+    for layer in layers + [s[3]]:
+        expected = layer(expected)
+    np.testing.assert_array_equal(s(x), expected)
+
+
+def test_sequential_backward_runs_in_reverse():
+    s = Sequential(mg.Dense(2, 2, rng=0), mg.Tanh())
+    x = np.array([[0.5, -1.0]], np.float32)
+    y = s(x)
+    dx = s.backward(np.ones_like(y))
+    # by hand: dz = 1 - tanh², dx = dz @ W
+    dz = 1 - y * y
+    np.testing.assert_allclose(dx, dz @ s[0].params["W"].data, rtol=1e-6)
+
+
+def test_sequential_rejects_non_modules():
+    with pytest.raises(TypeError, match="Sequential: argument 1 must be a Module, got function"):
+        Sequential(mg.ReLU(), lambda x: x)
+    with pytest.raises(TypeError, match="Sequential.append: expected a Module, got int"):
+        Sequential().append(3)
+
+
+def test_repr():
+    s = Sequential(mg.Dense(2, 3, rng=0), mg.LeakyReLU(0.2))
+    assert repr(s) == "Sequential(\n  (0): Dense(2, 3)\n  (1): LeakyReLU(alpha=0.2)\n)"
+    assert repr(Sequential()) == "Sequential()"
+
+
+# ---------------------------------------------------------------------------- helpers
+def test_check_positive_int():
+    assert check_positive_int("L", "n", np.int64(3)) == 3
+    with pytest.raises(ValueError, match="L: n must be an int >= 1, got 0"):
+        check_positive_int("L", "n", 0)
+    with pytest.raises(ValueError, match="L: n must be an int >= 1, got -2"):
+        check_positive_int("L", "n", -2)
+    with pytest.raises(TypeError, match="L: n must be an int >= 1, got float 2.0"):
+        check_positive_int("L", "n", 2.0)
+    with pytest.raises(TypeError, match="got bool"):
+        check_positive_int("L", "n", True)
+
+
+def test_check_input_messages():
+    with pytest.raises(TypeError, match="Lay: input must be an array.*got list"):
+        check_input("Lay", [1.0, 2.0])
+    with pytest.raises(TypeError, match=r"Lay: input must have a floating dtype.*got int32; convert with"):
+        check_input("Lay", np.zeros(2, np.int32))
+    with pytest.raises(ValueError, match=r"Lay: input must be 2-D or 4-D \(N, F\), got shape \(1, 2, 3\)"):
+        check_input("Lay", np.zeros((1, 2, 3)), ndim=(2, 4), expected="(N, F)")
+    with pytest.raises(ValueError, match=r"Lay: input axis 1 must have size 5, got shape \(2, 3\)"):
+        check_input("Lay", np.zeros((2, 3)), sizes={1: 5})
+    check_input("Lay", np.zeros((2, 5), np.float32), ndim=2, sizes={1: 5})  # fine

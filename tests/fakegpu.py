@@ -54,6 +54,7 @@ __all__ = [
 ]
 
 _THIS_FILE = os.path.abspath(__file__)
+_BACKEND_FILE = os.path.join("minigan", "backend.py")  # report who called asarray/as_numpy
 
 
 class ImplicitConversionError(TypeError):
@@ -90,11 +91,11 @@ def reset_stats() -> None:
 
 
 def _caller_site() -> str:
-    """``file:line`` of the first frame outside this file (and outside numpy)."""
+    """``file:line`` of the first frame outside this file, numpy and minigan/backend.py."""
     f = sys._getframe(2)
     while f is not None:
         fn = os.path.abspath(f.f_code.co_filename)
-        if fn != _THIS_FILE and f"{os.sep}numpy{os.sep}" not in fn:
+        if fn != _THIS_FILE and f"{os.sep}numpy{os.sep}" not in fn and not fn.endswith(_BACKEND_FILE):
             try:
                 fn = os.path.relpath(fn)
             except ValueError:

@@ -1,0 +1,446 @@
+"""The GPU backend, proven on a machine without a GPU.
+
+``tests/fakegpu.py`` is a CuPy stand-in whose arrays refuse every silent conversion to or from
+NumPy and count every host synchronisation. Registered as minigan's ``"gpu"`` backend it lets
+these tests prove, with no GPU:
+
+1. the stand-in itself fails where CuPy would (and stricter), so a passing test means something;
+2. ``to("gpu")`` without CuPy fails with one clear message, and nothing else changes;
+3. every registered layer and loss (the gradient-check registry) runs forward and backward on
+   the device with the CPU's numbers and *zero* host traffic;
+4. optimizers keep their state on the parameters' device;
+5. a training loop (Dense MLP; the GAN loop) runs with zero host traffic per step, the losses
+   staying on the device until they are reported; checkpoints go to NumPy on save and back to
+   the device on load; metrics accept device images.
+
+``TestRealCuPy`` runs the same checks against real CuPy (marked ``gpu``; skipped without it).
+"""
+import contextlib
+import pickle
+
+import numpy as np
+import pytest
+
+import minigan as mg
+from minigan import backend, gradcheck
+
+import fakegpu
+
+CASES = gradcheck.registered_cases()
+CASE_IDS = [c.name for c in CASES]
+
+
+# ============================================================================ helpers
+def _case(i):
+    """A fresh build of registered case ``i`` (every call builds identical objects)."""
+    return gradcheck.registered_cases()[i]
+
+
+def _move_case(case, device):
+    """Move a case's object and data to ``device``: ``Module.to`` plus the arrays a case sets
+    outside parameters and buffers (e.g. ``Dropout.fixed_mask``)."""
+    obj = case.obj
+    if isinstance(obj, mg.Module):
+        obj.to(device)
+        for _, m in obj.named_modules():
+            for k, v in list(vars(m).items()):
+                if isinstance(v, np.ndarray) and not k.startswith("_"):
+                    setattr(m, k, backend.asarray(v, device))
+    x = backend.asarray(case.x, device)
+    t = None if case.target is None else backend.asarray(case.target, device)
+    return x, t
+
+
+def _run_case(case, device, guard):
+    """Forward and backward of one case on ``device``; the computation runs inside ``guard``.
+
+    Returns host copies ``{"out": ..., "dx": ..., "<param>": grad, ...}`` and the raw outputs.
+    """
+    x, t = _move_case(case, device)
+    rng = np.random.default_rng(7)
+    if case.kind == "loss":
+        with guard():
+            value = case.obj(x, t)
+            dpred = case.obj.backward()
+        raw = {"out": value, "dx": dpred}
+    else:
+        case.obj.zero_grad()
+        with guard():
+            out = case.obj.forward(x)
+        dout = backend.asarray(rng.standard_normal(tuple(out.shape)), device, dtype=out.dtype)
+        with guard():
+            dx = case.obj.backward(dout)
+        raw = {"out": out, "dx": dx}
+        raw.update({name: p.grad for name, p in case.obj.named_parameters()})
+    return {k: backend.as_numpy(v) for k, v in raw.items()}, raw
+
+
+def _mlp(seed=0, dropout=False):
+    layers = [mg.Dense(6, 16, rng=seed), mg.LeakyReLU(0.2)]
+    if dropout:
+        layers.append(mg.Dropout(0.25, seed=seed))
+    layers += [mg.Dense(16, 1, rng=seed + 1)]
+    return mg.Sequential(*layers)
+
+
+def _toy_data(n=64, seed=3):
+    r = np.random.default_rng(seed)
+    X = r.standard_normal((n, 6)).astype(np.float32)
+    y = (X[:, :1] + 0.5 * X[:, 1:2] > 0).astype(np.float32)
+    return X, y
+
+
+def _train_mlp(device, steps, guard, dropout=False, batch=16):
+    """Adam on BCEWithLogits for ``steps`` minibatches; data on ``device``; every step inside
+    ``guard``. Returns (model, the per-step losses as host floats, read once at the end)."""
+    model = _mlp(dropout=dropout).to(device)
+    loss = mg.BCEWithLogitsLoss()
+    opt = mg.Adam(model.parameters(), lr=1e-2, clip_norm=5.0)
+    X, y = _toy_data()
+    Xd, yd = backend.asarray(X, device), backend.asarray(y, device)
+    losses = []
+    for s in range(steps):
+        i = (s * batch) % len(X)
+        with guard():
+            xb, yb = Xd[i:i + batch], yd[i:i + batch]  # device slices: no transfer
+            opt.zero_grad()
+            value = loss(model(xb), yb)
+            model.backward(loss.backward())
+            opt.step()
+            losses.append(value)  # stays a 0-d device array
+    xp = backend.get_array_module(Xd)
+    host = backend.as_numpy(xp.stack(losses))  # the one report: a single transfer
+    return model, [float(v) for v in host]
+
+
+def _params_host(model):
+    return {k: backend.as_numpy(v) for k, v in model.state_dict().items()}
+
+
+# ============================================================================ 1. the stand-in can fail
+@pytest.fixture
+def a(fakegpu):
+    return backend.asarray(np.arange(6.0).reshape(2, 3), "gpu")
+
+
+REFUSED = {
+    "np.asarray(dev)": lambda a, xp: np.asarray(a),
+    "np.array(dev)": lambda a, xp: np.array(a),
+    "dev + ndarray": lambda a, xp: a + np.ones((2, 3)),
+    "ndarray * dev": lambda a, xp: np.ones((2, 3)) * a,
+    "dev + 0-d ndarray": lambda a, xp: a + np.asarray(2.0),
+    "ndarray @ dev": lambda a, xp: np.ones((3, 2)) @ a,
+    "in-place dev += ndarray": lambda a, xp: a.__iadd__(np.ones((2, 3))),
+    "xp.exp(ndarray)": lambda a, xp: xp.exp(np.ones(3)),
+    "xp.asarray(ndarray)": lambda a, xp: xp.asarray(np.ones(3)),
+    "xp.concatenate with ndarray": lambda a, xp: xp.concatenate([a, np.ones((1, 3))]),
+    "xp.add(out=ndarray)": lambda a, xp: xp.add(a, 1.0, out=np.empty((2, 3))),
+    "dev[ndarray index]": lambda a, xp: a[np.array([0, 1])],
+    "dev[...] = ndarray": lambda a, xp: a.__setitem__(0, np.zeros(3)),
+    "float(2-D dev)": lambda a, xp: float(a),
+    "bool(2-D dev)": lambda a, xp: bool(a > 0),
+    "iteration": lambda a, xp: list(a),
+    "np.sum(dev)": lambda a, xp: np.sum(a),
+    "np.pad(dev)": lambda a, xp: np.pad(a, 1),
+    "np.testing on dev": lambda a, xp: np.testing.assert_allclose(a, a),
+    "pickle.dumps(dev)": lambda a, xp: pickle.dumps(a),
+    "dev.tobytes()": lambda a, xp: a.tobytes(),
+}
+
+
+@pytest.mark.parametrize("what", list(REFUSED))
+def test_stand_in_refuses_silent_conversions(a, what):
+    with pytest.raises(TypeError):
+        REFUSED[what](a, fakegpu.fakecupy)
+    assert fakegpu.STATS.syncs == 0 and fakegpu.STATS.d2h == 0
+
+
+def test_stand_in_messages_say_what_to_do(a):
+    with pytest.raises(TypeError, match=r"as_numpy"):
+        np.asarray(a)
+    with pytest.raises(TypeError, match=r"backend\.asarray\(x, 'gpu'\)"):
+        a + np.ones((2, 3))
+    with pytest.raises(TypeError, match=r"xp\.sum\(\)"):
+        np.sum(a)
+
+
+def test_stand_in_has_only_cupys_generator_methods(fakegpu):
+    xp = fakegpu.fakecupy
+    g = xp.random.default_rng(0)
+    z = g.standard_normal((3, 4), dtype=np.float32)
+    assert type(z) is fakegpu.FakeArray and z.dtype == np.float32 and z.shape == (3, 4)
+    u = g.random((5,), dtype=np.float32)
+    assert type(u) is fakegpu.FakeArray and u.dtype == np.float32
+    for missing in ("normal", "permutation", "choice", "shuffle"):  # not in cupy.random.Generator
+        with pytest.raises(AttributeError, match="standard_normal"):
+            getattr(g, missing)
+    # A different stream from NumPy's for the same seed, as CuPy's is: tests must not rely on it.
+    host = np.random.default_rng(0).standard_normal((3, 4), dtype=np.float32)
+    assert not np.allclose(backend.as_numpy(z), host)
+    with pytest.raises(AttributeError, match="errstate"):
+        xp.errstate
+
+
+def test_scalar_reads_are_counted_syncs(a):
+    xp = fakegpu.fakecupy
+    with fakegpu.record() as r:
+        s = a.sum()
+        assert type(s) is fakegpu.FakeArray and s.ndim == 0  # a reduction stays on the device
+        assert float(s) == 15.0
+        assert bool((a > 4).any()) is True
+        assert int(xp.argmax(a)) == 5
+        assert f"{a.mean():.2f}" == "2.50"
+    assert r.syncs == 4 and r.h2d == 0 and r.d2h == 0
+    assert all("test_device.py" in site for _, site in r.sites)
+
+
+def test_forbid_host_traffic_points_at_the_line(a):
+    with fakegpu.forbid_host_traffic():
+        b = (a * 2.0).sum(axis=0)  # device work is fine
+        with pytest.raises(fakegpu.HostTrafficError, match=r"test_device\.py:\d+"):
+            float(b[0])
+        with pytest.raises(fakegpu.HostTrafficError, match="host->device"):
+            backend.asarray(np.ones(3), "gpu")
+        with pytest.raises(fakegpu.HostTrafficError, match="device->host"):
+            backend.as_numpy(b)
+
+
+def test_transfers_are_explicit_counted_copies(fakegpu):
+    host = np.arange(4.0)
+    with fakegpu.record() as r:
+        d = backend.asarray(host, "gpu")
+        host[0] = 100.0  # the device holds a copy
+        same = backend.asarray(d, "gpu")  # already there: no transfer
+        f32 = backend.asarray(d, "gpu", dtype=np.float32)  # a cast on the device: no transfer
+        back = backend.as_numpy(d)
+    assert same is d and f32.dtype == np.float32 and backend.device_of(f32) == "gpu"
+    np.testing.assert_array_equal(back, [0.0, 1.0, 2.0, 3.0])
+    assert (r.h2d, r.d2h, r.syncs) == (1, 1, 0)
+
+
+_X = np.random.default_rng(5).standard_normal((3, 4))
+_Y = np.random.default_rng(6).standard_normal((3, 4))
+OPS = {
+    "arith": lambda xp, x, y: (x * 2.0 - y) / (1.5 + abs(y)) ** 2,
+    "matmul, T": lambda xp, x, y: x @ y.T,
+    "sum(axis, keepdims)": lambda xp, x, y: x.sum(axis=1, keepdims=True),
+    "mean, max, min": lambda xp, x, y: xp.stack([x.mean(), x.max(), y.min()]),
+    "exp, log1p, tanh, sqrt": lambda xp, x, y: xp.exp(x) + xp.log1p(xp.abs(y)) + xp.tanh(x) * xp.sqrt(xp.abs(x)),
+    "where, maximum, clip": lambda xp, x, y: xp.where(x > 0, xp.maximum(x, y), xp.clip(y, -0.5, 0.5)),
+    "reshape, transpose, slice": lambda xp, x, y: x.reshape(2, 6).transpose()[1:5:2],
+    "boolean mask": lambda xp, x, y: x[x > y],
+    "argmax, take": lambda xp, x, y: xp.take(y, x.argmax(axis=1)),
+    "astype float32": lambda xp, x, y: x.astype(np.float32),
+    "einsum, tensordot": lambda xp, x, y: xp.einsum("ij,kj->ik", x, y) + xp.tensordot(x, y, axes=([1], [1])),
+    "sliding_window_view": lambda xp, x, y: xp.lib.stride_tricks.sliding_window_view(x, (2, 2)).sum(axis=(-1, -2)),
+    "as_strided": lambda xp, x, y: xp.lib.stride_tricks.as_strided(x, shape=(2, 4), strides=(x.strides[0], x.strides[1])),
+    "pad, concatenate": lambda xp, x, y: xp.concatenate([xp.pad(x, ((1, 0), (0, 2))), xp.zeros((1, 6))]),
+    "zeros_like, ones, full": lambda xp, x, y: xp.zeros_like(x) + xp.ones(x.shape) * xp.full((1, 4), 3.0),
+    "in-place ops": lambda xp, x, y: _inplace(x.copy(), y),
+    "add.at": lambda xp, x, y: _add_at(xp, x.copy()),
+}
+
+
+def _inplace(x, y):
+    x += y
+    x[0] = 7.0
+    x[:, 1] *= 2.0
+    return x
+
+
+def _add_at(xp, x):
+    xp.add.at(x, (slice(None), 0), 1.0)
+    return x
+
+
+@pytest.mark.parametrize("op", list(OPS))
+def test_stand_in_computes_what_numpy_computes(fakegpu, op):
+    x, y = backend.asarray(_X, "gpu"), backend.asarray(_Y, "gpu")
+    with fakegpu.forbid_host_traffic():
+        got = OPS[op](fakegpu.fakecupy, x, y)
+    assert type(got) is fakegpu.FakeArray
+    np.testing.assert_array_equal(backend.as_numpy(got), OPS[op](np, _X.copy(), _Y.copy()))
+
+
+# ============================================================================ 2. backend routing
+def test_backend_routes_gpu_to_the_stand_in(fakegpu):
+    assert backend.gpu_available() and not backend.cupy_available()
+    d = backend.asarray(np.ones((2, 2), np.float32), "GPU")  # names are case-insensitive
+    assert backend.get_array_module(d) is fakegpu.fakecupy
+    assert backend.get_array_module(None, 1.0, d) is fakegpu.fakecupy
+    assert backend.get_array_module(np.ones(2)) is np
+    assert backend.device_of(d) == "gpu" and backend.device_of(np.ones(2)) == "cpu"
+    assert backend.get_backend("cuda").xp is fakegpu.fakecupy
+
+
+def test_install_and_uninstall_restore_the_previous_backend():
+    had_gpu = backend.gpu_available()
+    before = backend.get_backend("gpu") if had_gpu else None
+    fakegpu.install()
+    try:
+        assert backend.get_backend("gpu").xp is fakegpu.fakecupy
+    finally:
+        fakegpu.uninstall()
+    assert backend.gpu_available() == had_gpu
+    if had_gpu:
+        assert backend.get_backend("gpu") is before
+
+
+@pytest.mark.skipif(backend.cupy_available(), reason="CuPy and a GPU are present: 'gpu' is available")
+def test_gpu_without_cupy_fails_with_one_clear_message():
+    assert not backend.gpu_available()
+    model = mg.Sequential(mg.Dense(3, 2, rng=0), mg.ReLU())
+    for ask in (lambda: model.to("gpu"), lambda: backend.asarray(np.ones(3), "gpu"),
+                lambda: backend.get_backend("gpu")):
+        with pytest.raises(mg.DeviceError) as err:
+            ask()
+        msg = str(err.value)
+        assert "\n" not in msg and msg.startswith("device 'gpu' is not available")
+        assert "pip install 'minigan[gpu]'" in msg
+    # ... and nothing else changes: the model is still a working CPU model.
+    assert backend.device_of(model[0].params["W"].data) == "cpu"
+    out = model(np.ones((4, 3), np.float32))
+    assert isinstance(out, np.ndarray) and out.shape == (4, 2)
+
+
+def test_bad_device_names():
+    with pytest.raises(ValueError, match="expected 'cpu' or 'gpu', got 'tpu'"):
+        mg.Dense(2, 2).to("tpu")
+    with pytest.raises(TypeError, match="expected 'cpu' or 'gpu', got int"):
+        backend.asarray(np.ones(2), 0)
+
+
+# ============================================================================ 3. every layer and loss
+@pytest.mark.parametrize("i", range(len(CASES)), ids=CASE_IDS)
+def test_registered_case_runs_on_device_with_cpu_numbers_and_no_host_traffic(fakegpu, i):
+    cpu, _ = _run_case(_case(i), "cpu", contextlib.nullcontext)
+    dev, raw = _run_case(_case(i), "gpu", fakegpu.forbid_host_traffic)
+    for k, v in raw.items():
+        assert type(v) is fakegpu.FakeArray, f"{CASE_IDS[i]}: {k} left the device ({type(v).__name__})"
+    assert set(cpu) == set(dev)
+    for k in cpu:
+        assert dev[k].shape == cpu[k].shape and dev[k].dtype == cpu[k].dtype, k
+        np.testing.assert_allclose(dev[k], cpu[k], rtol=1e-12, atol=1e-12, err_msg=f"{CASE_IDS[i]}: {k}")
+
+
+@pytest.mark.parametrize("name", ["Dense(5, 3)", "BatchNorm(2) (N,C,H,W) train", "Sigmoid", "BCEWithLogitsLoss (hard targets)"])
+def test_gradient_check_itself_runs_on_the_device(fakegpu, name):
+    case = _case(CASE_IDS.index(name))
+    _move_case(case, "gpu")
+    case.x = backend.asarray(case.x, "gpu")
+    if case.target is not None:
+        case.target = backend.asarray(case.target, "gpu")
+    res = gradcheck.run_case(case)
+    assert res and all(err < gradcheck.TOLERANCE for err in res.values()), res
+
+
+# ============================================================================ 4. optimizers
+@pytest.mark.parametrize("make", [
+    lambda ps: mg.SGD(ps, lr=0.1, momentum=0.9),
+    lambda ps: mg.RMSProp(ps, lr=1e-2, weight_decay=1e-3),
+    lambda ps: mg.Adam(ps, lr=1e-2, clip_norm=0.5),
+], ids=["SGD(momentum)", "RMSProp(weight_decay)", "Adam(clip_norm)"])
+def test_optimizer_state_follows_the_device(fakegpu, make):
+    X, y = _toy_data(16)
+    results = {}
+    for device in ("cpu", "gpu"):
+        model = _mlp().to(device)
+        opt, loss = make(model.parameters()), mg.MSELoss()
+        xb, yb = backend.asarray(X, device), backend.asarray(y, device)
+        guard = fakegpu.forbid_host_traffic if device == "gpu" else contextlib.nullcontext
+        for _ in range(3):
+            with guard():
+                opt.zero_grad()
+                loss(model(xb), yb)
+                model.backward(loss.backward())
+                opt.step()
+        state = [a for slot in opt.state.values() for a in slot.values()]
+        if opt.SLOTS:
+            assert state and all(backend.device_of(s) == device for s in state)
+        results[device] = _params_host(model)
+        if device == "gpu":  # moving the model moves the state at the next step
+            model.to("cpu")
+            opt.zero_grad()
+            loss(model(X), y)
+            model.backward(loss.backward())
+            opt.step()
+            assert all(backend.device_of(a) == "cpu" for slot in opt.state.values() for a in slot.values())
+    for k in results["cpu"]:
+        np.testing.assert_allclose(results["gpu"][k], results["cpu"][k], rtol=1e-6, atol=1e-7, err_msg=k)
+
+
+# ============================================================================ 5. training loops
+def test_dense_mlp_training_steps_have_zero_host_traffic(fakegpu):
+    steps = 8
+    with fakegpu.record() as r:
+        model, losses = _train_mlp("gpu", steps, fakegpu.forbid_host_traffic)
+    # 4 parameter uploads at .to("gpu") + X and y: 6 explicit h2d; the loss report: 1 d2h; no sync.
+    assert r.syncs == 0 and r.d2h == 1, r.sites
+    assert r.h2d == len(model.parameters()) * 2 + 2  # data and grad of each parameter, X, y
+    cpu_model, cpu_losses = _train_mlp("cpu", steps, contextlib.nullcontext)
+    np.testing.assert_allclose(losses, cpu_losses, rtol=1e-5)
+    assert losses[-1] < losses[0]
+    for k, v in _params_host(cpu_model).items():
+        np.testing.assert_allclose(_params_host(model)[k], v, rtol=1e-4, atol=1e-6, err_msg=k)
+
+
+def test_dropout_draws_its_mask_on_the_device(fakegpu):
+    model, losses = _train_mlp("gpu", 4, fakegpu.forbid_host_traffic, dropout=True)
+    assert np.all(np.isfinite(losses))
+    drop = model[2]
+    assert "fakecupy" in drop._rngs  # the mask generator is the device's
+
+
+def test_module_to_and_state_dict_round_trip(fakegpu):
+    m = mg.Sequential(mg.Dense(3, 4, rng=1), mg.ReLU(), mg.Dense(4, 2, rng=2))
+    ref = _params_host(m)
+    m.to("gpu")
+    sd = m.state_dict()
+    assert all(backend.device_of(v) == "gpu" for v in sd.values())
+    host_sd = {k: backend.as_numpy(v) for k, v in sd.items()}
+    m2 = mg.Sequential(mg.Dense(3, 4, rng=9), mg.ReLU(), mg.Dense(4, 2, rng=9)).to("gpu")
+    m2.load_state_dict(host_sd)  # NumPy in, device arrays inside
+    assert all(backend.device_of(p.data) == "gpu" for p in m2.parameters())
+    m2.to("cpu")
+    for k, v in ref.items():
+        np.testing.assert_array_equal(backend.as_numpy(m2.state_dict()[k]), v)
+        assert isinstance(m2.state_dict()[k], np.ndarray)
+
+
+# ============================================================================ real CuPy
+@pytest.mark.gpu
+@pytest.mark.skipif(not backend.cupy_available(), reason="needs CuPy and an NVIDIA GPU (pip install 'minigan[gpu]')")
+class TestRealCuPy:
+    """The same checks against real CuPy. ``cupyx.allow_synchronize(False)`` (where this CuPy
+    has it) makes any device synchronisation inside a step raise."""
+
+    @staticmethod
+    def guard():
+        try:
+            import cupyx
+            return cupyx.allow_synchronize(False)
+        except (ImportError, AttributeError):  # pragma: no cover - old CuPy
+            return contextlib.nullcontext()
+
+    @pytest.mark.parametrize("i", range(len(CASES)), ids=CASE_IDS)
+    def test_registered_case(self, i):
+        import cupy
+        cpu, _ = _run_case(_case(i), "cpu", contextlib.nullcontext)
+        dev, raw = _run_case(_case(i), "gpu", self.guard)
+        for k, v in raw.items():
+            assert isinstance(v, cupy.ndarray), f"{CASE_IDS[i]}: {k} left the device"
+        for k in cpu:
+            np.testing.assert_allclose(dev[k], cpu[k], rtol=1e-5, atol=1e-6, err_msg=f"{CASE_IDS[i]}: {k}")
+
+    def test_dense_mlp_training(self):
+        model, losses = _train_mlp("gpu", 8, self.guard)
+        _, cpu_losses = _train_mlp("cpu", 8, contextlib.nullcontext)
+        np.testing.assert_allclose(losses, cpu_losses, rtol=1e-3)
+        assert all(backend.device_of(p.data) == "gpu" for p in model.parameters())
+
+    def test_module_round_trip(self):
+        m = _mlp()
+        ref = _params_host(m)
+        m.to("gpu").to("cpu")
+        for k, v in ref.items():
+            np.testing.assert_array_equal(_params_host(m)[k], v)

@@ -407,6 +407,90 @@ def test_module_to_and_state_dict_round_trip(fakegpu):
         assert isinstance(m2.state_dict()[k], np.ndarray)
 
 
+# ============================================================================ 6. GAN, checkpoint, metrics
+def _tiny_gan(device, seed=0):
+    from minigan.gan import GAN
+    G = mg.Sequential(mg.Dense(4, 16, rng=seed), mg.BatchNorm(16), mg.LeakyReLU(0.2),
+                      mg.Dense(16, 6, rng=seed + 1), mg.Tanh()).to(device)
+    D = mg.Sequential(mg.Dense(6, 16, rng=seed + 2), mg.LeakyReLU(0.2), mg.Dropout(0.3, seed=seed),
+                      mg.Dense(16, 1, rng=seed + 3)).to(device)
+    return GAN(G, D, latent_dim=4, seed=seed)
+
+
+def _ring(n=64):
+    t = np.random.default_rng(1).uniform(0, 2 * np.pi, n)
+    return np.stack([np.cos(t), np.sin(t), np.cos(2 * t), np.sin(2 * t), 0.5 * np.cos(t), 0.5 * np.sin(t)],
+                    axis=1).astype(np.float32)
+
+
+def test_gan_train_steps_have_zero_host_traffic(fakegpu):
+    gan = _tiny_gan("gpu")
+    before = _params_host(gan.G)
+    real = backend.asarray(_ring(), "gpu")
+    with fakegpu.record() as r:
+        with fakegpu.forbid_host_traffic():  # noise, targets, losses, both updates: all on the device
+            for s in range(4):
+                out = gan.train_step(real[16 * s:16 * (s + 1)])
+                assert all(type(v) is fakegpu.FakeArray for v in out.values())
+        report = gan.flush()  # the report: one copy of every queued scalar
+    assert (r.syncs, r.h2d, r.d2h) == (0, 0, 1), r.sites
+    assert set(report) >= {"d", "g"} and all(np.isfinite(v) for v in report.values())
+    assert all(len(v) == 4 for v in gan.history.values())
+    assert any(not np.array_equal(before[k], v) for k, v in _params_host(gan.G).items())
+    assert all(backend.device_of(b) == "gpu" for _, b in gan.G.named_buffers())
+
+
+def test_gan_fit_reads_the_losses_only_every_log_every_steps(fakegpu):
+    gan = _tiny_gan("gpu")
+    steps, log_every = 12, 4
+    with fakegpu.record() as r:
+        assert gan.fit(_ring(), steps=steps, batch_size=16, log_every=log_every) == "done"
+    assert r.syncs == 0, r.sites
+    assert r.d2h == steps // log_every, r.sites  # one copy of the queued scalars per report
+    assert r.h2d <= 1 + steps  # the data set once (+ at most a small index upload per batch)
+    assert gan.step == steps and all(len(v) == steps for v in gan.history.values())
+    assert type(gan.sample(3)) is fakegpu.FakeArray
+
+
+def test_checkpoint_goes_to_numpy_on_save_and_back_to_the_device_on_load(fakegpu, tmp_path):
+    gan = _tiny_gan("gpu")
+    gan.fit(_ring(), steps=3, batch_size=16, log_every=3)
+    path = str(tmp_path / "ck.npz")
+    n_arrays = len(gan.G.state_dict()) + len(gan.D.state_dict())
+    with fakegpu.record() as r:
+        gan.save(path)
+    assert r.d2h >= n_arrays and r.h2d == 0 and r.syncs == 0  # device -> NumPy, explicitly
+    with np.load(path, allow_pickle=False) as f:  # plain numeric arrays, nothing pickled
+        assert all(f[k].dtype != object for k in f.files)
+    gan2 = _tiny_gan("gpu", seed=5)
+    with fakegpu.record() as r:
+        gan2.load(path)
+    assert r.h2d >= n_arrays and r.d2h == 0
+    for mod, mod2 in ((gan.G, gan2.G), (gan.D, gan2.D)):
+        for (k, v), (_, v2) in zip(mod.state_dict().items(), mod2.state_dict().items()):
+            assert backend.device_of(v2) == "gpu", k
+            np.testing.assert_array_equal(backend.as_numpy(v2), backend.as_numpy(v), err_msg=k)
+    arrays = gan2.g_opt.state_dict()["arrays"]
+    assert arrays and all(backend.device_of(a) == "gpu" for a in arrays.values())
+    real = backend.asarray(_ring(16), "gpu")
+    with fakegpu.forbid_host_traffic():  # and training continues on the device
+        gan2.train_step(real)
+
+
+def test_metrics_accept_device_images(fakegpu):
+    from minigan import metrics
+    X = np.random.default_rng(0).uniform(-1, 1, (24, 1, 28, 28)).astype(np.float32)
+    Xd = backend.asarray(X, "gpu")
+    q_host = metrics.sample_quality(X)
+    model = metrics.load_classifier(device="gpu")
+    assert all(backend.device_of(p.data) == "gpu" for p in model.parameters())
+    for m in (None, model):
+        q = metrics.sample_quality(Xd, model=m)
+        assert q["histogram"] == q_host["histogram"]
+        assert q["mean_max_prob"] == pytest.approx(q_host["mean_max_prob"], rel=1e-5)
+    assert metrics.fid(Xd[:12], Xd[12:], model=model) == pytest.approx(metrics.fid(X[:12], X[12:]), rel=1e-5)
+
+
 # ============================================================================ real CuPy
 @pytest.mark.gpu
 @pytest.mark.skipif(not backend.cupy_available(), reason="needs CuPy and an NVIDIA GPU (pip install 'minigan[gpu]')")

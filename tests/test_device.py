@@ -452,6 +452,53 @@ def test_gan_fit_reads_the_losses_only_every_log_every_steps(fakegpu):
     assert type(gan.sample(3)) is fakegpu.FakeArray
 
 
+def test_progress_bar_reads_device_losses_only_when_it_draws(fakegpu):
+    import io
+
+    from minigan.viz import ProgressBar
+    gan, steps = _tiny_gan("gpu"), 40
+    real = backend.asarray(_ring(), "gpu")
+    log = io.StringIO()  # not a terminal: one line per 10 % of the run
+    with fakegpu.record() as r:
+        with ProgressBar(steps, desc="GAN", file=log) as bar:
+            for s in range(steps):
+                out = gan.train_step(real[(16 * s) % 64:(16 * s) % 64 + 16])
+                bar.update(1, d=out["d"], g=out["g"])  # device scalars: read only when drawn
+    lines = log.getvalue().splitlines()
+    assert 1 <= len(lines) <= 11 and "d=" in lines[-1]
+    assert r.syncs == 2 * len(lines) and r.h2d == 0, r.sites  # 2 scalars per drawn line, nothing else
+
+
+@pytest.mark.parametrize("name", ["mnist_dense_gan", "mnist_dcgan",
+                                  pytest.param("xray_dcgan64", marks=pytest.mark.slow),
+                                  pytest.param("anime_dcgan96", marks=pytest.mark.slow)])
+def test_document_models_run_on_the_device(fakegpu, name):
+    """Each builder's G and D: a train-mode step on the device with zero host traffic; for the
+    MNIST ones also the CPU's numbers (eval mode, so that Dropout's device stream is out)."""
+    from minigan import models
+    G, D = getattr(models, name)(rng=0)
+    z_dim = 64 if name == "mnist_dense_gan" else 100
+    z = np.random.default_rng(0).standard_normal((2, z_dim)).astype(np.float32)
+
+    def step(device, guard):
+        zd = backend.asarray(z, device)
+        G.zero_grad(), D.zero_grad()
+        with guard():
+            x = G(zd)
+            y = D(x)
+            dz = G.backward(D.backward(y * 0 + 1))
+        return [backend.as_numpy(a) for a in (x, y, dz, G.parameters()[0].grad, D.parameters()[0].grad)]
+
+    G.to("gpu"), D.to("gpu")
+    step("gpu", fakegpu.forbid_host_traffic)  # train mode: BatchNorm batch statistics, Dropout masks
+    if name.startswith("mnist"):
+        G.eval(), D.eval()
+        dev = step("gpu", fakegpu.forbid_host_traffic)
+        G.to("cpu"), D.to("cpu")
+        for c, g in zip(step("cpu", contextlib.nullcontext), dev):
+            np.testing.assert_allclose(g, c, rtol=1e-5, atol=1e-6)
+
+
 def test_checkpoint_goes_to_numpy_on_save_and_back_to_the_device_on_load(fakegpu, tmp_path):
     gan = _tiny_gan("gpu")
     gan.fit(_ring(), steps=3, batch_size=16, log_every=3)

@@ -538,6 +538,44 @@ def test_metrics_accept_device_images(fakegpu):
     assert metrics.fid(Xd[:12], Xd[12:], model=model) == pytest.approx(metrics.fid(X[:12], X[12:]), rel=1e-5)
 
 
+# ============================================================================ 7. the example, --device gpu
+def _load_example(name):
+    import importlib.util
+    import os
+    path = os.path.join(os.path.dirname(__file__), os.pardir, "examples", f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"_example_{name}", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.skipif(backend.cupy_available(), reason="CuPy and a GPU are present: 'gpu' is available")
+def test_example_device_gpu_without_cupy_is_one_clear_error(capsys):
+    ex = _load_example("mnist_gan")
+    assert ex.main(["--device", "gpu", "--fast", "--no-eval", "--out", "unused"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: device 'gpu' is not available")
+    assert "pip install 'minigan[gpu]'" in err[0]
+
+
+@pytest.mark.slow
+def test_example_runs_with_device_gpu_and_its_steps_stay_on_the_device(fakegpu, tmp_path, monkeypatch):
+    from minigan.gan import GAN
+    ex = _load_example("mnist_gan")
+    step = GAN.train_step
+
+    def guarded(self, real):  # every training step of the example must be device-only
+        with fakegpu.forbid_host_traffic():
+            return step(self, real)
+    monkeypatch.setattr(GAN, "train_step", guarded)
+    with fakegpu.record() as r:
+        rc = ex.main(["--device", "gpu", "--fast", "--steps", "4", "--sample-every", "2", "--no-eval",
+                      "--out", str(tmp_path)])
+    assert rc == 0
+    assert (tmp_path / "checkpoint.npz").exists() and list(tmp_path.glob("samples_step_*.png"))
+    assert r.syncs == 0, r.sites  # the shown losses come from GAN.flush(): copies, not per-value syncs
+
+
 # ============================================================================ real CuPy
 @pytest.mark.gpu
 @pytest.mark.skipif(not backend.cupy_available(), reason="needs CuPy and an NVIDIA GPU (pip install 'minigan[gpu]')")

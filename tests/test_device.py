@@ -194,6 +194,23 @@ def test_scalar_reads_are_counted_syncs(a):
     assert all("test_device.py" in site for _, site in r.sites)
 
 
+def test_data_dependent_shapes_and_host_lists_are_counted(a):
+    xp = fakegpu.fakecupy
+    with fakegpu.record() as r:
+        xp.asarray(0.5, dtype=np.float32)  # a 0-d fill: no transfer
+        xp.full((2, 2), 3.0)
+        a * 0.5 + 1
+    assert r.traffic == 0
+    with fakegpu.record() as r:
+        xp.array([1.0, 2.0])  # a host list: one host -> device copy
+    assert (r.h2d, r.syncs) == (1, 0)
+    for f in (lambda: a[a > 2], lambda: xp.nonzero(a), lambda: a.nonzero(), lambda: xp.where(a > 2),
+              lambda: xp.unique(a), lambda: xp.argwhere(a)):
+        with fakegpu.record() as r:
+            f()
+        assert r.syncs == 1
+
+
 def test_forbid_host_traffic_points_at_the_line(a):
     with fakegpu.forbid_host_traffic():
         b = (a * 2.0).sum(axis=0)  # device work is fine
@@ -253,12 +270,16 @@ def _add_at(xp, x):
     return x
 
 
+SYNCING_OPS = {"boolean mask": 1}  # CuPy reads the output size back from the device
+
+
 @pytest.mark.parametrize("op", list(OPS))
 def test_stand_in_computes_what_numpy_computes(fakegpu, op):
     x, y = backend.asarray(_X, "gpu"), backend.asarray(_Y, "gpu")
-    with fakegpu.forbid_host_traffic():
+    with fakegpu.record() as r:
         got = OPS[op](fakegpu.fakecupy, x, y)
     assert type(got) is fakegpu.FakeArray
+    assert (r.syncs, r.h2d, r.d2h) == (SYNCING_OPS.get(op, 0), 0, 0), r.sites
     np.testing.assert_array_equal(backend.as_numpy(got), OPS[op](np, _X.copy(), _Y.copy()))
 
 

@@ -185,10 +185,18 @@ assert all(err < gradcheck.TOLERANCE for err in res.values())
 # The update `p ← p − η ∂C/∂p` is written by hand; lesson 04 turns it into `minigan.optim.SGD`.
 
 # %%
-from sklearn.datasets import make_moons
+def make_moons(n, noise, seed):
+    """Two interleaving half circles ("two moons"), like sklearn.datasets.make_moons."""
+    r = np.random.default_rng(seed)
+    t = r.uniform(0, np.pi, n)
+    y = (np.arange(n) % 2).astype(np.float64)
+    X = np.where(y[:, None] == 0, np.stack([np.cos(t), np.sin(t)], 1),
+                 np.stack([1 - np.cos(t), 0.5 - np.sin(t)], 1))
+    return X + noise * r.standard_normal((n, 2)), y
+
 
 n = 100 if FAST else 300
-Xm, ym = make_moons(n_samples=n, noise=0.15, random_state=0)
+Xm, ym = make_moons(n, noise=0.15, seed=0)
 Xm = (Xm - Xm.mean(0)) / Xm.std(0)
 ym = ym[:, None].astype(np.float64)
 

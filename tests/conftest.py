@@ -11,6 +11,7 @@ results after ``minigan.backend.as_numpy(out)``.
 ``STATS`` counters, ``forbid_host_traffic()``, ``record()``).
 """
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -19,7 +20,9 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 import minigan as mg  # noqa: E402
 
-import fakegpu as _fakegpu  # noqa: E402  (tests/ is on sys.path: pytest's rootdir conftest)
+if os.path.dirname(os.path.abspath(__file__)) not in sys.path:  # e.g. --import-mode=importlib
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fakegpu as _fakegpu  # noqa: E402
 
 _DEVICES = ["cpu", "fakegpu"] + (["gpu"] if mg.backend.cupy_available() else [])
 

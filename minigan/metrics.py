@@ -164,8 +164,8 @@ def load_classifier(path: str | os.PathLike | None = None, device: str = "cpu") 
     path = os.path.abspath(os.fspath(path)) if path is not None else WEIGHTS_PATH
     if not os.path.isfile(path):
         raise FileNotFoundError(
-            f"load_classifier: the classifier weights {path!r} are missing; train them (about a "
-            f"minute on a CPU) with:  python -m minigan.metrics --train")
+            f"load_classifier: the classifier weights {path!r} are missing; train them (a few "
+            f"minutes on a CPU) with:  python -m minigan.metrics --train")
     key = (path, os.path.getmtime(path), device)
     model = _CACHE.get(key)
     if model is None:

@@ -423,3 +423,48 @@ def test_kernel_larger_than_padded_input_and_empty_transposed_output():
 def test_bad_kernel_sizes_raise_clear_errors(bad):
     with pytest.raises((ValueError, TypeError), match="Conv2D: kernel_size"):
         Conv2D(1, 1, bad)
+
+
+# ---------------------------------------------------------------------------- devices
+def test_every_conv_family_layer_is_device_clean(device):
+    """Forward + backward of each layer on every backend (the CuPy stand-in refuses silent
+    host conversions), equal to the CPU result, with no host traffic inside the step."""
+    import fakegpu as fg
+    from minigan import backend
+    rng = np.random.default_rng(9)
+    layers = [(Conv2D(2, 3, 4, stride=2, padding="same", rng=0), (2, 2, 7, 6)),
+              (Conv2D(2, 3, 3, stride=1, padding=0, rng=0), (2, 2, 5, 5)),
+              (Conv2DTranspose(2, 3, 4, stride=2, padding=1, rng=0), (2, 2, 3, 4)),
+              (Conv2DTranspose(2, 3, 3, stride=2, padding="same", rng=0), (2, 2, 3, 3)),
+              (mg.MaxPool2D(2), (2, 2, 4, 6)), (mg.MaxPool2D(3, 2), (2, 2, 7, 5)),
+              (mg.AvgPool2D(2), (2, 2, 4, 6)), (mg.AvgPool2D(3, 2), (2, 2, 7, 5)),
+              (mg.BatchNorm(2), (4, 2, 3, 3)), (mg.BatchNorm(2), (5, 2))]
+    for layer, shape in layers:
+        x = rng.standard_normal(shape).astype(np.float32)
+        ref = layer(x)
+        dout = rng.standard_normal(ref.shape).astype(np.float32)
+        ref_dx = layer.backward(dout)
+        ref_grads = [p.grad.copy() for p in layer.parameters()]
+        layer.zero_grad()
+        if isinstance(layer, mg.BatchNorm):
+            layer.buffers["running_mean"][...] = 0
+            layer.buffers["running_var"][...] = 1
+        layer.to(device)
+        xd, dd = backend.asarray(x, device), backend.asarray(dout, device)
+        guard = fg.forbid_host_traffic() if device == "gpu" and not backend.cupy_available() else _null()
+        with guard:
+            y = layer(xd)
+            dx = layer.backward(dd)
+        np.testing.assert_allclose(backend.as_numpy(y), ref, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(backend.as_numpy(dx), ref_dx, rtol=1e-5, atol=1e-6)
+        for p, g in zip(layer.parameters(), ref_grads):
+            np.testing.assert_allclose(backend.as_numpy(p.grad), g, rtol=1e-5, atol=1e-5)
+        layer.to("cpu")
+
+
+class _null:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        return False

@@ -232,6 +232,13 @@ for name, dname, size, err in rows:
 assert rows[0][3] < 1e-6 and rows[1][3] < 1e-6          # the correct layer passes both
 assert rows[2][3] < 1e-6 and rows[3][3] > 1e-2          # the bug passes with ones, fails with random
 
+# BatchNorm in training mode: with dout = ones its dx is exactly zero (up to round-off)
+bn = mg.BatchNorm(5, dtype=np.float64)
+bn(3.0 * rng.standard_normal((8, 5)) + 1.0)
+dx_ones = bn.backward(np.ones((8, 5)))
+print(f"BatchNorm (train) backward(ones): max |dx| = {np.abs(dx_ones).max():.1e}  (lesson 07 shows the bug it hides)")
+assert np.abs(dx_ones).max() < 1e-12
+
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
 ax = axes[0]

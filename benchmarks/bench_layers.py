@@ -47,6 +47,33 @@ def blas_threads() -> int | None:
     return None
 
 
+def blas_note() -> str:
+    """OpenBLAS's kernel family, and a hint when it does not use the CPU's AVX-512.
+
+    OpenBLAS (0.3.31 as shipped in NumPy's wheels) does not recognise every AVX-512 CPU (e.g.
+    AMD Zen 5) and falls back to its AVX2 "Haswell" kernels, about 2x slower for float32 GEMM
+    than oneDNN, which PyTorch uses. ``OPENBLAS_CORETYPE=SkylakeX`` (set before Python
+    starts) selects the AVX-512 kernels."""
+    arch = None
+    try:
+        import threadpoolctl
+        info = [i for i in threadpoolctl.threadpool_info() if i.get("internal_api") == "openblas"]
+        arch = info[0].get("architecture") if info else None
+    except Exception:
+        pass
+    if arch is None:
+        return ""
+    note = f", OpenBLAS kernels {arch}"
+    try:
+        with open("/proc/cpuinfo") as f:
+            avx512 = " avx512f" in f.read()
+    except OSError:
+        avx512 = False
+    if avx512 and arch.lower() in ("haswell", "zen", "sandybridge"):
+        note += " (this CPU has AVX-512: try OPENBLAS_CORETYPE=SkylakeX)"
+    return note
+
+
 def set_blas_threads(n: int):
     try:
         import threadpoolctl
@@ -170,7 +197,8 @@ def main(argv=None) -> int:
         torch.set_num_threads(threads)
     print(f"minigan {mg.__version__}, numpy {np.__version__}, BLAS threads {blas_threads()}"
           + (f", torch {torch.__version__} threads {torch.get_num_threads()}" if use_torch else ", torch: not used")
-          + f"; batch {args.batch}, float32, median of {args.repeats} after {args.warmup} warm-up")
+          + blas_note()
+          + f"\nbatch {args.batch}, float32, median of {args.repeats} after {args.warmup} warm-up")
     print(f"{'layer (forward + backward)':<32}{'minigan ms':>12}" + (f"{'torch ms':>12}{'ratio':>8}" if use_torch else ""))
     print("-" * (32 + 12 + (20 if use_torch else 0)))
     rng = np.random.default_rng(0)

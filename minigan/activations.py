@@ -72,11 +72,11 @@ class LeakyReLU(_Elementwise):
 
     def forward(self, x):
         self._check(x)
-        self._pos = x > 0
-        return x * xp_where_scale(self._pos, self.alpha, x.dtype)  # Eq. 001 §2.5.4: max(αz, z)
+        self._slope = xp_where_scale(x > 0, self.alpha, x.dtype)  # g'(z): 1 or α, kept for backward
+        return x * self._slope  # Eq. 001 §2.5.4: max(αz, z) = z·g'(z)
 
     def backward(self, dout):
-        return dout * xp_where_scale(self._pos, self.alpha, dout.dtype)
+        return dout * self._slope
 
 
 def xp_where_scale(pos, alpha, dtype):

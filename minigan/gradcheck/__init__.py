@@ -99,7 +99,9 @@ def check_module(module, x, dout=None, h: float = 1e-6, rng=None, params: bool =
     xp = backend.get_array_module(x)
     module.astype(np.float64)
     x = x.astype(np.float64).copy()
-    rng = np.random.default_rng(0) if rng is None else rng
+    # A seed of its own: were dout drawn from default_rng(0) like many test inputs, it could be
+    # proportional to x, and for BatchNorm (whose dx is ⊥ to x) the check would be ill-posed.
+    rng = np.random.default_rng(0x5EED_D0D7) if rng is None else rng
     out = module.forward(x)
     if dout is None:
         dout = backend.asarray(rng.standard_normal(out.shape), backend.device_of(x))

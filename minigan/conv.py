@@ -374,7 +374,8 @@ class Conv2DTranspose(_ConvBase):
     kernel_size, stride : int or (int, int)
     padding : int, (int, int), "valid" or "same"
         An int ``p`` crops ``p`` rows/columns from each side of the full transposed
-        convolution (PyTorch's meaning); ``"valid"`` is ``p = 0``. ``"same"`` is TensorFlow/
+        convolution (PyTorch's meaning); ``"valid"`` is ``p = 0`` (Keras's ``"valid"`` differs
+        only when ``f < s``: it then pads the output to ``in·stride``). ``"same"`` is TensorFlow/
         Keras's rule: the output is exactly ``in · stride``; it is the input-gradient of a
         ``"same"`` convolution of an ``in·stride`` image, i.e. the full result is cropped by
         ``max(f − s, 0)`` with any odd extra cropped on the bottom/right, and for ``f < s``

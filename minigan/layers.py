@@ -233,6 +233,16 @@ def _gc_dropout(rng):
 __all__ += ["BatchNorm"]
 
 
+def _channel_sum(a):
+    """Σ over every axis but the channel axis 1: ``(N, C) -> (C,)``, ``(N, C, H, W) -> (C,)``.
+
+    ``einsum`` is several times faster than ``sum(axis=(0, 2, 3))`` for NCHW in NumPy."""
+    if a.ndim == 2:
+        return a.sum(axis=0)
+    xp = backend.get_array_module(a)
+    return xp.einsum("nchw->c", a)
+
+
 class BatchNorm(Module):
     """Batch normalization for ``(N, C)`` or ``(N, C, H, W)`` inputs (document 001 §2.12.1).
 
@@ -305,45 +315,46 @@ class BatchNorm(Module):
         C = self.num_features
         check_input(f"BatchNorm({C})", x, ndim=(2, 4), sizes={1: C},
                     expected=f"(N, {C}) or (N, {C}, H, W)")
-        axes = (0,) if x.ndim == 2 else (0, 2, 3)
         shape = (1, C) if x.ndim == 2 else (1, C, 1, 1)
         m = x.size // C
-        gamma = self.params["gamma"].data.reshape(shape)
-        beta = self.params["beta"].data.reshape(shape)
+        gamma = self.params["gamma"].data
         if self.training:
             if m < 2:
                 raise ValueError(f"BatchNorm({C}): training needs more than one value per feature, got "
                                  f"input shape {tuple(x.shape)}; use eval() for single samples")
-            mu = x.mean(axis=axes, keepdims=True)  # Eq. 001 §2.12.1: μ = (1/m) Σ z
-            xc = x - mu
-            var = (xc * xc).mean(axis=axes, keepdims=True)  # Eq. 001 §2.12.1: σ² = (1/m) Σ (z − μ)²
-            inv = 1.0 / (var + self.eps) ** 0.5
-            xhat = xc * inv  # Eq. 001 §2.12.1: Z_n = (Z − μ) / √(σ² + ε)
+            mu = _channel_sum(x) * (1.0 / m)  # Eq. 001 §2.12.1: μ = (1/m) Σ z      (C,)
+            xc = x - mu.reshape(shape)
+            var = _channel_sum(xc * xc) * (1.0 / m)  # Eq. 001 §2.12.1: σ² = (1/m) Σ (z − μ)²
+            inv = 1.0 / (var + self.eps) ** 0.5  # 1/√(σ² + ε)      (C,)
             mom = self.momentum
             rm, rv = self.buffers["running_mean"], self.buffers["running_var"]
-            self.buffers["running_mean"] = (1.0 - mom) * rm + mom * mu.reshape(C).astype(rm.dtype)
-            self.buffers["running_var"] = (1.0 - mom) * rv + (mom * m / (m - 1)) * var.reshape(C).astype(rv.dtype)
+            self.buffers["running_mean"] = (1.0 - mom) * rm + mom * mu.astype(rm.dtype)
+            self.buffers["running_var"] = (1.0 - mom) * rv + (mom * m / (m - 1)) * var.astype(rv.dtype)
         else:
-            inv = 1.0 / (self.buffers["running_var"].reshape(shape) + self.eps) ** 0.5
-            xhat = (x - self.buffers["running_mean"].reshape(shape)) * inv
-        self._cache = (xhat, inv, axes, shape, self.training)
-        return gamma * xhat + beta  # Eq. 001 §2.12.1: Z̃ = γ Z_n + β
+            inv = 1.0 / (self.buffers["running_var"] + self.eps) ** 0.5
+            xc = x - self.buffers["running_mean"].reshape(shape)
+        self._cache = (xc, inv, shape, m, self.training)
+        # Eq. 001 §2.12.1: Z_n = (Z − μ)/√(σ² + ε), Z̃ = γ Z_n + β, evaluated as (Z − μ)·(γ/√(σ² + ε)) + β
+        return xc * (gamma * inv).reshape(shape) + self.params["beta"].data.reshape(shape)
 
     def backward(self, dout):
         if self._cache is None:
             raise RuntimeError("BatchNorm.backward called before forward")
-        xhat, inv, axes, shape, training = self._cache
-        C = self.num_features
+        xc, inv, shape, m, training = self._cache  # ẑ = xc · inv
         gamma = self.params["gamma"]
-        self.params["beta"].grad += dout.sum(axis=axes).reshape(C)  # ∂C/∂β = Σ δ
-        gamma.grad += (dout * xhat).sum(axis=axes).reshape(C)  # ∂C/∂γ = Σ δ ⊙ ẑ
-        dxhat = dout * gamma.data.reshape(shape)  # ∂C/∂ẑ = δ γ
+        dbeta = _channel_sum(dout)  # ∂C/∂β = Σ δ
+        s = _channel_sum(dout * xc)  # Σ δ ⊙ (z − μ)
+        self.params["beta"].grad += dbeta
+        gamma.grad += s * inv  # ∂C/∂γ = Σ δ ⊙ ẑ
         self._cache = None
+        k = gamma.data * inv  # γ/√(σ² + ε): ∂C/∂ẑ = δγ, times ∂ẑ/∂z for fixed statistics
         if not training:
-            return dxhat * inv  # affine in eval mode
-        # full gradient through μ and σ² (compact form)
-        return inv * (dxhat - dxhat.mean(axis=axes, keepdims=True)
-                      - xhat * (dxhat * xhat).mean(axis=axes, keepdims=True))
+            return dout * k.reshape(shape)  # affine in eval mode
+        # full gradient through μ and σ² (compact form, per-channel coefficients):
+        # (1/√(σ²+ε))·(δγ − mean(δγ) − ẑ·mean(δγ ⊙ ẑ)) = k·δ − k·mean(δ) − (z − μ)·k·inv²·mean(δ ⊙ (z − μ))
+        a = (-k * inv * inv * s * (1.0 / m)).reshape(shape)
+        c = (-k * dbeta * (1.0 / m)).reshape(shape)
+        return dout * k.reshape(shape) + (xc * a + c)
 
 
 @gradcheck.register("BatchNorm")

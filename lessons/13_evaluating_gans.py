@@ -278,8 +278,8 @@ print("saved", path)
 #   gap between them is what the GAN has still to learn (at our tiny budget, a lot).
 # - The spread of each box comes from the 100-image draws. Two GANs whose boxes overlap cannot be
 #   ranked from this experiment.
-# - Document 001's values (2–8) are small because of its features and preprocessing; the
-#   numbers are only comparable within one table, with the same feature network and the same `N`.
+# - Document 001's values (2–8) come from another feature network (Inception-v3) on other images;
+#   FID numbers are only comparable within one table, with the same feature network and the same `N`.
 #
 # ## Exercises
 #

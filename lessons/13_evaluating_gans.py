@@ -173,7 +173,8 @@ for c in (0, 1):
     gans[c] = gan
     q = metrics.sample_quality(gan.sample(200), clf)
     print(f"GAN on digit {c}: {GAN_STEPS} steps ({time.perf_counter() - t0:.0f} s); the classifier calls "
-          f"{q['histogram'][c] / 2:.0f}% of 200 samples a {c}, {q['confident_share']:.0%} of them confidently")
+          f"{q['histogram'][c] / 2:.0f}% of 200 samples a {c}; {q['confident_share']:.0%} of the 200 are "
+          f"classified (as anything) with >= 90% confidence")
 
 # %% [markdown]
 # ## 5. The cross-table

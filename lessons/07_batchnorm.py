@@ -146,13 +146,19 @@ print("running_mean / running_var updated as (1 − 0.1)·running + 0.1·batch (
 
 # %%
 class BatchNormNoVariancePath(mg.BatchNorm):
+    """BatchNorm on (m, C) whose backward forgets the path through σ² (a classic bug)."""
+
+    def forward(self, x):
+        self._z = x                                             # keep Z for the buggy backward
+        return super().forward(x)
+
     def backward(self, dout):
-        xhat, inv, axes, shape, training = self._cache
-        if not training:
+        if not self.training:
             return super().backward(dout)                       # eval mode: affine, no σ² path
-        dxhat = dout * self.params["gamma"].data.reshape(shape)
-        super().backward(dout)                                  # parameter gradients
-        return inv * (dxhat - dxhat.mean(axis=axes, keepdims=True))  # BUG: σ² path dropped
+        super().backward(dout)                                  # parameter gradients (correct)
+        inv = 1.0 / np.sqrt(self._z.var(axis=0) + self.eps)     # 1/√(σ² + ε)
+        dxhat = dout * self.params["gamma"].data
+        return inv * (dxhat - dxhat.mean(axis=0, keepdims=True))  # BUG: σ² path dropped
 
 
 def make(cls, train):

@@ -188,6 +188,23 @@ assert max(errs.values()) < 1e-6
 # budget reaches, computed below on the 1 000 held-out digits. Run with more epochs
 # (`EPOCHS = 10`) to approach the document's figure.
 
+# %% [markdown]
+# ### The same loop on a GPU (one switch)
+#
+# minigan's layers ask their input arrays which array module made them, so the loop below runs
+# unchanged on an NVIDIA GPU through CuPy (`pip install "minigan[gpu]"`). The swap is two
+# lines: `model.to(DEVICE)` moves parameters, gradients and BatchNorm statistics, and
+# `mg.asarray(X, DEVICE)` moves the data; `mg.as_numpy` brings results back. Run this lesson
+# with `MINIGAN_DEVICE=gpu`; without CuPy it says so and stays on the CPU.
+
+# %%
+DEVICE = os.environ.get("MINIGAN_DEVICE", "cpu")
+if DEVICE == "gpu" and not mg.gpu_available():
+    print("MINIGAN_DEVICE=gpu, but no GPU is available (install CuPy: pip install 'minigan[gpu]'); using the CPU")
+    DEVICE = "cpu"
+X_train_dev, y_train_dev = mg.asarray(X_train, DEVICE), mg.asarray(y_train, DEVICE)  # data on the device
+print(f"training on: {DEVICE}")
+
 # %%
 EPOCHS = 1 if FAST else 3
 BATCH = 64
@@ -195,7 +212,9 @@ BATCH = 64
 
 def evaluate(model, X, y, batch=500):
     model.eval()
-    pred = np.concatenate([model(X[i:i + batch]).argmax(axis=1) for i in range(0, len(X), batch)])
+    device = mg.backend.device_of(model.parameters()[0].data)
+    pred = np.concatenate([mg.as_numpy(model(mg.asarray(X[i:i + batch], device)).argmax(axis=1))
+                           for i in range(0, len(X), batch)])
     model.train()
     return float((pred == y).mean()), pred
 
@@ -207,8 +226,9 @@ def train(model, lr, epochs, seed=0):
     history = []
     for epoch in range(epochs):
         for idx in iterate_minibatches(len(X_train), BATCH, order_rng):
-            logits = model(X_train[idx])                  # forward
-            loss = loss_fn(logits, y_train[idx])          # softmax cross-entropy
+            idx = mg.asarray(idx, DEVICE)                 # batch indices to the data's device
+            logits = model(X_train_dev[idx])              # forward
+            loss = loss_fn(logits, y_train_dev[idx])      # softmax cross-entropy
             opt.zero_grad()
             model.backward(loss_fn.backward())            # backward through every layer
             opt.step()                                    # Adam update
@@ -221,11 +241,12 @@ def train(model, lr, epochs, seed=0):
 results = {}
 for name, build, lr in [("doc 003 CNN", doc003_cnn, 1e-3), ("LeNet-5", lenet5, 2e-3)]:
     mg.manual_seed(0)
-    model = build()
+    model = build().to(DEVICE)                            # the GPU swap: parameters to the device
     t0 = time.perf_counter()
     print(f"{name}: {model.num_parameters():,} parameters, {EPOCHS} epoch(s) on {len(X_train)} digits")
     hist = train(model, lr, EPOCHS)
     acc, pred = evaluate(model, X_test, y_test)
+    model.to("cpu")                                       # back to the host for the cells below
     results[name] = dict(model=model, history=hist, acc=acc, pred=pred, seconds=time.perf_counter() - t0)
     print(f"{name}: held-out accuracy {acc:.1%} on {len(X_test)} digits ({results[name]['seconds']:.0f} s)")
 

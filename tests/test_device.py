@@ -597,6 +597,30 @@ def test_example_runs_with_device_gpu_and_its_steps_stay_on_the_device(fakegpu, 
     assert r.syncs == 0, r.sites  # the shown losses come from GAN.flush(): copies, not per-value syncs
 
 
+@pytest.mark.slow
+def test_lesson_gpu_swap_cell_trains_on_the_device(fakegpu, tmp_path, monkeypatch):
+    """Lesson 10's GPU cell (MINIGAN_DEVICE=gpu) really trains on the device: the lesson runs in
+    this process under the stand-in, every Adam step sees device parameters, and it succeeds."""
+    import runpy
+    from pathlib import Path
+
+    import minigan as mg
+    monkeypatch.setenv("MINIGAN_FAST", "1")
+    monkeypatch.setenv("MINIGAN_DEVICE", "gpu")
+    monkeypatch.setenv("MINIGAN_LESSON_OUT", str(tmp_path))
+    devices = []
+    step = mg.Adam.step
+
+    def spy(self):
+        devices.append({backend.device_of(p.data) for p in self.params})
+        return step(self)
+    monkeypatch.setattr(mg.Adam, "step", spy)
+    lesson = Path(__file__).resolve().parent.parent / "lessons" / "10_cnn_classifier.py"
+    runpy.run_path(str(lesson), run_name="__main__")
+    assert devices and all(d == {"gpu"} for d in devices)
+    assert list(tmp_path.glob("*.png"))
+
+
 # ============================================================================ real CuPy
 @pytest.mark.gpu
 @pytest.mark.skipif(not backend.cupy_available(), reason="needs CuPy and an NVIDIA GPU (pip install 'minigan[gpu]')")

@@ -53,12 +53,21 @@ FAST = dict(steps=24, batch_size=32, sample_every=8, limit=256, eval_samples=100
 MODELS = {"dense": (models.mnist_dense_gan, 64), "dcgan": (models.mnist_dcgan, 100)}
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Show "(default: X)" only where there is a default worth showing (not None/False)."""
+
+    def _get_help_string(self, action):
+        if action.default is None or action.default is False or "default" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="mnist_gan.py",
         description="Train a GAN on MNIST with minigan (document 001 §4.1, Algorithm 1). "
                     "Default: document 003's dense GAN on the 5,000 bundled digits, ~5 minutes on 2 cores.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=_HelpFormatter)
     p.add_argument("--model", choices=sorted(MODELS), default="dense",
                    help="dense: document 003 ch. 3 (MLP); dcgan: a 28x28 DCGAN (document 001 §4.3)")
     g = p.add_mutually_exclusive_group()

@@ -25,21 +25,16 @@ import numpy as np
 
 from . import init as _init
 from .activations import LeakyReLU, ReLU, Tanh
-from .layers import Dense, Dropout, Flatten, Reshape
+from .conv import Conv2D, Conv2DTranspose
+from .layers import BatchNorm, Dense, Dropout, Flatten, Reshape
+from .pooling import MaxPool2D
 from .module import Sequential, check_positive_int
 
 __all__ = ["mnist_dense_gan", "mnist_dcgan", "xray_dcgan64", "anime_dcgan96", "BUILDERS"]
 
 
 def _bn(num_features, momentum, eps, dtype=np.float32):
-    from .layers import BatchNorm  # minigan's BatchNorm (layers.py)
     return BatchNorm(num_features, momentum=momentum, eps=eps, dtype=dtype)
-
-
-def _conv():
-    from .conv import Conv2D, Conv2DTranspose
-    from .pooling import MaxPool2D
-    return Conv2D, Conv2DTranspose, MaxPool2D
 
 
 def mnist_dense_gan(latent_dim: int = 64, *, rng=None, dtype=np.float32) -> tuple[Sequential, Sequential]:
@@ -111,7 +106,6 @@ def mnist_dcgan(latent_dim: int = 100, *, rng=None, dtype=np.float32) -> tuple[S
     """
     latent_dim = check_positive_int("mnist_dcgan", "latent_dim", latent_dim)
     rng = _init.get_rng(rng)
-    Conv2D, Conv2DTranspose, _ = _conv()
     G = Sequential(
         Dense(latent_dim, 128 * 7 * 7, init="normal", rng=rng, dtype=dtype),
         Reshape(128, 7, 7),
@@ -164,7 +158,6 @@ def xray_dcgan64(latent_dim: int = 100, *, rng=None, dtype=np.float32,
     """
     latent_dim = check_positive_int("xray_dcgan64", "latent_dim", latent_dim)
     rng = _init.get_rng(rng)
-    Conv2D, Conv2DTranspose, _ = _conv()
     kw = dict(init="normal", rng=rng)
     D = Sequential(
         Conv2D(1, 128, 3, stride=1, padding="same", **kw), LeakyReLU(0.2),    # C1
@@ -212,7 +205,6 @@ def anime_dcgan96(latent_dim: int = 100, *, rng=None, dtype=np.float32) -> tuple
     """
     latent_dim = check_positive_int("anime_dcgan96", "latent_dim", latent_dim)
     rng = _init.get_rng(rng)
-    Conv2D, Conv2DTranspose, MaxPool2D = _conv()
     kw = dict(init="glorot_uniform", rng=rng)  # TF1 layers' default initializer
     G = Sequential(
         Dense(latent_dim, 24 * 24 * 64, dtype=dtype, **kw), _bn(24 * 24 * 64, 0.01, 1e-3), ReLU(),

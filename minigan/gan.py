@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from contextlib import contextmanager
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 

@@ -98,7 +98,7 @@ def check_input(layer: str, x: Any, ndim: int | tuple | None = None, sizes: dict
                         f"got {type(x).__name__}")
     if not xp.issubdtype(x.dtype, xp.floating):
         raise TypeError(f"{layer}: {name} must have a floating dtype (float32 or float64), got {x.dtype}"
-                        + (f"; convert with x.astype('float32')" if xp.issubdtype(x.dtype, xp.number) else ""))
+                        + ("; convert with x.astype('float32')" if xp.issubdtype(x.dtype, xp.number) else ""))
     exp = f" {expected}" if expected else ""
     if ndim is not None:
         ndims = (ndim,) if isinstance(ndim, int) else tuple(ndim)

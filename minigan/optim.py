@@ -30,7 +30,7 @@ clip_norm : float > 0 or None
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 

@@ -144,9 +144,8 @@ class Optimizer:
         ids = [id(p) for p in self.params]
         if len(set(ids)) != len(ids):
             raise ValueError(f"{who}: a Parameter appears more than once in params; it would be updated twice per step")
-        self.lr = _check_number(who, "lr", lr, 0.0)
-        self.weight_decay = _check_number(who, "weight_decay", weight_decay, 0.0, low_inclusive=True)
-        self.clip_norm = None if clip_norm is None else _check_number(who, "clip_norm", clip_norm, 0.0)
+        self.lr, self.weight_decay, self.clip_norm = lr, weight_decay, clip_norm
+        self._check_hyper()
         self.t = 0
         self.state: dict[str, dict[int, Any]] = {s: {} for s in self.SLOTS}
         self.last_grad_norm = None
@@ -233,12 +232,13 @@ class Optimizer:
 
     # ------------------------------------------------------------------ helpers
     def _check_hyper(self) -> None:
-        """Validate the hyperparameters (also catches a bad ``opt.lr = ...`` before a step)."""
+        """Validate the hyperparameters and store them as floats. Runs in the constructor and
+        before every step (so a bad ``opt.lr = ...`` is caught too); subclasses extend it."""
         who = type(self).__name__
-        _check_number(who, "lr", self.lr, 0.0)
-        _check_number(who, "weight_decay", self.weight_decay, 0.0, low_inclusive=True)
+        self.lr = _check_number(who, "lr", self.lr, 0.0)
+        self.weight_decay = _check_number(who, "weight_decay", self.weight_decay, 0.0, low_inclusive=True)
         if self.clip_norm is not None:
-            _check_number(who, "clip_norm", self.clip_norm, 0.0)
+            self.clip_norm = _check_number(who, "clip_norm", self.clip_norm, 0.0)
 
     def _slot(self, name: str, i: int, p: Parameter):
         """State array ``name`` of parameter ``i``: created as zeros like ``p.data`` on first
@@ -292,12 +292,12 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr: float, momentum: float = 0.0, weight_decay: float = 0.0,
                  clip_norm: float | None = None):
-        self.momentum = _check_number("SGD", "momentum", momentum, 0.0, low_inclusive=True)
+        self.momentum = momentum
         super().__init__(params, lr, weight_decay=weight_decay, clip_norm=clip_norm)
 
     def _check_hyper(self):
         super()._check_hyper()
-        _check_number("SGD", "momentum", self.momentum, 0.0, low_inclusive=True)
+        self.momentum = _check_number("SGD", "momentum", self.momentum, 0.0, low_inclusive=True)
 
     def _update(self, i, p, g):
         if self.momentum:
@@ -341,14 +341,13 @@ class RMSProp(Optimizer):
 
     def __init__(self, params, lr: float = 1e-3, beta: float = 0.9, eps: float = 1e-8,
                  weight_decay: float = 0.0, clip_norm: float | None = None):
-        self.beta = _check_number("RMSProp", "beta", beta, 0.0, 1.0, low_inclusive=True)
-        self.eps = _check_number("RMSProp", "eps", eps, 0.0)
+        self.beta, self.eps = beta, eps
         super().__init__(params, lr, weight_decay=weight_decay, clip_norm=clip_norm)
 
     def _check_hyper(self):
         super()._check_hyper()
-        _check_number("RMSProp", "beta", self.beta, 0.0, 1.0, low_inclusive=True)
-        _check_number("RMSProp", "eps", self.eps, 0.0)
+        self.beta = _check_number("RMSProp", "beta", self.beta, 0.0, 1.0, low_inclusive=True)
+        self.eps = _check_number("RMSProp", "eps", self.eps, 0.0)
 
     def _update(self, i, p, g):
         xp = backend.get_array_module(p.data)
@@ -400,16 +399,14 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
                  weight_decay: float = 0.0, clip_norm: float | None = None):
-        self.beta1 = _check_number("Adam", "beta1", beta1, 0.0, 1.0, low_inclusive=True)
-        self.beta2 = _check_number("Adam", "beta2", beta2, 0.0, 1.0, low_inclusive=True)
-        self.eps = _check_number("Adam", "eps", eps, 0.0)
+        self.beta1, self.beta2, self.eps = beta1, beta2, eps
         super().__init__(params, lr, weight_decay=weight_decay, clip_norm=clip_norm)
 
     def _check_hyper(self):
         super()._check_hyper()
-        _check_number("Adam", "beta1", self.beta1, 0.0, 1.0, low_inclusive=True)
-        _check_number("Adam", "beta2", self.beta2, 0.0, 1.0, low_inclusive=True)
-        _check_number("Adam", "eps", self.eps, 0.0)
+        self.beta1 = _check_number("Adam", "beta1", self.beta1, 0.0, 1.0, low_inclusive=True)
+        self.beta2 = _check_number("Adam", "beta2", self.beta2, 0.0, 1.0, low_inclusive=True)
+        self.eps = _check_number("Adam", "eps", self.eps, 0.0)
 
     def _update(self, i, p, g):
         xp = backend.get_array_module(p.data)

@@ -63,7 +63,9 @@ class Parameter:
 
 
 def _shape_str(shape) -> str:
-    return "(" + ", ".join(str(s) for s in shape) + ")"
+    """``(2, 3)``, ``(4,)``, ``()``: like Python's tuple repr, with ``N`` allowed."""
+    inner = ", ".join(str(s) for s in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"
 
 
 def check_positive_int(layer: str, name: str, value: Any, minimum: int = 1) -> int:
@@ -240,6 +242,9 @@ class Module:
                 raise ValueError(f"{type(self).__name__}.load_state_dict: missing keys {missing}, "
                                  f"unexpected keys {unexpected}")
         for k, v in state.items():
+            if (k in own_p or k in own_b) and not (hasattr(v, "shape") and hasattr(v, "dtype")):
+                raise ValueError(f"{type(self).__name__}.load_state_dict: {k} must be an array, "
+                                 f"got {type(v).__name__}")
             if k in own_p:
                 p = own_p[k]
                 if tuple(v.shape) != p.shape:

@@ -227,3 +227,14 @@ def test_check_input_messages():
     with pytest.raises(ValueError, match=r"Lay: input axis 1 must have size 5, got shape \(2, 3\)"):
         check_input("Lay", np.zeros((2, 3)), sizes={1: 5})
     check_input("Lay", np.zeros((2, 5), np.float32), ndim=2, sizes={1: 5})  # fine
+
+
+def test_load_state_dict_refuses_non_arrays_by_name():
+    d = mg.Dense(2, 3)
+    with pytest.raises(ValueError, match=r"Dense.load_state_dict: W must be an array, got list"):
+        d.load_state_dict({"W": [[1.0, 2.0]] * 3, "b": np.zeros(3, dtype=np.float32)})
+
+
+def test_one_dimensional_shapes_print_like_tuples():
+    with pytest.raises(ValueError, match=r"got shape \(4,\)"):
+        mg.Dense(4, 3)(np.zeros(4, dtype=np.float32))

@@ -225,6 +225,7 @@ def train(model, lr, epochs, seed=0):
     order_rng = np.random.default_rng(seed)
     history = []
     for epoch in range(epochs):
+        losses = []                                       # 0-d device scalars: no sync per step
         for idx in iterate_minibatches(len(X_train), BATCH, order_rng):
             idx = mg.asarray(idx, DEVICE)                 # batch indices to the data's device
             logits = model(X_train_dev[idx])              # forward
@@ -232,7 +233,9 @@ def train(model, lr, epochs, seed=0):
             opt.zero_grad()
             model.backward(loss_fn.backward())            # backward through every layer
             opt.step()                                    # Adam update
-            history.append(float(loss))
+            losses.append(loss)
+        xp = mg.get_array_module(losses[0])
+        history.extend(mg.as_numpy(xp.stack(losses)).tolist())  # one copy to the host per epoch
         acc, _ = evaluate(model, X_test, y_test)
         print(f"  epoch {epoch + 1}: last-batch loss {history[-1]:.3f}, held-out accuracy {acc:.1%}")
     return history

@@ -616,8 +616,10 @@ def test_lesson_gpu_swap_cell_trains_on_the_device(fakegpu, tmp_path, monkeypatc
         return step(self)
     monkeypatch.setattr(mg.Adam, "step", spy)
     lesson = Path(__file__).resolve().parent.parent / "lessons" / "10_cnn_classifier.py"
-    runpy.run_path(str(lesson), run_name="__main__")
+    with fakegpu.record() as r:
+        runpy.run_path(str(lesson), run_name="__main__")
     assert devices and all(d == {"gpu"} for d in devices)
+    assert r.syncs == 0, r.sites  # losses reach the host once per epoch, as one copy
     assert list(tmp_path.glob("*.png"))
 
 

@@ -201,9 +201,17 @@ def load(path) -> Checkpoint:
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"checkpoint {path} does not exist")
+    with open(path, "rb") as fh:
+        magic = fh.read(6)
+    if magic[:1] == b"\x80":  # pickle protocol 2+ opcode PROTO
+        raise CheckpointError(f"{path}: refused: the file is a pickle, which minigan never loads "
+                              f"(unpickling can execute code)")
+    if magic[:4] != b"PK\x03\x04" and magic != b"\x93NUMPY":
+        raise CheckpointError(f"{path}: not a minigan checkpoint (expected an .npz zip archive; "
+                              f"the file starts with {magic!r})")
     try:
         f = np.load(path, allow_pickle=False)
-    except ValueError as exc:  # a raw pickle: numpy refuses it with allow_pickle=False
+    except ValueError as exc:  # numpy refuses pickled content with allow_pickle=False
         raise CheckpointError(f"{path}: refused: the file contains pickled data, which minigan never "
                               f"loads (unpickling can execute code) ({exc})") from exc
     except (OSError, EOFError, zipfile.BadZipFile) as exc:

@@ -106,6 +106,9 @@ def test_truncated_and_corrupt_files(tmp_path):
         checkpoint.load(tmp_path / "empty.npz")
     with pytest.raises(FileNotFoundError, match="does not exist"):
         checkpoint.load(tmp_path / "nope.npz")
+    (tmp_path / "text.npz").write_bytes(b"not a checkpoint at all\n")
+    with pytest.raises(CheckpointError, match="text.npz: not a minigan checkpoint.*starts with"):
+        checkpoint.load(tmp_path / "text.npz")  # garbage is called garbage, not a pickle
     np.savez(tmp_path / "foreign.npz", a=np.zeros(3))
     with pytest.raises(CheckpointError, match="not a minigan checkpoint"):
         checkpoint.load(tmp_path / "foreign.npz")

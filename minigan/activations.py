@@ -32,6 +32,10 @@ class _Elementwise(Module):
 class ReLU(_Elementwise):
     """``ReLU(z) = max(0, z)`` (document 001 §2.5.3).
 
+    Shape
+    -----
+    any; the output has the input's shape (elementwise).
+
     Notes
     -----
     ``g'(z) = 1`` for ``z > 0`` and 0 otherwise (we take 0 at ``z = 0``, as PyTorch does; the
@@ -55,6 +59,10 @@ class LeakyReLU(_Elementwise):
     alpha : float
         Slope for ``z < 0``. Default 0.2, the GAN documents' value (document 003 ch. 3, the
         DCGAN rule of document 001 §4.3). (PyTorch's ``negative_slope`` default is 0.01.)
+
+    Shape
+    -----
+    any; the output has the input's shape (elementwise).
 
     Notes
     -----
@@ -95,6 +103,10 @@ def xp_where_scale(pos, alpha, dtype):
 class Sigmoid(_Elementwise):
     """``σ(z) = 1 / (1 + e^{-z})`` (document 001 §2.5.1), computed stably.
 
+    Shape
+    -----
+    any; the output has the input's shape (elementwise).
+
     Notes
     -----
     ``σ'(z) = σ(z)(1 - σ(z))``, computed from the cached output.
@@ -112,6 +124,10 @@ class Sigmoid(_Elementwise):
 
 class Tanh(_Elementwise):
     """``tanh(z) = (e^z - e^{-z}) / (e^z + e^{-z})`` (document 001 §2.5.2).
+
+    Shape
+    -----
+    any; the output has the input's shape (elementwise).
 
     Notes
     -----
@@ -132,6 +148,10 @@ class ELU(_Elementwise):
     """``ELU(z) = z`` for ``z > 0``, ``α(e^z - 1)`` otherwise (Clevert et al. 2015).
 
     Used by document 003 ch. 1's CIFAR-10 network.
+
+    Shape
+    -----
+    any; the output has the input's shape (elementwise).
 
     Notes
     -----
@@ -165,6 +185,10 @@ class Softmax(_Elementwise):
 
     Computed as ``e^{z - max z}`` for stability. For classification prefer
     :class:`minigan.losses.CrossEntropyLoss` on the logits, which fuses the two stably.
+
+    Shape
+    -----
+    any; the output has the input's shape, and sums to 1 along ``axis``.
 
     Notes
     -----

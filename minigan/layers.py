@@ -89,7 +89,21 @@ _init = init  # the constructor's `init` argument shadows the module name inside
 
 
 class Flatten(Module):
-    """Flatten every axis but the batch axis: ``(N, d1, d2, ...) -> (N, d1·d2·...)``."""
+    """Flatten every axis but the batch axis: ``(N, d1, d2, ...) -> (N, d1·d2·...)``.
+
+    The bridge from convolutional feature maps to Dense layers (document 001 §3.4, LeNet-5;
+    document 003 ch. 1's ``Flatten()``). Images are NCHW, so a ``(N, C, H, W)`` map flattens in
+    C, H, W order (PyTorch's; Keras, being NHWC, flattens in H, W, C order).
+
+    Shape
+    -----
+    - input: ``(N, d1, ..., dk)``, k >= 1
+    - output: ``(N, d1·...·dk)``
+
+    Notes
+    -----
+    A reshape: backward reshapes ``dout`` back to the input's shape.
+    """
 
     def forward(self, x):
         check_input("Flatten", x, ndim=tuple(range(2, 8)), expected="(N, ...)")
@@ -107,6 +121,17 @@ class Reshape(Module):
     ----------
     *shape : int
         Target shape without the batch axis, e.g. ``Reshape(128, 7, 7)``; one entry may be -1.
+
+    Shape
+    -----
+    - input: ``(N, ...)`` with ``prod(...) == prod(shape)``
+    - output: ``(N, *shape)``
+
+    Notes
+    -----
+    A DCGAN generator's dense output becomes feature maps this way (document 000 §3.2 reshapes
+    to 24·24·64; document 003 ch. 3's Keras ``Reshape((28, 28, 1))`` is our NCHW
+    ``Reshape(1, 28, 28)``). Backward reshapes ``dout`` back.
     """
 
     def __init__(self, *shape: int):

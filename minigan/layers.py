@@ -43,9 +43,10 @@ class Dense(Module):
     -----
     Document 001 §2.6, eq. (1)–(3): ``Z^[l] = W^[l] A^[l-1] + b^[l]``.
     Document 001 §2.9: with ``δ = ∂C/∂Z`` (the upstream gradient ``dout``),
-    ``∂C/∂W = δᵀ A^[l-1]`` (the document's ``A^[l-1] δ^l`` in its column layout),
-    ``∂C/∂b = Σ_batch δ`` and the error passed down is ``∂C/∂A^[l-1] = δ W`` — the
-    ``(W^[l+1])ᵀ δ^{l+1}`` factor of the document's recursion
+    ``∂C/∂W = δᵀ A^[l-1]``, ``∂C/∂b = Σ_batch δ`` and the error passed down is
+    ``∂C/∂A^[l-1] = δ W``. The document prints ``∂C/∂W^[l] = A^[l-1] δ^l``, whose shape is not
+    ``W``'s; in its column layout the product is ``δ^l (A^[l-1])ᵀ``, our ``δᵀ A^[l-1]`` in
+    rows. ``δ W`` is the ``(W^[l+1])ᵀ δ^{l+1}`` factor of the document's recursion
     ``δ^l = ((W^[l+1])ᵀ δ^{l+1}) ⊙ g'(Z^[l])``; the ``⊙ g'`` part is the activation
     layer's own backward.
     """
@@ -79,10 +80,10 @@ class Dense(Module):
         if x is None:
             raise RuntimeError("Dense.backward called before forward")
         W = self.params["W"]
-        W.grad += dout.T @ x  # Eq. 001 §2.9: ∂C/∂W = δ Aᵀ  (out, in)
+        W.grad += dout.T @ x  # Eq. 001 §2.9 (corrected): ∂C/∂W = δ Aᵀ in columns, δᵀ A in rows  (out, in)
         if "b" in self.params:
-            self.params["b"].grad += dout.sum(axis=0)  # Eq. 001 §2.9: ∂C/∂b = δ
-        return dout @ W.data  # Eq. 001 §2.9: Wᵀ δ  (N, in)
+            self.params["b"].grad += dout.sum(axis=0)  # Eq. 001 §2.9: ∂C/∂b = δ, summed over the batch
+        return dout @ W.data  # Eq. 001 §2.9: Wᵀ δ in columns, δ W in rows  (N, in)
 
 
 _init = init  # the constructor's `init` argument shadows the module name inside __init__

@@ -10,18 +10,16 @@ from . import backend, init, gradcheck  # noqa: F401
 from .backend import get_array_module, asarray, as_numpy, cupy_available, gpu_available, DeviceError  # noqa: F401
 from .init import manual_seed  # noqa: F401
 from .module import Parameter, Module, Sequential  # noqa: F401
-from .layers import Dense, Flatten, Reshape, Dropout  # noqa: F401
+from .layers import Dense, Flatten, Reshape, Dropout, BatchNorm  # noqa: F401
 from .activations import ReLU, LeakyReLU, Sigmoid, Tanh, ELU, Softmax  # noqa: F401
-# --- losses and optimizers (issue: core engine)
 from . import losses, optim  # noqa: F401
 from .losses import Loss, BCELoss, BCEWithLogitsLoss, MSELoss, CrossEntropyLoss  # noqa: F401
 from .optim import Optimizer, SGD, RMSProp, Adam, clip_grad_norm  # noqa: F401
-# --- convolution, pooling, BatchNorm (issue: conv layers)
+# --- convolution and pooling
 from .conv import Conv2D, Conv2DTranspose, MaxPool2D, AvgPool2D  # noqa: F401
-from .layers import BatchNorm  # noqa: F401
-# --- recurrent layers (issue: RNN/LSTM)
+# --- recurrent layers
 from .recurrent import RNN, LSTM  # noqa: F401
-# --- data, models, GAN loop, checkpoint, metrics, viz (issue: GAN example)
+# --- data, models, GAN loop, checkpoint, metrics, viz
 from . import metrics, viz  # noqa: F401
 from . import data, models, gan, checkpoint  # noqa: F401
 from .data import load_mnist, load_digits8x8, ring_of_gaussians  # noqa: F401

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import backend, gradcheck, init
+from . import backend, gradcheck
+from . import init as _init  # the constructors' `init` argument would shadow the module
 from .module import Module, Parameter, check_input, check_positive_int
 
-__all__ = ["Dense", "Flatten", "Reshape", "Dropout"]
+__all__ = ["Dense", "Flatten", "Reshape", "Dropout", "BatchNorm"]
 
 
 class Dense(Module):
@@ -84,9 +85,6 @@ class Dense(Module):
         if "b" in self.params:
             self.params["b"].grad += dout.sum(axis=0)  # Eq. 001 §2.9: ∂C/∂b = δ, summed over the batch
         return dout @ W.data  # Eq. 001 §2.9: Wᵀ δ in columns, δ W in rows  (N, in)
-
-
-_init = init  # the constructor's `init` argument shadows the module name inside __init__
 
 
 class Flatten(Module):
@@ -255,10 +253,7 @@ def _gc_dropout(rng):
     return gradcheck.GradCase("Dropout(p=0.4, fixed mask)", d, rng.standard_normal((4, 6)))
 
 
-# ---------------------------------------------------------------------------- BatchNorm (issue: conv layers)
-__all__ += ["BatchNorm"]
-
-
+# ---------------------------------------------------------------------------- BatchNorm
 def _channel_sum(a):
     """Σ over every axis but the channel axis 1: ``(N, C) -> (C,)``, ``(N, C, H, W) -> (C,)``.
 

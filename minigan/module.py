@@ -199,7 +199,6 @@ class Module:
         """
         backend.get_backend(device)  # fail early and clearly
         self._map_arrays(lambda a: backend.asarray(a, device))
-        self.device = device
         return self
 
     def astype(self, dtype) -> "Module":
@@ -227,8 +226,9 @@ class Module:
     def load_state_dict(self, state: dict, strict: bool = True) -> "Module":
         """Copy arrays from ``state`` into this module's parameters and buffers.
 
-        Arrays go to the device and dtype of the module's current ones. With ``strict`` a
-        missing or unexpected key, or a shape mismatch, raises ValueError naming it.
+        Arrays go to the device and dtype of the module's current ones. A shape mismatch, or
+        a value that is not an array, raises ValueError naming the key; with ``strict`` (the
+        default) so does a missing or unexpected key, and without it such keys are skipped.
         """
         own_p = dict(self.named_parameters())
         own_b = {}
@@ -273,12 +273,13 @@ class Module:
         p = next(iter(self.parameters()), None)
         xp = backend.get_array_module(p.data) if p is not None else np
         dtype = p.data.dtype if p is not None else np.float32
-        was = self.training
+        modes = [(m, m.training) for _, m in self.named_modules()]
         self.eval()
         try:
             y = self.forward(xp.zeros((1,) + tuple(input_shape), dtype=dtype))
         finally:
-            self.train(was)
+            for m, was in modes:  # each sub-module gets its own mode back
+                m.training = was
         return tuple(int(s) for s in y.shape[1:])
 
     def _summary_rows(self, input_shape: tuple) -> list[tuple[str, tuple, int]]:
@@ -385,5 +386,6 @@ class Sequential(Module):
             else:
                 name, s, n = sub[0]
                 rows.append((f"{i}: {name}", s, n))
-            shape = layer.output_shape(shape)
+            if sub:  # the last row's shape is the layer's output: no second forward pass
+                shape = sub[-1][1]
         return rows

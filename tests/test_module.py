@@ -238,3 +238,38 @@ def test_load_state_dict_refuses_non_arrays_by_name():
 def test_one_dimensional_shapes_print_like_tuples():
     with pytest.raises(ValueError, match=r"got shape \(4,\)"):
         mg.Dense(4, 3)(np.zeros(4, dtype=np.float32))
+
+
+class Pair(Module):
+    """A container that is not a Sequential: Module.output_shape's default path."""
+
+    def __init__(self, a, b):
+        super().__init__()
+        self.a, self.b = a, b
+
+    def children(self):
+        return [self.a, self.b]
+
+    def forward(self, x):
+        return self.b(self.a(x))
+
+
+def test_output_shape_gives_each_submodule_its_own_mode_back():
+    m = Pair(mg.Dropout(0.5), mg.Dense(3, 2, rng=0))
+    m.b.eval()  # mixed modes: the root and the Dropout train, the Dense evaluates
+    assert m.output_shape((3,)) == (2,)
+    assert m.training and m.a.training and not m.b.training
+
+
+def test_summary_runs_one_forward_per_layer():
+    calls = []
+
+    class Counting(mg.ReLU):
+        def forward(self, x):
+            calls.append(x.shape)
+            return super().forward(x)
+
+    m = Sequential(Counting(), Sequential(Counting(), mg.Dense(4, 2, rng=0)))
+    rows = m.summary((4,), print_fn=None)
+    assert [r[1] for r in rows] == [(4,), (4,), (2,)]
+    assert len(calls) == 2

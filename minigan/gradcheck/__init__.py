@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
@@ -90,15 +90,18 @@ def check_module(module, x, dout=None, h: float = 1e-6, rng=None, params: bool =
         Upstream gradient; a random normal one (non-uniform) is drawn when omitted.
     h : float
         Finite-difference step.
+    rng : numpy.random.Generator, optional
+        Source of the random ``dout`` (default: a fixed seed of its own).
+    params : bool
+        Also check every parameter gradient (default True); False checks ``dx`` only.
 
     Returns
     -------
     dict
         ``{"dx": err, "<param name>": err, ...}`` relative errors (see :func:`rel_error`).
     """
-    xp = backend.get_array_module(x)
     module.astype(np.float64)
-    x = x.astype(np.float64).copy()
+    x = x.astype(np.float64, order="C")  # a new C-contiguous array, perturbed in place below
     # A seed of its own: were dout drawn from default_rng(0) like many test inputs, it could be
     # proportional to x, and for BatchNorm (whose dx is ⊥ to x) the check would be ill-posed.
     rng = np.random.default_rng(0x5EED_D0D7) if rng is None else rng
@@ -119,13 +122,12 @@ def check_module(module, x, dout=None, h: float = 1e-6, rng=None, params: bool =
         for name, p in module.named_parameters():
             num = numerical_gradient(lambda: _scalar_of(module, x, dout), p.data, h)
             results[name] = rel_error(analytic[name], num)
-    del xp
     return results
 
 
 def check_loss(loss, pred, target, h: float = 1e-6) -> dict[str, float]:
     """Compare ``loss.backward()`` (dC/dpred) with central differences of ``loss(pred, target)``."""
-    pred = pred.astype(np.float64).copy()
+    pred = pred.astype(np.float64, order="C")  # a new C-contiguous array, perturbed in place below
     if hasattr(target, "dtype") and np.issubdtype(target.dtype, np.floating):
         target = target.astype(np.float64)
     loss(pred, target)
@@ -139,9 +141,10 @@ def check_loss(loss, pred, target, h: float = 1e-6) -> dict[str, float]:
 class GradCase:
     """One gradient-check case.
 
-    ``obj`` is a Module (checked with :func:`check_module` on input ``x``) or a loss (checked
-    with :func:`check_loss` on ``x`` = pred and ``target``). ``prepare`` runs on the float64
-    object before the check (e.g. to put it in eval mode or fix a dropout mask).
+    ``obj`` is a Module (checked with :func:`check_module` on input ``x``, in the mode it is
+    in, with upstream gradient ``dout`` or a random one) or a loss (checked with
+    :func:`check_loss` on ``x`` = pred and ``target``). Put the module in the state to check
+    before registering it (``eval()``, a dropout ``fixed_mask``).
     """
 
     name: str
@@ -150,7 +153,6 @@ class GradCase:
     target: Any = None
     dout: Any = None
     kind: str = "module"  # or "loss"
-    extra: dict = field(default_factory=dict)
 
 
 _REGISTRY: dict[str, Callable[[np.random.Generator], list[GradCase]]] = {}

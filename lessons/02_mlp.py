@@ -53,8 +53,8 @@ rng = np.random.default_rng(0)
 # *Slips and remarks.* §2.5.4 says α "deve ser otimizado durante o treino" and recommends a
 # value between 10⁻² and 0. In Leaky ReLU α is a fixed hyperparameter that you tune by hand;
 # learning it by gradient descent is a different layer, PReLU (He et al. 2015). The GAN
-# documents themselves use α = 0.2 (document 003 ch. 3, the DCGAN rules of document 001
-# §4.3), which is `minigan.LeakyReLU`'s default. Also, the formula σ(z) = 1/(1 + e^{−z})
+# documents themselves use α = 0.2 (document 003 ch. 3's Keras GAN, and document 001 §6.2's
+# DCGAN, "Leaky ReLU de parâmetro 0.2"), which is `minigan.LeakyReLU`'s default. Also, the formula σ(z) = 1/(1 + e^{−z})
 # taken literally computes `e^{1000} = inf` on the way for z = −1000. The final 1/(1 + inf)
 # = 0 happens to be right, but an inf in an intermediate is how NaNs start: the equivalent
 # derivative form `e^{−z} / (1 + e^{−z})²` gives inf/inf = nan. minigan's `sigmoid` uses
@@ -286,4 +286,5 @@ print("saved", path)
 # 3. Compare `LeakyReLU(0.01)` and `LeakyReLU(0.2)` on the moons. Do "dead" ReLU units (a
 #    hidden unit that is 0 for every sample) appear with plain ReLU? Count them.
 # 4. Write eq. (1) for a batch in columns with NumPy broadcasting, and show that forgetting the
-#    `[:, None]` on `b` gives a wrong answer for m = n_l but an error otherwise.
+#    `[:, None]` on `b` gives a silently wrong answer for m = n_l, a wrong *shape* for m = 1,
+#    and an error for most other m.

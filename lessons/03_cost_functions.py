@@ -189,7 +189,7 @@ for name, loss in [("BCE", mg.BCELoss()), ("MSE", mg.MSELoss())]:
             prm.data -= 0.5 * prm.grad                          # gradient descent, §2.8
     history[name] = (accs, costs)
     reached = next((i for i, a in enumerate(accs) if a >= 0.9), None)
-    print(f"trained with {name}: accuracy after {steps} steps = {accs[-1]:.3f}; "
+    print(f"trained with {name}: accuracy after {steps} steps = {accs[-1]:.3f}, BCE = {costs[-1]:.3f}; "
           f"first step with accuracy >= 0.9: {reached if reached is not None else 'never'}")
 
 # %%

@@ -62,7 +62,8 @@ def frozen(module: Module):
     statistics in training mode), but on exit every buffer (BatchNorm ``running_mean`` /
     ``running_var``) is restored to its value on entry, and every parameter gradient is reset
     to its value on entry. Parameters are never changed by a forward/backward pass, so the
-    module leaves the block exactly as it entered — document 001 §6.2.2: during the
+    module leaves the block with the parameters, gradients and statistics it entered with
+    (a Dropout layer's random generator does move on) — document 001 §6.2.2: during the
     generator's step the discriminator's parameters θ_d are "mantidos fixos".
     """
     saved_buffers = []
@@ -148,6 +149,10 @@ class GAN:
     - ``"non-saturating"`` (default): maximize ``E_z log D(G(z))`` instead — "possível, e também
       mais indicado" (document 001 §4.1) — i.e. minimize ``BCE(D(G(z)), 1)``, the fakes labelled
       "real" as in document 001 §6.2.2, document 000 §3.2.3 and document 003's combined model.
+
+    Document 002's zero-sum ``L_G = -L_D`` depends on θ_g only through
+    ``½ E_z log(1 - D(G(z)))``: the ``"minimax"`` loss up to the factor ½, a scale of the
+    gradient (minigan reports and descends the unscaled Algorithm 1 value).
 
     One :meth:`train_step` is: ``k`` times {fresh z, a real batch, ``D.zero_grad()``,
     D forward(real) → backward → forward(G(z)) → backward, one ``d_opt.step()``} (DESIGN.md §3),
@@ -343,7 +348,8 @@ class GAN:
     def flush(self) -> dict:
         """Copy the queued scalars to the host, append them to :attr:`history`, check them.
 
-        Returns the latest step's values as floats (empty if nothing was queued).
+        Returns the latest step's values as floats (:attr:`latest`, the last flushed step's,
+        if nothing was queued; empty before the first step).
 
         Raises
         ------
@@ -391,10 +397,7 @@ class GAN:
         """
         if z is None:
             n = check_positive_int("GAN.sample", "n", n)
-            r = np.random.default_rng([self.seed, 7919, self.step])
-            zh = (r.standard_normal((n, self.latent_dim)) if self.noise == "normal"
-                  else r.uniform(-1, 1, (n, self.latent_dim)))
-            z = backend.asarray(zh, self.device, dtype=_first_param(self.G, "G").dtype)
+            z = self._host_noise([self.seed, 7919, self.step], n)
         was = [m.training for _, m in self.G.named_modules()]
         if not train_mode:
             self.G.eval()
@@ -406,7 +409,12 @@ class GAN:
 
     def fixed_noise(self, n: int = 100, seed: int | None = None):
         """The same ``(n, latent_dim)`` noise every call (for sample grids over training)."""
-        r = np.random.default_rng([self.seed if seed is None else seed, 104729])
+        return self._host_noise([self.seed if seed is None else seed, 104729], n)
+
+    def _host_noise(self, seed, n: int):
+        """``(n, latent_dim)`` noise drawn on the host from ``default_rng(seed)`` (independent of
+        the training stream), moved to the models' device and dtype."""
+        r = np.random.default_rng(seed)
         zh = r.standard_normal((n, self.latent_dim)) if self.noise == "normal" else r.uniform(-1, 1, (n, self.latent_dim))
         return backend.asarray(zh, self.device, dtype=_first_param(self.G, "G").dtype)
 
@@ -469,7 +477,13 @@ class GAN:
         """Write a checkpoint (atomically; see :mod:`minigan.checkpoint`): G, D (weights and
         BatchNorm statistics), both optimizers' moments, the step, the noise and minibatch
         generators' states and the history. Pending scalars are flushed first (so a NaN raises
-        here and never reaches the file)."""
+        here and never reaches the file).
+
+        The noise generator's state is stored only when it is NumPy's (models on the CPU). On
+        a GPU it is not, so a run resumed from this file draws its noise from a stream
+        re-seeded from ``(seed, step)``: deterministic, but not the noise the uninterrupted
+        run would have drawn, so only a CPU run resumes bit for bit.
+        """
         from . import checkpoint
 
         hist = self.history

@@ -244,13 +244,13 @@ class Optimizer:
         """State array ``name`` of parameter ``i``: created as zeros like ``p.data`` on first
         use, and moved to ``p``'s device if the model was moved since."""
         s = self.state[name].get(i)
-        if s is None or backend.device_of(s) != backend.device_of(p.data) or s.dtype != p.data.dtype \
-                or tuple(s.shape) != p.shape:
-            if s is None or tuple(s.shape) != p.shape:
-                s = backend.get_array_module(p.data).zeros_like(p.data)
-            else:
-                s = backend.asarray(s, backend.device_of(p.data), dtype=p.data.dtype)
-            self.state[name][i] = s
+        if s is None or tuple(s.shape) != p.shape:
+            s = backend.get_array_module(p.data).zeros_like(p.data)
+        elif s.dtype != p.data.dtype or backend.device_of(s) != backend.device_of(p.data):
+            s = backend.asarray(s, backend.device_of(p.data), dtype=p.data.dtype)
+        else:
+            return s
+        self.state[name][i] = s
         return s
 
     def _update(self, i: int, p: Parameter, g) -> None:  # pragma: no cover - abstract

@@ -92,7 +92,8 @@ def test_adam_two_steps_with_bias_correction():
 
 
 def test_adam_eps_is_added_after_the_square_root():
-    # with g = 0 after one step of g = 1e-4: sqrt(Ŝ + eps) would differ from sqrt(Ŝ) + eps
+    # one step of g = 1e-4 (Ŝ = 1e-8) with a large eps: η·g/(√Ŝ + ε) = 1e-4/(1e-4 + 1e-2), while the
+    # document's η·g/√(Ŝ + ε) would give 1e-4/√(1e-8 + 1e-2) ≈ 1e-3
     p = param([0.0], grad=[1e-4])
     mg.Adam([p], lr=1.0, eps=1e-2).step()
     assert p.data[0] == pytest.approx(-1e-4 / (1e-4 + 1e-2), rel=1e-12)
@@ -303,10 +304,10 @@ def test_load_state_dict_errors():
     assert opt.lr == 1e-3, "a failed load must leave the hyperparameters unchanged"
     with pytest.raises(ValueError, match="'step' must be an int >= 0"):
         opt.load_state_dict({**good, "step": -2})
-    # loading an SGD state into Adam names the foreign slot
+    # loading an SGD state into Adam names the foreign hyperparameter (momentum)
     sgd = mg.SGD([param([0.0, 0.0], grad=[1.0, 1.0])], lr=0.1, momentum=0.9)
     sgd.step()
-    with pytest.raises(ValueError, match="unknown hyperparameters"):
+    with pytest.raises(ValueError, match=r"unknown hyperparameters \['momentum'\]"):
         opt.load_state_dict(sgd.state_dict())
 
 

@@ -211,9 +211,12 @@ assert errors["float64"].min() < 1e-8 < errors["float32"].min()
 
 # %%
 class BrokenSoftmax(mg.Softmax):
+    def forward(self, x):
+        self.y = super().forward(x)                                   # keep y for the buggy backward
+        return self.y
+
     def backward(self, dout):
-        y = self._y
-        return dout - (dout * y).sum(axis=self.axis, keepdims=True)   # BUG: forgot "y *"
+        return dout - (dout * self.y).sum(axis=self.axis, keepdims=True)   # BUG: forgot "y *"
 
 
 x = rng.standard_normal((4, 5))

@@ -228,9 +228,9 @@ np.testing.assert_array_equal(drop(x), x)
 print("mg.Dropout == inverted dropout from scratch; identity in eval()")
 
 big = np.ones((1000, 1000))
-drop = mg.Dropout(p, seed=0)
-print(f"mean of Dropout({p})(ones) in training: {drop(big).mean():.4f} (expected value 1), "
-      f"fraction zeroed: {(drop(big) == 0).mean():.3f}")
+y_big = mg.Dropout(p, seed=0)(big)
+print(f"mean of Dropout({p})(ones) in training: {y_big.mean():.4f} (expected value 1), "
+      f"fraction zeroed: {(y_big == 0).mean():.3f}")
 
 d = mg.Dropout(p)                                    # a fixed mask makes the layer deterministic
 d.fixed_mask = mask

@@ -211,6 +211,9 @@ class _ConvBase(Module):
         hit = self._cache.get(name)
         if hit is not None and hit[0] == full_key:
             return hit[1]
+        # a miss frees the old buffer before allocating the new one: never two im2col buffers at once
+        del hit
+        self._cache.pop(name, None)
         buf = (xp.zeros if zero else xp.empty)(shape, dtype=dtype)
         self._cache[name] = (full_key, buf)
         return buf

@@ -149,14 +149,14 @@ class BatchNormNoVariancePath(mg.BatchNorm):
     """BatchNorm on (m, C) whose backward forgets the path through σ² (a classic bug)."""
 
     def forward(self, x):
-        self._z = x                                             # keep Z for the buggy backward
+        self.z_in = x                                           # keep Z for the buggy backward
         return super().forward(x)
 
     def backward(self, dout):
         if not self.training:
             return super().backward(dout)                       # eval mode: affine, no σ² path
         super().backward(dout)                                  # parameter gradients (correct)
-        inv = 1.0 / np.sqrt(self._z.var(axis=0) + self.eps)     # 1/√(σ² + ε)
+        inv = 1.0 / np.sqrt(self.z_in.var(axis=0) + self.eps)   # 1/√(σ² + ε)
         dxhat = dout * self.params["gamma"].data
         return inv * (dxhat - dxhat.mean(axis=0, keepdims=True))  # BUG: σ² path dropped
 
@@ -167,7 +167,6 @@ def make(cls, train):
     layer.params["beta"].data[...] = beta
     for _ in range(3):
         layer(3.0 * rng.standard_normal((m, C)) + 2.0)          # non-trivial running stats
-        layer._cache = None
     return layer.train(train)
 
 
@@ -212,7 +211,6 @@ for mom in (0.1, 0.2):
     trace = []
     for _ in range(60):
         layer(data_mean + data_std * rng.standard_normal((32, 1)))
-        layer._cache = None
         trace.append((float(layer.buffers["running_mean"][0]), float(layer.buffers["running_var"][0])))
     runs[mom] = np.array(trace)
     print(f"momentum {mom}: after 60 batches running_mean = {trace[-1][0]:.3f} (data 2.0), "
@@ -222,7 +220,7 @@ x1 = np.array([[5.0]])
 layer.eval()
 print(f"eval mode, one example x = 5: output {float(layer(x1)[0, 0]):.3f} "
       f"= (5 − running_mean)/√(running_var + ε) = "
-      f"{(5 - layer.buffers['running_mean'][0]) / np.sqrt(layer.buffers['running_var'][0] + 1e-5):.3f}")
+      f"{(5 - layer.buffers['running_mean'][0]) / np.sqrt(layer.buffers['running_var'][0] + layer.eps):.3f}")
 layer.train()
 try:
     layer(x1)
@@ -233,7 +231,7 @@ except ValueError as exc:
 # ## 6. Experiment: a deep network with and without batch normalization
 #
 # The 8x8 digits (1797 images, 1400 for training), a deep MLP of six `Dense(64) → g` blocks
-# with sigmoid activations (the setting of Ioffe & Szegedy's first experiment) and with ReLU,
+# with sigmoid activations (as in Ioffe & Szegedy's MNIST experiment) and with ReLU,
 # each with and without a BatchNorm before g. Same initial weights, SGD with momentum 0.9,
 # learning rate 0.05, batches of 64.
 

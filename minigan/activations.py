@@ -45,7 +45,7 @@ class ReLU(_Elementwise):
     def forward(self, x):
         self._check(x)
         self._mask = x > 0
-        return x * self._mask  # Eq. 001 §2.5.3: max(0, z)
+        return backend.get_array_module(x).maximum(x, 0)  # Eq. 001 §2.5.3: max(0, z) (x·mask is NaN at -inf)
 
     def backward(self, dout):
         return dout * self._mask  # g'(z) = 1[z > 0]

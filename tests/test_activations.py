@@ -23,7 +23,7 @@ def test_relu_by_hand():
     np.testing.assert_array_equal(dx, [0.0, 0.0, 5.0])  # derivative 0 at z = 0, like PyTorch
 
 
-def test_relu_of_infinities_is_finite_like_pytorch():
+def test_relu_of_minus_infinity_is_zero_like_pytorch():
     y, dx = run(mg.ReLU(), [-np.inf, np.inf], dout=[1.0, 1.0])
     np.testing.assert_array_equal(y, [0.0, np.inf])
     np.testing.assert_array_equal(dx, [0.0, 1.0])

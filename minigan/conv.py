@@ -205,6 +205,14 @@ class _ConvBase(Module):
         check_input(self._name, x, ndim=4, sizes={1: self.in_channels},
                     expected=f"(N, {self.in_channels}, H, W)")
 
+    def output_shape(self, input_shape: tuple) -> tuple:
+        """``(C_out, OH, OW)`` for an input ``(C_in, H, W)``, validated as forward validates it
+        (no forward pass; the empty array is never touched)."""
+        x = np.empty((1,) + tuple(input_shape), dtype=np.float32)
+        self._check(x)
+        g = self._geometry(x)  # for Conv2DTranspose the convolution's input is this layer's output
+        return (self.out_channels,) + ((g.H, g.W) if self._transposed else (g.OH, g.OW))
+
     # -- buffers kept between calls (never returned to the caller, so never aliased)
     def _buffer(self, name, shape, dtype, xp, key=None, zero=False):
         full_key = (tuple(shape), np.dtype(dtype).str, xp.__name__, key)
@@ -337,11 +345,6 @@ class Conv2D(_ConvBase):
                              f"{H + pt + pb}x{W + pl + pr} (input {H}x{W}, padding {self.padding})")
         return _Geometry(N, C, H, W, pt, pb, pl, pr, kh, kw, sh, sw)
 
-    def output_shape(self, input_shape: tuple) -> tuple:
-        C, H, W = input_shape
-        g = self._geometry(np.empty((1, C, H, W), dtype=np.float32))
-        return self.out_channels, g.OH, g.OW
-
     def forward(self, x):
         self._check(x)
         g = self._geometry(x)
@@ -433,11 +436,6 @@ class Conv2DTranspose(_ConvBase):
         g = _Geometry(N, self.out_channels, OH, OW, pt, pb, pl, pr, kh, kw, sh, sw)
         assert (g.OH, g.OW) == (H, W), "internal: transposed geometry does not invert"
         return g
-
-    def output_shape(self, input_shape: tuple) -> tuple:
-        C, H, W = input_shape
-        g = self._geometry(np.empty((1, C, H, W), dtype=np.float32))
-        return self.out_channels, g.H, g.W
 
     def forward(self, x):
         self._check(x)

@@ -403,6 +403,15 @@ def test_sequential_summary_with_conv_layers():
     assert rows[0][2] == 4 * 1 * 16 + 4 and rows[2][2] == 8 * 4 * 16 + 8
 
 
+@pytest.mark.parametrize("cls", [Conv2D, Conv2DTranspose])
+def test_output_shape_validates_the_input_shape_like_forward(cls):
+    layer = cls(3, 2, 3)
+    with pytest.raises(ValueError, match=rf"{cls.__name__}\(3, 2.*axis 1 must have size 3"):
+        layer.output_shape((1, 8, 8))
+    with pytest.raises(ValueError, match=rf"{cls.__name__}\(3, 2.*must be 4-D"):
+        layer.output_shape((8, 8))
+
+
 def test_gradchecks_registered_for_every_configuration_family():
     names = [c.name for c in gradcheck.registered_cases()]
     conv = [n for n in names if n.startswith("Conv2D(")]

@@ -215,6 +215,9 @@ class Dropout(Module):
             return x
         if self.fixed_mask is not None:
             mask = self.fixed_mask
+            if tuple(mask.shape) != tuple(x.shape):  # a broadcast would share one mask row by row
+                raise ValueError(f"Dropout(p={self.p}): fixed_mask has shape {tuple(mask.shape)}, "
+                                 f"but the input has shape {tuple(x.shape)}")
         else:
             xp = backend.get_array_module(x)
             mask = self._rng(xp).random(x.shape, dtype=np.float32) >= self.p  # m ~ Bernoulli(1-p)

@@ -59,6 +59,9 @@ def test_dtype_preserved_and_fixed_mask():
     mask = np.array([[1, 0, 1, 1]] * 3, dtype=bool)
     d.fixed_mask = mask
     np.testing.assert_allclose(d(x), x * mask / 0.75, rtol=1e-6)
+    d.fixed_mask = mask[0]  # (4,) would broadcast over the rows
+    with pytest.raises(ValueError, match=r"Dropout\(p=0.25\): fixed_mask has shape \(4,\), but the input has shape \(3, 4\)"):
+        d(x)
 
 
 @pytest.mark.parametrize("p", [-0.1, 1.0, 1.5, True, "0.5", None, float("nan")])

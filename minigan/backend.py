@@ -127,7 +127,7 @@ def gpu_available() -> bool:
 
 
 def get_backend(device: str) -> Backend:
-    """The :class:`Backend` for ``device`` (``"cpu"`` or ``"gpu"``).
+    """The :class:`Backend` for ``device`` (``"cpu"`` or ``"gpu"``; ``"cuda"`` is taken as ``"gpu"``).
 
     Raises
     ------
@@ -175,7 +175,8 @@ def device_of(x: Any) -> str:
 
 
 def asarray(x: Any, device: str = "cpu", dtype: Any = None):
-    """Return ``x`` as an array on ``device`` (copying across devices only when needed)."""
+    """Return ``x`` as an array on ``device`` (copying across devices only when needed), cast
+    to ``dtype`` when one is given (on the host before an upload, so fewer bytes move)."""
     target = get_backend(device)
     src = _backend_of(x)
     if src is target:  # already there: no transfer (a dtype cast stays on the device)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Train a GAN on MNIST digits with minigan: the main example.
 
-    python examples/mnist_gan.py                      # dense GAN, bundled digits, ~5 min on 2 cores
+    python examples/mnist_gan.py                      # dense GAN, bundled digits, ~3.5 min on 2 cores
     python examples/mnist_gan.py --model dcgan --steps 2000
     python examples/mnist_gan.py --data ~/.keras/datasets/mnist.npz   # the full 70,000 digits
     python examples/mnist_gan.py --resume             # continue runs/mnist_gan/checkpoint.npz
@@ -66,14 +66,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="mnist_gan.py",
         description="Train a GAN on MNIST with minigan (document 001 §4.1, Algorithm 1). "
-                    "Default: document 003's dense GAN on the 5,000 bundled digits, 15,000 steps, ~3.5 minutes on 2 cores.",
+                    "Default: document 003's dense GAN on the 4,000 training digits of the 5,000 bundled ones, "
+                    "15,000 steps, ~3.5 minutes on 2 cores.",
         formatter_class=_HelpFormatter)
     p.add_argument("--model", choices=sorted(MODELS), default="dense",
                    help="dense: document 003 ch. 3 (MLP); dcgan: a 28x28 DCGAN (document 001 §4.3)")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--steps", type=int, default=None,
                    help=f"generator steps to train (default {DEFAULT_STEPS}; with --resume: the total)")
-    g.add_argument("--epochs", type=float, default=None, help="train this many passes over the data instead")
+    g.add_argument("--epochs", type=float, default=None, help="train round(EPOCHS × batches per epoch) generator steps instead")
     p.add_argument("--batch-size", type=int, default=128, help="minibatch size m (document 003: 128)")
     p.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate for G and D")
     p.add_argument("--beta1", type=float, default=0.5, help="Adam β1 (Radford et al.: 0.5)")
@@ -95,8 +96,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--checkpoint-every", type=int, default=None, metavar="N",
                    help="steps between checkpoints (default: as --sample-every)")
     p.add_argument("--resume", nargs="?", const="", default=None, metavar="PATH",
-                   help="continue from a checkpoint (default path: OUT/checkpoint.npz)")
-    p.add_argument("--eval-samples", type=int, default=1000, help="generated samples for the final FID")
+                   help="continue from a checkpoint (default path: OUT/checkpoint.npz); --model, --batch-size, "
+                        "--lr and --beta1 must be the checkpoint's")
+    p.add_argument("--eval-samples", type=int, default=1000, help="generated samples for the final metrics (FID uses at most as many as there are "
+                        "held-out digits)")
     p.add_argument("--no-eval", action="store_true", help="skip the classifier metrics and FID")
     p.add_argument("--fast", action="store_true",
                    help="a tiny run (a few seconds) for tests; also MINIGAN_FAST=1")
@@ -212,8 +215,7 @@ def main(argv=None) -> int:
         return 2
     try:
         X_train, _ = data.load_mnist(a.data, split="train", limit=a.limit)
-        X_test, _ = data.load_mnist(a.data, split="test",
-                                    limit=a.limit if a.limit else None)
+        X_test, _ = data.load_mnist(a.data, split="test", limit=a.limit)
     except (FileNotFoundError, data.DataError) as exc:
         _say(f"error: {exc}")
         return 2
@@ -233,7 +235,6 @@ def main(argv=None) -> int:
     gan = GAN(G, D, latent, k=a.k, g_loss=a.g_loss, real_label=1.0 - a.label_smoothing, noise=a.noise,
               seed=a.seed, lr=a.lr, beta1=a.beta1)
     os.makedirs(a.out, exist_ok=True)
-    run = None
     if a.resume is not None:
         path = a.resume or os.path.join(a.out, "checkpoint.npz")
         try:
@@ -242,7 +243,7 @@ def main(argv=None) -> int:
             _say(f"error: cannot resume: {exc}")
             return 2
         saved = extra.get("args", {})
-        for key in ("model", "batch_size"):
+        for key in ("model", "batch_size", "lr", "beta1"):  # the checkpoint would silently win for lr/beta1
             if key in saved and saved[key] != getattr(a, key):
                 _say(f"error: cannot resume: {path} was trained with --{key.replace('_', '-')} "
                      f"{saved[key]}, this run asks for {getattr(a, key)}")
@@ -285,7 +286,7 @@ def main(argv=None) -> int:
         run.save_checkpoint()
         run.plot()
         _say(f"interrupted at step {gan.step}; checkpoint saved to {run.ckpt}. "
-             f"Continue with: python examples/mnist_gan.py --resume --out {a.out}")
+             f"Continue with the same options plus --resume {run.ckpt}")
         return 130
     run.bar.close()
     trained = gan.step - start

@@ -62,18 +62,13 @@ def test_fast_run_writes_everything(ex, tmp_path, capsys):
     assert "FID" in text.out and "confident" in text.err
 
 
-def _final(path):
-    ck = checkpoint.load(path)
-    return ck
-
-
 @pytest.mark.slow
 def test_resume_equals_uninterrupted_run(ex, tmp_path):
     common = ["--fast", "--no-eval", "--seed", "3"]
     assert ex.main(common + ["--steps", "16", "--out", str(tmp_path / "full")]) == 0
     assert ex.main(common + ["--steps", "8", "--out", str(tmp_path / "part")]) == 0
     assert ex.main(common + ["--steps", "16", "--out", str(tmp_path / "part"), "--resume"]) == 0
-    a, b = _final(tmp_path / "full" / "checkpoint.npz"), _final(tmp_path / "part" / "checkpoint.npz")
+    a, b = checkpoint.load(tmp_path / "full" / "checkpoint.npz"), checkpoint.load(tmp_path / "part" / "checkpoint.npz")
     assert a.step == b.step == 16
     for k in a.arrays:  # the loss history, step by step
         np.testing.assert_array_equal(a.arrays[k], b.arrays[k], err_msg=k)
@@ -97,6 +92,8 @@ def test_ctrl_c_saves_and_resume_finishes(ex, tmp_path, monkeypatch, capsys):
     assert "interrupted at step 5" in capsys.readouterr().err
     assert checkpoint.load(out / "checkpoint.npz").step == 5
     monkeypatch.setattr(ex.Run, "callback", real_callback)
+    assert ex.main(["--fast", "--no-eval", "--out", str(out), "--resume", "--lr", "1e-3"]) == 2
+    assert "--lr 0.0002" in capsys.readouterr().err  # the checkpoint's Adam lr would silently win
     assert ex.main(["--fast", "--no-eval", "--out", str(out), "--resume"]) == 0
     assert checkpoint.load(out / "checkpoint.npz").step == 24
 

@@ -6,23 +6,27 @@ array type that wraps a NumPy array (so the numbers are NumPy's) but behaves lik
 
 * **Silent conversions fail.** ``np.asarray(fake)`` / ``np.array(fake)`` (``__array__``),
   mixing a FakeArray with a ``numpy.ndarray`` in any operation (``fake + nd``, ``nd * fake``,
-  ``xp.exp(nd)``, ``xp.asarray(nd)``, ``fake[nd_index]``, ``fake[...] = nd``), pickling and
-  iteration raise :class:`ImplicitConversionError` (a ``TypeError``, like CuPy's). NumPy
+  ``xp.exp(nd)``, ``xp.asarray(nd)``, ``fake[nd_index]``, ``fake[...] = nd``) and a Python list
+  or tuple as a ufunc or reduction operand (``fake + [1, 2]``, ``xp.mean([loss_a, loss_b])``)
+  raise :class:`ImplicitConversionError` (a ``TypeError``, like CuPy's). Stricter than CuPy,
+  pickling (a hidden copy to the host) and iteration (a Python loop over rows) raise too. NumPy
   *functions* on device arrays (``np.sum(fake)``, ``np.pad(fake, ...)``) raise too: the project
   convention is ``xp.*`` / array methods, and CuPy only partly implements NumPy's
   ``__array_function__``. NumPy *ufuncs* (``np.exp(fake)``) are allowed, as in CuPy.
 * **Host syncs are counted.** ``float()``, ``int()``, ``bool()``, ``operator.index()``,
-  ``format()``/``str()`` and ``.item()`` of a 0-d FakeArray work (CuPy allows them, at the price
-  of a device synchronisation) and add one to ``STATS.syncs``; on an array with more than 0
+  ``format()``/``str()``/``repr()`` and ``.item()`` of a 0-d FakeArray work (CuPy allows them, at
+  the price of a device synchronisation) and add one to ``STATS.syncs``; on an array with more than 0
   dimensions they raise. Reductions return 0-d FakeArrays (as CuPy does), so reading a loss
   as a Python float is a counted sync.
 * Data-dependent output sizes need a device read in CuPy: boolean-mask indexing ``x[mask]``,
   ``nonzero``/``argwhere``/``unique``/``compress``, one-argument ``where`` count as syncs.
 * **Transfers are counted.** :func:`to_device` (what ``minigan.backend.asarray(x, "gpu")``
   calls) and :func:`to_host` (``minigan.backend.as_numpy``, ``xp.asnumpy``, ``fake.get()``,
-  ``fake.tolist()``, ``str()`` of a whole array) move arrays between host and device; creating
-  a device array from a host list (``xp.array([1, 2])``) is a small host -> device copy in
-  CuPy and counts too (``xp.asarray(0.5)`` is not: CuPy fills a 0-d array in a kernel). They add to ``STATS.h2d`` / ``STATS.d2h``.
+  ``fake.tolist()``, ``str()``/``repr()`` of a whole array) move arrays between host and device;
+  creating a device array from a host list (``xp.array([1, 2])``), indexing with one
+  (``x[[0, 1]]``) or assigning one (``x[0] = [1, 2]``) is a small host -> device copy in
+  CuPy and counts too (``xp.asarray(0.5)`` is not: CuPy fills a 0-d array in a kernel). They
+  add to ``STATS.h2d`` / ``STATS.d2h``.
 * Inside ``with forbid_host_traffic():`` every sync or transfer raises
   :class:`HostTrafficError` at the line that caused it, so a test can prove that a training
   step never talks to the host.
@@ -156,6 +160,16 @@ def _refuse(where: str):
         f"with minigan.backend.asarray(x, 'gpu').")
 
 
+def _refuse_sequences(operands, where: str) -> None:
+    """CuPy's ufuncs and reductions take device arrays and scalars only: a list or tuple operand
+    fails there (TypeError "Unsupported type" in a ufunc, AttributeError in ``cupy.sum(list)``)."""
+    for o in operands:
+        if isinstance(o, (list, tuple)):
+            raise ImplicitConversionError(
+                f"{where}: a Python {type(o).__name__} was used as an array operand, which CuPy "
+                f"refuses; make it a device array first (xp.stack, or xp.asarray for host values).")
+
+
 def _unwrap(obj, where: str):
     """FakeArray -> its NumPy array; numpy.ndarray -> refused; containers recursively."""
     if type(obj) is FakeArray:
@@ -217,6 +231,7 @@ class FakeArray(NDArrayOperatorsMixin):
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         where = f"{ufunc.__name__}.{method}" if method != "__call__" else ufunc.__name__
+        _refuse_sequences(inputs[:1] + inputs[2:] if method == "at" else inputs, where)
         ins = _unwrap(inputs, where)
         out = kwargs.get("out")
         if out is not None:
@@ -261,11 +276,13 @@ class FakeArray(NDArrayOperatorsMixin):
         return _wrap(self._a[k])
 
     def __setitem__(self, key, value):
+        if _is_host_sequence(value):  # CuPy copies a list value to the device
+            _event("h2d", f"assignment of a host {type(value).__name__} into a device array")
         self._a[_unwrap_index(key)] = _unwrap(value, "FakeArray.__setitem__ value")
 
     def __iter__(self):
         raise ImplicitConversionError(
-            "iterating over a device array runs a Python loop of device reads; use array "
+            "iterating over a device array runs a Python loop over its rows; use array "
             "operations or index explicitly (as_numpy(x) first if the host really needs the values)")
 
     def __contains__(self, item):
@@ -313,8 +330,10 @@ class FakeArray(NDArrayOperatorsMixin):
             return str(self._scalar("str()"))
         return str(to_host(self))
 
-    def __repr__(self):  # debugging aid: not counted
-        return f"FakeArray({np.array2string(self._a, threshold=20)}, dtype={self._a.dtype})"
+    def __repr__(self):  # CuPy's is repr(self.get()): a device read too
+        if self._a.ndim == 0:
+            return f"FakeArray({self._scalar('repr()')!r})"
+        return f"FakeArray({to_host(self)!r})"
 
     # -- explicit transfers ----------------------------------------------------------
     def get(self):
@@ -383,6 +402,8 @@ def _unwrap_index(key):
     if isinstance(key, tuple):
         return tuple(_unwrap_index(k) for k in key)
     if isinstance(key, list):
+        if _is_host_sequence(key):  # CuPy copies a list index to the device
+            _event("h2d", "indexing a device array with a host list")
         return [_unwrap_index(k) for k in key]
     return key
 
@@ -417,6 +438,9 @@ def _is_host_sequence(obj) -> bool:
 _FROM_HOST = {"asarray", "array", "asanyarray", "ascontiguousarray", "asfortranarray", "fromiter"}
 # Functions whose output shape depends on the data: CuPy must read a count back from the device.
 _DATA_DEPENDENT = {"nonzero", "argwhere", "flatnonzero", "unique", "compress", "extract", "trim_zeros"}
+# CuPy implements these as ``a.<method>(...)``: a list or tuple ``a`` fails there.
+_METHOD_BACKED = {"sum", "prod", "mean", "var", "std", "amax", "amin", "max", "min", "argmax", "argmin",
+                  "all", "any"}
 
 
 def _wrap_function(f, qualname):
@@ -424,6 +448,8 @@ def _wrap_function(f, qualname):
 
     def g(*args, **kwargs):
         out = kwargs.get("out")
+        if short in _METHOD_BACKED and qualname == f"fakecupy.{short}":
+            _refuse_sequences(args[:1], qualname)
         if short in _FROM_HOST and args and _is_host_sequence(args[0]):
             _unwrap(args, qualname)  # a numpy.ndarray is refused outright
             _event("h2d", f"{qualname}() of host data ({type(args[0]).__name__})")
@@ -448,6 +474,7 @@ class _FakeUfunc:
         self._qualname = qualname
 
     def __call__(self, *args, **kwargs):
+        _refuse_sequences(args, self._qualname)
         return _wrap_function(self._uf, self._qualname)(*args, **kwargs)
 
     def __getattr__(self, name):

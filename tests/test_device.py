@@ -145,12 +145,15 @@ REFUSED = {
     "np.testing on dev": lambda a, xp: np.testing.assert_allclose(a, a),
     "pickle.dumps(dev)": lambda a, xp: pickle.dumps(a),
     "dev.tobytes()": lambda a, xp: a.tobytes(),
+    "dev + list": lambda a, xp: a + [1.0, 2.0, 3.0],  # CuPy: TypeError, Unsupported type list
+    "xp.exp(list)": lambda a, xp: xp.exp([1.0, 2.0]),
+    "xp.mean(list of device scalars)": lambda a, xp: xp.mean([a.sum(), a.max()]),  # CuPy: list.mean
 }
 
 
 @pytest.mark.parametrize("what", list(REFUSED))
 def test_stand_in_refuses_silent_conversions(a, what):
-    with pytest.raises(TypeError):
+    with pytest.raises(fakegpu.ImplicitConversionError):  # a TypeError, as CuPy's
         REFUSED[what](a, fakegpu.fakecupy)
     assert fakegpu.STATS.syncs == 0 and fakegpu.STATS.d2h == 0
 
@@ -201,9 +204,13 @@ def test_data_dependent_shapes_and_host_lists_are_counted(a):
         xp.full((2, 2), 3.0)
         a * 0.5 + 1
     assert r.traffic == 0
+    for f in (lambda: xp.array([1.0, 2.0]), lambda: a[[0, 1]], lambda: a.__setitem__(0, [1.0, 2.0, 3.0])):
+        with fakegpu.record() as r:
+            f()  # a host list: one host -> device copy
+        assert (r.h2d, r.syncs) == (1, 0)
     with fakegpu.record() as r:
-        xp.array([1.0, 2.0])  # a host list: one host -> device copy
-    assert (r.h2d, r.syncs) == (1, 0)
+        repr(a), repr(a.sum())  # CuPy's repr is repr(x.get())
+    assert (r.d2h, r.syncs) == (1, 1)
     for f in (lambda: a[a > 2], lambda: xp.nonzero(a), lambda: a.nonzero(), lambda: xp.where(a > 2),
               lambda: xp.unique(a), lambda: xp.argwhere(a)):
         with fakegpu.record() as r:

@@ -191,7 +191,7 @@ _LABELS = {
     "g": "g: generator loss",
     "d_real": "d_real: D loss on real images (document 001's d2)",
     "d_fake": "d_fake: D loss on generated images (document 001's d1)",
-    "d": "d: D loss (real + fake)",
+    "d": "d: D loss ½(real + fake)",
     "d_x": "D(x): mean D on real images",
     "d_g_z": "D(G(z)): mean D on generated images",
 }
@@ -233,8 +233,8 @@ def plot_losses(history: Any, path: str | os.PathLike, title: str | None = None,
         ``"d_g_z"`` (the discriminator's mean outputs D(x), D(G(z))): when present they get a
         second panel on [0, 1] with the line 0.5 of the optimal discriminator at equilibrium
         (document 001 §4.2: ``D*(x) = p_data / (p_data + p_g) = ½`` when ``p_g = p_data``).
-        A key ``"step"`` (or ``"steps"``), if present, gives the x values; otherwise the
-        steps are 1, 2, ...
+        A key ``"step"`` (or ``"steps"``, ``"iteration"``, ``"it"``), if present, gives the x
+        values; otherwise the steps are 1, 2, ...
     path : str or path-like
         Output image (PNG by its extension; parent folders are created).
     title : str, optional
@@ -470,8 +470,10 @@ class ProgressBar:
         bar = "#" * filled + "-" * (self.width - filled)
         rate = self.n / elapsed if elapsed > 0 else float("nan")
         eta = (self.total - self.n) / rate if self.n and rate > 0 else float("nan")
-        rate_s = (f"{rate:.2f}it/s" if rate >= 1 or not math.isfinite(rate) or rate == 0
-                  else f"{1 / rate:.2f}s/it") if math.isfinite(rate) else "?it/s"
+        if not math.isfinite(rate):
+            rate_s = "?it/s"
+        else:
+            rate_s = f"{rate:.2f}it/s" if rate >= 1 or rate == 0 else f"{1 / rate:.2f}s/it"
         w = len(str(self.total))
         parts = [f"{self.desc} " if self.desc else "",
                  f"{self.n:>{w}}/{self.total} [{bar}] {100 * frac:3.0f}% ",
@@ -514,7 +516,7 @@ class ProgressBar:
                 self._write("")
 
     def set_scalars(self, **scalars: Any) -> None:
-        """Replace the shown scalars without advancing."""
+        """Set (add or overwrite) shown scalars without advancing."""
         self.scalars.update(scalars)
 
     def close(self) -> None:

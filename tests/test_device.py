@@ -354,10 +354,7 @@ def test_registered_case_runs_on_device_with_cpu_numbers_and_no_host_traffic(fak
 @pytest.mark.parametrize("name", ["Dense(5, 3)", "BatchNorm(2) (N,C,H,W) train", "Sigmoid", "BCEWithLogitsLoss (hard targets)"])
 def test_gradient_check_itself_runs_on_the_device(fakegpu, name):
     case = _case(CASE_IDS.index(name))
-    _move_case(case, "gpu")
-    case.x = backend.asarray(case.x, "gpu")
-    if case.target is not None:
-        case.target = backend.asarray(case.target, "gpu")
+    case.x, case.target = _move_case(case, "gpu")
     res = gradcheck.run_case(case)
     assert res and all(err < gradcheck.TOLERANCE for err in res.values()), res
 
@@ -402,9 +399,9 @@ def test_dense_mlp_training_steps_have_zero_host_traffic(fakegpu):
     steps = 8
     with fakegpu.record() as r:
         model, losses = _train_mlp("gpu", steps, fakegpu.forbid_host_traffic)
-    # 4 parameter uploads at .to("gpu") + X and y: 6 explicit h2d; the loss report: 1 d2h; no sync.
+    # .to("gpu") uploads data and grad of each parameter, then X and y; the loss report: 1 d2h.
     assert r.syncs == 0 and r.d2h == 1, r.sites
-    assert r.h2d == len(model.parameters()) * 2 + 2  # data and grad of each parameter, X, y
+    assert r.h2d == len(model.parameters()) * 2 + 2
     cpu_model, cpu_losses = _train_mlp("cpu", steps, contextlib.nullcontext)
     np.testing.assert_allclose(losses, cpu_losses, rtol=1e-5)
     assert losses[-1] < losses[0]

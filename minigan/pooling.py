@@ -43,12 +43,16 @@ class _Pool2D(Module):
                              f"the input {H}x{W}")
         return (H - kh) // sh + 1, (W - kw) // sw + 1  # ⌊(n − f)/s⌋ + 1 (document 001 §3.1.3, corrected)
 
+    def _check(self, x):
+        check_input(f"{type(self).__name__}({self.extra_repr()})", x, ndim=4, expected="(N, C, H, W)")
+
     def output_shape(self, input_shape: tuple) -> tuple:
-        C, H, W = input_shape
-        return (C,) + self._sizes(H, W)
+        x = np.empty((1,) + tuple(input_shape), dtype=np.float32)  # validated as forward does; never touched
+        self._check(x)
+        return (x.shape[1],) + self._sizes(*x.shape[2:])
 
     def _prepare(self, x):
-        check_input(f"{type(self).__name__}({self.extra_repr()})", x, ndim=4, expected="(N, C, H, W)")
+        self._check(x)
         N, C, H, W = x.shape
         OH, OW = self._sizes(H, W)
         (kh, kw), (sh, sw) = self.kernel_size, self.stride

@@ -138,8 +138,12 @@ def test_stride_defaults_to_kernel_and_errors():
         AvgPool2D(2, stride=0)
     with pytest.raises(ValueError, match=r"MaxPool2D\(kernel_size=2, stride=2\): input must be 4-D"):
         MaxPool2D(2)(np.zeros((2, 4, 4)))
+    with pytest.raises(ValueError, match=r"AvgPool2D\(kernel_size=2, stride=2\): input must be 4-D"):
+        AvgPool2D(2).output_shape((4, 4))
     with pytest.raises(ValueError, match="kernel 5x5 is larger than the input 4x4"):
         MaxPool2D(5)(np.zeros((1, 1, 4, 4)))
+    with pytest.raises(ValueError, match="kernel 5x5 is larger than the input 4x4"):
+        MaxPool2D(5).output_shape((1, 4, 4))
     with pytest.raises(RuntimeError, match="before forward"):
         AvgPool2D(2).backward(np.zeros((1, 1, 2, 2)))
 

@@ -3,9 +3,9 @@
 ``device`` parametrizes a test over the backends this machine can run: always ``"cpu"``
 (NumPy); ``"fakegpu"``, the CuPy stand-in of ``tests/fakegpu.py`` that fails on any silent
 host <-> device conversion (installed as the ``"gpu"`` backend for the test, so the fixture's
-value is ``"gpu"``); and real ``"gpu"`` when CuPy sees a GPU. A test that takes ``device``
-opts in to all of them: move inputs with ``minigan.backend.asarray(x, device)`` and compare
-results after ``minigan.backend.as_numpy(out)``.
+value is ``"gpu"``); and real ``"gpu"`` when CuPy sees a GPU (marked ``gpu``). A test that
+takes ``device`` opts in to all of them: move inputs with ``minigan.backend.asarray(x, device)``
+and compare results after ``minigan.backend.as_numpy(out)``.
 
 ``fakegpu`` installs the stand-in for one test and yields the :mod:`fakegpu` module (its
 ``STATS`` counters, ``forbid_host_traffic()``, ``record()``).
@@ -24,7 +24,8 @@ if os.path.dirname(os.path.abspath(__file__)) not in sys.path:  # e.g. --import-
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fakegpu as _fakegpu  # noqa: E402
 
-_DEVICES = ["cpu", "fakegpu"] + (["gpu"] if mg.backend.cupy_available() else [])
+_DEVICES = ["cpu", "fakegpu"] + ([pytest.param("gpu", marks=pytest.mark.gpu)]
+                                  if mg.backend.cupy_available() else [])
 
 
 @pytest.fixture
@@ -42,16 +43,12 @@ def device(request):
     """A device name to pass to ``Module.to`` / ``backend.asarray``: "cpu" or "gpu".
 
     The "fakegpu" parameter runs the test with the stand-in registered as "gpu"; the "gpu"
-    parameter (only with real CuPy and a GPU) with CuPy.
+    parameter (only with real CuPy and a GPU; marked ``gpu``) with CuPy.
     """
     if request.param == "fakegpu":
-        _fakegpu.install()
-        try:
-            yield "gpu"
-        finally:
-            _fakegpu.uninstall()
-    else:
-        yield request.param
+        request.getfixturevalue("fakegpu")
+        return "gpu"
+    return request.param
 
 
 @pytest.fixture

@@ -230,6 +230,9 @@ def load(path) -> Checkpoint:
     except (OSError, EOFError, zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
         raise CheckpointError(f"{path}: not a readable checkpoint (truncated or corrupt?): "
                               f"{type(exc).__name__}: {exc}") from exc
+    for k, v in data.items():
+        if not isinstance(v, np.ndarray):  # NpzFile hands a member that is no .npy back as bytes
+            raise CheckpointError(f"{path}: not a minigan checkpoint (member {k!r} is not an .npy array)")
     raw = data.pop(_META, None)
     if raw is None or raw.dtype != np.uint8 or raw.ndim != 1:
         raise CheckpointError(f"{path}: not a minigan checkpoint (no '{_META}' metadata)")

@@ -109,6 +109,10 @@ def test_truncated_and_corrupt_files(tmp_path):
     (tmp_path / "text.npz").write_bytes(b"not a checkpoint at all\n")
     with pytest.raises(CheckpointError, match="text.npz: not a minigan checkpoint.*starts with"):
         checkpoint.load(tmp_path / "text.npz")  # garbage is called garbage, not a pickle
+    with zipfile.ZipFile(tmp_path / "raw_member.npz", "w") as z:  # a zip whose member is no .npy
+        z.writestr("__meta__", b'{"format": "minigan-checkpoint"}')
+    with pytest.raises(CheckpointError, match="raw_member.npz: not a minigan checkpoint.*__meta__"):
+        checkpoint.load(tmp_path / "raw_member.npz")
     np.savez(tmp_path / "foreign.npz", a=np.zeros(3))
     with pytest.raises(CheckpointError, match="not a minigan checkpoint"):
         checkpoint.load(tmp_path / "foreign.npz")

@@ -33,8 +33,8 @@ from .module import Sequential, check_positive_int
 __all__ = ["mnist_dense_gan", "mnist_dcgan", "xray_dcgan64", "anime_dcgan96", "BUILDERS"]
 
 
-def _bn(num_features, momentum, eps, dtype=np.float32):
-    return BatchNorm(num_features, momentum=momentum, eps=eps, dtype=dtype)
+def _bn(num_features, momentum, eps):
+    return BatchNorm(num_features, momentum=momentum, eps=eps)  # float32; _cast converts the model
 
 
 def mnist_dense_gan(latent_dim: int = 64, *, rng=None, dtype=np.float32) -> tuple[Sequential, Sequential]:

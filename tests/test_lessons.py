@@ -47,8 +47,10 @@ def test_lesson_runs_in_fast_mode(lesson, tmp_path):
         proc = subprocess.run([sys.executable, str(lesson)], cwd=tmp_path, env=_lesson_env(out_dir),
                               capture_output=True, text=True, timeout=TIMEOUT_S)
     except subprocess.TimeoutExpired as exc:
-        tail = (exc.stderr or b"")[-3000:] if isinstance(exc.stderr, bytes) else (exc.stderr or "")[-3000:]
-        pytest.fail(f"{lesson.name} did not finish within {TIMEOUT_S} s in fast mode; stderr tail:\n{tail}")
+        tail = exc.stderr or ""
+        if isinstance(tail, bytes):  # on POSIX TimeoutExpired keeps bytes even with text=True
+            tail = tail.decode(errors="replace")
+        pytest.fail(f"{lesson.name} did not finish within {TIMEOUT_S} s in fast mode; stderr tail:\n{tail[-3000:]}")
     assert proc.returncode == 0, (
         f"{lesson.name} exited with status {proc.returncode}; stderr tail:\n{proc.stderr[-3000:]}\n"
         f"stdout tail:\n{proc.stdout[-1500:]}")

@@ -265,6 +265,7 @@ class RNN(_Recurrent):
         h_prev = xp.concatenate([h0[:, None, :], hs[:, :-1]], axis=1)  # (N, T, H): s_{t-1}
         dx = self._param_grads(x, h_prev, da)  # gU += gS·x_t, gW += gS·s_{t-1}, all t
         self.dh0 = dh_next.reshape(c["h0_shape"]) if c["h0_shape"] else dh_next
+        self._cache = None  # one backward per forward (DESIGN.md §3), as the other layers
         return dx
 
 
@@ -406,6 +407,7 @@ class LSTM(_Recurrent):
         sh = c_["shapes"]
         self.dh0 = dh_next.reshape(sh["h0"]) if "h0" in sh else dh_next
         self.dc0 = dc_next.reshape(sh["c0"]) if "c0" in sh else dc_next
+        self._cache = None
         return dx
 
 

@@ -159,7 +159,7 @@ def test_lstm_dh0_dc0_dh_n_dc_n_numerically(rng):
     # only dc_n flows: the gradient reaches c0 through the cell path alone
     lstm.forward(x, h0=h0, c0=c0)
     lstm.backward(np.zeros_like(dout), dh_n=np.zeros_like(dh_n), dc_n=dc_n)
-    g = lambda: float(np.sum(lstm.forward(x, h0=h0, c0=c0)[:, :0]) + np.sum(lstm.c_n * dc_n))  # noqa: E731
+    g = lambda: _scalar(lstm, x, 0 * dout, 0 * dh_n, dc_n, h0=h0, c0=c0)  # noqa: E731
     assert rel_error(lstm.dc0, numerical_gradient(g, c0)) < 1e-7
 
 
@@ -342,6 +342,9 @@ def test_bad_inputs_raise_clear_errors(cls, rng):
         layer.backward(np.zeros((2, 4, 4), np.float32))
     with pytest.raises(ValueError, match=r"dh_n must have shape"):
         layer.backward(np.zeros((2, 5, 4), np.float32), dh_n=np.zeros((2, 5), np.float32))
+    layer.backward(np.zeros((2, 5, 4), np.float32))
+    with pytest.raises(RuntimeError, match="backward called before forward"):  # not twice per forward
+        layer.backward(np.zeros((2, 5, 4), np.float32))
 
 
 def test_bad_constructor_arguments():

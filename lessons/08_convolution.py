@@ -218,15 +218,16 @@ def size_correct(n, f, p, s):
 
 
 print(f"{'n':>3} {'f':>2} {'p':>2} {'s':>2} | {'counted':>7} {'correct':>7} {'printed':>7}")
+cases = [(6, 3, 0, 1), (28, 3, 1, 1), (7, 3, 0, 2), (28, 5, 2, 2), (6, 3, 0, 2), (28, 4, 1, 2), (10, 3, 1, 3)]
 mismatches = 0
-for n, f, p, s in [(6, 3, 0, 1), (28, 3, 1, 1), (7, 3, 0, 2), (28, 5, 2, 2), (6, 3, 0, 2), (28, 4, 1, 2), (10, 3, 1, 3)]:
+for n, f, p, s in cases:
     counted = conv2d_scratch(np.ones((n, n)), np.ones((f, f)), stride=s, padding=p).shape[0]
     ok = counted == size_correct(n, f, p, s)
     assert ok, (n, f, p, s)
     mismatches += counted != size_printed(n, f, p, s)
     print(f"{n:>3} {f:>2} {p:>2} {s:>2} | {counted:>7} {size_correct(n, f, p, s):>7} {size_printed(n, f, p, s):>7}"
           + ("   ← printed formula is wrong" if counted != size_printed(n, f, p, s) else ""))
-print(f"the printed formula is wrong in {mismatches} of 7 cases; the corrected one in none")
+print(f"the printed formula is wrong in {mismatches} of {len(cases)} cases; the corrected one in none")
 
 # %% [markdown]
 # ## 5. Pooling (document 001 §3.1.4, document 003 "Camadas de agrupamento")

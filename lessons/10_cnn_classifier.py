@@ -22,7 +22,8 @@
 #   `Convolution2D(32, 3x3) → ReLU → Convolution2D(32, 3x3) → ReLU → MaxPooling2D(2x2) →
 #   Flatten → Dense(64) → ReLU → Dense(10) → softmax`, its `model.summary()` (Figura 20: 320,
 #   9 248, 294 976, 650 parameters, 305 194 in all) and "Foi obtida uma acurácia de 98,5%"
-#   (on the full 60 000/10 000 MNIST, 5 epochs, Adadelta);
+#   (on the full 10 000-digit MNIST test set, after 5 epochs of Adadelta on the 60 000 training
+#   digits, 10 % of them held out for validation);
 # - document 001 §3.4 "LeNet-5": C1 = 6 filters 5x5 with p = 2, S2 = average pooling 2x2 s = 2,
 #   C3 = 16 filters 5x5 without padding, S4 = average pooling 2x2 s = 2, C5 and F6 fully
 #   connected, softmax output of size 10;
@@ -115,10 +116,11 @@ print("gradient check of the loss:", gradcheck.check_loss(mg.CrossEntropyLoss(),
 # → 10 → 5 and flattens `5·5·16 = 400`.
 #
 # About LeNet-5: LeCun's original C3 connects each of its 16 maps to only some of S2's 6 maps
-# (1 516 weights) and its output layer is made of RBF units; document 001 describes it with
-# a softmax output, and we use full connections everywhere (2 416 weights in C3). We use
-# `tanh` as the squashing function, as LeCun did. C5 is "a convolution of 120 filters 5x5" on a
-# 5x5 map, which is exactly a `Dense(400, 120)`.
+# (1 516 parameters) and its output layer is made of RBF units; document 001 describes it with
+# a softmax output, and we use full connections everywhere (2 416 parameters in C3). We use
+# `tanh` as the squashing function, as LeCun did. Document 001 calls C5 fully connected; in
+# LeCun's paper it is a convolution of 120 filters 5x5 on a 5x5 map, which is exactly a
+# `Dense(400, 120)`.
 
 # %%
 def doc003_cnn():

@@ -452,7 +452,7 @@ def minigan_ring_gan(k, lr_g, lr_d, steps, seed, batch=64):
     r = np.random.default_rng(seed)
     real = lambda: ring_of_gaussians(batch, std=STD, rng=r)          # a fresh real batch per D step
     for _ in range(steps):
-        gan.train_step(real if k > 1 else real())
+        gan.train_step(real)
     return gan
 
 

@@ -57,7 +57,8 @@ rng = np.random.default_rng(0)
 # %% [markdown]
 # ## 1. The DCGAN rules, and what the documents say about them
 #
-# Radford, Metz & Chintala (2016), as summarized by document 000 §2.4 and document 001 §4.3:
+# Radford, Metz & Chintala (2016); document 000 §2.4 summarizes rules 1 and 4, document 001
+# §4.3 mentions strided (transposed) convolutions, LeakyReLU and BatchNorm:
 #
 # 1. no pooling: **strided convolutions** in `D`, strided **transposed** convolutions
 #    ("fractionally-strided") in `G`;
@@ -180,10 +181,12 @@ print("saved", plot_losses(gan28.history, OUT / "12_dcgan_mnist_losses.png", tit
 # ## 5. Document 000's experiments, in miniature
 #
 # Document 000 trained 96x96 faces for hundreds of epochs; we use scikit-learn's 1 797 8x8
-# digits so that five GANs fit in a few seconds each. Its final setup is our **baseline**:
-# `G` = dense → BatchNorm → LeakyReLU → two ConvT(4, s2) → tanh (2 → 4 → 8); `D` = two
+# digits so that five GANs fit in a few seconds each. Its final setup, scaled down, is our
+# **baseline**: `G` = dense → BatchNorm → LeakyReLU → two ConvT(4, s2) → tanh (2 → 4 → 8), with
+# the LeakyReLU of the §3.2.1.2 listing (the Appendix A.2 code has ReLU: exercise 2); `D` = two
 # {Conv 3x3 "same" → LeakyReLU → **max pool** 2x2}, dense 64 → LeakyReLU → Dropout 0.2 → logit;
-# noise U(−1, 1), real labels 0.9 (one-sided label smoothing), Adam lr 1e-3 β1 0.5. The variants:
+# noise U(−1, 1), real labels 0.9 (one-sided label smoothing), Adam lr 1e-3 (document 000) with
+# β1 0.5 (Radford et al.; document 000 keeps TensorFlow's default 0.9). The variants:
 #
 # - **no tanh** (§4.1.2: "um pouco mais borrados … não se tinha a função de ativação final da
 #   tangente hiperbólica para normalizar as imagens");

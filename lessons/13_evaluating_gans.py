@@ -25,13 +25,13 @@
 #   of 100 real vs 100 generated images, the pairs RN×RP, RN×FN, RN×FP, RP×FN, RP×FP, FN×FP, a
 #   boxplot (Figura 45) and a table of mean/std/quantiles.
 #
-# *Slips in document 001.* §5.3's title says "Fréchet Inception **Score**"; the metric is the
+# *Slip in document 001.* §5.3's title says "Fréchet Inception **Score**"; the metric is the
 # Fréchet Inception **Distance** (the D of FID; the *Inception Score* is a different metric) — lower
-# is better, 0 for identical Gaussians. §6.4.1 says that a set compared with itself should give
-# "um valor próximo de zero, por isso foram excluídos da análise": with 100 images that is
-# **false** — two independent samples of the *same* distribution give a clearly positive FID at
-# that size (section 3 measures it), which is exactly the floor the cross-table must be read
-# against.
+# is better, 0 for identical Gaussians. *A gap:* §6.4.1 leaves out the pairs of a set with itself,
+# expected to give "um valor próximo de zero, por isso foram excluídos da análise". For two
+# independent 100-image draws of the *same* distribution that expectation is too optimistic: their
+# FID is clearly positive at that size (section 3 measures it), and it is exactly the floor the
+# cross-table must be read against.
 
 # %%
 import os

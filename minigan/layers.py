@@ -175,7 +175,10 @@ class Dropout(Module):
         Probability of dropping an element ("desligado" in the document).
     seed : int, optional
         Seed of the mask generator (a per-layer generator of the input's array module, so the
-        mask is drawn on the device that holds the data).
+        mask is drawn on the device that holds the data). ``None`` (default): the seed is drawn
+        from minigan's global generator at the layer's first training forward pass, so a
+        program that calls :func:`minigan.manual_seed` first is reproducible (as PyTorch's
+        dropout follows ``torch.manual_seed``).
 
     Shape
     -----
@@ -205,7 +208,8 @@ class Dropout(Module):
     def _rng(self, xp):
         key = xp.__name__
         if key not in self._rngs:
-            self._rngs[key] = xp.random.default_rng(self.seed)
+            seed = self.seed if self.seed is not None else int(_init.get_rng().integers(2 ** 63))
+            self._rngs[key] = xp.random.default_rng(seed)
         return self._rngs[key]
 
     def forward(self, x):

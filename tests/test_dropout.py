@@ -74,3 +74,18 @@ def test_input_validation_and_export():
     assert mg.Dropout is Dropout
     with pytest.raises(TypeError, match="Dropout.*floating dtype"):
         Dropout(0.5)(np.ones((2, 2), dtype=np.int32))
+
+
+def test_unseeded_dropout_follows_manual_seed():
+    """Dropout(seed=None) draws its seed from minigan's global generator: mg.manual_seed makes
+    the masks reproducible, and a different global seed gives different masks."""
+    x = np.ones((64, 32), dtype=np.float32)
+
+    def masks(global_seed):
+        mg.manual_seed(global_seed)
+        d = mg.Dropout(0.5)
+        return [d(x) != 0 for _ in range(3)]
+
+    a, b, c = masks(7), masks(7), masks(8)
+    assert all((u == v).all() for u, v in zip(a, b))
+    assert not all((u == w).all() for u, w in zip(a, c))

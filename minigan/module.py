@@ -14,6 +14,7 @@ next forward of that module.
 """
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from typing import Any, Iterator
 
@@ -114,13 +115,47 @@ def check_input(layer: str, x: Any, ndim: int | tuple | None = None, sizes: dict
                                  f"got shape {_shape_str(x.shape)}")
 
 
+def _records_output_shape(forward):
+    @functools.wraps(forward)
+    def wrapper(self, x, *args, **kwargs):
+        out = forward(self, x, *args, **kwargs)
+        self._out_shape = getattr(out, "shape", None)
+        return out
+    return wrapper
+
+
+def _checks_dout_shape(backward):
+    @functools.wraps(backward)
+    def wrapper(self, dout, *args, **kwargs):
+        want = getattr(self, "_out_shape", None)
+        got = getattr(dout, "shape", None)
+        if want is not None and got is not None and tuple(got) != tuple(want):
+            name = repr(self) if not isinstance(self, Sequential) else "Sequential"
+            raise ValueError(f"{name}.backward: dout must have the output's shape {_shape_str(want)} "
+                             f"(that of the latest forward), got {_shape_str(got)}")
+        return backward(self, dout, *args, **kwargs)
+    return wrapper
+
+
 class Module:
     """Base class of every layer and model.
 
     Subclasses set entries of ``self.params`` (name -> :class:`Parameter`) and of
     ``self.buffers`` (name -> array that is state but not trained, e.g. BatchNorm running
     statistics), and implement ``forward(x)`` and ``backward(dout)``.
+
+    Every subclass's ``backward`` checks, before it runs, that ``dout`` has the shape of the
+    latest ``forward`` output: a wrong-shaped upstream gradient would otherwise broadcast into
+    silently wrong numbers. (The check is added here, once, by ``__init_subclass__``; the
+    layers' own code is only the math.)
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "forward" in cls.__dict__:
+            cls.forward = _records_output_shape(cls.__dict__["forward"])
+        if "backward" in cls.__dict__:
+            cls.backward = _checks_dout_shape(cls.__dict__["backward"])
 
     def __init__(self) -> None:
         self.params: "OrderedDict[str, Parameter]" = OrderedDict()

@@ -273,3 +273,16 @@ def test_summary_runs_one_forward_per_layer():
     rows = m.summary((4,), print_fn=None)
     assert [r[1] for r in rows] == [(4,), (4,), (2,)]
     assert len(calls) == 2
+
+
+@pytest.mark.parametrize("layer, x_shape, bad", [
+    (mg.ReLU(), (4, 3), (4, 1)),                      # would broadcast silently
+    (mg.Dense(3, 2), (4, 3), (4, 1)),
+    (mg.BatchNorm(3), (4, 3), (1, 3)),
+    (mg.MaxPool2D(2), (2, 1, 4, 4), (2, 1, 1, 1)),
+    (mg.Sequential(mg.Dense(3, 2), mg.Tanh()), (4, 3), (4,)),
+])
+def test_backward_refuses_a_dout_of_the_wrong_shape(layer, x_shape, bad):
+    layer(np.ones(x_shape, dtype=np.float32))
+    with pytest.raises(ValueError, match=r"backward: dout must have the output's shape"):
+        layer.backward(np.ones(bad, dtype=np.float32))

@@ -224,6 +224,7 @@ print(f"eval mode, one example x = 5: output {float(layer(x1)[0, 0]):.3f} "
 layer.train()
 try:
     layer(x1)
+    raise AssertionError("BatchNorm in train mode accepted a batch of one example")
 except ValueError as exc:
     print("train mode, one example:", exc)
 

@@ -80,14 +80,14 @@ class LeakyReLU(_Elementwise):
 
     def forward(self, x):
         self._check(x)
-        self._slope = xp_where_scale(x > 0, self.alpha, x.dtype)  # g'(z): 1 or α, kept for backward
+        self._slope = _leaky_slope(x > 0, self.alpha, x.dtype)  # g'(z): 1 or α, kept for backward
         return x * self._slope  # Eq. 001 §2.5.4: max(αz, z) = z·g'(z)
 
     def backward(self, dout):
         return dout * self._slope
 
 
-def xp_where_scale(pos, alpha, dtype):
+def _leaky_slope(pos, alpha, dtype):
     """``1`` where ``pos`` else ``alpha``, as ``dtype``: the LeakyReLU slope mask.
 
     Computed as ``pos·(1 − α) + α`` in place rather than ``where(pos, 1, α)``: on a random

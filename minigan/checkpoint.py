@@ -32,7 +32,7 @@ import numpy as np
 
 from . import backend
 
-__all__ = ["save", "load", "Checkpoint", "CheckpointError", "FORMAT", "VERSION"]
+__all__ = ["save", "load", "atomic_savez", "Checkpoint", "CheckpointError", "FORMAT", "VERSION"]
 
 FORMAT = "minigan-checkpoint"
 VERSION = 1
@@ -111,14 +111,30 @@ def save(path, *, modules: dict | None = None, optimizers: dict | None = None, s
         raise CheckpointError(f"checkpoint.save: rng_state/extra must be JSON-able ({exc})") from exc
     store[_META] = np.frombuffer(meta_bytes, dtype=np.uint8)
 
+    return atomic_savez(path, store)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def atomic_savez(path, arrays: dict) -> str:
+    """``np.savez(path, **arrays)`` written atomically: a temporary file in the same folder,
+    flushed and ``fsync``-ed, then renamed over ``path`` with :func:`os.replace`. A crash or a
+    Ctrl-C during the write leaves the previous file intact. The file gets the usual
+    permissions (``0o666`` less the umask), not ``mkstemp``'s private ``0o600``."""
+    path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **store)
+            np.savez(fh, **arrays)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)  # atomic: readers see the old file or the new one, never half of one
     except BaseException:
         try:

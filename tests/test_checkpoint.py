@@ -161,3 +161,16 @@ def test_resume_gives_exactly_the_uninterrupted_run(tmp_path):
     for a, b in ((full.G, resumed.G), (full.D, resumed.D)):
         for (k, v), (_, w) in zip(a.state_dict().items(), b.state_dict().items()):
             np.testing.assert_array_equal(v, w, err_msg=k)
+
+
+def test_checkpoint_gets_the_usual_file_permissions(tmp_path):
+    """The temporary file of the atomic write is private (mkstemp's 0600); the checkpoint that
+    replaces it gets 0666 less the umask, like any file the user saves."""
+    mask = os.umask(0o022)
+    try:
+        m, opt = _trained()
+        p = checkpoint.save(tmp_path / "ck.npz", modules={"net": m}, optimizers={"net": opt})
+    finally:
+        os.umask(mask)
+    assert os.stat(p).st_mode & 0o777 == 0o644
+    assert not [f for f in os.listdir(tmp_path) if f.endswith(".tmp")]

@@ -13,6 +13,7 @@ import time
 import numpy as np
 
 from .. import backend
+from ..checkpoint import atomic_savez
 from ..module import Sequential, check_positive_int
 from . import (SPLIT_SEED, WEIGHTS_PATH, _CACHE, _META_KEY, accuracy, build_classifier, fid, load_classifier,
                load_digits_split, sample_quality)
@@ -154,8 +155,7 @@ def train_classifier(seed: int = 0, epochs: int = 10, arch: str = "cnn", batch_s
         os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
         state = {k: backend.as_numpy(v) for k, v in model.state_dict().items()}
         state[_META_KEY] = np.array(json.dumps(meta))  # a unicode scalar: no pickle needed
-        with open(out, "wb") as fh:
-            np.savez(fh, **state)
+        atomic_savez(out, state)
         with open(os.path.splitext(out)[0] + ".json", "w") as fh:
             json.dump(meta, fh, indent=2)
             fh.write("\n")

@@ -88,27 +88,23 @@ def cases(batch: int):
     """(name, minigan module, input shape, torch module factory copying the weights or None)."""
     B = batch
 
-    def conv(cin, cout, k, s, p):
-        m = mg.Conv2D(cin, cout, k, s, p, init="normal", rng=0)
+    def twin(mg_cls, torch_cls):
+        """A builder of (minigan layer, factory of the torch layer holding the same weights)."""
+        def build(cin, cout, k, s, p):
+            m = mg_cls(cin, cout, k, s, p, init="normal", rng=0)
 
-        def t():
-            tm = tnn.Conv2d(cin, cout, k, s, p)
-            with torch.no_grad():
-                tm.weight.copy_(torch.from_numpy(m.params["W"].data))
-                tm.bias.copy_(torch.from_numpy(m.params["b"].data))
-            return tm
-        return m, t
+            def t():
+                tm = torch_cls(cin, cout, k, s, p)
+                with torch.no_grad():
+                    tm.weight.copy_(torch.from_numpy(m.params["W"].data))
+                    tm.bias.copy_(torch.from_numpy(m.params["b"].data))
+                return tm
+            return m, t
+        return build
 
-    def convt(cin, cout, k, s, p):
-        m = mg.Conv2DTranspose(cin, cout, k, s, p, init="normal", rng=0)
-
-        def t():
-            tm = tnn.ConvTranspose2d(cin, cout, k, s, p)
-            with torch.no_grad():
-                tm.weight.copy_(torch.from_numpy(m.params["W"].data))
-                tm.bias.copy_(torch.from_numpy(m.params["b"].data))
-            return tm
-        return m, t
+    # both libraries store a transposed convolution's weight as (C_in, C_out, kH, kW)
+    conv = twin(mg.Conv2D, tnn.Conv2d)
+    convt = twin(mg.Conv2DTranspose, tnn.ConvTranspose2d)
 
     out = []
     m, t = conv(1, 64, 4, 2, 1)

@@ -183,22 +183,16 @@ class Checkpoint:
         missing/unexpected key or a shape mismatch raises :class:`CheckpointError` naming the
         file and the problem.
         """
-        for name, m in (modules or {}).items():
-            if name not in self.modules:
-                raise CheckpointError(f"{self.path}: no module {name!r} in this checkpoint "
-                                      f"(it has {sorted(self.modules)})")
-            try:
-                m.load_state_dict(self.modules[name])
-            except ValueError as exc:
-                raise CheckpointError(f"{self.path}: module {name!r} does not match: {exc}") from exc
-        for name, opt in (optimizers or {}).items():
-            if name not in self.optimizers:
-                raise CheckpointError(f"{self.path}: no optimizer {name!r} in this checkpoint "
-                                      f"(it has {sorted(self.optimizers)})")
-            try:
-                opt.load_state_dict(self.optimizers[name])
-            except ValueError as exc:
-                raise CheckpointError(f"{self.path}: optimizer {name!r} does not match: {exc}") from exc
+        for kind, saved, targets in (("module", self.modules, modules),
+                                     ("optimizer", self.optimizers, optimizers)):
+            for name, obj in (targets or {}).items():
+                if name not in saved:
+                    raise CheckpointError(f"{self.path}: no {kind} {name!r} in this checkpoint "
+                                          f"(it has {sorted(saved)})")
+                try:
+                    obj.load_state_dict(saved[name])
+                except ValueError as exc:
+                    raise CheckpointError(f"{self.path}: {kind} {name!r} does not match: {exc}") from exc
         return self
 
 

@@ -30,6 +30,7 @@ import numpy as np
 
 from . import backend
 from .activations import sigmoid
+from .layers import Dropout
 from .module import Module, check_positive_int
 
 __all__ = ["GAN", "NonFiniteLossError", "frozen", "HISTORY_KEYS"]
@@ -533,19 +534,15 @@ class GAN:
 
 
 def _dropout_states(module: Module, name: str) -> dict:
-    """JSON states of the NumPy generators that Dropout layers keep (for an exact resume)."""
-    out = {}
-    for prefix, m in module.named_modules():
-        rngs = getattr(m, "_rngs", None)
-        if isinstance(rngs, dict) and isinstance(rngs.get("numpy"), np.random.Generator):
-            out[f"{name}.{prefix}"] = _rng_state_json(rngs["numpy"])
-    return out
+    """JSON states of the Dropout layers' mask generators (for an exact resume)."""
+    from .data import _jsonable
+
+    return {f"{name}.{prefix}": _jsonable(st) for prefix, m in module.named_modules()
+            if isinstance(m, Dropout) and (st := m.rng_state()) is not None}
 
 
 def _load_dropout_states(module: Module, name: str, states: dict) -> None:
     for prefix, m in module.named_modules():
         st = states.get(f"{name}.{prefix}")
-        if st is not None and isinstance(getattr(m, "_rngs", None), dict):
-            g = np.random.default_rng()
-            g.bit_generator.state = st
-            m._rngs["numpy"] = g
+        if st is not None and isinstance(m, Dropout):
+            m.set_rng_state(st)

@@ -205,6 +205,18 @@ class Dropout(Module):
     def extra_repr(self) -> str:
         return f"p={self.p}"
 
+    def rng_state(self) -> dict | None:
+        """State of the host (NumPy) mask generator, for an exact resume from a checkpoint;
+        None before the layer's first training forward on the CPU."""
+        g = self._rngs.get("numpy")
+        return None if g is None else g.bit_generator.state
+
+    def set_rng_state(self, state: dict) -> None:
+        """Continue the host mask generator from a :meth:`rng_state`."""
+        g = np.random.default_rng()
+        g.bit_generator.state = state
+        self._rngs["numpy"] = g
+
     def _rng(self, xp):
         key = xp.__name__
         if key not in self._rngs:

@@ -89,3 +89,13 @@ def test_unseeded_dropout_follows_manual_seed():
     a, b, c = masks(7), masks(7), masks(8)
     assert all((u == v).all() for u, v in zip(a, b))
     assert not all((u == w).all() for u, w in zip(a, c))
+
+
+def test_rng_state_round_trip_continues_the_same_masks():
+    x = np.ones((16, 8), dtype=np.float32)
+    a = Dropout(0.5, seed=3)
+    assert a.rng_state() is None  # nothing drawn yet
+    a(x)
+    b = Dropout(0.5, seed=99)
+    b.set_rng_state(a.rng_state())
+    assert np.array_equal(a(x), b(x)) and np.array_equal(a(x), b(x))

@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import backend, gradcheck
-from .module import Module, check_input
-
+from .module import Module
+from .checks import check_input
 __all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "ELU", "Softmax", "sigmoid"]
 
 

@@ -43,7 +43,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import backend, gradcheck, init as _init
-from .module import Module, Parameter, check_input, check_positive_int
+from .module import Module, Parameter
+from .checks import check_input, check_positive_int
 from .pooling import MaxPool2D, AvgPool2D  # noqa: F401  (re-exported: document 001 §3.1.4)
 
 __all__ = ["Conv2D", "Conv2DTranspose", "MaxPool2D", "AvgPool2D", "conv_output_size",

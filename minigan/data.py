@@ -302,7 +302,7 @@ def ring_of_gaussians(n: int, modes: int = 8, radius: float = 2.0, std: float = 
     -------
     float32 array (n, 2)
     """
-    from .module import check_positive_int
+    from .checks import check_positive_int
     from .init import get_rng
 
     n = check_positive_int("ring_of_gaussians", "n", n)
@@ -330,7 +330,7 @@ def iterate_minibatches(X, batch_size: int, rng=None, shuffle: bool = True,
     Yields int64 index arrays; index your arrays with them (``X[idx]``, ``y[idx]``).
     With ``drop_last`` the final incomplete batch is skipped (every batch has ``batch_size``).
     """
-    from .module import check_positive_int
+    from .checks import check_positive_int
     from .init import get_rng
 
     n = int(X) if isinstance(X, (int, np.integer)) else len(X)
@@ -362,8 +362,7 @@ class BatchStream:
     """
 
     def __init__(self, n: int, batch_size: int, seed: int = 0):
-        from .module import check_positive_int
-
+        from .checks import check_positive_int
         self.n = check_positive_int("BatchStream", "n", n)
         self.batch_size = check_positive_int("BatchStream", "batch_size", batch_size)
         if self.batch_size > self.n:

@@ -31,8 +31,8 @@ import numpy as np
 from . import backend
 from .activations import sigmoid
 from .layers import Dropout
-from .module import Module, check_positive_int
-
+from .module import Module
+from .checks import check_positive_int
 __all__ = ["GAN", "NonFiniteLossError", "frozen", "HISTORY_KEYS"]
 
 #: The scalars recorded at every step (one value per generator step):

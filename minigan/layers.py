@@ -11,8 +11,8 @@ import numpy as np
 
 from . import backend, gradcheck
 from . import init as _init  # the constructors' `init` argument would shadow the module
-from .module import Module, Parameter, check_input, check_positive_int
-
+from .module import Module, Parameter
+from .checks import check_input, check_positive_int
 __all__ = ["Dense", "Flatten", "Reshape", "Dropout", "BatchNorm"]
 
 

@@ -20,8 +20,7 @@ import numpy as np
 
 from . import backend, gradcheck
 from .activations import sigmoid
-from .module import _shape_str, check_input
-
+from .checks import shape_str, check_input
 __all__ = ["Loss", "BCELoss", "BCEWithLogitsLoss", "MSELoss", "CrossEntropyLoss"]
 
 _REDUCTIONS = ("mean", "sum")
@@ -104,8 +103,8 @@ class Loss:
         check_input(name, pred, name="pred")
         _check_array(name, target)
         if tuple(target.shape) != tuple(pred.shape):
-            raise ValueError(f"{name}: target must have the shape of pred {_shape_str(pred.shape)}, "
-                             f"got {_shape_str(target.shape)}")
+            raise ValueError(f"{name}: target must have the shape of pred {shape_str(pred.shape)}, "
+                             f"got {shape_str(target.shape)}")
         if not (np.issubdtype(target.dtype, np.floating) or np.issubdtype(target.dtype, np.integer)
                 or target.dtype == np.bool_):
             raise TypeError(f"{name}: target must have a real numeric dtype, got {target.dtype}")
@@ -319,7 +318,7 @@ class CrossEntropyLoss(Loss):
                             f"{target.dtype}; convert with y.astype('int64')")
         if tuple(target.shape) != (pred.shape[0],):
             raise ValueError(f"CrossEntropyLoss: target must have shape (N,) = ({pred.shape[0]},) for pred "
-                             f"{_shape_str(pred.shape)}, got {_shape_str(target.shape)}")
+                             f"{shape_str(pred.shape)}, got {shape_str(target.shape)}")
         _check_same_device("CrossEntropyLoss", pred, target)
         C = pred.shape[1]
         if _on_host(target) and target.size and (target.min() < 0 or target.max() >= C):

@@ -21,8 +21,9 @@ from typing import Any, Iterator
 import numpy as np
 
 from . import backend
+from .checks import shape_str
 
-__all__ = ["Parameter", "Module", "Sequential", "check_input", "check_positive_int"]
+__all__ = ["Parameter", "Module", "Sequential"]
 
 
 class Parameter:
@@ -63,58 +64,6 @@ class Parameter:
         return f"Parameter(shape={self.shape}, dtype={self.dtype}, device={backend.device_of(self.data)})"
 
 
-def _shape_str(shape) -> str:
-    """``(2, 3)``, ``(4,)``, ``()``: like Python's tuple repr, with ``N`` allowed."""
-    inner = ", ".join(str(s) for s in shape)
-    return f"({inner},)" if len(shape) == 1 else f"({inner})"
-
-
-def check_positive_int(layer: str, name: str, value: Any, minimum: int = 1) -> int:
-    """Validate a size argument: an int ``>= minimum``. Returns it as int."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{layer}: {name} must be an int >= {minimum}, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{layer}: {name} must be an int >= {minimum}, got {value}")
-    return int(value)
-
-
-def check_input(layer: str, x: Any, ndim: int | tuple | None = None, sizes: dict | None = None,
-                name: str = "input", expected: str | None = None) -> None:
-    """Validate a layer's input array and raise a message that names the layer.
-
-    Parameters
-    ----------
-    layer : str
-        Layer name for the message (e.g. ``"Dense(784, 128)"``).
-    x : array
-        The input.
-    ndim : int or tuple of int, optional
-        Accepted numbers of dimensions.
-    sizes : dict, optional
-        ``{axis: size}`` that must match.
-    expected : str, optional
-        Human-readable expected shape, e.g. ``"(N, 784)"``.
-    """
-    xp = backend.get_array_module(x)
-    if not hasattr(x, "shape") or not hasattr(x, "dtype") or isinstance(x, (np.generic,)):
-        raise TypeError(f"{layer}: {name} must be an array (numpy.ndarray or cupy.ndarray), "
-                        f"got {type(x).__name__}")
-    if not xp.issubdtype(x.dtype, xp.floating):
-        raise TypeError(f"{layer}: {name} must have a floating dtype (float32 or float64), got {x.dtype}"
-                        + ("; convert with x.astype('float32')" if xp.issubdtype(x.dtype, xp.number) else ""))
-    exp = f" {expected}" if expected else ""
-    if ndim is not None:
-        ndims = (ndim,) if isinstance(ndim, int) else tuple(ndim)
-        if x.ndim not in ndims:
-            want = " or ".join(f"{d}-D" for d in ndims)
-            raise ValueError(f"{layer}: {name} must be {want}{exp}, got shape {_shape_str(x.shape)}")
-    if sizes:
-        for axis, size in sizes.items():
-            if x.shape[axis] != size:
-                raise ValueError(f"{layer}: {name} axis {axis} must have size {size}{exp}, "
-                                 f"got shape {_shape_str(x.shape)}")
-
-
 def _records_output_shape(forward):
     @functools.wraps(forward)
     def wrapper(self, x, *args, **kwargs):
@@ -131,8 +80,8 @@ def _checks_dout_shape(backward):
         got = getattr(dout, "shape", None)
         if want is not None and got is not None and tuple(got) != tuple(want):
             name = repr(self) if not isinstance(self, Sequential) else "Sequential"
-            raise ValueError(f"{name}.backward: dout must have the output's shape {_shape_str(want)} "
-                             f"(that of the latest forward), got {_shape_str(got)}")
+            raise ValueError(f"{name}.backward: dout must have the output's shape {shape_str(want)} "
+                             f"(that of the latest forward), got {shape_str(got)}")
         return backward(self, dout, *args, **kwargs)
     return wrapper
 
@@ -341,13 +290,13 @@ class Module:
         rows = self._summary_rows(input_shape)
         if print_fn is not None:
             w0 = max([len("Layer")] + [len(r[0]) for r in rows]) + 2
-            w1 = max([len("Output shape")] + [len(_shape_str(("N",) + r[1])) for r in rows]) + 2
+            w1 = max([len("Output shape")] + [len(shape_str(("N",) + r[1])) for r in rows]) + 2
             line = "-" * (w0 + w1 + 12)
             print_fn(line)
             print_fn(f"{'Layer':<{w0}}{'Output shape':<{w1}}{'Param #':>12}")
             print_fn("=" * len(line))
             for name, shape, n in rows:
-                print_fn(f"{name:<{w0}}{_shape_str(('N',) + shape):<{w1}}{n:>12,}")
+                print_fn(f"{name:<{w0}}{shape_str(('N',) + shape):<{w1}}{n:>12,}")
             print_fn("=" * len(line))
             total = self.num_parameters()
             print_fn(f"Total params: {total:,}")

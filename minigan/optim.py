@@ -36,7 +36,6 @@ import numpy as np
 
 from . import backend
 from .module import Module, Parameter
-
 __all__ = ["Optimizer", "SGD", "RMSProp", "Adam", "clip_grad_norm"]
 
 

@@ -75,8 +75,7 @@ class ProgressBar:
     """
 
     def __init__(self, total: int, desc: str = "", file=None, width: int = 30):
-        from .module import check_positive_int
-
+        from .checks import check_positive_int
         self.total = check_positive_int("ProgressBar", "total", total)
         self.width = check_positive_int("ProgressBar", "width", width)
         self.desc = str(desc)

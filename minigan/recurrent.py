@@ -30,8 +30,8 @@ import numpy as np
 from . import backend, gradcheck
 from . import init as _init
 from .activations import sigmoid
-from .module import Module, Parameter, check_input, check_positive_int
-
+from .module import Module, Parameter
+from .checks import check_input, check_positive_int
 __all__ = ["RNN", "LSTM"]
 
 _NONLINEARITIES = ("tanh", "relu", "linear")

@@ -33,8 +33,8 @@ import numpy as np
 
 from .. import backend
 from ..data import _bundled, _heldout_mask, scale_to_unit
-from ..module import Sequential, check_positive_int
-
+from ..module import Sequential
+from ..checks import check_positive_int
 __all__ = [
     "WEIGHTS_PATH", "CONFIDENCE", "build_classifier", "load_classifier", "load_digits_split",
     "predict_proba", "classifier_features", "sample_quality", "feature_statistics",

@@ -14,7 +14,8 @@ import numpy as np
 
 from .. import backend
 from ..checkpoint import atomic_savez
-from ..module import Sequential, check_positive_int
+from ..module import Sequential
+from ..checks import check_positive_int
 from . import (SPLIT_SEED, WEIGHTS_PATH, _CACHE, _META_KEY, accuracy, build_classifier, fid, load_classifier,
                load_digits_split, sample_quality)
 

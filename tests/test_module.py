@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 import minigan as mg
-from minigan.module import Module, Parameter, Sequential, check_input, check_positive_int
+from minigan.checks import check_input, check_positive_int
+from minigan.module import Module, Parameter, Sequential
 
 
 class Scaler(Module):

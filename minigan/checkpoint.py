@@ -32,7 +32,7 @@ import numpy as np
 
 from . import backend
 
-__all__ = ["save", "load", "atomic_savez", "Checkpoint", "CheckpointError", "FORMAT", "VERSION"]
+__all__ = ["save", "load", "atomic_savez", "jsonable", "Checkpoint", "CheckpointError", "FORMAT", "VERSION"]
 
 FORMAT = "minigan-checkpoint"
 VERSION = 1
@@ -41,6 +41,20 @@ _META = "__meta__"
 
 class CheckpointError(ValueError):
     """A checkpoint file is missing, unreadable, unsafe (pickled data) or does not match."""
+
+
+def jsonable(obj):
+    """``obj`` with NumPy ints and arrays turned into plain JSON types (nested dicts, lists and
+    tuples followed), e.g. a bit generator's ``state`` for :func:`save`'s ``rng_state``."""
+    if isinstance(obj, dict):
+        return {k: jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj
 
 
 def _host(a) -> np.ndarray:

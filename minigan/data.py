@@ -15,6 +15,9 @@ already has, it returns the full 70,000:
 Images come back as the GAN wants them: ``float32``, NCHW ``(N, 1, 28, 28)``, scaled from
 ``0..255`` to ``[-1, 1]`` by ``x / 127.5 - 1`` — the scaling of document 003 ch. 3
 (``(x_train - 127.5) / 127.5``), which matches the generator's ``tanh`` output range.
+
+Minibatches (:func:`iterate_minibatches`, :class:`BatchStream`) live in :mod:`minigan.batches`
+and are re-exported here.
 """
 from __future__ import annotations
 

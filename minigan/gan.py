@@ -17,7 +17,9 @@ losses are :class:`minigan.losses.BCEWithLogitsLoss`, the stable form of documen
 
 A whole step stays on the device that holds the models: the noise is drawn there, and the
 reported scalars are kept as 0-d device arrays until :meth:`GAN.flush` (or reading
-:attr:`GAN.history`) copies them to the host in one go.
+:attr:`GAN.history`) copies them to the host in one go (:class:`minigan.history.LossHistory`,
+which also stops a diverged run). :meth:`GAN.save` / :meth:`GAN.load` hand the whole training
+state to :mod:`minigan.training_state`.
 """
 from __future__ import annotations
 
@@ -424,7 +426,7 @@ class GAN:
 
         Notes
         -----
-        The minibatch order comes from a :class:`minigan.data.BatchStream` seeded with
+        The minibatch order comes from a :class:`minigan.batches.BatchStream` seeded with
         ``seed``: it is part of the checkpoint, so a resumed run sees the same batches.
         """
         steps = check_positive_int("GAN.fit", "steps", steps, minimum=0)
@@ -448,7 +450,7 @@ class GAN:
         self.flush()
         return "stopped" if self.step < steps else "done"
 
-    # ------------------------------------------------------------------ checkpoints
+    # ------------------------------------------------------------------ checkpoints (minigan.training_state)
     def save(self, path, extra: dict | None = None) -> str:
         """Write a checkpoint (atomically; see :mod:`minigan.checkpoint`): G, D (weights and
         BatchNorm statistics), both optimizers' moments, the step, the noise and minibatch

@@ -31,8 +31,9 @@ from typing import Any
 import numpy as np
 
 from . import backend
+from .checks import check_int_at_least
 
-__all__ = ["save", "load", "atomic_savez", "Checkpoint", "CheckpointError", "FORMAT", "VERSION"]
+__all__ = ["save", "load", "atomic_savez", "jsonable", "Checkpoint", "CheckpointError", "FORMAT", "VERSION"]
 
 FORMAT = "minigan-checkpoint"
 VERSION = 1
@@ -41,6 +42,20 @@ _META = "__meta__"
 
 class CheckpointError(ValueError):
     """A checkpoint file is missing, unreadable, unsafe (pickled data) or does not match."""
+
+
+def jsonable(obj):
+    """``obj`` with NumPy ints and arrays turned into plain JSON types (nested dicts, lists and
+    tuples followed), e.g. a bit generator's ``state`` for :func:`save`'s ``rng_state``."""
+    if isinstance(obj, dict):
+        return {k: jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj
 
 
 def _host(a) -> np.ndarray:
@@ -79,8 +94,7 @@ def save(path, *, modules: dict | None = None, optimizers: dict | None = None, s
         Additional numeric arrays (e.g. the loss history).
     """
     path = os.fspath(path)
-    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 0:
-        raise CheckpointError(f"checkpoint.save: step must be an int >= 0, got {step!r}")
+    check_int_at_least("checkpoint.save", "step", step, 0, error=CheckpointError)
     store: dict[str, np.ndarray] = {}
     meta: dict[str, Any] = {"format": FORMAT, "version": VERSION, "step": int(step),
                             "rng_state": rng_state, "extra": extra or {},

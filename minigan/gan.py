@@ -17,22 +17,27 @@ losses are :class:`minigan.losses.BCEWithLogitsLoss`, the stable form of documen
 
 A whole step stays on the device that holds the models: the noise is drawn there, and the
 reported scalars are kept as 0-d device arrays until :meth:`GAN.flush` (or reading
-:attr:`GAN.history`) copies them to the host in one go.
+:attr:`GAN.history`) copies them to the host in one go (:class:`minigan.history.LossHistory`,
+which also stops a diverged run). :meth:`GAN.save` / :meth:`GAN.load` hand the whole training
+state to :mod:`minigan.training_state`.
 """
 from __future__ import annotations
 
-import math
 from collections import OrderedDict
 from contextlib import contextmanager
 from typing import Any, Callable
 
 import numpy as np
 
-from . import backend
+from . import backend, training_state
 from .activations import sigmoid
-from .layers import Dropout
+from .batches import BatchStream
+from .checks import check_int, check_positive_int, check_real
+from .history import LossHistory, NonFiniteLossError
+from .losses import BCEWithLogitsLoss
 from .module import Module
-from .checks import check_positive_int
+from .optim import Adam
+
 __all__ = ["GAN", "NonFiniteLossError", "frozen", "HISTORY_KEYS"]
 
 #: The scalars recorded at every step (one value per generator step):
@@ -40,19 +45,6 @@ __all__ = ["GAN", "NonFiniteLossError", "frozen", "HISTORY_KEYS"]
 #: ``d_x`` = mean D(x) on the real batch, ``d_g_z`` = mean D(G(z)) on the fake batch (both
 #: from the last discriminator step, before its update).
 HISTORY_KEYS = ("d", "d_real", "d_fake", "g", "d_x", "d_g_z")
-
-
-class NonFiniteLossError(FloatingPointError):
-    """A loss became NaN or infinite; ``.step`` is the first step where it happened."""
-
-    def __init__(self, step: int, name: str, value: float, values: dict | None = None):
-        self.step, self.name, self.value = int(step), name, value
-        others = ", ".join(f"{k}={v:.4g}" for k, v in (values or {}).items())
-        super().__init__(
-            f"training stopped: loss {name!r} is {value} at step {step}"
-            + (f" ({others})" if others else "")
-            + ". Try a smaller learning rate, label smoothing (real_label=0.9) or another seed; "
-              "the last checkpoint (if any) was written before this step and is intact.")
 
 
 @contextmanager
@@ -86,15 +78,6 @@ def _first_param(module: Module, who: str):
     if not ps:
         raise ValueError(f"GAN: {who} has no parameters")
     return ps[0].data
-
-
-def _rng_state_json(rng) -> dict | None:
-    """A NumPy generator's state as JSON types (None for other generators)."""
-    from .data import _jsonable
-
-    if isinstance(rng, np.random.Generator):
-        return _jsonable(rng.bit_generator.state)
-    return None
 
 
 class GAN:
@@ -166,8 +149,6 @@ class GAN:
     def __init__(self, G: Module, D: Module, latent_dim: int, g_opt=None, d_opt=None, *, k: int = 1,
                  g_loss: str = "non-saturating", real_label: float = 1.0, noise: str = "normal",
                  seed: int = 0, lr: float = 2e-4, beta1: float = 0.5):
-        from .losses import BCEWithLogitsLoss
-
         if not isinstance(G, Module) or not isinstance(D, Module):
             raise TypeError(f"GAN: G and D must be minigan Modules, got {type(G).__name__} and {type(D).__name__}")
         self.G, self.D = G, D
@@ -176,16 +157,12 @@ class GAN:
         if g_loss not in ("non-saturating", "minimax"):
             raise ValueError(f"GAN: g_loss must be 'non-saturating' or 'minimax', got {g_loss!r}")
         self.g_loss = g_loss
-        if isinstance(real_label, bool) or not isinstance(real_label, (int, float)) or not 0.5 < real_label <= 1.0:
-            raise ValueError(f"GAN: real_label must be a float in (0.5, 1] (0.9 = one-sided label "
-                             f"smoothing), got {real_label!r}")
-        self.real_label = float(real_label)
+        self.real_label = check_real("GAN", "real_label", real_label, 0.5, 1.0, low_open=True,
+                                     hint="0.9 = one-sided label smoothing")
         if noise not in ("normal", "uniform"):
             raise ValueError(f"GAN: noise must be 'normal' or 'uniform', got {noise!r}")
         self.noise = noise
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-            raise TypeError(f"GAN: seed must be an int, got {type(seed).__name__}")
-        self.seed = int(seed)
+        self.seed = check_int("GAN", "seed", seed)
 
         gp, dp = _first_param(G, "G"), _first_param(D, "D")
         if backend.device_of(gp) != backend.device_of(dp):
@@ -193,7 +170,6 @@ class GAN:
                              f"move both with .to(device)")
         self.sample_shape = self._check_shapes()
         if g_opt is None or d_opt is None:
-            from .optim import Adam
             g_opt = g_opt if g_opt is not None else Adam(G.parameters(), lr=lr, beta1=beta1)
             d_opt = d_opt if d_opt is not None else Adam(D.parameters(), lr=lr, beta1=beta1)
         self.g_opt, self.d_opt = g_opt, d_opt
@@ -204,8 +180,7 @@ class GAN:
         self.step = 0
         self._zrng = None
         self._zrng_key = None
-        self._pending: list[dict] = []
-        self._history: "OrderedDict[str, list[float]]" = OrderedDict((k_, []) for k_ in HISTORY_KEYS)
+        self._log = LossHistory(HISTORY_KEYS)
         self.stream = None
         self._stop = False
 
@@ -249,6 +224,22 @@ class GAN:
             self._zrng = xp.random.default_rng(s)
             self._zrng_key = key
         return self._zrng
+
+    def noise_rng_state(self) -> dict | None:
+        """The training noise generator's state when it is NumPy's (models on the CPU, after the
+        first draw), else None (a CuPy generator's state is not saved)."""
+        if self._zrng_key == "numpy" and isinstance(self._zrng, np.random.Generator):
+            return self._zrng.bit_generator.state
+        return None
+
+    def set_noise_rng_state(self, state: dict | None) -> None:
+        """Continue the training noise from a :meth:`noise_rng_state` (on the CPU); with None, or
+        on a GPU, the noise is re-seeded from ``(seed, step)`` at its next draw."""
+        self._zrng, self._zrng_key = None, None
+        if state is not None and self.device == "cpu":
+            g = np.random.default_rng()
+            g.bit_generator.state = state
+            self._zrng, self._zrng_key = g, "numpy"
 
     def sample_noise(self, n: int):
         """``z``: ``(n, latent_dim)`` noise on the models' device, dtype of G's parameters."""
@@ -342,7 +333,7 @@ class GAN:
             out = self.d_step(b)
         out["g"] = self.g_step(batches[-1].shape[0])
         self.step += 1
-        self._pending.append(out)
+        self._log.append(out)
         return out
 
     # ------------------------------------------------------------------ history
@@ -357,35 +348,23 @@ class GAN:
         NonFiniteLossError
             A value is NaN or infinite; the message names the first such step.
         """
-        pending, self._pending = self._pending, []
-        if not pending:
-            return self.latest
-        xp = backend.get_array_module(*pending[0].values())
-        stacked = xp.stack([xp.stack([xp.asarray(p[k_], dtype=xp.float64) for k_ in HISTORY_KEYS])
-                            for p in pending])  # (steps, keys): one host copy for all of them
-        host = backend.as_numpy(stacked)
-        first_step = self.step - len(pending) + 1
-        for row_i, row in enumerate(host):
-            if not np.all(np.isfinite(row)):
-                vals = dict(zip(HISTORY_KEYS, (float(v) for v in row)))
-                bad = next(k_ for k_ in HISTORY_KEYS if not math.isfinite(vals[k_]))
-                for k_ in HISTORY_KEYS:  # keep what came before the bad step
-                    self._history[k_].extend(float(v) for v in host[:row_i, HISTORY_KEYS.index(k_)])
-                raise NonFiniteLossError(first_step + row_i, bad, vals[bad], vals)
-        for j, k_ in enumerate(HISTORY_KEYS):
-            self._history[k_].extend(float(v) for v in host[:, j])
-        return {k_: float(v) for k_, v in zip(HISTORY_KEYS, host[-1])}
+        return self._log.flush(self.step)
 
     @property
     def latest(self) -> dict:
         """The last *flushed* step's values as floats (no host synchronisation)."""
-        return {k_: v[-1] for k_, v in self._history.items() if v}
+        return self._log.latest
 
     @property
     def history(self) -> "OrderedDict[str, list[float]]":
         """One float per step for each of :data:`HISTORY_KEYS` (flushes pending values first)."""
         self.flush()
-        return self._history
+        return self._log.values
+
+    def set_history(self, history: dict) -> None:
+        """Replace :attr:`history` (key -> sequence of floats; a missing key starts empty) and
+        drop the queued values (used when a checkpoint is loaded)."""
+        self._log.replace(history)
 
     # ------------------------------------------------------------------ sampling
     def sample(self, n: int | None = None, z=None, train_mode: bool = False):
@@ -447,11 +426,9 @@ class GAN:
 
         Notes
         -----
-        The minibatch order comes from a :class:`minigan.data.BatchStream` seeded with
+        The minibatch order comes from a :class:`minigan.batches.BatchStream` seeded with
         ``seed``: it is part of the checkpoint, so a resumed run sees the same batches.
         """
-        from .data import BatchStream
-
         steps = check_positive_int("GAN.fit", "steps", steps, minimum=0)
         log_every = check_positive_int("GAN.fit", "log_every", log_every)
         n = len(X)
@@ -473,7 +450,7 @@ class GAN:
         self.flush()
         return "stopped" if self.step < steps else "done"
 
-    # ------------------------------------------------------------------ checkpoints
+    # ------------------------------------------------------------------ checkpoints (minigan.training_state)
     def save(self, path, extra: dict | None = None) -> str:
         """Write a checkpoint (atomically; see :mod:`minigan.checkpoint`): G, D (weights and
         BatchNorm statistics), both optimizers' moments, the step, the noise and minibatch
@@ -485,20 +462,7 @@ class GAN:
         re-seeded from ``(seed, step)``: deterministic, but not the noise the uninterrupted
         run would have drawn, so only a CPU run resumes bit for bit.
         """
-        from . import checkpoint
-
-        hist = self.history
-        rng_state = {"noise": _rng_state_json(self._zrng) if self._zrng_key == "numpy" else None,
-                     "stream": self.stream.state_dict() if self.stream is not None else None,
-                     "dropout": _dropout_states(self.G, "G") | _dropout_states(self.D, "D")}
-        meta = {"gan": {"latent_dim": self.latent_dim, "k": self.k, "g_loss": self.g_loss,
-                        "real_label": self.real_label, "noise": self.noise, "seed": self.seed,
-                        "sample_shape": list(self.sample_shape)}}
-        meta.update(extra or {})
-        arrays = {f"history/{k_}": np.asarray(v, dtype=np.float64) for k_, v in hist.items()}
-        return checkpoint.save(path, modules={"G": self.G, "D": self.D},
-                               optimizers={"G": self.g_opt, "D": self.d_opt},
-                               step=self.step, rng_state=rng_state, extra=meta, arrays=arrays)
+        return training_state.save_gan(self, path, extra)
 
     def load(self, path) -> dict:
         """Restore everything :meth:`save` wrote; return the checkpoint's ``extra`` dict.
@@ -506,43 +470,4 @@ class GAN:
         The models must have the same architecture (a mismatch raises ValueError naming the
         parameter). Arrays go to the models' current device.
         """
-        from . import checkpoint
-        from .data import BatchStream
-
-        ck = checkpoint.load(path)
-        saved = ck.extra.get("gan", {})
-        if saved and saved.get("latent_dim") != self.latent_dim:
-            raise ValueError(f"GAN.load: {path} was saved with latent_dim={saved.get('latent_dim')}, "
-                             f"this GAN has latent_dim={self.latent_dim}")
-        ck.restore(modules={"G": self.G, "D": self.D}, optimizers={"G": self.g_opt, "D": self.d_opt})
-        self.step = int(ck.step)
-        self._pending = []
-        self._history = OrderedDict((k_, list(map(float, ck.arrays.get(f"history/{k_}", [])))) for k_ in HISTORY_KEYS)
-        rs = ck.rng_state or {}
-        self._zrng, self._zrng_key = None, None
-        if rs.get("noise") is not None and self.device == "cpu":
-            g = np.random.default_rng()
-            g.bit_generator.state = rs["noise"]
-            self._zrng, self._zrng_key = g, "numpy"
-        # otherwise _noise_rng() reseeds from (seed, step) on first use
-        if rs.get("stream") is not None:
-            st = rs["stream"]
-            self.stream = BatchStream(st["n"], st["batch_size"]).load_state_dict(st)
-        _load_dropout_states(self.G, "G", rs.get("dropout", {}))
-        _load_dropout_states(self.D, "D", rs.get("dropout", {}))
-        return ck.extra
-
-
-def _dropout_states(module: Module, name: str) -> dict:
-    """JSON states of the Dropout layers' mask generators (for an exact resume)."""
-    from .data import _jsonable
-
-    return {f"{name}.{prefix}": _jsonable(st) for prefix, m in module.named_modules()
-            if isinstance(m, Dropout) and (st := m.rng_state()) is not None}
-
-
-def _load_dropout_states(module: Module, name: str, states: dict) -> None:
-    for prefix, m in module.named_modules():
-        st = states.get(f"{name}.{prefix}")
-        if st is not None and isinstance(m, Dropout):
-            m.set_rng_state(st)
+        return training_state.load_gan(self, path)

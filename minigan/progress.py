@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from .checks import check_int_at_least, check_positive_int
+
 __all__ = ["ProgressBar"]
 
 
@@ -75,7 +77,6 @@ class ProgressBar:
     """
 
     def __init__(self, total: int, desc: str = "", file=None, width: int = 30):
-        from .checks import check_positive_int
         self.total = check_positive_int("ProgressBar", "total", total)
         self.width = check_positive_int("ProgressBar", "width", width)
         self.desc = str(desc)
@@ -127,9 +128,7 @@ class ProgressBar:
         """Advance by ``n`` steps and remember the latest ``scalars`` (name=value)."""
         if self.closed:
             raise RuntimeError("ProgressBar.update: the bar is closed")
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-            raise ValueError(f"ProgressBar.update: n must be an int >= 0, got {n!r}")
-        self.n += int(n)
+        self.n += check_int_at_least("ProgressBar.update", "n", n, 0)
         if scalars:
             self.scalars.update(scalars)
         if self.n >= self.total:

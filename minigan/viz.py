@@ -25,6 +25,8 @@ from typing import Any, Iterable
 import numpy as np
 
 from . import backend
+from .checks import check_positive_int
+from .progress import ProgressBar  # noqa: F401  (re-exported: viz.ProgressBar)
 
 __all__ = ["grid_array", "save_grid", "plot_losses", "make_gif", "ProgressBar"]
 
@@ -89,7 +91,6 @@ def grid_array(images: Any, nrow: int = 10, padding: int = 2, pad_value: float =
     ``H_grid = rows·(H + padding) + padding`` and ``W_grid = cols·(W + padding) + padding``,
     ``cols = min(nrow, N)``.
     """
-    from .checks import check_positive_int
     x = _images_nchw(images, "grid_array")
     nrow = check_positive_int("save_grid", "nrow", nrow)
     padding = check_positive_int("save_grid", "padding", padding, minimum=0)
@@ -158,7 +159,6 @@ def save_grid(images: Any, path: str | os.PathLike, nrow: int = 10, title: str |
     """
     from PIL import Image, ImageDraw
 
-    from .checks import check_positive_int
     scale = check_positive_int("save_grid", "scale", scale)
     arr = grid_array(images, nrow=nrow, padding=padding, pad_value=pad_value, value_range=value_range)
     img = Image.fromarray(arr, mode="L" if arr.ndim == 2 else "RGB")
@@ -259,7 +259,6 @@ def plot_losses(history: Any, path: str | os.PathLike, title: str | None = None,
         raise TypeError(f"plot_losses: history must be a dict of lists (key -> one value per step), "
                         f"got {type(history).__name__}")
     if smooth is not None:
-        from .checks import check_positive_int
         smooth = check_positive_int("plot_losses", "smooth", smooth)
     steps = None
     for k in _STEP_KEYS:
@@ -344,7 +343,6 @@ def make_gif(frame_paths: Iterable[str | os.PathLike], path: str | os.PathLike,
     """
     from PIL import Image
 
-    from .checks import check_positive_int
     duration_ms = check_positive_int("make_gif", "duration_ms", duration_ms)
     loop = check_positive_int("make_gif", "loop", loop, minimum=0)
     if isinstance(frame_paths, (str, os.PathLike)):
@@ -379,5 +377,3 @@ def make_gif(frame_paths: Iterable[str | os.PathLike], path: str | os.PathLike,
                 loop=loop, optimize=False)
     return path
 
-
-from .progress import ProgressBar  # noqa: E402  (re-exported: viz.ProgressBar)

@@ -247,3 +247,15 @@ def test_batch_stream_epochs_and_exact_restore():
         data.BatchStream(3, 4)
     with pytest.raises(ValueError, match="n=10"):
         data.BatchStream(11, 4).load_state_dict(st)
+
+
+def test_bundled_digits_and_heldout_mask_are_public_and_shared_with_metrics():
+    from minigan import batches
+    from minigan.metrics import classifier
+
+    X, y, tr, te = data.bundled_mnist()
+    assert X.shape == (5000, 28, 28) and X.dtype == np.uint8 and y.shape == (5000,)
+    held = data.heldout_mask(y)
+    assert held.sum() == 1000 and np.array_equal(np.sort(te), np.flatnonzero(held))
+    assert classifier.bundled_mnist is data.bundled_mnist and classifier.heldout_mask is data.heldout_mask
+    assert data.BatchStream is batches.BatchStream and data.iterate_minibatches is batches.iterate_minibatches

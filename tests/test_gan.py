@@ -1,4 +1,6 @@
 """minigan.gan: Algorithm 1 of document 001 §4.1, checked against its definitions."""
+import io
+
 import numpy as np
 import pytest
 
@@ -226,3 +228,53 @@ def test_bad_construction_and_input():
     gan = GAN(G, D, 3)
     with pytest.raises(ValueError, match=r"real must have shape \(N, 4\)"):
         gan.train_step(np.zeros((5, 3)))
+
+
+def test_gan_side_files_import_at_the_top_and_no_private_names():
+    """gan, training_state, history, checkpoint, batches, data, viz, progress and metrics import
+    minigan modules only at their top (optional third-party packages may stay lazy) and never
+    import another file's private (_underscored) name."""
+    import ast
+    import os
+
+    import minigan
+    root = os.path.dirname(minigan.__file__)
+    files = ["gan.py", "training_state.py", "history.py", "checkpoint.py", "batches.py", "data.py",
+             "viz.py", "progress.py", "models.py", "metrics/__init__.py", "metrics/classifier.py",
+             "metrics/quality.py", "metrics/fid.py", "metrics/training.py"]
+    for f in files:
+        tree = ast.parse(open(os.path.join(root, f), encoding="utf-8").read())
+        top = {id(n) for n in tree.body}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level > 0:
+                assert id(node) in top or node.module == "gan", f"{f}: lazy import from .{node.module}"
+                assert not any(a.name.startswith("_") for a in node.names), f"{f}: private name from .{node.module}"
+
+
+def test_number_checks_keep_their_messages():
+    """The hand-written checks that became minigan.checks helpers say what they said before."""
+    import re
+
+    from minigan import checkpoint, data, metrics
+    from minigan.progress import ProgressBar
+
+    G, D = mg.Sequential(mg.Dense(2, 2)), mg.Sequential(mg.Dense(2, 1))
+    cases = [
+        (lambda: GAN(G, D, 2, real_label=True), ValueError,
+         "GAN: real_label must be a float in (0.5, 1] (0.9 = one-sided label smoothing), got True"),
+        (lambda: GAN(G, D, 2, real_label=0.5), ValueError,
+         "GAN: real_label must be a float in (0.5, 1] (0.9 = one-sided label smoothing), got 0.5"),
+        (lambda: GAN(G, D, 2, seed=1.0), TypeError, "GAN: seed must be an int, got float"),
+        (lambda: GAN(G, D, 2, seed=True), TypeError, "GAN: seed must be an int, got bool"),
+        (lambda: data.load_mnist(limit=0), ValueError, "load_mnist: limit must be a positive int or None, got 0"),
+        (lambda: checkpoint.save("unused.npz", step=-1), checkpoint.CheckpointError,
+         "checkpoint.save: step must be an int >= 0, got -1"),
+        (lambda: ProgressBar(3, file=io.StringIO()).update(True), ValueError,
+         "ProgressBar.update: n must be an int >= 0, got True"),
+        (lambda: metrics.sample_quality(np.zeros((2, 784), np.float32), threshold=0), ValueError,
+         "sample_quality: threshold must be a float in (0, 1], got 0"),
+    ]
+    for make, err, msg in cases:
+        with pytest.raises(err, match=re.escape(msg) + "$"):
+            make()
+    assert GAN(G, D, 2, real_label=1, seed=np.int64(4)).real_label == 1.0

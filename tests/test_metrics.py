@@ -212,3 +212,25 @@ def test_train_classifier_reproducible(tmp_path):
         assert json.load(fh)["heldout_accuracy"] == meta["heldout_accuracy"]
     X = np.random.default_rng(0).uniform(-1, 1, (3, 1, 28, 28)).astype(np.float32)
     np.testing.assert_allclose(metrics.predict_proba(loaded, X), metrics.predict_proba(m1, X), rtol=1e-6)
+
+
+def test_metrics_package_init_only_re_exports():
+    """minigan/metrics/__init__.py defines nothing: the code lives in classifier, quality, fid
+    and training, and no module of the package imports at its bottom."""
+    import ast
+    import glob
+
+    path = os.path.join(os.path.dirname(metrics.__file__), "__init__.py")
+    tree = ast.parse(open(path, encoding="utf-8").read())
+    for node in tree.body:
+        assert isinstance(node, (ast.Import, ast.ImportFrom, ast.Expr, ast.Assign)), ast.dump(node)[:80]
+        if isinstance(node, ast.Assign):
+            assert [t.id for t in node.targets] == ["__all__"]
+    for name in metrics.__all__:
+        assert getattr(metrics, name) is not None
+    for f in glob.glob(os.path.join(os.path.dirname(metrics.__file__), "*.py")):
+        body = ast.parse(open(f, encoding="utf-8").read()).body
+        seen_def = False
+        for node in body:
+            seen_def = seen_def or isinstance(node, (ast.FunctionDef, ast.ClassDef))
+            assert not (seen_def and isinstance(node, (ast.Import, ast.ImportFrom))), f"{f}: import at the bottom"

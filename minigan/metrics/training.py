@@ -14,10 +14,17 @@ import numpy as np
 
 from .. import backend
 from ..checkpoint import atomic_savez
+from ..checks import check_positive_int, check_real
+from ..losses import CrossEntropyLoss
 from ..module import Sequential
-from ..checks import check_positive_int
-from . import (SPLIT_SEED, WEIGHTS_PATH, _CACHE, _META_KEY, accuracy, build_classifier, fid, load_classifier,
-               load_digits_split, sample_quality)
+from ..optim import Adam
+from .classifier import (SPLIT_SEED, WEIGHTS_META_KEY, WEIGHTS_PATH, accuracy, build_classifier,
+                         clear_classifier_cache, load_classifier, load_digits_split)
+from .fid import fid
+from .quality import sample_quality
+
+__all__ = ["train_classifier", "main"]
+
 
 # ----------------------------------------------------------------------------- training
 def _random_shift(x: np.ndarray, rng: np.random.Generator, max_shift: int = 2) -> np.ndarray:
@@ -84,9 +91,6 @@ def train_classifier(seed: int = 0, epochs: int = 10, arch: str = "cnn", batch_s
     -------
     (model in eval mode, metadata dict)
     """
-    from ..losses import CrossEntropyLoss
-    from ..optim import Adam
-
     epochs = check_positive_int("train_classifier", "epochs", epochs)
     batch_size = check_positive_int("train_classifier", "batch_size", batch_size)
     Xtr, ytr, Xva, yva = load_digits_split()
@@ -98,8 +102,7 @@ def train_classifier(seed: int = 0, epochs: int = 10, arch: str = "cnn", batch_s
     model = build_classifier(arch, seed=seed)
     if device != "cpu":
         model.to(device)
-    if isinstance(outlier_weight, bool) or not isinstance(outlier_weight, (int, float)) or outlier_weight < 0:
-        raise ValueError(f"train_classifier: outlier_weight must be a float >= 0, got {outlier_weight!r}")
+    check_real("train_classifier", "outlier_weight", outlier_weight, 0.0)
     n_out = batch_size // 4 if outlier_weight > 0 else 0
     loss_fn = CrossEntropyLoss()
     opt = Adam(model.parameters(), lr=lr)
@@ -155,12 +158,12 @@ def train_classifier(seed: int = 0, epochs: int = 10, arch: str = "cnn", batch_s
         out = os.fspath(out)
         os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
         state = {k: backend.as_numpy(v) for k, v in model.state_dict().items()}
-        state[_META_KEY] = np.array(json.dumps(meta))  # a unicode scalar: no pickle needed
+        state[WEIGHTS_META_KEY] = np.array(json.dumps(meta))  # a unicode scalar: no pickle needed
         atomic_savez(out, state)
         with open(os.path.splitext(out)[0] + ".json", "w") as fh:
             json.dump(meta, fh, indent=2)
             fh.write("\n")
-        _CACHE.clear()
+        clear_classifier_cache()
     return model, meta
 
 

@@ -1,0 +1,100 @@
+"""The loss log of a training loop: scalars stay on the device until one copy brings them all
+to the host, where they are checked for NaN and infinity.
+
+On a GPU, ``float(loss)`` after every step would stop the device once per value. A
+:class:`LossHistory` queues each step's 0-d device scalars instead, and :meth:`LossHistory.flush`
+stacks every queued value into one array and copies it in a single transfer, every N steps.
+The same flush is where a diverged run stops: the first NaN or infinite value raises
+:class:`NonFiniteLossError`, naming the step. :class:`minigan.gan.GAN` keeps its history in one.
+"""
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from typing import Iterable, Mapping
+
+import numpy as np
+
+from . import backend
+
+__all__ = ["LossHistory", "NonFiniteLossError"]
+
+
+class NonFiniteLossError(FloatingPointError):
+    """A loss became NaN or infinite; ``.step`` is the first step where it happened."""
+
+    def __init__(self, step: int, name: str, value: float, values: dict | None = None):
+        self.step, self.name, self.value = int(step), name, value
+        others = ", ".join(f"{k}={v:.4g}" for k, v in (values or {}).items())
+        super().__init__(
+            f"training stopped: loss {name!r} is {value} at step {step}"
+            + (f" ({others})" if others else "")
+            + ". Try a smaller learning rate, label smoothing (real_label=0.9) or another seed; "
+              "the last checkpoint (if any) was written before this step and is intact.")
+
+
+class LossHistory:
+    """One list of floats per key, one value per step, filled from queued device scalars.
+
+    Parameters
+    ----------
+    keys : iterable of str
+        The quantities recorded at every step (the order of :attr:`values`).
+
+    Attributes
+    ----------
+    values : OrderedDict[str, list[float]]
+        The flushed history (host floats).
+    """
+
+    def __init__(self, keys: Iterable[str]):
+        self.keys = tuple(keys)
+        self.pending: list[dict] = []
+        self.values: "OrderedDict[str, list[float]]" = OrderedDict((k, []) for k in self.keys)
+
+    def append(self, step_values: dict) -> None:
+        """Queue one step's values (0-d device arrays or numbers, one per key); no host copy."""
+        self.pending.append(step_values)
+
+    def flush(self, last_step: int) -> dict:
+        """Copy the queued values to the host in one go, append them to :attr:`values`, check them.
+
+        ``last_step`` is the number of the last queued step (the steps are numbered so that
+        the queued ones end there). Returns that step's values as floats (:attr:`latest` if
+        nothing was queued).
+
+        Raises
+        ------
+        NonFiniteLossError
+            A value is NaN or infinite; the message names the first such step. The steps
+            before it are kept in :attr:`values`, the queue is emptied.
+        """
+        pending, self.pending = self.pending, []
+        if not pending:
+            return self.latest
+        xp = backend.get_array_module(*pending[0].values())
+        stacked = xp.stack([xp.stack([xp.asarray(p[k], dtype=xp.float64) for k in self.keys])
+                            for p in pending])  # (steps, keys): one host copy for all of them
+        host = backend.as_numpy(stacked)
+        first_step = last_step - len(pending) + 1
+        for row_i, row in enumerate(host):
+            if not np.all(np.isfinite(row)):
+                vals = dict(zip(self.keys, (float(v) for v in row)))
+                bad = next(k for k in self.keys if not math.isfinite(vals[k]))
+                for j, k in enumerate(self.keys):  # keep what came before the bad step
+                    self.values[k].extend(float(v) for v in host[:row_i, j])
+                raise NonFiniteLossError(first_step + row_i, bad, vals[bad], vals)
+        for j, k in enumerate(self.keys):
+            self.values[k].extend(float(v) for v in host[:, j])
+        return {k: float(v) for k, v in zip(self.keys, host[-1])}
+
+    @property
+    def latest(self) -> dict:
+        """The last *flushed* step's values as floats (no host synchronisation)."""
+        return {k: v[-1] for k, v in self.values.items() if v}
+
+    def replace(self, history: Mapping) -> None:
+        """Drop the queue and set :attr:`values` to ``history`` (key -> sequence of numbers; a
+        missing key gets an empty list, an unknown key is ignored)."""
+        self.pending = []
+        self.values = OrderedDict((k, list(map(float, history.get(k, [])))) for k in self.keys)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import backend, gradcheck
+from . import backend
 from .module import Module
 from .checks import check_input
 __all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "ELU", "Softmax", "sigmoid"]
@@ -214,24 +214,3 @@ class Softmax(_Elementwise):
     def backward(self, dout):
         y = self._y
         return y * (dout - (dout * y).sum(axis=self.axis, keepdims=True))
-
-
-# ---------------------------------------------------------------------------- gradient checks
-def _away_from_kink(rng, shape):
-    """Normal samples kept at least 0.05 from 0, where ReLU-like kinks break finite differences."""
-    x = rng.standard_normal(shape)
-    return np.where(np.abs(x) < 0.05, np.sign(x + 1e-12) * 0.05 + x, x)
-
-
-@gradcheck.register("activations")
-def _gc_activations(rng):
-    x = lambda: _away_from_kink(rng, (4, 5))  # noqa: E731
-    return [
-        gradcheck.GradCase("ReLU", ReLU(), x()),
-        gradcheck.GradCase("LeakyReLU(0.2)", LeakyReLU(0.2), x()),
-        gradcheck.GradCase("Sigmoid", Sigmoid(), 3 * x()),
-        gradcheck.GradCase("Tanh", Tanh(), 2 * x()),
-        gradcheck.GradCase("ELU(1.0)", ELU(1.0), x()),
-        gradcheck.GradCase("Softmax(axis=-1)", Softmax(), x()),
-        gradcheck.GradCase("Softmax(axis=1) on (N,C,H,W)", Softmax(axis=1), rng.standard_normal((2, 3, 2, 2))),
-    ]

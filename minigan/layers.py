@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import backend, gradcheck
+from . import backend
 from . import init as _init  # the constructors' `init` argument would shadow the module
 from .module import Module, Parameter
 from .checks import check_input, check_positive_int
@@ -246,32 +246,6 @@ class Dropout(Module):
         return dout * self._scale
 
 
-# ---------------------------------------------------------------------------- gradient checks
-@gradcheck.register("Dense")
-def _gc_dense(rng):
-    return [
-        gradcheck.GradCase("Dense(5, 3)", Dense(5, 3, rng=rng), rng.standard_normal((4, 5))),
-        gradcheck.GradCase("Dense(6, 2, bias=False)", Dense(6, 2, bias=False, rng=rng), rng.standard_normal((3, 6))),
-    ]
-
-
-@gradcheck.register("Flatten")
-def _gc_flatten(rng):
-    return gradcheck.GradCase("Flatten", Flatten(), rng.standard_normal((2, 3, 2, 2)))
-
-
-@gradcheck.register("Reshape")
-def _gc_reshape(rng):
-    return gradcheck.GradCase("Reshape(2, 3, 2)", Reshape(2, 3, 2), rng.standard_normal((3, 12)))
-
-
-@gradcheck.register("Dropout")
-def _gc_dropout(rng):
-    d = Dropout(0.4)
-    d.fixed_mask = rng.random((4, 6)) >= 0.4
-    return gradcheck.GradCase("Dropout(p=0.4, fixed mask)", d, rng.standard_normal((4, 6)))
-
-
 # ---------------------------------------------------------------------------- BatchNorm
 def _channel_sum(a):
     """Σ over every axis but the channel axis 1: ``(N, C) -> (C,)``, ``(N, C, H, W) -> (C,)``.
@@ -395,20 +369,3 @@ class BatchNorm(Module):
         a = (-k * inv * inv * s * (1.0 / m)).reshape(shape)
         c = (-k * dbeta * (1.0 / m)).reshape(shape)
         return dout * k.reshape(shape) + (xc * a + c)
-
-
-@gradcheck.register("BatchNorm")
-def _gc_batchnorm(rng):
-    cases = []
-    for name, shape, train in [("BatchNorm(4) (N,C) train", (6, 4), True),
-                               ("BatchNorm(2) (N,C,H,W) train", (3, 2, 3, 4), True),
-                               ("BatchNorm(4) (N,C) eval", (5, 4), False),
-                               ("BatchNorm(2) (N,C,H,W) eval", (2, 2, 3, 3), False)]:
-        bn = BatchNorm(shape[1], momentum=0.3)
-        bn.params["gamma"].data = (1.0 + 0.5 * rng.standard_normal(shape[1])).astype(np.float32)
-        bn.params["beta"].data = rng.standard_normal(shape[1]).astype(np.float32)
-        for _ in range(3):  # non-trivial running statistics for the eval cases
-            bn.forward((2.0 * rng.standard_normal(shape) + 1.0).astype(np.float32))
-        bn._cache = None
-        cases.append(gradcheck.GradCase(name, bn.train(train), rng.standard_normal(shape)))
-    return cases

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import backend, gradcheck
+from . import backend
 from .module import Module
 from .checks import check_input
 __all__ = ["MaxPool2D", "AvgPool2D"]
@@ -184,24 +184,3 @@ class AvgPool2D(_Pool2D):
                 v += share
         self._shape = None
         return dx
-
-
-# ---------------------------------------------------------------------------- gradient checks
-@gradcheck.register("MaxPool2D")
-def _gc_maxpool(rng):
-    r = rng.standard_normal
-    return [
-        gradcheck.GradCase("MaxPool2D(2) tiling", MaxPool2D(2), r((2, 3, 4, 6))),
-        gradcheck.GradCase("MaxPool2D(3, stride=2) overlapping", MaxPool2D(3, stride=2), r((2, 2, 7, 5))),
-        gradcheck.GradCase("MaxPool2D((2,3), stride=(1,2))", MaxPool2D((2, 3), stride=(1, 2)), r((1, 2, 4, 7))),
-    ]
-
-
-@gradcheck.register("AvgPool2D")
-def _gc_avgpool(rng):
-    r = rng.standard_normal
-    return [
-        gradcheck.GradCase("AvgPool2D(2) tiling", AvgPool2D(2), r((2, 3, 4, 6))),
-        gradcheck.GradCase("AvgPool2D(3, stride=2) overlapping", AvgPool2D(3, stride=2), r((2, 2, 7, 5))),
-        gradcheck.GradCase("AvgPool2D((2,3), stride=(1,2))", AvgPool2D((2, 3), stride=(1, 2)), r((1, 2, 4, 7))),
-    ]

@@ -16,7 +16,8 @@ from . import losses, optim  # noqa: F401
 from .losses import Loss, BCELoss, BCEWithLogitsLoss, MSELoss, CrossEntropyLoss  # noqa: F401
 from .optim import Optimizer, SGD, RMSProp, Adam, clip_grad_norm  # noqa: F401
 # --- convolution and pooling
-from .conv import Conv2D, Conv2DTranspose, MaxPool2D, AvgPool2D  # noqa: F401
+from .conv import Conv2D, Conv2DTranspose  # noqa: F401
+from .pooling import MaxPool2D, AvgPool2D  # noqa: F401
 # --- recurrent layers
 from .recurrent import RNN, LSTM  # noqa: F401
 # --- data, models, GAN loop, checkpoint, metrics, viz

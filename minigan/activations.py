@@ -5,11 +5,10 @@ factor of document 001 §2.9, ``δ^l = ((W^[l+1])ᵀ δ^{l+1}) ⊙ g'(Z^[l])``.
 """
 from __future__ import annotations
 
-import numpy as np
-
 from . import backend
 from .module import Module
-from .checks import check_input
+from .checks import check_float, check_input
+
 __all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "ELU", "Softmax", "sigmoid"]
 
 
@@ -71,9 +70,7 @@ class LeakyReLU(_Elementwise):
 
     def __init__(self, alpha: float = 0.2):
         super().__init__()
-        if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.floating)) or not (0.0 <= alpha < 1.0):
-            raise ValueError(f"LeakyReLU: alpha must be a float in [0, 1), got {alpha!r}")
-        self.alpha = float(alpha)
+        self.alpha = check_float("LeakyReLU", "alpha", alpha, 0.0, 1.0)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}"
@@ -160,9 +157,7 @@ class ELU(_Elementwise):
 
     def __init__(self, alpha: float = 1.0):
         super().__init__()
-        if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.floating)) or alpha <= 0:
-            raise ValueError(f"ELU: alpha must be a float > 0, got {alpha!r}")
-        self.alpha = float(alpha)
+        self.alpha = check_float("ELU", "alpha", alpha, 0.0, low_inclusive=False)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}"

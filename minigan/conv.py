@@ -2,7 +2,7 @@
 
 Document 001 §3 (Marques 2021) builds the convolutional layer step by step: the convolution
 of an image with a filter (§3.1), its worked vertical-edge example (§3.1.1), zero padding
-(§3.1.2), stride (§3.1.3), pooling (§3.1.4, in :mod:`minigan.pooling`, re-exported here),
+(§3.1.2), stride (§3.1.3), pooling (§3.1.4, in :mod:`minigan.pooling`),
 convolution over volume (§3.2) and the transposed convolution (§3.3). Document 003 ch. 1 adds
 that the transposed convolution ("deconvolução") is what backpropagation through a
 convolution computes. minigan takes that sentence literally: there is ONE mechanism,
@@ -44,10 +44,9 @@ import numpy as np
 
 from . import backend, init as _init
 from .module import Module, Parameter
-from .checks import check_input, check_positive_int
-from .pooling import MaxPool2D, AvgPool2D  # noqa: F401  (re-exported: document 001 §3.1.4)
+from .checks import check_input, check_pair, check_positive_int, parse_padding
 
-__all__ = ["Conv2D", "Conv2DTranspose", "MaxPool2D", "AvgPool2D", "conv_output_size",
+__all__ = ["Conv2D", "Conv2DTranspose", "conv_output_size",
            "conv_transpose_output_size", "same_padding"]
 
 
@@ -87,30 +86,6 @@ def same_padding(n: int, k: int, s: int) -> tuple[int, int]:
     out = -(-n // s)
     total = max((out - 1) * s + k - n, 0)
     return total // 2, total - total // 2
-
-
-# ---------------------------------------------------------------------------- argument parsing
-def _pair(layer: str, name: str, value, minimum: int) -> tuple[int, int]:
-    if isinstance(value, (tuple, list)):
-        if len(value) != 2:
-            raise ValueError(f"{layer}: {name} must be an int or a pair of ints, got {value!r}")
-        return (check_positive_int(layer, name, value[0], minimum),
-                check_positive_int(layer, name, value[1], minimum))
-    v = check_positive_int(layer, name, value, minimum)
-    return v, v
-
-
-def _parse_padding(layer: str, padding):
-    if isinstance(padding, str):
-        key = padding.lower()
-        if key not in ("same", "valid"):
-            raise ValueError(f"{layer}: padding must be an int >= 0, a pair of ints, 'valid' or 'same', "
-                             f"got {padding!r}")
-        return key
-    if isinstance(padding, bool) or not isinstance(padding, (int, np.integer, tuple, list)):
-        raise TypeError(f"{layer}: padding must be an int >= 0, a pair of ints, 'valid' or 'same', "
-                        f"got {type(padding).__name__} {padding!r}")
-    return _pair(layer, "padding", padding, 0)
 
 
 class _Geometry:
@@ -161,10 +136,10 @@ class _ConvBase(Module):
         cls = type(self).__name__
         self.in_channels = check_positive_int(cls, "in_channels", in_channels)
         self.out_channels = check_positive_int(cls, "out_channels", out_channels)
-        self.kernel_size = _pair(cls, "kernel_size", kernel_size, 1)
-        self.stride = _pair(cls, "stride", stride, 1)
-        self.padding = _parse_padding(cls, padding)
-        self.output_padding = _pair(cls, "output_padding", output_padding, 0)
+        self.kernel_size = check_pair(cls, "kernel_size", kernel_size, 1)
+        self.stride = check_pair(cls, "stride", stride, 1)
+        self.padding = parse_padding(cls, padding)
+        self.output_padding = check_pair(cls, "output_padding", output_padding, 0)
         if self.output_padding != (0, 0):
             if not self._transposed:
                 raise ValueError(f"{cls}: output_padding is only defined for Conv2DTranspose")

@@ -12,7 +12,8 @@ import numpy as np
 from . import backend
 from . import init as _init  # the constructors' `init` argument would shadow the module
 from .module import Module, Parameter
-from .checks import check_input, check_positive_int
+from .checks import check_float, check_input, check_positive_int, is_int
+
 __all__ = ["Dense", "Flatten", "Reshape", "Dropout", "BatchNorm"]
 
 
@@ -140,7 +141,7 @@ class Reshape(Module):
         if not shape:
             raise ValueError("Reshape: give the target shape without the batch axis, e.g. Reshape(128, 7, 7)")
         for s in shape:
-            if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or (s < 1 and s != -1):
+            if not is_int(s) or (s < 1 and s != -1):
                 raise ValueError(f"Reshape: every size must be a positive int (or one -1), got shape {shape}")
         if sum(1 for s in shape if s == -1) > 1:
             raise ValueError(f"Reshape: at most one size may be -1, got shape {shape}")
@@ -194,9 +195,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, seed: int | None = None):
         super().__init__()
-        if isinstance(p, bool) or not isinstance(p, (int, float, np.floating)) or not (0.0 <= p < 1.0):
-            raise ValueError(f"Dropout: p must be a float in [0, 1), got {p!r}")
-        self.p = float(p)
+        self.p = check_float("Dropout", "p", p, 0.0, 1.0)
         self.seed = seed
         self._rngs = {}
         self.fixed_mask = None
@@ -309,12 +308,8 @@ class BatchNorm(Module):
     def __init__(self, num_features: int, momentum: float = 0.1, eps: float = 1e-5, dtype=np.float32):
         super().__init__()
         self.num_features = check_positive_int("BatchNorm", "num_features", num_features)
-        if isinstance(momentum, bool) or not isinstance(momentum, (int, float, np.floating)) \
-                or not (0.0 <= momentum <= 1.0):
-            raise ValueError(f"BatchNorm: momentum must be a float in [0, 1], got {momentum!r}")
-        if isinstance(eps, bool) or not isinstance(eps, (int, float, np.floating)) or not eps > 0:
-            raise ValueError(f"BatchNorm: eps must be a float > 0, got {eps!r}")
-        self.momentum, self.eps = float(momentum), float(eps)
+        self.momentum = check_float("BatchNorm", "momentum", momentum, 0.0, 1.0, high_inclusive=True)
+        self.eps = check_float("BatchNorm", "eps", eps, 0.0, low_inclusive=False)
         C = self.num_features
         self.params["gamma"] = Parameter(np.ones(C, dtype=dtype))
         self.params["beta"] = Parameter(np.zeros(C, dtype=dtype))

@@ -36,6 +36,8 @@ import numpy as np
 
 from . import backend
 from .module import Module, Parameter
+from .checks import check_number, is_int
+
 __all__ = ["Optimizer", "SGD", "RMSProp", "Adam", "clip_grad_norm"]
 
 
@@ -54,22 +56,6 @@ def _as_param_list(params, who: str) -> list[Parameter]:
             raise TypeError(f"{who}: params[{i}] must be a minigan Parameter, got {type(p).__name__}"
                             + (" (pass model.parameters() or the model itself)" if hasattr(p, "shape") else ""))
     return params
-
-
-def _check_number(who: str, name: str, value: Any, low: float, high: float = math.inf,
-                  low_inclusive: bool = False, high_inclusive: bool = False) -> float:
-    """A finite real in the given interval, as float; else TypeError/ValueError naming it."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{who}: {name} must be a real number, got {type(value).__name__} {value!r}")
-    v = float(value)
-    lo_ok = v >= low if low_inclusive else v > low
-    hi_ok = v <= high if high_inclusive else v < high
-    if not (math.isfinite(v) and lo_ok and hi_ok):
-        lb = "[" if low_inclusive else "("
-        hb = "]" if high_inclusive else ")"
-        hi_s = "∞" if high == math.inf else f"{high:g}"
-        raise ValueError(f"{who}: {name} must be a finite number in {lb}{low:g}, {hi_s}{hb}, got {value!r}")
-    return v
 
 
 def clip_grad_norm(params, max_norm: float):
@@ -94,7 +80,7 @@ def clip_grad_norm(params, max_norm: float):
         host (call ``float(total_norm)`` to print it).
     """
     params = _as_param_list(params, "clip_grad_norm")
-    max_norm = _check_number("clip_grad_norm", "max_norm", max_norm, 0.0)
+    max_norm = check_number("clip_grad_norm", "max_norm", max_norm, 0.0)
     if not params:
         return np.asarray(0.0)
     xp = backend.get_array_module(params[0].grad)
@@ -196,7 +182,7 @@ class Optimizer:
             got = sorted(d) if isinstance(d, dict) else type(d).__name__
             raise ValueError(f"{who}: expected a dict with keys 'step', 'hyper', 'arrays', got {got}")
         step = d["step"]
-        if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 0:
+        if not is_int(step) or step < 0:
             raise ValueError(f"{who}: 'step' must be an int >= 0, got {step!r}")
         unknown = sorted(set(d["hyper"]) - set(self.HYPER))
         if unknown:
@@ -234,10 +220,10 @@ class Optimizer:
         """Validate the hyperparameters and store them as floats. Runs in the constructor and
         before every step (so a bad ``opt.lr = ...`` is caught too); subclasses extend it."""
         who = type(self).__name__
-        self.lr = _check_number(who, "lr", self.lr, 0.0)
-        self.weight_decay = _check_number(who, "weight_decay", self.weight_decay, 0.0, low_inclusive=True)
+        self.lr = check_number(who, "lr", self.lr, 0.0)
+        self.weight_decay = check_number(who, "weight_decay", self.weight_decay, 0.0, low_inclusive=True)
         if self.clip_norm is not None:
-            self.clip_norm = _check_number(who, "clip_norm", self.clip_norm, 0.0)
+            self.clip_norm = check_number(who, "clip_norm", self.clip_norm, 0.0)
 
     def _slot(self, name: str, i: int, p: Parameter):
         """State array ``name`` of parameter ``i``: created as zeros like ``p.data`` on first
@@ -296,7 +282,7 @@ class SGD(Optimizer):
 
     def _check_hyper(self):
         super()._check_hyper()
-        self.momentum = _check_number("SGD", "momentum", self.momentum, 0.0, low_inclusive=True)
+        self.momentum = check_number("SGD", "momentum", self.momentum, 0.0, low_inclusive=True)
 
     def _update(self, i, p, g):
         if self.momentum:
@@ -345,8 +331,8 @@ class RMSProp(Optimizer):
 
     def _check_hyper(self):
         super()._check_hyper()
-        self.beta = _check_number("RMSProp", "beta", self.beta, 0.0, 1.0, low_inclusive=True)
-        self.eps = _check_number("RMSProp", "eps", self.eps, 0.0)
+        self.beta = check_number("RMSProp", "beta", self.beta, 0.0, 1.0, low_inclusive=True)
+        self.eps = check_number("RMSProp", "eps", self.eps, 0.0)
 
     def _update(self, i, p, g):
         xp = backend.get_array_module(p.data)
@@ -403,9 +389,9 @@ class Adam(Optimizer):
 
     def _check_hyper(self):
         super()._check_hyper()
-        self.beta1 = _check_number("Adam", "beta1", self.beta1, 0.0, 1.0, low_inclusive=True)
-        self.beta2 = _check_number("Adam", "beta2", self.beta2, 0.0, 1.0, low_inclusive=True)
-        self.eps = _check_number("Adam", "eps", self.eps, 0.0)
+        self.beta1 = check_number("Adam", "beta1", self.beta1, 0.0, 1.0, low_inclusive=True)
+        self.beta2 = check_number("Adam", "beta2", self.beta2, 0.0, 1.0, low_inclusive=True)
+        self.eps = check_number("Adam", "eps", self.eps, 0.0)
 
     def _update(self, i, p, g):
         xp = backend.get_array_module(p.data)

@@ -1,6 +1,6 @@
 """Pooling layers: MaxPool2D and AvgPool2D (document 001 §3.1.4, document 003 ch. 1).
 
-Re-exported by :mod:`minigan.conv`. Windows of ``kH × kW`` are taken every ``(s_h, s_w)``
+Windows of ``kH × kW`` are taken every ``(s_h, s_w)``
 pixels (windows may overlap when the stride is smaller than the kernel). When the windows
 tile the input exactly (kernel == stride and the size divisible) the input is viewed as
 ``(N, C, OH, kH, OW, kW)`` by a reshape, with no copy; otherwise each kernel offset ``(i, j)``
@@ -14,21 +14,17 @@ import numpy as np
 
 from . import backend
 from .module import Module
-from .checks import check_input
+from .checks import check_input, check_pair
+
 __all__ = ["MaxPool2D", "AvgPool2D"]
-
-
-def _pair(layer, name, value):
-    from .conv import _pair as pair  # one parser for every layer of the conv family
-    return pair(layer, name, value, 1)
 
 
 class _Pool2D(Module):
     def __init__(self, kernel_size, stride=None):
         super().__init__()
         cls = type(self).__name__
-        self.kernel_size = _pair(cls, "kernel_size", kernel_size)
-        self.stride = self.kernel_size if stride is None else _pair(cls, "stride", stride)
+        self.kernel_size = check_pair(cls, "kernel_size", kernel_size, 1)
+        self.stride = self.kernel_size if stride is None else check_pair(cls, "stride", stride, 1)
         self._shape = None
 
     def extra_repr(self) -> str:

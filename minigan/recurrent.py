@@ -31,7 +31,8 @@ from . import backend
 from . import init as _init
 from .activations import sigmoid
 from .module import Module, Parameter
-from .checks import check_input, check_positive_int
+from .checks import check_bool, check_input, check_positive_int
+
 __all__ = ["RNN", "LSTM"]
 
 _NONLINEARITIES = ("tanh", "relu", "linear")
@@ -47,8 +48,7 @@ class _Recurrent(Module):
         name = type(self).__name__
         self.input_size = check_positive_int(name, "input_size", input_size)
         self.hidden_size = check_positive_int(name, "hidden_size", hidden_size)
-        if not isinstance(bias, (bool, np.bool_)):
-            raise TypeError(f"{name}: bias must be True or False, got {bias!r}")
+        check_bool(name, "bias", bias)
         H, D, G = self.hidden_size, self.input_size, self._gates
         fn = _init.get_initializer(init, name)
         rng = _init.get_rng(rng)

@@ -47,6 +47,7 @@ class ReLU(_Elementwise):
         return backend.get_array_module(x).maximum(x, 0)  # Eq. 001 §2.5.3: max(0, z) (x·mask is NaN at -inf)
 
     def backward(self, dout):
+        self._check_dout(dout)
         return dout * self._mask  # g'(z) = 1[z > 0]
 
 
@@ -81,6 +82,7 @@ class LeakyReLU(_Elementwise):
         return x * self._slope  # Eq. 001 §2.5.4: max(αz, z) = z·g'(z)
 
     def backward(self, dout):
+        self._check_dout(dout)
         return dout * self._slope
 
 
@@ -115,6 +117,7 @@ class Sigmoid(_Elementwise):
         return self._y
 
     def backward(self, dout):
+        self._check_dout(dout)
         y = self._y
         return dout * y * (1.0 - y)  # σ' = σ(1 - σ)
 
@@ -138,6 +141,7 @@ class Tanh(_Elementwise):
         return self._y
 
     def backward(self, dout):
+        self._check_dout(dout)
         return dout * (1.0 - self._y * self._y)  # tanh' = 1 - tanh²
 
 
@@ -171,6 +175,7 @@ class ELU(_Elementwise):
         return self._y
 
     def backward(self, dout):
+        self._check_dout(dout)
         xp = backend.get_array_module(dout)
         return dout * xp.where(self._pos, 1.0, self._y + self.alpha).astype(dout.dtype, copy=False)
 
@@ -207,5 +212,6 @@ class Softmax(_Elementwise):
         return self._y
 
     def backward(self, dout):
+        self._check_dout(dout)
         y = self._y
         return y * (dout - (dout * y).sum(axis=self.axis, keepdims=True))

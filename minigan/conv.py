@@ -332,6 +332,7 @@ class Conv2D(_ConvBase):
         return y.reshape(g.N, g.OH, g.OW, self.out_channels).transpose(0, 3, 1, 2)  # (N, C_out, OH, OW)
 
     def backward(self, dout):
+        self._check_dout(dout)
         g = self._g
         if g is None:
             raise RuntimeError(f"{self._name}.backward called before forward")
@@ -427,6 +428,7 @@ class Conv2DTranspose(_ConvBase):
         return y  # (N, C_out, OH, OW)
 
     def backward(self, dout):
+        self._check_dout(dout)
         g = self._g
         if g is None:
             raise RuntimeError(f"{self._name}.backward called before forward")

@@ -78,6 +78,7 @@ class Dense(Module):
         return z
 
     def backward(self, dout):
+        self._check_dout(dout)
         x = self._x
         if x is None:
             raise RuntimeError("Dense.backward called before forward")
@@ -111,6 +112,7 @@ class Flatten(Module):
         return x.reshape(x.shape[0], -1)  # (N, d1·d2·...)
 
     def backward(self, dout):
+        self._check_dout(dout)
         return dout.reshape(self._shape)
 
 
@@ -161,6 +163,7 @@ class Reshape(Module):
         return x.reshape((x.shape[0],) + self.shape)
 
     def backward(self, dout):
+        self._check_dout(dout)
         return dout.reshape(self._shape)
 
 
@@ -240,6 +243,7 @@ class Dropout(Module):
         return x * self._scale
 
     def backward(self, dout):
+        self._check_dout(dout)
         if self._scale is None:
             return dout
         return dout * self._scale
@@ -347,6 +351,7 @@ class BatchNorm(Module):
         return xc * (gamma * inv).reshape(shape) + self.params["beta"].data.reshape(shape)
 
     def backward(self, dout):
+        self._check_dout(dout)
         if self._cache is None:
             raise RuntimeError("BatchNorm.backward called before forward")
         xc, inv, shape, m, training = self._cache  # ẑ = xc · inv

@@ -118,6 +118,7 @@ class MaxPool2D(_Pool2D):
         return out
 
     def backward(self, dout):
+        self._check_dout(dout)
         if self._shape is None:
             raise RuntimeError("MaxPool2D.backward called before forward")
         xp = backend.get_array_module(dout)
@@ -165,6 +166,7 @@ class AvgPool2D(_Pool2D):
         return out * (1.0 / (kh * kw))  # Python float: keeps float32
 
     def backward(self, dout):
+        self._check_dout(dout)
         if self._shape is None:
             raise RuntimeError("AvgPool2D.backward called before forward")
         xp = backend.get_array_module(dout)

@@ -97,8 +97,6 @@ class _Recurrent(Module):
             raise RuntimeError(f"{self._name()}.backward called before forward")
         want = self._cache["shape"]
         check_input(self._name(), dout, ndim=3, name="dout", expected=f"{want} (the output's shape)")
-        if tuple(dout.shape) != want:
-            raise ValueError(f"{self._name()}: dout must have the output's shape {want}, got {tuple(dout.shape)}")
 
     def _input_projection(self, x):
         """``x_t W_ihᵀ + b_ih + b_hh`` for every t in one GEMM: (N, T, G·H)."""
@@ -199,7 +197,7 @@ class RNN(_Recurrent):
         return s if self.nonlinearity == "tanh" else s + f", nonlinearity={self.nonlinearity!r}"
 
     def __call__(self, x, h0=None):
-        return self.forward(x, h0=h0)
+        return super().__call__(x, h0=h0)
 
     def _f(self, a):
         if self.nonlinearity == "tanh":
@@ -245,6 +243,7 @@ class RNN(_Recurrent):
         for the final state (from a later chunk or a head that read ``h_n``). Returns
         ∂C/∂x ``(N, T, D)``, adds the parameter gradients, and sets ``self.dh0`` (shaped like
         the ``h0`` that was given, else ``(N, H)``)."""
+        self._check_dout(dout)
         self._check_backward(dout)
         c = self._cache
         x, hs = c["x"], c["hs"]
@@ -328,7 +327,7 @@ class LSTM(_Recurrent):
         self.dc0 = None
 
     def __call__(self, x, h0=None, c0=None):
-        return self.forward(x, h0=h0, c0=c0)
+        return super().__call__(x, h0=h0, c0=c0)
 
     def forward(self, x, h0=None, c0=None):
         """Run the sequence; return every ``h_t`` ``(N, T, H)``; keep ``h_n`` and ``c_n``.
@@ -374,6 +373,7 @@ class LSTM(_Recurrent):
     def backward(self, dout, dh_n=None, dc_n=None):
         """BPTT. ``dout`` = ∂C/∂(all h_t) ``(N, T, H)``; optional ``dh_n``, ``dc_n`` for the final
         states. Returns ∂C/∂x, adds the parameter gradients, sets ``dh0`` and ``dc0``."""
+        self._check_dout(dout)
         self._check_backward(dout)
         c_ = self._cache
         x, hs, cs, tcs, gates = c_["x"], c_["hs"], c_["cs"], c_["tcs"], c_["gates"]

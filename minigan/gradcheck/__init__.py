@@ -76,7 +76,7 @@ def numerical_gradient(f: Callable[[], float], x, h: float = 1e-6):
 
 def _scalar_of(module, x, dout):
     xp = backend.get_array_module(x)
-    return float(xp.sum(module.forward(x) * dout))
+    return float(xp.sum(module(x) * dout))
 
 
 def check_module(module, x, dout=None, h: float = 1e-6, rng=None, params: bool = True) -> dict[str, float]:
@@ -108,7 +108,7 @@ def check_module(module, x, dout=None, h: float = 1e-6, rng=None, params: bool =
     # A seed of its own: were dout drawn from default_rng(0) like many test inputs, it could be
     # proportional to x, and for BatchNorm (whose dx is ⊥ to x) the check would be ill-posed.
     rng = np.random.default_rng(0x5EED_D0D7) if rng is None else rng
-    out = module.forward(x)
+    out = module(x)
     if dout is None:
         dout = backend.asarray(rng.standard_normal(out.shape), backend.device_of(x))
     dout = dout.astype(np.float64)

@@ -28,13 +28,14 @@ class _WithState(Module):
 
     def forward(self, x):
         kw = {k: p.data for k, p in self.params.items()}
-        hs = self.layer.forward(x, **kw)
+        hs = self.layer(x, **kw)
         parts = [hs, self.layer.h_n[:, None]]
         if isinstance(self.layer, LSTM):
             parts.append(self.layer.c_n[:, None])
         return backend.get_array_module(x).concatenate(parts, axis=1)
 
     def backward(self, dout):
+        self._check_dout(dout)
         T = dout.shape[1] - (2 if isinstance(self.layer, LSTM) else 1)
         kw = {"dh_n": dout[:, T]}
         if isinstance(self.layer, LSTM):

@@ -22,7 +22,7 @@ import numpy as np
 from . import backend
 from .checks import shape_str
 
-__all__ = ["Parameter", "Module", "Sequential"]
+__all__ = ["Parameter", "Module", "Sequential", "parameter_list"]
 
 
 class Parameter:
@@ -359,3 +359,23 @@ class Sequential(Module):
             if sub:  # the last row's shape is the layer's output: no second forward pass
                 shape = sub[-1][1]
         return rows
+
+
+def parameter_list(params, who: str) -> list[Parameter]:
+    """``params`` as a list of Parameters: a Module gives ``module.parameters()``, one
+    Parameter a list of it, an iterable its items (each must be a Parameter). ``who`` names
+    the caller in the TypeError (an optimizer, ``clip_grad_norm``)."""
+    if isinstance(params, Module):
+        params = params.parameters()
+    elif isinstance(params, Parameter):
+        params = [params]
+    try:
+        params = list(params)
+    except TypeError:
+        raise TypeError(f"{who}: params must be a Module or a list of Parameters, "
+                        f"got {type(params).__name__}") from None
+    for i, p in enumerate(params):
+        if not isinstance(p, Parameter):
+            raise TypeError(f"{who}: params[{i}] must be a minigan Parameter, got {type(p).__name__}"
+                            + (" (pass model.parameters() or the model itself)" if hasattr(p, "shape") else ""))
+    return params

@@ -138,11 +138,11 @@ def make_steps(m, make, shape, rng, use_torch):
     """forward+backward closures for minigan and (optionally) torch on the same data."""
     x = rng.standard_normal(shape).astype(np.float32)
     m.train()
-    dout = rng.standard_normal(m.forward(x).shape).astype(np.float32)
+    dout = rng.standard_normal(m(x).shape).astype(np.float32)
     m.backward(dout)
 
     def mg_step():
-        m.forward(x)
+        m(x)
         m.backward(dout)
     if not use_torch:
         return mg_step, None

@@ -14,9 +14,11 @@ from .layers import Dense, Flatten, Reshape, Dropout, BatchNorm  # noqa: F401
 from .activations import ReLU, LeakyReLU, Sigmoid, Tanh, ELU, Softmax  # noqa: F401
 from . import losses, optim  # noqa: F401
 from .losses import Loss, BCELoss, BCEWithLogitsLoss, MSELoss, CrossEntropyLoss  # noqa: F401
-from .optim import Optimizer, SGD, RMSProp, Adam, clip_grad_norm  # noqa: F401
+from .optim import Optimizer, SGD, RMSProp, Adam  # noqa: F401
+from .clipping import clip_grad_norm  # noqa: F401
 # --- convolution and pooling
-from .conv import Conv2D, Conv2DTranspose, MaxPool2D, AvgPool2D  # noqa: F401
+from .conv import Conv2D, Conv2DTranspose  # noqa: F401
+from .pooling import MaxPool2D, AvgPool2D  # noqa: F401
 # --- recurrent layers
 from .recurrent import RNN, LSTM  # noqa: F401
 # --- data, models, GAN loop, checkpoint, metrics, viz

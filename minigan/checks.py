@@ -6,13 +6,15 @@ function) and the argument, then says what was expected and what came, e.g.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from . import backend
 
-__all__ = ["shape_str", "check_positive_int", "check_input"]
+__all__ = ["shape_str", "is_int", "is_real", "check_bool", "check_positive_int", "check_pair",
+           "parse_padding", "check_number", "check_float", "check_input"]
 
 
 def shape_str(shape) -> str:
@@ -21,15 +23,113 @@ def shape_str(shape) -> str:
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
 
 
+# ---------------------------------------------------------------------------- predicates
+def is_int(value: Any) -> bool:
+    """An integer (Python or NumPy), and not a bool (``True`` is an ``int`` to Python)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def is_real(value: Any) -> bool:
+    """A real number (Python or NumPy int or float), and not a bool."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+# ---------------------------------------------------------------------------- arguments
+def check_bool(owner: str, name: str, value: Any) -> bool:
+    """Validate a switch: ``True`` or ``False`` (a NumPy bool too). Returns it as bool."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{owner}: {name} must be True or False, got {value!r}")
+    return bool(value)
+
+
 def check_positive_int(layer: str, name: str, value: Any, minimum: int = 1) -> int:
     """Validate a size argument: an int ``>= minimum``. Returns it as int."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+    if not is_int(value):
         raise TypeError(f"{layer}: {name} must be an int >= {minimum}, got {type(value).__name__} {value!r}")
     if value < minimum:
         raise ValueError(f"{layer}: {name} must be an int >= {minimum}, got {value}")
     return int(value)
 
 
+def check_pair(layer: str, name: str, value: Any, minimum: int) -> tuple[int, int]:
+    """An int or a pair of ints, each ``>= minimum`` (a kernel size, a stride, a padding).
+    Returns ``(v, v)`` for an int, the pair as ints otherwise."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f"{layer}: {name} must be an int or a pair of ints, got {value!r}")
+        return (check_positive_int(layer, name, value[0], minimum),
+                check_positive_int(layer, name, value[1], minimum))
+    v = check_positive_int(layer, name, value, minimum)
+    return v, v
+
+
+def parse_padding(layer: str, padding: Any) -> str | tuple[int, int]:
+    """A convolution's padding: ``"same"`` or ``"valid"`` (any case; returned lower-case), or
+    an int ``>= 0`` or a pair of them (returned as a pair, as :func:`check_pair`)."""
+    if isinstance(padding, str):
+        key = padding.lower()
+        if key not in ("same", "valid"):
+            raise ValueError(f"{layer}: padding must be an int >= 0, a pair of ints, 'valid' or 'same', "
+                             f"got {padding!r}")
+        return key
+    if not (is_int(padding) or isinstance(padding, (tuple, list))):
+        raise TypeError(f"{layer}: padding must be an int >= 0, a pair of ints, 'valid' or 'same', "
+                        f"got {type(padding).__name__} {padding!r}")
+    return check_pair(layer, "padding", padding, 0)
+
+
+def _interval(low: float, high: float, low_inclusive: bool, high_inclusive: bool) -> str:
+    lb = "[" if low_inclusive else "("
+    hb = "]" if high_inclusive else ")"
+    hi_s = "∞" if high == math.inf else f"{high:g}"
+    return f"{lb}{low:g}, {hi_s}{hb}"
+
+
+def check_number(owner: str, name: str, value: Any, low: float, high: float = math.inf,
+                 low_inclusive: bool = False, high_inclusive: bool = False) -> float:
+    """A finite real number in the interval from ``low`` to ``high`` (each end open unless
+    its ``*_inclusive``), as float (the optimizers' hyperparameters).
+
+    A value that is not a number (a bool included) is a TypeError ``"{owner}: {name} must be a
+    real number, got str 'x'"``; a number outside the interval, infinite or NaN a ValueError
+    ``"{owner}: {name} must be a finite number in (0, ∞), got -1"``.
+    """
+    if not is_real(value):
+        raise TypeError(f"{owner}: {name} must be a real number, got {type(value).__name__} {value!r}")
+    v = float(value)
+    lo_ok = v >= low if low_inclusive else v > low
+    hi_ok = v <= high if high_inclusive else v < high
+    if not (math.isfinite(v) and lo_ok and hi_ok):
+        raise ValueError(f"{owner}: {name} must be a finite number in "
+                         f"{_interval(low, high, low_inclusive, high_inclusive)}, got {value!r}")
+    return v
+
+
+def check_float(owner: str, name: str, value: Any, low: float, high: float | None = None,
+                low_inclusive: bool = True, high_inclusive: bool = False) -> float:
+    """A real number above ``low`` (and below ``high`` if given), as float (the layers'
+    hyperparameters: a dropout probability, a slope, a momentum, an epsilon).
+
+    Every failure, a value that is not a number included, is one ValueError that states the
+    range: ``"{owner}: {name} must be a float in [0, 1), got 1.5"``, or without ``high``
+    ``"{owner}: {name} must be a float > 0, got 0"``. NaN is refused; with no ``high``,
+    ``inf`` is accepted.
+    """
+    ok = is_real(value)
+    if ok:
+        v = float(value)
+        ok = (v >= low if low_inclusive else v > low) and (
+            high is None or (v <= high if high_inclusive else v < high))
+    if not ok:
+        if high is None:
+            want = f"{'>=' if low_inclusive else '>'} {low:g}"
+        else:
+            want = f"in {_interval(low, high, low_inclusive, high_inclusive)}"
+        raise ValueError(f"{owner}: {name} must be a float {want}, got {value!r}")
+    return v
+
+
+# ---------------------------------------------------------------------------- input arrays
 def check_input(layer: str, x: Any, ndim: int | tuple | None = None, sizes: dict | None = None,
                 name: str = "input", expected: str | None = None) -> None:
     """Validate a layer's input array and raise a message that names the layer.

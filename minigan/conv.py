@@ -2,19 +2,20 @@
 
 Document 001 §3 (Marques 2021) builds the convolutional layer step by step: the convolution
 of an image with a filter (§3.1), its worked vertical-edge example (§3.1.1), zero padding
-(§3.1.2), stride (§3.1.3), pooling (§3.1.4, in :mod:`minigan.pooling`, re-exported here),
+(§3.1.2), stride (§3.1.3), pooling (§3.1.4, in :mod:`minigan.pooling`),
 convolution over volume (§3.2) and the transposed convolution (§3.3). Document 003 ch. 1 adds
 that the transposed convolution ("deconvolução") is what backpropagation through a
 convolution computes. minigan takes that sentence literally: there is ONE mechanism,
 
-- ``_lower``  (im2col + one GEMM): the convolution itself,
-- ``_raise``  (one GEMM + col2im): the gradient of a convolution with respect to its input,
+- ``im2col`` + one GEMM: the convolution itself,
+- one GEMM + ``col2im``: the gradient of a convolution with respect to its input,
 - ``_weight_grad`` (one GEMM): the gradient with respect to the filters,
 
-and the two layers use it in opposite directions::
+(``im2col`` and ``col2im`` are in :mod:`minigan.im2col`), and the two layers use it in
+opposite directions::
 
-    Conv2D.forward           = _lower          Conv2D.backward          = _weight_grad + _raise
-    Conv2DTranspose.forward  = _raise          Conv2DTranspose.backward = _lower + _weight_grad
+    Conv2D.forward           = im2col          Conv2D.backward          = _weight_grad + col2im
+    Conv2DTranspose.forward  = col2im          Conv2DTranspose.backward = im2col + _weight_grad
 
 Cross-correlation, not flipped convolution
 ------------------------------------------
@@ -25,128 +26,24 @@ and document 001 §3.1's own definition) compute the cross-correlation
 flipped in both axes. Since the kernel is learned, the two are the same model; minigan
 computes the cross-correlation so that weights port to and from PyTorch unchanged.
 
-Memory layout
--------------
-Columns are built channels-last: the input is copied once into a zero-padded ``(N, Hp, Wp,
-C)`` buffer, the sliding windows are a strided view of it (``as_strided``) and they are copied
-into one contiguous ``(N·OH·OW, kH·kW·C)`` buffer, so that the whole layer is one GEMM. The
-im2col buffer and the padding buffer are kept between calls while the shapes do not change
-(no page faults at every step), and each call holds exactly one im2col buffer: the backward
-pass writes the column gradient into the same buffer with ``matmul(..., out=)`` once the
-weight gradient has used the columns. col2im adds the kH·kW kernel offsets as strided slices
-(never ``np.add.at``). Outputs and input gradients are NCHW arrays whose memory is
-channels-last (like PyTorch's ``channels_last`` format); ``xp.ascontiguousarray`` gives C order
-when a caller needs it.
+Memory layout: see :mod:`minigan.im2col` (channels-last columns, buffers kept between calls,
+one im2col buffer per call).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from . import backend, gradcheck, init as _init
+from . import backend, init as _init
 from .module import Module, Parameter
-from .checks import check_input, check_positive_int
-from .pooling import MaxPool2D, AvgPool2D  # noqa: F401  (re-exported: document 001 §3.1.4)
+from .checks import check_input, check_pair, check_positive_int, parse_padding
+from .im2col import Geometry, col2im, conv_transpose_output_size, im2col, same_padding
 
-__all__ = ["Conv2D", "Conv2DTranspose", "MaxPool2D", "AvgPool2D", "conv_output_size",
-           "conv_transpose_output_size", "same_padding"]
-
-
-# ---------------------------------------------------------------------------- size arithmetic
-def conv_output_size(n: int, k: int, s: int = 1, p_before: int = 0, p_after: int | None = None) -> int:
-    """Output length of a convolution along one axis: ``⌊(n + p_before + p_after − k) / s⌋ + 1``.
-
-    Document 001 §3.1.3 prints ``⌊(n + 2p − f + 1) / s⌋``, with the ``+1`` inside the floor.
-    That is right only for ``s = 1`` (where it equals §3.1.2's ``n + 2p − f + 1``): the
-    windows start at ``0, s, 2s, …`` and the last start must satisfy ``start + f ≤ n + 2p``,
-    so there are ``⌊(n + 2p − f) / s⌋ + 1`` of them. Example: n=5, f=3, p=0, s=2 gives windows
-    at 0 and 2, i.e. 2 outputs; the printed formula gives ⌊3/2⌋ = 1. The code uses the correct
-    formula (PyTorch's and TensorFlow's).
-    """
-    p_after = p_before if p_after is None else p_after
-    return (n + p_before + p_after - k) // s + 1  # Eq. 001 §3.1.3 (corrected): ⌊(n+2p−f)/s⌋ + 1
+__all__ = ["Conv2D", "Conv2DTranspose"]
 
 
-def conv_transpose_output_size(n: int, k: int, s: int = 1, p: int = 0, output_padding: int = 0) -> int:
-    """Output length of a transposed convolution: ``(n − 1)·s − 2p + k + output_padding``.
-
-    Document 001 §3.3 gives ``n_h = c_h + f_h − 1``: the case ``s = 1, p = 0`` of this formula,
-    obtained, as the document says, by solving the convolution's size formula for its input.
-    With ``s > 1`` that inversion is not unique (⌊·⌋ loses ``s − 1`` values); ``output_padding``
-    (PyTorch's name, ``0 ≤ output_padding < s``) picks one.
-    """
-    return (n - 1) * s - 2 * p + k + output_padding
-
-
-def same_padding(n: int, k: int, s: int) -> tuple[int, int]:
-    """TensorFlow/Keras ``padding="same"`` for an input of length ``n``: ``(before, after)``.
-
-    The output length is ``⌈n / s⌉``; the total padding is ``max((⌈n/s⌉ − 1)·s + k − n, 0)``,
-    split with any odd extra on the after (bottom/right) side. For ``s = 1`` this is document
-    001 §3.1.2's "same convolution" (``c = n``), i.e. ``p = (f − 1)/2`` for odd ``f``.
-    """
-    out = -(-n // s)
-    total = max((out - 1) * s + k - n, 0)
-    return total // 2, total - total // 2
-
-
-# ---------------------------------------------------------------------------- argument parsing
-def _pair(layer: str, name: str, value, minimum: int) -> tuple[int, int]:
-    if isinstance(value, (tuple, list)):
-        if len(value) != 2:
-            raise ValueError(f"{layer}: {name} must be an int or a pair of ints, got {value!r}")
-        return (check_positive_int(layer, name, value[0], minimum),
-                check_positive_int(layer, name, value[1], minimum))
-    v = check_positive_int(layer, name, value, minimum)
-    return v, v
-
-
-def _parse_padding(layer: str, padding):
-    if isinstance(padding, str):
-        key = padding.lower()
-        if key not in ("same", "valid"):
-            raise ValueError(f"{layer}: padding must be an int >= 0, a pair of ints, 'valid' or 'same', "
-                             f"got {padding!r}")
-        return key
-    if isinstance(padding, bool) or not isinstance(padding, (int, np.integer, tuple, list)):
-        raise TypeError(f"{layer}: padding must be an int >= 0, a pair of ints, 'valid' or 'same', "
-                        f"got {type(padding).__name__} {padding!r}")
-    return _pair(layer, "padding", padding, 0)
-
-
-class _Geometry:
-    """One convolution, seen from its input side: input ``(N, C, H, W)``, padding
-    ``(top, bottom, left, right)``, kernel, stride and output ``(OH, OW)``. The transposed
-    convolution uses the geometry of the convolution it is the input-gradient of."""
-
-    __slots__ = ("N", "C", "H", "W", "pt", "pb", "pl", "pr", "kh", "kw", "sh", "sw", "OH", "OW")
-
-    def __init__(self, N, C, H, W, pt, pb, pl, pr, kh, kw, sh, sw):
-        self.N, self.C, self.H, self.W = N, C, H, W
-        self.pt, self.pb, self.pl, self.pr = pt, pb, pl, pr
-        self.kh, self.kw, self.sh, self.sw = kh, kw, sh, sw
-        self.OH = conv_output_size(H, kh, sh, pt, pb)
-        self.OW = conv_output_size(W, kw, sw, pl, pr)
-
-    @property
-    def key(self) -> tuple:
-        return tuple(getattr(self, s) for s in self.__slots__)
-
-    @property
-    def padded(self) -> tuple[int, int]:
-        return self.H + self.pt + self.pb, self.W + self.pl + self.pr
-
-    @property
-    def rows(self) -> int:  # M of the GEMM
-        return self.N * self.OH * self.OW
-
-    @property
-    def depth(self) -> int:  # K of the GEMM
-        return self.kh * self.kw * self.C
-
-
-# ---------------------------------------------------------------------------- the mechanism
+# ---------------------------------------------------------------------------- shared by both layers
 class _ConvBase(Module):
-    """Shared parameters, validation and the im2col/col2im mechanism of both layers.
+    """Shared parameters, validation, buffers and weight gradient of both layers.
 
     The weight is stored in PyTorch's layout of each layer; ``_wmat`` reshapes it to the GEMM
     matrix ``(C_conv_out, kH·kW·C_conv_in)`` of the underlying convolution, where for Conv2D
@@ -161,10 +58,10 @@ class _ConvBase(Module):
         cls = type(self).__name__
         self.in_channels = check_positive_int(cls, "in_channels", in_channels)
         self.out_channels = check_positive_int(cls, "out_channels", out_channels)
-        self.kernel_size = _pair(cls, "kernel_size", kernel_size, 1)
-        self.stride = _pair(cls, "stride", stride, 1)
-        self.padding = _parse_padding(cls, padding)
-        self.output_padding = _pair(cls, "output_padding", output_padding, 0)
+        self.kernel_size = check_pair(cls, "kernel_size", kernel_size, 1)
+        self.stride = check_pair(cls, "stride", stride, 1)
+        self.padding = parse_padding(cls, padding)
+        self.output_padding = check_pair(cls, "output_padding", output_padding, 0)
         if self.output_padding != (0, 0):
             if not self._transposed:
                 raise ValueError(f"{cls}: output_padding is only defined for Conv2DTranspose")
@@ -231,45 +128,7 @@ class _ConvBase(Module):
         W = self.params["W"].data  # (C_conv_out, C_conv_in, kH, kW) in both layers
         return W.transpose(0, 2, 3, 1).reshape(W.shape[0], -1)  # (C_conv_out, kH·kW·C_conv_in)
 
-    def _lower(self, a, g: _Geometry):
-        """im2col of the convolution input ``a`` (N, C, H, W): the ``(N·OH·OW, kH·kW·C)`` columns.
-
-        Document 001 §3.1/§3.2: every output position sees one ``kH × kW × C`` window of the
-        (padded, §3.1.2) input, taken every ``s`` pixels (§3.1.3); a row of the column matrix
-        is that window, so that the sum of products of all windows with all filters is one GEMM.
-        """
-        xp = backend.get_array_module(a)
-        Hp, Wp = g.padded
-        a_hwc = a.transpose(0, 2, 3, 1)  # (N, H, W, C) view
-        if (g.pt | g.pb | g.pl | g.pr) == 0 and a_hwc.flags.c_contiguous:
-            src = a_hwc  # already channels-last: no copy
-        else:
-            src = self._buffer("pad", (g.N, Hp, Wp, g.C), a.dtype, xp, key=g.key, zero=True)
-            src[:, g.pt:g.pt + g.H, g.pl:g.pl + g.W, :] = a_hwc  # Eq. 001 §3.1.2: zero padding
-        s0, s1, s2, s3 = src.strides
-        windows = xp.lib.stride_tricks.as_strided(
-            src, shape=(g.N, g.OH, g.OW, g.kh, g.kw, g.C),
-            strides=(s0, s1 * g.sh, s2 * g.sw, s1, s2, s3))  # Eq. 001 §3.1.3: windows every s pixels
-        cols = self._buffer("cols", (g.N, g.OH, g.OW, g.kh, g.kw, g.C), a.dtype, xp)
-        cols[...] = windows  # the one im2col copy
-        return cols.reshape(g.rows, g.depth)  # (N·OH·OW, kH·kW·C)
-
-    def _raise(self, cols, g: _Geometry, dtype, xp):
-        """col2im: add every column back onto the input window it came from (the input
-        gradient of a convolution; the transposed convolution, document 003 ch. 1).
-
-        Returns a fresh ``(N, C, H, W)`` array (channels-last memory)."""
-        Hp, Wp = g.padded
-        c6 = cols.reshape(g.N, g.OH, g.OW, g.kh, g.kw, g.C)
-        out = xp.zeros((g.N, Hp, Wp, g.C), dtype=dtype)
-        eh, ew = g.sh * (g.OH - 1) + 1, g.sw * (g.OW - 1) + 1
-        for i in range(g.kh):  # loop over the kH·kW kernel offsets, strided slices
-            for j in range(g.kw):
-                out[:, i:i + eh:g.sh, j:j + ew:g.sw, :] += c6[:, :, :, i, j, :]
-        out = out[:, g.pt:g.pt + g.H, g.pl:g.pl + g.W, :]  # crop the padding
-        return out.transpose(0, 3, 1, 2)  # (N, C, H, W)
-
-    def _weight_grad(self, d2, cols, g: _Geometry):
+    def _weight_grad(self, d2, cols, g: Geometry):
         """``∂C/∂W = δᵀ · columns`` (the convolution's weight gradient), added into W.grad."""
         W = self.params["W"]
         dWm = d2.T @ cols  # (C_conv_out, kH·kW·C_conv_in)
@@ -332,7 +191,7 @@ class Conv2D(_ConvBase):
     ch. 1), and :class:`Conv2DTranspose` uses exactly this code as its forward pass.
     """
 
-    def _geometry(self, x) -> _Geometry:
+    def _geometry(self, x) -> Geometry:
         N, C, H, W = (int(s) for s in x.shape)
         (kh, kw), (sh, sw) = self.kernel_size, self.stride
         if self.padding == "same":
@@ -344,19 +203,20 @@ class Conv2D(_ConvBase):
         if H + pt + pb < kh or W + pl + pr < kw:
             raise ValueError(f"{self._name}: kernel {kh}x{kw} is larger than the padded input "
                              f"{H + pt + pb}x{W + pl + pr} (input {H}x{W}, padding {self.padding})")
-        return _Geometry(N, C, H, W, pt, pb, pl, pr, kh, kw, sh, sw)
+        return Geometry(N, C, H, W, pt, pb, pl, pr, kh, kw, sh, sw)
 
     def forward(self, x):
         self._check(x)
         g = self._geometry(x)
         self._g, self._dtype = g, x.dtype
-        cols = self._lower(x, g)  # (N·OH·OW, kH·kW·C_in)
+        cols = im2col(x, g, self._buffer)  # (N·OH·OW, kH·kW·C_in)
         y = cols @ self._wmat().T  # Eq. 001 §3.2: Σ_c Σ_i Σ_j X·W, as one GEMM  (N·OH·OW, C_out)
         if "b" in self.params:
             y += self.params["b"].data
         return y.reshape(g.N, g.OH, g.OW, self.out_channels).transpose(0, 3, 1, 2)  # (N, C_out, OH, OW)
 
     def backward(self, dout):
+        self._check_dout(dout)
         g = self._g
         if g is None:
             raise RuntimeError(f"{self._name}.backward called before forward")
@@ -368,7 +228,7 @@ class Conv2D(_ConvBase):
         self._weight_grad(d2, cols, g)  # ∂C/∂W = δᵀ · cols
         xp.matmul(d2, self._wmat(), out=cols)  # ∂C/∂cols = δ · W, written over the columns
         self._g = None
-        return self._raise(cols, g, self._dtype, xp)  # col2im: the transposed convolution
+        return col2im(cols, g, self._dtype, xp)  # col2im: the transposed convolution
 
 
 # ---------------------------------------------------------------------------- Conv2DTranspose
@@ -416,7 +276,7 @@ class Conv2DTranspose(_ConvBase):
 
     _transposed = True
 
-    def _geometry(self, x) -> _Geometry:
+    def _geometry(self, x) -> Geometry:
         """Geometry of the convolution whose input-gradient this layer computes: its input is
         this layer's output (size OH×OW, C_out channels) and its output is this layer's input."""
         N, _, H, W = (int(s) for s in x.shape)
@@ -434,7 +294,7 @@ class Conv2DTranspose(_ConvBase):
                                  f"{OH}x{OW}; reduce padding")
             pt = pb = ph
             pl = pr = pw
-        g = _Geometry(N, self.out_channels, OH, OW, pt, pb, pl, pr, kh, kw, sh, sw)
+        g = Geometry(N, self.out_channels, OH, OW, pt, pb, pl, pr, kh, kw, sh, sw)
         assert (g.OH, g.OW) == (H, W), "internal: transposed geometry does not invert"
         return g
 
@@ -445,59 +305,21 @@ class Conv2DTranspose(_ConvBase):
         x2 = x.transpose(0, 2, 3, 1).reshape(g.rows, self.in_channels)  # (N·H·W, C_in)
         cols = self._buffer("cols", (g.N, g.OH, g.OW, g.kh, g.kw, g.C), x.dtype, xp).reshape(g.rows, g.depth)
         xp.matmul(x2, self._wmat(), out=cols)  # Eq. 001 §3.3: every input element × the filter
-        y = self._raise(cols, g, x.dtype, xp)  # col2im: sum the overlapping products
+        y = col2im(cols, g, x.dtype, xp)  # col2im: sum the overlapping products
         if "b" in self.params:
             y += self.params["b"].data.reshape(1, -1, 1, 1)
         self._g, self._x2 = g, x2
         return y  # (N, C_out, OH, OW)
 
     def backward(self, dout):
+        self._check_dout(dout)
         g = self._g
         if g is None:
             raise RuntimeError(f"{self._name}.backward called before forward")
         if "b" in self.params:
             self.params["b"].grad += dout.sum(axis=(0, 2, 3))  # ∂C/∂b = Σ δ
-        cols = self._lower(dout, g)  # im2col of δ: a Conv2D forward  (N·H·W, kH·kW·C_out)
+        cols = im2col(dout, g, self._buffer)  # im2col of δ: a Conv2D forward  (N·H·W, kH·kW·C_out)
         self._weight_grad(self._x2, cols, g)  # ∂C/∂W = Xᵀ · cols(δ)
         dx = cols @ self._wmat().T  # ∂C/∂X = cols(δ) · Wᵀ  (N·H·W, C_in)
         self._g = self._x2 = None
         return dx.reshape(g.N, g.OH, g.OW, self.in_channels).transpose(0, 3, 1, 2)
-
-
-# ---------------------------------------------------------------------------- gradient checks
-@gradcheck.register("Conv2D")
-def _gc_conv(rng):
-    r = rng.standard_normal
-    return [
-        gradcheck.GradCase("Conv2D(2,3,3,stride=2,padding=1)", Conv2D(2, 3, 3, stride=2, padding=1, rng=rng),
-                           r((2, 2, 7, 6))),
-        gradcheck.GradCase("Conv2D(2,2,(2,3),stride=(2,1),'same')",
-                           Conv2D(2, 2, (2, 3), stride=(2, 1), padding="same", rng=rng), r((1, 2, 5, 6))),
-        gradcheck.GradCase("Conv2D(1,2,4,stride=2,'same') odd input",
-                           Conv2D(1, 2, 4, stride=2, padding="same", rng=rng), r((2, 1, 7, 5))),
-        gradcheck.GradCase("Conv2D(3,2,3,'valid',bias=False)",
-                           Conv2D(3, 2, 3, padding="valid", bias=False, rng=rng), r((2, 3, 5, 4))),
-        gradcheck.GradCase("Conv2D(2,2,(3,2),stride=(3,2),padding=(1,2))",
-                           Conv2D(2, 2, (3, 2), stride=(3, 2), padding=(1, 2), rng=rng), r((1, 2, 7, 4))),
-    ]
-
-
-@gradcheck.register("Conv2DTranspose")
-def _gc_conv_t(rng):
-    r = rng.standard_normal
-    return [
-        gradcheck.GradCase("Conv2DTranspose(2,3,3,stride=2,padding=1,output_padding=1)",
-                           Conv2DTranspose(2, 3, 3, stride=2, padding=1, output_padding=1, rng=rng),
-                           r((2, 2, 3, 4))),
-        gradcheck.GradCase("Conv2DTranspose(2,2,4,stride=2,'same')",
-                           Conv2DTranspose(2, 2, 4, stride=2, padding="same", rng=rng), r((1, 2, 3, 2))),
-        gradcheck.GradCase("Conv2DTranspose(2,2,(2,3),stride=(3,2),'same') f<s",
-                           Conv2DTranspose(2, 2, (2, 3), stride=(3, 2), padding="same", rng=rng),
-                           r((1, 2, 2, 3))),
-        gradcheck.GradCase("Conv2DTranspose(3,2,3,'valid',bias=False)",
-                           Conv2DTranspose(3, 2, 3, padding="valid", bias=False, rng=rng), r((2, 3, 2, 3))),
-        gradcheck.GradCase("Conv2DTranspose(2,2,(3,2),stride=(2,3),padding=(1,0),output_padding=(1,2))",
-                           Conv2DTranspose(2, 2, (3, 2), stride=(2, 3), padding=(1, 0),
-                                           output_padding=(1, 2), rng=rng), r((1, 2, 3, 2))),
-    ]
-

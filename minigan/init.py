@@ -14,6 +14,8 @@ import math
 
 import numpy as np
 
+from .checks import is_int
+
 __all__ = [
     "manual_seed", "get_rng", "fans",
     "xavier", "xavier_normal", "glorot_uniform", "he", "he_normal", "normal", "uniform_fan_in",
@@ -36,7 +38,7 @@ def get_rng(rng: np.random.Generator | int | None = None) -> np.random.Generator
         return _RNG
     if isinstance(rng, np.random.Generator):
         return rng
-    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+    if is_int(rng):
         return np.random.default_rng(int(rng))
     raise TypeError(f"rng: expected None, an int seed or a numpy.random.Generator, got {type(rng).__name__}")
 

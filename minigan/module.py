@@ -14,7 +14,6 @@ next forward of that module.
 """
 from __future__ import annotations
 
-import functools
 from collections import OrderedDict
 from typing import Any, Iterator
 
@@ -23,7 +22,7 @@ import numpy as np
 from . import backend
 from .checks import shape_str
 
-__all__ = ["Parameter", "Module", "Sequential"]
+__all__ = ["Parameter", "Module", "Sequential", "parameter_list"]
 
 
 class Parameter:
@@ -64,28 +63,6 @@ class Parameter:
         return f"Parameter(shape={self.shape}, dtype={self.dtype}, device={backend.device_of(self.data)})"
 
 
-def _records_output_shape(forward):
-    @functools.wraps(forward)
-    def wrapper(self, x, *args, **kwargs):
-        out = forward(self, x, *args, **kwargs)
-        self._out_shape = getattr(out, "shape", None)
-        return out
-    return wrapper
-
-
-def _checks_dout_shape(backward):
-    @functools.wraps(backward)
-    def wrapper(self, dout, *args, **kwargs):
-        want = getattr(self, "_out_shape", None)
-        got = getattr(dout, "shape", None)
-        if want is not None and got is not None and tuple(got) != tuple(want):
-            name = repr(self) if not isinstance(self, Sequential) else "Sequential"
-            raise ValueError(f"{name}.backward: dout must have the output's shape {shape_str(want)} "
-                             f"(that of the latest forward), got {shape_str(got)}")
-        return backward(self, dout, *args, **kwargs)
-    return wrapper
-
-
 class Module:
     """Base class of every layer and model.
 
@@ -93,23 +70,18 @@ class Module:
     ``self.buffers`` (name -> array that is state but not trained, e.g. BatchNorm running
     statistics), and implement ``forward(x)`` and ``backward(dout)``.
 
-    Every subclass's ``backward`` checks, before it runs, that ``dout`` has the shape of the
-    latest ``forward`` output: a wrong-shaped upstream gradient would otherwise broadcast into
-    silently wrong numbers. (The check is added here, once, by ``__init_subclass__``; the
-    layers' own code is only the math.)
+    Calling a module (``m(x)``) runs ``forward`` and records the output's shape; every
+    layer's ``backward`` begins with ``self._check_dout(dout)``, which refuses a ``dout`` of
+    another shape: a wrong-shaped upstream gradient would otherwise broadcast into silently
+    wrong numbers. A ``forward`` called directly (``m.forward(x)``) records nothing, so call
+    the module itself when a ``backward`` follows.
     """
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        if "forward" in cls.__dict__:
-            cls.forward = _records_output_shape(cls.__dict__["forward"])
-        if "backward" in cls.__dict__:
-            cls.backward = _checks_dout_shape(cls.__dict__["backward"])
 
     def __init__(self) -> None:
         self.params: "OrderedDict[str, Parameter]" = OrderedDict()
         self.buffers: "OrderedDict[str, Any]" = OrderedDict()
         self.training: bool = True
+        self._out_shape: tuple | None = None
 
     # ---------------------------------------------------------------- computation
     def forward(self, x):  # pragma: no cover - abstract
@@ -118,8 +90,21 @@ class Module:
     def backward(self, dout):  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
 
-    def __call__(self, x):
-        return self.forward(x)
+    def __call__(self, x, *args, **kwargs):
+        """``forward(x, ...)``, recording the output's shape for :meth:`_check_dout`."""
+        out = self.forward(x, *args, **kwargs)
+        self._out_shape = getattr(out, "shape", None)
+        return out
+
+    def _check_dout(self, dout) -> None:
+        """Refuse a ``dout`` whose shape differs from that of the latest output of ``m(x)``
+        (ValueError naming the module). The first line of every layer's ``backward``."""
+        want = getattr(self, "_out_shape", None)
+        got = getattr(dout, "shape", None)
+        if want is not None and got is not None and tuple(got) != tuple(want):
+            name = "Sequential" if isinstance(self, Sequential) else repr(self)
+            raise ValueError(f"{name}.backward: dout must have the output's shape {shape_str(want)} "
+                             f"(that of the latest forward), got {shape_str(got)}")
 
     # ---------------------------------------------------------------- tree
     def children(self) -> list["Module"]:
@@ -331,10 +316,11 @@ class Sequential(Module):
 
     def forward(self, x):
         for layer in self.layers:
-            x = layer.forward(x)
+            x = layer(x)  # through __call__: each layer records its output shape
         return x
 
     def backward(self, dout):
+        self._check_dout(dout)
         for layer in reversed(self.layers):
             dout = layer.backward(dout)
         return dout
@@ -373,3 +359,23 @@ class Sequential(Module):
             if sub:  # the last row's shape is the layer's output: no second forward pass
                 shape = sub[-1][1]
         return rows
+
+
+def parameter_list(params, who: str) -> list[Parameter]:
+    """``params`` as a list of Parameters: a Module gives ``module.parameters()``, one
+    Parameter a list of it, an iterable its items (each must be a Parameter). ``who`` names
+    the caller in the TypeError (an optimizer, ``clip_grad_norm``)."""
+    if isinstance(params, Module):
+        params = params.parameters()
+    elif isinstance(params, Parameter):
+        params = [params]
+    try:
+        params = list(params)
+    except TypeError:
+        raise TypeError(f"{who}: params must be a Module or a list of Parameters, "
+                        f"got {type(params).__name__}") from None
+    for i, p in enumerate(params):
+        if not isinstance(p, Parameter):
+            raise TypeError(f"{who}: params[{i}] must be a minigan Parameter, got {type(p).__name__}"
+                            + (" (pass model.parameters() or the model itself)" if hasattr(p, "shape") else ""))
+    return params

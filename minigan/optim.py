@@ -1,4 +1,4 @@
-"""Optimizers (document 001 §2.8): SGD with momentum, RMSProp, Adam; gradient clipping.
+"""Optimizers (document 001 §2.8): SGD with momentum, RMSProp, Adam.
 
 In order of increasing complexity, as document 001 presents them. Each updates the
 parameters *in place* from their ``.grad`` (filled by ``model.backward``)::
@@ -23,7 +23,7 @@ weight_decay : float >= 0
     so ``weight_decay = λ/m``. It applies to every parameter given, biases included (as in
     PyTorch); pass only the weights if you want otherwise.
 clip_norm : float > 0 or None
-    If set, :func:`clip_grad_norm` is applied to all the parameters at the start of every
+    If set, :func:`minigan.clipping.clip_grad_norm` is applied to all the parameters at the start of every
     ``step()`` (document 003 ch. 2 clips its LSTM's gradients by global norm 5); the norm
     before clipping is kept in ``opt.last_grad_norm`` (a 0-d array, no host sync).
 """
@@ -32,81 +32,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
-
 from . import backend
-from .module import Module, Parameter
-__all__ = ["Optimizer", "SGD", "RMSProp", "Adam", "clip_grad_norm"]
+from .module import Parameter, parameter_list
+from .checks import check_number, is_int
+from .clipping import clip_grad_norm
 
-
-def _as_param_list(params, who: str) -> list[Parameter]:
-    if isinstance(params, Module):
-        params = params.parameters()
-    elif isinstance(params, Parameter):
-        params = [params]
-    try:
-        params = list(params)
-    except TypeError:
-        raise TypeError(f"{who}: params must be a Module or a list of Parameters, "
-                        f"got {type(params).__name__}") from None
-    for i, p in enumerate(params):
-        if not isinstance(p, Parameter):
-            raise TypeError(f"{who}: params[{i}] must be a minigan Parameter, got {type(p).__name__}"
-                            + (" (pass model.parameters() or the model itself)" if hasattr(p, "shape") else ""))
-    return params
-
-
-def _check_number(who: str, name: str, value: Any, low: float, high: float = math.inf,
-                  low_inclusive: bool = False, high_inclusive: bool = False) -> float:
-    """A finite real in the given interval, as float; else TypeError/ValueError naming it."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{who}: {name} must be a real number, got {type(value).__name__} {value!r}")
-    v = float(value)
-    lo_ok = v >= low if low_inclusive else v > low
-    hi_ok = v <= high if high_inclusive else v < high
-    if not (math.isfinite(v) and lo_ok and hi_ok):
-        lb = "[" if low_inclusive else "("
-        hb = "]" if high_inclusive else ")"
-        hi_s = "∞" if high == math.inf else f"{high:g}"
-        raise ValueError(f"{who}: {name} must be a finite number in {lb}{low:g}, {hi_s}{hb}, got {value!r}")
-    return v
-
-
-def clip_grad_norm(params, max_norm: float):
-    """Scale all gradients in place so that their global L2 norm is at most ``max_norm``.
-
-    PyTorch's ``torch.nn.utils.clip_grad_norm_``: with ``total = ‖(g₁, g₂, ...)‖₂`` over every
-    element of every gradient, each gradient is multiplied by
-    ``min(1, max_norm / (total + 1e-6))``. The direction of the joint gradient is kept; only
-    its length is capped. (TensorFlow's ``tf.clip_by_global_norm``, used by document 003
-    ch. 2's character LSTM with ``max_norm = 5``.)
-
-    Parameters
-    ----------
-    params : Module or list of Parameter
-    max_norm : float > 0
-
-    Returns
-    -------
-    total_norm : 0-d array
-        The norm *before* clipping, on the gradients' device. The scaling is applied as a
-        multiplication by ``min(1, ·)`` rather than an ``if``, so no value is read back to the
-        host (call ``float(total_norm)`` to print it).
-    """
-    params = _as_param_list(params, "clip_grad_norm")
-    max_norm = _check_number("clip_grad_norm", "max_norm", max_norm, 0.0)
-    if not params:
-        return np.asarray(0.0)
-    xp = backend.get_array_module(params[0].grad)
-    total_sq = None
-    for p in params:
-        s = (p.grad * p.grad).sum()
-        total_sq = s if total_sq is None else total_sq + s
-    total = xp.asarray(xp.sqrt(total_sq))
-    coef = xp.minimum(max_norm / (total + 1e-6), 1.0)  # clip coefficient, clamped at 1
-    for p in params:
-        p.grad *= coef.astype(p.grad.dtype)
-    return total
+__all__ = ["Optimizer", "SGD", "RMSProp", "Adam"]
 
 
 class Optimizer:
@@ -137,7 +68,7 @@ class Optimizer:
 
     def __init__(self, params, lr: float, weight_decay: float = 0.0, clip_norm: float | None = None):
         who = type(self).__name__
-        self.params = _as_param_list(params, who)
+        self.params = parameter_list(params, who)
         if not self.params:
             raise ValueError(f"{who}: params is empty; pass model.parameters() of a model that has parameters")
         ids = [id(p) for p in self.params]
@@ -196,7 +127,7 @@ class Optimizer:
             got = sorted(d) if isinstance(d, dict) else type(d).__name__
             raise ValueError(f"{who}: expected a dict with keys 'step', 'hyper', 'arrays', got {got}")
         step = d["step"]
-        if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 0:
+        if not is_int(step) or step < 0:
             raise ValueError(f"{who}: 'step' must be an int >= 0, got {step!r}")
         unknown = sorted(set(d["hyper"]) - set(self.HYPER))
         if unknown:
@@ -234,10 +165,10 @@ class Optimizer:
         """Validate the hyperparameters and store them as floats. Runs in the constructor and
         before every step (so a bad ``opt.lr = ...`` is caught too); subclasses extend it."""
         who = type(self).__name__
-        self.lr = _check_number(who, "lr", self.lr, 0.0)
-        self.weight_decay = _check_number(who, "weight_decay", self.weight_decay, 0.0, low_inclusive=True)
+        self.lr = check_number(who, "lr", self.lr, 0.0)
+        self.weight_decay = check_number(who, "weight_decay", self.weight_decay, 0.0, low_inclusive=True)
         if self.clip_norm is not None:
-            self.clip_norm = _check_number(who, "clip_norm", self.clip_norm, 0.0)
+            self.clip_norm = check_number(who, "clip_norm", self.clip_norm, 0.0)
 
     def _slot(self, name: str, i: int, p: Parameter):
         """State array ``name`` of parameter ``i``: created as zeros like ``p.data`` on first
@@ -296,7 +227,7 @@ class SGD(Optimizer):
 
     def _check_hyper(self):
         super()._check_hyper()
-        self.momentum = _check_number("SGD", "momentum", self.momentum, 0.0, low_inclusive=True)
+        self.momentum = check_number("SGD", "momentum", self.momentum, 0.0, low_inclusive=True)
 
     def _update(self, i, p, g):
         if self.momentum:
@@ -345,8 +276,8 @@ class RMSProp(Optimizer):
 
     def _check_hyper(self):
         super()._check_hyper()
-        self.beta = _check_number("RMSProp", "beta", self.beta, 0.0, 1.0, low_inclusive=True)
-        self.eps = _check_number("RMSProp", "eps", self.eps, 0.0)
+        self.beta = check_number("RMSProp", "beta", self.beta, 0.0, 1.0, low_inclusive=True)
+        self.eps = check_number("RMSProp", "eps", self.eps, 0.0)
 
     def _update(self, i, p, g):
         xp = backend.get_array_module(p.data)
@@ -403,9 +334,9 @@ class Adam(Optimizer):
 
     def _check_hyper(self):
         super()._check_hyper()
-        self.beta1 = _check_number("Adam", "beta1", self.beta1, 0.0, 1.0, low_inclusive=True)
-        self.beta2 = _check_number("Adam", "beta2", self.beta2, 0.0, 1.0, low_inclusive=True)
-        self.eps = _check_number("Adam", "eps", self.eps, 0.0)
+        self.beta1 = check_number("Adam", "beta1", self.beta1, 0.0, 1.0, low_inclusive=True)
+        self.beta2 = check_number("Adam", "beta2", self.beta2, 0.0, 1.0, low_inclusive=True)
+        self.eps = check_number("Adam", "eps", self.eps, 0.0)
 
     def _update(self, i, p, g):
         xp = backend.get_array_module(p.data)

@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import backend, gradcheck
+from . import backend
 from . import init as _init
 from .activations import sigmoid
 from .module import Module, Parameter
-from .checks import check_input, check_positive_int
+from .checks import check_bool, check_input, check_positive_int
+
 __all__ = ["RNN", "LSTM"]
 
 _NONLINEARITIES = ("tanh", "relu", "linear")
@@ -47,8 +48,7 @@ class _Recurrent(Module):
         name = type(self).__name__
         self.input_size = check_positive_int(name, "input_size", input_size)
         self.hidden_size = check_positive_int(name, "hidden_size", hidden_size)
-        if not isinstance(bias, (bool, np.bool_)):
-            raise TypeError(f"{name}: bias must be True or False, got {bias!r}")
+        check_bool(name, "bias", bias)
         H, D, G = self.hidden_size, self.input_size, self._gates
         fn = _init.get_initializer(init, name)
         rng = _init.get_rng(rng)
@@ -97,8 +97,6 @@ class _Recurrent(Module):
             raise RuntimeError(f"{self._name()}.backward called before forward")
         want = self._cache["shape"]
         check_input(self._name(), dout, ndim=3, name="dout", expected=f"{want} (the output's shape)")
-        if tuple(dout.shape) != want:
-            raise ValueError(f"{self._name()}: dout must have the output's shape {want}, got {tuple(dout.shape)}")
 
     def _input_projection(self, x):
         """``x_t W_ihᵀ + b_ih + b_hh`` for every t in one GEMM: (N, T, G·H)."""
@@ -199,7 +197,7 @@ class RNN(_Recurrent):
         return s if self.nonlinearity == "tanh" else s + f", nonlinearity={self.nonlinearity!r}"
 
     def __call__(self, x, h0=None):
-        return self.forward(x, h0=h0)
+        return super().__call__(x, h0=h0)
 
     def _f(self, a):
         if self.nonlinearity == "tanh":
@@ -245,6 +243,7 @@ class RNN(_Recurrent):
         for the final state (from a later chunk or a head that read ``h_n``). Returns
         ∂C/∂x ``(N, T, D)``, adds the parameter gradients, and sets ``self.dh0`` (shaped like
         the ``h0`` that was given, else ``(N, H)``)."""
+        self._check_dout(dout)
         self._check_backward(dout)
         c = self._cache
         x, hs = c["x"], c["hs"]
@@ -328,7 +327,7 @@ class LSTM(_Recurrent):
         self.dc0 = None
 
     def __call__(self, x, h0=None, c0=None):
-        return self.forward(x, h0=h0, c0=c0)
+        return super().__call__(x, h0=h0, c0=c0)
 
     def forward(self, x, h0=None, c0=None):
         """Run the sequence; return every ``h_t`` ``(N, T, H)``; keep ``h_n`` and ``c_n``.
@@ -374,6 +373,7 @@ class LSTM(_Recurrent):
     def backward(self, dout, dh_n=None, dc_n=None):
         """BPTT. ``dout`` = ∂C/∂(all h_t) ``(N, T, H)``; optional ``dh_n``, ``dc_n`` for the final
         states. Returns ∂C/∂x, adds the parameter gradients, sets ``dh0`` and ``dc0``."""
+        self._check_dout(dout)
         self._check_backward(dout)
         c_ = self._cache
         x, hs, cs, tcs, gates = c_["x"], c_["hs"], c_["cs"], c_["tcs"], c_["gates"]
@@ -409,81 +409,3 @@ class LSTM(_Recurrent):
         self.dc0 = dc_next.reshape(sh["c0"]) if "c0" in sh else dc_next
         self._cache = None
         return dx
-
-
-# ---------------------------------------------------------------------------- gradient checks
-class _WithState(Module):
-    """Gradient-check harness: the initial state is a Parameter and the final state is part
-    of the output, so ``check_module`` also checks dh0/dc0 and the dh_n/dc_n paths.
-
-    Output: ``concat([hs, h_n[:, None], c_n[:, None]], axis=1)`` (c_n for an LSTM only).
-    """
-
-    def __init__(self, layer, h0, c0=None):
-        super().__init__()
-        self.layer = layer
-        self.params["h0"] = Parameter(h0)
-        if c0 is not None:
-            self.params["c0"] = Parameter(c0)
-
-    def children(self):
-        return [self.layer]
-
-    def forward(self, x):
-        kw = {k: p.data for k, p in self.params.items()}
-        hs = self.layer.forward(x, **kw)
-        parts = [hs, self.layer.h_n[:, None]]
-        if isinstance(self.layer, LSTM):
-            parts.append(self.layer.c_n[:, None])
-        return backend.get_array_module(x).concatenate(parts, axis=1)
-
-    def backward(self, dout):
-        T = dout.shape[1] - (2 if isinstance(self.layer, LSTM) else 1)
-        kw = {"dh_n": dout[:, T]}
-        if isinstance(self.layer, LSTM):
-            kw["dc_n"] = dout[:, T + 1]
-        dx = self.layer.backward(dout[:, :T], **kw)
-        self.params["h0"].grad += self.layer.dh0
-        if "c0" in self.params:
-            self.params["c0"].grad += self.layer.dc0
-        return dx
-
-
-def _relu_case(rng, N, T, D, H):
-    """A ReLU RNN and an input whose pre-activations all stay ≥ 0.05 away from the kink at 0
-    (a finite difference across the kink is meaningless), with units both on and off."""
-    for _ in range(50):
-        layer = RNN(D, H, nonlinearity="relu", rng=rng).astype(np.float64)
-        x = rng.standard_normal((N, T, D))
-        hs = layer.forward(x)
-        h_prev = np.concatenate([np.zeros((N, 1, H)), hs[:, :-1]], axis=1)
-        a = layer._input_projection(x) + h_prev @ layer.params["W_hh"].data.T
-        if np.abs(a).min() > 0.05 and (a > 0).any() and (a < 0).any():
-            return layer, x
-    raise RuntimeError("RNN relu gradient-check case: no input away from the kink found")
-
-
-@gradcheck.register("RNN")
-def _gc_rnn(rng):
-    N, T, D, H = 2, 3, 3, 4
-    relu, x_relu = _relu_case(rng, N, T, D, H)
-    return [
-        gradcheck.GradCase("RNN(3, 4) tanh", RNN(D, H, rng=rng), rng.standard_normal((N, T, D))),
-        gradcheck.GradCase("RNN(3, 4, relu)", relu, x_relu),
-        gradcheck.GradCase("RNN(3, 4, linear, bias=False)", RNN(D, H, nonlinearity="linear", bias=False, rng=rng),
-                           rng.standard_normal((N, T, D))),
-        gradcheck.GradCase("RNN(3, 4) tanh with h0, dh_n", _WithState(RNN(D, H, rng=rng), rng.standard_normal((N, H))),
-                           rng.standard_normal((N, T, D))),
-    ]
-
-
-@gradcheck.register("LSTM")
-def _gc_lstm(rng):
-    N, T, D, H = 2, 3, 3, 4
-    return [
-        gradcheck.GradCase("LSTM(3, 4)", LSTM(D, H, rng=rng), rng.standard_normal((N, T, D))),
-        gradcheck.GradCase("LSTM(3, 4, bias=False)", LSTM(D, H, bias=False, rng=rng), rng.standard_normal((N, T, D))),
-        gradcheck.GradCase("LSTM(3, 4) with h0, c0, dh_n, dc_n",
-                           _WithState(LSTM(D, H, rng=rng), rng.standard_normal((N, H)), rng.standard_normal((N, H))),
-                           rng.standard_normal((N, T, D))),
-    ]

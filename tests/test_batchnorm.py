@@ -1,6 +1,6 @@
 """BatchNorm: document 001 §2.12.1's equations, running statistics, train/eval, PyTorch
 agreement and errors. Gradient checks (train and eval, non-uniform dout) are registered in
-minigan.layers."""
+minigan.gradcheck.cases.layers."""
 import numpy as np
 import pytest
 

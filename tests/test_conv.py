@@ -1,5 +1,5 @@
 """Conv2D and Conv2DTranspose: definition, document 001's worked example, sizes, adjointness,
-PyTorch agreement, errors and buffer reuse. Gradient checks are registered in minigan.conv
+PyTorch agreement, errors and buffer reuse. Gradient checks are registered in minigan.gradcheck.cases.conv
 and run by tests/test_gradcheck.py."""
 import math
 

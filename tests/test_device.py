@@ -66,7 +66,7 @@ def _run_case(case, device, guard):
     else:
         case.obj.zero_grad()
         with guard():
-            out = case.obj.forward(x)
+            out = case.obj(x)
         dout = backend.asarray(rng.standard_normal(tuple(out.shape)), device, dtype=out.dtype)
         with guard():
             dx = case.obj.backward(dout)

@@ -287,3 +287,50 @@ def test_backward_refuses_a_dout_of_the_wrong_shape(layer, x_shape, bad):
     layer(np.ones(x_shape, dtype=np.float32))
     with pytest.raises(ValueError, match=r"backward: dout must have the output's shape"):
         layer.backward(np.ones(bad, dtype=np.float32))
+
+
+# ---------------------------------------------------------------------------- the dout check, visibly
+def _layer_classes():
+    return sorted({v for v in vars(mg).values() if isinstance(v, type) and issubclass(v, Module)
+                   and v is not Module}, key=lambda c: c.__name__)
+
+
+def test_every_layer_class_is_covered():
+    names = {c.__name__ for c in _layer_classes()}
+    assert {"Dense", "Conv2D", "Conv2DTranspose", "MaxPool2D", "BatchNorm", "RNN", "LSTM", "Softmax",
+            "Sequential"} <= names
+
+
+@pytest.mark.parametrize("cls", _layer_classes(), ids=lambda c: c.__name__)
+def test_backward_is_the_layers_own_code_and_checks_dout_first(cls):
+    """No wrapper: a debugger steps straight into the layer's backward, which is in the layer's
+    own file and begins with the one explicit line ``self._check_dout(dout)``."""
+    import ast
+    import inspect
+    import sys
+    import textwrap
+    assert inspect.getsourcefile(cls.backward) == inspect.getsourcefile(sys.modules[cls.__module__])
+    for meth in (cls.forward, cls.backward):
+        assert not hasattr(meth, "__wrapped__"), f"{meth.__qualname__} is wrapped"
+    fn = ast.parse(textwrap.dedent(inspect.getsource(cls.backward))).body[0]
+    body = fn.body[1:] if isinstance(fn.body[0], ast.Expr) and isinstance(fn.body[0].value, ast.Constant) else fn.body
+    assert ast.unparse(body[0]) == "self._check_dout(dout)", f"{cls.__name__}.backward starts with {ast.unparse(body[0])}"
+
+
+def test_dense_backward_lives_in_layers_py():
+    import inspect
+    assert inspect.getsourcefile(mg.Dense.backward).endswith("layers.py")
+    assert inspect.getsourcefile(mg.Conv2D.backward).endswith("conv.py")
+    assert inspect.getsourcefile(mg.LSTM.backward).endswith("recurrent.py")
+
+
+def test_calling_a_module_records_its_output_shape_and_sequential_calls_its_children():
+    seq = Sequential(mg.Dense(3, 2, rng=0), mg.Tanh())
+    seq(np.ones((4, 3), dtype=np.float32))
+    assert seq._out_shape == (4, 2) and seq[0]._out_shape == (4, 2) and seq[1]._out_shape == (4, 2)
+    with pytest.raises(ValueError, match=r"Dense\(3, 2\)\.backward: dout must have the output's shape \(4, 2\) "
+                                         r"\(that of the latest forward\), got \(4, 3\)"):
+        seq[0].backward(np.ones((4, 3), dtype=np.float32))
+    rnn = mg.RNN(3, 4, rng=0)
+    rnn(np.zeros((2, 5, 3), np.float32), h0=np.zeros((2, 4), np.float32))  # keywords pass through __call__
+    assert rnn._out_shape == (2, 5, 4)

@@ -1,11 +1,11 @@
 """MaxPool2D and AvgPool2D: definition, document examples, gradient routing and ties, sizes,
-PyTorch agreement and errors. Gradient checks are registered in minigan.pooling."""
+PyTorch agreement and errors. Gradient checks are registered in minigan.gradcheck.cases.pooling."""
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
 import minigan as mg
-from minigan.conv import MaxPool2D, AvgPool2D
+from minigan.pooling import MaxPool2D, AvgPool2D
 
 
 def naive_pool(x, k, s, op):

@@ -13,19 +13,22 @@ scalar is ``sum(out)``, and some bugs vanish for it (BatchNorm's dx is exactly 0
 The scalar we differentiate for a module is ``C = Σ out ⊙ dout`` with a fixed random ``dout``,
 so ``∂C/∂x`` must equal ``module.backward(dout)`` and ``∂C/∂θ`` must equal ``θ.grad``.
 
-Every layer and loss registers one or more cases with :func:`register`; ``python -m
-minigan.gradcheck`` runs them all and prints a table (exit status 1 on a FAIL).
+Every layer and loss has one or more cases in :mod:`minigan.gradcheck.cases` (one module per
+topic: ``layers``, ``activations``, ``losses``, ``pooling``, ``conv``, ``recurrent``), each
+registered with :func:`register`; ``python -m minigan.gradcheck`` runs them all and prints a
+table (exit status 1 on a FAIL). This file and :mod:`minigan.gradcheck.registry` are the
+machinery and import no layer; only the cases do.
 """
 from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
 from .. import backend
+from .registry import GradCase, register, REGISTRY
 
 __all__ = [
     "numerical_gradient", "rel_error", "check_module", "check_loss", "GradCase",
@@ -73,7 +76,7 @@ def numerical_gradient(f: Callable[[], float], x, h: float = 1e-6):
 
 def _scalar_of(module, x, dout):
     xp = backend.get_array_module(x)
-    return float(xp.sum(module.forward(x) * dout))
+    return float(xp.sum(module(x) * dout))
 
 
 def check_module(module, x, dout=None, h: float = 1e-6, rng=None, params: bool = True) -> dict[str, float]:
@@ -105,7 +108,7 @@ def check_module(module, x, dout=None, h: float = 1e-6, rng=None, params: bool =
     # A seed of its own: were dout drawn from default_rng(0) like many test inputs, it could be
     # proportional to x, and for BatchNorm (whose dx is ⊥ to x) the check would be ill-posed.
     rng = np.random.default_rng(0x5EED_D0D7) if rng is None else rng
-    out = module.forward(x)
+    out = module(x)
     if dout is None:
         dout = backend.asarray(rng.standard_normal(out.shape), backend.device_of(x))
     dout = dout.astype(np.float64)
@@ -137,53 +140,23 @@ def check_loss(loss, pred, target, h: float = 1e-6) -> dict[str, float]:
 
 
 # ---------------------------------------------------------------------------- registry
-@dataclass
-class GradCase:
-    """One gradient-check case.
-
-    ``obj`` is a Module (checked with :func:`check_module` on input ``x``, in the mode it is
-    in, with upstream gradient ``dout`` or a random one) or a loss (checked with
-    :func:`check_loss` on ``x`` = pred and ``target``). Put the module in the state to check
-    before registering it (``eval()``, a dropout ``fixed_mask``).
-    """
-
-    name: str
-    obj: Any
-    x: Any
-    target: Any = None
-    dout: Any = None
-    kind: str = "module"  # or "loss"
-
-
-_REGISTRY: dict[str, Callable[[np.random.Generator], list[GradCase]]] = {}
-
-
-def register(name: str):
-    """Decorator: register ``fn(rng) -> GradCase | list[GradCase]`` under ``name``.
-
-    Each layer/loss module registers its cases at import time, so ``python -m
-    minigan.gradcheck`` covers every layer without being edited.
-    """
-    def deco(fn):
-        if name in _REGISTRY:
-            raise ValueError(f"gradcheck.register: a case named {name!r} is already registered")
-        _REGISTRY[name] = fn
-        return fn
-    return deco
+# GradCase, register and REGISTRY live in .registry; the cases in .cases (one module per topic).
+_REGISTRY = REGISTRY  # the name older code and tests use
 
 
 def registered_cases(rng_seed: int = 0) -> list[GradCase]:
-    """Build every registered case (importing minigan first so that all layers register)."""
-    import minigan  # noqa: F401  (registers every layer)
-    cases = []
-    for name, fn in _REGISTRY.items():
+    """Build every registered case (importing :mod:`minigan.gradcheck.cases` first, so that
+    every topic module has registered its cases)."""
+    from . import cases  # noqa: F401  (imports the layers; the machinery above does not)
+    built_cases = []
+    for name, fn in REGISTRY.items():
         built = fn(np.random.default_rng(rng_seed))
         built = built if isinstance(built, (list, tuple)) else [built]
         for c in built:
             if not c.name:
                 c.name = name
-            cases.append(c)
-    return cases
+            built_cases.append(c)
+    return built_cases
 
 
 def run_case(case: GradCase) -> dict[str, float]:

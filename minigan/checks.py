@@ -106,14 +106,15 @@ def check_number(owner: str, name: str, value: Any, low: float, high: float = ma
 
 
 def check_float(owner: str, name: str, value: Any, low: float, high: float | None = None,
-                low_inclusive: bool = True, high_inclusive: bool = False) -> float:
+                low_inclusive: bool = True, high_inclusive: bool = False, hint: str = "") -> float:
     """A real number above ``low`` (and below ``high`` if given), as float (the layers'
     hyperparameters: a dropout probability, a slope, a momentum, an epsilon).
 
     Every failure, a value that is not a number included, is one ValueError that states the
     range: ``"{owner}: {name} must be a float in [0, 1), got 1.5"``, or without ``high``
     ``"{owner}: {name} must be a float > 0, got 0"``. NaN is refused; with no ``high``,
-    ``inf`` is accepted.
+    ``inf`` is accepted. ``hint`` is a parenthesis added after the range, e.g. ``"GAN:
+    real_label must be a float in (0.5, 1] (0.9 = one-sided label smoothing), got 2"``.
     """
     ok = is_real(value)
     if ok:
@@ -125,7 +126,7 @@ def check_float(owner: str, name: str, value: Any, low: float, high: float | Non
             want = f"{'>=' if low_inclusive else '>'} {low:g}"
         else:
             want = f"in {_interval(low, high, low_inclusive, high_inclusive)}"
-        raise ValueError(f"{owner}: {name} must be a float {want}, got {value!r}")
+        raise ValueError(f"{owner}: {name} must be a float {want}{f' ({hint})' if hint else ''}, got {value!r}")
     return v
 
 
@@ -167,20 +168,8 @@ def check_input(layer: str, x: Any, ndim: int | tuple | None = None, sizes: dict
                                  f"got shape {shape_str(x.shape)}")
 
 
-# --- used by gan/data/viz/metrics
-__all__ += ["is_int", "is_real", "check_int", "check_int_at_least", "check_real"]
-
-
-# Validation of plain numbers. A bool is refused wherever a number is expected (True is an int
-# to Python, but ``seed=True`` or ``limit=False`` is always a mistake).
-def is_int(value: Any) -> bool:
-    """True for a Python or NumPy integer, False for a bool."""
-    return not isinstance(value, bool) and isinstance(value, (int, np.integer))
-
-
-def is_real(value: Any) -> bool:
-    """True for a Python or NumPy integer or float, False for a bool."""
-    return not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
+# ---------------------------------------------------------------------------- plain numbers
+__all__ += ["check_int", "check_int_at_least"]
 
 
 def check_int(where: str, name: str, value: Any) -> int:
@@ -192,27 +181,11 @@ def check_int(where: str, name: str, value: Any) -> int:
 
 def check_int_at_least(where: str, name: str, value: Any, minimum: int, expected: str | None = None,
                        error: type = ValueError) -> int:
-    """Validate an int ``>= minimum``; one ``error`` (ValueError unless given) for a wrong type or
-    a wrong value: ``"<where>: <name> must be <expected>, got <value!r>"``, ``expected``
-    defaulting to ``"an int >= <minimum>"``."""
+    """Validate an int ``>= minimum`` with ONE exception type for a wrong type or a wrong value
+    (``ValueError`` unless ``error`` is given: a checkpoint's field raises ``CheckpointError``),
+    ``"<where>: <name> must be <expected>, got <value!r>"``, ``expected`` defaulting to
+    ``"an int >= <minimum>"``. :func:`check_positive_int` is the layers' form (TypeError for a
+    wrong type)."""
     if not is_int(value) or value < minimum:
         raise error(f"{where}: {name} must be {expected or f'an int >= {minimum}'}, got {value!r}")
     return int(value)
-
-
-def check_real(where: str, name: str, value: Any, low: float, high: float | None = None, *,
-               low_open: bool = False, high_open: bool = False, hint: str = "") -> float:
-    """Validate a real number in an interval: ``[low, high]`` by default, ``low_open`` /
-    ``high_open`` exclude an end, ``high=None`` means no upper bound. ``ValueError`` for a wrong
-    type or value, e.g. ``"GAN: real_label must be a float in (0.5, 1] (0.9 = one-sided label
-    smoothing), got 2"`` (``hint`` is the parenthesis). NaN is refused."""
-    ok = is_real(value) and (value > low if low_open else value >= low)
-    if ok and high is not None:
-        ok = value < high if high_open else value <= high
-    if not ok:
-        if high is None:
-            what = f"{'>' if low_open else '>='} {low:g}"
-        else:
-            what = f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-        raise ValueError(f"{where}: {name} must be a float {what}{f' ({hint})' if hint else ''}, got {value!r}")
-    return float(value)

@@ -32,7 +32,7 @@ import numpy as np
 from . import backend, training_state
 from .activations import sigmoid
 from .batches import BatchStream
-from .checks import check_int, check_positive_int, check_real
+from .checks import check_float, check_int, check_positive_int
 from .history import LossHistory, NonFiniteLossError
 from .losses import BCEWithLogitsLoss
 from .module import Module
@@ -157,8 +157,8 @@ class GAN:
         if g_loss not in ("non-saturating", "minimax"):
             raise ValueError(f"GAN: g_loss must be 'non-saturating' or 'minimax', got {g_loss!r}")
         self.g_loss = g_loss
-        self.real_label = check_real("GAN", "real_label", real_label, 0.5, 1.0, low_open=True,
-                                     hint="0.9 = one-sided label smoothing")
+        self.real_label = check_float("GAN", "real_label", real_label, 0.5, 1.0, low_inclusive=False,
+                                      high_inclusive=True, hint="0.9 = one-sided label smoothing")
         if noise not in ("normal", "uniform"):
             raise ValueError(f"GAN: noise must be 'normal' or 'uniform', got {noise!r}")
         self.noise = noise

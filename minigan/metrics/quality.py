@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..checks import check_real
+from ..checks import check_float
 from .classifier import predict_proba
 
 __all__ = ["CONFIDENCE", "sample_quality"]
@@ -47,7 +47,7 @@ def sample_quality(images, model=None, threshold: float = CONFIDENCE) -> dict:
     histogram follows the labels; on uniform noise it is confident on almost none (see
     ``tests/test_metrics.py``), which is what makes these numbers readable for a GAN.
     """
-    check_real("sample_quality", "threshold", threshold, 0.0, 1.0, low_open=True)
+    check_float("sample_quality", "threshold", threshold, 0.0, 1.0, low_inclusive=False, high_inclusive=True)
     p = predict_proba(model, images)
     pmax = p.max(axis=1)
     pred = p.argmax(axis=1)

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import backend
 from ..checkpoint import atomic_savez
-from ..checks import check_positive_int, check_real
+from ..checks import check_positive_int, check_float
 from ..losses import CrossEntropyLoss
 from ..module import Sequential
 from ..optim import Adam
@@ -102,7 +102,7 @@ def train_classifier(seed: int = 0, epochs: int = 10, arch: str = "cnn", batch_s
     model = build_classifier(arch, seed=seed)
     if device != "cpu":
         model.to(device)
-    check_real("train_classifier", "outlier_weight", outlier_weight, 0.0)
+    check_float("train_classifier", "outlier_weight", outlier_weight, 0.0)
     n_out = batch_size // 4 if outlier_weight > 0 else 0
     loss_fn = CrossEntropyLoss()
     opt = Adam(model.parameters(), lr=lr)

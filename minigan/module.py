@@ -248,12 +248,20 @@ class Module:
         return self
 
     # ---------------------------------------------------------------- state
-    def state_dict(self) -> "OrderedDict[str, Any]":
+    def state_dict(self, naming: str = "minigan") -> "OrderedDict[str, Any]":
         """name -> array for every parameter and buffer (BatchNorm running stats included).
 
         The arrays are the module's own (no copy); :mod:`minigan.checkpoint` copies them to
-        the host when saving.
+        the host when saving. ``naming="torch"`` gives PyTorch's names and order instead
+        (``"0.weight"``, ``"2.running_mean"``, ``"2.num_batches_tracked"``; see
+        :mod:`minigan.interop`), which ``torch_model.load_state_dict`` accepts.
         """
+        if naming == "torch":
+            from .interop import torch_state_dict  # interop sits above module.py: import late
+            return torch_state_dict(self)
+        if naming != "minigan":
+            raise ValueError(f"{type(self).__name__}.state_dict: naming must be 'minigan' or 'torch', "
+                             f"got {naming!r}")
         d = OrderedDict()
         for name, p in self.named_parameters():
             d[name] = p.data
@@ -267,7 +275,11 @@ class Module:
         Arrays go to the device and dtype of the module's current ones. A shape mismatch, or
         a value that is not an array, raises ValueError naming the key; with ``strict`` (the
         default) so does a missing or unexpected key, and without it such keys are skipped.
+        PyTorch-named dicts are accepted too (``"0.weight"``, ``"2.num_batches_tracked"``,
+        values as torch tensors): :func:`minigan.interop.from_torch_names` renames them.
         """
+        from .interop import from_torch_names  # interop sits above module.py: import late
+        state = from_torch_names(self, state)
         own_p = dict(self.named_parameters())
         own_b = {}
         for prefix, m in self.named_modules():

@@ -105,7 +105,9 @@ def test_outputs_and_one_adam_step_equal_after_conversion(name, dtype):
     opt, topt = mg.Adam(model.parameters(), lr=1e-3), torch.optim.Adam(tmodel.parameters(), lr=1e-3)
     model.backward(dout)
     tout.backward(torch.from_numpy(dout))
-    grads = _torch_named_grads(model)
+    # minigan's parameters() and torch's named_parameters() list the layers' weights in one order
+    grads = {k: p.grad for (k, _), p in zip(tmodel.named_parameters(), model.parameters())}
+    assert all(tuple(g.shape) == tuple(dict(tmodel.named_parameters())[k].shape) for k, g in grads.items())
     tgrads = {k: p.grad for k, p in tmodel.named_parameters()}
     gmax = max(float(np.abs(g).max()) for g in grads.values())
     for k, g in grads.items():
@@ -129,15 +131,6 @@ def test_outputs_and_one_adam_step_equal_after_conversion(name, dtype):
             continue
         keep = signal.get(k, np.ones(v.shape, bool))
         _close(v[keep], theirs[k].numpy()[keep], tol, f"{name} {k} after one Adam step")
-
-
-def _torch_named_grads(model):
-    out = {}
-    for prefix, m in model.named_modules():
-        table = interop._renames(m)
-        for k, p in m.params.items():
-            out[prefix + table.get(k, k)] = p.grad
-    return out
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
@@ -256,3 +249,14 @@ def test_safetensors_file_loads_into_torch_without_minigan(tmp_path):
     interop.load_safetensors(G2, path)
     for k, v in G.state_dict().items():
         assert np.array_equal(v, G2.state_dict()[k]), k
+
+
+def test_converted_models_pickle_like_any_torch_model():
+    """torch.save(model) pickles the module classes: the "same"-padding and RNN subclasses are
+    found again by name."""
+    import pickle
+    m = mg.Sequential(mg.Conv2D(1, 2, 3, stride=2, padding="same"), mg.Conv2DTranspose(2, 1, 3, stride=2,
+                      padding="same"), mg.Reshape(1, 8, 8), mg.Flatten(), mg.Reshape(4, 16), mg.LSTM(16, 3))
+    t = pickle.loads(pickle.dumps(interop.to_torch(m)))
+    assert type(t[0]).__name__ == "Conv2dSame" and type(t[5]).__name__ == "LSTMOutput"
+    assert repr(interop.from_torch(t)) == repr(m)

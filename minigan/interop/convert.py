@@ -1,157 +1,19 @@
-"""Moving a model between minigan and PyTorch, and weights in the ecosystem's formats.
-
-minigan's layers follow PyTorch's semantics and weight layouts (DESIGN.md §3), so a model
-converts layer by layer with the same numbers:
-
-- :func:`to_torch` builds the equivalent ``torch.nn`` module with the same weights and
-  buffers (train a model here, continue it in PyTorch, e.g. on many GPUs);
-- :func:`from_torch` is the reverse (load a PyTorch-trained model into minigan and look
-  inside its layers); an unsupported torch layer is named in a TypeError;
-- :func:`torch_state_dict` / ``module.state_dict(naming="torch")`` names the arrays as PyTorch
-  does (``"0.weight"``, ``"2.running_mean"``, ``"2.num_batches_tracked"``), and
-  ``module.load_state_dict`` accepts such a dict (even one of torch tensors);
-- :func:`save_safetensors` / :func:`load_safetensors`: ``.safetensors`` files with PyTorch's
-  names, loadable by ``torch_model.load_state_dict(safetensors.torch.load_file(path))``
-  without minigan (needs the ``safetensors`` package: ``pip install 'minigan[interop]'``).
-
-PyTorch is never a dependency: it is imported inside the functions that need it. Naming and
-safetensors need no PyTorch at all.
-
-Layer by layer (minigan ↔ torch; parameter names ``W``/``b`` ↔ ``weight``/``bias``):
-
-=========================  ===================================================================
-Dense                      nn.Linear
-Conv2D                     nn.Conv2d (int/pair/"valid" padding; "same" with stride 1 is torch's
-                           ``padding="same"``, which also puts the odd extra bottom/right)
-Conv2D "same", stride > 1  :class:`Conv2dSame`, an ``nn.Conv2d`` subclass that pads as
-                           TensorFlow/Keras at each call (the padding depends on the input size)
-Conv2DTranspose            nn.ConvTranspose2d (int/pair padding, output_padding)
-Conv2DTranspose "same"     :class:`ConvTranspose2dSame` (output ``in·stride``; crop/pad as Keras)
-MaxPool2D, AvgPool2D       nn.MaxPool2d, nn.AvgPool2d (no padding)
-BatchNorm                  nn.BatchNorm1d after Dense/Flatten/a 1-D Reshape, nn.BatchNorm2d after
-                           a convolution/pooling/3-D Reshape (``gamma``/``beta`` ↔ ``weight``/``bias``;
-                           ``num_batches_tracked``, which minigan does not keep, is exported as 0
-                           and ignored on import)
-Dropout, ReLU, LeakyReLU,  nn.Dropout, nn.ReLU, nn.LeakyReLU(negative_slope), nn.Sigmoid,
-Sigmoid, Tanh, ELU,        nn.Tanh, nn.ELU, nn.Softmax(dim)
-Softmax
-Flatten, Reshape(*shape)   nn.Flatten(), nn.Unflatten(1, shape) (a Reshape's input is (N, F))
-RNN, LSTM                  nn.RNN, nn.LSTM, ``batch_first=True``, one layer (``W_ih`` ↔
-                           ``weight_ih_l0`` ...); inside a Sequential :class:`RNNOutput` /
-                           :class:`LSTMOutput`, subclasses that return only the output sequence
-Sequential                 nn.Sequential (same indices, so the same dotted names)
-=========================  ===================================================================
-
-The subclasses (:class:`Conv2dSame`, ...) keep their base class's parameter names, so their
-weights load into plain ``nn.Conv2d``/``nn.ConvTranspose2d``/``nn.RNN`` modules too.
-"""
+"""to_torch and from_torch: a minigan module as the equivalent ``torch.nn`` module and back
+(see :mod:`minigan.interop` for the table of layers). PyTorch is imported inside the functions."""
 from __future__ import annotations
-
-from collections import OrderedDict
-from typing import Any
 
 import numpy as np
 
-from . import backend
-from .activations import ELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
-from .conv import Conv2D, Conv2DTranspose, same_padding
-from .layers import BatchNorm, Dense, Dropout, Flatten, Reshape
-from .module import Module, Sequential
-from .pooling import AvgPool2D, MaxPool2D
-from .recurrent import LSTM, RNN
+from .. import backend
+from ..activations import ELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from ..conv import Conv2D, Conv2DTranspose, same_padding
+from ..layers import BatchNorm, Dense, Dropout, Flatten, Reshape
+from ..module import Module, Sequential
+from ..pooling import AvgPool2D, MaxPool2D
+from ..recurrent import LSTM, RNN
+from .naming import as_array, param_renames
 
-__all__ = ["to_torch", "from_torch", "torch_state_dict", "from_torch_names",
-           "save_safetensors", "load_safetensors"]
-
-# ---------------------------------------------------------------------------- names (no torch)
-_RENAMES = {  # minigan parameter name -> torch name, per layer type
-    Dense: {"W": "weight", "b": "bias"},
-    Conv2D: {"W": "weight", "b": "bias"},
-    Conv2DTranspose: {"W": "weight", "b": "bias"},
-    BatchNorm: {"gamma": "weight", "beta": "bias"},
-    RNN: {"W_ih": "weight_ih_l0", "W_hh": "weight_hh_l0", "b_ih": "bias_ih_l0", "b_hh": "bias_hh_l0"},
-    LSTM: {"W_ih": "weight_ih_l0", "W_hh": "weight_hh_l0", "b_ih": "bias_ih_l0", "b_hh": "bias_hh_l0"},
-}
-
-
-def _renames(m: Module) -> dict:
-    for cls, table in _RENAMES.items():
-        if isinstance(m, cls):
-            return table
-    return {}
-
-
-def torch_state_dict(module: Module) -> "OrderedDict[str, Any]":
-    """The module's parameters and buffers under PyTorch's names, in PyTorch's order (each
-    module's parameters, then its buffers): ``{"0.weight": ..., "2.running_mean": ...,
-    "2.num_batches_tracked": 0}``. The arrays are the module's own (no copy)."""
-    d = OrderedDict()
-    for prefix, m in module.named_modules():
-        table = _renames(m)
-        for k, p in m.params.items():
-            d[prefix + table.get(k, k)] = p.data
-        for k, b in m.buffers.items():
-            d[prefix + table.get(k, k)] = b
-        if isinstance(m, BatchNorm):
-            d[prefix + "num_batches_tracked"] = np.array(0, dtype=np.int64)
-    return d
-
-
-def _to_array(v):
-    """torch tensors (without importing torch) become NumPy arrays; arrays pass through."""
-    if hasattr(v, "detach") and hasattr(v, "cpu"):
-        return v.detach().cpu().numpy()
-    return v
-
-
-def from_torch_names(module: Module, state: dict) -> "OrderedDict[str, Any]":
-    """``state`` with PyTorch's names turned into minigan's for ``module`` (keys that already
-    are minigan's pass unchanged; ``*.num_batches_tracked`` of a BatchNorm is dropped; torch
-    tensors become NumPy arrays). Used by ``Module.load_state_dict``."""
-    mods = dict(module.named_modules())
-    own = set(module.state_dict())
-    out = OrderedDict()
-    for k, v in state.items():
-        v = _to_array(v)
-        if k in own:
-            out[k] = v
-            continue
-        prefix, _, leaf = k.rpartition(".")
-        prefix = prefix + "." if prefix else ""
-        m = mods.get(prefix)
-        if m is None:
-            out[k] = v
-            continue
-        if isinstance(m, BatchNorm) and leaf == "num_batches_tracked":
-            continue
-        back = {t: n for n, t in _renames(m).items()}
-        out[prefix + back.get(leaf, leaf)] = v
-    return out
-
-
-# ---------------------------------------------------------------------------- safetensors
-def _safetensors_numpy():
-    try:
-        import safetensors.numpy as stn
-    except ImportError as e:  # pragma: no cover - depends on the environment
-        raise ImportError("safetensors is not installed: pip install safetensors "
-                          "(or pip install 'minigan[interop]')") from e
-    return stn
-
-
-def save_safetensors(module: Module, path, metadata: dict | None = None) -> None:
-    """Write the module's weights and buffers to ``path`` in the ``.safetensors`` format, with
-    PyTorch's names, so ``torch_model.load_state_dict(safetensors.torch.load_file(path))``
-    works where only PyTorch and safetensors are installed. (minigan's own checkpoints,
-    :mod:`minigan.checkpoint`, are unchanged.)"""
-    arrays = {k: np.ascontiguousarray(backend.as_numpy(v)) for k, v in torch_state_dict(module).items()}
-    _safetensors_numpy().save_file(arrays, str(path), metadata=metadata)
-
-
-def load_safetensors(module: Module, path, strict: bool = True) -> Module:
-    """Load a ``.safetensors`` file (PyTorch's or minigan's names) into ``module``. Returns it."""
-    return module.load_state_dict(_safetensors_numpy().load_file(str(path)), strict=strict)
-
+__all__ = ["to_torch", "from_torch", "torch_classes"]
 
 # ---------------------------------------------------------------------------- torch side
 def _torch():
@@ -165,9 +27,10 @@ def _torch():
 _CLASSES: dict = {}
 
 
-def _torch_classes() -> dict:
+def torch_classes() -> dict:
     """The torch.nn subclasses minigan needs, defined once PyTorch is imported. They are also
-    module attributes (``minigan.interop.Conv2dSame`` ...) so that pickling finds them."""
+    attributes of this module and of :mod:`minigan.interop` (``minigan.interop.Conv2dSame`` ...),
+    so that pickling finds them."""
     if _CLASSES:
         return _CLASSES
     torch = _torch()
@@ -208,10 +71,16 @@ def _torch_classes() -> dict:
             return super().forward(x, hx)[0]
 
     for cls in (Conv2dSame, ConvTranspose2dSame, RNNOutput, LSTMOutput):
-        cls.__module__ = __name__
+        cls.__module__, cls.__qualname__ = __name__, cls.__name__
         _CLASSES[cls.__name__] = cls
         globals()[cls.__name__] = cls
+        setattr(_package(), cls.__name__, cls)
     return _CLASSES
+
+
+def _package():
+    import sys
+    return sys.modules[__name__.rpartition(".")[0]]
 
 
 def _tensor(a, torch):
@@ -220,7 +89,7 @@ def _tensor(a, torch):
 
 def _load_into(tm, m: Module, torch) -> None:
     """Copy ``m``'s parameters and buffers into torch module ``tm`` (same dtype)."""
-    table = _renames(m)
+    table = param_renames(m)
     with torch.no_grad():
         for k, p in m.params.items():
             getattr(tm, table.get(k, k)).data = _tensor(p.data, torch)
@@ -277,7 +146,7 @@ def to_torch(module: Module, input_ndim: int | None = None):
 
 
 def _convert(m: Module, torch, spatial, top=False):
-    nn, C = torch.nn, _torch_classes()
+    nn, C = torch.nn, torch_classes()
     if isinstance(m, Sequential):
         out = []
         for i, layer in enumerate(m):
@@ -376,17 +245,17 @@ def from_torch(torch_module) -> Module:
     supported.
     """
     torch = _torch()
-    nn, C = torch.nn, _torch_classes()
+    nn, C = torch.nn, torch_classes()
     tm = torch_module
     name = f"{type(tm).__module__}.{type(tm).__name__}"
     dtype = next((p.detach().cpu().numpy().dtype for p in tm.parameters()), np.float32)
 
     def copy_into(m):
-        table = _renames(m)
+        table = param_renames(m)
         for k in m.params:
-            m.params[k].data = _to_array(getattr(tm, table.get(k, k))).astype(dtype, copy=True)
+            m.params[k].data = as_array(getattr(tm, table.get(k, k))).astype(dtype, copy=True)
         for k in list(m.buffers):
-            m.buffers[k] = _to_array(getattr(tm, table.get(k, k))).astype(dtype, copy=True)
+            m.buffers[k] = as_array(getattr(tm, table.get(k, k))).astype(dtype, copy=True)
         m.train(tm.training)
         return m
 

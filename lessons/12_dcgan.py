@@ -329,3 +329,36 @@ print("saved", path)
 #    (lesson 11) and explain what it does to the generator's gradient.
 # 5. Run `python examples/mnist_gan.py --model dcgan --steps 5000` and compare its
 #    `sample_quality` with section 4's.
+
+# %% [markdown]
+# ## Moving to PyTorch
+#
+# The small DCGAN trained in section 4 is a PyTorch model in one line: `to_torch(G28)` builds
+# the same `torch.nn.Sequential` (Linear, Unflatten, BatchNorm2d, ReLU, ConvTranspose2d, ...)
+# with the same weights and running statistics, so its samples are the same numbers. From there
+# training can go on in PyTorch, e.g. with `DistributedDataParallel` on many GPUs. The other way,
+# `from_torch` loads a PyTorch-trained DCGAN into minigan to look inside its layers
+# (`G[0].W.data`, `G[2].running_mean`, the activations of `G[:4](z)`). The weights also travel as
+# a `.safetensors` file with PyTorch's names (`minigan.interop.save_safetensors`), which
+# `torch_model.load_state_dict(safetensors.torch.load_file(path))` reads without minigan.
+# This cell needs PyTorch (`pip install torch`) and says so when it is missing.
+
+# %%
+try:
+    import torch
+    from minigan.interop import from_torch, to_torch
+except ImportError:
+    print("PyTorch is not installed: pip install torch to run this cell")
+else:
+    G28.eval()
+    tG28 = to_torch(G28)
+    with torch.no_grad():
+        torch_samples = tG28(torch.from_numpy(z_fixed)).numpy()
+    print(tG28[:4])
+    print(f"minigan vs PyTorch samples: max |difference| = "
+          f"{np.abs(G28(z_fixed) - torch_samples).max():.1e} (float32)")
+    back = from_torch(tG28)
+    same = all(np.array_equal(a, b) for a, b in zip(G28.state_dict().values(), back.state_dict().values()))
+    print("minigan -> PyTorch -> minigan keeps every weight bit for bit:", same)
+    assert same and np.allclose(G28(z_fixed), torch_samples, atol=1e-5)
+    G28.train()

@@ -496,11 +496,11 @@ def sample(prime, length, temperature, seed=0):
     g = np.random.default_rng(seed)
     h = c = None
     for ch in prime[:-1]:                     # warm the state up on the prime
-        lm(one_hot[[[char_to_id[ch]]]], h0=h, c0=c)
+        lm(one_hot[None, None, char_to_id[ch]], h0=h, c0=c)
         h, c = lm.h_n, lm.c_n
     out, ch = prime, prime[-1]
     for _ in range(length):
-        lm(one_hot[[[char_to_id[ch]]]], h0=h, c0=c)   # x: (1, 1, V)
+        lm(one_hot[None, None, char_to_id[ch]], h0=h, c0=c)   # x: (1, 1, V)
         h, c = lm.h_n, lm.c_n
         z = out_layer(h)[0].astype(np.float64) / temperature
         p = np.exp(z - z.max())

@@ -27,3 +27,4 @@ from . import data, models, gan, checkpoint  # noqa: F401
 from .data import load_mnist, load_digits8x8, ring_of_gaussians  # noqa: F401
 from .models import mnist_dense_gan, mnist_dcgan, xray_dcgan64, anime_dcgan96  # noqa: F401
 from .gan import GAN, NonFiniteLossError  # noqa: F401
+from . import interop  # noqa: F401,E402  (to_torch/from_torch; PyTorch is imported only when they are called)

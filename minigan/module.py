@@ -106,6 +106,60 @@ class Module:
             raise ValueError(f"{name}.backward: dout must have the output's shape {shape_str(want)} "
                              f"(that of the latest forward), got {shape_str(got)}")
 
+    # ---------------------------------------------------------------- attribute access
+    # Parameters and buffers are also attributes (DESIGN.md §3), PyTorch-style:
+    #   dense.W            -> the Parameter params["W"] (so dense.W.data and dense.W.grad work,
+    #                         as torch's linear.weight is a Parameter)
+    #   bn.running_mean    -> the array buffers["running_mean"] (a buffer is a plain array)
+    #   dense.W = array    -> params["W"].data = array, cast to the parameter's dtype and moved
+    #                         to its device (as load_state_dict does); the shape must match and
+    #                         the array must be floating, else a ValueError/TypeError naming it.
+    #                         A Parameter of the same shape replaces the entry itself.
+    #   bn.running_mean = array -> buffers["running_mean"], with the same checks.
+    # Only names already in params/buffers are redirected; everything else is an ordinary
+    # attribute. __getattr__ runs only when normal lookup fails and reads self.__dict__
+    # directly, so a half-built object (inside __init__, copy, pickle) never recurses.
+    def __getattr__(self, name: str):
+        d = self.__dict__
+        if name in d.get("params", ()):
+            return d["params"][name]
+        if name in d.get("buffers", ()):
+            return d["buffers"][name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __setattr__(self, name: str, value) -> None:
+        d = self.__dict__
+        params, buffers = d.get("params", {}), d.get("buffers", {})
+        if name in params or name in buffers:
+            cur = params[name].data if name in params else buffers[name]
+            where = f"{type(self).__name__}.{name}"
+            if isinstance(value, Parameter):
+                if name not in params:
+                    raise TypeError(f"{where} is a buffer: assign an array, not a Parameter")
+                if value.shape != tuple(cur.shape):
+                    raise ValueError(f"{where}: expected shape {shape_str(cur.shape)}, "
+                                     f"got {shape_str(value.shape)}")
+                params[name] = value
+                return
+            if not (hasattr(value, "shape") and hasattr(value, "dtype")):
+                raise TypeError(f"{where} must be set to an array, got {type(value).__name__}")
+            if tuple(value.shape) != tuple(cur.shape):
+                raise ValueError(f"{where}: expected shape {shape_str(cur.shape)}, "
+                                 f"got {shape_str(value.shape)}")
+            if not np.issubdtype(np.dtype(value.dtype), np.floating):
+                raise TypeError(f"{where}: expected a floating array, got dtype {value.dtype}")
+            arr = backend.asarray(value, backend.device_of(cur), dtype=cur.dtype)
+            if name in params:
+                params[name].data = arr
+            else:
+                buffers[name] = arr
+            return
+        object.__setattr__(self, name, value)
+
+    def __dir__(self):
+        d = self.__dict__
+        return sorted(set(super().__dir__()) | set(d.get("params", ())) | set(d.get("buffers", ())))
+
     # ---------------------------------------------------------------- tree
     def children(self) -> list["Module"]:
         """Direct sub-modules (empty for a plain layer)."""
@@ -179,12 +233,20 @@ class Module:
         return self
 
     # ---------------------------------------------------------------- state
-    def state_dict(self) -> "OrderedDict[str, Any]":
+    def state_dict(self, naming: str = "minigan") -> "OrderedDict[str, Any]":
         """name -> array for every parameter and buffer (BatchNorm running stats included).
 
         The arrays are the module's own (no copy); :mod:`minigan.checkpoint` copies them to
-        the host when saving.
+        the host when saving. ``naming="torch"`` gives PyTorch's names and order instead
+        (``"0.weight"``, ``"2.running_mean"``, ``"2.num_batches_tracked"``; see
+        :mod:`minigan.interop`), which ``torch_model.load_state_dict`` accepts.
         """
+        if naming == "torch":
+            from .interop import torch_state_dict  # interop sits above module.py: import late
+            return torch_state_dict(self)
+        if naming != "minigan":
+            raise ValueError(f"{type(self).__name__}.state_dict: naming must be 'minigan' or 'torch', "
+                             f"got {naming!r}")
         d = OrderedDict()
         for name, p in self.named_parameters():
             d[name] = p.data
@@ -198,7 +260,11 @@ class Module:
         Arrays go to the device and dtype of the module's current ones. A shape mismatch, or
         a value that is not an array, raises ValueError naming the key; with ``strict`` (the
         default) so does a missing or unexpected key, and without it such keys are skipped.
+        PyTorch-named dicts are accepted too (``"0.weight"``, ``"2.num_batches_tracked"``,
+        values as torch tensors): :func:`minigan.interop.from_torch_names` renames them.
         """
+        from .interop import from_torch_names  # interop sits above module.py: import late
+        state = from_torch_names(self, state)
         own_p = dict(self.named_parameters())
         own_b = {}
         for prefix, m in self.named_modules():

@@ -9,7 +9,8 @@ __version__ = "0.1.0"
 from . import backend, init, gradcheck  # noqa: F401
 from .backend import get_array_module, asarray, as_numpy, cupy_available, gpu_available, DeviceError  # noqa: F401
 from .init import manual_seed  # noqa: F401
-from .module import Parameter, Module, Sequential  # noqa: F401
+from .module import Parameter, Module
+from .sequential import Sequential  # noqa: F401
 from .layers import Dense, Flatten, Reshape, Dropout, BatchNorm  # noqa: F401
 from .activations import ReLU, LeakyReLU, Sigmoid, Tanh, ELU, Softmax  # noqa: F401
 from . import losses, optim  # noqa: F401

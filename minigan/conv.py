@@ -50,6 +50,8 @@ class _ConvBase(Module):
     ``C_conv_out = out_channels`` and for Conv2DTranspose ``C_conv_out = in_channels``.
     """
 
+    torch_names = {"W": "weight", "b": "bias"}  # PyTorch's nn.Conv2d / nn.ConvTranspose2d
+
     _transposed = False
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,

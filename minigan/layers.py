@@ -53,6 +53,8 @@ class Dense(Module):
     layer's own backward.
     """
 
+    torch_names = {"W": "weight", "b": "bias"}  # PyTorch's nn.Linear (minigan.torch_names)
+
     def __init__(self, in_features: int, out_features: int, bias: bool = True, init: str = "xavier",
                  rng=None, dtype=np.float32):
         super().__init__()
@@ -308,6 +310,9 @@ class BatchNorm(Module):
     A batch with one value per feature cannot be normalized in training (PyTorch raises
     too).
     """
+
+    torch_names = {"gamma": "weight", "beta": "bias"}  # PyTorch's nn.BatchNorm1d/2d
+    torch_extra_buffers = ("num_batches_tracked",)    # kept by PyTorch, not by minigan
 
     def __init__(self, num_features: int, momentum: float = 0.1, eps: float = 1e-5, dtype=np.float32):
         super().__init__()

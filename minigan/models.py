@@ -28,7 +28,7 @@ from .activations import LeakyReLU, ReLU, Tanh
 from .conv import Conv2D, Conv2DTranspose
 from .layers import BatchNorm, Dense, Dropout, Flatten, Reshape
 from .pooling import MaxPool2D
-from .module import Sequential
+from .sequential import Sequential
 from .checks import check_positive_int
 __all__ = ["mnist_dense_gan", "mnist_dcgan", "xray_dcgan64", "anime_dcgan96", "BUILDERS"]
 

@@ -1,4 +1,5 @@
-"""Parameter, Module and Sequential: the protocol every minigan layer follows.
+"""Parameter and Module: the protocol every minigan layer follows (:mod:`minigan.sequential`
+chains them).
 
 A layer is a :class:`Module` that knows two things: its ``forward`` and its ``backward``.
 There is no autograd graph. A training loop chains the calls explicitly::
@@ -19,10 +20,10 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from . import backend
+from . import backend, torch_names
 from .checks import shape_str
 
-__all__ = ["Parameter", "Module", "Sequential", "parameter_list"]
+__all__ = ["Parameter", "Module", "parameter_list"]
 
 
 class Parameter:
@@ -96,13 +97,17 @@ class Module:
         self._out_shape = getattr(out, "shape", None)
         return out
 
+    def _label(self) -> str:
+        """How error messages name this module (its repr; a container shortens it)."""
+        return repr(self)
+
     def _check_dout(self, dout) -> None:
         """Refuse a ``dout`` whose shape differs from that of the latest output of ``m(x)``
         (ValueError naming the module). The first line of every layer's ``backward``."""
         want = getattr(self, "_out_shape", None)
         got = getattr(dout, "shape", None)
         if want is not None and got is not None and tuple(got) != tuple(want):
-            name = "Sequential" if isinstance(self, Sequential) else repr(self)
+            name = self._label()
             raise ValueError(f"{name}.backward: dout must have the output's shape {shape_str(want)} "
                              f"(that of the latest forward), got {shape_str(got)}")
 
@@ -239,11 +244,10 @@ class Module:
         The arrays are the module's own (no copy); :mod:`minigan.checkpoint` copies them to
         the host when saving. ``naming="torch"`` gives PyTorch's names and order instead
         (``"0.weight"``, ``"2.running_mean"``, ``"2.num_batches_tracked"``; see
-        :mod:`minigan.interop`), which ``torch_model.load_state_dict`` accepts.
+        :mod:`minigan.torch_names`), which ``torch_model.load_state_dict`` accepts.
         """
         if naming == "torch":
-            from .interop import torch_state_dict  # interop sits above module.py: import late
-            return torch_state_dict(self)
+            return torch_names.torch_state_dict(self)
         if naming != "minigan":
             raise ValueError(f"{type(self).__name__}.state_dict: naming must be 'minigan' or 'torch', "
                              f"got {naming!r}")
@@ -261,10 +265,9 @@ class Module:
         a value that is not an array, raises ValueError naming the key; with ``strict`` (the
         default) so does a missing or unexpected key, and without it such keys are skipped.
         PyTorch-named dicts are accepted too (``"0.weight"``, ``"2.num_batches_tracked"``,
-        values as torch tensors): :func:`minigan.interop.from_torch_names` renames them.
+        values as torch tensors): :func:`minigan.torch_names.from_torch_names` renames them.
         """
-        from .interop import from_torch_names  # interop sits above module.py: import late
-        state = from_torch_names(self, state)
+        state = torch_names.from_torch_names(self, state)
         own_p = dict(self.named_parameters())
         own_b = {}
         for prefix, m in self.named_modules():
@@ -352,78 +355,6 @@ class Module:
             total = self.num_parameters()
             print_fn(f"Total params: {total:,}")
             print_fn(line)
-        return rows
-
-
-class Sequential(Module):
-    """A chain of modules: ``forward`` runs them in order, ``backward`` in reverse.
-
-    Iterable and indexable: ``for layer in seq``, ``seq[0]``, ``seq[1:3]`` (a Sequential),
-    ``len(seq)``.
-    """
-
-    def __init__(self, *modules: Module):
-        super().__init__()
-        if len(modules) == 1 and isinstance(modules[0], (list, tuple)):
-            modules = tuple(modules[0])
-        for i, m in enumerate(modules):
-            if not isinstance(m, Module):
-                raise TypeError(f"Sequential: argument {i} must be a Module, got {type(m).__name__}")
-        self.layers: list[Module] = list(modules)
-
-    def children(self) -> list[Module]:
-        return self.layers
-
-    def append(self, module: Module) -> "Sequential":
-        if not isinstance(module, Module):
-            raise TypeError(f"Sequential.append: expected a Module, got {type(module).__name__}")
-        self.layers.append(module)
-        return self
-
-    def forward(self, x):
-        for layer in self.layers:
-            x = layer(x)  # through __call__: each layer records its output shape
-        return x
-
-    def backward(self, dout):
-        self._check_dout(dout)
-        for layer in reversed(self.layers):
-            dout = layer.backward(dout)
-        return dout
-
-    def __iter__(self):
-        return iter(self.layers)
-
-    def __len__(self) -> int:
-        return len(self.layers)
-
-    def __getitem__(self, idx):
-        if isinstance(idx, slice):
-            return Sequential(*self.layers[idx])
-        return self.layers[idx]
-
-    def __repr__(self) -> str:
-        inner = "\n".join(f"  ({i}): {m!r}" for i, m in enumerate(self.layers))
-        return f"Sequential(\n{inner}\n)" if self.layers else "Sequential()"
-
-    def output_shape(self, input_shape: tuple) -> tuple:
-        shape = tuple(input_shape)
-        for layer in self.layers:
-            shape = layer.output_shape(shape)
-        return shape
-
-    def _summary_rows(self, input_shape: tuple) -> list[tuple[str, tuple, int]]:
-        rows = []
-        shape = tuple(input_shape)
-        for i, layer in enumerate(self.layers):
-            sub = layer._summary_rows(shape)
-            if isinstance(layer, Sequential):
-                rows.extend((f"{i}.{name}", s, n) for name, s, n in sub)
-            else:
-                name, s, n = sub[0]
-                rows.append((f"{i}: {name}", s, n))
-            if sub:  # the last row's shape is the layer's output: no second forward pass
-                shape = sub[-1][1]
         return rows
 
 

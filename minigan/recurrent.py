@@ -41,6 +41,9 @@ _NONLINEARITIES = ("tanh", "relu", "linear")
 class _Recurrent(Module):
     """Shared parts of RNN and LSTM: parameters, validation, state handling."""
 
+    torch_names = {"W_ih": "weight_ih_l0", "W_hh": "weight_hh_l0",  # PyTorch's one-layer nn.RNN/LSTM
+                   "b_ih": "bias_ih_l0", "b_hh": "bias_hh_l0"}
+
     _gates = 1  # number of H-blocks stacked in W_ih / W_hh (LSTM: 4)
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool, init, rng, dtype):

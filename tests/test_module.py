@@ -4,7 +4,8 @@ import pytest
 
 import minigan as mg
 from minigan.checks import check_input, check_positive_int
-from minigan.module import Module, Parameter, Sequential
+from minigan.module import Module, Parameter
+from minigan.sequential import Sequential
 
 
 class Scaler(Module):

@@ -45,8 +45,8 @@ Sequential                 nn.Sequential (same indices, so the same dotted names
 The subclasses (:class:`Conv2dSame`, ...) keep their base class's parameter names, so their
 weights load into plain ``nn.Conv2d``/``nn.ConvTranspose2d``/``nn.RNN`` modules too.
 """
-from .naming import (as_array, from_torch_names, load_safetensors, param_renames,  # noqa: F401
-                     save_safetensors, torch_state_dict)
+from ..torch_names import as_array, from_torch_names, param_renames, torch_state_dict  # noqa: F401
+from .naming import load_safetensors, save_safetensors  # noqa: F401
 from .convert import from_torch, to_torch, torch_classes  # noqa: F401
 
 __all__ = ["to_torch", "from_torch", "torch_state_dict", "from_torch_names",

@@ -8,10 +8,11 @@ from .. import backend
 from ..activations import ELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from ..conv import Conv2D, Conv2DTranspose, same_padding
 from ..layers import BatchNorm, Dense, Dropout, Flatten, Reshape
-from ..module import Module, Sequential
+from ..module import Module
+from ..sequential import Sequential
 from ..pooling import AvgPool2D, MaxPool2D
 from ..recurrent import LSTM, RNN
-from .naming import as_array, param_renames
+from ..torch_names import as_array, param_renames
 
 __all__ = ["to_torch", "from_torch", "torch_classes"]
 

@@ -18,7 +18,7 @@ from ..checks import check_positive_int
 from ..conv import Conv2D
 from ..data import bundled_mnist, heldout_mask, scale_to_unit
 from ..layers import Dense, Dropout, Flatten
-from ..module import Sequential
+from ..sequential import Sequential
 
 __all__ = [
     "WEIGHTS_PATH", "WEIGHTS_META_KEY", "SPLIT_SEED", "HELDOUT_PER_CLASS", "load_digits_split",

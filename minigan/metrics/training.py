@@ -16,7 +16,7 @@ from .. import backend
 from ..checkpoint import atomic_savez
 from ..checks import check_positive_int, check_float
 from ..losses import CrossEntropyLoss
-from ..module import Sequential
+from ..sequential import Sequential
 from ..optim import Adam
 from .classifier import (SPLIT_SEED, WEIGHTS_META_KEY, WEIGHTS_PATH, accuracy, build_classifier,
                          clear_classifier_cache, load_classifier, load_digits_split)

@@ -30,8 +30,8 @@
 #    last row (called "Sigmoid") are the parameters of a dense layer 32,768 → 1: 32,768
 #    weights and one bias, followed by the sigmoid.
 # 3. §6.4 names the curves of Figura 41/42 "`d1` o Loss do discriminador em imagens falsas;
-#    `d2` o Loss do discriminador em imagens reais". In the Keras recipe of Brownlee (2019), the
-#    book in the document's references ([3]) that this architecture and loop follow, `d1` is the
+#    `d2` o Loss do discriminador em imagens reais". In the Keras recipes of Brownlee (2019), the
+#    book in the document's references ([3]) whose DCGANs this one closely resembles, `d1` is the
 #    loss on the **real** batch and `d2` on the **fake** one. We cannot see which the figures
 #    used; our plot names each curve by what it measures.
 # 4. Not given in §6: the dropout rate, the optimizer and the batch size. minigan's
@@ -319,8 +319,8 @@ gs = fig.add_gridspec(2, 4)
 for col, (cls, (G, hist)) in enumerate(runs.items()):
     ax = fig.add_subplot(gs[0, 2 * col:2 * col + 2])
     ax.plot(hist["g"], label="g: G's loss, BCE(D(G(ξ)), 1)")
-    ax.plot(hist["d_fake"], label="d on fakes, BCE(D(G(ξ)), 0)")
-    ax.plot(hist["d_real"], label="d on reals, BCE(D(x), 1)")
+    ax.plot(hist["d_fake"], label="d on fakes, BCE(D(G(ξ)), 0)  (§6.4's text: d1)")
+    ax.plot(hist["d_real"], label="d on reals, BCE(D(x), 1)  (§6.4's text: d2)")
     ax.set_xlabel("iteration")
     ax.set_ylabel("loss")
     ax.set_title(f"class {cls} (synthetic), like Figura {41 + col}", fontsize=9)

@@ -494,6 +494,7 @@ ax.bar(pos + 0.2, [LESSON_13[l][0] for _, l in PAIRS], 0.4, yerr=[LESSON_13[l][1
        label="lesson 13 (minigan classifier, 128 features, digits 0/1)")
 ax.axhline(LESSON_13["R0xR0'"][0], color="k", ls="--", lw=0.8, label="lesson 13's floor: real 0s vs real 0s")
 ax.set_yscale("log")
+ax.set_ylim(0.8, 2e4)                                        # room for the legend above the bars
 ax.set_xticks(pos)
 ax.set_xticklabels([f"{d}\n{l}" for d, l in PAIRS], fontsize=8)
 ax.set_ylabel("mean FID over 100 draws (log scale)")

@@ -135,6 +135,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in [os.environ.get("PYTHONPATH")] if p])
     os.environ["MINIGAN_LESSON_OUT"] = str(src / "_figures")
     os.environ.pop("MPLBACKEND", None)
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        # The lessons' products are small: one BLAS thread is faster on a busy machine (a
+        # 2-thread BLAS spins; measured in tests/test_lessons.py). Set them to override.
+        os.environ.setdefault(var, "1")
     if args.fast:
         os.environ["MINIGAN_FAST"] = "1"
     else:

@@ -150,5 +150,5 @@ def test_readme_says_what_each_document_is():
     for who in ("Guimarães, F. C. (2019)", "Marques, D. B. (2021)", "(AI2) (n.d.)", "Pereira, N. S. (n.d.)",
                 "*Redes Adversariais Generativas* (n.d.)"):
         assert who in readme, f"lessons/README.md should describe the source document of {who}"
-    for doc in [ROOT / "README.md", LESSONS_DIR / "README.md", *LESSONS]:
+    for doc in [ROOT / "README.md", ROOT / "docs" / "README.md", LESSONS_DIR / "README.md", *LESSONS]:
         assert "/work/" not in doc.read_text(encoding="utf-8"), f"{doc.name} cites a path on one machine"

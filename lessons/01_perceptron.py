@@ -1,9 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
+#     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
 # ---
 
 # %% [markdown]
@@ -15,20 +20,14 @@
 # gradients against finite differences. At the end you will see why one neuron cannot solve
 # XOR, which is the reason lesson 02 stacks layers.
 #
-# Source: document 001 (Marques 2021), `/work/shared/seeds/001_7b71c69499667d67.txt`,
+# Source: document 001: Marques (2021), *Rede Adversária Generativa Convolucional Profunda Aplicada a Exames de Raio-x do Tórax*,
 # §2.2 "Perceptron" and §2.3 "Modelo Linear".
 
 # %%
-import os
-from pathlib import Path
-import matplotlib
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import minigan as mg
-FAST = os.environ.get("MINIGAN_FAST") == "1"
-OUT = Path(os.environ.get("MINIGAN_LESSON_OUT", Path(__file__).resolve().parent / "figures"))
-OUT.mkdir(parents=True, exist_ok=True)
+from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 from minigan import gradcheck
 
@@ -230,10 +229,7 @@ ax = axes[2]
 ax.semilogy(losses)
 ax.set(xlabel="gradient-descent step", ylabel="MSE  C(w, b)", title="Linear model (§2.3)")
 fig.tight_layout()
-path = OUT / "01_perceptron.png"
-fig.savefig(path, dpi=100)
-plt.close(fig)
-print("saved", path)
+path = save(fig, "01_perceptron.png", dpi=100)
 
 # %% [markdown]
 # ## Exercises

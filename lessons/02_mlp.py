@@ -1,9 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
+#     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
 # ---
 
 # %% [markdown]
@@ -15,21 +20,15 @@
 # layers (samples in rows). Finally train a small MLP on the "two moons" problem, which no
 # line can separate (lesson 01), and look at its decision regions.
 #
-# Source: document 001 (`/work/shared/seeds/001_7b71c69499667d67.txt`), §2.4 "Multilayer
+# Source: document 001 (Marques 2021, *Rede Adversária Generativa Convolucional Profunda Aplicada a Exames de Raio-x do Tórax*), §2.4 "Multilayer
 # Perceptron", §2.5 "Função de Ativação" (§2.5.1–2.5.4), §2.6 "Etapa de Feedforward",
 # equations (1)–(3).
 
 # %%
-import os
-from pathlib import Path
-import matplotlib
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import minigan as mg
-FAST = os.environ.get("MINIGAN_FAST") == "1"
-OUT = Path(os.environ.get("MINIGAN_LESSON_OUT", Path(__file__).resolve().parent / "figures"))
-OUT.mkdir(parents=True, exist_ok=True)
+from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 from minigan import gradcheck
 
@@ -260,10 +259,7 @@ for ax, kind in zip(axes[2:], ["linear", "tanh"]):
     ax.scatter(*Xm[ym[:, 0] == 1].T, s=8, c="tab:red")
     ax.set(xlabel="$x_1$", ylabel="$x_2$", title=f"{kind} model: P(y=1|x), boundary 0.5")
 fig.tight_layout()
-path = OUT / "02_mlp.png"
-fig.savefig(path, dpi=100)
-plt.close(fig)
-print("saved", path)
+path = save(fig, "02_mlp.png", dpi=100)
 
 fig, ax = plt.subplots(figsize=(5, 3.5))
 for kind, c in curves.items():
@@ -271,10 +267,7 @@ for kind, c in curves.items():
 ax.set(xlabel="gradient-descent step", ylabel="BCE", title="Training on two moons")
 ax.legend()
 fig.tight_layout()
-path = OUT / "02_mlp_training.png"
-fig.savefig(path, dpi=100)
-plt.close(fig)
-print("saved", path)
+path = save(fig, "02_mlp_training.png", dpi=100)
 
 # %% [markdown]
 # ## Exercises

@@ -1,9 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
+#     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
 # ---
 
 # %% [markdown]
@@ -15,20 +20,14 @@
 # experiment why a sigmoid classifier is trained with BCE rather than with the squared error.
 # The same BCE is the GAN discriminator's loss (lesson 11).
 #
-# Source: document 001 (`/work/shared/seeds/001_7b71c69499667d67.txt`), §2.7 "Função de
+# Source: document 001 (Marques 2021, *Rede Adversária Generativa Convolucional Profunda Aplicada a Exames de Raio-x do Tórax*), §2.7 "Função de
 # Custo", §2.7.1 "Entropia Cruzada Binária (BCE)"; the squared error of §2.3.
 
 # %%
-import os
-from pathlib import Path
-import matplotlib
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import minigan as mg
-FAST = os.environ.get("MINIGAN_FAST") == "1"
-OUT = Path(os.environ.get("MINIGAN_LESSON_OUT", Path(__file__).resolve().parent / "figures"))
-OUT.mkdir(parents=True, exist_ok=True)
+from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 from minigan import gradcheck
 
@@ -214,10 +213,7 @@ for name, (accs, _) in history.items():
 ax.set(xlabel="gradient-descent step", ylabel="training accuracy", title="Logistic regression, bad start")
 ax.legend(fontsize=8)
 fig.tight_layout()
-path = OUT / "03_cost_functions.png"
-fig.savefig(path, dpi=100)
-plt.close(fig)
-print("saved", path)
+path = save(fig, "03_cost_functions.png", dpi=100)
 
 # %% [markdown]
 # ## Exercises

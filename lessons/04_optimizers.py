@@ -1,9 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
+#     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
 # ---
 
 # %% [markdown]
@@ -13,20 +18,14 @@
 # slips in its printed RMSProp and Adam, check that `minigan.optim` computes the same steps,
 # and watch the four optimizers walk down a narrow curved valley (a Rosenbrock function).
 #
-# Source: document 001 (`/work/shared/seeds/001_7b71c69499667d67.txt`), §2.8 "Gradiente
+# Source: document 001 (Marques 2021, *Rede Adversária Generativa Convolucional Profunda Aplicada a Exames de Raio-x do Tórax*), §2.8 "Gradiente
 # Descendente", §2.8.1 "Gradiente Descendente Estocástico", §2.8.2 "RMSProp", §2.8.3 "Adam".
 
 # %%
-import os
-from pathlib import Path
-import matplotlib
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import minigan as mg
-FAST = os.environ.get("MINIGAN_FAST") == "1"
-OUT = Path(os.environ.get("MINIGAN_LESSON_OUT", Path(__file__).resolve().parent / "figures"))
-OUT.mkdir(parents=True, exist_ok=True)
+from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 from minigan import gradcheck
 
@@ -243,10 +242,7 @@ for (name, v), ls in zip(values.items(), styles):
 ax.set(xlabel="step t", ylabel="f(x_t, y_t)", title="Cost along the way")
 ax.legend(fontsize=7)
 fig.tight_layout()
-out_path = OUT / "04_optimizers.png"
-fig.savefig(out_path, dpi=100)
-plt.close(fig)
-print("saved", out_path)
+out_path = save(fig, "04_optimizers.png", dpi=100)
 
 # %% [markdown]
 # ## Exercises

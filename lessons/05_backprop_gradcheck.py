@@ -1,9 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
+#     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
 # ---
 
 # %% [markdown]
@@ -15,20 +20,14 @@
 # backward pass right with finite differences, including the two traps: checking in float32,
 # and checking with an upstream gradient of ones.
 #
-# Source: document 001 (`/work/shared/seeds/001_7b71c69499667d67.txt`), §2.9
+# Source: document 001 (Marques 2021, *Rede Adversária Generativa Convolucional Profunda Aplicada a Exames de Raio-x do Tórax*), §2.9
 # "Backpropagation" (and §2.6 eq. (1)–(3), §2.7.1 "Entropia Cruzada Binária").
 
 # %%
-import os
-from pathlib import Path
-import matplotlib
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import minigan as mg
-FAST = os.environ.get("MINIGAN_FAST") == "1"
-OUT = Path(os.environ.get("MINIGAN_LESSON_OUT", Path(__file__).resolve().parent / "figures"))
-OUT.mkdir(parents=True, exist_ok=True)
+from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 from minigan import gradcheck
 
@@ -262,10 +261,7 @@ ax.set_xticks(range(len(rows)))
 ax.set_xticklabels(labels, fontsize=7)
 ax.set(ylabel="max |analytic − numerical| of dx", title="Softmax check: ones hide the bug")
 fig.tight_layout()
-path = OUT / "05_gradcheck.png"
-fig.savefig(path, dpi=100)
-plt.close(fig)
-print("saved", path)
+path = save(fig, "05_gradcheck.png", dpi=100)
 
 # %% [markdown]
 # ## Exercises

@@ -1,9 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
+#     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
 # ---
 
 # %% [markdown]
@@ -14,22 +19,16 @@
 # overfitting with the L1 and L2 penalties and with dropout, each written from scratch and
 # compared with minigan.
 #
-# Sources: document 001 (`/work/shared/seeds/001_7b71c69499667d67.txt`) §2.10
-# "Inicialização Aleatória", §2.11 "Regularização", §2.11.1 "Dropout"; document 003
-# (`/work/shared/seeds/003_d10817c338ee51cd.txt`) ch. 1, "Regularização", "Regularização L1
+# Sources: document 001 (Marques 2021, *Rede Adversária Generativa Convolucional Profunda Aplicada a Exames de Raio-x do Tórax*) §2.10
+# "Inicialização Aleatória", §2.11 "Regularização", §2.11.1 "Dropout"; document 003 (Pereira, n.d.)
+# (Pereira, *Deep Learning, Unidade III: Redes convolucionais, recorrentes e adversárias*) ch. 1, "Regularização", "Regularização L1
 # e L2", "Dropout".
 
 # %%
-import os
-from pathlib import Path
-import matplotlib
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import minigan as mg
-FAST = os.environ.get("MINIGAN_FAST") == "1"
-OUT = Path(os.environ.get("MINIGAN_LESSON_OUT", Path(__file__).resolve().parent / "figures"))
-OUT.mkdir(parents=True, exist_ok=True)
+from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 from minigan import gradcheck
 
@@ -105,10 +104,7 @@ for r_, (label, per_layer) in enumerate(acts.items()):
             ax.set_xlabel("tanh activation")
 fig.suptitle("Activations of a 10-layer tanh MLP for three weight scales (document 001 §2.10)")
 fig.tight_layout()
-path = OUT / "06_init_histograms.png"
-fig.savefig(path, dpi=100)
-plt.close(fig)
-print("saved", path)
+path = save(fig, "06_init_histograms.png", dpi=100)
 
 # %% [markdown]
 # Too small: the activations shrink towards 0 layer after layer (and so do the gradients in
@@ -309,10 +305,7 @@ for ax, (name, (net, mse_tr, mse_te)) in zip(axes, results.items()):
 axes[0].set_ylabel("y")
 axes[0].legend(fontsize=8)
 fig.tight_layout()
-path = OUT / "06_regularization.png"
-fig.savefig(path, dpi=100)
-plt.close(fig)
-print("saved", path)
+path = save(fig, "06_regularization.png", dpi=100)
 
 # %% [markdown]
 # ## Exercises

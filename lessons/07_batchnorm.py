@@ -1,9 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
+#     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
 # ---
 
 # %% [markdown]
@@ -15,21 +20,15 @@
 # mode (batch statistics) and evaluation mode (running statistics), and measure how much
 # faster a deep network trains with it.
 #
-# Sources: document 001 (`/work/shared/seeds/001_7b71c69499667d67.txt`) §2.12 "Normalização",
-# §2.12.1 "Batch Normalization"; document 003 (`/work/shared/seeds/003_d10817c338ee51cd.txt`)
+# Sources: document 001 (Marques 2021, *Rede Adversária Generativa Convolucional Profunda Aplicada a Exames de Raio-x do Tórax*) §2.12 "Normalização",
+# §2.12.1 "Batch Normalization"; document 003 (Pereira, *Deep Learning, Unidade III: Redes convolucionais, recorrentes e adversárias*)
 # ch. 1 "Normalização em lotes" and ch. 3 (the Keras GAN's `BatchNormalization(momentum=0.8)`).
 
 # %%
-import os
-from pathlib import Path
-import matplotlib
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import minigan as mg
-FAST = os.environ.get("MINIGAN_FAST") == "1"
-OUT = Path(os.environ.get("MINIGAN_LESSON_OUT", Path(__file__).resolve().parent / "figures"))
-OUT.mkdir(parents=True, exist_ok=True)
+from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 from minigan import gradcheck
 
@@ -302,10 +301,7 @@ ax.set(xlabel="SGD step", ylabel="training cross-entropy (5-step mean)",
        title=f"{depth}-block MLP on 8x8 digits: with and without BatchNorm")
 ax.legend(fontsize=8)
 fig.tight_layout()
-path = OUT / "07_batchnorm.png"
-fig.savefig(path, dpi=100)
-plt.close(fig)
-print("saved", path)
+path = save(fig, "07_batchnorm.png", dpi=100)
 
 # %% [markdown]
 # ## Exercises

@@ -1,10 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: py:percent
+#     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
 # ---
 
 # %% [markdown]
@@ -19,22 +23,16 @@
 #
 # Sources:
 # - document 000 §2.2.1 "Convolução" (Guimarães 2019): `S(i,j) = (I * K)(i,j) = Σ_m Σ_n I(i−m, j−n) K(m,n)`;
-# - document 001 §3.1 "Convolução", §3.1.1 "Filtro", §3.1.2 "Padding", §3.1.3 "Stride",
+# - document 001 (Marques 2021) §3.1 "Convolução", §3.1.1 "Filtro", §3.1.2 "Padding", §3.1.3 "Stride",
 #   §3.1.4 "Pooling", §3.2 "Convolução sobre Volume" (Marques 2021);
-# - document 003 ch. 1 "Camadas convolucionais", "Passo e Preenchimento", "Camadas de agrupamento"
+# - document 003 (Pereira, n.d.) ch. 1 "Camadas convolucionais", "Passo e Preenchimento", "Camadas de agrupamento"
 #   (the NumPy `conv(image, filter)` and its 10x10 blur and Sobel filters).
 
 # %%
-import os
-from pathlib import Path
-import matplotlib
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import minigan as mg
-FAST = os.environ.get("MINIGAN_FAST") == "1"
-OUT = Path(os.environ.get("MINIGAN_LESSON_OUT", Path(__file__).resolve().parent / "figures"))
-OUT.mkdir(parents=True, exist_ok=True)
+from _course import save  # lessons/_course.py: figures saved (and shown in a notebook)
 
 from minigan import gradcheck
 from minigan.data import load_mnist
@@ -412,10 +410,7 @@ for ax, (im, title, cmap) in zip(axes.ravel(), panels):
     ax.axis("off")
 fig.suptitle("Lesson 08: convolution filters (red = positive, blue = negative)")
 fig.tight_layout()
-path = OUT / "08_filters.png"
-fig.savefig(path, dpi=90)
-plt.close(fig)
-print("saved", path)
+path = save(fig, "08_filters.png", dpi=90)
 
 # %% [markdown]
 # ## Exercises

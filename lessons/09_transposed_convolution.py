@@ -1,10 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: py:percent
+#     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
 # ---
 
 # %% [markdown]
@@ -21,22 +25,16 @@
 # Sources:
 # - document 001 §3.3 "Convolução Transposta" (Marques 2021) — the 2x2 ⋆ 2x2 → 3x3 example and
 #   `n_h = c_h + f_h − 1`;
-# - document 003 ch. 1 "Deconvolução": "ele funciona na convolução, ou seja, os mesmos neurônios
+# - document 003 (Pereira, n.d.) ch. 1 "Deconvolução": "ele funciona na convolução, ou seja, os mesmos neurônios
 #   determinarão os gradientes dos passos de volta ao fazer o backpropagation. Essa ação é
 #   conhecida como convolução transposta, ou deconvolução";
-# - document 000 §3.2.1.2 (the generator's `conv2d_transpose` layers with `padding='same'`).
+# - document 000 (Guimarães 2019) §3.2.1.2 (the generator's `conv2d_transpose` layers with `padding='same'`).
 
 # %%
-import os
-from pathlib import Path
-import matplotlib
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import minigan as mg
-FAST = os.environ.get("MINIGAN_FAST") == "1"
-OUT = Path(os.environ.get("MINIGAN_LESSON_OUT", Path(__file__).resolve().parent / "figures"))
-OUT.mkdir(parents=True, exist_ok=True)
+from _course import save  # lessons/_course.py: figures saved (and shown in a notebook)
 
 from minigan import gradcheck
 from minigan.data import load_mnist
@@ -281,10 +279,7 @@ for ax, f_ in zip(axes[2:], (3, 4)):
     ax.axis("off")
 fig.suptitle("Lesson 09: transposed convolution — uneven overlap (k=3, s=2) makes a checkerboard")
 fig.tight_layout()
-path = OUT / "09_checkerboard.png"
-fig.savefig(path, dpi=90)
-plt.close(fig)
-print("saved", path)
+path = save(fig, "09_checkerboard.png", dpi=90)
 
 # %% [markdown]
 # ## Exercises

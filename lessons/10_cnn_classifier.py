@@ -1,10 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: py:percent
+#     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
 # ---
 
 # %% [markdown]
@@ -18,13 +22,13 @@
 # a CNN that looks at an image and outputs a score.
 #
 # Sources:
-# - document 003 ch. 1 "Utilizando uma CNN para classificar dígitos escritos manualmente":
+# - document 003 (Pereira, n.d.) ch. 1 "Utilizando uma CNN para classificar dígitos escritos manualmente":
 #   `Convolution2D(32, 3x3) → ReLU → Convolution2D(32, 3x3) → ReLU → MaxPooling2D(2x2) →
 #   Flatten → Dense(64) → ReLU → Dense(10) → softmax`, its `model.summary()` (Figura 20: 320,
 #   9 248, 294 976, 650 parameters, 305 194 in all) and "Foi obtida uma acurácia de 98,5%"
 #   (on the full 10 000-digit MNIST test set, after 5 epochs of Adadelta on the 60 000 training
 #   digits, 10 % of them held out for validation);
-# - document 001 §3.4 "LeNet-5": C1 = 6 filters 5x5 with p = 2, S2 = average pooling 2x2 s = 2,
+# - document 001 (Marques 2021) §3.4 "LeNet-5": C1 = 6 filters 5x5 with p = 2, S2 = average pooling 2x2 s = 2,
 #   C3 = 16 filters 5x5 without padding, S4 = average pooling 2x2 s = 2, C5 and F6 fully
 #   connected, softmax output of size 10;
 # - document 001 §2.7.1 (cross-entropy, "Entropia Cruzada") and its multi-class form.
@@ -32,15 +36,10 @@
 # %%
 import os
 import time
-from pathlib import Path
-import matplotlib
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import minigan as mg
-FAST = os.environ.get("MINIGAN_FAST") == "1"
-OUT = Path(os.environ.get("MINIGAN_LESSON_OUT", Path(__file__).resolve().parent / "figures"))
-OUT.mkdir(parents=True, exist_ok=True)
+from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 from minigan import gradcheck
 from minigan.data import load_mnist, iterate_minibatches
@@ -328,10 +327,7 @@ for i, w in enumerate(wrong):
 fig.suptitle(f"Lesson 10: CNN classifiers on the bundled MNIST digits ({len(X_train)} train / {len(X_test)} held out)"
              "\nbottom row: held-out digits the doc 003 CNN gets wrong (true→predicted)")
 fig.tight_layout()
-path = OUT / "10_cnn_classifier.png"
-fig.savefig(path, dpi=85)
-plt.close(fig)
-print("saved", path)
+path = save(fig, "10_cnn_classifier.png", dpi=85)
 
 # %% [markdown]
 # ## Exercises

@@ -1,10 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: py:percent
+#     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
 # ---
 
 # %% [markdown]
@@ -19,26 +23,20 @@
 # `minigan.gan.GAN`.
 #
 # Sources:
-# - document 001 §4 "Redes Adversárias Generativas", §4.1 "Redes Adversárias" (the value
+# - document 001 (Marques 2021) §4 "Redes Adversárias Generativas", §4.1 "Redes Adversárias" (the value
 #   function, Algorithm 1 "Rede Adversária Generativa", the non-saturating loss), §4.2
 #   "Propriedades do Modelo" (Proposição 1, the optimal discriminator "Ótimo Global");
-# - document 000 §2.3.1 "Modelo", eq. (2.1), and §3.2.3 "Função de custo" (sigmoid cross-entropy,
+# - document 000 (Guimarães 2019) §2.3.1 "Modelo", eq. (2.1), and §3.2.3 "Função de custo" (sigmoid cross-entropy,
 #   labels 0.9 for real images);
 # - document 002 (slides "Como as GANs são treinadas?"): `L_D = −½ E_x log D(x) − ½ E_z log(1 − D(G(z)))`,
 #   the zero-sum game `L_D = −L_G`.
 
 # %%
-import os
 import time
-from pathlib import Path
-import matplotlib
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import minigan as mg
-FAST = os.environ.get("MINIGAN_FAST") == "1"
-OUT = Path(os.environ.get("MINIGAN_LESSON_OUT", Path(__file__).resolve().parent / "figures"))
-OUT.mkdir(parents=True, exist_ok=True)
+from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 from minigan import gradcheck
 from minigan.data import ring_of_gaussians, ring_modes
@@ -210,13 +208,18 @@ support = (p_data_1d(xs) + p_g_1d(xs)) > 0.05
 gap = np.abs(D_learned - D_star)[support].max()
 print(f"learned D vs D* where the densities are not tiny: max |D − D*| = {gap:.3f}")
 
-# V(D*, G) = −log 4 + 2 JSD, by numerical integration on a fine grid
+# V(D*, G) = −log 4 + 2 JSD, by numerical integration on a fine grid (the trapezoidal rule,
+# written out: np.trapezoid is NumPy 2 only, np.trapz was removed from it)
+def trapezoid(y, x):
+    return float(np.sum((y[1:] + y[:-1]) * np.diff(x)) / 2)
+
+
 xf = np.linspace(-8, 8, 20001)
 pd_, pg_ = p_data_1d(xf), p_g_1d(xf)
 Ds = pd_ / (pd_ + pg_)
-V_star = np.trapezoid(pd_ * np.log(Ds) + pg_ * np.log(1 - Ds), xf)
+V_star = trapezoid(pd_ * np.log(Ds) + pg_ * np.log(1 - Ds), xf)
 mix = 0.5 * (pd_ + pg_)
-jsd = 0.5 * np.trapezoid(pd_ * np.log(pd_ / mix), xf) + 0.5 * np.trapezoid(pg_ * np.log(pg_ / mix), xf)
+jsd = 0.5 * trapezoid(pd_ * np.log(pd_ / mix), xf) + 0.5 * trapezoid(pg_ * np.log(pg_ / mix), xf)
 print(f"V(D*, G) = {V_star:.4f};  −log 4 + 2·JSD = {-np.log(4) + 2 * jsd:.4f};  −log 4 = {-np.log(4):.4f}")
 assert abs(V_star - (-np.log(4) + 2 * jsd)) < 1e-6
 
@@ -496,10 +499,7 @@ ax.set_ylabel("|gradient w.r.t. the logit a|")
 ax.set_title("generator loss gradients")
 ax.legend(fontsize=8)
 fig.tight_layout()
-path1 = OUT / "11_dstar_and_gradients.png"
-fig.savefig(path1, dpi=90)
-plt.close(fig)
-print("saved", path1)
+path1 = save(fig, "11_dstar_and_gradients.png", dpi=90)
 
 fig, axes = plt.subplots(3, 4, figsize=(13, 10))
 data_pts = ring_batch(2000, rng)
@@ -533,10 +533,7 @@ for ax in axes[:, :].ravel()[:10]:
     ax.set_aspect("equal")
 fig.suptitle("Lesson 11: mode collapse on a ring of 8 Gaussians (gray: data; colour: G's samples)")
 fig.tight_layout()
-path2 = OUT / "11_ring_mode_collapse.png"
-fig.savefig(path2, dpi=80)
-plt.close(fig)
-print("saved", path2)
+path2 = save(fig, "11_ring_mode_collapse.png", dpi=80)
 
 # %% [markdown]
 # ## What to take away

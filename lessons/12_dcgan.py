@@ -1,10 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: py:percent
+#     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
 # ---
 
 # %% [markdown]
@@ -18,13 +22,13 @@
 # pooling in the discriminator, a weak discriminator, and a GAN without convolutions.
 #
 # Sources:
-# - document 001 §4.3 "Redes Adversárias Generativas Convolucionais Profundas" and §4.3.1
+# - document 001 (Marques 2021) §4.3 "Redes Adversárias Generativas Convolucionais Profundas" and §4.3.1
 #   "Características da Rede";
-# - document 000 §2.4 (the DCGAN rules of Radford et al.), §3.2 "Código implementado"
+# - document 000 (Guimarães 2019) §2.4 (the DCGAN rules of Radford et al.), §3.2 "Código implementado"
 #   (generator "Versão 1" dense / "Versão 2" convolutional, discriminator, §3.2.3 "Função de
 #   custo" with labels 0.9, §3.2.4 Adam lr 1e-3 or 2e-4, noise U(−1, 1)), §4 "Resultados"
 #   (§4.1.2 without tanh, §4.1.3 weak discriminator, §4.1.5 without convolutions);
-# - document 003 ch. 3 (the Keras MNIST GAN, Adam lr 2e-4, β1 0.5; "DCGAN").
+# - document 003 (Pereira, n.d.) ch. 3 (the Keras MNIST GAN, Adam lr 2e-4, β1 0.5; "DCGAN").
 #
 # **Budget.** A lesson must run in under a minute on 2 CPU cores, so everything here trains
 # for a few hundred steps on small networks. The digits you will see are rough. For a real
@@ -33,17 +37,11 @@
 # and loss curves.
 
 # %%
-import os
 import time
-from pathlib import Path
-import matplotlib
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import minigan as mg
-FAST = os.environ.get("MINIGAN_FAST") == "1"
-OUT = Path(os.environ.get("MINIGAN_LESSON_OUT", Path(__file__).resolve().parent / "figures"))
-OUT.mkdir(parents=True, exist_ok=True)
+from _course import FAST, OUT, save, show_saved  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 from minigan import gradcheck
 from minigan.data import load_mnist, load_digits8x8, iterate_minibatches
@@ -173,9 +171,9 @@ print(f"small DCGAN, {DC_STEPS} steps ({time.perf_counter() - t0:.0f} s): confid
       f"{q28['confident_share']:.0%}, classes reached {q28['mode_count']}/10, histogram {q28['histogram']}")
 print("for comparison, real held-out digits:", {k: sample_quality(load_mnist(split="test")[0][:100])[k]
                                                  for k in ("confident_share", "mode_count")})
-print("saved", save_grid(after, OUT / "12_dcgan_mnist_samples.png", nrow=10,
+show_saved(save_grid(after, OUT / "12_dcgan_mnist_samples.png", nrow=10,
                          title=f"small DCGAN, {DC_STEPS} steps (rough: lesson budget)"))
-print("saved", plot_losses(gan28.history, OUT / "12_dcgan_mnist_losses.png", title="small DCGAN on MNIST"))
+show_saved(plot_losses(gan28.history, OUT / "12_dcgan_mnist_losses.png", title="small DCGAN on MNIST"))
 
 # %% [markdown]
 # ## 5. Document 000's experiments, in miniature
@@ -294,10 +292,7 @@ for ax, (name, imgs, sc) in zip(axes, rows):
     ax.axis("off")
 fig.suptitle(f"Lesson 12: document 000's experiments on 8x8 digits ({V_STEPS} steps each)")
 fig.tight_layout()
-path = OUT / "12_doc000_experiments.png"
-fig.savefig(path, dpi=90)
-plt.close(fig)
-print("saved", path)
+path = save(fig, "12_doc000_experiments.png", dpi=90)
 
 # %% [markdown]
 # ## What to look for

@@ -1,10 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: py:percent
+#     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
 # ---
 
 # %% [markdown]
@@ -18,7 +22,7 @@
 # FID table of real × fake sets within and across classes.
 #
 # Sources:
-# - document 001 §5.1 "Extração de Características" (features = a trained network's last hidden
+# - document 001 (Marques 2021) §5.1 "Extração de Características" (features = a trained network's last hidden
 #   layer), §5.2 "Inception-v3", §5.3 "Fréchet Inception Score (FID)":
 #   `FID = ‖μ_X − μ_Y‖² + Tr(Σ_X + Σ_Y − 2 √(Σ_X Σ_Y))`;
 # - document 001 §6.4.1 "Distância FID": two DCGANs (NORMAL and PNEUMONIA X-rays), 100 iterations
@@ -34,17 +38,11 @@
 # cross-table must be read against.
 
 # %%
-import os
 import time
-from pathlib import Path
-import matplotlib
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import minigan as mg
-FAST = os.environ.get("MINIGAN_FAST") == "1"
-OUT = Path(os.environ.get("MINIGAN_LESSON_OUT", Path(__file__).resolve().parent / "figures"))
-OUT.mkdir(parents=True, exist_ok=True)
+from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 from minigan import metrics
 from minigan.data import load_mnist
@@ -265,10 +263,7 @@ ax.set_title("R0 and R1: real digits")
 ax.axis("off")
 fig.suptitle("Lesson 13: evaluating GANs with FID")
 fig.tight_layout()
-path = OUT / "13_fid_cross_table.png"
-fig.savefig(path, dpi=85)
-plt.close(fig)
-print("saved", path)
+path = save(fig, "13_fid_cross_table.png", dpi=85)
 
 # %% [markdown]
 # ## Reading the table

@@ -1,9 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
+#     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
 # ---
 
 # %% [markdown]
@@ -16,23 +21,18 @@
 # character-level LSTM language model trained on text that ships with Python (the standard
 # library's own docstrings), sampling new text from it.
 #
-# Source: document 003 (`/work/shared/seeds/003_d10817c338ee51cd.txt`), ch. 2 "Redes Neurais
+# Source: document 003 (Pereira, *Deep Learning, Unidade III: Redes convolucionais, recorrentes e adversárias*), ch. 2 "Redes Neurais
 # Recorrentes": the RNN equations, "Implementação e treinamento" (the count-the-ones example
 # of Vasilev et al. 2019), "Backpropagation ao longo do tempo", "Problema da dissipação e
 # explosão dos gradientes" (Fig. 26), "Long short-term memory", "Modelagem de linguagem" and
 # "Modelos baseados em caracteres" (the character-level LSTM and truncated BPTT).
 
 # %%
-import os
 from pathlib import Path
-import matplotlib
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import minigan as mg
-FAST = os.environ.get("MINIGAN_FAST") == "1"
-OUT = Path(os.environ.get("MINIGAN_LESSON_OUT", Path(__file__).resolve().parent / "figures"))
-OUT.mkdir(parents=True, exist_ok=True)
+from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 import importlib
 import inspect
@@ -182,10 +182,7 @@ def plot_run(ax, h, title, wlim=(-3, 2)):
 fig, ax = plt.subplots(figsize=(5, 3.4))
 plot_run(ax, h25, "count the ones, 10 steps (document 003 Fig. 25)")
 fig.tight_layout()
-path = OUT / "14_count_ones.png"
-fig.savefig(path, dpi=100)
-plt.close(fig)
-print("saved", path)
+path = save(fig, "14_count_ones.png", dpi=100)
 
 # %% [markdown]
 # ## 3. The same cell in minigan
@@ -314,10 +311,7 @@ axes[2].set_ylabel("‖(gU, gW)‖")
 axes[2].set_title("gradient norm", fontsize=9)
 axes[2].legend(fontsize=8)
 fig.tight_layout()
-path = OUT / "14_exploding_gradient.png"
-fig.savefig(path, dpi=100)
-plt.close(fig)
-print("saved", path)
+path = save(fig, "14_exploding_gradient.png", dpi=100)
 
 # %% [markdown]
 # Clipping does not change where the cliff is; it only stops one step from jumping off it.
@@ -394,10 +388,7 @@ axes[1].set_xlabel("step t")
 axes[1].set_ylabel("mean |∂ŷ/∂x_t|  (ones)")
 axes[1].set_title("every step still counts: no vanishing gradient", fontsize=9)
 fig.tight_layout()
-path = OUT / "14_lstm_count.png"
-fig.savefig(path, dpi=100)
-plt.close(fig)
-print("saved", path)
+path = save(fig, "14_lstm_count.png", dpi=100)
 
 # %% [markdown]
 # ## 6. A character-level language model ("Modelos baseados em caracteres")
@@ -523,10 +514,7 @@ ax.set_ylabel("cross-entropy (nats/char)")
 ax.set_title("character-level LSTM on standard-library docstrings", fontsize=9)
 ax.legend(fontsize=8)
 fig.tight_layout()
-path = OUT / "14_char_lm.png"
-fig.savefig(path, dpi=100)
-plt.close(fig)
-print("saved", path)
+path = save(fig, "14_char_lm.png", dpi=100)
 
 # %% [markdown]
 # After a thousand batches the samples are at about the stage of the document's "Após 500

@@ -606,6 +606,7 @@ def test_lesson_gpu_swap_cell_trains_on_the_device(fakegpu, tmp_path, monkeypatc
     """Lesson 10's GPU cell (MINIGAN_DEVICE=gpu) really trains on the device: the lesson runs in
     this process under the stand-in, every Adam step sees device parameters, and it succeeds."""
     import runpy
+    import sys
     from pathlib import Path
 
     import minigan as mg
@@ -620,6 +621,8 @@ def test_lesson_gpu_swap_cell_trains_on_the_device(fakegpu, tmp_path, monkeypatc
         return step(self)
     monkeypatch.setattr(mg.Adam, "step", spy)
     lesson = Path(__file__).resolve().parent.parent / "lessons" / "10_cnn_classifier.py"
+    monkeypatch.syspath_prepend(str(lesson.parent))          # lessons import their helper, _course.py
+    monkeypatch.delitem(sys.modules, "_course", raising=False)  # read MINIGAN_LESSON_OUT afresh
     with fakegpu.record() as r:
         runpy.run_path(str(lesson), run_name="__main__")
     assert devices and all(d == {"gpu"} for d in devices)

@@ -1,9 +1,15 @@
-"""Every lesson runs end to end in fast mode and writes its figures; lessons are well-formed.
+"""Every lesson runs end to end in fast mode, both ways, and writes its figures; lessons are well-formed.
 
-Each ``lessons/NN_*.py`` runs in its own subprocess (a lesson is a plain script) with
-``MINIGAN_FAST=1`` (a few seconds), ``MINIGAN_LESSON_OUT`` pointing at a temporary folder and
-``MPLBACKEND=Agg``. A lesson passes if it exits with status 0 (its own assertions, e.g. "the
-from-scratch result equals minigan's", are part of the run) and saves at least one PNG.
+As a script: each ``lessons/NN_*.py`` runs in its own subprocess with ``MINIGAN_FAST=1`` (a few
+seconds), ``MINIGAN_LESSON_OUT`` pointing at a temporary folder and ``MPLBACKEND=Agg``. It
+passes if it exits with status 0 (its own assertions, e.g. "the from-scratch result equals
+minigan's", are part of the run) and saves at least one PNG.
+
+As a notebook: jupytext turns the same file into a notebook, and nbclient runs it top to
+bottom in an ipykernel whose working directory is ``lessons/`` (as Jupyter and VS Code do
+for a notebook there). It passes if no cell raises, every figure the lesson saves also shows
+inline (an ``image/png`` output per ``save(...)``/``show_saved(...)`` call) and the PNGs are
+written. That is what a student gets from ``jupytext --to notebook`` + "Run all".
 """
 from __future__ import annotations
 
@@ -54,11 +60,55 @@ def test_lesson_runs_in_fast_mode(lesson, tmp_path):
     assert proc.returncode == 0, (
         f"{lesson.name} exited with status {proc.returncode}; stderr tail:\n{proc.stderr[-3000:]}\n"
         f"stdout tail:\n{proc.stdout[-1500:]}")
+    _check_pngs(lesson, out_dir, proc.stdout)
+
+
+def _check_pngs(lesson: Path, out_dir: Path, log: str) -> None:
     pngs = sorted(out_dir.glob("*.png"))
-    assert pngs, f"{lesson.name} wrote no PNG into MINIGAN_LESSON_OUT={out_dir}; stdout tail:\n{proc.stdout[-1500:]}"
+    assert pngs, f"{lesson.name} wrote no PNG into MINIGAN_LESSON_OUT={out_dir}; output tail:\n{log[-1500:]}"
     for png in pngs:
         assert png.stat().st_size > 1000, f"{lesson.name}: {png.name} is suspiciously small ({png.stat().st_size} bytes)"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"{lesson.name}: {png.name} is not a PNG file"
+
+
+def _figure_calls(text: str) -> int:
+    """How many figures a lesson saves: its ``save(fig, ...)`` and ``show_saved(...)`` calls."""
+    return len(re.findall(r"(?<![\w.])(?:save\(fig\b|show_saved\()", text))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lesson", LESSONS, ids=[p.name for p in LESSONS])
+def test_lesson_runs_as_a_notebook(lesson, tmp_path, monkeypatch):
+    jupytext = pytest.importorskip("jupytext")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    out_dir = tmp_path / "figures"
+    env = _lesson_env(out_dir)
+    env.pop("MPLBACKEND")  # as in Jupyter; the lesson's helper must switch to inline figures anyway
+    for key in ("MINIGAN_FAST", "MINIGAN_LESSON_OUT", "PYTHONPATH", "OPENBLAS_NUM_THREADS",
+                "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.setenv(key, env[key])  # the kernel inherits this process's environment
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    nb = jupytext.read(lesson)
+    client = nbclient.NotebookClient(nb, timeout=TIMEOUT_S, kernel_name="python3",
+                                     resources={"metadata": {"path": str(LESSONS_DIR)}})
+    try:
+        client.execute()
+    except nbclient.exceptions.CellExecutionError as exc:
+        pytest.fail(f"{lesson.name} failed as a notebook:\n{str(exc)[-3000:]}")
+    except nbclient.exceptions.CellTimeoutError as exc:
+        pytest.fail(f"{lesson.name}: a cell ran past {TIMEOUT_S} s in fast mode: {str(exc)[-1000:]}")
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    log = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    errors = [o for o in outputs if o.output_type == "error"]
+    assert not errors, f"{lesson.name}: error outputs {[e.get('ename') for e in errors]}"
+    images = [o for o in outputs if "image/png" in o.get("data", {})]
+    expected = _figure_calls(lesson.read_text(encoding="utf-8"))
+    assert expected >= 1, f"{lesson.name} saves no figure"
+    assert len(images) == expected, (
+        f"{lesson.name}: {len(images)} inline images for {expected} saved figures "
+        f"(each figure should show exactly once); output tail:\n{log[-1500:]}")
+    _check_pngs(lesson, out_dir, log)
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=[p.name for p in LESSONS])
@@ -66,9 +116,14 @@ def test_lesson_is_a_jupytext_percent_script(lesson):
     text = lesson.read_text(encoding="utf-8")
     assert "# %% [markdown]" in text, f"{lesson.name}: no markdown cell ('# %% [markdown]')"
     assert re.search(r"^# %%\s*$", text, re.M), f"{lesson.name}: no code cell ('# %%')"
-    assert "MINIGAN_LESSON_OUT" in text and "MINIGAN_FAST" in text, \
-        f"{lesson.name}: the header must read MINIGAN_FAST and MINIGAN_LESSON_OUT"
+    assert re.search(r"^from _course import .*\bsave\b", text, re.M), \
+        f"{lesson.name}: figures go through lessons/_course.py (from _course import FAST, save)"
+    assert "__file__" not in text, f"{lesson.name}: a notebook has no __file__; ask _course where figures go"
+    assert "matplotlib.use(" not in text, f"{lesson.name}: choosing a backend would stop inline figures"
+    assert ".savefig(" not in text, f"{lesson.name}: save figures with _course.save (it also shows them inline)"
     assert "plt.show(" not in text, f"{lesson.name}: lessons save figures, they never call plt.show()"
+    assert "/work/" not in text and "shared/seeds" not in text, \
+        f"{lesson.name}: cite the documents by author, year and section, not by a path on one machine"
     assert re.search(r"^## Exercises|^# ## Exercises", text, re.M), f"{lesson.name}: no Exercises section"
 
 
@@ -78,6 +133,9 @@ def test_lesson_opens_as_a_notebook(lesson):
     nb = jupytext.read(lesson, fmt="py:percent")
     kinds = {c.cell_type for c in nb.cells}
     assert kinds == {"markdown", "code"}, f"{lesson.name}: cell types {kinds}"
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3", f"{lesson.name}: no python3 kernelspec"
+    assert "ipynb" in nb.metadata.get("jupytext", {}).get("formats", ""), \
+        f"{lesson.name}: the header should pair the script with a notebook (formats: ipynb,py:percent)"
 
 
 def test_readme_lists_every_lesson():
@@ -85,3 +143,12 @@ def test_readme_lists_every_lesson():
     rows = set(re.findall(r"^\|\s*(\d\d)\s*\|", readme, re.M))
     missing = [p.name for p in LESSONS if p.name[:2] not in rows]
     assert not missing, f"lessons/README.md has no table row for {missing}"
+
+
+def test_readme_says_what_each_document_is():
+    readme = (LESSONS_DIR / "README.md").read_text(encoding="utf-8")
+    for who in ("Guimarães, F. C. (2019)", "Marques, D. B. (2021)", "(AI2) (n.d.)", "Pereira, N. S. (n.d.)",
+                "*Redes Adversariais Generativas* (n.d.)"):
+        assert who in readme, f"lessons/README.md should describe the source document of {who}"
+    for doc in [ROOT / "README.md", ROOT / "docs" / "README.md", LESSONS_DIR / "README.md", *LESSONS]:
+        assert "/work/" not in doc.read_text(encoding="utf-8"), f"{doc.name} cites a path on one machine"

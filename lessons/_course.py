@@ -1,0 +1,65 @@
+"""What every lesson shares: fast mode, where figures go, and showing them.
+
+A lesson starts with ``from _course import FAST, OUT, save`` and ends each plot with
+``save(fig, "NN_name.png")``. The same file then works both ways:
+
+- as a script (``python lessons/01_perceptron.py``): the figure is saved as a PNG and its
+  path printed; no window opens (nothing calls ``plt.show()``);
+- as a notebook (Jupyter, VS Code, ``jupytext --to notebook``): the figure is saved too, and
+  also shown inline under the cell.
+
+``FAST`` is ``MINIGAN_FAST=1`` (smaller data, fewer steps: a few seconds per lesson).
+``OUT`` is ``MINIGAN_LESSON_OUT`` if set, else ``lessons/figures/`` beside this file (this
+module has a ``__file__``; a notebook's cells do not, which is why the lessons ask here).
+Python finds this module because a script's folder, and a notebook kernel's working
+directory, is the lessons folder.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+FAST = os.environ.get("MINIGAN_FAST") == "1"
+OUT = Path(os.environ.get("MINIGAN_LESSON_OUT") or Path(__file__).resolve().parent / "figures")
+OUT.mkdir(parents=True, exist_ok=True)
+
+
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel (Jupyter, VS Code, nbclient), False in a plain script."""
+    if "ipykernel" not in sys.modules:
+        return False
+    from IPython import get_ipython
+    shell = get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+NOTEBOOK = in_notebook()
+if NOTEBOOK:
+    # Inline figures even when the kernel inherited MPLBACKEND=Agg (as under a test runner).
+    import matplotlib
+    if "inline" not in matplotlib.get_backend():
+        from IPython import get_ipython
+        get_ipython().run_line_magic("matplotlib", "inline")
+
+
+def save(fig, name: str, dpi: int = 100) -> Path:
+    """Save ``fig`` as ``OUT / name``, print the path, show it inline in a notebook, close it."""
+    import matplotlib.pyplot as plt
+    path = OUT / name
+    fig.savefig(path, dpi=dpi)
+    if NOTEBOOK:
+        from IPython.display import display
+        display(fig)
+    plt.close(fig)
+    print("saved", path)
+    return path
+
+
+def show_saved(path) -> None:
+    """For a PNG that a minigan function wrote itself (``minigan.viz.save_grid``, ...):
+    print its path, and show it inline in a notebook."""
+    if NOTEBOOK:
+        from IPython.display import Image, display
+        display(Image(filename=str(path)))
+    print("saved", path)

@@ -1,0 +1,188 @@
+"""The course website, built and read in a real browser.
+
+``docs/build_site.py --fast`` builds the site (every lesson executed as a notebook, in fast
+mode to keep the suite short; the published site is built in full mode, the same code path);
+a local HTTP server serves it, and headless Chromium (Debian's ``chromium``, driven by
+Playwright for Python) opens the home page and every lesson page and checks: no console
+error and no uncaught exception, every ``<img>`` loaded (``naturalWidth > 0``), the math
+typeset by MathJax (no raw ``$$`` or unprocessed ``\\(`` left), the lesson's download links
+and figures present, and that the "next" link leads to the next lesson. It saves a
+screenshot of one lesson in ``build/site-test/``.
+
+Needs ``pip install -e ".[docs]"`` and a ``chromium`` on PATH (``apt-get install chromium``).
+Locally, without them, the tests skip with the reason; in CI (``CI=true``) they fail instead.
+``MINIGAN_SITE_DIR=build/site pytest tests/test_site.py`` checks a site built before (for
+example the full-mode one) instead of building one.
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSONS = sorted((ROOT / "lessons").glob("[0-9][0-9]_*.py"))
+SCREENSHOT_DIR = ROOT / "build" / "site-test"
+SCREENSHOT_LESSON = "11_gans"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update"]
+
+pytestmark = pytest.mark.slow
+
+
+def _need(condition: bool, reason: str) -> None:
+    if not condition:
+        if IN_CI:
+            pytest.fail(f"{reason} (CI=true: the site test must run in CI; .ci/run installs it)")
+        pytest.skip(reason)
+
+
+def _importable(name: str) -> bool:
+    import importlib.util
+    return importlib.util.find_spec(name) is not None
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    prebuilt = os.environ.get("MINIGAN_SITE_DIR")  # check a site built before, e.g. the full-mode one
+    if prebuilt:
+        return Path(prebuilt)
+    for module in ("sphinx", "myst_nb", "furo", "jupyter_server_mathjax", "nbclient", "ipykernel", "jupytext"):
+        _need(_importable(module), f"{module} is not installed: pip install -e '.[docs]'")
+    out = tmp_path_factory.mktemp("site") / "site"
+    env = dict(os.environ)
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(var, "1")  # small products on a shared 2-core machine (see test_lessons)
+    proc = subprocess.run([sys.executable, str(ROOT / "docs" / "build_site.py"), "--fast", "--out", str(out)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+    assert proc.returncode == 0, f"site build failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
+    for lesson in LESSONS:  # the build reports each lesson's time
+        assert lesson.stem in proc.stdout, f"no time reported for {lesson.stem}:\n{proc.stdout}"
+    return out
+
+
+def test_site_has_every_page_and_download(site):
+    assert (site / "index.html").is_file()
+    assert (site / "_static" / "mathjax" / "MathJax.js").is_file(), "MathJax is not served from the site"
+    for lesson in LESSONS:
+        page = site / "lessons" / f"{lesson.stem}.html"
+        assert page.is_file(), f"no page for {lesson.name}"
+        html = page.read_text(encoding="utf-8")
+        for suffix in (".ipynb", ".py"):
+            assert f"{lesson.stem}{suffix}" in html, f"{page.name}: no download link to the {suffix}"
+        assert "<img" in html, f"{page.name}: no figure"
+    downloads = {p.name for p in (site / "_downloads").rglob("*")}
+    for lesson in LESSONS:
+        assert {f"{lesson.stem}.ipynb", lesson.name} <= downloads, f"{lesson.stem}: downloads missing"
+    for page in site.rglob("*.html"):  # offline: nothing loaded from another host
+        html = page.read_text(encoding="utf-8")
+        assert "cdn.jsdelivr" not in html and "cdnjs" not in html and "unpkg.com" not in html, \
+            f"{page.relative_to(site)} loads something from a CDN"
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _need(_importable("playwright"), "playwright is not installed: pip install -e '.[docs]'")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    _need(chromium is not None, "no chromium on PATH (Debian: apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        try:
+            browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        except Exception as exc:  # the reason, never a silent skip
+            pytest.fail(f"chromium ({chromium}) did not start under Playwright: {exc}")
+        yield browser
+        browser.close()
+
+
+_PAGE_STATE = """() => {
+  const imgs = Array.from(document.images);
+  const broken = imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.getAttribute('src'));
+  const text = document.querySelector('article') ? document.querySelector('article').innerText : document.body.innerText;
+  const mathNodes = document.querySelectorAll('.math.notranslate');  // Sphinx's; MathJax adds its own .math
+  const unrendered = Array.from(mathNodes).filter(m => !m.querySelector('.MathJax, .MathJax_Display, .MathJax_Preview + script, script[type^="math/tex"]'))
+                        .map(m => m.textContent.slice(0, 60));
+  return {images: imgs.length, broken: broken, rawDollars: text.includes('$$'),
+          math: mathNodes.length, typeset: document.querySelectorAll('script[type^="math/tex"]').length,
+          unrendered: unrendered, title: document.title};
+}"""
+
+_MATHJAX_DONE = """() => new Promise(resolve => {
+  if (!window.MathJax || !window.MathJax.Hub) { resolve(false); return; }
+  window.MathJax.Hub.Queue(() => resolve(true));
+})"""
+
+
+def _visit(browser, url: str):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: problems.append(f"uncaught: {exc}"))
+    page.on("requestfailed", lambda req: problems.append(f"request failed: {req.url}"))
+    page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+    response = page.goto(url, wait_until="load")
+    assert response is not None and response.ok, f"{url}: HTTP {response.status if response else None}"
+    page.evaluate(_MATHJAX_DONE)
+    return page, problems
+
+
+@pytest.mark.parametrize("stem", ["index"] + [p.stem for p in LESSONS])
+def test_page_in_a_browser(stem, browser, server):
+    url = f"{server}/index.html" if stem == "index" else f"{server}/lessons/{stem}.html"
+    page, problems = _visit(browser, url)
+    try:
+        state = page.evaluate(_PAGE_STATE)
+        assert not problems, f"{url}: " + "; ".join(problems)
+        assert state["images"] > 0, f"{url}: no image"
+        assert not state["broken"], f"{url}: images that did not load: {state['broken']}"
+        assert not state["rawDollars"], f"{url}: raw $$ left in the text (math not rendered)"
+        assert not state["unrendered"], f"{url}: math MathJax did not typeset: {state['unrendered'][:5]}"
+        if state["math"]:
+            assert state["typeset"] >= state["math"], f"{url}: {state['math']} formulas, {state['typeset']} typeset"
+        if stem != "index":
+            if stem == SCREENSHOT_LESSON:
+                SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(SCREENSHOT_DIR / f"{stem}.png"), full_page=False)
+        stems = ["index"] + [p.stem for p in LESSONS]
+        i = stems.index(stem)
+        if 0 < i < len(stems) - 1:  # the "next" link leads to the next lesson
+            page.click("a.next-page")
+            page.wait_for_load_state("load")
+            assert page.url.endswith(f"/lessons/{stems[i + 1]}.html"), \
+                f"{url}: 'next' went to {page.url}, expected {stems[i + 1]}"
+    finally:
+        page.close()
+
+
+def test_screenshot_was_saved(browser, server):
+    shot = SCREENSHOT_DIR / f"{SCREENSHOT_LESSON}.png"
+    if not shot.exists():
+        page, _ = _visit(browser, f"{server}/lessons/{SCREENSHOT_LESSON}.html")
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shot))
+        page.close()
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000

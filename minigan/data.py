@@ -423,3 +423,7 @@ def _jsonable(obj):
     if isinstance(obj, np.integer):
         return int(obj)
     return obj
+
+
+# Image folders live in their own file (Pillow is optional); re-exported here as minigan.data.ImageFolder.
+from .imagefolder import ImageFolder  # noqa: E402,F401

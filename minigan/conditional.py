@@ -264,8 +264,6 @@ class Conditional(Module):
         if hasattr(y, "shape") and len(y.shape) == 1 and y.shape[0] != x.shape[0]:
             raise ValueError(f"Conditional: x has {x.shape[0]} samples but y has {y.shape[0]} labels")
         e = self.embedding(y)  # (N, E)
-        if e.dtype != x.dtype:
-            raise TypeError(f"Conditional: x has dtype {x.dtype} but the embedding is {e.dtype}; cast x or the model")
         mode = self._mode(x.ndim)
         self._x_shape = tuple(x.shape)
         self._mode_used = mode

@@ -11,7 +11,8 @@ inputs are fixed:
 - :class:`_PlusEmbedding` ``x -> x + Embedding(y)``: ``dx = dout`` is trivial; the row of
   interest is ``W``, the scatter-added gradient (labels repeat, so rows get sums).
 
-The adapters hold the checked layer as their child, so every parameter of it is checked too.
+The adapters hold the checked layer as their child, so every parameter of it is checked too,
+and their fixed inputs as buffers, so ``.to("gpu")`` moves them with the parameters.
 """
 from __future__ import annotations
 
@@ -28,13 +29,14 @@ from ..module import Module, Sequential
 class _Labelled(Module):
     def __init__(self, m, y):
         super().__init__()
-        self.m, self.y = m, y
+        self.m = m
+        self.buffers["y"] = np.asarray(y)  # a buffer: .to(device) moves it with the parameters
 
     def children(self):
         return [self.m]
 
     def forward(self, x):
-        return self.m((x, self.y))
+        return self.m((x, self.buffers["y"]))
 
     def backward(self, dout):
         return self.m.backward(dout)
@@ -43,13 +45,15 @@ class _Labelled(Module):
 class _OneOf(Module):
     def __init__(self, m, inputs, index):
         super().__init__()
-        self.m, self.inputs, self.index = m, [np.asarray(a, dtype=np.float64) for a in inputs], index
+        self.m, self.index, self.count = m, index, len(inputs)
+        for i, a in enumerate(inputs):
+            self.buffers[f"in{i}"] = np.asarray(a, dtype=np.float64)
 
     def children(self):
         return [self.m]
 
     def forward(self, x):
-        xs = list(self.inputs)
+        xs = [self.buffers[f"in{i}"] for i in range(self.count)]
         xs[self.index] = x
         return self.m(tuple(xs))
 
@@ -60,13 +64,14 @@ class _OneOf(Module):
 class _PlusEmbedding(Module):
     def __init__(self, m, y):
         super().__init__()
-        self.m, self.y = m, y
+        self.m = m
+        self.buffers["y"] = np.asarray(y)
 
     def children(self):
         return [self.m]
 
     def forward(self, x):
-        return x + self.m(self.y)
+        return x + self.m(self.buffers["y"])
 
     def backward(self, dout):
         assert self.m.backward(dout) is None  # integer labels: no gradient

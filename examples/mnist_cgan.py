@@ -38,7 +38,7 @@ if os.path.isdir(os.path.join(_HERE, "..", "minigan")):  # run from a source che
 import numpy as np  # noqa: E402
 
 import minigan as mg  # noqa: E402
-from minigan import checkpoint, data, models, viz  # noqa: E402
+from minigan import checkpoint, data, viz  # noqa: E402
 from minigan.cgan import ConditionalGAN, grid_labels, mnist_dense_cgan  # noqa: E402
 from minigan.gan import NonFiniteLossError  # noqa: E402
 

@@ -13,8 +13,14 @@ import numpy as np
 
 from . import backend
 
-__all__ = ["shape_str", "is_int", "is_real", "check_bool", "check_positive_int", "check_pair",
+__all__ = ["DataError", "shape_str", "is_int", "is_real", "check_bool", "check_positive_int", "check_pair",
            "parse_padding", "check_number", "check_float", "check_input"]
+
+
+class DataError(ValueError):
+    """A data file or folder is missing a part, malformed or not what it claims to be (the
+    message names the file and the reason); raised by :mod:`minigan.data` and
+    :class:`minigan.imagefolder.ImageFolder`."""
 
 
 def shape_str(shape) -> str:

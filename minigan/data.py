@@ -29,18 +29,15 @@ import zipfile
 import numpy as np
 
 from .batches import BatchStream, iterate_minibatches
-from .checks import check_int_at_least, check_positive_int
+from .imagefolder import ImageFolder  # noqa: F401  (Pillow is imported only when one is made)
+from .checks import DataError, check_int_at_least, check_positive_int
 from .init import get_rng
 
 __all__ = [
     "DataError", "load_mnist", "load_digits8x8", "ring_of_gaussians",
     "iterate_minibatches", "BatchStream", "scale_to_unit", "MNIST_IDX_FILES",
-    "bundled_mnist", "heldout_mask",
+    "bundled_mnist", "heldout_mask", "ImageFolder",
 ]
-
-
-class DataError(ValueError):
-    """A data file is missing a part, malformed or not what it claims to be."""
 
 
 # ---------------------------------------------------------------------------- helpers

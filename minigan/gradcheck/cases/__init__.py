@@ -11,3 +11,4 @@ from . import losses  # noqa: F401  BCELoss, BCEWithLogitsLoss, MSELoss, CrossEn
 from . import pooling  # noqa: F401  MaxPool2D, AvgPool2D
 from . import conv  # noqa: F401  Conv2D, Conv2DTranspose
 from . import recurrent  # noqa: F401  RNN, LSTM
+from . import conditional  # noqa: F401  Embedding, Concat, Conditional (the conditional GAN's joins)

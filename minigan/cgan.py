@@ -1,0 +1,270 @@
+"""The conditional GAN (Mirza & Osindero 2014; document 003 ch. 3's pointer): ask for a class.
+
+Document 001 §6.4 (and lesson 13) train one GAN per class. A conditional GAN trains one pair
+``G(z, y)``, ``D(x, y)`` on all classes at once: both nets see the label, D learns to reject
+an image that does not match its label, and so G must draw the digit it is asked for. The
+value function of Algorithm 1 becomes
+
+    min_G max_D  E_{(x,y)~data}[log D(x, y)] + E_{z, y}[log(1 − D(G(z, y), y))].
+
+:class:`ConditionalGAN` is :class:`minigan.gan.GAN` with the label threaded through: every
+call of G or D takes a pair (see :mod:`minigan.conditional` for the two-input protocol), the
+fakes of a discriminator step carry the labels of the real batch beside them (so D sees the
+same class mix in both halves), and the generator step asks for those labels again. The
+losses, the frozen D of the G step, the noise stream, the history and the checkpoints are
+GAN's own.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from . import backend
+from . import init as _init
+from .activations import LeakyReLU, Tanh, sigmoid
+from .batches import BatchStream
+from .checks import check_positive_int
+from .conditional import Conditional
+from .gan import GAN, frozen
+from .layers import BatchNorm, Dense, Reshape
+from .module import Module
+from .sequential import Sequential
+
+__all__ = ["ConditionalGAN", "mnist_dense_cgan", "grid_labels"]
+
+
+def grid_labels(num_classes: int = 10, per_class: int = 10) -> np.ndarray:
+    """Labels for a sample grid whose row ``r`` is class ``r``: ``[0]*per_class + [1]*per_class + …``."""
+    return np.repeat(np.arange(num_classes), per_class)
+
+
+def mnist_dense_cgan(latent_dim: int = 64, num_classes: int = 10, embedding_dim: int = 10, *, rng=None,
+                     dtype=np.float32) -> tuple[Conditional, Conditional]:
+    """Document 003 ch. 3's dense MNIST GAN, conditioned on the digit (Mirza & Osindero 2014).
+
+    Returns
+    -------
+    G : ``Conditional``: ``[z | e_G(y)]`` (``latent_dim + embedding_dim``) → ``Dense(·, 128) →
+        LeakyReLU(0.2) → BatchNorm(128) → Dense(128, 256) → LeakyReLU(0.2) → BatchNorm(256) →
+        Dense(256, 512) → LeakyReLU(0.2) → BatchNorm(512) → Dense(512, 784) → Tanh →
+        Reshape(1, 28, 28)``; ``((N, latent_dim), (N,)) -> (N, 1, 28, 28)``.
+    D : ``Conditional(join="flat")``: ``[flatten(x) | e_D(y)]`` (``784 + embedding_dim``) →
+        ``Dense(·, 512) → LeakyReLU(0.2) → Dense(512, 256) → LeakyReLU(0.2) → Dense(256, 1)``;
+        ``((N, 1, 28, 28), (N,)) -> (N, 1)`` logits.
+
+    Notes
+    -----
+    G is the unconditional model's (document 003: BatchNorm after the activation, Keras'
+    momentum 0.8 = minigan's 0.2, epsilon 1e-3) with ``embedding_dim`` more inputs. D is wider
+    than document 003's 784 → 256 → 128 (512 → 256, as in common Keras cGAN tutorials): it
+    must now also tell whether an image matches its label. Each net has its own embedding
+    ``e(y)``, learned (N(0, 1) start), as in Mirza & Osindero's joint hidden layer.
+    """
+    latent_dim = check_positive_int("mnist_dense_cgan", "latent_dim", latent_dim)
+    rng = _init.get_rng(rng)
+
+    def dense(i, o):
+        return Dense(i, o, init="glorot_uniform", rng=rng, dtype=dtype)
+
+    def bn(c):
+        return BatchNorm(c, momentum=0.2, eps=1e-3)
+
+    G = Conditional(Sequential(
+        dense(latent_dim + embedding_dim, 128), LeakyReLU(0.2), bn(128),
+        dense(128, 256), LeakyReLU(0.2), bn(256),
+        dense(256, 512), LeakyReLU(0.2), bn(512),
+        dense(512, 28 * 28), Tanh(), Reshape(1, 28, 28),
+    ), num_classes, embedding_dim, rng=rng, dtype=dtype)
+    D = Conditional(Sequential(
+        dense(28 * 28 + embedding_dim, 512), LeakyReLU(0.2),
+        dense(512, 256), LeakyReLU(0.2),
+        dense(256, 1),
+    ), num_classes, embedding_dim, join="flat", rng=rng, dtype=dtype)
+    if np.dtype(dtype) != np.float32:
+        G.astype(dtype)
+        D.astype(dtype)
+    return G, D
+
+
+class ConditionalGAN(GAN):
+    """Goodfellow's Algorithm 1 for a conditional pair ``G(z, y)``, ``D(x, y)``.
+
+    Parameters
+    ----------
+    G : Module
+        Takes ``(z, y)``: noise ``(N, latent_dim)`` and integer labels ``(N,)`` (e.g. a
+        :class:`minigan.conditional.Conditional`).
+    D : Module
+        Takes ``(x, y)`` and returns one logit per sample ``(N, 1)``.
+    latent_dim : int
+    num_classes : int
+        Labels are ``0 .. num_classes - 1``.
+    **kwargs
+        As for :class:`minigan.gan.GAN` (optimizers, k, g_loss, real_label, noise, seed, lr,
+        beta1).
+
+    Notes
+    -----
+    One :meth:`train_step` on a labelled real batch ``(x, y)``: ``k`` times {fresh z,
+    ``fake = G(z, y)`` (not back-propagated), D forward/backward on ``(x, y)`` with target 1
+    and on ``(fake, y)`` with target 0, one ``d_opt.step()``}; then fresh z, ``G(z, y)``
+    through the frozen ``D(·, y)`` with target 1 (non-saturating) and one ``g_opt.step()``.
+    Using the real batch's labels for the fakes keeps the class mix of both halves of D's
+    batch equal (with uniform labels a class that is rare in the data would be over-drawn).
+    """
+
+    def __init__(self, G: Module, D: Module, latent_dim: int, num_classes: int, **kwargs):
+        self.num_classes = check_positive_int("ConditionalGAN", "num_classes", num_classes)
+        super().__init__(G, D, latent_dim, **kwargs)
+
+    # GAN checks that G accepts (N, latent_dim) and D G's output; a Conditional's output_shape
+    # does exactly that with a dummy label, so GAN.__init__ needs no change.
+
+    def _labels(self, y, n: int, where: str):
+        if not hasattr(y, "shape") or not hasattr(y, "dtype") or len(y.shape) != 1 or y.shape[0] != n:
+            raise ValueError(f"ConditionalGAN.{where}: labels must be an integer array of shape ({n},), got "
+                             f"{type(y).__name__} {tuple(getattr(y, 'shape', ()))}")
+        xp = backend.get_array_module(y)
+        if not xp.issubdtype(y.dtype, xp.integer):
+            raise TypeError(f"ConditionalGAN.{where}: labels must be integers, got dtype {y.dtype}")
+        if xp is np and n and (int(y.min()) < 0 or int(y.max()) >= self.num_classes):
+            raise ValueError(f"ConditionalGAN.{where}: labels must be in [0, {self.num_classes}), got "
+                             f"{int(y.min())}..{int(y.max())}")
+        return backend.asarray(y, self.device) if backend.device_of(y) != self.device else y
+
+    def d_step(self, real, labels) -> dict:
+        """One discriminator update on ``(real, labels)`` and as many fakes ``G(z, labels)``."""
+        self._check_real(real)
+        n = real.shape[0]
+        y = self._labels(labels, n, "d_step")
+        fake = self.G((self.sample_noise(n), y))  # no G.backward: the fakes are "detached"
+        if fake.dtype != real.dtype:
+            real = real.astype(fake.dtype)
+        D = self.D
+        D.zero_grad()
+        logit_r = D((real, y))
+        d_real = self._bce_real(logit_r, self._target(logit_r, self.real_label))  # BCE(D(x, y), 1)
+        D.backward(self._bce_real.backward(0.5))
+        logit_f = D((fake, y))
+        d_fake = self._bce_fake(logit_f, self._target(logit_f, 0.0))  # BCE(D(G(z, y), y), 0)
+        D.backward(self._bce_fake.backward(0.5))
+        self.d_opt.step()
+        return {"d": 0.5 * (d_real + d_fake), "d_real": d_real, "d_fake": d_fake,
+                "d_x": sigmoid(logit_r).mean(), "d_g_z": sigmoid(logit_f).mean()}
+
+    def g_step(self, labels) -> Any:
+        """One generator update on fresh noise for ``labels`` (D frozen). Returns the loss."""
+        y = self._labels(labels, int(labels.shape[0]) if hasattr(labels, "shape") else -1, "g_step")
+        fake = self.G((self.sample_noise(y.shape[0]), y))
+        with frozen(self.D):
+            logit = self.D((fake, y))
+            if self.g_loss == "non-saturating":
+                g = self._bce_g(logit, self._target(logit, 1.0))  # -E log D(G(z, y), y)
+                dlogit = self._bce_g.backward()
+            else:
+                g = -self._bce_g(logit, self._target(logit, 0.0))  # E log(1 - D(G(z, y), y))
+                dlogit = self._bce_g.backward(-1.0)
+            dfake = self.D.backward(dlogit)  # ∂L_G/∂G(z, y); the label has no gradient
+        self.G.zero_grad()
+        self.G.backward(dfake)
+        self.g_opt.step()
+        return g
+
+    def train_step(self, real, labels=None) -> dict:
+        """One iteration: ``k`` discriminator steps, then one generator step.
+
+        ``real, labels``: one labelled batch (k = 1); or ``real`` a list of ``k`` ``(x, y)``
+        pairs or a callable returning one pair.
+        """
+        if callable(real):
+            batches = [real() for _ in range(self.k)]
+        elif isinstance(real, (list, tuple)):
+            if len(real) != self.k:
+                raise ValueError(f"ConditionalGAN.train_step: got {len(real)} batches for k={self.k}")
+            batches = list(real)
+        else:
+            if self.k != 1:
+                raise ValueError(f"ConditionalGAN.train_step: k={self.k} needs k (x, y) pairs or a callable")
+            if labels is None:
+                raise TypeError("ConditionalGAN.train_step: pass the real batch's labels: train_step(x, y)")
+            batches = [(real, labels)]
+        for x, y in batches:
+            out = self.d_step(x, y)
+        out["g"] = self.g_step(batches[-1][1])
+        self.step += 1
+        self._log.append(out)
+        return out
+
+    def sample(self, labels=None, n: int | None = None, z=None, train_mode: bool = False):
+        """``G(z, labels)``; ``labels`` default: :func:`grid_labels` for ``n`` a multiple of the
+        class count (row r of a grid is class r), else ``arange(n) % num_classes``.
+
+        As :meth:`GAN.sample`: evaluation mode by default, fresh noise from a generator of its
+        own (the training noise stream is not touched).
+        """
+        if labels is None:
+            if n is None and z is not None:
+                n = int(z.shape[0])
+            n = check_positive_int("ConditionalGAN.sample", "n", n)
+            c = self.num_classes
+            labels = grid_labels(c, n // c) if n % c == 0 else np.arange(n) % c
+        labels = np.asarray(labels) if not hasattr(labels, "dtype") else labels
+        n = int(labels.shape[0])
+        y = self._labels(labels, n, "sample")
+        if z is None:
+            z = self._host_noise([self.seed, 7919, self.step], n)
+        was = [m.training for _, m in self.G.named_modules()]
+        if not train_mode:
+            self.G.eval()
+        try:
+            return self.G((z, y))
+        finally:
+            for (_, m), t in zip(self.G.named_modules(), was):
+                m.training = t
+
+    def fit(self, X, y, steps: int, batch_size: int = 128, *, callback: Callable | None = None,
+            log_every: int = 50) -> str:
+        """As :meth:`GAN.fit`, on labelled data ``(X, y)``; the minibatch order (a
+        :class:`minigan.batches.BatchStream`) is saved in checkpoints, so a resume is exact."""
+        steps = check_positive_int("ConditionalGAN.fit", "steps", steps, minimum=0)
+        log_every = check_positive_int("ConditionalGAN.fit", "log_every", log_every)
+        n = len(X)
+        if len(y) != n:
+            raise ValueError(f"ConditionalGAN.fit: X has {n} samples but y has {len(y)} labels")
+        self._labels(np.asarray(y), n, "fit")
+        if self.stream is None or self.stream.n != n or self.stream.batch_size != batch_size:
+            self.stream = BatchStream(n, batch_size, seed=self.seed)
+        dev = self.device
+        Xd = backend.asarray(X, dev, dtype=self.G.parameters()[0].dtype)
+        yd = backend.asarray(np.asarray(y, dtype=np.int64), dev)
+
+        def next_batch():
+            idx = backend.asarray(self.stream.next(), dev)
+            return Xd[idx], yd[idx]
+
+        self._stop = False
+        while self.step < steps and not self._stop:
+            if self.k > 1:
+                self.train_step(next_batch)
+            else:
+                self.train_step(*next_batch())
+            if self.step % log_every == 0 or self.step == steps:
+                self.flush()
+            if callback is not None:
+                callback(self)
+        self.flush()
+        return "stopped" if self.step < steps else "done"
+
+    def save(self, path, extra: dict | None = None) -> str:
+        meta = {"cgan": {"num_classes": self.num_classes}}
+        meta.update(extra or {})
+        return super().save(path, extra=meta)
+
+    def load(self, path) -> dict:
+        extra = super().load(path)
+        saved = extra.get("cgan", {}).get("num_classes")
+        if saved is not None and saved != self.num_classes:
+            raise ValueError(f"ConditionalGAN.load: {path} was saved with num_classes={saved}, "
+                             f"this one has {self.num_classes}")
+        return extra

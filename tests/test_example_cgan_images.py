@@ -1,0 +1,118 @@
+"""examples/mnist_cgan.py and examples/image_gan.py end to end, in their --fast modes."""
+import importlib.util
+import json
+import os
+
+import numpy as np
+import pytest
+
+from minigan import checkpoint
+
+_EX = os.path.join(os.path.dirname(__file__), "..", "examples")
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(f"{name}_example", os.path.join(_EX, f"{name}.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def cgan():
+    return _load("mnist_cgan")
+
+
+@pytest.fixture(scope="module")
+def image():
+    pytest.importorskip("PIL")
+    return _load("image_gan")
+
+
+@pytest.fixture(scope="module")
+def shapes28(tmp_path_factory):
+    pytest.importorskip("PIL")
+    from minigan.shapes import write_shape_folder
+    root = tmp_path_factory.mktemp("shapes28")
+    write_shape_folder(root, 40, 28, corrupt=1, seed=0)
+    return root
+
+
+def test_cgan_help(cgan, capsys):
+    with pytest.raises(SystemExit) as e:
+        cgan.parse_args(["--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    for opt in ("--steps", "--batch-size", "--seed", "--out", "--device", "--resume", "--fast", "--eval-samples"):
+        assert opt in out
+
+
+def test_label_agreement():
+    ex = _load("mnist_cgan")
+    prob = np.full((4, 10), 0.01)
+    prob[0, 3] = prob[1, 3] = prob[2, 5] = 0.91
+    prob[3, 1] = 0.5
+    q = ex.label_agreement(prob, np.array([3, 4, 5, 1]))
+    assert q["agreement"] == 0.75 and q["confident_agreement"] == 0.5
+    assert q["confusion"][4][3] == 1 and sum(map(sum, q["confusion"])) == 4
+
+
+@pytest.mark.slow
+def test_cgan_fast_run_and_resume(cgan, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert cgan.main(["--fast", "--out", str(out)]) == 0
+    files = set(os.listdir(out))
+    assert {"losses.png", "progress.gif", "checkpoint.npz", "metrics.json", "samples_step_000000.png"} <= files
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["step"] == 24 and 0 <= m["confident_agreement"] <= m["agreement"] <= 1
+    assert len(m["fid_per_class"]) == 10 and np.isfinite(m["fid_per_class"]).all()
+    assert len(m["confusion"]) == 10 and sum(map(sum, m["confusion"])) == m["samples"]
+    assert "read as the requested digit" in capsys.readouterr().out
+    assert cgan.main(["--fast", "--steps", "28", "--out", str(out), "--resume", "--no-eval"]) == 0
+    assert checkpoint.load(out / "checkpoint.npz").step == 28
+
+
+def test_image_help_and_bad_input(image, tmp_path, capsys):
+    with pytest.raises(SystemExit) as e:
+        image.parse_args(["--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    for opt in ("--data", "--model", "xray64", "anime96", "dcgan28", "--device", "--class", "--strict", "--resume"):
+        assert opt in out
+    assert image.main(["--data", str(tmp_path / "missing"), "--fast", "--out", str(tmp_path / "o")]) == 2
+    assert "is not a folder" in capsys.readouterr().err
+
+
+def test_image_strict_refuses_by_name(image, shapes28, tmp_path, capsys):
+    assert image.main(["--data", str(shapes28), "--model", "dcgan28", "--fast", "--strict",
+                       "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "notes.txt" in err and "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_image_fast_run_dcgan28_and_resume(image, shapes28, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert image.main(["--data", str(shapes28), "--model", "dcgan28", "--fast", "--class", "discs",
+                       "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "broken_0.png" in err and "skipped" in err and "(1) d2" in err
+    files = set(os.listdir(out))
+    assert {"losses.png", "progress.gif", "checkpoint.npz", "metrics.json", "real_batch.png"} <= files
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["step"] == 4 and np.isfinite(m["nn_distance_trained"]) and m["nn_distance_real_floor"] >= 0
+    assert image.main(["--data", str(shapes28), "--model", "dcgan28", "--fast", "--class", "discs", "--steps", "6",
+                       "--out", str(out), "--resume"]) == 0
+    assert checkpoint.load(out / "checkpoint.npz").step == 6
+
+
+@pytest.mark.slow
+def test_image_resume_continues_the_folder_stream(image, shapes28, tmp_path):
+    """Stop at step 2 and resume to 4: the same losses as a straight 4-step run (CPU, exact)."""
+    args = ["--data", str(shapes28), "--model", "dcgan28", "--fast", "--sample-every", "100"]
+    assert image.main(args + ["--steps", "4", "--out", str(tmp_path / "a")]) == 0
+    assert image.main(args + ["--steps", "2", "--out", str(tmp_path / "b")]) == 0
+    assert image.main(args + ["--steps", "4", "--out", str(tmp_path / "b"), "--resume"]) == 0
+    ha = checkpoint.load(tmp_path / "a" / "checkpoint.npz").arrays["history/g"]
+    hb = checkpoint.load(tmp_path / "b" / "checkpoint.npz").arrays["history/g"]
+    np.testing.assert_allclose(hb, ha, rtol=1e-5)

@@ -33,12 +33,12 @@ from . import backend, training_state
 from .activations import sigmoid
 from .batches import BatchStream
 from .checks import check_float, check_int, check_positive_int
-from .history import LossHistory, NonFiniteLossError
+from .history import LossHistory, NonFiniteLossError, NonFiniteStateError, first_nonfinite
 from .losses import BCEWithLogitsLoss
 from .module import Module
 from .optim import Adam
 
-__all__ = ["GAN", "NonFiniteLossError", "frozen", "HISTORY_KEYS"]
+__all__ = ["GAN", "NonFiniteLossError", "NonFiniteStateError", "frozen", "HISTORY_KEYS"]
 
 #: The scalars recorded at every step (one value per generator step):
 #: ``d`` = L_D, ``d_real``/``d_fake`` its two halves' BCE, ``g`` = the generator's loss,
@@ -183,6 +183,7 @@ class GAN:
         self._log = LossHistory(HISTORY_KEYS)
         self.stream = None
         self._stop = False
+        self._checked_step = None
 
     # ------------------------------------------------------------------ set-up
     def _check_shapes(self) -> tuple:
@@ -347,8 +348,39 @@ class GAN:
         ------
         NonFiniteLossError
             A value is NaN or infinite; the message names the first such step.
+        NonFiniteStateError
+            A parameter, BatchNorm buffer or optimizer state array holds NaN or infinity (a
+            diverged run whose losses still look finite, e.g. Adam's second moments at inf);
+            the message names the step and the array. Checked once per flush that follows a
+            step (:meth:`check_state`).
         """
-        return self._log.flush(self.step)
+        out = self._log.flush(self.step)
+        if self._checked_step != self.step:
+            self.check_state()
+        return out
+
+    def state_arrays(self):
+        """``(name, array)`` for every array a checkpoint holds: G's and D's parameters and
+        buffers (``"G.3.W"``, ``"D.1.running_var"``) and both optimizers' state arrays
+        (``"g_opt.S[5] (G.3.W)"``)."""
+        for tag, m in (("G", self.G), ("D", self.D)):
+            for k, a in m.state_dict().items():
+                yield f"{tag}.{k}", a
+        for tag, opt, m in (("g_opt", self.g_opt, self.G), ("d_opt", self.d_opt, self.D)):
+            names = {id(p): f"{tag[0].upper()}.{k}" for k, p in m.named_parameters()}
+            params = getattr(opt, "params", [])
+            for slot, per in getattr(opt, "state", {}).items():
+                for i, a in sorted(per.items()):
+                    pname = names.get(id(params[i])) if i < len(params) else None
+                    yield f"{tag}.{slot}[{i}]" + (f" ({pname})" if pname else ""), a
+
+    def check_state(self) -> None:
+        """Raise :class:`NonFiniteStateError` naming the step and the first array of
+        :meth:`state_arrays` that holds NaN or infinity (one device-to-host copy)."""
+        bad = first_nonfinite(self.state_arrays())
+        if bad is not None:
+            raise NonFiniteStateError(self.step, bad)
+        self._checked_step = self.step
 
     @property
     def latest(self) -> dict:
@@ -357,8 +389,9 @@ class GAN:
 
     @property
     def history(self) -> "OrderedDict[str, list[float]]":
-        """One float per step for each of :data:`HISTORY_KEYS` (flushes pending values first)."""
-        self.flush()
+        """One float per step for each of :data:`HISTORY_KEYS` (flushes pending values first;
+        a NaN loss raises, the parameters are not checked here: :meth:`flush` does that)."""
+        self._log.flush(self.step)
         return self._log.values
 
     def set_history(self, history: dict) -> None:

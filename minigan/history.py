@@ -17,7 +17,7 @@ import numpy as np
 
 from . import backend
 
-__all__ = ["LossHistory", "NonFiniteLossError"]
+__all__ = ["LossHistory", "NonFiniteLossError", "NonFiniteStateError", "first_nonfinite"]
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -31,6 +31,36 @@ class NonFiniteLossError(FloatingPointError):
             + (f" ({others})" if others else "")
             + ". Try a smaller learning rate, label smoothing (real_label=0.9) or another seed; "
               "the last checkpoint (if any) was written before this step and is intact.")
+
+
+class NonFiniteStateError(FloatingPointError):
+    """A parameter, buffer or optimizer state array holds NaN or infinity; ``.step`` is the
+    step at which it was found and ``.name`` names the array (``"G.3.W"``,
+    ``"g_opt.S[5] (G.3.W)"``)."""
+
+    def __init__(self, step: int, name: str, where: str = "at the check after"):
+        self.step, self.name = int(step), name
+        super().__init__(
+            f"training stopped: {name} holds NaN or infinite values {where} step {step}. Try a smaller "
+            f"learning rate or another seed; no checkpoint holding these values was written (the last "
+            f"one, if any, is intact).")
+
+
+def first_nonfinite(named_arrays) -> str | None:
+    """The name of the first floating array of ``named_arrays`` (pairs ``(name, array)``)
+    holding NaN or infinity, else None. One ``isfinite(a).all()`` per array, kept on the
+    device and copied to the host in a single transfer per array module."""
+    groups: dict = {}
+    for name, a in named_arrays:
+        if a is None or not hasattr(a, "dtype") or a.dtype.kind not in "fc":
+            continue
+        xp = backend.get_array_module(a)
+        groups.setdefault(id(xp), (xp, []))[1].append((name, a))
+    for xp, items in groups.values():
+        flags = backend.as_numpy(xp.stack([xp.isfinite(a).all() for _, a in items]))
+        if not flags.all():
+            return items[int(np.argmin(flags))][0]
+    return None
 
 
 class LossHistory:

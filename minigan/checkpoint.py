@@ -34,6 +34,7 @@ import numpy as np
 
 from . import backend
 from .checks import check_int_at_least
+from .history import NonFiniteStateError
 from .npzread import NpzReader, open_regular
 
 __all__ = ["save", "load", "atomic_savez", "jsonable", "Checkpoint", "CheckpointError", "FORMAT", "VERSION"]
@@ -66,6 +67,14 @@ def _host(a) -> np.ndarray:
     h = np.array(backend.as_numpy(a), copy=True)
     if h.dtype == object:
         raise CheckpointError("checkpoint.save: object arrays cannot be stored without pickle")
+    return h
+
+
+def _finite(h: np.ndarray, name: str, step) -> np.ndarray:
+    """Refuse to store a parameter, buffer or optimizer state holding NaN or infinity: a
+    diverged run must never replace a good checkpoint."""
+    if h.dtype.kind in "fc" and not np.isfinite(h).all():
+        raise NonFiniteStateError(step, name, where="when saving at")
     return h
 
 
@@ -106,7 +115,7 @@ def save(path, *, modules: dict | None = None, optimizers: dict | None = None, s
         _check_name("module", name)
         keys = []
         for k, a in m.state_dict().items():
-            store[f"module/{name}/{k}"] = _host(a)
+            store[f"module/{name}/{k}"] = _finite(_host(a), f"module {name!r} array {k!r}", step)
             keys.append(k)
         meta["modules"][name] = {"class": type(m).__name__, "keys": keys}
     for name, opt in (optimizers or {}).items():
@@ -114,7 +123,7 @@ def save(path, *, modules: dict | None = None, optimizers: dict | None = None, s
         sd = opt.state_dict()
         keys = []
         for k, a in sd["arrays"].items():
-            store[f"optim/{name}/{k}"] = _host(a)
+            store[f"optim/{name}/{k}"] = _finite(_host(a), f"optimizer {name!r} state {k!r}", step)
             keys.append(k)
         meta["optimizers"][name] = {"class": type(opt).__name__, "step": int(sd["step"]),
                                     "hyper": sd["hyper"], "keys": keys}

@@ -7,12 +7,15 @@ document's ``Z = W X + b`` with ``X ∈ ℝ^{n_x × m}`` is our ``Z = X Wᵀ + b
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import backend
 from . import init as _init  # the constructors' `init` argument would shadow the module
 from .module import Module, Parameter
-from .checks import check_float, check_input, check_positive_int, is_int
+from .checks import (check_bool, check_float, check_float_dtype, check_input, check_positive_int,
+                     check_seed, is_int)
 
 __all__ = ["Dense", "Flatten", "Reshape", "Dropout", "BatchNorm"]
 
@@ -58,9 +61,12 @@ class Dense(Module):
         super().__init__()
         self.in_features = check_positive_int("Dense", "in_features", in_features)
         self.out_features = check_positive_int("Dense", "out_features", out_features)
+        dtype = check_float_dtype("Dense", dtype)
+        check_bool("Dense", "bias", bias)
         fn = _init.get_initializer(init, "Dense")
-        rng = _init.get_rng(rng)
-        self.params["W"] = Parameter(fn((self.out_features, self.in_features), rng=rng, dtype=dtype))
+        rng = _init.get_rng(rng, "Dense")
+        self.params["W"] = Parameter(_init.make_weight(fn, (self.out_features, self.in_features), rng, dtype,
+                                                       f"Dense({self.in_features}, {self.out_features})"))
         if bias:
             self.params["b"] = Parameter(np.zeros(self.out_features, dtype=dtype))
         self._x = None
@@ -199,7 +205,7 @@ class Dropout(Module):
     def __init__(self, p: float = 0.5, seed: int | None = None):
         super().__init__()
         self.p = check_float("Dropout", "p", p, 0.0, 1.0)
-        self.seed = seed
+        self.seed = check_seed("Dropout", "seed", seed)
         self._rngs = {}
         self.fixed_mask = None
         self._scale = None
@@ -314,6 +320,9 @@ class BatchNorm(Module):
         self.num_features = check_positive_int("BatchNorm", "num_features", num_features)
         self.momentum = check_float("BatchNorm", "momentum", momentum, 0.0, 1.0, high_inclusive=True)
         self.eps = check_float("BatchNorm", "eps", eps, 0.0, low_inclusive=False)
+        if not math.isfinite(self.eps):  # eps = inf would make every output 0
+            raise ValueError(f"BatchNorm: eps must be a float > 0 and finite, got {eps!r}")
+        dtype = check_float_dtype("BatchNorm", dtype)
         C = self.num_features
         self.params["gamma"] = Parameter(np.ones(C, dtype=dtype))
         self.params["beta"] = Parameter(np.zeros(C, dtype=dtype))

@@ -33,7 +33,7 @@ from . import backend, training_state
 from .activations import sigmoid
 from .batches import BatchStream
 from .checks import check_float, check_int, check_positive_int
-from .history import LossHistory, NonFiniteLossError, NonFiniteStateError, first_nonfinite
+from .history import LossHistory, NonFiniteLossError, NonFiniteStateError, finite_flags, first_nonfinite
 from .losses import BCEWithLogitsLoss
 from .module import Module
 from .optim import Adam
@@ -354,9 +354,14 @@ class GAN:
             the message names the step and the array. Checked once per flush that follows a
             step (:meth:`check_state`).
         """
-        out = self._log.flush(self.step)
-        if self._checked_step != self.step:
-            self.check_state()
+        if self._checked_step == self.step:
+            return self._log.flush(self.step)
+        names, flags = finite_flags(self.state_arrays())  # on the device; copied with the losses
+        out = self._log.flush(self.step, also=flags)
+        ok = self._log.also
+        if ok is not None and not ok.all():
+            raise NonFiniteStateError(self.step, names[int(np.argmin(ok))])
+        self._checked_step = self.step
         return out
 
     def state_arrays(self):

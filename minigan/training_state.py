@@ -43,8 +43,8 @@ def save_gan(gan: "GAN", path, extra: dict | None = None) -> str:
     Refuses (:class:`minigan.history.NonFiniteStateError`, naming the step and the array) when
     a parameter, buffer or optimizer state holds NaN or infinity, so a diverged run never
     replaces a good checkpoint; pending losses are flushed and checked first."""
-    hist = gan.history  # flushes pending scalars: a NaN raises here and never reaches the file
-    gan.check_state()
+    gan.flush()  # pending losses and the state checked: a NaN/inf raises here and never reaches the file
+    hist = gan.history  # (checkpoint.save checks the host copies once more)
     noise = gan.noise_rng_state()
     rng_state = {"noise": jsonable(noise) if noise is not None else None,
                  "stream": gan.stream.state_dict() if gan.stream is not None else None,

@@ -311,6 +311,7 @@ _MAX_META = 1 << 20  # bytes of JSON metadata
 _MAX_DEPTH = 32  # nesting of the JSON metadata
 _MAX_DIGITS = 40  # digits of one JSON integer (a 128-bit generator state has 39)
 _MAX_MEMBERS = 4096
+_FREE_RATIO, _FREE_SLACK = 4, 1 << 16  # expansion allowed to a deflated array of unchecked shape
 MAX_BYTES = 1 << 31  # default cap on what a checkpoint's arrays may declare in all (2 GiB)
 
 
@@ -532,13 +533,21 @@ def load(path, expect=None, max_bytes: int = MAX_BYTES) -> Checkpoint:
         shapes = expect(meta) if callable(expect) else expect
         for k in listed:  # every header before any body
             hk = reader.header(k)
+            exact = False
             if shapes is not None:
                 if k in shapes:
                     want = shapes[k]
                     if want is not None and tuple(hk.shape) != tuple(want):
                         raise CheckpointError(f"{path}: array {k!r} has shape {hk.shape}, the model needs {tuple(want)}")
+                    exact = want is not None
                 elif k.startswith(("module/", "optim/")):
                     raise CheckpointError(f"{path}: array {k!r} is not part of the model being restored")
+            info = reader.members[k]
+            if not exact and info.file_size > _FREE_SLACK + _FREE_RATIO * info.compress_size:
+                raise CheckpointError(f"{path}: array {k!r} declares {info.file_size:,} bytes from "
+                                      f"{info.compress_size:,} compressed; an array whose shape the model does "
+                                      f"not fix may expand at most {_FREE_RATIO}x (minigan writes them "
+                                      f"uncompressed)")
             if hk.dtype.kind == "f" or k.startswith(("module/", "optim/")):
                 if hk.dtype.kind not in "f":
                     raise CheckpointError(f"{path}: array {k!r} has dtype {hk.dtype}, expected a float dtype")

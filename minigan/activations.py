@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from . import backend
 from .module import Module
-from .checks import check_float, check_input
+from .checks import check_float, check_input, is_int
 
 __all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "ELU", "Softmax", "sigmoid"]
 
@@ -25,7 +25,7 @@ def sigmoid(z):
 
 class _Elementwise(Module):
     def _check(self, x):
-        check_input(repr(self), x)
+        check_input(repr(self), x, ndim=tuple(range(1, 33)), expected="(N, ...)")
 
 
 class ReLU(_Elementwise):
@@ -197,6 +197,8 @@ class Softmax(_Elementwise):
 
     def __init__(self, axis: int = -1):
         super().__init__()
+        if not is_int(axis):
+            raise TypeError(f"Softmax: axis must be an int, got {type(axis).__name__} {axis!r}"[:200])
         self.axis = int(axis)
 
     def extra_repr(self) -> str:
@@ -206,6 +208,9 @@ class Softmax(_Elementwise):
         self._check(x)
         if not (-x.ndim <= self.axis < x.ndim):
             raise ValueError(f"Softmax(axis={self.axis}): input has only {x.ndim} dimensions (shape {tuple(x.shape)})")
+        if x.shape[self.axis] == 0:
+            raise ValueError(f"Softmax(axis={self.axis}): input axis {self.axis} is empty (shape {tuple(x.shape)}); "
+                             f"a softmax needs at least one value")
         xp = backend.get_array_module(x)
         e = xp.exp(x - x.max(axis=self.axis, keepdims=True))
         self._y = e / e.sum(axis=self.axis, keepdims=True)

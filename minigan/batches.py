@@ -54,7 +54,7 @@ class BatchStream:
     """
 
     #: The largest ``n`` accepted (a checkpoint cannot ask for more).
-    MAX_N = 2 ** 40
+    MAX_N = 2 ** 31 - 1
 
     def __init__(self, n: int, batch_size: int, seed: int = 0):
         self.n = check_positive_int("BatchStream", "n", n)

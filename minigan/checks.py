@@ -42,12 +42,19 @@ def check_bool(owner: str, name: str, value: Any) -> bool:
     return bool(value)
 
 
-def check_positive_int(layer: str, name: str, value: Any, minimum: int = 1) -> int:
-    """Validate a size argument: an int ``>= minimum``. Returns it as int."""
+#: The largest size argument accepted (a layer width, a kernel, a count): 2**31 - 1. Larger
+#: sizes cannot be allocated anyway and would fail later, without the layer's name.
+MAX_SIZE = 2 ** 31 - 1
+
+
+def check_positive_int(layer: str, name: str, value: Any, minimum: int = 1, maximum: int = MAX_SIZE) -> int:
+    """Validate a size argument: an int in ``[minimum, maximum]``. Returns it as int."""
     if not is_int(value):
-        raise TypeError(f"{layer}: {name} must be an int >= {minimum}, got {type(value).__name__} {value!r}")
+        raise TypeError(f"{layer}: {name} must be an int >= {minimum}, got {type(value).__name__} {value!r}"[:300])
     if value < minimum:
         raise ValueError(f"{layer}: {name} must be an int >= {minimum}, got {value}")
+    if value > maximum:
+        raise ValueError(f"{layer}: {name} must be an int <= {maximum}, got {value}")
     return int(value)
 
 

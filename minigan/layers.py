@@ -15,7 +15,7 @@ from . import backend
 from . import init as _init  # the constructors' `init` argument would shadow the module
 from .module import Module, Parameter
 from .checks import (check_bool, check_float, check_float_dtype, check_input, check_positive_int,
-                     check_seed, is_int)
+                     check_seed, is_int, MAX_SIZE)
 
 __all__ = ["Dense", "Flatten", "Reshape", "Dropout", "BatchNorm"]
 
@@ -115,7 +115,7 @@ class Flatten(Module):
     def forward(self, x):
         check_input("Flatten", x, ndim=tuple(range(2, 8)), expected="(N, ...)")
         self._shape = x.shape
-        return x.reshape(x.shape[0], -1)  # (N, d1·d2·...)
+        return x.reshape(x.shape[0], math.prod(x.shape[1:]))  # (N, d1·d2·...); also for size-0 arrays
 
     def backward(self, dout):
         self._check_dout(dout)
@@ -153,6 +153,8 @@ class Reshape(Module):
                 raise ValueError(f"Reshape: every size must be a positive int (or one -1), got shape {shape}")
         if sum(1 for s in shape if s == -1) > 1:
             raise ValueError(f"Reshape: at most one size may be -1, got shape {shape}")
+        if math.prod(abs(int(s)) for s in shape) > MAX_SIZE:
+            raise ValueError(f"Reshape: the shape {shape} holds more than {MAX_SIZE} values per sample")
         self.shape = tuple(int(s) for s in shape)
 
     def extra_repr(self) -> str:
@@ -166,6 +168,9 @@ class Reshape(Module):
             raise ValueError(f"Reshape{self.shape}: cannot reshape a sample of shape {tuple(x.shape[1:])} "
                              f"({per_sample} values) to {self.shape}")
         self._shape = x.shape
+        if -1 in self.shape and per_sample == 0:
+            raise ValueError(f"Reshape{self.shape}: cannot infer the -1 size from an empty sample of shape "
+                             f"{tuple(x.shape[1:])}")
         return x.reshape((x.shape[0],) + self.shape)
 
     def backward(self, dout):
@@ -233,7 +238,7 @@ class Dropout(Module):
         return self._rngs[key]
 
     def forward(self, x):
-        check_input(f"Dropout(p={self.p})", x)
+        check_input(f"Dropout(p={self.p})", x, ndim=tuple(range(1, 33)), expected="(N, ...)")
         if not self.training or self.p == 0.0:
             self._scale = None
             return x

@@ -93,7 +93,7 @@ class Loss:
         d = self._grad(self._cache) * scale
         if grad is not None:
             d = d * grad
-        return d.astype(self._dtype, copy=False)
+        return backend.get_array_module(d).asarray(d).astype(self._dtype, copy=False)  # 0-d pred: an array too
 
     # ------------------------------------------------------------------ hooks
     def _count(self, pred) -> int:

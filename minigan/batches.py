@@ -12,7 +12,7 @@ from typing import Iterator
 import numpy as np
 
 from .checkpoint import jsonable
-from .checks import check_positive_int, is_int
+from .checks import check_bool, check_positive_int, check_seed, is_int
 from .init import get_rng
 
 __all__ = ["iterate_minibatches", "BatchStream"]
@@ -25,9 +25,16 @@ def iterate_minibatches(X, batch_size: int, rng=None, shuffle: bool = True,
     Yields int64 index arrays; index your arrays with them (``X[idx]``, ``y[idx]``).
     With ``drop_last`` the final incomplete batch is skipped (every batch has ``batch_size``).
     """
-    n = int(X) if isinstance(X, (int, np.integer)) else len(X)
+    if is_int(X):
+        n = check_positive_int("iterate_minibatches", "X (a length)", X, minimum=0)
+    elif hasattr(X, "__len__") and not isinstance(X, (str, bytes, dict)):
+        n = len(X)
+    else:
+        raise TypeError(f"iterate_minibatches: X must be an array or a length (an int >= 0), got {type(X).__name__}")
     batch_size = check_positive_int("iterate_minibatches", "batch_size", batch_size)
-    order = get_rng(rng).permutation(n) if shuffle else np.arange(n)
+    check_bool("iterate_minibatches", "shuffle", shuffle)
+    check_bool("iterate_minibatches", "drop_last", drop_last)
+    order = get_rng(rng, "iterate_minibatches").permutation(n) if shuffle else np.arange(n)
     stop = n - n % batch_size if drop_last else n
     for start in range(0, stop, batch_size):
         yield order[start:start + batch_size]
@@ -63,7 +70,7 @@ class BatchStream:
         self.batch_size = check_positive_int("BatchStream", "batch_size", batch_size)
         if self.batch_size > self.n:
             raise ValueError(f"BatchStream: batch_size {batch_size} is larger than the data set ({n} samples)")
-        self.rng = np.random.default_rng(seed)
+        self.rng = np.random.default_rng(check_seed("BatchStream", "seed", seed, allow_none=False))
         self.epoch = -1  # _new_epoch makes it 0: the index of the current epoch
         self._new_epoch()
 

@@ -30,7 +30,7 @@ import zlib
 import numpy as np
 
 from .batches import BatchStream, iterate_minibatches
-from .checks import check_int_at_least, check_positive_int
+from .checks import check_int_at_least, check_number, check_positive_int
 from .init import get_rng
 from .npzread import NpzReader, open_regular
 
@@ -393,9 +393,9 @@ def ring_of_gaussians(n: int, modes: int = 8, radius: float = 2.0, std: float = 
     """
     n = check_positive_int("ring_of_gaussians", "n", n)
     modes = check_positive_int("ring_of_gaussians", "modes", modes)
-    if not (radius > 0 and std >= 0):
-        raise ValueError(f"ring_of_gaussians: need radius > 0 and std >= 0, got radius={radius}, std={std}")
-    g = get_rng(rng) if rng is not None else np.random.default_rng()
+    radius = check_number("ring_of_gaussians", "radius", radius, 0.0)
+    std = check_number("ring_of_gaussians", "std", std, 0.0, low_inclusive=True)
+    g = get_rng(rng, "ring_of_gaussians") if rng is not None else np.random.default_rng()
     k = g.integers(0, modes, size=n)
     angle = 2 * np.pi * k / modes
     centers = radius * np.stack([np.cos(angle), np.sin(angle)], axis=1)  # (n, 2)

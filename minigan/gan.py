@@ -257,6 +257,9 @@ class GAN:
             shape = tuple(getattr(real, "shape", ()))
             raise ValueError(f"GAN.train_step: real must have shape (N, {', '.join(map(str, self.sample_shape))}) "
                              f"like G's output, got {shape}")
+        if getattr(real.dtype, "kind", None) not in ("i", "u", "f"):
+            raise TypeError(f"GAN.train_step: real must hold real numbers (float32, or ints cast to G's dtype), "
+                            f"got dtype {real.dtype}")
         if backend.device_of(real) != self.device:
             raise ValueError(f"GAN.train_step: real is on {backend.device_of(real)!r} but the models are on "
                              f"{self.device!r}; move it with minigan.asarray(real, {self.device!r})")

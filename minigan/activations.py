@@ -5,6 +5,8 @@ factor of document 001 §2.9, ``δ^l = ((W^[l+1])ᵀ δ^{l+1}) ⊙ g'(Z^[l])``.
 """
 from __future__ import annotations
 
+import math
+
 from . import backend
 from .module import Module
 from .checks import check_float, check_input, is_int
@@ -162,6 +164,8 @@ class ELU(_Elementwise):
     def __init__(self, alpha: float = 1.0):
         super().__init__()
         self.alpha = check_float("ELU", "alpha", alpha, 0.0, low_inclusive=False)
+        if not math.isfinite(self.alpha):  # alpha = inf would give -inf for every negative input
+            raise ValueError(f"ELU: alpha must be a float > 0 and finite, got {alpha!r}")
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}"

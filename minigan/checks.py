@@ -159,7 +159,7 @@ def check_input(layer: str, x: Any, ndim: int | tuple | None = None, sizes: dict
     if not hasattr(x, "shape") or not hasattr(x, "dtype") or isinstance(x, (np.generic,)):
         raise TypeError(f"{layer}: {name} must be an array (numpy.ndarray or cupy.ndarray), "
                         f"got {type(x).__name__}")
-    if not xp.issubdtype(x.dtype, xp.floating):
+    if not xp.issubdtype(x.dtype, xp.floating) or x.dtype.itemsize not in (4, 8):
         raise TypeError(f"{layer}: {name} must have a floating dtype (float32 or float64), got {x.dtype}"
                         + ("; convert with x.astype('float32')" if xp.issubdtype(x.dtype, xp.number) else ""))
     exp = f" {expected}" if expected else ""

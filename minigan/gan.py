@@ -170,8 +170,11 @@ class GAN:
                              f"move both with .to(device)")
         self.sample_shape = self._check_shapes()
         if g_opt is None or d_opt is None:
-            g_opt = g_opt if g_opt is not None else Adam(G.parameters(), lr=lr, beta1=beta1)
-            d_opt = d_opt if d_opt is not None else Adam(D.parameters(), lr=lr, beta1=beta1)
+            try:
+                g_opt = g_opt if g_opt is not None else Adam(G.parameters(), lr=lr, beta1=beta1)
+                d_opt = d_opt if d_opt is not None else Adam(D.parameters(), lr=lr, beta1=beta1)
+            except (TypeError, ValueError) as exc:  # name the GAN: lr and beta1 were its arguments
+                raise type(exc)(f"GAN: {exc}") from None
         self.g_opt, self.d_opt = g_opt, d_opt
         self._bce_real = BCEWithLogitsLoss()
         self._bce_fake = BCEWithLogitsLoss()

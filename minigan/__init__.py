@@ -27,7 +27,7 @@ from . import metrics, viz  # noqa: F401
 from . import data, models, gan, checkpoint  # noqa: F401
 from .data import load_mnist, load_digits8x8, ring_of_gaussians, ImageFolder  # noqa: F401
 from .models import mnist_dense_gan, mnist_dcgan, xray_dcgan64, anime_dcgan96  # noqa: F401
-from .gan import GAN, NonFiniteLossError  # noqa: F401
+from .gan import GAN, NonFiniteLossError, NonFiniteStateError  # noqa: F401
 # --- conditioning on a label (conditional GAN)
 from .conditional import Embedding, Concat, Conditional  # noqa: F401
 from . import cgan  # noqa: F401

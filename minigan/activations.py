@@ -5,9 +5,11 @@ factor of document 001 §2.9, ``δ^l = ((W^[l+1])ᵀ δ^{l+1}) ⊙ g'(Z^[l])``.
 """
 from __future__ import annotations
 
+import math
+
 from . import backend
 from .module import Module
-from .checks import check_float, check_input
+from .checks import check_float, check_input, is_int
 
 __all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "ELU", "Softmax", "sigmoid"]
 
@@ -25,7 +27,7 @@ def sigmoid(z):
 
 class _Elementwise(Module):
     def _check(self, x):
-        check_input(repr(self), x)
+        check_input(repr(self), x, ndim=tuple(range(1, 33)), expected="(N, ...)")
 
 
 class ReLU(_Elementwise):
@@ -162,6 +164,8 @@ class ELU(_Elementwise):
     def __init__(self, alpha: float = 1.0):
         super().__init__()
         self.alpha = check_float("ELU", "alpha", alpha, 0.0, low_inclusive=False)
+        if not math.isfinite(self.alpha):  # alpha = inf would give -inf for every negative input
+            raise ValueError(f"ELU: alpha must be a float > 0 and finite, got {alpha!r}")
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}"
@@ -197,6 +201,8 @@ class Softmax(_Elementwise):
 
     def __init__(self, axis: int = -1):
         super().__init__()
+        if not is_int(axis):
+            raise TypeError(f"Softmax: axis must be an int, got {type(axis).__name__} {axis!r}"[:200])
         self.axis = int(axis)
 
     def extra_repr(self) -> str:
@@ -206,6 +212,9 @@ class Softmax(_Elementwise):
         self._check(x)
         if not (-x.ndim <= self.axis < x.ndim):
             raise ValueError(f"Softmax(axis={self.axis}): input has only {x.ndim} dimensions (shape {tuple(x.shape)})")
+        if x.shape[self.axis] == 0:
+            raise ValueError(f"Softmax(axis={self.axis}): input axis {self.axis} is empty (shape {tuple(x.shape)}); "
+                             f"a softmax needs at least one value")
         xp = backend.get_array_module(x)
         e = xp.exp(x - x.max(axis=self.axis, keepdims=True))
         self._y = e / e.sum(axis=self.axis, keepdims=True)

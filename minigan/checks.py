@@ -48,12 +48,19 @@ def check_bool(owner: str, name: str, value: Any) -> bool:
     return bool(value)
 
 
-def check_positive_int(layer: str, name: str, value: Any, minimum: int = 1) -> int:
-    """Validate a size argument: an int ``>= minimum``. Returns it as int."""
+#: The largest size argument accepted (a layer width, a kernel, a count): 2**31 - 1. Larger
+#: sizes cannot be allocated anyway and would fail later, without the layer's name.
+MAX_SIZE = 2 ** 31 - 1
+
+
+def check_positive_int(layer: str, name: str, value: Any, minimum: int = 1, maximum: int = MAX_SIZE) -> int:
+    """Validate a size argument: an int in ``[minimum, maximum]``. Returns it as int."""
     if not is_int(value):
-        raise TypeError(f"{layer}: {name} must be an int >= {minimum}, got {type(value).__name__} {value!r}")
+        raise TypeError(f"{layer}: {name} must be an int >= {minimum}, got {type(value).__name__} {value!r}"[:300])
     if value < minimum:
         raise ValueError(f"{layer}: {name} must be an int >= {minimum}, got {value}")
+    if value > maximum:
+        raise ValueError(f"{layer}: {name} must be an int <= {maximum}, got {value}")
     return int(value)
 
 
@@ -158,7 +165,7 @@ def check_input(layer: str, x: Any, ndim: int | tuple | None = None, sizes: dict
     if not hasattr(x, "shape") or not hasattr(x, "dtype") or isinstance(x, (np.generic,)):
         raise TypeError(f"{layer}: {name} must be an array (numpy.ndarray or cupy.ndarray), "
                         f"got {type(x).__name__}")
-    if not xp.issubdtype(x.dtype, xp.floating):
+    if not xp.issubdtype(x.dtype, xp.floating) or x.dtype.itemsize not in (4, 8):
         raise TypeError(f"{layer}: {name} must have a floating dtype (float32 or float64), got {x.dtype}"
                         + ("; convert with x.astype('float32')" if xp.issubdtype(x.dtype, xp.number) else ""))
     exp = f" {expected}" if expected else ""
@@ -195,3 +202,50 @@ def check_int_at_least(where: str, name: str, value: Any, minimum: int, expected
     if not is_int(value) or value < minimum:
         raise error(f"{where}: {name} must be {expected or f'an int >= {minimum}'}, got {value!r}")
     return int(value)
+
+
+# ---------------------------------------------------------------------------- dtypes, seeds, gradients
+__all__ += ["check_float_dtype", "check_seed", "check_dout"]
+
+
+def check_float_dtype(owner: str, dtype: Any, name: str = "dtype") -> np.dtype:
+    """A layer's parameter dtype: float32 or float64 (anything NumPy reads as one of them).
+    Anything else (an int dtype would give all-zero weights, float16 overflows, complex is
+    not a real gradient) is a TypeError naming the layer."""
+    try:
+        dt = np.dtype(dtype)
+    except (TypeError, ValueError):
+        dt = None
+    if dt is None or dt not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise TypeError(f"{owner}: {name} must be float32 or float64, got {dtype!r}")
+    return dt
+
+
+def check_seed(owner: str, name: str, value: Any, allow_none: bool = True) -> int | None:
+    """A seed: None (when allowed) or an int >= 0 (NumPy refuses negative seeds)."""
+    if value is None and allow_none:
+        return None
+    if not is_int(value):
+        raise TypeError(f"{owner}: {name} must be {'None or ' if allow_none else ''}an int >= 0, "
+                        f"got {type(value).__name__} {value!r}"[:300])
+    if value < 0:
+        raise ValueError(f"{owner}: {name} must be an int >= 0 (a seed), got {value}")
+    return int(value)
+
+
+def check_dout(owner: str, dout: Any, shape: tuple | None, device: str | None) -> None:
+    """Validate the upstream gradient at the entry of a ``backward``: an array (NumPy or CuPy,
+    not a list, None or a scalar) of a real floating dtype (not int, bool, complex or object),
+    on the device of the forward's output, with the forward output's shape."""
+    if not hasattr(dout, "shape") or not hasattr(dout, "dtype") or isinstance(dout, np.generic):
+        raise TypeError(f"{owner}.backward: dout must be an array (numpy.ndarray or cupy.ndarray), "
+                        f"got {type(dout).__name__}")
+    if getattr(dout.dtype, "kind", None) != "f":
+        raise TypeError(f"{owner}.backward: dout must have a real floating dtype (float32 or float64), "
+                        f"got {dout.dtype}")
+    if device is not None and backend.device_of(dout) != device:
+        raise ValueError(f"{owner}.backward: dout is on {backend.device_of(dout)!r} but the forward ran on "
+                         f"{device!r}")
+    if shape is not None and tuple(dout.shape) != tuple(shape):
+        raise ValueError(f"{owner}.backward: dout must have the output's shape {shape_str(shape)} "
+                         f"(that of the latest forward), got {shape_str(dout.shape)}")

@@ -35,7 +35,7 @@ import numpy as np
 
 from . import backend, init as _init
 from .module import Module, Parameter
-from .checks import check_input, check_pair, check_positive_int, parse_padding
+from .checks import check_bool, check_float_dtype, check_input, check_pair, check_positive_int, parse_padding
 from .im2col import Geometry, col2im, conv_transpose_output_size, im2col, same_padding
 
 __all__ = ["Conv2D", "Conv2DTranspose"]
@@ -77,8 +77,10 @@ class _ConvBase(Module):
         kh, kw = self.kernel_size
         shape = ((self.in_channels, self.out_channels, kh, kw) if self._transposed
                  else (self.out_channels, self.in_channels, kh, kw))
+        dtype = check_float_dtype(cls, dtype)
+        check_bool(cls, "bias", bias)
         fn = _init.get_initializer(init, cls)
-        self.params["W"] = Parameter(fn(shape, rng=_init.get_rng(rng), dtype=dtype))
+        self.params["W"] = Parameter(_init.make_weight(fn, shape, _init.get_rng(rng, cls), dtype, cls))
         if bias:
             self.params["b"] = Parameter(np.zeros(self.out_channels, dtype=dtype))
         self._cache: dict = {}

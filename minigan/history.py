@@ -17,7 +17,7 @@ import numpy as np
 
 from . import backend
 
-__all__ = ["LossHistory", "NonFiniteLossError"]
+__all__ = ["LossHistory", "NonFiniteLossError", "NonFiniteStateError", "first_nonfinite", "finite_flags"]
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -31,6 +31,49 @@ class NonFiniteLossError(FloatingPointError):
             + (f" ({others})" if others else "")
             + ". Try a smaller learning rate, label smoothing (real_label=0.9) or another seed; "
               "the last checkpoint (if any) was written before this step and is intact.")
+
+
+class NonFiniteStateError(FloatingPointError):
+    """A parameter, buffer or optimizer state array holds NaN or infinity; ``.step`` is the
+    step at which it was found and ``.name`` names the array (``"G.3.W"``,
+    ``"g_opt.S[5] (G.3.W)"``)."""
+
+    def __init__(self, step: int, name: str, where: str = "at the check after"):
+        self.step, self.name = int(step), name
+        super().__init__(
+            f"training stopped: {name} holds NaN or infinite values {where} step {step}. Try a smaller "
+            f"learning rate or another seed; no checkpoint holding these values was written (the last "
+            f"one, if any, is intact).")
+
+
+def finite_flags(named_arrays) -> tuple[list[str], object]:
+    """``(names, flags)``: the floating arrays' names and a 1-D device array of their
+    ``isfinite(a).all()`` (None when there is none); no host copy (all arrays on one device)."""
+    names, flags, xp = [], [], None
+    for name, a in named_arrays:
+        if a is None or not hasattr(a, "dtype") or a.dtype.kind not in "fc":
+            continue
+        xp = backend.get_array_module(a)
+        names.append(name)
+        flags.append(xp.isfinite(a).all())
+    return names, (xp.stack(flags) if flags else None)
+
+
+def first_nonfinite(named_arrays) -> str | None:
+    """The name of the first floating array of ``named_arrays`` (pairs ``(name, array)``)
+    holding NaN or infinity, else None. One ``isfinite(a).all()`` per array, kept on the
+    device and copied to the host in a single transfer per array module."""
+    groups: dict = {}
+    for name, a in named_arrays:
+        if a is None or not hasattr(a, "dtype") or a.dtype.kind not in "fc":
+            continue
+        xp = backend.get_array_module(a)
+        groups.setdefault(id(xp), (xp, []))[1].append((name, a))
+    for xp, items in groups.values():
+        flags = backend.as_numpy(xp.stack([xp.isfinite(a).all() for _, a in items]))
+        if not flags.all():
+            return items[int(np.argmin(flags))][0]
+    return None
 
 
 class LossHistory:
@@ -50,17 +93,20 @@ class LossHistory:
     def __init__(self, keys: Iterable[str]):
         self.keys = tuple(keys)
         self.pending: list[dict] = []
+        self.also = None
         self.values: "OrderedDict[str, list[float]]" = OrderedDict((k, []) for k in self.keys)
 
     def append(self, step_values: dict) -> None:
         """Queue one step's values (0-d device arrays or numbers, one per key); no host copy."""
         self.pending.append(step_values)
 
-    def flush(self, last_step: int) -> dict:
+    def flush(self, last_step: int, also=None) -> dict:
         """Copy the queued values to the host in one go, append them to :attr:`values`, check them.
 
         ``last_step`` is the number of the last queued step (the steps are numbered so that
-        the queued ones end there). Returns that step's values as floats (:attr:`latest` if
+        the queued ones end there). ``also``, a 1-D device array, travels to the host in the same
+        single copy and lands in :attr:`also` (a bool array; :class:`minigan.gan.GAN` sends
+        its state's finite flags this way). Returns that step's values as floats (:attr:`latest` if
         nothing was queued).
 
         Raises
@@ -70,12 +116,20 @@ class LossHistory:
             before it are kept in :attr:`values`, the queue is emptied.
         """
         pending, self.pending = self.pending, []
+        self.also = None
         if not pending:
+            if also is not None:
+                self.also = backend.as_numpy(also)
             return self.latest
         xp = backend.get_array_module(*pending[0].values())
         stacked = xp.stack([xp.stack([xp.asarray(p[k], dtype=xp.float64) for k in self.keys])
                             for p in pending])  # (steps, keys): one host copy for all of them
-        host = backend.as_numpy(stacked)
+        if also is not None:  # e.g. the state's finite flags: in the same single copy
+            flat = backend.as_numpy(xp.concatenate([stacked.ravel(), also.astype(xp.float64).ravel()]))
+            host = flat[:stacked.size].reshape(stacked.shape)
+            self.also = flat[stacked.size:] != 0
+        else:
+            host = backend.as_numpy(stacked)
         first_step = last_step - len(pending) + 1
         for row_i, row in enumerate(host):
             if not np.all(np.isfinite(row)):

@@ -19,7 +19,7 @@ from .checks import is_int
 __all__ = [
     "manual_seed", "get_rng", "fans",
     "xavier", "xavier_normal", "glorot_uniform", "he", "he_normal", "normal", "uniform_fan_in",
-    "zeros", "ones", "get_initializer", "INITIALIZERS",
+    "zeros", "ones", "get_initializer", "INITIALIZERS", "make_weight",
 ]
 
 _RNG = np.random.default_rng(0)
@@ -32,15 +32,39 @@ def manual_seed(seed: int) -> np.random.Generator:
     return _RNG
 
 
-def get_rng(rng: np.random.Generator | int | None = None) -> np.random.Generator:
-    """``rng`` itself, a new Generator seeded with the int ``rng``, or the global one."""
+def get_rng(rng: np.random.Generator | int | None = None, owner: str = "rng") -> np.random.Generator:
+    """``rng`` itself, a new Generator seeded with the int ``rng`` (>= 0), or the global one.
+    ``owner`` names the layer in the error (``"Dense: rng must be ..."``)."""
     if rng is None:
         return _RNG
     if isinstance(rng, np.random.Generator):
         return rng
     if is_int(rng):
+        if rng < 0:
+            raise ValueError(f"{owner}: rng must be None, an int seed >= 0 or a numpy.random.Generator, got {rng}")
         return np.random.default_rng(int(rng))
-    raise TypeError(f"rng: expected None, an int seed or a numpy.random.Generator, got {type(rng).__name__}")
+    raise TypeError(f"{owner}: rng must be None, an int seed >= 0 or a numpy.random.Generator, "
+                    f"got {type(rng).__name__}")
+
+
+def make_weight(fn, shape: tuple, rng, dtype, owner: str, **kwargs) -> np.ndarray:
+    """``fn(shape, rng=rng, dtype=dtype)`` (an initialiser, built-in or the user's ``init=``),
+    checked: a NumPy array of exactly ``shape``, a real numeric dtype (cast to ``dtype``) and
+    finite values, else a ValueError/TypeError naming the layer."""
+    try:
+        w = fn(shape, rng=rng, dtype=dtype, **kwargs)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{owner}: init failed for a weight of shape {tuple(shape)}: {exc}") from exc
+    if not isinstance(w, np.ndarray):
+        raise TypeError(f"{owner}: init must return a numpy array of shape {tuple(shape)}, got {type(w).__name__}")
+    if tuple(w.shape) != tuple(shape):
+        raise ValueError(f"{owner}: init returned shape {tuple(w.shape)}, the weight needs {tuple(shape)}")
+    if w.dtype.kind not in "iuf":
+        raise TypeError(f"{owner}: init returned dtype {w.dtype}; expected real numbers ({np.dtype(dtype)})")
+    w = np.array(w, dtype=dtype, copy=True)
+    if not np.isfinite(w).all():
+        raise ValueError(f"{owner}: init returned NaN or infinite values for a weight of shape {tuple(shape)}")
+    return w
 
 
 def fans(shape: tuple) -> tuple[int, int]:

@@ -7,12 +7,15 @@ document's ``Z = W X + b`` with ``X ∈ ℝ^{n_x × m}`` is our ``Z = X Wᵀ + b
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import backend
 from . import init as _init  # the constructors' `init` argument would shadow the module
 from .module import Module, Parameter
-from .checks import check_float, check_input, check_positive_int, is_int
+from .checks import (check_bool, check_float, check_float_dtype, check_input, check_positive_int,
+                     check_seed, is_int, MAX_SIZE)
 
 __all__ = ["Dense", "Flatten", "Reshape", "Dropout", "BatchNorm"]
 
@@ -60,9 +63,12 @@ class Dense(Module):
         super().__init__()
         self.in_features = check_positive_int("Dense", "in_features", in_features)
         self.out_features = check_positive_int("Dense", "out_features", out_features)
+        dtype = check_float_dtype("Dense", dtype)
+        check_bool("Dense", "bias", bias)
         fn = _init.get_initializer(init, "Dense")
-        rng = _init.get_rng(rng)
-        self.params["W"] = Parameter(fn((self.out_features, self.in_features), rng=rng, dtype=dtype))
+        rng = _init.get_rng(rng, "Dense")
+        self.params["W"] = Parameter(_init.make_weight(fn, (self.out_features, self.in_features), rng, dtype,
+                                                       f"Dense({self.in_features}, {self.out_features})"))
         if bias:
             self.params["b"] = Parameter(np.zeros(self.out_features, dtype=dtype))
         self._x = None
@@ -111,7 +117,7 @@ class Flatten(Module):
     def forward(self, x):
         check_input("Flatten", x, ndim=tuple(range(2, 8)), expected="(N, ...)")
         self._shape = x.shape
-        return x.reshape(x.shape[0], -1)  # (N, d1·d2·...)
+        return x.reshape(x.shape[0], math.prod(x.shape[1:]))  # (N, d1·d2·...); also for size-0 arrays
 
     def backward(self, dout):
         self._check_dout(dout)
@@ -149,6 +155,8 @@ class Reshape(Module):
                 raise ValueError(f"Reshape: every size must be a positive int (or one -1), got shape {shape}")
         if sum(1 for s in shape if s == -1) > 1:
             raise ValueError(f"Reshape: at most one size may be -1, got shape {shape}")
+        if math.prod(abs(int(s)) for s in shape) > MAX_SIZE:
+            raise ValueError(f"Reshape: the shape {shape} holds more than {MAX_SIZE} values per sample")
         self.shape = tuple(int(s) for s in shape)
 
     def extra_repr(self) -> str:
@@ -162,6 +170,9 @@ class Reshape(Module):
             raise ValueError(f"Reshape{self.shape}: cannot reshape a sample of shape {tuple(x.shape[1:])} "
                              f"({per_sample} values) to {self.shape}")
         self._shape = x.shape
+        if -1 in self.shape and per_sample == 0:
+            raise ValueError(f"Reshape{self.shape}: cannot infer the -1 size from an empty sample of shape "
+                             f"{tuple(x.shape[1:])}")
         return x.reshape((x.shape[0],) + self.shape)
 
     def backward(self, dout):
@@ -201,7 +212,7 @@ class Dropout(Module):
     def __init__(self, p: float = 0.5, seed: int | None = None):
         super().__init__()
         self.p = check_float("Dropout", "p", p, 0.0, 1.0)
-        self.seed = seed
+        self.seed = check_seed("Dropout", "seed", seed)
         self._rngs = {}
         self.fixed_mask = None
         self._scale = None
@@ -229,7 +240,7 @@ class Dropout(Module):
         return self._rngs[key]
 
     def forward(self, x):
-        check_input(f"Dropout(p={self.p})", x)
+        check_input(f"Dropout(p={self.p})", x, ndim=tuple(range(1, 33)), expected="(N, ...)")
         if not self.training or self.p == 0.0:
             self._scale = None
             return x
@@ -319,6 +330,9 @@ class BatchNorm(Module):
         self.num_features = check_positive_int("BatchNorm", "num_features", num_features)
         self.momentum = check_float("BatchNorm", "momentum", momentum, 0.0, 1.0, high_inclusive=True)
         self.eps = check_float("BatchNorm", "eps", eps, 0.0, low_inclusive=False)
+        if not math.isfinite(self.eps):  # eps = inf would make every output 0
+            raise ValueError(f"BatchNorm: eps must be a float > 0 and finite, got {eps!r}")
+        dtype = check_float_dtype("BatchNorm", dtype)
         C = self.num_features
         self.params["gamma"] = Parameter(np.ones(C, dtype=dtype))
         self.params["beta"] = Parameter(np.zeros(C, dtype=dtype))

@@ -20,7 +20,7 @@ import numpy as np
 
 from . import backend
 from .activations import sigmoid
-from .checks import shape_str, check_input
+from .checks import check_input, is_real, shape_str
 __all__ = ["Loss", "BCELoss", "BCEWithLogitsLoss", "MSELoss", "CrossEntropyLoss"]
 
 _REDUCTIONS = ("mean", "sum")
@@ -64,6 +64,9 @@ class Loss:
     def forward(self, pred, target):
         """Return the reduced loss (a 0-d scalar on ``pred``'s device; no host sync)."""
         self._validate(pred, target)
+        if pred.size == 0 or self._count(pred) == 0:
+            raise ValueError(f"{type(self).__name__}: pred is empty (shape {shape_str(pred.shape)}); a loss "
+                             f"needs at least one element (a mean over nothing is undefined)")
         elementwise, self._cache = self._forward(pred, target)
         self._dtype = pred.dtype
         self._n = self._count(pred)
@@ -82,11 +85,15 @@ class Loss:
         """
         if self._cache is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before the loss was computed")
+        if grad is not None and not (is_real(grad) or (hasattr(grad, "shape") and hasattr(grad, "dtype")
+                                                        and grad.shape == () and grad.dtype.kind in "iuf")):
+            raise TypeError(f"{type(self).__name__}.backward: grad must be a real number or a 0-d real array, "
+                            f"got {type(grad).__name__}")
         scale = 1.0 / self._n if self.reduction == "mean" else 1.0
         d = self._grad(self._cache) * scale
         if grad is not None:
             d = d * grad
-        return d.astype(self._dtype, copy=False)
+        return backend.get_array_module(d).asarray(d).astype(self._dtype, copy=False)  # 0-d pred: an array too
 
     # ------------------------------------------------------------------ hooks
     def _count(self, pred) -> int:

@@ -21,7 +21,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from . import backend, torch_names
-from .checks import shape_str
+from .checks import check_dout, shape_str
 
 __all__ = ["Parameter", "Module", "parameter_list"]
 
@@ -83,6 +83,7 @@ class Module:
         self.buffers: "OrderedDict[str, Any]" = OrderedDict()
         self.training: bool = True
         self._out_shape: tuple | None = None
+        self._out_device: str | None = None
 
     # ---------------------------------------------------------------- computation
     def forward(self, x):  # pragma: no cover - abstract
@@ -92,9 +93,10 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
 
     def __call__(self, x, *args, **kwargs):
-        """``forward(x, ...)``, recording the output's shape for :meth:`_check_dout`."""
+        """``forward(x, ...)``, recording the output's shape and device for :meth:`_check_dout`."""
         out = self.forward(x, *args, **kwargs)
         self._out_shape = getattr(out, "shape", None)
+        self._out_device = backend.device_of(out) if self._out_shape is not None else None
         return out
 
     def _label(self) -> str:
@@ -102,14 +104,12 @@ class Module:
         return repr(self)
 
     def _check_dout(self, dout) -> None:
-        """Refuse a ``dout`` whose shape differs from that of the latest output of ``m(x)``
-        (ValueError naming the module). The first line of every layer's ``backward``."""
-        want = getattr(self, "_out_shape", None)
-        got = getattr(dout, "shape", None)
-        if want is not None and got is not None and tuple(got) != tuple(want):
-            name = self._label()
-            raise ValueError(f"{name}.backward: dout must have the output's shape {shape_str(want)} "
-                             f"(that of the latest forward), got {shape_str(got)}")
+        """Refuse a ``dout`` that is not an array, not of a real floating dtype, on another
+        device or of another shape than the latest output of ``m(x)`` (TypeError/ValueError
+        naming the module). The first line of every layer's ``backward``: a wrong-shaped
+        upstream gradient would otherwise broadcast into silently wrong numbers, a complex one
+        give complex gradients."""
+        check_dout(self._label(), dout, getattr(self, "_out_shape", None), getattr(self, "_out_device", None))
 
     # ---------------------------------------------------------------- attribute access
     # Parameters and buffers are also attributes (DESIGN.md §3), PyTorch-style:

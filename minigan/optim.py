@@ -39,6 +39,10 @@ from .clipping import clip_grad_norm
 
 __all__ = ["Optimizer", "SGD", "RMSProp", "Adam"]
 
+#: The smallest ``eps`` accepted by RMSProp and Adam: a smaller one becomes 0 in float32
+#: (its smallest number is 1.4e-45) and a zero gradient then gives 0 / 0 = NaN.
+_EPS_MIN = 1e-30
+
 
 class Optimizer:
     """Base class: holds the parameter list, the step count ``t`` and the lazily created state.
@@ -277,7 +281,7 @@ class RMSProp(Optimizer):
     def _check_hyper(self):
         super()._check_hyper()
         self.beta = check_number("RMSProp", "beta", self.beta, 0.0, 1.0, low_inclusive=True)
-        self.eps = check_number("RMSProp", "eps", self.eps, 0.0)
+        self.eps = check_number("RMSProp", "eps", self.eps, _EPS_MIN, low_inclusive=True)
 
     def _update(self, i, p, g):
         xp = backend.get_array_module(p.data)
@@ -336,7 +340,7 @@ class Adam(Optimizer):
         super()._check_hyper()
         self.beta1 = check_number("Adam", "beta1", self.beta1, 0.0, 1.0, low_inclusive=True)
         self.beta2 = check_number("Adam", "beta2", self.beta2, 0.0, 1.0, low_inclusive=True)
-        self.eps = check_number("Adam", "eps", self.eps, 0.0)
+        self.eps = check_number("Adam", "eps", self.eps, _EPS_MIN, low_inclusive=True)
 
     def _update(self, i, p, g):
         xp = backend.get_array_module(p.data)

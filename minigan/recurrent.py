@@ -31,7 +31,7 @@ from . import backend
 from . import init as _init
 from .activations import sigmoid
 from .module import Module, Parameter
-from .checks import check_bool, check_input, check_positive_int
+from .checks import check_bool, check_float_dtype, check_input, check_positive_int
 
 __all__ = ["RNN", "LSTM"]
 
@@ -53,16 +53,17 @@ class _Recurrent(Module):
         self.hidden_size = check_positive_int(name, "hidden_size", hidden_size)
         check_bool(name, "bias", bias)
         H, D, G = self.hidden_size, self.input_size, self._gates
+        dtype = check_float_dtype(name, dtype)
         fn = _init.get_initializer(init, name)
-        rng = _init.get_rng(rng)
+        rng = _init.get_rng(rng, name)
         pytorch_init = fn is _init.uniform_fan_in
         if pytorch_init:
             # PyTorch: every weight and bias ~ U(-1/√H, 1/√H), H = hidden_size.
             def draw(shape):
-                return _init.uniform_fan_in(shape, rng=rng, dtype=dtype, fan_in=H)
+                return _init.make_weight(_init.uniform_fan_in, shape, rng, dtype, name, fan_in=H)
         else:
             def draw(shape):
-                return fn(shape, rng=rng, dtype=dtype)
+                return _init.make_weight(fn, shape, rng, dtype, name)
         self.params["W_ih"] = Parameter(draw((G * H, D)))
         self.params["W_hh"] = Parameter(draw((G * H, H)))
         if bias:
@@ -206,7 +207,7 @@ class RNN(_Recurrent):
         if self.nonlinearity == "tanh":
             return backend.get_array_module(a).tanh(a)
         if self.nonlinearity == "relu":
-            return a * (a > 0)
+            return backend.get_array_module(a).maximum(a, 0)  # max(a, 0): -inf gives 0, not -inf·0 = NaN
         return a
 
     def _df(self, h):

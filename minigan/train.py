@@ -24,8 +24,11 @@ downloaded. In ``--out`` (default ``runs/mnist_gan``) it writes:
 - ``metrics.json``: the final confident share, digit histogram and FID against held-out real
   digits (with the real-vs-real FID at the same sample size as the floor).
 
-Exit status: 0 done; 2 bad arguments, data or device; 3 the losses became NaN/inf (the message
-names the step; the last checkpoint is kept); 130 interrupted with Ctrl-C (checkpoint saved).
+Exit status: 0 done; 2 bad arguments, data, checkpoint, device or an OS error such as a full
+disk or a read-only folder (one line naming the path); 3 the run diverged: a loss, a parameter
+or an optimizer state became NaN/inf (the message names the step and the array; the last
+checkpoint is kept, never overwritten with non-finite values); 130 interrupted with Ctrl-C
+(checkpoint saved).
 """
 from __future__ import annotations
 
@@ -41,7 +44,7 @@ import numpy as np
 
 import minigan as mg
 from minigan import checkpoint, data, models, viz
-from minigan.gan import GAN, NonFiniteLossError
+from minigan.gan import GAN, NonFiniteLossError, NonFiniteStateError
 
 __all__ = ["main", "parse_args", "Run", "MODELS", "FAST", "DEFAULT_STEPS"]
 
@@ -206,6 +209,20 @@ class Run:
 
 
 def main(argv=None) -> int:
+    """Run the example; map minigan's errors to the exit codes of the module docstring: 2 for
+    data, checkpoint and OS errors (a full disk, a read-only folder: one line naming the path),
+    3 for a diverged run (a NaN loss, or a parameter / optimizer state that is not finite)."""
+    try:
+        return _main(argv)
+    except (NonFiniteLossError, NonFiniteStateError) as exc:
+        _say(f"error: {exc}")
+        return 3
+    except (OSError, checkpoint.CheckpointError, data.DataError) as exc:
+        _say(f"error: {exc}")
+        return 2
+
+
+def _main(argv=None) -> int:
     a = parse_args(argv)
     try:
         mg.backend.get_backend(a.device)
@@ -238,7 +255,7 @@ def main(argv=None) -> int:
         path = a.resume or os.path.join(a.out, "checkpoint.npz")
         try:
             extra = gan.load(path)
-        except (FileNotFoundError, checkpoint.CheckpointError, ValueError) as exc:
+        except (OSError, checkpoint.CheckpointError, ValueError) as exc:
             _say(f"error: cannot resume: {exc}")
             return 2
         saved = extra.get("args", {})
@@ -272,7 +289,7 @@ def main(argv=None) -> int:
     try:
         status = gan.fit(X_train, total, a.batch_size, callback=run.callback,
                          log_every=min(25, a.sample_every))
-    except NonFiniteLossError as exc:
+    except (NonFiniteLossError, NonFiniteStateError) as exc:
         run.bar.close()
         _say(f"error: {exc}")
         return 3

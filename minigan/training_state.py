@@ -20,13 +20,14 @@ object with :class:`minigan.gan.GAN`'s public attributes and does not import :mo
 """
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import checkpoint
 from .batches import BatchStream
-from .checkpoint import jsonable
+from .checkpoint import CheckpointError, jsonable, meta_dict, meta_int
 from .layers import Dropout
 from .module import Module
 
@@ -37,8 +38,13 @@ __all__ = ["save_gan", "load_gan"]
 
 
 def save_gan(gan: "GAN", path, extra: dict | None = None) -> str:
-    """Write ``gan``'s whole training state to ``path`` (see :meth:`minigan.gan.GAN.save`)."""
-    hist = gan.history  # flushes pending scalars: a NaN raises here and never reaches the file
+    """Write ``gan``'s whole training state to ``path`` (see :meth:`minigan.gan.GAN.save`).
+
+    Refuses (:class:`minigan.history.NonFiniteStateError`, naming the step and the array) when
+    a parameter, buffer or optimizer state holds NaN or infinity, so a diverged run never
+    replaces a good checkpoint; pending losses are flushed and checked first."""
+    gan.flush()  # pending losses and the state checked: a NaN/inf raises here and never reaches the file
+    hist = gan.history  # (checkpoint.save checks the host copies once more)
     noise = gan.noise_rng_state()
     rng_state = {"noise": jsonable(noise) if noise is not None else None,
                  "stream": gan.stream.state_dict() if gan.stream is not None else None,
@@ -53,24 +59,151 @@ def save_gan(gan: "GAN", path, extra: dict | None = None) -> str:
                            step=gan.step, rng_state=rng_state, extra=meta, arrays=arrays)
 
 
+def _expected_shapes(gan: "GAN", meta: dict) -> dict:
+    """Every array key the GAN needs and its shape (the optimizers' state arrays have their
+    parameter's shape); the history arrays may have any shape (checked after reading)."""
+    shapes: dict = {}
+    for name, m in (("G", gan.G), ("D", gan.D)):
+        for k, a in m.state_dict().items():
+            shapes[f"module/{name}/{k}"] = tuple(a.shape)
+    for name, opt in (("G", gan.g_opt), ("D", gan.d_opt)):
+        for slot in getattr(opt, "SLOTS", ()):
+            for i, p in enumerate(opt.params):
+                shapes[f"optim/{name}/{slot}.{i}"] = p.shape
+    for k in meta["arrays"]:
+        if k.startswith("history/"):
+            shapes[f"array/{k}"] = None
+    return shapes
+
+
+def _generator(path: str, field: str, state) -> np.random.Generator:
+    """A NumPy Generator set to ``state`` (a bit generator's JSON state), or CheckpointError."""
+    if not isinstance(state, dict):
+        raise CheckpointError(f"{path}: metadata field {field!r} must be a random generator's state "
+                              f"(an object), got {type(state).__name__}")
+    g = np.random.default_rng()
+    try:
+        g.bit_generator.state = state
+    except (TypeError, ValueError, KeyError, OverflowError, AttributeError) as exc:
+        raise CheckpointError(f"{path}: metadata field {field!r} is not a valid {type(g.bit_generator).__name__} "
+                              f"state ({type(exc).__name__}: {str(exc)[:120]})") from exc
+    return g
+
+
+def _check_rng_state(gan: "GAN", path: str, rs, step: int) -> dict:
+    """Validate ``rng_state`` (noise, stream, dropout) before anything is restored."""
+    if rs is None:
+        return {}
+    meta_dict(path, "rng_state", rs, keys={"noise", "stream", "dropout"})
+    if rs.get("noise") is not None:
+        _generator(path, "rng_state.noise", rs["noise"])
+    st = rs.get("stream")
+    if st is not None:
+        meta_dict(path, "rng_state.stream", st, keys={"epoch", "pos", "rng", "n", "batch_size"},
+                  required={"epoch", "pos", "rng", "n", "batch_size"})
+        n = meta_int(path, "rng_state.stream.n", st["n"], 1, BatchStream.MAX_N)
+        meta_int(path, "rng_state.stream.batch_size", st["batch_size"], 1, n)
+        meta_int(path, "rng_state.stream.pos", st["pos"], 0, n)
+        meta_int(path, "rng_state.stream.epoch", st["epoch"])
+        _generator(path, "rng_state.stream.rng", st["rng"])
+    drop = rs.get("dropout") or {}
+    layers = {f"{tag}.{prefix}" for tag, mod in (("G", gan.G), ("D", gan.D))
+              for prefix, m in mod.named_modules() if isinstance(m, Dropout)}
+    for k, v in meta_dict(path, "rng_state.dropout", drop).items():
+        if k not in layers:
+            raise CheckpointError(f"{path}: rng_state.dropout names {k!r}, which is no Dropout layer of this GAN")
+        _generator(path, f"rng_state.dropout.{k}", v)
+    return rs
+
+
+def _check_history(path: str, arrays: dict, step: int) -> dict:
+    hist = {}
+    for k, v in arrays.items():
+        if not k.startswith("history/"):
+            continue
+        if v.ndim != 1 or len(v) > step or v.dtype.kind != "f" or not np.isfinite(v).all():
+            raise CheckpointError(f"{path}: array {k!r} must be a 1-D float array of at most step={step} "
+                                  f"finite values, got {v.dtype} {v.shape}")
+        hist[k[len("history/"):]] = v
+    return hist
+
+
+def _snapshot(gan: "GAN"):
+    """Everything :func:`load_gan` may change, by reference (loading replaces arrays and
+    dicts instead of writing into them), for an all-or-nothing restore."""
+    mods = [m for mod in (gan.G, gan.D) for _, m in mod.named_modules()]
+    return {
+        "params": [(p, p.data) for m in mods for p in m.params.values()],
+        "buffers": [(m, dict(m.buffers)) for m in mods],
+        "dropout": [(m, dict(m._rngs)) for m in mods if isinstance(m, Dropout)],
+        "opts": [(o, o.t, o.state, o.hyperparameters()) for o in (gan.g_opt, gan.d_opt)],
+        "gan": (gan.step, gan._log.values, gan._log.pending, gan._zrng, gan._zrng_key, gan.stream,
+                gan._checked_step),
+    }
+
+
+def _rollback(gan: "GAN", snap: dict) -> None:
+    for p, data in snap["params"]:
+        p.data = data
+    for m, bufs in snap["buffers"]:
+        m.buffers.clear()
+        m.buffers.update(bufs)
+    for m, rngs in snap["dropout"]:
+        m._rngs.clear()
+        m._rngs.update(rngs)
+    for o, t, state, hyper in snap["opts"]:
+        o.t, o.state = t, state
+        for k, v in hyper.items():
+            setattr(o, k, v)
+    (gan.step, gan._log.values, gan._log.pending, gan._zrng, gan._zrng_key, gan.stream,
+     gan._checked_step) = snap["gan"]
+
+
 def load_gan(gan: "GAN", path) -> dict:
     """Restore into ``gan`` everything :func:`save_gan` wrote; return the file's ``extra``
-    (see :meth:`minigan.gan.GAN.load`)."""
-    ck = checkpoint.load(path)
+    (see :meth:`minigan.gan.GAN.load`).
+
+    All or nothing: the file is read and checked in full first (:func:`minigan.checkpoint.load`
+    with the GAN's own shapes, the generators' states, the history), and if restoring still
+    fails, every module, optimizer, generator, the stream, the step and the history get back
+    what they held before the call. Any problem is a :class:`CheckpointError` naming the file.
+    """
+    path = os.fspath(path)
+    ck = checkpoint.load(path, expect=lambda meta: _expected_shapes(gan, meta))
     saved = ck.extra.get("gan", {})
+    if saved is not None and not isinstance(saved, dict):
+        raise CheckpointError(f"{path}: metadata field 'extra.gan' must be an object, got {type(saved).__name__}")
     if saved and saved.get("latent_dim") != gan.latent_dim:
-        raise ValueError(f"GAN.load: {path} was saved with latent_dim={saved.get('latent_dim')}, "
-                         f"this GAN has latent_dim={gan.latent_dim}")
-    ck.restore(modules={"G": gan.G, "D": gan.D}, optimizers={"G": gan.g_opt, "D": gan.d_opt})
-    gan.step = int(ck.step)
-    gan.set_history({k[len("history/"):]: v for k, v in ck.arrays.items() if k.startswith("history/")})
-    rs = ck.rng_state or {}
-    gan.set_noise_rng_state(rs.get("noise"))
-    if rs.get("stream") is not None:
-        st = rs["stream"]
-        gan.stream = BatchStream(st["n"], st["batch_size"]).load_state_dict(st)
-    _load_dropout_states(gan.G, "G", rs.get("dropout", {}))
-    _load_dropout_states(gan.D, "D", rs.get("dropout", {}))
+        raise CheckpointError(f"GAN.load: {path} was saved with latent_dim={str(saved.get('latent_dim'))[:40]}, "
+                              f"this GAN has latent_dim={gan.latent_dim}")
+    rs = _check_rng_state(gan, path, ck.rng_state, ck.step)
+    history = _check_history(path, ck.arrays, ck.step)
+    for name, arrays in ck.modules.items():
+        for k, a in arrays.items():
+            if not np.isfinite(a).all():
+                raise CheckpointError(f"{path}: array 'module/{name}/{k}' holds NaN or infinite values")
+    for name, sd in ck.optimizers.items():
+        for k, a in sd["arrays"].items():
+            if not np.isfinite(a).all():
+                raise CheckpointError(f"{path}: array 'optim/{name}/{k}' holds NaN or infinite values")
+    snap = _snapshot(gan)
+    try:
+        ck.restore(modules={"G": gan.G, "D": gan.D}, optimizers={"G": gan.g_opt, "D": gan.d_opt})
+        gan.step = int(ck.step)
+        gan.set_history(history)
+        gan.set_noise_rng_state(rs.get("noise"))
+        if rs.get("stream") is not None:
+            st = rs["stream"]
+            gan.stream = BatchStream(st["n"], st["batch_size"]).load_state_dict(st)
+        _load_dropout_states(gan.G, "G", rs.get("dropout") or {})
+        _load_dropout_states(gan.D, "D", rs.get("dropout") or {})
+        gan._checked_step = None
+    except BaseException as exc:
+        _rollback(gan, snap)
+        if isinstance(exc, (ValueError, TypeError, KeyError, AttributeError, OverflowError)) and not isinstance(
+                exc, CheckpointError):
+            raise CheckpointError(f"{path}: cannot restore: {exc}") from exc
+        raise
     return ck.extra
 
 

@@ -104,7 +104,7 @@ def test_get_rng():
     assert init.get_rng(np.int64(5)).random() == np.random.default_rng(5).random()
     mg.manual_seed(9)
     assert init.get_rng(None) is init.get_rng()
-    with pytest.raises(TypeError, match="rng: expected None, an int seed or a numpy.random.Generator, got float"):
+    with pytest.raises(TypeError, match="rng: rng must be None, an int seed >= 0 or a numpy.random.Generator, got float"):
         init.get_rng(1.5)
     with pytest.raises(TypeError, match="got bool"):
         init.get_rng(True)

@@ -41,16 +41,17 @@ from .checks import check_input, check_positive_int, shape_str
 __all__ = ["Embedding", "Concat", "Conditional"]
 
 
-def _check_labels(layer: str, y, num: int) -> None:
-    """Integer labels ``(N,)`` in ``[0, num)``; the range is checked on the host only (on a GPU
-    it would cost a synchronisation every step)."""
+def _check_labels(layer: str, y, num: int, any_shape: bool = False) -> None:
+    """Integer labels ``(N,)`` (any shape ``(N, ...)`` with ``any_shape``) in ``[0, num)``; the
+    range is checked on the host only (on a GPU it would cost a synchronisation every step)."""
     if not hasattr(y, "shape") or not hasattr(y, "dtype"):
         raise TypeError(f"{layer}: labels must be an integer array (N,), got {type(y).__name__}")
     xp = backend.get_array_module(y)
     if not xp.issubdtype(y.dtype, xp.integer):
         raise TypeError(f"{layer}: labels must have an integer dtype (class indices), got {y.dtype}")
-    if y.ndim != 1:
-        raise ValueError(f"{layer}: labels must be 1-D (N,), got shape {shape_str(y.shape)}")
+    if (y.ndim < 1) if any_shape else (y.ndim != 1):
+        want = "at least 1-D (N, ...)" if any_shape else "1-D (N,)"
+        raise ValueError(f"{layer}: labels must be {want}, got shape {shape_str(y.shape)}")
     if xp is np and y.size and (int(y.min()) < 0 or int(y.max()) >= num):
         raise ValueError(f"{layer}: labels must be in [0, {num}), got range {int(y.min())}..{int(y.max())}")
 
@@ -73,8 +74,9 @@ class Embedding(Module):
 
     Shape
     -----
-    - input: ``(N,)`` integer class indices in ``[0, num_embeddings)``
-    - output: ``(N, embedding_dim)``
+    - input: ``(N,)`` integer class indices in ``[0, num_embeddings)``, or any ``(N, ...)``
+      (e.g. ``(N, T)`` word indices of a sequence, as PyTorch's ``nn.Embedding``)
+    - output: ``(N, embedding_dim)``, or ``(N, ..., embedding_dim)``
     - W: ``(num_embeddings, embedding_dim)``
 
     Notes
@@ -109,9 +111,10 @@ class Embedding(Module):
         return f"{self.num_embeddings}, {self.embedding_dim}"
 
     def forward(self, y):
-        _check_labels(f"Embedding({self.num_embeddings}, {self.embedding_dim})", y, self.num_embeddings)
+        _check_labels(f"Embedding({self.num_embeddings}, {self.embedding_dim})", y, self.num_embeddings,
+                      any_shape=True)
         self._y = y
-        return self.params["W"].data[y]  # Eq. E = onehot(y) W, as a lookup: (N, embedding_dim)
+        return self.params["W"].data[y]  # Eq. E = onehot(y) W, as a lookup: (N, ..., embedding_dim)
 
     def backward(self, dout):
         self._check_dout(dout)
@@ -121,7 +124,7 @@ class Embedding(Module):
         return None  # integer labels have no gradient
 
     def output_shape(self, input_shape: tuple) -> tuple:
-        return (self.embedding_dim,)
+        return tuple(input_shape) + (self.embedding_dim,)
 
 
 class Concat(Module):

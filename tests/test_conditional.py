@@ -37,8 +37,12 @@ def test_embedding_onehot_init_and_bad_labels():
         e(np.array([0.0, 1.0]))
     with pytest.raises(ValueError, match=r"labels must be in \[0, 3\)"):
         e(np.array([0, 3]))
-    with pytest.raises(ValueError, match="1-D"):
-        e(np.zeros((2, 1), dtype=int))
+    with pytest.raises(ValueError, match="at least 1-D"):
+        e(np.array(1))
+    # (N, T) indices (a sequence of words, lesson 16): one vector per index, as nn.Embedding
+    seq = np.array([[2, 0], [1, 1]])
+    np.testing.assert_array_equal(e(seq), np.eye(3, dtype=np.float32)[seq])
+    assert e(seq).shape == (2, 2, 3) and e.output_shape((2,)) == (2, 3)
     with pytest.raises(TypeError, match="integer array"):
         e([0, 1])
 

@@ -85,8 +85,11 @@ class _PlusEmbedding(Module):
 @register("Embedding")
 def _gc_embedding(rng):
     y = np.array([0, 2, 2, 4, 1, 2])  # repeated labels: W.grad rows are sums
-    return GradCase("Embedding(5, 3) (x + E[y], repeated labels)", _PlusEmbedding(Embedding(5, 3, rng=rng), y),
-                    rng.standard_normal((6, 3)))
+    seq = np.array([[0, 3, 3], [4, 0, 1]])  # (N, T) indices of a sequence (lesson 16's words)
+    return [GradCase("Embedding(5, 3) (x + E[y], repeated labels)", _PlusEmbedding(Embedding(5, 3, rng=rng), y),
+                     rng.standard_normal((6, 3))),
+            GradCase("Embedding(5, 3) (x + E[y], y of shape (2, 3))",
+                     _PlusEmbedding(Embedding(5, 3, rng=rng), seq), rng.standard_normal((2, 3, 3)))]
 
 
 @register("Concat")

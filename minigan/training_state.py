@@ -11,7 +11,7 @@ next step comes back, not just the weights:
   minibatch order (:class:`minigan.batches.BatchStream`'s position) and every Dropout layer's
   mask generator;
 - the GAN's settings (``latent_dim``, ``k``, ``g_loss``, ``real_label``, ``noise``, ``seed``,
-  ``sample_shape``) and the caller's ``extra`` metadata.
+  ``d_update``, ``fake_mode``, ``sample_shape``) and the caller's ``extra`` metadata.
 
 The file is a :mod:`minigan.checkpoint` file (one ``.npz``, JSON metadata, no pickle, atomic
 write); this module only decides what goes in it and where it comes back to. It works on any
@@ -45,6 +45,7 @@ def save_gan(gan: "GAN", path, extra: dict | None = None) -> str:
                  "dropout": _dropout_states(gan.G, "G") | _dropout_states(gan.D, "D")}
     meta = {"gan": {"latent_dim": gan.latent_dim, "k": gan.k, "g_loss": gan.g_loss,
                     "real_label": gan.real_label, "noise": gan.noise, "seed": gan.seed,
+                    "d_update": gan.d_update, "fake_mode": gan.fake_mode,
                     "sample_shape": list(gan.sample_shape)}}
     meta.update(extra or {})
     arrays = {f"history/{k}": np.asarray(v, dtype=np.float64) for k, v in hist.items()}

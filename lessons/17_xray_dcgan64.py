@@ -141,7 +141,9 @@ print(f"\n§6.2.1 'pouco mais de 2 milhões de parâmetros': {nD:,};  §6.2.2 'a
 # `gan_model.train_on_batch(ξ, 1)` with `d_model.trainable = False` inside `gan_model`
 # (Brownlee 2019). minigan's `GAN.d_step` differs in one respect: it makes **one** update of `D`
 # on `½ BCE(real, 1) + ½ BCE(fake, 0)` (Goodfellow's Algorithm 1); stages 1 and 2 make **two**,
-# the second one at the weights the first has already moved. Stage 3 is exactly
+# the second one at the weights the first has already moved. `GAN(..., d_update="separate")`
+# makes those two updates (lesson 11 compares the two loops; add `fake_mode="eval"` for fakes
+# made by `G` in inference mode, like Keras's `g_model.predict`). Stage 3 is exactly
 # `GAN.g_step` with the non-saturating loss (lesson 11): we check that below on a small copy.
 #
 # D ends in a logit and the losses are `BCEWithLogitsLoss` (sigmoid + BCE in the stable form;

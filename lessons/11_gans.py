@@ -632,9 +632,14 @@ print(f"collapse setting (lr_G = 10·lr_D, k = 1), d_update='separate': {covered
 # to 4 000 and 6 000, which continues a CPU run exactly; the two runs took the same CPU time,
 # about 50 s for the last 2 000 steps each, on a shared 2-core machine.)
 #
-# Neither loop wins. The lead changes sign between 4 000 and 6 000 steps, and the gaps are
-# the size of the run-to-run spread of this example (`examples/README.md`: two 5 000-step
-# runs of the *same* default loop gave FID 62.9 and 23.1). So "the same" is wrong as a
+# The two changes one at a time, 6 000 steps from scratch, same seed: `separate` with `train`
+# fakes 37.6 % / 10 / 53.7; `joint` with `eval` fakes 36.8 % / 10 / 43.6.
+#
+# Neither loop wins. The lead changes sign between 4 000 and 6 000 steps; at 6 000 all four
+# runs are within 2 points of confident share (35.8–37.6 %), and their FIDs (43.6–64.2) are
+# spread about as much as two 5 000-step runs of the *same* default loop (`examples/README.md`:
+# FID 62.9 and 23.1). The two `separate` runs had the higher FIDs (53.7, 64.2 against 44.3,
+# 43.6): a hint worth testing with more seeds, not a result. So "the same" is wrong as a
 # description of the code — the updates differ, and `tests/test_gan.py` checks each against
 # a hand-computed sequence — but on this example, with one seed, we could not measure a
 # difference in the result. To claim one you would need several seeds per loop (exercise 6).
@@ -749,10 +754,10 @@ path2 = save(fig, "11_ring_mode_collapse.png", dpi=80)
 # 5. Count how many gradient evaluations of `D` one iteration of Algorithm 1 costs with `k = 5`.
 #    Is `k = 5` a fair comparison with `k = 1` at the same number of *iterations*? Repeat the
 #    experiment at equal compute.
-# 6. The measured difference between Algorithm 1's loop and document 003's mixes two changes.
-#    Separate them: run the example with `--d-update separate --fake-mode train` and with
-#    `--d-update joint --fake-mode eval` for the same steps and seed. Which change matters
-#    more? Then give `G` no BatchNorm (the ring GAN): which of the two flags can still matter?
+# 6. The comparison on the example above is one seed per loop. Rerun the four combinations of
+#    `--d-update` and `--fake-mode` with `--seed 1` and `--seed 2` (6 000 steps each). Is the
+#    `separate` runs' higher FID still there? Then give `G` no BatchNorm (the ring GAN): which
+#    of the two flags can still matter?
 # 7. Show that, with the same `lr`, `d_update="separate"` moves `D` about twice as far per
 #    iteration as `"joint"` with plain SGD (hint: the joint step's gradient has the factor ½).
 #    Why is the factor almost irrelevant with Adam?

@@ -29,7 +29,9 @@
 # - document 000 (Guimarães 2019) §2.3.1 "Modelo", eq. (2.1), and §3.2.3 "Função de custo" (sigmoid cross-entropy,
 #   labels 0.9 for real images);
 # - document 002 (slides "Como as GANs são treinadas?"): `L_D = −½ E_x log D(x) − ½ E_z log(1 − D(G(z)))`,
-#   the zero-sum game `L_D = −L_G`.
+#   the zero-sum game `L_D = −L_G`;
+# - document 003 (Pereira n.d.) ch. 3: the Keras MNIST GAN's training loop (two
+#   `train_on_batch` updates of the discriminator, fakes from `generator.predict`), Figura 27.
 
 # %%
 import time
@@ -67,6 +69,18 @@ rng = np.random.default_rng(0)
 #   gradient (it maximizes `V`), `G` descends its own (line 8). Equivalently `D` *minimizes*
 #   `L_D`, which is what every implementation (and ours) does;
 # - Proposição 2 writes `E_{x∼p_g(ξ)}`, meaning `E_{x∼p_g}`.
+#
+# *A slip in document 002* ("Treinando GANs"): the training cycle is "Treina o `D(x)` para que
+# este consiga classificar samples", then "Treina `G(x)` para que gere samples que enganem D".
+# The generator's input is the noise, not a sample: it is `G(z)`, as in the slides' own
+# `L_D = … − ½ E_z log(1 − D(G(z)))`.
+#
+# *A slip in document 003 ch. 3* (Pereira n.d.): the text before Figura 27 says the generator
+# receives "um vetor aleatório de valores presentes no conjunto de treinamento", and the
+# figure labels its input "Vetor Aleatório gerado a partir do conjunto de teste". Neither: the
+# noise comes from no data set at all. It is drawn from the prior `p_ξ`, in the document's own
+# code `noise = np.random.normal(0, 1, (batch_size, latent_dim))`; the training set feeds only
+# the discriminator (the real images), and the test set plays no part in training a GAN.
 
 # %% [markdown]
 # ## 2. The optimal discriminator D* (document 001 §4.2, Proposição 1)
@@ -78,9 +92,56 @@ rng = np.random.default_rng(0)
 #     D*_G(x) = p_data(x) / (p_data(x) + p_g(x))
 #
 # Put back into `V`: `V(D*, G) = −log 4 + 2·JSD(p_data ‖ p_g)`, minimal (`−log 4`, with
-# `D* ≡ ½`) exactly when `p_g = p_data`. We check the lemma on a grid, then train a small
-# discriminator **from scratch** on samples of two fixed 1-D distributions and compare it
-# with `D*`.
+# `D* ≡ ½`) exactly when `p_g = p_data` (derived step by step below). We check the lemma on a
+# grid, then train a small discriminator **from scratch** on samples of two fixed 1-D
+# distributions and compare it with `D*`.
+#
+# **The lemma, and when it holds.** Let `f(y) = a log y + b log(1 − y)` on `(0, 1)` with
+# `a, b ≥ 0`. Then `f'(y) = a/y − b/(1 − y)`, which is zero at `a(1 − y) = b y`, i.e.
+# `y = a/(a + b)`, and `f''(y) = −a/y² − b/(1 − y)² < 0`: a maximum, and the only one. The
+# division needs `a + b > 0`: at `(a, b) = (0, 0)` the function is identically 0 and every `y`
+# is a maximizer, so `a/(a + b) = 0/0` names none. Goodfellow et al. (2014) state the lemma
+# "for any `(a, b) ∈ ℝ² \ {0, 0}`"; document 001 §4.2 prints "Para qualquer `(a, b) ∈ ℝ²`",
+# dropping the exception (and the lemma also needs `a, b ≥ 0`, which densities are: with
+# `a = −1, b = 1` the function `−log y + log(1 − y)` grows without bound as `y → 0`). For
+# `D*` it means: where `p_data(x) = p_g(x) = 0`, `D*(x)` is undefined, and it does not matter,
+# because such `x` carry no weight in `V`; `D*` is defined on the union of the supports.
+#
+# *A name.* Document 001 §4.2 titles its Proposição 1 (the formula for `D*`) "Ótimo Global".
+# In Goodfellow et al. (2014) "Global Optimality of `p_g = p_data`" is the title of §4.1,
+# whose result is **Theorem 1** (the minimum of `C(G)` below is `−log 4`, reached if and only
+# if `p_g = p_data`); Proposition 1 there is only the step to `D*`. The document states the
+# theorem's conclusion in words ("podemos chegar em `p_g = p_data`") but not the theorem.
+#
+# **Theorem 1, step by step.** Write `C(G) = max_D V(D, G) = V(D*_G, G)`.
+#
+# 1. Substitute `D* = p_data/(p_data + p_g)` and `1 − D* = p_g/(p_data + p_g)`:
+#
+#        C(G) = ∫ p_data log[p_data/(p_data + p_g)] dx + ∫ p_g log[p_g/(p_data + p_g)] dx
+#
+# 2. Make the mixture `m = (p_data + p_g)/2` appear: `p_data + p_g = 2m`, so
+#    `log[p_data/(p_data + p_g)] = log[p_data/m] − log 2`, and the same for `p_g`:
+#
+#        C(G) = ∫ p_data log(p_data/m) dx + ∫ p_g log(p_g/m) dx − log 2·∫ p_data dx − log 2·∫ p_g dx
+#
+# 3. Each density integrates to 1, so the last two terms are `−2 log 2 = −log 4`; the first
+#    two are Kullback–Leibler divergences against the mixture:
+#
+#        C(G) = −log 4 + KL(p_data ‖ m) + KL(p_g ‖ m)
+#
+# 4. The Jensen–Shannon divergence is *defined* as `JSD(p ‖ q) = ½ KL(p ‖ m) + ½ KL(q ‖ m)`
+#    with `m = (p + q)/2`. Hence
+#
+#        C(G) = −log 4 + 2·JSD(p_data ‖ p_g)
+#
+# 5. `JSD ≥ 0`, with equality if and only if `p_data = p_g` (each KL is ≥ 0 and is 0 only
+#    when its two arguments agree, so `p_data = m = p_g`). So `C(G) ≥ −log 4`, and the
+#    minimum `−log 4` is reached exactly at `p_g = p_data`, where `D* ≡ ½` and
+#    `V = log ½ + log ½ = −log 4`. ∎
+#
+# Everything in step 1 is inside the integral, pointwise: that is why `D*` could be found
+# point by point with the lemma. The cell after the 1-D experiment checks step 4's identity by
+# numerical integration.
 
 # %%
 ygrid = np.linspace(1e-4, 1 - 1e-4, 100001)
@@ -470,6 +531,132 @@ for name, cfg in settings.items():
           f"({time.perf_counter() - t0:.1f} s)")
 
 # %% [markdown]
+# ### One discriminator update or two: the documents' loops are not the same
+#
+# Algorithm 1 (document 001 §4.1, line 5) updates `θ_d` **once** per discriminator step, on
+# the gradient of the whole `V`, i.e. of document 002's `L_D = ½ BCE(D(x), 1) + ½ BCE(D(G(z)), 0)`.
+# That is `GAN`'s default (`d_update="joint"`), and our from-scratch loop above. Document 000's
+# TensorFlow code does the same with the sum instead of the half-sum
+# (`erro_discriminador = erro_discriminador_real + erro_discriminador_ruido`, one
+# `AdamOptimizer(...).minimize`; with Adam a constant factor on the loss changes almost
+# nothing, since Adam divides it out up to `ε`).
+#
+# Document 003 ch. 3's Keras loop is **not** that loop:
+#
+#     generated_images = generator.predict(noise)
+#     discriminator_real_loss = discriminator.train_on_batch(real_images, real)
+#     discriminator_fake_loss = discriminator.train_on_batch(generated_images, fake)
+#     discriminator_loss = 0.5 * np.add(discriminator_real_loss, discriminator_fake_loss)
+#
+# 1. **Two** Adam updates per iteration, each on one batch's *full* BCE; the second is taken
+#    from where the first left `D`. The `0.5 * np.add(...)` line only *reports* the two
+#    losses; it is not the loss that was descended.
+# 2. The fakes come from `generator.predict`: `G` in **inference mode**, so its BatchNorm
+#    layers normalize with their running statistics (lesson 07), not the batch's. The
+#    generator's own step (`combined.train_on_batch(noise, real)`) runs `G` in training mode,
+#    so `D` is trained on fakes made one way and `G` is trained through fakes made the other.
+#    Early in training, when the running statistics lag behind the weights, the two differ.
+#
+# Document 001 §6.2 also trains `D` in separate stages, stage (1) on a real batch and stage
+# (2) on a fake one, before the generator's stage (3) (lesson 17). `minigan.gan.GAN` offers
+# both loops exactly: `d_update="separate"` is the two `train_on_batch` updates, and
+# `fake_mode="eval"` makes the fakes with `G` in inference mode like `generator.predict`;
+# the defaults (`"joint"`, `"train"`) are Algorithm 1 with `G` in training mode, as in a
+# PyTorch loop. Below: document 003's discriminator step written from scratch on the ring
+# networks, checked equal to `GAN(d_update="separate")` (the ring `G` has no BatchNorm, so
+# `fake_mode` changes nothing here), then the collapse setting of section 4 run with each.
+
+# %%
+r_sep = np.random.default_rng(11)
+G_sep, D_sep = mlp_init([Z_DIM, HIDDEN, HIDDEN, 2], r_sep), mlp_init([2, HIDDEN, HIDDEN, 1], r_sep)
+G_sep_m, D_sep_m = to_minigan(G_sep, mg.ReLU), to_minigan(D_sep, lambda: mg.LeakyReLU(ALPHA))  # copies
+opt_sep = ScratchAdam(D_sep, lr=2e-4, beta1=0.5)
+gan_sep = GAN(G_sep_m, D_sep_m, latent_dim=Z_DIM, d_update="separate", fake_mode="eval",
+              g_opt=mg.Adam(G_sep_m.parameters(), lr=2e-3, beta1=0.5),
+              d_opt=mg.Adam(D_sep_m.parameters(), lr=2e-4, beta1=0.5))
+for it in range(3):
+    xi, x = r_sep.standard_normal((64, Z_DIM)), ring_batch(64, r_sep)
+    gan_sep.sample_noise = lambda n, xi=xi: xi          # the same noise for both
+    gan_sep.d_step(x)
+    fake, _ = mlp_forward(G_sep, xi, 0.0)               # generator.predict(noise)
+    a_r, c_r = mlp_forward(D_sep, x, ALPHA)             # train_on_batch(real_images, real): full BCE
+    opt_sep.step(mlp_backward(D_sep, c_r, bce_logits_grad(a_r, 1.0), ALPHA)[1])
+    a_f, c_f = mlp_forward(D_sep, fake, ALPHA)          # train_on_batch(generated_images, fake),
+    opt_sep.step(mlp_backward(D_sep, c_f, bce_logits_grad(a_f, 0.0), ALPHA)[1])  # on the updated D
+err_sep = max(np.abs(W.T - layer.W.data).max() for (W, b), layer in
+              zip(D_sep, [m for m in D_sep_m if isinstance(m, mg.Dense)]))
+print(f"document 003's D step from scratch vs GAN(d_update='separate'): max |ΔW| after 3 steps {err_sep:.1e} "
+      f"({opt_sep.t} Adam updates, 2 per step)")
+assert err_sep < 1e-12 and gan_sep.d_opt.t == opt_sep.t == 6
+
+
+def minigan_ring_gan_variant(d_update, steps, seed, batch=64):
+    mg.manual_seed(seed)
+    G = mg.Sequential(mg.Dense(Z_DIM, HIDDEN), mg.ReLU(), mg.Dense(HIDDEN, HIDDEN), mg.ReLU(), mg.Dense(HIDDEN, 2))
+    D = mg.Sequential(mg.Dense(2, HIDDEN), mg.LeakyReLU(ALPHA), mg.Dense(HIDDEN, HIDDEN), mg.LeakyReLU(ALPHA),
+                      mg.Dense(HIDDEN, 1))
+    gan = GAN(G, D, latent_dim=Z_DIM, seed=seed, d_update=d_update,
+              g_opt=mg.Adam(G.parameters(), lr=2e-3, beta1=0.5), d_opt=mg.Adam(D.parameters(), lr=2e-4, beta1=0.5))
+    r = np.random.default_rng(seed)
+    for _ in range(steps):
+        gan.train_step(ring_of_gaussians(batch, std=STD, rng=r))
+    return ring_metrics(mg.as_numpy(gan.sample(2000)).astype(np.float64))
+
+
+joint = minigan_results["collapse: lr_G = 10·lr_D, k = 1"]   # section 6's run: the same seed and batches
+print(f"collapse setting (lr_G = 10·lr_D, k = 1), d_update='joint'   : {joint['covered']}/8 modes covered, "
+      f"quality {joint['quality']:.0%} (section 6)")
+t0 = time.perf_counter()
+covered_sep, quality_sep = minigan_ring_gan_variant("separate", STEPS, seed=0)
+print(f"collapse setting (lr_G = 10·lr_D, k = 1), d_update='separate': {covered_sep}/8 modes covered, "
+      f"quality {quality_sep:.0%} ({time.perf_counter() - t0:.1f} s)")
+
+# %% [markdown]
+# On the ring, when we ran it (full mode, seed 0): `joint` 1/8 modes, `separate` 2/8. Two
+# discriminator updates per iteration are not `k = 2`, let alone section 4's cure `k = 5`:
+# each of the two sees only half of the data (the reals or the fakes), so `D` does not get
+# closer to `D*` the way `k` full steps bring it, and the generator still runs ahead.
+#
+# **On the example.** We trained the dense GAN of document 003 (`python examples/mnist_gan.py`,
+# the Keras recipe: G 64 → 128 → 256 → 512 → 784 with BatchNorm, D 784 → 256 → 128 → 1, Adam
+# 2e-4/0.5, batch 128) with both loops, on the same seed, for the same number of steps:
+#
+# | steps | Algorithm 1 (`joint`, `train`): confident ≥ 0.9 / digits / FID | document 003 (`separate`, `eval`): confident / digits / FID |
+# |---|---|---|
+# | 1 500 | 0.2 % / 2 / 242.2 | 0.0 % / 0 / 245.3 |
+# | 4 000 | 7.8 % / 5 / 134.8 | 13.2 % / 9 / 114.7 |
+# | 6 000 | 37.0 % / 10 / 44.3 | 35.8 % / 10 / 64.2 |
+#
+# (1 000 samples each, scored by the evaluation classifier; FID against 1 000 held-out real
+# digits, real against real 4.71. Seed 0, one BLAS thread, `--steps 1500`, then `--resume`
+# to 4 000 and 6 000, which continues a CPU run exactly; the two runs took the same CPU time,
+# about 50 s for the last 2 000 steps each, on a shared 2-core machine.)
+#
+# The two changes one at a time, 6 000 steps from scratch, same seed: `separate` with `train`
+# fakes 37.6 % / 10 / 53.7; `joint` with `eval` fakes 36.8 % / 10 / 43.6.
+#
+# Neither loop wins. The lead changes sign between 4 000 and 6 000 steps; at 6 000 all four
+# runs are within 2 points of confident share (35.8–37.6 %), and their FIDs (43.6–64.2) are
+# spread about as much as two 5 000-step runs of the *same* default loop (`examples/README.md`:
+# FID 62.9 and 23.1). The two `separate` runs had the higher FIDs (53.7, 64.2 against 44.3,
+# 43.6): a hint worth testing with more seeds, not a result. So "the same" is wrong as a
+# description of the code — the updates differ, and `tests/test_gan.py` checks each against
+# a hand-computed sequence — but on this example, with one seed, we could not measure a
+# difference in the result. To claim one you would need several seeds per loop (exercise 6).
+#
+# **A pitfall for students who try document 003's code today.** It compiles the
+# discriminator, *then* sets `discriminator.trainable = False` and builds `combined`. In
+# Keras 2 `compile` captured the flag, so the discriminator stayed trainable in its own
+# `train_on_batch` and was frozen only inside `combined`. Keras 3 reads `trainable` when it
+# trains, so the same lines freeze the discriminator for good: its `train_on_batch` calls
+# update nothing, and Keras only warns "The model does not have any trainable weights". The
+# generator then trains against a discriminator that never learns (as reported in issue 15;
+# Keras is not installed here, so this lesson cannot show it). The fix is to set
+# `discriminator.trainable = True` before the discriminator's two `train_on_batch` calls and
+# `False` before `combined.train_on_batch`, or to write the step yourself, as minigan does:
+# `GAN.g_step` runs `D` inside `frozen(D)` and simply never steps `d_opt`.
+
+# %% [markdown]
 # ## 7. Plots
 #
 # Figure 1: `D*` against the learned `D`, and the generator-loss gradients. Figure 2: the
@@ -567,3 +754,10 @@ path2 = save(fig, "11_ring_mode_collapse.png", dpi=80)
 # 5. Count how many gradient evaluations of `D` one iteration of Algorithm 1 costs with `k = 5`.
 #    Is `k = 5` a fair comparison with `k = 1` at the same number of *iterations*? Repeat the
 #    experiment at equal compute.
+# 6. The comparison on the example above is one seed per loop. Rerun the four combinations of
+#    `--d-update` and `--fake-mode` with `--seed 1` and `--seed 2` (6 000 steps each). Is the
+#    `separate` runs' higher FID still there? Then give `G` no BatchNorm (the ring GAN): which
+#    of the two flags can still matter?
+# 7. Show that, with the same `lr`, `d_update="separate"` moves `D` about twice as far per
+#    iteration as `"joint"` with plain SGD (hint: the joint step's gradient has the factor ½).
+#    Why is the factor almost irrelevant with Adam?

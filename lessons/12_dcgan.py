@@ -19,7 +19,8 @@
 # 001 §4.3 and the DCGAN paper. Work out every layer's size by hand, check a generator's
 # gradients, train a small DCGAN on real MNIST digits, and then rerun — in miniature — the
 # experiments that document 000 reports: removing the final `tanh`, average instead of max
-# pooling in the discriminator, a weak discriminator, and a GAN without convolutions.
+# pooling in the discriminator, a weak discriminator, a discriminator made too strong by one
+# more convolution, ReLU versus LeakyReLU in the generator, and a GAN without convolutions.
 #
 # Sources:
 # - document 001 (Marques 2021) §4.3 "Redes Adversárias Generativas Convolucionais Profundas" and §4.3.1
@@ -27,8 +28,10 @@
 # - document 000 (Guimarães 2019) §2.4 (the DCGAN rules of Radford et al.), §3.2 "Código implementado"
 #   (generator "Versão 1" dense / "Versão 2" convolutional, discriminator, §3.2.3 "Função de
 #   custo" with labels 0.9, §3.2.4 Adam lr 1e-3 or 2e-4, noise U(−1, 1)), §4 "Resultados"
-#   (§4.1.2 without tanh, §4.1.3 weak discriminator, §4.1.5 without convolutions);
-# - document 003 (Pereira, n.d.) ch. 3 (the Keras MNIST GAN, Adam lr 2e-4, β1 0.5; "DCGAN").
+#   (§4 the generator with LeakyReLU "muito a frente" of the discriminator, §4.1.2 without tanh,
+#   §4.1.3 weak discriminator, §4.1.4 a discriminator with one more convolution, §4.1.5 without
+#   convolutions);
+# - document 003 (Pereira n.d.) ch. 3 (the Keras MNIST GAN, Adam lr 2e-4, β1 0.5; "DCGAN").
 #
 # **Budget.** A lesson must run in under a minute on 2 CPU cores, so everything here trains
 # for a few hundred steps on small networks. The digits you will see are rough. For a real
@@ -79,7 +82,18 @@ rng = np.random.default_rng(0)
 # - document 000 §3.2.1.2 announces "duas camadas de convolução transpostas" and then lists
 #   three (and "Depois de três camadas de convolução"); it also says LeakyReLU in `G` gave
 #   better results, while §4 says that switching `G` from ReLU to LeakyReLU made the generator
-#   run away from the discriminator.
+#   run away from the discriminator ("fez com que o gerador ficasse muito a frente do
+#   discriminados [discriminador], fazendo o erro do gerador estabilizar muito rapidamente em
+#   valores baixos"); its Appendix A.2 code has ReLU. Section 5 measures both.
+# - document 000's training loop (Appendix A.2), two slips: §3.2 says "Todas as versões foram
+#   treinadas por até 500 épocas", but the listing loops `for epoca in range (5000)` (and saves
+#   "A cada 500 epocas"): 5 000 epochs, or the text's 500, not both. And each iteration draws
+#   **one** `batch_ruido` and feeds it to both `sess.run` calls, the discriminator's and the
+#   generator's: G is trained on the very noise whose fakes D has just been updated on.
+#   Algorithm 1 (document 001 §4.1, line 7) samples a *fresh* minibatch of noise for the
+#   generator, and so does `minigan.gan.GAN` (`g_step` draws its own `z`). The reuse is not
+#   wrong in expectation, but it correlates the two steps: G's gradient is taken exactly where
+#   D was just pushed down.
 
 # %% [markdown]
 # ## 2. Every size by hand (from scratch)
@@ -179,7 +193,7 @@ show_saved(plot_losses(gan28.history, OUT / "12_dcgan_mnist_losses.png", title="
 # ## 5. Document 000's experiments, in miniature
 #
 # Document 000 trained 96x96 faces for hundreds of epochs; we use scikit-learn's 1 797 8x8
-# digits so that five GANs fit in a few seconds each. Its final setup, scaled down, is our
+# digits so that seven GANs fit in a few seconds each. Its final setup, scaled down, is our
 # **baseline**: `G` = dense → BatchNorm → LeakyReLU → two ConvT(4, s2) → tanh (2 → 4 → 8), with
 # the LeakyReLU of the §3.2.1.2 listing (the Appendix A.2 code has ReLU: exercise 2); `D` = two
 # {Conv 3x3 "same" → LeakyReLU → **max pool** 2x2}, dense 64 → LeakyReLU → Dropout 0.2 → logit;
@@ -191,12 +205,23 @@ show_saved(plot_losses(gan28.history, OUT / "12_dcgan_mnist_losses.png", title="
 # - **average pooling** in `D` instead of max (§3.2.2.2 vs §4.1.3, see section 1);
 # - **weak D** (§4.1.3: average pooling and no LeakyReLU "atrasou o treinamento"; we also give it
 #   only 4 filters): does `G` still cover all digits?
+# - **strong D** (§4.1.4 "Casos em que o gerador é fraco": "ao adicionar mais uma camada de
+#   convolução no discriminador", the generator "gerava apenas ruído durante todo o
+#   treinamento"): the baseline `D` with a third Conv 3x3 (64 filters) → LeakyReLU before the
+#   dense layer;
+# - **G with ReLU** (document 000's Appendix A.2 code; §4: going from ReLU to LeakyReLU in `G`
+#   "fez com que o gerador ficasse muito a frente" of the discriminator): the baseline is the
+#   LeakyReLU `G`, so this row is the *other* side of that switch;
 # - **dense only** (§3.2.1.1 / §3.2.2.1 / §4.1.5: "borrados e ruidosos").
 #
 # To score 8x8 samples we first train a small 8x8-digit classifier (a `Dense` network, held-out
 # accuracy printed), then report for 500 samples of each GAN: the share it classifies with
 # ≥ 90 % confidence, the number of classes among those, and the share of pixels outside
-# `[−1, 1]` (impossible for a real image).
+# `[−1, 1]` (impossible for a real image). To see who is ahead in the game, the table also
+# gives the generator's loss `g` and the discriminator's `d` (lesson 11's history keys), each
+# averaged over the last quarter of the steps: a generator that runs ahead has a low `g` and
+# a high `d` (`d` near `log 2 ≈ 0.69` or above: D can no longer tell); a discriminator that
+# wins has a low `d` and a high `g`.
 
 # %%
 X8, y8 = load_digits8x8()
@@ -226,19 +251,24 @@ def score8(samples):
 Z8 = 32
 
 
-def G_conv(tanh=True):
-    layers = [mg.Dense(Z8, 32 * 2 * 2), mg.Reshape(32, 2, 2), mg.BatchNorm(32), mg.LeakyReLU(0.2),
-              mg.Conv2DTranspose(32, 16, 4, stride=2, padding=1), mg.BatchNorm(16), mg.LeakyReLU(0.2),
+def G_conv(tanh=True, act=lambda: mg.LeakyReLU(0.2)):
+    layers = [mg.Dense(Z8, 32 * 2 * 2), mg.Reshape(32, 2, 2), mg.BatchNorm(32), act(),
+              mg.Conv2DTranspose(32, 16, 4, stride=2, padding=1), mg.BatchNorm(16), act(),
               mg.Conv2DTranspose(16, 1, 4, stride=2, padding=1)]
     return mg.Sequential(*(layers + [mg.Tanh()] if tanh else layers))
 
 
-def D_conv(pool=mg.MaxPool2D, act=lambda: mg.LeakyReLU(0.2), c=16):
+def D_conv(pool=mg.MaxPool2D, act=lambda: mg.LeakyReLU(0.2), c=16, extra_conv=False):
     # Dropout draws its masks from its own generator (mg.manual_seed does not reach it): seed it,
     # or the table below changes from run to run.
-    return mg.Sequential(mg.Conv2D(1, c, 3, padding="same"), act(), pool(2),
-                         mg.Conv2D(c, 2 * c, 3, padding="same"), act(), pool(2), mg.Flatten(),
-                         mg.Dense(2 * c * 2 * 2, 64), mg.LeakyReLU(0.2), mg.Dropout(0.2, seed=0), mg.Dense(64, 1))
+    layers = [mg.Conv2D(1, c, 3, padding="same"), act(), pool(2),
+              mg.Conv2D(c, 2 * c, 3, padding="same"), act(), pool(2)]
+    out_c = 2 * c
+    if extra_conv:  # document 000 §4.1.4: "mais uma camada de convolução no discriminador"
+        layers += [mg.Conv2D(2 * c, 4 * c, 3, padding="same"), act()]
+        out_c = 4 * c
+    return mg.Sequential(*layers, mg.Flatten(), mg.Dense(out_c * 2 * 2, 64), mg.LeakyReLU(0.2),
+                         mg.Dropout(0.2, seed=0), mg.Dense(64, 1))
 
 
 def G_dense():   # document 000 §3.2.1.1 "Versão 1", scaled down: dense ReLU layers, tanh output
@@ -255,13 +285,15 @@ variants = {
     "no final tanh (§4.1.2)": lambda: (G_conv(tanh=False), D_conv()),
     "average pooling in D": lambda: (G_conv(), D_conv(pool=mg.AvgPool2D)),
     "weak D (§4.1.3)": lambda: (G_conv(), D_conv(pool=mg.AvgPool2D, act=mg.ReLU, c=4)),
+    "strong D: +1 conv (§4.1.4)": lambda: (G_conv(), D_conv(extra_conv=True)),
+    "G with ReLU (App. A.2; §4)": lambda: (G_conv(act=mg.ReLU), D_conv()),
     "dense only (§4.1.5)": lambda: (G_dense(), D_dense()),
 }
 V_STEPS = 30 if FAST else 400
 SEEDS = [0]                      # set [0, 1, 2] to see the spread between runs (3x the time)
 z8 = np.random.default_rng(123).uniform(-1, 1, (500, Z8)).astype(np.float32)
 results8 = {}
-print(f"{'variant':<26} {'seed':>4} {'confident':>9} {'classes':>7} {'|x|>1':>6}  time")
+print(f"{'variant':<26} {'seed':>4} {'confident':>9} {'classes':>7} {'|x|>1':>6} {'g':>5} {'d':>5}  time")
 for name, build in variants.items():
     for seed in SEEDS:
         mg.manual_seed(seed)
@@ -271,9 +303,11 @@ for name, build in variants.items():
         gan.fit(X8, V_STEPS, batch_size=64)
         samples = mg.as_numpy(gan.sample(z=z8))
         sc = score8(samples)
+        h = gan.history  # the last quarter of the steps: who is ahead at the end
+        sc.update(g=float(np.mean(h["g"][-V_STEPS // 4:])), d=float(np.mean(h["d"][-V_STEPS // 4:])))
         results8[(name, seed)] = dict(samples=samples, **sc)
         print(f"{name:<26} {seed:>4} {sc['confident']:>9.0%} {sc['classes']:>7} {sc['out_of_range']:>6.0%}"
-              f"  {time.perf_counter() - t0:.1f} s")
+              f" {sc['g']:>5.2f} {sc['d']:>5.2f}  {time.perf_counter() - t0:.1f} s")
 real_sc = score8(X8[te8])
 print(f"{'real 8x8 digits (held out)':<26} {'':>4} {real_sc['confident']:>9.0%} {real_sc['classes']:>7} "
       f"{real_sc['out_of_range']:>6.0%}")
@@ -308,6 +342,23 @@ path = save(fig, "12_doc000_experiments.png", dpi=90)
 #   is supported at this scale.
 # - **weak D**: a discriminator that learns little gives the generator little direction; watch
 #   the number of classes reached.
+# - **strong D** (§4.1.4): the extra convolution does put `D` ahead: in our runs its `g` was
+#   above the baseline's and its `d` below, in every seed (seeds 0, 1, 2: `g` 1.24,
+#   1.33, 1.15 against the baseline's 1.09, 1.12, 1.06; `d` 0.56, 0.54, 0.59 against 0.60,
+#   0.58, 0.60). But `G` did **not** "gerar apenas ruído": 50 % confident with all 10 classes
+#   in each seed, within the baseline's spread (43, 56, 51 %). At this scale (8x8 digits, a
+#   2x2 map under the third convolution, 400 steps) one more layer does not make `D` strong
+#   enough to starve `G` of gradient; document 000's 96x96 discriminator with a dense layer of
+#   1 024 had far more room to win. The direction of §4.1.4 shows up, its outcome does not.
+# - **G with ReLU** versus the LeakyReLU baseline (document 000 §4: LeakyReLU in `G` made it
+#   run "muito a frente" of the discriminator, its loss settling low): if LeakyReLU ran ahead, the
+#   baseline's `g` would be clearly lower than this row's. It is not: `g` 1.09, 1.12, 1.06
+#   (LeakyReLU) against 1.04, 1.18, 1.10 (ReLU) for seeds 0, 1, 2, and the confident shares
+#   overlap (43, 56, 51 % against 51, 49, 49 %). At this scale the switch is within the
+#   seed-to-seed noise; document 000 reports it from 96x96 runs of hundreds of epochs, which
+#   we cannot repeat in a lesson. (Seeds 1 and 2 were run outside the lesson, with
+#   `SEEDS = [1, 2]` and the three rows only, so their 8x8 classifier is trained on other
+#   minibatches: compare rows within a seed.)
 # - **dense only**: at equal steps the dense GAN is far behind the convolutional one here — look
 #   at its row: when every sample is the same blob, that is complete mode collapse (lesson 11).
 #   It is also much cheaper per step, so try giving it 10x the steps (exercise 3).
@@ -317,8 +368,10 @@ path = save(fig, "12_doc000_experiments.png", dpi=90)
 # 1. Train the small 28x28 DCGAN with lr 2e-4 (document 003, Radford et al.) instead of 1e-3
 #    for the same number of steps. Which is better *at this budget*, and why might 2e-4 still be the
 #    better choice for a long run?
-# 2. Replace `LeakyReLU` by `ReLU` in the baseline `D`, and `LeakyReLU` by `ReLU` in `G`
-#    (document 000 §4 reports that LeakyReLU in `G` made it "muito à frente do discriminador").
+# 2. Replace `LeakyReLU` by `ReLU` in the baseline `D` (document 000 §4.1.3: "a não utilização
+#    do leaky ReLU atrasou o treinamento" of the discriminator). Then make the "strong D" row
+#    stronger still (a fourth convolution, 32 filters in the first): at what point does `G`
+#    produce only noise, as in §4.1.4?
 # 3. Give the dense-only GAN 4 000 steps (it is ~10x cheaper per step). Does it catch up?
 # 4. Remove the one-sided label smoothing (`real_label=1.0`). Derive `D*` with smoothing
 #    (lesson 11) and explain what it does to the generator's gradient.

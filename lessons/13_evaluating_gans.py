@@ -276,6 +276,18 @@ path = save(fig, "13_fid_cross_table.png", dpi=85)
 #   ranked from this experiment.
 # - Document 001's values (2–8) come from another feature network (Inception-v3) on other images;
 #   FID numbers are only comparable within one table, with the same feature network and the same `N`.
+# - *A claim too strong.* Document 001 §7 "Conclusão" concludes: "Como demonstrado utilizando a
+#   métrica FID, a distribuição `p_g` convergiu para a distribuição `p_data`". A FID cannot
+#   demonstrate that. It compares only the mean and covariance of the features (two
+#   distributions with the same first two moments have FID 0 and can still differ); it is
+#   estimated from finite samples, so it never reaches 0 even for `p_g = p_data` (the floor
+#   R0×R0' above); and a small FID says the two are *close in that feature space*, not equal.
+#   What a table like this supports is "the generated images are, in the feature network's
+#   features, about as close to the real ones as another draw of real images would be" — and only if the
+#   FID sits at the floor (§4.2's Proposição 2 is where `p_g → p_data` comes from, and it
+#   assumes an optimal `D` at every step and updates in the space of distributions, not of
+#   network weights). The next sentence of §7 says, rightly: "Apesar disso, ainda é difícil
+#   concluir o grau de precisão dessa aproximação".
 #
 # ## Exercises
 #

@@ -1,9 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
+#     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
 # ---
 
 # %% [markdown]
@@ -16,7 +21,7 @@
 # skip-gram on text that ships with Python; and put a character n-gram model's **nats per
 # character** beside an LSTM's, on the same held-out text.
 #
-# Source: document 003, Pereira (n.d.), *Deep Learning, Unidade III* (the course unit is
+# Source: document 003 (Pereira n.d.), *Deep Learning, Unidade III* (the course unit is
 # undated; its references were accessed in 2019), ch. 2 "Modelagem de linguagem": "Modelos
 # baseados em palavras", "N-grams", "Modelos neurais de linguagem", "Modelo de linguagem neural
 # probabilístico", "Word2Vec", "Modelos baseados em caracteres". Lesson 14 covers the same
@@ -36,16 +41,11 @@
 #    the printed number runs the digits of 10,000,000,000 into the "5" of "5-grams").
 
 # %%
-import os
 from pathlib import Path
-import matplotlib
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import minigan as mg
-FAST = os.environ.get("MINIGAN_FAST") == "1"
-OUT = Path(os.environ.get("MINIGAN_LESSON_OUT", Path(__file__).resolve().parent / "figures"))
-OUT.mkdir(parents=True, exist_ok=True)
+from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 import importlib
 import inspect
@@ -510,10 +510,7 @@ ax.set_ylabel("cross-entropy (nats/char)")
 ax.set_title("character language models on lesson 14's text", fontsize=9)
 ax.legend(fontsize=7)
 fig.tight_layout()
-path = OUT / "16_char_models.png"
-fig.savefig(path, dpi=100)
-plt.close(fig)
-print("saved", path)
+path = save(fig, "16_char_models.png", dpi=100)
 
 # %% [markdown]
 # ## 8. Word2Vec: skip-gram
@@ -619,10 +616,7 @@ for (x_, y_), w in zip(xy, shown):
 axes[1].set_title("word vectors of the 80 most frequent content words, first two principal directions",
                   fontsize=9)
 fig.tight_layout()
-path = OUT / "16_word2vec.png"
-fig.savefig(path, dpi=100)
-plt.close(fig)
-print("saved", path)
+path = save(fig, "16_word2vec.png", dpi=100)
 print(f"lesson 16 ran in {time.perf_counter() - T_START:.1f} s")
 
 # %% [markdown]

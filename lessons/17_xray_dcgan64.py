@@ -1,22 +1,27 @@
 # ---
 # jupyter:
 #   jupytext:
+#     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
 # ---
 
 # %% [markdown]
 # # Lesson 17: document 001's chest X-ray DCGAN, its training and its FID table
 #
-# **Objective.** Lay Marques (2021), §6 beside minigan: rebuild the 64x64 DCGAN of Tabela 1
+# **Objective.** Lay document 001 (Marques 2021) §6 beside minigan: rebuild the 64x64 DCGAN of Tabela 1
 # and 2 layer by layer and check every parameter count; write the three-stage training loop
 # of §6.2 by hand and see that its generator stage is `minigan.gan.GAN.g_step`; draw the `g`,
 # `d1`, `d2` curves of Figura 41/42 on a short demonstration run; and read §6.4.1's FID table
 # critically, beside lesson 13's, with the rank of a 100-sample covariance in 2,048
 # dimensions.
 #
-# Source: document 001, Marques (2021), "Rede Adversária Generativa Convolucional Profunda
+# Source: document 001 (Marques 2021), "Rede Adversária Generativa Convolucional Profunda
 # Aplicada a Exames de Raio-x do Tórax": §6.1 "Arquitetura DCGAN" (§6.1.1 Discriminador,
 # §6.1.2 Gerador), §6.2 "Etapas de treinamento" (§6.2.1 stages (1) and (2), Tabela 1; §6.2.2
 # stage (3), Tabela 2), §6.3 "Base de Dados" (Tabela 3), §6.4 "Resultados" (Figura 41/42),
@@ -43,16 +48,11 @@
 #    computation gives (section 5).
 
 # %%
-import os
 from pathlib import Path
-import matplotlib
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import minigan as mg
-FAST = os.environ.get("MINIGAN_FAST") == "1"
-OUT = Path(os.environ.get("MINIGAN_LESSON_OUT", Path(__file__).resolve().parent / "figures"))
-OUT.mkdir(parents=True, exist_ok=True)
+from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 import time
 
@@ -141,7 +141,9 @@ print(f"\n§6.2.1 'pouco mais de 2 milhões de parâmetros': {nD:,};  §6.2.2 'a
 # `gan_model.train_on_batch(ξ, 1)` with `d_model.trainable = False` inside `gan_model`
 # (Brownlee 2019). minigan's `GAN.d_step` differs in one respect: it makes **one** update of `D`
 # on `½ BCE(real, 1) + ½ BCE(fake, 0)` (Goodfellow's Algorithm 1); stages 1 and 2 make **two**,
-# the second one at the weights the first has already moved. Stage 3 is exactly
+# the second one at the weights the first has already moved. `GAN(..., d_update="separate")`
+# makes those two updates (lesson 11 compares the two loops; add `fake_mode="eval"` for fakes
+# made by `G` in inference mode, like Keras's `g_model.predict`). Stage 3 is exactly
 # `GAN.g_step` with the non-saturating loss (lesson 11): we check that below on a small copy.
 #
 # D ends in a logit and the losses are `BCEWithLogitsLoss` (sigmoid + BCE in the stable form;
@@ -338,10 +340,7 @@ for col, (cls, (G, hist)) in enumerate(runs.items()):
 fig.suptitle(f"§6.2's three-stage loop on 64x64 synthetic images (channels / {W_DIV}, batch {BATCH}): "
              "a demonstration, not the document's experiment", fontsize=10)
 fig.tight_layout()
-path = OUT / "17_xray_dcgan_curves.png"
-fig.savefig(path, dpi=90)
-plt.close(fig)
-print("saved", path)
+path = save(fig, "17_xray_dcgan_curves.png", dpi=90)
 
 # %% [markdown]
 # As §6.4 says of its own curves, the losses only tell that training did not diverge; what
@@ -362,7 +361,7 @@ print("saved", path)
 # this lesson). Same order of pairs: RN↔R0, RP↔R1.
 
 # %%
-DOC_6_4_1 = {  # mean, std, min, 25 %, 50 %, 75 %, max (Marques 2021, §6.4.1)
+DOC_6_4_1 = {  # mean, std, min, 25 %, 50 %, 75 %, max (document 001 (Marques 2021) §6.4.1)
     "RN x RP": (4.467217, 0.745554, 3.045637, 3.935836, 4.339930, 5.070940, 6.319213),
     "RN x FN": (2.595408, 0.254912, 2.039646, 2.411774, 2.567080, 2.756945, 3.272817),
     "RN x FP": (7.697779, 1.130095, 4.978535, 6.984023, 7.582666, 8.565713, 10.119095),
@@ -501,10 +500,7 @@ ax.set_ylabel("mean FID over 100 draws (log scale)")
 ax.set_title("100 vs 100 images: the document's cross-table and lesson 13's", fontsize=9)
 ax.legend(fontsize=7)
 fig.tight_layout()
-path = OUT / "17_fid_tables.png"
-fig.savefig(path, dpi=100)
-plt.close(fig)
-print("saved", path)
+path = save(fig, "17_fid_tables.png", dpi=100)
 print(f"lesson 17 ran in {time.perf_counter() - T_START:.1f} s")
 
 # %% [markdown]

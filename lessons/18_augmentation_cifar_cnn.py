@@ -1,9 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
+#     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
 # ---
 
 # %% [markdown]
@@ -18,7 +23,7 @@
 # be trained here: CIFAR-10 does not ship with any installed package and lessons never
 # download.
 #
-# Source: document 003, Pereira (n.d.), *Deep Learning, Unidade III*, ch. 1 "Redes Neurais
+# Source: document 003 (Pereira n.d.), *Deep Learning, Unidade III*, ch. 1 "Redes Neurais
 # Convolucionais": "Regularização" ("Overfitting"; "Aumento de Dados"), "Normalização em
 # lotes", and "Utilizando uma CNN para classificar imagens de objetos" (the CIFAR-10 example of
 # Vasilev et al. 2019). Lesson 06 covers the chapter's L1/L2 and dropout, lesson 07 batch
@@ -43,16 +48,11 @@
 #    `pool_size=(2, 2)`.
 
 # %%
-import os
 from pathlib import Path
-import matplotlib
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import minigan as mg
-FAST = os.environ.get("MINIGAN_FAST") == "1"
-OUT = Path(os.environ.get("MINIGAN_LESSON_OUT", Path(__file__).resolve().parent / "figures"))
-OUT.mkdir(parents=True, exist_ok=True)
+from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 import time
 
@@ -229,10 +229,7 @@ ax.imshow(grid_array(demo, nrow=6), cmap="gray")
 ax.set_title("originals; shifted; shifted and flipped", fontsize=8)
 ax.axis("off")
 fig.tight_layout()
-path = OUT / "18_augmentation.png"
-fig.savefig(path, dpi=100)
-plt.close(fig)
-print("saved", path)
+path = save(fig, "18_augmentation.png", dpi=100)
 
 # %% [markdown]
 # Without augmentation the network reaches (nearly) 100 % on its 500 digits while the
@@ -379,10 +376,7 @@ ax.set_xlabel("layer")
 ax.set_ylabel("activations per image")
 ax.set_title("document 003's CIFAR-10 CNN (as described): size of each layer's output", fontsize=9)
 fig.tight_layout()
-path = OUT / "18_cifar_cnn.png"
-fig.savefig(path, dpi=100)
-plt.close(fig)
-print("saved", path)
+path = save(fig, "18_cifar_cnn.png", dpi=100)
 print(f"lesson 18 ran in {time.perf_counter() - T_START:.1f} s")
 
 # %% [markdown]

@@ -105,6 +105,19 @@ class GAN:
         ``z ~ N(0, 1)`` (document 001 §6.2.2, document 003) or ``U(-1, 1)`` (document 000).
     seed : int
         Seed of the noise generator and of the minibatch order in :meth:`fit`.
+    d_update : {"joint", "separate"}
+        How a discriminator step updates D (see Notes). ``"joint"`` (default): one optimizer
+        step on ``L_D = ½ BCE(D(x), 1) + ½ BCE(D(G(z)), 0)`` (Algorithm 1's single update,
+        document 002's ``L_D``). ``"separate"``: two optimizer steps, first on the real batch's
+        ``BCE(D(x), 1)``, then on the fake batch's ``BCE(D(G(z)), 0)``, as document 003's
+        Keras loop does (``train_on_batch`` on the reals, then on the fakes).
+    fake_mode : {"train", "eval"}
+        The mode G runs in when it makes the discriminator step's fakes. ``"train"``
+        (default): training mode, BatchNorm normalizes with the fake batch's own statistics
+        (and updates its running statistics), like the ``G(z)`` of a PyTorch loop.
+        ``"eval"``: inference mode (BatchNorm uses its running statistics, Dropout is off),
+        like document 003's ``generator.predict(noise)``. The generator step always runs G
+        in training mode.
     lr, beta1 : float
         Used only to build the default optimizers.
 
@@ -121,9 +134,23 @@ class GAN:
     ``min_G max_D V(D, G) = E_x[log D(x)] + E_z[log(1 - D(G(z)))]``.
     Document 002 writes D's loss as ``L_D = -½ E_x log D(x) - ½ E_z log(1 - D(G(z)))``; with
     BCE(p, y) = -[y log p + (1-y) log(1-p)] that is ``L_D = ½ BCE(D(x), 1) + ½ BCE(D(G(z)), 0)``,
-    which :meth:`d_step` minimizes (``d = ½ (d_real + d_fake)``; document 003's Keras loop
-    reports the same ``0.5 · (real_loss + fake_loss)``). With label smoothing the real target
-    is ``real_label`` instead of 1.
+    which :meth:`d_step` minimizes (``d = ½ (d_real + d_fake)``). With label smoothing the real
+    target is ``real_label`` instead of 1.
+
+    The documents' loops are not all this one (lesson 11 measures the difference):
+
+    - ``d_update="joint", fake_mode="train"`` (the defaults): one optimizer step on
+      ``½ (d_real + d_fake)`` per discriminator step, fakes from G in training mode. This is
+      Algorithm 1 (document 001 §4.1), document 002's ``L_D`` and a PyTorch DCGAN loop.
+    - ``d_update="separate", fake_mode="eval"``: document 003 ch. 3's Keras loop,
+      ``fake_images = generator.predict(noise)`` (G in inference mode), then
+      ``discriminator.train_on_batch(real_images, real_labels)`` and
+      ``discriminator.train_on_batch(fake_images, fake_labels)``: **two** Adam updates, each
+      on the full (not halved) BCE of one batch, the second seeing D after the first. The
+      ``0.5 · (real_loss + fake_loss)`` it prints is only a report of the two losses, not
+      the loss it descends. Document 001 §6.2 also trains D in separate stages (real batch,
+      then fake batch; lesson 17). Here ``d_x`` is measured before the real update and
+      ``d_g_z`` before the fake one, i.e. after the real update.
 
     The generator:
 
@@ -148,7 +175,8 @@ class GAN:
 
     def __init__(self, G: Module, D: Module, latent_dim: int, g_opt=None, d_opt=None, *, k: int = 1,
                  g_loss: str = "non-saturating", real_label: float = 1.0, noise: str = "normal",
-                 seed: int = 0, lr: float = 2e-4, beta1: float = 0.5):
+                 seed: int = 0, lr: float = 2e-4, beta1: float = 0.5, d_update: str = "joint",
+                 fake_mode: str = "train"):
         if not isinstance(G, Module) or not isinstance(D, Module):
             raise TypeError(f"GAN: G and D must be minigan Modules, got {type(G).__name__} and {type(D).__name__}")
         self.G, self.D = G, D
@@ -163,6 +191,15 @@ class GAN:
             raise ValueError(f"GAN: noise must be 'normal' or 'uniform', got {noise!r}")
         self.noise = noise
         self.seed = check_int("GAN", "seed", seed)
+        if d_update not in ("joint", "separate"):
+            raise ValueError(f"GAN: d_update must be 'joint' (one update on ½(real + fake), Algorithm 1) or "
+                             f"'separate' (one update on the reals, then one on the fakes, document 003), "
+                             f"got {d_update!r}")
+        self.d_update = d_update
+        if fake_mode not in ("train", "eval"):
+            raise ValueError(f"GAN: fake_mode must be 'train' (G in training mode) or 'eval' (G in inference "
+                             f"mode, like Keras' generator.predict), got {fake_mode!r}")
+        self.fake_mode = fake_mode
 
         gp, dp = _first_param(G, "G"), _first_param(D, "D")
         if backend.device_of(gp) != backend.device_of(dp):
@@ -267,25 +304,47 @@ class GAN:
             raise ValueError(f"GAN.train_step: real is on {backend.device_of(real)!r} but the models are on "
                              f"{self.device!r}; move it with minigan.asarray(real, {self.device!r})")
 
+    def _fakes(self, n: int):
+        """``G(z)`` for the discriminator step, G in the mode ``fake_mode`` asks for (each
+        module's mode is restored afterwards). No G.backward follows: the fakes are "detached"."""
+        z = self.sample_noise(n)
+        if self.fake_mode == "train":
+            return self.G(z)
+        was = [m.training for _, m in self.G.named_modules()]
+        self.G.eval()  # Keras' generator.predict: BatchNorm's running statistics, no Dropout
+        try:
+            return self.G(z)
+        finally:
+            for (_, m), t in zip(self.G.named_modules(), was):
+                m.training = t
+
     def d_step(self, real) -> dict:
-        """One discriminator update on ``real`` and as many fresh fakes (Algorithm 1, lines 3–5).
+        """One discriminator step on ``real`` and as many fresh fakes (Algorithm 1, lines 3–5).
+
+        ``d_update="joint"``: one ``d_opt.step()`` on ``½ BCE(D(x), 1) + ½ BCE(D(G(z)), 0)``.
+        ``d_update="separate"`` (document 003's two ``train_on_batch`` calls): one
+        ``d_opt.step()`` on ``BCE(D(x), 1)``, then one on ``BCE(D(G(z)), 0)``.
 
         Returns the 0-d device scalars ``d``, ``d_real``, ``d_fake``, ``d_x``, ``d_g_z``.
         """
         self._check_real(real)
         n = real.shape[0]
-        fake = self.G(self.sample_noise(n))  # no G.backward: the fakes are "detached"
+        fake = self._fakes(n)
         if fake.dtype != real.dtype:
             real = real.astype(fake.dtype)
         D = self.D
+        joint = self.d_update == "joint"
         D.zero_grad()
         logit_r = D(real)
         d_real = self._bce_real(logit_r, self._target(logit_r, self.real_label))  # BCE(D(x), 1 or 0.9)
-        D.backward(self._bce_real.backward(0.5))  # Eq. 002: L_D = -½ E log D(x) - ...
+        D.backward(self._bce_real.backward(0.5 if joint else 1.0))  # Eq. 002: L_D = -½ E log D(x) - ...
+        if not joint:  # document 003: discriminator.train_on_batch(real_images, real_labels)
+            self.d_opt.step()
+            D.zero_grad()
         logit_f = D(fake)
         d_fake = self._bce_fake(logit_f, self._target(logit_f, 0.0))  # BCE(D(G(z)), 0)
-        D.backward(self._bce_fake.backward(0.5))  # ... - ½ E log(1 - D(G(z)))
-        self.d_opt.step()
+        D.backward(self._bce_fake.backward(0.5 if joint else 1.0))  # ... - ½ E log(1 - D(G(z)))
+        self.d_opt.step()  # separate: discriminator.train_on_batch(fake_images, fake_labels)
         return {"d": 0.5 * (d_real + d_fake), "d_real": d_real, "d_fake": d_fake,
                 "d_x": sigmoid(logit_r).mean(), "d_g_z": sigmoid(logit_f).mean()}
 

@@ -108,7 +108,10 @@ he = he_normal
 
 
 def normal(shape, rng=None, dtype=np.float32, std: float = 0.02, **_ignored) -> np.ndarray:
-    """``N(0, std²)``; ``std=0.02`` is the DCGAN rule (document 001 §4.3, Radford et al.)."""
+    """``N(0, std²)``; ``std=0.02`` is the DCGAN rule of Radford et al. (2016), §4 ("All weights
+    were initialized from a zero-centered Normal distribution with standard deviation 0.02").
+    Document 001 §4.3 lists the DCGAN's other rules but gives no initialization (its only
+    initialization is Xavier's, §2.10); the 0.02 is not in any of the source documents."""
     return get_rng(rng).normal(0.0, std, size=shape).astype(dtype)
 
 

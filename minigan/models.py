@@ -92,7 +92,8 @@ def mnist_dcgan(latent_dim: int = 100, *, rng=None, dtype=np.float32) -> tuple[S
 
     The rules: no pooling (strided convolutions in D, strided transposed convolutions in G);
     BatchNorm in both nets except G's output and D's input layer; ReLU in G with a final
-    Tanh; LeakyReLU(0.2) in D; weights ~ N(0, 0.02²).
+    Tanh; LeakyReLU(0.2) in D; weights ~ N(0, 0.02²) (Radford et al.; document 001 §4.3 gives
+    no initialization).
 
     Returns
     -------

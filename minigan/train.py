@@ -87,6 +87,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="one-sided label smoothing: real target 1 - s (document 000 uses 0.1, i.e. 0.9)")
     p.add_argument("--noise", choices=["normal", "uniform"], default="normal",
                    help="z ~ N(0, 1) or U(-1, 1) (document 000)")
+    p.add_argument("--d-update", choices=["joint", "separate"], default="joint", help="D step: one update on ½(real + fake) (Algorithm 1) or one on the reals then one on the fakes (document 003's Keras loop)")
+    p.add_argument("--fake-mode", choices=["train", "eval"], default="train", help="G's mode when it makes the D step's fakes (eval: Keras' generator.predict, document 003)")
     p.add_argument("--seed", type=int, default=0, help="seed of weights, noise and minibatch order")
     p.add_argument("--data", default=None, metavar="PATH",
                    help="a Keras mnist.npz or a folder with the four MNIST IDX files (gz or not); "
@@ -249,7 +251,7 @@ def _main(argv=None) -> int:
     G.to(a.device)
     D.to(a.device)
     gan = GAN(G, D, latent, k=a.k, g_loss=a.g_loss, real_label=1.0 - a.label_smoothing, noise=a.noise,
-              seed=a.seed, lr=a.lr, beta1=a.beta1)
+              seed=a.seed, lr=a.lr, beta1=a.beta1, d_update=a.d_update, fake_mode=a.fake_mode)
     os.makedirs(a.out, exist_ok=True)
     if a.resume is not None:
         path = a.resume or os.path.join(a.out, "checkpoint.npz")

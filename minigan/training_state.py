@@ -11,7 +11,8 @@ next step comes back, not just the weights:
   minibatch order (:class:`minigan.batches.BatchStream`'s position) and every Dropout layer's
   mask generator;
 - the GAN's settings (``latent_dim``, ``k``, ``g_loss``, ``real_label``, ``noise``, ``seed``,
-  ``sample_shape``) and the caller's ``extra`` metadata.
+  ``sample_shape``; ``d_update`` and ``fake_mode`` when they are not the defaults) and the
+  caller's ``extra`` metadata.
 
 The file is a :mod:`minigan.checkpoint` file (one ``.npz``, JSON metadata, no pickle, atomic
 write); this module only decides what goes in it and where it comes back to. It works on any
@@ -52,6 +53,11 @@ def save_gan(gan: "GAN", path, extra: dict | None = None) -> str:
     meta = {"gan": {"latent_dim": gan.latent_dim, "k": gan.k, "g_loss": gan.g_loss,
                     "real_label": gan.real_label, "noise": gan.noise, "seed": gan.seed,
                     "sample_shape": list(gan.sample_shape)}}
+    # The discriminator-step variants only when they are not the defaults: a default GAN's
+    # checkpoint stays exactly what it was before they existed.
+    for key, default in (("d_update", "joint"), ("fake_mode", "train")):
+        if getattr(gan, key, default) != default:
+            meta["gan"][key] = getattr(gan, key)
     meta.update(extra or {})
     arrays = {f"history/{k}": np.asarray(v, dtype=np.float64) for k, v in hist.items()}
     return checkpoint.save(path, modules={"G": gan.G, "D": gan.D},

@@ -89,6 +89,94 @@ def test_reported_scalars_are_their_definitions():
     assert float(out["g"]) == pytest.approx(np.mean(softplus(-lf)))
 
 
+
+# ---------------------------------------------------------------------------- the documents' D-step variants
+def _sgd_by_hand(D, loss, lr):
+    """One SGD step on ``loss()`` with gradients from the definition (central differences)."""
+    grads = [numerical_gradient(loss, p.data) for p in D.parameters()]
+    for p, g in zip(D.parameters(), grads):
+        p.data -= lr * g
+
+
+@pytest.mark.parametrize("d_update", ["joint", "separate"])
+def test_d_update_joint_and_separate_are_the_documents_updates(d_update):
+    """joint: one SGD step on ½ BCE(D(x), 1) + ½ BCE(D(G(z)), 0) (Algorithm 1, document 002);
+    separate: one SGD step on BCE(D(x), 1), then one on BCE(D(G(z)), 0) with the updated D
+    (document 003's two ``train_on_batch`` calls). Both checked against a hand-computed
+    sequence of updates with gradients from finite differences."""
+    lr = 0.1
+    G, D = tiny(d_bn=True)
+    _, Dh = tiny(d_bn=True)  # the same weights (same seed): updated by hand
+    gan = GAN(G, D, 3, mg.optim.SGD(G.parameters(), lr=lr), mg.optim.SGD(D.parameters(), lr=lr),
+              d_update=d_update)
+    r = np.random.default_rng(4)
+    z, x = r.standard_normal((6, 3)), r.standard_normal((6, 4))
+    gan.sample_noise = lambda n: z
+    fake = G(z)  # what d_step will make (G in training mode); G has no running-stat effect on it
+    L_real = lambda: np.mean(softplus(-Dh(x)))  # noqa: E731  BCE(D(x), 1)
+    L_fake = lambda: np.mean(softplus(Dh(fake)))  # noqa: E731  BCE(D(G(z)), 0)
+    out = gan.d_step(x)
+    if d_update == "joint":
+        _sgd_by_hand(Dh, lambda: 0.5 * L_real() + 0.5 * L_fake(), lr)
+    else:
+        _sgd_by_hand(Dh, L_real, lr)
+        _sgd_by_hand(Dh, L_fake, lr)
+    got, want = _params(D), _params(Dh)
+    for k in want:
+        if "running" in k:
+            continue  # the finite differences ran D forward many times in training mode
+        np.testing.assert_allclose(got[k], want[k], rtol=1e-7, atol=1e-9, err_msg=k)
+    assert float(out["d"]) == pytest.approx(0.5 * (float(out["d_real"]) + float(out["d_fake"])))
+
+
+def test_separate_makes_two_optimizer_steps_and_is_recorded(tmp_path):
+    G, D = tiny()
+    do = Counting()
+    gan = GAN(G, D, 3, Counting(), do, d_update="separate", fake_mode="eval")
+    gan.train_step(np.zeros((4, 4)))
+    assert do.steps == 2
+    assert (gan.d_update, gan.fake_mode) == ("separate", "eval")
+    gan = GAN(*tiny(), 3, d_update="separate", fake_mode="eval")
+    gan.save(tmp_path / "ck.npz")
+    meta = GAN(*tiny(), 3).load(tmp_path / "ck.npz")["gan"]
+    assert (meta["d_update"], meta["fake_mode"]) == ("separate", "eval")
+
+
+@pytest.mark.parametrize("fake_mode", ["train", "eval"])
+def test_fake_mode_eval_makes_the_fakes_like_keras_predict(fake_mode):
+    """eval: the D step's fakes come from G in inference mode (BatchNorm's running statistics,
+    document 003's ``generator.predict``), G's running statistics do not move and G is back
+    in training mode afterwards; train: G's batch statistics, as before."""
+    G, D = tiny()
+    gan = GAN(G, D, 3, Counting(), Counting(), fake_mode=fake_mode)
+    bn = G.layers[1]
+    bn.running_mean[...] = 0.3  # running statistics unlike any batch's
+    bn.running_var[...] = 2.0
+    z = np.random.default_rng(5).standard_normal((6, 3))
+    gan.sample_noise = lambda n: z
+    G.eval()
+    fake_eval = G(z)
+    G.train()
+    before = _params(G)
+    fake_train = G(z)
+    G.load_state_dict(before)  # undo that forward's running-statistics update
+    out = gan.d_step(np.zeros((6, 4)))
+    fake = fake_eval if fake_mode == "eval" else fake_train
+    assert float(out["d_fake"]) == pytest.approx(np.mean(softplus(D(fake))), rel=1e-12)
+    assert not np.allclose(fake_eval, fake_train)
+    moved = not np.array_equal(_params(G)["1.running_mean"], before["1.running_mean"])
+    assert moved == (fake_mode == "train")
+    assert all(m.training for _, m in G.named_modules())
+
+
+def test_d_update_and_fake_mode_are_checked():
+    G, D = tiny()
+    with pytest.raises(ValueError, match="d_update"):
+        GAN(G, D, 3, d_update="twice")
+    with pytest.raises(ValueError, match="fake_mode"):
+        GAN(G, D, 3, fake_mode="inference")
+
+
 # ---------------------------------------------------------------------------- D frozen in the G step
 def test_generator_step_leaves_D_unchanged():
     G, D = tiny(d_bn=True, dtype=np.float32)

@@ -357,21 +357,17 @@ print(f"gradient check (float64, central differences): {'layer':<22} {'param':<6
 print(f"{'':<48}{'ScratchEmbedding':<22} {'W':<6} {err:.1e}")
 assert err < 1e-8
 
-Embedding = getattr(mg, "Embedding", None)
-if Embedding is None:
-    print("minigan has no Embedding layer yet: this lesson uses the ScratchEmbedding above")
-    Embedding = ScratchEmbedding
-else:                                                    # the engine's layer equals ours
-    emb_m = Embedding(Vt, Dt)
-    emb_m.astype(np.float64)
-    emb_m.params["W"].data[...] = emb_s.params["W"].data
-    np.testing.assert_allclose(emb_m(idx), emb_s(idx))
-    emb_m.zero_grad()
-    emb_m.backward(dout)
-    np.testing.assert_allclose(emb_m.params["W"].grad, emb_s.params["W"].grad)
-    num = gradcheck.numerical_gradient(lambda: float(np.sum(emb_m(idx) * dout)), emb_m.params["W"].data)
-    print(f"{'':<48}{'mg.Embedding':<22} {'W':<6} {gradcheck.rel_error(emb_m.params['W'].grad, num):.1e}")
-
+# The engine's layer, minigan.Embedding (minigan/conditional.py), must equal ours.
+Embedding = mg.Embedding
+emb_m = Embedding(Vt, Dt)
+emb_m.astype(np.float64)
+emb_m.params["W"].data[...] = emb_s.params["W"].data
+np.testing.assert_allclose(emb_m(idx), emb_s(idx))
+emb_m.zero_grad()
+emb_m.backward(dout)
+np.testing.assert_allclose(emb_m.params["W"].grad, emb_s.params["W"].grad)
+num = gradcheck.numerical_gradient(lambda: float(np.sum(emb_m(idx) * dout)), emb_m.params["W"].data)
+print(f"{'':<48}{'mg.Embedding':<22} {'W':<6} {gradcheck.rel_error(emb_m.params['W'].grad, num):.1e}")
 
 def new_embedding(n, d, seed, scale):
     """An Embedding with our own N(0, scale²) start, whatever the layer's default init."""

@@ -23,7 +23,6 @@ import numpy as np
 from . import backend
 from . import init as _init
 from .activations import LeakyReLU, Tanh, sigmoid
-from .batches import BatchStream
 from .checks import check_positive_int
 from .conditional import Conditional
 from .gan import GAN, frozen
@@ -233,8 +232,7 @@ class ConditionalGAN(GAN):
         if len(y) != n:
             raise ValueError(f"ConditionalGAN.fit: X has {n} samples but y has {len(y)} labels")
         self._labels(np.asarray(y), n, "fit")
-        if self.stream is None or self.stream.n != n or self.stream.batch_size != batch_size:
-            self.stream = BatchStream(n, batch_size, seed=self.seed)
+        self._use_stream(n, batch_size)
         dev = self.device
         Xd = backend.asarray(X, dev, dtype=self.G.parameters()[0].dtype)
         yd = backend.asarray(np.asarray(y, dtype=np.int64), dev)
@@ -243,18 +241,8 @@ class ConditionalGAN(GAN):
             idx = backend.asarray(self.stream.next(), dev)
             return Xd[idx], yd[idx]
 
-        self._stop = False
-        while self.step < steps and not self._stop:
-            if self.k > 1:
-                self.train_step(next_batch)
-            else:
-                self.train_step(*next_batch())
-            if self.step % log_every == 0 or self.step == steps:
-                self.flush()
-            if callback is not None:
-                callback(self)
-        self.flush()
-        return "stopped" if self.step < steps else "done"
+        return self._run(lambda: self.train_step(next_batch) if self.k > 1 else self.train_step(*next_batch()),
+                         steps, callback, log_every)
 
     def save(self, path, extra: dict | None = None) -> str:
         meta = {"cgan": {"num_classes": self.num_classes}}

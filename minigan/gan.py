@@ -534,18 +534,27 @@ class GAN:
         """
         steps = check_positive_int("GAN.fit", "steps", steps, minimum=0)
         log_every = check_positive_int("GAN.fit", "log_every", log_every)
-        n = len(X)
-        if self.stream is None or self.stream.n != n or self.stream.batch_size != batch_size:
-            self.stream = BatchStream(n, batch_size, seed=self.seed)
+        self._use_stream(len(X), batch_size)
         Xd = backend.asarray(X, self.device, dtype=_first_param(self.G, "G").dtype)
         dev = self.device
 
         def next_batch():
             return Xd[backend.asarray(self.stream.next(), dev)]
 
+        return self._run(lambda: self.train_step(next_batch if self.k > 1 else next_batch()),
+                         steps, callback, log_every)
+
+    def _use_stream(self, n: int, batch_size: int) -> None:
+        """Keep :attr:`stream` (a resumed run's minibatch order) unless it is for other data."""
+        if self.stream is None or self.stream.n != n or self.stream.batch_size != batch_size:
+            self.stream = BatchStream(n, batch_size, seed=self.seed)
+
+    def _run(self, one_step: Callable[[], Any], steps: int, callback: Callable | None, log_every: int) -> str:
+        """``one_step()`` until :attr:`step` reaches ``steps`` or :meth:`request_stop`; a
+        :meth:`flush` every ``log_every`` steps and at the end; ``callback(self)`` after each."""
         self._stop = False
         while self.step < steps and not self._stop:
-            self.train_step(next_batch if self.k > 1 else next_batch())
+            one_step()
             if self.step % log_every == 0 or self.step == steps:
                 self.flush()
             if callback is not None:

@@ -196,3 +196,17 @@ def test_memorization_check_sees_copies():
 def ex_mod():
     from minigan import train
     return train
+
+
+def test_recipes_fill_what_the_command_line_leaves_out():
+    train = ex_mod()
+    a = train.parse_args(["--recipe", "doc003"])
+    train._fill_from(a, train.RECIPES[a.recipe])
+    assert (a.model, a.batch_size, a.lr, a.lr_d, a.beta1, a.ema, a.d_dropout) == ("dense", 128, 2e-4, 2e-4, 0.5, 0.0, 0.0)
+    assert train.RECIPES["doc003"]["steps"] == 15000  # document 003's count
+    a = train.parse_args(["--lr", "1e-3", "--ema", "0"])
+    train._fill_from(a, train.RECIPES[train.DEFAULT_RECIPE])
+    assert a.lr == a.lr_d == 1e-3 and a.ema == 0.0 and a.d_dropout == train.RECIPES[train.DEFAULT_RECIPE]["d_dropout"]
+    for bad in (["--ema", "1.5"], ["--d-dropout", "1"], ["--threads", "0"], ["--resume", "x", "--overwrite"]):
+        with pytest.raises(SystemExit):
+            train.parse_args(bad)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+import numpy as np
+
 from .layers import BatchNorm
 from .module import Module
 
@@ -33,8 +35,10 @@ class EMA:
 
     Notes
     -----
-    The average starts as a copy of the weights at construction. Early in training, when the
-    weights move fast, it lags behind them; it pays off once training is past that.
+    The average starts as a copy of the weights at construction. So that it does not hold on
+    to the untrained weights in a short run, the *t*-th update uses the decay
+    ``min(decay, (1 + t) / (10 + t))`` (TensorFlow's ``ExponentialMovingAverage`` with
+    ``num_updates``): about 0.9 at first, ``decay`` from t ≈ 9,000 on for 0.999.
     """
 
     def __init__(self, model: Module, decay: float = 0.999):
@@ -43,18 +47,26 @@ class EMA:
         self.model, self.decay = model, float(decay)
         self.params = model.parameters()
         self.shadow = [p.data.copy() for p in self.params]
+        self.num_updates = 0
 
     def update(self) -> None:
         """One step of the average (call after each optimizer step of the model)."""
-        d = self.decay
+        t = self.num_updates
+        d = min(self.decay, (1.0 + t) / (10.0 + t))
+        self.num_updates = t + 1
         for p, s in zip(self.params, self.shadow):
             s *= d
             s += (1.0 - d) * p.data
 
     def state_dict(self) -> dict:
-        return {f"{i}": s for i, s in enumerate(self.shadow)}
+        """The averaged arrays (keys ``"0"``, ``"1"``, ... in parameter order) and ``"num_updates"``."""
+        d = {f"{i}": s for i, s in enumerate(self.shadow)}
+        d["num_updates"] = np.asarray(self.num_updates, dtype=np.int64)
+        return d
 
     def load_state_dict(self, state: dict) -> None:
+        state = dict(state)
+        self.num_updates = int(state.pop("num_updates", 0))
         if len(state) != len(self.shadow):
             raise ValueError(f"EMA.load_state_dict: {len(state)} arrays for {len(self.shadow)} parameters")
         for i, s in enumerate(self.shadow):

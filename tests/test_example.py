@@ -75,6 +75,10 @@ def test_resume_equals_uninterrupted_run(ex, tmp_path):
     for name in ("G", "D"):
         for k in a.modules[name]:
             np.testing.assert_array_equal(a.modules[name][k], b.modules[name][k], err_msg=f"{name}.{k}")
+    ea, eb = (checkpoint.load(tmp_path / d / "checkpoint_ema.npz") for d in ("full", "part"))
+    assert int(ea.arrays["num_updates"]) == int(eb.arrays["num_updates"]) == 16
+    for k in ea.arrays:  # the average of G's weights continues exactly too
+        np.testing.assert_array_equal(ea.arrays[k], eb.arrays[k], err_msg=f"ema {k}")
 
 
 @pytest.mark.slow

@@ -63,7 +63,7 @@ __all__ = ["main", "parse_args", "Run", "MODELS", "RECIPES", "DEFAULT_RECIPE", "
 RECIPES = {
     "doc003": dict(model="dense", steps=15000, batch_size=128, lr=2e-4, lr_d=None, beta1=0.5,
                    label_smoothing=0.0, ema=0.0, d_dropout=0.0),
-    "minigan": dict(model="dense", steps=15000, batch_size=128, lr=4e-4, lr_d=None, beta1=0.5,
+    "minigan": dict(model="dense", steps=12500, batch_size=128, lr=6e-4, lr_d=None, beta1=0.5,
                     label_smoothing=0.0, ema=0.999, d_dropout=0.3),
 }
 DEFAULT_RECIPE = "minigan"

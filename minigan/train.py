@@ -406,13 +406,16 @@ def main(argv=None) -> int:
     except mg.DeviceError as exc:
         _say(f"error: {exc}")
         return 2
-    dropout_given = a.d_dropout is not None
+    dropout_given, lr_given = a.d_dropout is not None, (a.lr, a.lr_d) != (None, None)
     try:
         if a.resume is not None:
             ckpt_path, saved, start = _resolve_resume(a)
         else:
             a.recipe = a.recipe or DEFAULT_RECIPE
+            model_given = a.model is not None
             _fill_from(a, RECIPES[a.recipe])
+            if model_given and a.model != RECIPES[a.recipe]["model"] and not lr_given:
+                a.lr = a.lr_d = 2e-4  # the recipe's learning rate was measured for its own model; Radford et al.'s
             ckpt_path, saved, start = None, {}, 0
             if a.out is None:
                 a.out = _new_run_dir(a.model)

@@ -125,7 +125,10 @@ def test_each_run_gets_its_own_folder_and_a_full_out_is_refused(ex, tmp_path, mo
     monkeypatch.chdir(tmp_path)
     common = ["--fast", "--no-eval", "--steps", "2", "--sample-every", "1"]
     assert ex.main(common) == 0
+    capsys.readouterr()
     assert ex.main(common + ["--model", "dcgan"]) == 0
+    err = capsys.readouterr().err  # the recipe's lr and D Dropout were measured for its dense GAN
+    assert "training dcgan GAN (recipe minigan)" in err and "lr 0.0002," in err
     runs = sorted(os.listdir(tmp_path / "runs" / "mnist_gan"))
     assert len(runs) == 2 and runs[0].startswith("dcgan-") and runs[1].startswith("dense-")
     for r in runs:  # each GIF holds its own run's grids only: steps 0, 1, 2

@@ -1,10 +1,12 @@
 """How many threads NumPy's BLAS (OpenBLAS, MKL, BLIS) uses: read it, and choose it.
 
 A GAN step on MNIST is a few small matrix products (128 x 784 x 512 and the like). Split over
-several BLAS threads they gain little on an idle machine, and on a busy one they can lose a lot:
-OpenBLAS's threads wait for each other in a spin loop, so when another process holds a core a
-step can take 40 times longer (measured: 14 ms -> 600 ms with 2 threads on 2 busy cores, 72 ms
-with 1 thread; see examples/README.md). :func:`set_blas_threads` changes the count at run time
+several BLAS threads they gain some speed on an idle machine, and on a busy one they can lose a
+lot: OpenBLAS's threads wait for each other in a spin loop, so when another process holds a
+core a step takes many times longer. Measured here (examples/README.md), one step of
+``minigan-train``'s default model on 2 cores: idle, 14.1 ms with 2 threads and 20.5 ms with 1;
+with 3 competing busy processes, 145 ms with 2 threads and 74 ms with 1 (a user saw 14 ms grow
+to 600 ms). :func:`set_blas_threads` changes the count at run time
 through threadpoolctl (the maintained tool; environment variables such as
 ``OPENBLAS_NUM_THREADS`` only work if set before NumPy is imported).
 

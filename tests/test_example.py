@@ -75,6 +75,10 @@ def test_resume_equals_uninterrupted_run(ex, tmp_path):
     for name in ("G", "D"):
         for k in a.modules[name]:
             np.testing.assert_array_equal(a.modules[name][k], b.modules[name][k], err_msg=f"{name}.{k}")
+    ea, eb = (checkpoint.load(tmp_path / d / "checkpoint_ema.npz") for d in ("full", "part"))
+    assert int(ea.arrays["num_updates"]) == int(eb.arrays["num_updates"]) == 16
+    for k in ea.arrays:  # the average of G's weights continues exactly too
+        np.testing.assert_array_equal(ea.arrays[k], eb.arrays[k], err_msg=f"ema {k}")
 
 
 @pytest.mark.slow
@@ -93,7 +97,7 @@ def test_ctrl_c_saves_and_resume_finishes(ex, tmp_path, monkeypatch, capsys):
     assert checkpoint.load(out / "checkpoint.npz").step == 5
     monkeypatch.setattr(ex.Run, "callback", real_callback)
     assert ex.main(["--fast", "--no-eval", "--out", str(out), "--resume", "--lr", "1e-3"]) == 2
-    assert "--lr 0.0002" in capsys.readouterr().err  # the checkpoint's Adam lr would silently win
+    assert "was trained with --lr " in capsys.readouterr().err  # the checkpoint's Adam lr would silently win
     assert ex.main(["--fast", "--no-eval", "--out", str(out), "--resume"]) == 0
     assert checkpoint.load(out / "checkpoint.npz").step == 24
 
@@ -101,8 +105,8 @@ def test_ctrl_c_saves_and_resume_finishes(ex, tmp_path, monkeypatch, capsys):
 def test_nan_loss_exits_with_the_step(ex, tmp_path, monkeypatch, capsys):
     build, latent = ex.MODELS["dense"]
 
-    def poisoned(latent_dim, rng=None):
-        G, D = build(latent_dim, rng=rng)
+    def poisoned(latent_dim, rng=None, **kwargs):
+        G, D = build(latent_dim, rng=rng, **kwargs)
         D[-1].params["W"].data[...] = np.nan
         return G, D
 
@@ -110,3 +114,118 @@ def test_nan_loss_exits_with_the_step(ex, tmp_path, monkeypatch, capsys):
     assert ex.main(["--fast", "--no-eval", "--out", str(tmp_path / "nan")]) == 3
     err = capsys.readouterr().err
     assert "at step 1" in err and "nan" in err
+
+
+def _ckpt_mtime(path):
+    return os.stat(path).st_mtime_ns
+
+
+@pytest.mark.slow
+def test_each_run_gets_its_own_folder_and_a_full_out_is_refused(ex, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    common = ["--fast", "--no-eval", "--steps", "2", "--sample-every", "1"]
+    assert ex.main(common) == 0
+    capsys.readouterr()
+    assert ex.main(common + ["--model", "dcgan"]) == 0
+    err = capsys.readouterr().err  # the recipe's lr and D Dropout were measured for its dense GAN
+    assert "training dcgan GAN (recipe minigan)" in err and "lr 0.0002," in err
+    runs = sorted(os.listdir(tmp_path / "runs" / "mnist_gan"))
+    assert len(runs) == 2 and runs[0].startswith("dcgan-") and runs[1].startswith("dense-")
+    for r in runs:  # each GIF holds its own run's grids only: steps 0, 1, 2
+        assert len(list((tmp_path / "runs" / "mnist_gan" / r).glob("samples_step_*.png"))) == 3
+    out = tmp_path / "runs" / "mnist_gan" / runs[1]
+    capsys.readouterr()
+    assert ex.main(common + ["--out", str(out)]) == 2  # not empty: refused, nothing touched
+    assert "not empty" in capsys.readouterr().err
+    (out / "samples_step_000099.png").write_bytes(b"stale")
+    assert ex.main(common + ["--out", str(out), "--overwrite"]) == 0
+    assert not (out / "samples_step_000099.png").exists()
+
+
+@pytest.mark.slow
+def test_resume_takes_model_and_settings_from_the_checkpoint(ex, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert ex.main(["--fast", "--no-eval", "--model", "dcgan", "--lr", "1e-3", "--steps", "2",
+                    "--sample-every", "1", "--out", str(out)]) == 0
+    capsys.readouterr()
+    # no --model, no --lr: the checkpoint's (formerly: "latent_dim=100 vs 64")
+    assert ex.main(["--fast", "--no-eval", "--resume", str(out), "--steps", "3"]) == 0
+    err = capsys.readouterr().err
+    assert "training dcgan GAN" in err and "steps 2 -> 3" in err and "lr 0.001" in err
+    ck = checkpoint.load(out / "checkpoint.npz")
+    assert ck.step == 3 and ck.extra["args"]["model"] == "dcgan" and ck.extra["args"]["steps"] == 3
+    # already at its total: refused before anything is written
+    before = _ckpt_mtime(out / "checkpoint.npz")
+    assert ex.main(["--fast", "--no-eval", "--resume", str(out / "checkpoint.npz")]) == 2
+    err = capsys.readouterr().err
+    assert "already at step 3 of 3" in err and "--steps" in err
+    assert _ckpt_mtime(out / "checkpoint.npz") == before
+    assert ex.main(["--fast", "--no-eval", "--resume", str(out), "--model", "dense"]) == 2
+    assert "--model dcgan" in capsys.readouterr().err
+
+
+def test_resume_errors_come_at_once_and_create_nothing(ex, tmp_path, capsys):
+    import time
+    missing = tmp_path / "no" / "such" / "run"
+    t = time.perf_counter()
+    assert ex.main(["--no-eval", "--resume", str(missing)]) == 2
+    assert time.perf_counter() - t < 2.0  # no data loading, no model before the checkpoint is read
+    assert "cannot resume" in capsys.readouterr().err
+    assert not (tmp_path / "no").exists()
+    assert ex.main(["--no-eval", "--resume", str(missing), "--out", str(tmp_path / "o")]) == 2
+    assert not (tmp_path / "o").exists()
+
+
+def test_header_names_the_blas_threads(ex, tmp_path, capsys):
+    from minigan import blas
+    before = blas.blas_threads()
+    assert ex.main(["--fast", "--no-eval", "--steps", "1", "--out", str(tmp_path / "a")]) == 0
+    err = capsys.readouterr().err
+    if before[0] is not None:
+        assert "threads: 1 (BLAS: " in err  # the default: one thread
+        assert blas.blas_threads() == before  # and the caller's count is back afterwards
+        assert ex.main(["--fast", "--no-eval", "--steps", "1", "--threads", "2", "--out", str(tmp_path / "b")]) == 0
+        assert "threads: 2 (BLAS: " in capsys.readouterr().err
+    else:
+        assert "threads: BLAS default" in err
+
+
+def test_memorization_check_sees_copies():
+    from minigan import data
+    Xtr, _ = data.load_mnist(split="train", limit=600)
+    Xte, _ = data.load_mnist(split="test", limit=200)
+    copies = ex_mod().memorization(Xtr[:200], Xtr, Xte)
+    assert copies["median_nn_sample"] < 0.05 and copies["ratio"] < 0.01  # float32 round-off only
+    fresh = ex_mod().memorization(Xte[:100], Xtr, Xte[100:])
+    assert 0.8 < fresh["ratio"] < 1.25 and copies["median_nn_heldout"] > 0
+
+
+def ex_mod():
+    from minigan import train
+    return train
+
+
+def test_recipes_fill_what_the_command_line_leaves_out():
+    train = ex_mod()
+    a = train.parse_args(["--recipe", "doc003"])
+    train._fill_from(a, train.RECIPES[a.recipe])
+    assert (a.model, a.batch_size, a.lr, a.lr_d, a.beta1, a.ema, a.d_dropout) == ("dense", 128, 2e-4, 2e-4, 0.5, 0.0, 0.0)
+    assert train.RECIPES["doc003"]["steps"] == 15000  # document 003's count
+    a = train.parse_args(["--lr", "1e-3", "--ema", "0"])
+    train._fill_from(a, train.RECIPES[train.DEFAULT_RECIPE])
+    assert a.lr == a.lr_d == 1e-3 and a.ema == 0.0 and a.d_dropout == train.RECIPES[train.DEFAULT_RECIPE]["d_dropout"]
+    for bad in (["--ema", "1.5"], ["--d-dropout", "1"], ["--threads", "0"], ["--resume", "x", "--overwrite"]):
+        with pytest.raises(SystemExit):
+            train.parse_args(bad)
+
+
+@pytest.mark.slow
+def test_bare_resume_continues_the_newest_run(ex, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert ex.main(["--fast", "--no-eval", "--steps", "2", "--sample-every", "1"]) == 0
+    (run,) = (tmp_path / "runs" / "mnist_gan").iterdir()
+    capsys.readouterr()
+    assert ex.main(["--fast", "--no-eval", "--resume", "--steps", "3"]) == 0
+    assert f"output in {os.path.abspath(run)}" in capsys.readouterr().err
+    assert checkpoint.load(run / "checkpoint.npz").step == 3
+    assert len(list((tmp_path / "runs" / "mnist_gan").iterdir())) == 1  # no new folder

@@ -63,3 +63,27 @@ def test_checks_accept_a_non_contiguous_input_and_leave_it_alone():
     assert max(res.values()) < gradcheck.TOLERANCE
     assert gradcheck.check_loss(mg.MSELoss(), x, np.zeros((4, 5)))["dpred"] < gradcheck.TOLERANCE
     np.testing.assert_array_equal(x, keep)
+
+
+def test_cli_table_fits_80_columns(capsys):
+    assert gradcheck.main(["-k", "Conv2DTranspose"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert any(line.startswith("Conv2DTranspose(2,2,(3,2),stride=(2,3)") for line in lines)  # names not cut
+    assert gradcheck.main(["-k", "Conv2DTranspose(2,2,(3,2)", "--wide"]) == 0
+    wide = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in wide) > 80 and "PASS" in wide[2]  # --wide: one line per gradient
+
+
+@pytest.mark.parametrize("args", [["--list"], ["-k", "Dense"]])
+def test_cli_closed_pipe_is_quiet(args):
+    """`python -m minigan.gradcheck --list | head`: the reader goes away; no traceback."""
+    import subprocess
+    import sys
+    p = subprocess.Popen([sys.executable, "-m", "minigan.gradcheck", *args], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    p.stdout.close()  # like `head` that has read all it wanted
+    err = p.stderr.read().decode()
+    p.stderr.close()
+    assert p.wait(timeout=60) == 141, err
+    assert "Traceback" not in err and "BrokenPipeError" not in err

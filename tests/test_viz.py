@@ -176,3 +176,48 @@ def test_progress_bar_bad_arguments():
         viz.ProgressBar(0)
     with pytest.raises(ValueError, match="n must be"):
         viz.ProgressBar(3, file=io.StringIO()).update(-1)
+
+
+def test_progress_bar_after_resume_counts_only_this_process():
+    """A run resumed at step 200 of 300: the rate and ETA come from the steps done since."""
+    import re
+    import time
+    buf = io.StringIO()
+    bar = viz.ProgressBar(300, file=buf, initial=200)
+    assert bar.n == 200 and buf.getvalue() == ""  # no line for the past steps
+    bar.start = time.perf_counter() - 2.0  # 2 s ago
+    bar.update(10)
+    line = bar.format_line()
+    assert line.lstrip().startswith("210/300")
+    rate = float(re.search(r"([0-9.]+)it/s", line).group(1))
+    assert 4.0 < rate < 5.5  # 10 steps in ~2 s, not 210 / 2 s
+    eta = re.search(r"<(\d+):(\d+)", line)
+    assert 15 <= 60 * int(eta.group(1)) + int(eta.group(2)) <= 23  # 90 steps at ~5 it/s
+    fresh = viz.ProgressBar(300, file=io.StringIO(), initial=200)
+    assert "?it/s" in fresh.format_line()  # nothing done yet: no rate, no ETA
+
+
+def test_plot_losses_draws_d_real_and_d_fake_not_their_mean(tmp_path):
+    h = {"d": [0.6] * 50, "d_real": [0.5] * 50, "d_fake": [0.7] * 50, "g": [1.0] * 50,
+         "d_x": [0.6] * 50, "d_g_z": [0.4] * 50}
+    assert viz.loss_panels(h) == [["d_real", "d_fake", "g"], ["d_x", "d_g_z"]]
+    assert viz.loss_panels({"d": [1], "g": [2]}) == [["d", "g"]]  # alone, d is drawn
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    saved = {}
+    real_savefig = plt.Figure.savefig
+
+    def spy(fig, *a, **k):
+        saved["fig"] = fig
+        return real_savefig(fig, *a, **k)
+    plt.Figure.savefig = spy
+    try:
+        viz.plot_losses(h, tmp_path / "l.png")
+    finally:
+        plt.Figure.savefig = real_savefig
+    ax = saved["fig"].axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert len(labels) == 3 and any("½(d_real + d_fake)" in t for t in labels)
+    colors = {line.get_color() for line in ax.get_lines()}
+    assert len(colors) == 3  # three distinguishable curves

@@ -22,6 +22,7 @@ machinery and import no layer; only the cases do.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Callable
 
@@ -165,32 +166,68 @@ def run_case(case: GradCase) -> dict[str, float]:
     return check_module(case.obj, case.x, dout=case.dout)
 
 
-def run_all(pattern: str | None = None, print_fn=print, tol: float = TOLERANCE) -> list[tuple[str, str, float, bool]]:
+#: Width of the CLI's table: it fits an 80-column terminal (or a classroom projector).
+TABLE_WIDTH = 80
+_WHAT, _ERR, _RES = 16, 11, 6  # columns after the case name: gradient, rel. error, result
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def run_all(pattern: str | None = None, print_fn=print, tol: float = TOLERANCE,
+            width: int | None = TABLE_WIDTH) -> list[tuple[str, str, float, bool]]:
     """Run every registered case (whose name contains ``pattern``) and print a table.
+
+    ``width`` (default 80 columns): a case name too long for its column is printed on a line
+    of its own, its rows below it; ``None`` prints every name in its column, however wide.
 
     Returns the rows ``(case, what, relative error, passed)``.
     """
     rows = []
     cases = [c for c in registered_cases() if pattern is None or pattern.lower() in c.name.lower()]
-    w = max([len("layer")] + [len(c.name) for c in cases]) + 2
+    longest = max([len("layer")] + [len(c.name) for c in cases]) + 2
+    rest = _WHAT + _ERR + 2 + _RES
+    w = longest if width is None else max(12, min(longest, width - rest))
+    total = w + rest
     if print_fn:
-        print_fn(f"{'layer':<{w}}{'gradient':<22}{'rel. error':>12}  result")
-        print_fn("-" * (w + 22 + 12 + 8))
+        print_fn(f"{'layer':<{w}}{'gradient':<{_WHAT}}{'rel. error':>{_ERR}}  result")
+        print_fn("-" * total)
     for c in cases:
         try:
             res = run_case(c)
         except Exception as exc:  # a crash is a FAIL, reported, not a traceback
-            res = {f"error: {type(exc).__name__}: {exc}"[:60]: float("nan")}
-        for what, err in res.items():
+            res = {f"error: {type(exc).__name__}: {exc}": float("nan")}
+        name = c.name
+        if print_fn and len(name) > w - 1:
+            print_fn(name if width is None else _fit(name, width))
+            name = ""
+        for i, (what, err) in enumerate(res.items()):
             ok = bool(np.isfinite(err) and err < tol)
             rows.append((c.name, what, err, ok))
             if print_fn:
-                print_fn(f"{c.name:<{w}}{what:<22}{err:>12.2e}  {'PASS' if ok else 'FAIL'}")
+                shown = name if i == 0 else ""
+                if what.startswith("error:"):  # a crash: its own line, cut to the table's width
+                    print_fn(f"{shown:<{w}}{'':<{_WHAT}}{err:>{_ERR}.2e}  FAIL")
+                    print_fn("  " + (what if width is None else _fit(what, total - 2)))
+                    continue
+                print_fn(f"{shown:<{w}}{_fit(what, _WHAT - 1):<{_WHAT}}{err:>{_ERR}.2e}  {'PASS' if ok else 'FAIL'}")
     if print_fn:
         n_fail = sum(not r[3] for r in rows)
-        print_fn("-" * (w + 22 + 12 + 8))
+        print_fn("-" * total)
         print_fn(f"{len(rows) - n_fail} passed, {n_fail} failed (tolerance {tol:g}, float64, central differences)")
     return rows
+
+
+def _quiet_broken_pipe() -> int:
+    """``... | head`` closed our stdout: stop quietly, as a shell tool does (status 141 =
+    128 + SIGPIPE), without a BrokenPipeError traceback at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python's final flush of stdout must not fail again
+    except (OSError, ValueError):
+        pass
+    return 141
 
 
 def main(argv=None) -> int:
@@ -201,12 +238,19 @@ def main(argv=None) -> int:
     parser.add_argument("-k", "--filter", default=None, help="only cases whose name contains this text")
     parser.add_argument("--tol", type=float, default=TOLERANCE, help=f"relative-error tolerance (default {TOLERANCE:g})")
     parser.add_argument("--list", action="store_true", help="list the registered cases and exit")
+    parser.add_argument("--wide", action="store_true",
+                        help=f"one line per gradient, however long the case name (default: fit {TABLE_WIDTH} columns)")
     args = parser.parse_args(argv)
-    if args.list:
-        for c in registered_cases():
-            print(c.name)
-        return 0
-    rows = run_all(args.filter, tol=args.tol)
+    try:
+        if args.list:
+            for c in registered_cases():
+                print(c.name)
+            sys.stdout.flush()
+            return 0
+        rows = run_all(args.filter, tol=args.tol, width=None if args.wide else TABLE_WIDTH)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
     if not rows:
         print(f"no case matches {args.filter!r}", file=sys.stderr)
         return 2

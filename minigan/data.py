@@ -401,7 +401,8 @@ def ring_of_gaussians(n: int, modes: int = 8, radius: float = 2.0, std: float = 
     modes : int
         Number of Gaussians (each chosen with probability ``1/modes``).
     radius, std : float
-        Radius of the circle and standard deviation of each Gaussian.
+        Radius of the circle (> 0) and standard deviation of each Gaussian (>= 0), each at most
+        1e6: the points are float32, and a larger scale would overflow to inf.
     rng : numpy.random.Generator or int, optional
 
     Returns
@@ -410,8 +411,8 @@ def ring_of_gaussians(n: int, modes: int = 8, radius: float = 2.0, std: float = 
     """
     n = check_positive_int("ring_of_gaussians", "n", n)
     modes = check_positive_int("ring_of_gaussians", "modes", modes)
-    radius = check_number("ring_of_gaussians", "radius", radius, 0.0)
-    std = check_number("ring_of_gaussians", "std", std, 0.0, low_inclusive=True)
+    radius = check_number("ring_of_gaussians", "radius", radius, 0.0, 1e6, high_inclusive=True)
+    std = check_number("ring_of_gaussians", "std", std, 0.0, 1e6, low_inclusive=True, high_inclusive=True)
     g = get_rng(rng, "ring_of_gaussians") if rng is not None else np.random.default_rng()
     k = g.integers(0, modes, size=n)
     angle = 2 * np.pi * k / modes

@@ -243,6 +243,11 @@ def test_ring_of_gaussians():
     np.testing.assert_array_equal(pts, data.ring_of_gaussians(4000, rng=0))  # reproducible
     with pytest.raises(ValueError, match="radius"):
         data.ring_of_gaussians(10, radius=-1)
+    # float32 points: a scale past 1e6 is refused, not returned as inf (found by the fuzz test)
+    with pytest.raises(ValueError, match=r"radius must be a finite number in \(0, 1e\+06\]"):
+        data.ring_of_gaussians(1, modes=1, radius=3.4028235677973366e38, std=0.0)
+    with pytest.raises(ValueError, match="std"):
+        data.ring_of_gaussians(1, std=1e7)
     with pytest.raises(ValueError, match="n"):
         data.ring_of_gaussians(0)
 

@@ -32,6 +32,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import minigan as mg
+from minigan.blas import set_blas_threads
 from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 import importlib
@@ -41,11 +42,9 @@ import time
 
 from minigan import gradcheck, losses, optim
 
-try:  # The matrices here are small (32 × 128): one BLAS thread beats several that wait on
-    from threadpoolctl import threadpool_limits  # each other (several times faster on a busy
-    threadpool_limits(1, user_api="blas")        # 2-core machine).
-except ImportError:
-    pass
+# The matrices here are small (32 × 128): one BLAS thread beats several that wait on each
+# other (several times faster on a busy 2-core machine).
+set_blas_threads(1)
 
 rng = np.random.default_rng(0)
 

@@ -45,6 +45,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import minigan as mg
+from minigan.blas import set_blas_threads
 from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 import importlib
@@ -55,11 +56,7 @@ from collections import Counter
 
 from minigan import gradcheck, losses, optim
 
-try:  # small matrices: one BLAS thread beats several that wait on each other (see lesson 14)
-    from threadpoolctl import threadpool_limits
-    threadpool_limits(1, user_api="blas")
-except ImportError:
-    pass
+set_blas_threads(1)  # small matrices: one BLAS thread beats several that wait on each other (lesson 14)
 
 rng = np.random.default_rng(0)
 T_START = time.perf_counter()

@@ -52,6 +52,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import minigan as mg
+from minigan.blas import set_blas_threads
 from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 import time
@@ -60,11 +61,7 @@ from minigan import metrics
 from minigan.gan import GAN, frozen
 from minigan.viz import grid_array
 
-try:  # small matrices: one BLAS thread beats several that wait on each other (see lesson 14)
-    from threadpoolctl import threadpool_limits
-    threadpool_limits(1, user_api="blas")
-except ImportError:
-    pass
+set_blas_threads(1)  # small matrices: one BLAS thread beats several that wait on each other (see lesson 14)
 
 rng = np.random.default_rng(0)
 T_START = time.perf_counter()

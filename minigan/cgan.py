@@ -22,10 +22,11 @@ import numpy as np
 
 from . import backend
 from . import init as _init
-from .activations import LeakyReLU, Tanh, sigmoid
+from .activations import LeakyReLU, Tanh
 from .checks import check_positive_int
 from .conditional import Conditional
-from .gan import GAN, frozen
+from .freeze import eval_mode
+from .gan import GAN
 from .layers import BatchNorm, Dense, Reshape
 from .module import Module
 from .sequential import Sequential
@@ -101,7 +102,7 @@ class ConditionalGAN(GAN):
         Labels are ``0 .. num_classes - 1``.
     **kwargs
         As for :class:`minigan.gan.GAN` (optimizers, k, g_loss, real_label, noise, seed, lr,
-        beta1).
+        beta1, d_update, fake_mode).
 
     Notes
     -----
@@ -133,42 +134,16 @@ class ConditionalGAN(GAN):
         return backend.asarray(y, self.device) if backend.device_of(y) != self.device else y
 
     def d_step(self, real, labels) -> dict:
-        """One discriminator update on ``(real, labels)`` and as many fakes ``G(z, labels)``."""
+        """One discriminator step on ``(real, labels)`` and as many fakes ``G(z, labels)``
+        (:meth:`GAN.d_step` with the label beside every input; ``d_update`` and ``fake_mode``
+        work as there)."""
         self._check_real(real)
-        n = real.shape[0]
-        y = self._labels(labels, n, "d_step")
-        fake = self.G((self.sample_noise(n), y))  # no G.backward: the fakes are "detached"
-        if fake.dtype != real.dtype:
-            real = real.astype(fake.dtype)
-        D = self.D
-        D.zero_grad()
-        logit_r = D((real, y))
-        d_real = self._bce_real(logit_r, self._target(logit_r, self.real_label))  # BCE(D(x, y), 1)
-        D.backward(self._bce_real.backward(0.5))
-        logit_f = D((fake, y))
-        d_fake = self._bce_fake(logit_f, self._target(logit_f, 0.0))  # BCE(D(G(z, y), y), 0)
-        D.backward(self._bce_fake.backward(0.5))
-        self.d_opt.step()
-        return {"d": 0.5 * (d_real + d_fake), "d_real": d_real, "d_fake": d_fake,
-                "d_x": sigmoid(logit_r).mean(), "d_g_z": sigmoid(logit_f).mean()}
+        return self._d_step(real, self._labels(labels, real.shape[0], "d_step"))
 
     def g_step(self, labels) -> Any:
         """One generator update on fresh noise for ``labels`` (D frozen). Returns the loss."""
         y = self._labels(labels, int(labels.shape[0]) if hasattr(labels, "shape") else -1, "g_step")
-        fake = self.G((self.sample_noise(y.shape[0]), y))
-        with frozen(self.D):
-            logit = self.D((fake, y))
-            if self.g_loss == "non-saturating":
-                g = self._bce_g(logit, self._target(logit, 1.0))  # -E log D(G(z, y), y)
-                dlogit = self._bce_g.backward()
-            else:
-                g = -self._bce_g(logit, self._target(logit, 0.0))  # E log(1 - D(G(z, y), y))
-                dlogit = self._bce_g.backward(-1.0)
-            dfake = self.D.backward(dlogit)  # ∂L_G/∂G(z, y); the label has no gradient
-        self.G.zero_grad()
-        self.G.backward(dfake)
-        self.g_opt.step()
-        return g
+        return self._g_step(y.shape[0], y)  # ∂L_G/∂G(z, y) flows through D; the label has no gradient
 
     def train_step(self, real, labels=None) -> dict:
         """One iteration: ``k`` discriminator steps, then one generator step.
@@ -213,14 +188,8 @@ class ConditionalGAN(GAN):
         y = self._labels(labels, n, "sample")
         if z is None:
             z = self._host_noise([self.seed, 7919, self.step], n)
-        was = [m.training for _, m in self.G.named_modules()]
-        if not train_mode:
-            self.G.eval()
-        try:
+        with eval_mode(self.G, not train_mode):
             return self.G((z, y))
-        finally:
-            for (_, m), t in zip(self.G.named_modules(), was):
-                m.training = t
 
     def fit(self, X, y, steps: int, batch_size: int = 128, *, callback: Callable | None = None,
             log_every: int = 50) -> str:

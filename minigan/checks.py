@@ -143,6 +143,17 @@ def check_float(owner: str, name: str, value: Any, low: float, high: float | Non
     return v
 
 
+def check_choice(owner: str, name: str, value: Any, choices) -> str:
+    """Validate one of a few named options. ``choices`` is a tuple of names, or a dict
+    ``{name: what it means}`` whose meanings the message spells out:
+    ``"GAN: fake_mode must be 'train' (G in training mode) or 'eval' (...), got 'x'"``."""
+    if isinstance(value, str) and value in choices:
+        return value
+    opts = [f"{c!r} ({choices[c]})" if isinstance(choices, dict) else repr(c) for c in choices]
+    want = opts[0] if len(opts) == 1 else ", ".join(opts[:-1]) + " or " + opts[-1]
+    raise ValueError(f"{owner}: {name} must be {want}, got {value!r}")
+
+
 # ---------------------------------------------------------------------------- input arrays
 def check_input(layer: str, x: Any, ndim: int | tuple | None = None, sizes: dict | None = None,
                 name: str = "input", expected: str | None = None) -> None:
@@ -182,7 +193,7 @@ def check_input(layer: str, x: Any, ndim: int | tuple | None = None, sizes: dict
 
 
 # ---------------------------------------------------------------------------- plain numbers
-__all__ += ["check_int", "check_int_at_least"]
+__all__ += ["check_choice", "check_int", "check_int_at_least", "check_sample_batch", "check_gan_shapes"]
 
 
 def check_int(where: str, name: str, value: Any) -> int:
@@ -249,3 +260,38 @@ def check_dout(owner: str, dout: Any, shape: tuple | None, device: str | None) -
     if shape is not None and tuple(dout.shape) != tuple(shape):
         raise ValueError(f"{owner}.backward: dout must have the output's shape {shape_str(shape)} "
                          f"(that of the latest forward), got {shape_str(dout.shape)}")
+
+
+# ---------------------------------------------------------------------------- a GAN's models and data
+def check_gan_shapes(G: Any, D: Any, latent_dim: int, owner: str = "GAN") -> tuple:
+    """Check that ``G`` takes noise ``(N, latent_dim)`` and ``D`` takes G's output and returns one
+    logit per sample; return G's sample shape (without N). Uses the modules' ``output_shape``,
+    so nothing is computed."""
+    try:
+        g_out = G.output_shape((latent_dim,))
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{owner}: G does not accept noise of shape (N, {latent_dim}): {exc}") from exc
+    try:
+        d_out = D.output_shape(g_out)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{owner}: D does not accept G's output of shape (N, {', '.join(map(str, g_out))}): "
+                         f"{exc}") from exc
+    if d_out != (1,):
+        raise ValueError(f"{owner}: D must output one logit per sample, shape (N, 1); it outputs "
+                         f"(N, {', '.join(map(str, d_out))})")
+    return g_out
+
+
+def check_sample_batch(where: str, real: Any, sample_shape: tuple, device: str) -> None:
+    """A batch of real samples for a GAN step: shape ``(N, *sample_shape)`` like G's output, real
+    numbers, on the models' ``device``."""
+    if not hasattr(real, "shape") or tuple(real.shape[1:]) != sample_shape or real.ndim < 2:
+        shape = tuple(getattr(real, "shape", ()))
+        raise ValueError(f"{where}: real must have shape (N, {', '.join(map(str, sample_shape))}) "
+                         f"like G's output, got {shape}")
+    if getattr(real.dtype, "kind", None) not in ("i", "u", "f"):
+        raise TypeError(f"{where}: real must hold real numbers (float32, or ints cast to G's dtype), "
+                        f"got dtype {real.dtype}")
+    if backend.device_of(real) != device:
+        raise ValueError(f"{where}: real is on {backend.device_of(real)!r} but the models are on "
+                         f"{device!r}; move it with minigan.asarray(real, {device!r})")

@@ -24,7 +24,6 @@ state to :mod:`minigan.training_state`.
 from __future__ import annotations
 
 from collections import OrderedDict
-from contextlib import contextmanager
 from typing import Any, Callable
 
 import numpy as np
@@ -32,10 +31,12 @@ import numpy as np
 from . import backend, training_state
 from .activations import sigmoid
 from .batches import BatchStream
-from .checks import check_float, check_int, check_positive_int
+from .checks import check_choice, check_float, check_gan_shapes, check_positive_int, check_sample_batch
 from .history import LossHistory, NonFiniteLossError, NonFiniteStateError, finite_flags, first_nonfinite
 from .losses import BCEWithLogitsLoss
+from .freeze import eval_mode, frozen
 from .module import Module
+from .noise import Prior
 from .optim import Adam
 
 __all__ = ["GAN", "NonFiniteLossError", "NonFiniteStateError", "frozen", "HISTORY_KEYS"]
@@ -47,30 +48,9 @@ __all__ = ["GAN", "NonFiniteLossError", "NonFiniteStateError", "frozen", "HISTOR
 HISTORY_KEYS = ("d", "d_real", "d_fake", "g", "d_x", "d_g_z")
 
 
-@contextmanager
-def frozen(module: Module):
-    """Run ``module`` forward/backward without changing its state.
-
-    Inside the block the module keeps its train/eval mode (BatchNorm normalizes with the batch
-    statistics in training mode), but on exit every buffer (BatchNorm ``running_mean`` /
-    ``running_var``) is restored to its value on entry, and every parameter gradient is reset
-    to its value on entry. Parameters are never changed by a forward/backward pass, so the
-    module leaves the block with the parameters, gradients and statistics it entered with
-    (a Dropout layer's random generator does move on) — document 001 §6.2.2: during the
-    generator's step the discriminator's parameters θ_d are "mantidos fixos".
-    """
-    saved_buffers = []
-    for _, m in module.named_modules():
-        for k, v in m.buffers.items():
-            saved_buffers.append((m, k, v.copy()))
-    saved_grads = [(p, p.grad.copy()) for p in module.parameters()]
-    try:
-        yield module
-    finally:
-        for m, k, v in saved_buffers:
-            m.buffers[k] = v
-        for p, g in saved_grads:
-            p.grad[...] = g
+def _call(module: Module, a, y):
+    """``module(a)``, or ``module((a, y))`` for a conditional GAN's label ``y``."""
+    return module(a) if y is None else module((a, y))
 
 
 def _first_param(module: Module, who: str):
@@ -102,22 +82,19 @@ class GAN:
         Target for real samples in D's loss. ``0.9`` is the one-sided label smoothing of
         document 000 §3.2.3 (``tf.ones_like(logits) * 0.9``); fakes keep the target 0.
     noise : {"normal", "uniform"}
-        ``z ~ N(0, 1)`` (document 001 §6.2.2, document 003) or ``U(-1, 1)`` (document 000).
+        The prior p_z (:class:`minigan.noise.Prior`): ``z ~ N(0, 1)`` (document 001 §6.2.2,
+        document 003) or ``U(-1, 1)`` (document 000).
     seed : int
         Seed of the noise generator and of the minibatch order in :meth:`fit`.
     d_update : {"joint", "separate"}
-        How a discriminator step updates D (see Notes). ``"joint"`` (default): one optimizer
-        step on ``L_D = ½ BCE(D(x), 1) + ½ BCE(D(G(z)), 0)`` (Algorithm 1's single update,
-        document 002's ``L_D``). ``"separate"``: two optimizer steps, first on the real batch's
-        ``BCE(D(x), 1)``, then on the fake batch's ``BCE(D(G(z)), 0)``, as document 003's
-        Keras loop does (``train_on_batch`` on the reals, then on the fakes).
+        ``"joint"`` (default): one optimizer step per discriminator step on
+        ``L_D = ½ BCE(D(x), 1) + ½ BCE(D(G(z)), 0)``. ``"separate"``: one step on the reals'
+        ``BCE(D(x), 1)``, then one on the fakes' ``BCE(D(G(z)), 0)`` (see Notes).
     fake_mode : {"train", "eval"}
-        The mode G runs in when it makes the discriminator step's fakes. ``"train"``
-        (default): training mode, BatchNorm normalizes with the fake batch's own statistics
-        (and updates its running statistics), like the ``G(z)`` of a PyTorch loop.
-        ``"eval"``: inference mode (BatchNorm uses its running statistics, Dropout is off),
-        like document 003's ``generator.predict(noise)``. The generator step always runs G
-        in training mode.
+        The mode G runs in when it makes the discriminator step's fakes: ``"train"`` (default;
+        BatchNorm uses the fake batch's own statistics, like a PyTorch loop) or ``"eval"``
+        (running statistics, Dropout off, like Keras' ``generator.predict``). The generator
+        step always runs G in training mode.
     lr, beta1 : float
         Used only to build the default optimizers.
 
@@ -131,46 +108,34 @@ class GAN:
     Notes
     -----
     Document 001 §4.1 (and Goodfellow et al. 2014) define the value function
-    ``min_G max_D V(D, G) = E_x[log D(x)] + E_z[log(1 - D(G(z)))]``.
-    Document 002 writes D's loss as ``L_D = -½ E_x log D(x) - ½ E_z log(1 - D(G(z)))``; with
-    BCE(p, y) = -[y log p + (1-y) log(1-p)] that is ``L_D = ½ BCE(D(x), 1) + ½ BCE(D(G(z)), 0)``,
-    which :meth:`d_step` minimizes (``d = ½ (d_real + d_fake)``). With label smoothing the real
-    target is ``real_label`` instead of 1.
+    ``min_G max_D V(D, G) = E_x[log D(x)] + E_z[log(1 - D(G(z)))]``. Document 002 writes D's
+    loss as ``L_D = -½ E_x log D(x) - ½ E_z log(1 - D(G(z)))``; with
+    ``BCE(p, y) = -[y log p + (1-y) log(1-p)]`` that is ``½ BCE(D(x), 1) + ½ BCE(D(G(z)), 0)``,
+    which :meth:`d_step` minimizes (``d = ½ (d_real + d_fake)``; the real target is
+    ``real_label``).
 
-    The documents' loops are not all this one (lesson 11 measures the difference):
+    The documents' loops differ (lesson 11 measures it). The defaults (``"joint"``,
+    ``"train"``) are Algorithm 1, document 002's ``L_D`` and a PyTorch DCGAN loop.
+    ``d_update="separate", fake_mode="eval"`` is document 003 ch. 3's Keras loop:
+    ``generator.predict(noise)``, then ``train_on_batch`` on the reals and on the fakes, i.e.
+    **two** Adam updates, each on one batch's full BCE, the second seeing D after the first (the
+    ``0.5 · (real_loss + fake_loss)`` it prints is a report, not the loss it descends; document
+    001 §6.2 also trains D in stages, lesson 17). There ``d_x`` is measured before the real
+    update and ``d_g_z`` after it.
 
-    - ``d_update="joint", fake_mode="train"`` (the defaults): one optimizer step on
-      ``½ (d_real + d_fake)`` per discriminator step, fakes from G in training mode. This is
-      Algorithm 1 (document 001 §4.1), document 002's ``L_D`` and a PyTorch DCGAN loop.
-    - ``d_update="separate", fake_mode="eval"``: document 003 ch. 3's Keras loop,
-      ``fake_images = generator.predict(noise)`` (G in inference mode), then
-      ``discriminator.train_on_batch(real_images, real_labels)`` and
-      ``discriminator.train_on_batch(fake_images, fake_labels)``: **two** Adam updates, each
-      on the full (not halved) BCE of one batch, the second seeing D after the first. The
-      ``0.5 · (real_loss + fake_loss)`` it prints is only a report of the two losses, not
-      the loss it descends. Document 001 §6.2 also trains D in separate stages (real batch,
-      then fake batch; lesson 17). Here ``d_x`` is measured before the real update and
-      ``d_g_z`` before the fake one, i.e. after the real update.
+    The generator's ``"minimax"`` loss minimizes ``E_z log(1 - D(G(z)))`` (Algorithm 1, line 8)
+    ``= -BCE(D(G(z)), 0)``, whose gradient vanishes while D confidently rejects the fakes. The
+    ``"non-saturating"`` default maximizes ``E_z log D(G(z))`` instead — "possível, e também mais
+    indicado" (document 001 §4.1) — i.e. minimizes ``BCE(D(G(z)), 1)``, the fakes labelled
+    "real" as in document 001 §6.2.2, document 000 §3.2.3 and document 003. Document 002's
+    zero-sum ``L_G = -L_D`` depends on θ_g only through ``½ E_z log(1 - D(G(z)))``: the minimax
+    loss up to a factor ½ (minigan reports and descends the unscaled Algorithm 1 value).
 
-    The generator:
-
-    - ``"minimax"``: minimize ``E_z log(1 - D(G(z)))`` (Algorithm 1, line 8), which is
-      ``-BCE(D(G(z)), 0)``; its gradient vanishes when D confidently rejects the fakes early in
-      training.
-    - ``"non-saturating"`` (default): maximize ``E_z log D(G(z))`` instead — "possível, e também
-      mais indicado" (document 001 §4.1) — i.e. minimize ``BCE(D(G(z)), 1)``, the fakes labelled
-      "real" as in document 001 §6.2.2, document 000 §3.2.3 and document 003's combined model.
-
-    Document 002's zero-sum ``L_G = -L_D`` depends on θ_g only through
-    ``½ E_z log(1 - D(G(z)))``: the ``"minimax"`` loss up to the factor ½, a scale of the
-    gradient (minigan reports and descends the unscaled Algorithm 1 value).
-
-    One :meth:`train_step` is: ``k`` times {fresh z, a real batch, ``D.zero_grad()``,
-    D forward(real) → backward → forward(G(z)) → backward, one ``d_opt.step()``} (DESIGN.md §3),
-    then fresh z, G forward, D forward/backward *inside* :func:`frozen` (D keeps its mode but
-    neither its BatchNorm running statistics nor its gradients change, and ``d_opt`` is not
-    stepped), ``G.backward(dfake)``, one ``g_opt.step()``. G's output for the D step is not
-    back-propagated (the ``detach`` of PyTorch's loop is simply not calling ``G.backward``).
+    One :meth:`train_step` is ``k`` times {fresh z, a real batch, ``D.zero_grad()``, D
+    forward/backward on the reals and on ``G(z)``, ``d_opt.step()``} (DESIGN.md §3), then fresh
+    z, G forward, D forward/backward inside :func:`frozen` (``d_opt`` is not stepped),
+    ``G.backward(dfake)``, ``g_opt.step()``. The D step's fakes are not back-propagated into G:
+    PyTorch's ``detach`` is simply not calling ``G.backward``.
     """
 
     def __init__(self, G: Module, D: Module, latent_dim: int, g_opt=None, d_opt=None, *, k: int = 1,
@@ -180,32 +145,22 @@ class GAN:
         if not isinstance(G, Module) or not isinstance(D, Module):
             raise TypeError(f"GAN: G and D must be minigan Modules, got {type(G).__name__} and {type(D).__name__}")
         self.G, self.D = G, D
-        self.latent_dim = check_positive_int("GAN", "latent_dim", latent_dim)
+        self.prior = Prior(latent_dim, noise, seed, who="GAN")  # p_z: kind, seed, training stream
         self.k = check_positive_int("GAN", "k", k)
-        if g_loss not in ("non-saturating", "minimax"):
-            raise ValueError(f"GAN: g_loss must be 'non-saturating' or 'minimax', got {g_loss!r}")
-        self.g_loss = g_loss
+        self.g_loss = check_choice("GAN", "g_loss", g_loss, ("non-saturating", "minimax"))
         self.real_label = check_float("GAN", "real_label", real_label, 0.5, 1.0, low_inclusive=False,
                                       high_inclusive=True, hint="0.9 = one-sided label smoothing")
-        if noise not in ("normal", "uniform"):
-            raise ValueError(f"GAN: noise must be 'normal' or 'uniform', got {noise!r}")
-        self.noise = noise
-        self.seed = check_int("GAN", "seed", seed)
-        if d_update not in ("joint", "separate"):
-            raise ValueError(f"GAN: d_update must be 'joint' (one update on ½(real + fake), Algorithm 1) or "
-                             f"'separate' (one update on the reals, then one on the fakes, document 003), "
-                             f"got {d_update!r}")
-        self.d_update = d_update
-        if fake_mode not in ("train", "eval"):
-            raise ValueError(f"GAN: fake_mode must be 'train' (G in training mode) or 'eval' (G in inference "
-                             f"mode, like Keras' generator.predict), got {fake_mode!r}")
-        self.fake_mode = fake_mode
+        self.d_update = check_choice("GAN", "d_update", d_update, {
+            "joint": "one update on ½(real + fake), Algorithm 1",
+            "separate": "one update on the reals, then one on the fakes, document 003"})
+        self.fake_mode = check_choice("GAN", "fake_mode", fake_mode, {
+            "train": "G in training mode", "eval": "G in inference mode, like Keras' generator.predict"})
 
         gp, dp = _first_param(G, "G"), _first_param(D, "D")
         if backend.device_of(gp) != backend.device_of(dp):
             raise ValueError(f"GAN: G is on {backend.device_of(gp)!r} but D is on {backend.device_of(dp)!r}; "
                              f"move both with .to(device)")
-        self.sample_shape = self._check_shapes()
+        self.sample_shape = check_gan_shapes(G, D, self.latent_dim)
         if g_opt is None or d_opt is None:
             try:
                 g_opt = g_opt if g_opt is not None else Adam(G.parameters(), lr=lr, beta1=beta1)
@@ -218,33 +173,20 @@ class GAN:
         self._bce_g = BCEWithLogitsLoss()
         self._targets: dict = {}
         self.step = 0
-        self._zrng = None
-        self._zrng_key = None
         self._log = LossHistory(HISTORY_KEYS)
         self.stream = None
         self._stop = False
         self._checked_step = None
 
     # ------------------------------------------------------------------ set-up
-    def _check_shapes(self) -> tuple:
-        try:
-            g_out = self.G.output_shape((self.latent_dim,))
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"GAN: G does not accept noise of shape (N, {self.latent_dim}): {exc}") from exc
-        try:
-            d_out = self.D.output_shape(g_out)
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"GAN: D does not accept G's output of shape (N, {', '.join(map(str, g_out))}): "
-                             f"{exc}") from exc
-        if d_out != (1,):
-            raise ValueError(f"GAN: D must output one logit per sample, shape (N, 1); it outputs "
-                             f"(N, {', '.join(map(str, d_out))})")
-        return g_out
-
     @property
     def device(self) -> str:
         """``"cpu"`` or ``"gpu"``: where G's parameters live (the step runs there)."""
         return backend.device_of(_first_param(self.G, "G"))
+
+    latent_dim = property(lambda self: self.prior.latent_dim, doc="Size of the noise vector z.")
+    noise = property(lambda self: self.prior.kind, doc="``\"normal\"`` or ``\"uniform\"``: the prior p_z.")
+    seed = property(lambda self: self.prior.seed, doc="Seed of the noise and of :meth:`fit`'s minibatch order.")
 
     def _target(self, like, value: float):
         """A cached ``(N, 1)`` array full of ``value`` on ``like``'s device and dtype."""
@@ -255,68 +197,37 @@ class GAN:
             t = self._targets[key] = xp.full(like.shape, value, dtype=like.dtype)
         return t
 
-    # ------------------------------------------------------------------ noise
-    def _noise_rng(self):
-        xp = backend.get_array_module(_first_param(self.G, "G"))
-        key = getattr(xp, "__name__", str(xp))
-        if self._zrng is None or self._zrng_key != key:
-            # A fresh stream is seeded from (seed, step): deterministic, and resumable on any device.
-            s = int(np.random.SeedSequence([self.seed, self.step]).generate_state(1)[0])
-            self._zrng = xp.random.default_rng(s)
-            self._zrng_key = key
-        return self._zrng
+    # ------------------------------------------------------------------ noise (minigan.noise.Prior)
+    def sample_noise(self, n: int):
+        """``z``: ``(n, latent_dim)`` from the training noise stream, on the models' device and dtype."""
+        n = check_positive_int("GAN.sample_noise", "n", n)
+        return self.prior.draw(n, _first_param(self.G, "G"), self.step)
 
     def noise_rng_state(self) -> dict | None:
-        """The training noise generator's state when it is NumPy's (models on the CPU, after the
-        first draw), else None (a CuPy generator's state is not saved)."""
-        if self._zrng_key == "numpy" and isinstance(self._zrng, np.random.Generator):
-            return self._zrng.bit_generator.state
-        return None
+        """The training noise generator's state on the CPU, else None (:meth:`Prior.state`)."""
+        return self.prior.state()
 
     def set_noise_rng_state(self, state: dict | None) -> None:
-        """Continue the training noise from a :meth:`noise_rng_state` (on the CPU); with None, or
-        on a GPU, the noise is re-seeded from ``(seed, step)`` at its next draw."""
-        self._zrng, self._zrng_key = None, None
-        if state is not None and self.device == "cpu":
-            g = np.random.default_rng()
-            g.bit_generator.state = state
-            self._zrng, self._zrng_key = g, "numpy"
+        """Continue the training noise from a :meth:`noise_rng_state` (:meth:`Prior.set_state`)."""
+        self.prior.set_state(state, self.device)
 
-    def sample_noise(self, n: int):
-        """``z``: ``(n, latent_dim)`` noise on the models' device, dtype of G's parameters."""
-        n = check_positive_int("GAN.sample_noise", "n", n)
-        dtype = _first_param(self.G, "G").dtype
-        rng = self._noise_rng()
-        if self.noise == "normal":
-            return rng.standard_normal((n, self.latent_dim), dtype=dtype)  # z ~ N(0, 1)
-        return rng.random((n, self.latent_dim), dtype=dtype) * 2 - 1  # z ~ U(-1, 1), document 000
+    def fixed_noise(self, n: int = 100, seed: int | None = None):
+        """The same ``(n, latent_dim)`` noise every call (for sample grids over training)."""
+        return self._host_noise([self.seed if seed is None else seed, 104729], n)
+
+    def _host_noise(self, seed, n: int):
+        return self.prior.host(seed, n, _first_param(self.G, "G"))
 
     # ------------------------------------------------------------------ the two steps
     def _check_real(self, real):
-        if not hasattr(real, "shape") or tuple(real.shape[1:]) != self.sample_shape or real.ndim < 2:
-            shape = tuple(getattr(real, "shape", ()))
-            raise ValueError(f"GAN.train_step: real must have shape (N, {', '.join(map(str, self.sample_shape))}) "
-                             f"like G's output, got {shape}")
-        if getattr(real.dtype, "kind", None) not in ("i", "u", "f"):
-            raise TypeError(f"GAN.train_step: real must hold real numbers (float32, or ints cast to G's dtype), "
-                            f"got dtype {real.dtype}")
-        if backend.device_of(real) != self.device:
-            raise ValueError(f"GAN.train_step: real is on {backend.device_of(real)!r} but the models are on "
-                             f"{self.device!r}; move it with minigan.asarray(real, {self.device!r})")
+        check_sample_batch("GAN.train_step", real, self.sample_shape, self.device)
 
-    def _fakes(self, n: int):
+    def _fakes(self, n: int, y=None):
         """``G(z)`` for the discriminator step, G in the mode ``fake_mode`` asks for (each
         module's mode is restored afterwards). No G.backward follows: the fakes are "detached"."""
         z = self.sample_noise(n)
-        if self.fake_mode == "train":
-            return self.G(z)
-        was = [m.training for _, m in self.G.named_modules()]
-        self.G.eval()  # Keras' generator.predict: BatchNorm's running statistics, no Dropout
-        try:
-            return self.G(z)
-        finally:
-            for (_, m), t in zip(self.G.named_modules(), was):
-                m.training = t
+        with eval_mode(self.G, self.fake_mode == "eval"):  # "eval": Keras' generator.predict
+            return _call(self.G, z, y)
 
     def d_step(self, real) -> dict:
         """One discriminator step on ``real`` and as many fresh fakes (Algorithm 1, lines 3–5).
@@ -328,20 +239,24 @@ class GAN:
         Returns the 0-d device scalars ``d``, ``d_real``, ``d_fake``, ``d_x``, ``d_g_z``.
         """
         self._check_real(real)
-        n = real.shape[0]
-        fake = self._fakes(n)
+        return self._d_step(real, None)
+
+    def _d_step(self, real, y) -> dict:
+        """:meth:`d_step`'s body; ``y`` is the condition of a :class:`minigan.cgan.ConditionalGAN`
+        (G and D then take the pairs ``(z, y)`` and ``(x, y)``), None for a plain GAN."""
+        fake = self._fakes(real.shape[0], y)
         if fake.dtype != real.dtype:
             real = real.astype(fake.dtype)
         D = self.D
         joint = self.d_update == "joint"
         D.zero_grad()
-        logit_r = D(real)
+        logit_r = _call(D, real, y)
         d_real = self._bce_real(logit_r, self._target(logit_r, self.real_label))  # BCE(D(x), 1 or 0.9)
         D.backward(self._bce_real.backward(0.5 if joint else 1.0))  # Eq. 002: L_D = -½ E log D(x) - ...
         if not joint:  # document 003: discriminator.train_on_batch(real_images, real_labels)
             self.d_opt.step()
             D.zero_grad()
-        logit_f = D(fake)
+        logit_f = _call(D, fake, y)
         d_fake = self._bce_fake(logit_f, self._target(logit_f, 0.0))  # BCE(D(G(z)), 0)
         D.backward(self._bce_fake.backward(0.5 if joint else 1.0))  # ... - ½ E log(1 - D(G(z)))
         self.d_opt.step()  # separate: discriminator.train_on_batch(fake_images, fake_labels)
@@ -353,10 +268,13 @@ class GAN:
 
         Returns the generator's loss as a 0-d device scalar.
         """
-        z = self.sample_noise(n)
-        fake = self.G(z)
+        return self._g_step(n, None)
+
+    def _g_step(self, n: int, y) -> Any:
+        """:meth:`g_step`'s body (``y`` as for :meth:`_d_step`)."""
+        fake = _call(self.G, self.sample_noise(n), y)
         with frozen(self.D):
-            logit = self.D(fake)
+            logit = _call(self.D, fake, y)
             if self.g_loss == "non-saturating":
                 g = self._bce_g(logit, self._target(logit, 1.0))  # -E log D(G(z)) = BCE(D(G(z)), 1)
                 dlogit = self._bce_g.backward()
@@ -404,20 +322,13 @@ class GAN:
 
     # ------------------------------------------------------------------ history
     def flush(self) -> dict:
-        """Copy the queued scalars to the host, append them to :attr:`history`, check them.
+        """Copy the queued scalars to the host, append them to :attr:`history`, check them; return
+        the latest step's values as floats (:attr:`latest`; empty before the first step).
 
-        Returns the latest step's values as floats (:attr:`latest`, the last flushed step's,
-        if nothing was queued; empty before the first step).
-
-        Raises
-        ------
-        NonFiniteLossError
-            A value is NaN or infinite; the message names the first such step.
-        NonFiniteStateError
-            A parameter, BatchNorm buffer or optimizer state array holds NaN or infinity (a
-            diverged run whose losses still look finite, e.g. Adam's second moments at inf);
-            the message names the step and the array. Checked once per flush that follows a
-            step (:meth:`check_state`).
+        The NaN stop: raises :class:`NonFiniteLossError` naming the first step whose loss is NaN
+        or infinite, and :class:`NonFiniteStateError` naming the step and the array when a
+        parameter, BatchNorm buffer or optimizer moment is (a diverged run whose losses still
+        look finite, e.g. Adam's ``v`` at inf; checked once per flush that follows a step).
         """
         if self._checked_step == self.step:
             return self._log.flush(self.step)
@@ -430,19 +341,9 @@ class GAN:
         return out
 
     def state_arrays(self):
-        """``(name, array)`` for every array a checkpoint holds: G's and D's parameters and
-        buffers (``"G.3.W"``, ``"D.1.running_var"``) and both optimizers' state arrays
-        (``"g_opt.S[5] (G.3.W)"``)."""
-        for tag, m in (("G", self.G), ("D", self.D)):
-            for k, a in m.state_dict().items():
-                yield f"{tag}.{k}", a
-        for tag, opt, m in (("g_opt", self.g_opt, self.G), ("d_opt", self.d_opt, self.D)):
-            names = {id(p): f"{tag[0].upper()}.{k}" for k, p in m.named_parameters()}
-            params = getattr(opt, "params", [])
-            for slot, per in getattr(opt, "state", {}).items():
-                for i, a in sorted(per.items()):
-                    pname = names.get(id(params[i])) if i < len(params) else None
-                    yield f"{tag}.{slot}[{i}]" + (f" ({pname})" if pname else ""), a
+        """``(name, array)`` for every array a checkpoint holds
+        (:func:`minigan.training_state.state_arrays`)."""
+        return training_state.state_arrays(self)
 
     def check_state(self) -> None:
         """Raise :class:`NonFiniteStateError` naming the step and the first array of
@@ -481,25 +382,8 @@ class GAN:
         if z is None:
             n = check_positive_int("GAN.sample", "n", n)
             z = self._host_noise([self.seed, 7919, self.step], n)
-        was = [m.training for _, m in self.G.named_modules()]
-        if not train_mode:
-            self.G.eval()
-        try:
+        with eval_mode(self.G, not train_mode):
             return self.G(z)
-        finally:
-            for (_, m), t in zip(self.G.named_modules(), was):
-                m.training = t
-
-    def fixed_noise(self, n: int = 100, seed: int | None = None):
-        """The same ``(n, latent_dim)`` noise every call (for sample grids over training)."""
-        return self._host_noise([self.seed if seed is None else seed, 104729], n)
-
-    def _host_noise(self, seed, n: int):
-        """``(n, latent_dim)`` noise drawn on the host from ``default_rng(seed)`` (independent of
-        the training stream), moved to the models' device and dtype."""
-        r = np.random.default_rng(seed)
-        zh = r.standard_normal((n, self.latent_dim)) if self.noise == "normal" else r.uniform(-1, 1, (n, self.latent_dim))
-        return backend.asarray(zh, self.device, dtype=_first_param(self.G, "G").dtype)
 
     # ------------------------------------------------------------------ a whole run
     def request_stop(self) -> None:
@@ -508,29 +392,14 @@ class GAN:
 
     def fit(self, X, steps: int, batch_size: int = 128, *, callback: Callable | None = None,
             log_every: int = 50) -> str:
-        """Train until :attr:`step` reaches ``steps`` on minibatches of ``X``.
+        """Train on minibatches of ``X`` (NumPy, moved once to the models' device) of
+        ``batch_size`` (Algorithm 1's m) until :attr:`step` reaches ``steps`` (a resumed GAN
+        continues from its step); return ``"done"``, or ``"stopped"`` after :meth:`request_stop`.
 
-        Parameters
-        ----------
-        X : array (N, *sample_shape)
-            Real data (NumPy; moved once to the models' device).
-        steps : int
-            Target number of generator steps (a resumed GAN continues from :attr:`step`).
-        batch_size : int
-            ``m`` of Algorithm 1 (document 003 uses 128).
-        callback : callable, optional
-            ``callback(gan)`` after every step (sample grids, checkpoints, progress bars).
-        log_every : int
-            Steps between :meth:`flush` calls (each one checks the losses for NaN/inf).
-
-        Returns
-        -------
-        ``"done"`` or ``"stopped"`` (after :meth:`request_stop`).
-
-        Notes
-        -----
-        The minibatch order comes from a :class:`minigan.batches.BatchStream` seeded with
-        ``seed``: it is part of the checkpoint, so a resumed run sees the same batches.
+        ``callback(gan)`` runs after every step (sample grids, checkpoints, progress bars); every
+        ``log_every`` steps a :meth:`flush` checks for NaN/inf. The minibatch order is a
+        :class:`minigan.batches.BatchStream` seeded with ``seed`` and saved in checkpoints, so a
+        resumed run sees the same batches.
         """
         steps = check_positive_int("GAN.fit", "steps", steps, minimum=0)
         log_every = check_positive_int("GAN.fit", "log_every", log_every)
@@ -541,6 +410,19 @@ class GAN:
         def next_batch():
             return Xd[backend.asarray(self.stream.next(), dev)]
 
+        return self._run(lambda: self.train_step(next_batch if self.k > 1 else next_batch()),
+                         steps, callback, log_every)
+
+    def fit_stream(self, next_batch: Callable[[], Any], steps: int, *, callback: Callable | None = None,
+                   log_every: int = 50) -> str:
+        """As :meth:`fit`, on the real batches ``next_batch()`` returns, already on the models'
+        device (e.g. a :class:`minigan.imagefolder.ImageFolder` too large to hold in memory).
+        The stream's position is the caller's to save (``ImageFolder.state_dict``)."""
+        steps = check_positive_int("GAN.fit_stream", "steps", steps, minimum=0)
+        log_every = check_positive_int("GAN.fit_stream", "log_every", log_every)
+        if not callable(next_batch):
+            raise TypeError(f"GAN.fit_stream: next_batch must be a callable returning a batch, "
+                            f"got {type(next_batch).__name__}")
         return self._run(lambda: self.train_step(next_batch if self.k > 1 else next_batch()),
                          steps, callback, log_every)
 
@@ -564,22 +446,15 @@ class GAN:
 
     # ------------------------------------------------------------------ checkpoints (minigan.training_state)
     def save(self, path, extra: dict | None = None) -> str:
-        """Write a checkpoint (atomically; see :mod:`minigan.checkpoint`): G, D (weights and
-        BatchNorm statistics), both optimizers' moments, the step, the noise and minibatch
-        generators' states and the history. Pending scalars are flushed first (so a NaN raises
-        here and never reaches the file).
-
-        The noise generator's state is stored only when it is NumPy's (models on the CPU). On
-        a GPU it is not, so a run resumed from this file draws its noise from a stream
-        re-seeded from ``(seed, step)``: deterministic, but not the noise the uninterrupted
-        run would have drawn, so only a CPU run resumes bit for bit.
-        """
+        """Write the whole training state to one checkpoint, atomically
+        (:func:`minigan.training_state.save_gan` lists what goes in). Pending scalars are
+        flushed first, so a NaN raises here and never reaches the file. Only a CPU run resumes
+        bit for bit: a CuPy noise generator's state is not saved, so a GPU run resumes on noise
+        re-seeded from ``(seed, step)``."""
         return training_state.save_gan(self, path, extra)
 
     def load(self, path) -> dict:
-        """Restore everything :meth:`save` wrote; return the checkpoint's ``extra`` dict.
-
-        The models must have the same architecture (a mismatch raises ValueError naming the
-        parameter). Arrays go to the models' current device.
-        """
+        """Restore everything :meth:`save` wrote, all or nothing, onto the models' current device;
+        return the checkpoint's ``extra`` dict. The architecture must match (a mismatch is a
+        :class:`minigan.checkpoint.CheckpointError` naming the parameter)."""
         return training_state.load_gan(self, path)

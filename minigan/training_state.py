@@ -28,7 +28,8 @@ import numpy as np
 
 from . import checkpoint
 from .batches import BatchStream
-from .checkpoint import CheckpointError, jsonable, meta_dict, meta_int
+from .checkpoint import jsonable
+from .checkpoint_meta import CheckpointError, meta_dict, meta_int
 from .layers import Dropout
 from .module import Module
 
@@ -134,6 +135,22 @@ def _check_history(path: str, arrays: dict, step: int) -> dict:
     return hist
 
 
+def state_arrays(gan: "GAN"):
+    """``(name, array)`` for every array a checkpoint of ``gan`` holds: G's and D's parameters
+    and buffers (``"G.3.W"``, ``"D.1.running_var"``) and both optimizers' state arrays
+    (``"g_opt.S[5] (G.3.W)"``). :meth:`GAN.flush` checks them all for NaN and infinity."""
+    for tag, m in (("G", gan.G), ("D", gan.D)):
+        for k, a in m.state_dict().items():
+            yield f"{tag}.{k}", a
+    for tag, opt, m in (("g_opt", gan.g_opt, gan.G), ("d_opt", gan.d_opt, gan.D)):
+        names = {id(p): f"{tag[0].upper()}.{k}" for k, p in m.named_parameters()}
+        params = getattr(opt, "params", [])
+        for slot, per in getattr(opt, "state", {}).items():
+            for i, a in sorted(per.items()):
+                pname = names.get(id(params[i])) if i < len(params) else None
+                yield f"{tag}.{slot}[{i}]" + (f" ({pname})" if pname else ""), a
+
+
 def _snapshot(gan: "GAN"):
     """Everything :func:`load_gan` may change, by reference (loading replaces arrays and
     dicts instead of writing into them), for an all-or-nothing restore."""
@@ -143,7 +160,7 @@ def _snapshot(gan: "GAN"):
         "buffers": [(m, dict(m.buffers)) for m in mods],
         "dropout": [(m, dict(m._rngs)) for m in mods if isinstance(m, Dropout)],
         "opts": [(o, o.t, o.state, o.hyperparameters()) for o in (gan.g_opt, gan.d_opt)],
-        "gan": (gan.step, gan._log.values, gan._log.pending, gan._zrng, gan._zrng_key, gan.stream,
+        "gan": (gan.step, gan._log.values, gan._log.pending, gan.prior.rng, gan.prior.rng_key, gan.stream,
                 gan._checked_step),
     }
 
@@ -161,7 +178,7 @@ def _rollback(gan: "GAN", snap: dict) -> None:
         o.t, o.state = t, state
         for k, v in hyper.items():
             setattr(o, k, v)
-    (gan.step, gan._log.values, gan._log.pending, gan._zrng, gan._zrng_key, gan.stream,
+    (gan.step, gan._log.values, gan._log.pending, gan.prior.rng, gan.prior.rng_key, gan.stream,
      gan._checked_step) = snap["gan"]
 
 

@@ -153,6 +153,29 @@ def test_cgan_label_errors():
         gan.fit(np.zeros((30, 1, 3, 4), np.float32), np.zeros(29, int), 1, 6)
 
 
+def test_cgan_honours_d_update_and_fake_mode():
+    """ConditionalGAN shares GAN's step bodies: d_update="separate" makes two D updates per
+    step (it was once ignored silently), and fake_mode="eval" makes the D step's fakes with
+    G's BatchNorm in inference mode (its running statistics do not move)."""
+    x = np.random.default_rng(2).uniform(-1, 1, (6, 1, 3, 4)).astype(np.float32)
+    y = np.arange(6) % 3
+    for d_update, updates in (("joint", 1), ("separate", 2)):
+        gan = _small_cgan()
+        gan.d_update = d_update
+        gan.d_step(x, y)
+        assert gan.d_opt.t == updates, d_update
+    gan = _small_cgan()
+    gan.fake_mode = "eval"
+    bn = [m for _, m in gan.G.named_modules() if isinstance(m, mg.BatchNorm)][0]
+    before = bn.buffers["running_mean"].copy()
+    gan.d_step(x, y)
+    np.testing.assert_array_equal(bn.buffers["running_mean"], before)
+    assert gan.G.training
+    gan.fake_mode = "train"
+    gan.d_step(x, y)
+    assert not np.array_equal(bn.buffers["running_mean"], before)
+
+
 def test_grid_labels_rows():
     np.testing.assert_array_equal(grid_labels(3, 2), [0, 0, 1, 1, 2, 2])
 

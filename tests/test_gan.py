@@ -366,3 +366,29 @@ def test_number_checks_keep_their_messages():
         with pytest.raises(err, match=re.escape(msg) + "$"):
             make()
     assert GAN(G, D, 2, real_label=1, seed=np.int64(4)).real_label == 1.0
+
+
+def test_fit_stream_trains_on_the_callers_batches_like_fit():
+    """fit_stream(next_batch) with the batches fit would draw gives fit's history exactly."""
+    from minigan.batches import BatchStream
+    X = np.random.default_rng(3).uniform(-1, 1, (40, 4))
+    a = GAN(*tiny(), 3, seed=1)
+    a.fit(X, 6, batch_size=8, log_every=2)
+    b = GAN(*tiny(), 3, seed=1)
+    order = BatchStream(len(X), 8, seed=1)
+    assert b.fit_stream(lambda: X[order.next()], 6, log_every=2) == "done"
+    for k in HISTORY_KEYS:
+        np.testing.assert_array_equal(b.history[k], a.history[k], err_msg=k)
+    with pytest.raises(TypeError, match="fit_stream: next_batch must be a callable"):
+        b.fit_stream(X, 8)
+    with pytest.raises(ValueError, match="fit_stream: steps"):
+        b.fit_stream(lambda: X[:8], -1)
+
+
+def test_bad_choices_name_the_argument_and_the_options():
+    with pytest.raises(ValueError, match=r"GAN: fake_mode must be 'train' \(G in training mode\) or 'eval' "):
+        GAN(*tiny(), 3, fake_mode="predict")
+    with pytest.raises(ValueError, match=r"GAN: noise must be 'normal' or 'uniform', got \['normal'\]"):
+        GAN(*tiny(), 3, noise=["normal"])  # unhashable: still the clear message
+    with pytest.raises(ValueError, match=r"GAN: g_loss must be 'non-saturating' or 'minimax', got 'wgan'"):
+        GAN(*tiny(), 3, g_loss="wgan")

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import minigan as mg
-from minigan import checkpoint, data
+from minigan import atomic, checkpoint, data
 from minigan.checkpoint import CheckpointError
 from minigan.data import DataError
 from minigan.gan import GAN
@@ -452,7 +452,7 @@ def test_example_maps_os_errors_to_exit_2(tmp_path, monkeypatch, capsys):
     def full(*a, **k):
         raise OSError(errno.ENOSPC, "No space left on device")
     monkeypatch.setattr(checkpoint, "atomic_savez", lambda path, arrays: (_ for _ in ()).throw(
-        checkpoint._os_error(OSError(errno.ENOSPC, "No space left on device"), "write checkpoint", path)))
+        atomic.os_error(OSError(errno.ENOSPC, "No space left on device"), "write checkpoint", path)))
     rc = mnist_gan.main(["--fast", "--no-eval", "--steps", "4", "--sample-every", "2", "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err
     # the first file a save writes names the error: checkpoint_ema.npz under the default recipe

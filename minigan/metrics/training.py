@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 from .. import backend
-from ..checkpoint import atomic_savez
+from ..atomic import atomic_savez
 from ..checks import check_positive_int, check_float
 from ..losses import CrossEntropyLoss
 from ..sequential import Sequential

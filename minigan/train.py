@@ -43,19 +43,16 @@ checkpoint is kept, never overwritten with non-finite values); 130 interrupted w
 from __future__ import annotations
 
 import argparse
-import glob
-import json
 import os
-import signal
 import sys
-import time
 
 import numpy as np
 
 import minigan as mg
-from minigan import blas, checkpoint, data, models, viz
+from minigan import blas, checkpoint, data, models, runner, viz
 from minigan.ema import EMA
-from minigan.gan import GAN, NonFiniteLossError, NonFiniteStateError
+from minigan.gan import GAN
+from minigan.runner import Refuse, say
 
 __all__ = ["main", "parse_args", "Run", "MODELS", "RECIPES", "DEFAULT_RECIPE", "FAST", "DEFAULT_STEPS",
            "RUNS_DIR"]
@@ -77,18 +74,7 @@ HYPER = ("model", "batch_size", "lr", "lr_d", "beta1", "k", "g_loss", "label_smo
 FAST = dict(steps=24, batch_size=32, sample_every=8, limit=256, eval_samples=100)
 MODELS = {"dense": (models.mnist_dense_gan, 64), "dcgan": (models.mnist_dcgan, 100)}
 RUNS_DIR = os.path.join("runs", "mnist_gan")
-#: The files a run writes in its folder (``--overwrite`` removes these, nothing else).
-RUN_FILES = ("samples_step_*.png", "losses.png", "progress.gif", "checkpoint.npz", "checkpoint_ema.npz",
-             "metrics.json")
-
-
-class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Show "(default: X)" only where there is a default worth showing (not None/False)."""
-
-    def _get_help_string(self, action):
-        if action.default is None or action.default is False or "default" in (action.help or ""):
-            return action.help
-        return super()._get_help_string(action)
+RUN_FILES = runner.RUN_FILES
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -99,7 +85,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                     "training digits of the 5,000 bundled ones. Default: the recipe "
                     f"{DEFAULT_RECIPE!r} ({r['model']} GAN, {r['steps']} steps, about 5 minutes on 2 cores); "
                     "--recipe doc003 is document 003's own. Options given here override the recipe's.",
-        formatter_class=_HelpFormatter)
+        formatter_class=runner.HelpFormatter)
     p.add_argument("--recipe", choices=sorted(RECIPES), default=None,
                    help=f"model and training settings (default {DEFAULT_RECIPE}): "
                         + "; ".join(f"{n}: {_recipe_text(v)}" for n, v in RECIPES.items()))
@@ -136,29 +122,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--data", default=None, metavar="PATH",
                    help="a Keras mnist.npz or a folder with the four MNIST IDX files (gz or not); "
                         "default: the 5,000 digits bundled with minigan (offline)")
-    p.add_argument("--out", default=None, metavar="DIR",
-                   help=f"output folder (default: a new {RUNS_DIR}/<model>-<date>-<time>; with --resume: "
-                        "the checkpoint's folder)")
-    p.add_argument("--overwrite", action="store_true",
-                   help="reuse a non-empty --out, deleting the files of the run that was there")
-    p.add_argument("--threads", type=int, default=None,
-                   help="BLAS threads (default 1: on an idle 2-core machine 2 threads make a step about 1.45x "
-                        "faster, but with other programs busy they made it 2-4x slower; examples/README.md)")
-    p.add_argument("--device", choices=["cpu", "gpu"], default="cpu", help="gpu needs CuPy")
-    p.add_argument("--sample-every", type=int, default=None, metavar="N",
-                   help="steps between sample grids (default: steps / 20)")
-    p.add_argument("--checkpoint-every", type=int, default=None, metavar="N",
-                   help="steps between checkpoints (default: as --sample-every)")
-    p.add_argument("--resume", nargs="?", const="", default=None, metavar="PATH",
-                   help="continue a run: PATH is its folder or checkpoint.npz (default: --out, else the newest "
-                        f"run under {RUNS_DIR}); the model and settings come from the checkpoint")
+    runner.add_run_options(p, RUNS_DIR, sample_every="steps / 20",
+                           resume_rule="the model and settings come from the checkpoint")
     p.add_argument("--eval-samples", type=int, default=1000, help="generated samples for the final metrics (FID uses at most as many as there are "
                         "held-out digits)")
     p.add_argument("--no-eval", action="store_true", help="skip the classifier metrics and FID")
-    p.add_argument("--fast", action="store_true",
-                   help="a tiny run (a few seconds) for tests; also MINIGAN_FAST=1")
     a = p.parse_args(argv)
-    a.fast = a.fast or os.environ.get("MINIGAN_FAST", "") not in ("", "0")
+    runner.check_run_options(p, a)
     a.limit = None
     if a.fast:  # a tiny run, whatever the recipe
         if a.steps is None and a.epochs is None and a.resume is None:  # a resume keeps its total
@@ -167,14 +137,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         a.sample_every = a.sample_every or FAST["sample_every"]
         a.limit = FAST["limit"]
         a.eval_samples = min(a.eval_samples, FAST["eval_samples"])
-    for name in ("batch_size", "k", "eval_samples", "threads"):
-        v = getattr(a, name)
-        if v is not None and v < 1:
-            p.error(f"--{name.replace('_', '-')} must be >= 1, got {v}")
-    for name in ("steps", "sample_every", "checkpoint_every"):
-        v = getattr(a, name)
-        if v is not None and v < 1:
-            p.error(f"--{name.replace('_', '-')} must be >= 1, got {v}")
+    runner.check_at_least_one(p, a, ("batch_size", "k", "eval_samples", "steps"))
     if a.epochs is not None and a.epochs <= 0:
         p.error(f"--epochs must be > 0, got {a.epochs}")
     if a.label_smoothing is not None and not (0.0 <= a.label_smoothing < 0.5):
@@ -189,8 +152,6 @@ def parse_args(argv=None) -> argparse.Namespace:
         p.error(f"--ema must be 0 (off) or in (0, 1), got {a.ema}")
     if a.d_dropout is not None and not (0 <= a.d_dropout < 1):
         p.error(f"--d-dropout must be in [0, 1), got {a.d_dropout}")
-    if a.resume is not None and a.overwrite:
-        p.error("--resume continues a run in its folder; --overwrite starts a new one there: choose one")
     return a
 
 
@@ -213,50 +174,21 @@ def _fill_from(a, settings: dict) -> None:
         a.lr_d = a.lr
 
 
-def _say(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
 def _fmt_hist(hist) -> str:
     return " ".join(f"{d}:{n}" for d, n in enumerate(hist))
-
-
-def _newest_run(root: str | None = None) -> str | None:
-    root = RUNS_DIR if root is None else root
-    found = glob.glob(os.path.join(root, "*", "checkpoint.npz"))
-    return max(found, key=os.path.getmtime) if found else None
-
-
-def _new_run_dir(model: str, root: str | None = None) -> str:
-    root = RUNS_DIR if root is None else root
-    base = os.path.join(root, f"{model}-{time.strftime('%Y%m%d-%H%M%S')}")
-    path, i = base, 2
-    while os.path.exists(path):
-        path, i = f"{base}-{i}", i + 1
-    return path
-
-
-class _Refuse(Exception):
-    """A reason to stop before training (exit status 2), said in one line."""
 
 
 def _resolve_resume(a) -> tuple[str, dict, int]:
     """The checkpoint to resume, its settings (filled into ``a``) and its step; nothing is
     created or written."""
-    path = a.resume or (a.out if a.out is not None else None)
-    if path is None:
-        path = _newest_run()
-        if path is None:
-            raise _Refuse(f"--resume: no run under {RUNS_DIR} has a checkpoint.npz; pass its folder or file")
-    if os.path.isdir(path):
-        path = os.path.join(path, "checkpoint.npz")
+    path = runner.resume_path(a.resume, a.out, RUNS_DIR)
     try:
         ck = checkpoint.load(path)
     except (FileNotFoundError, checkpoint.CheckpointError, ValueError, OSError) as exc:
-        raise _Refuse(f"cannot resume: {exc}") from None
+        raise Refuse(f"cannot resume: {exc}") from None
     saved = dict(ck.extra.get("args", {}))
     if not saved:
-        raise _Refuse(f"cannot resume: {path} was not written by minigan-train (no run settings in it)")
+        raise Refuse(f"cannot resume: {path} was not written by minigan-train (no run settings in it)")
     saved.setdefault("lr_d", saved.get("lr"))  # checkpoints from before the recipes: one lr, no EMA
     saved.setdefault("ema", 0.0)
     saved.setdefault("d_dropout", 0.0)
@@ -265,10 +197,10 @@ def _resolve_resume(a) -> tuple[str, dict, int]:
     for key in HYPER:
         given = getattr(a, key)
         if given is not None and key in saved and saved[key] != given:
-            raise _Refuse(f"cannot resume: {path} was trained with --{key.replace('_', '-')} {saved[key]}, "
+            raise Refuse(f"cannot resume: {path} was trained with --{key.replace('_', '-')} {saved[key]}, "
                           f"this run asks for {given} (leave it out: --resume takes the checkpoint's)")
     if a.recipe is not None and saved.get("recipe") not in (None, a.recipe):
-        raise _Refuse(f"cannot resume: {path} was trained with --recipe {saved['recipe']}, this run asks "
+        raise Refuse(f"cannot resume: {path} was trained with --recipe {saved['recipe']}, this run asks "
                       f"for {a.recipe}")
     a.recipe = saved.get("recipe", a.recipe)
     _fill_from(a, saved)
@@ -279,14 +211,14 @@ def _resolve_resume(a) -> tuple[str, dict, int]:
     return path, saved, int(ck.step)
 
 
-class Run:
-    """The state of one run of the example (so main() stays readable)."""
+class Run(runner.Progress):
+    """The state of one run of the job (so main() stays readable)."""
 
     def __init__(self, args, gan: GAN, X_train, X_test, total: int, start: int, ema: EMA | None = None):
-        self.a, self.gan, self.X_train, self.X_test = args, gan, X_train, X_test
-        self.total, self.start = total, start
-        self.out = args.out
-        self.ckpt = os.path.join(self.out, "checkpoint.npz")
+        super().__init__(gan, args.out, total, start, f"{args.model} GAN", args.sample_every,
+                         args.checkpoint_every)
+        self.plot_title = f"{args.model} GAN on MNIST: losses (document 001 Fig. 41)"
+        self.a, self.X_train, self.X_test = args, X_train, X_test
         self.ckpt_ema = os.path.join(self.out, "checkpoint_ema.npz")
         self.z_fixed = gan.fixed_noise(100)
         self.ema = ema
@@ -297,7 +229,6 @@ class Run:
             from minigan import metrics
             self.metrics = metrics
             self.classifier = metrics.load_classifier()
-        self.bar = viz.ProgressBar(total, desc=f"{args.model} GAN", initial=min(start, total))
 
     def extra(self) -> dict:
         args = {k: getattr(self.a, k) for k in HYPER}
@@ -315,13 +246,17 @@ class Run:
         try:
             ck = checkpoint.load(self.ckpt_ema)
         except (FileNotFoundError, checkpoint.CheckpointError, ValueError, OSError) as exc:
-            _say(f"warning: no usable {self.ckpt_ema} ({exc}); the average of G's weights restarts here")
+            say(f"warning: no usable {self.ckpt_ema} ({exc}); the average of G's weights restarts here")
             self.ema = EMA(self.gan.G, self.a.ema)
             return
         if int(ck.step) != self.gan.step:
-            _say(f"warning: {self.ckpt_ema} is at step {ck.step}, the checkpoint at {self.gan.step}; "
-                 f"using it anyway")
+            say(f"warning: {self.ckpt_ema} is at step {ck.step}, the checkpoint at {self.gan.step}; "
+                f"using it anyway")
         self.ema.load_state_dict(ck.arrays)
+
+    def on_step(self) -> None:
+        if self.ema is not None:
+            self.ema.update()
 
     def generate(self, n: int | None = None, z=None):
         """Samples of the generator the run shows: the average of G's weights if the recipe keeps
@@ -340,29 +275,10 @@ class Run:
             q = self.metrics.sample_quality(imgs, self.classifier)
             self.grid_log.append({"step": step, "confident_share": q["confident_share"],
                                   "histogram": q["histogram"], "mode_count": q["mode_count"]})
-            line = (f"step {step:>6}: confident {100 * q['confident_share']:5.1f}%  "
-                    f"modes {q['mode_count']:>2}/10  digits {_fmt_hist(q['histogram'])}")
-            if self.bar.tty:
-                self.bar.file.write("\r\x1b[K")
-            _say(line)
+            self.note(f"step {step:>6}: confident {100 * q['confident_share']:5.1f}%  "
+                      f"modes {q['mode_count']:>2}/10  digits {_fmt_hist(q['histogram'])}")
         return path
 
-    def plot(self) -> None:
-        h = self.gan.history
-        if h["g"]:
-            viz.plot_losses(h, os.path.join(self.out, "losses.png"),
-                            title=f"{self.a.model} GAN on MNIST: losses (document 001 Fig. 41)")
-
-    def callback(self, gan: GAN) -> None:
-        if self.ema is not None:
-            self.ema.update()
-        self.bar.update(1, **{k: v for k, v in gan.latest.items() if k in ("d_real", "d_fake", "g")})
-        step = gan.step
-        if step % self.a.sample_every == 0 and step < self.total:
-            self.sample_grid()
-            self.plot()
-        if step % self.a.checkpoint_every == 0 and step < self.total:
-            self.save_checkpoint()
 
     def evaluate(self) -> dict:
         n = self.a.eval_samples
@@ -371,36 +287,11 @@ class Run:
         m = min(n, len(self.X_test), len(self.X_train))
         fid = self.metrics.fid(self.X_test[:m], gen[:m], self.classifier)
         floor = self.metrics.fid(self.X_test[:m], self.X_train[:m], self.classifier)
-        mem = memorization(mg.as_numpy(gen[:m]), self.X_train, self.X_test[:m])
+        mem = self.metrics.memorization(mg.as_numpy(gen[:m]), self.X_train, self.X_test[:m])
         return {"step": self.gan.step, "samples": n, "confident_share": q["confident_share"],
                 "histogram": q["histogram"], "mode_count": q["mode_count"],
                 "mean_max_prob": q["mean_max_prob"], "fid": fid, "fid_real_vs_real": floor,
                 "fid_samples": m, "memorization": mem, "grids": self.grid_log}
-
-
-def _nearest_distances(a: np.ndarray, train: np.ndarray, chunk: int = 500) -> np.ndarray:
-    """Euclidean distance (pixels in [-1, 1]) from each image of ``a`` to its nearest in ``train``."""
-    t = train.reshape(len(train), -1).astype(np.float32)
-    tt = (t * t).sum(1)
-    out = []
-    for i in range(0, len(a), chunk):
-        f = np.asarray(a[i:i + chunk]).reshape(-1, t.shape[1]).astype(np.float32)
-        d2 = (f * f).sum(1)[:, None] - 2.0 * (f @ t.T) + tt[None, :]
-        out.append(np.sqrt(np.maximum(d2.min(axis=1), 0.0)))
-    return np.concatenate(out)
-
-
-def memorization(samples, X_train, X_heldout) -> dict:
-    """Does the generator copy its training digits? The median distance from a sample to its
-    nearest training digit, over the same for held-out real digits (which the GAN never saw).
-
-    A ratio near 1 or above: samples are no closer to the training digits than new real digits
-    are; well below 1 (0.8 is the line the issue draws): copies.
-    """
-    gen = float(np.median(_nearest_distances(samples, X_train)))
-    real = float(np.median(_nearest_distances(X_heldout, X_train)))
-    return {"median_nn_sample": round(gen, 4), "median_nn_heldout": round(real, 4),
-            "ratio": round(gen / real, 4) if real > 0 else float("nan")}
 
 
 def _build(a, latent):
@@ -410,82 +301,47 @@ def _build(a, latent):
 
 
 def main(argv=None) -> int:
-    """Run the example; map minigan's errors to the exit codes of the module docstring: 2 for
-    data, checkpoint and OS errors (a full disk, a read-only folder: one line naming the path),
-    3 for a diverged run (a NaN loss, or a parameter / optimizer state that is not finite)."""
-    try:
-        return _main(argv)
-    except (NonFiniteLossError, NonFiniteStateError) as exc:
-        _say(f"error: {exc}")
-        return 3
-    except (OSError, checkpoint.CheckpointError, data.DataError) as exc:
-        _say(f"error: {exc}")
-        return 2
+    """Run the job; exit codes as in :mod:`minigan.runner` (2: bad arguments, data, checkpoint,
+    device, folder or an OS error, one line naming the path; 3: a diverged run; 130: Ctrl-C)."""
+    return runner.exit_code(lambda: _main(argv))
 
 
 def _main(argv=None) -> int:
     a = parse_args(argv)
-    try:
-        mg.backend.get_backend(a.device)
-    except mg.DeviceError as exc:
-        _say(f"error: {exc}")
-        return 2
+    runner.use_device(a.device)
     dropout_given, lr_given = a.d_dropout is not None, (a.lr, a.lr_d) != (None, None)
-    try:
-        if a.resume is not None:
-            ckpt_path, saved, start = _resolve_resume(a)
-        else:
-            a.recipe = a.recipe or DEFAULT_RECIPE
-            model_given = a.model is not None
-            _fill_from(a, RECIPES[a.recipe])
-            if model_given and a.model != RECIPES[a.recipe]["model"] and not lr_given:
-                a.lr = a.lr_d = 2e-4  # the recipe's learning rate was measured for its own model; Radford et al.'s
-            ckpt_path, saved, start = None, {}, 0
-            if a.out is None:
-                a.out = _new_run_dir(a.model)
-            elif os.path.isdir(a.out) and os.listdir(a.out) and not a.overwrite:
-                raise _Refuse(f"--out {a.out} is not empty: pass --resume to continue the run in it, "
-                              f"--overwrite to replace it, or another folder (by default each run gets "
-                              f"its own under {RUNS_DIR})")
-            elif os.path.exists(a.out) and not os.path.isdir(a.out):
-                raise _Refuse(f"--out {a.out} is a file, not a folder")
-        if a.d_dropout and a.model != "dense" and not dropout_given:
-            a.d_dropout = 0.0  # the recipe's D Dropout is for its dense D
-        if a.d_dropout and a.model != "dense":
-            raise _Refuse(f"--d-dropout applies to the dense model only, not --model {a.model}")
-    except _Refuse as exc:
-        _say(f"error: {exc}")
-        return 2
-    try:
-        X_train, _ = data.load_mnist(a.data, split="train", limit=a.limit)
-        X_test, _ = data.load_mnist(a.data, split="test", limit=a.limit)
-    except (FileNotFoundError, data.DataError) as exc:
-        _say(f"error: {exc}")
-        return 2
-    if a.batch_size > len(X_train):
-        _say(f"error: --batch-size {a.batch_size} is larger than the training set ({len(X_train)} digits)")
-        return 2
-    per_epoch = len(X_train) // a.batch_size
-    if a.epochs is not None:
-        total = max(1, round(a.epochs * per_epoch))
-    elif a.steps is not None:
-        total = a.steps
-    elif a.resume is not None and saved.get("steps"):
-        total = int(saved["steps"])
+    if a.resume is not None:
+        ckpt_path, saved, start = _resolve_resume(a)
     else:
-        total = RECIPES[a.recipe]["steps"] if a.recipe in RECIPES else DEFAULT_STEPS
+        a.recipe = a.recipe or DEFAULT_RECIPE
+        model_given = a.model is not None
+        _fill_from(a, RECIPES[a.recipe])
+        if model_given and a.model != RECIPES[a.recipe]["model"] and not lr_given:
+            a.lr = a.lr_d = 2e-4  # the recipe's learning rate was measured for its own model; Radford et al.'s
+        ckpt_path, saved, start = None, {}, 0
+        a.out = a.out if a.out is not None else runner.new_run_dir(RUNS_DIR, a.model)
+        runner.check_out(a.out, a.overwrite, RUNS_DIR)
+    if a.d_dropout and a.model != "dense" and not dropout_given:
+        a.d_dropout = 0.0  # the recipe's D Dropout is for its dense D
+    if a.d_dropout and a.model != "dense":
+        raise Refuse(f"--d-dropout applies to the dense model only, not --model {a.model}")
+    X_train, _ = data.load_mnist(a.data, split="train", limit=a.limit)
+    X_test, _ = data.load_mnist(a.data, split="test", limit=a.limit)
+    if a.batch_size > len(X_train):
+        raise Refuse(f"--batch-size {a.batch_size} is larger than the training set ({len(X_train)} digits)")
+    default = int(saved["steps"]) if a.resume is not None and saved.get("steps") else (
+        RECIPES[a.recipe]["steps"] if a.recipe in RECIPES else DEFAULT_STEPS)
+    total = runner.total_steps(a.epochs, a.steps, len(X_train) // a.batch_size, default)
     if a.resume is not None and start >= total:
-        _say(f"error: {ckpt_path} is already at step {start} of {total}: nothing to do; pass a larger "
-             f"--steps (the new total) to train on")
-        return 2
+        raise Refuse(f"{ckpt_path} is already at step {start} of {total}: nothing to do; pass a larger "
+                     f"--steps (the new total) to train on")
     a.sample_every = a.sample_every or max(1, total // 20)
     a.checkpoint_every = a.checkpoint_every or a.sample_every
-    with blas.limited(a.threads or 1) as (threads, _):  # the previous count comes back after the run
+    with blas.limited(a.threads) as (threads, _):  # the previous count comes back after the run
         return _train(a, X_train, X_test, total, start, ckpt_path, threads)
 
 
 def _train(a, X_train, X_test, total: int, start: int, ckpt_path: str | None, threads: int | None) -> int:
-
     _, latent = MODELS[a.model]
     G, D = _build(a, latent)
     G.to(a.device)
@@ -499,63 +355,25 @@ def _train(a, X_train, X_test, total: int, start: int, ckpt_path: str | None, th
         try:
             extra = gan.load(ckpt_path)
         except (OSError, checkpoint.CheckpointError, ValueError) as exc:
-            _say(f"error: cannot resume: {exc}")
-            return 2
-    elif a.overwrite and os.path.isdir(a.out):
-        for pattern in RUN_FILES:
-            for f in glob.glob(os.path.join(a.out, pattern)):
-                os.remove(f)
-    os.makedirs(a.out, exist_ok=True)
+            raise Refuse(f"cannot resume: {exc}") from None
+    runner.prepare_out(a.out, a.overwrite and a.resume is None)
     run = Run(a, gan, X_train, X_test, total, start, ema)
     if a.resume is not None:
         run.grid_log = list(extra.get("grids", []))
         run.load_ema()
 
     lrs = f"lr {a.lr:g}" if a.lr_d == a.lr else f"lr {a.lr:g}/{a.lr_d:g} (G/D)"
-    _say(f"training {a.model} GAN (recipe {a.recipe}) on {len(X_train)} digits "
-         f"({'bundled' if a.data is None else a.data}), steps {start} -> {total}, batch {a.batch_size}, {lrs}"
-         + (f", EMA {a.ema:g}" if a.ema else "") + f"; device {a.device}; {blas.describe()}; "
-         f"output in {a.out}")
+    say(f"training {a.model} GAN (recipe {a.recipe}) on {len(X_train)} digits "
+        f"({'bundled' if a.data is None else a.data}), steps {start} -> {total}, batch {a.batch_size}, {lrs}"
+        + (f", EMA {a.ema:g}" if a.ema else "") + f"; device {a.device}; {blas.describe()}; "
+        f"output in {a.out}")
     if start == 0:
         run.sample_grid()  # step 0: the untrained generator (first GIF frame)
-
-    def on_sigint(signum, frame):
-        gan.request_stop()
-        signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C kills at once
-
-    old_handler = None
-    try:
-        old_handler = signal.signal(signal.SIGINT, on_sigint)
-    except ValueError:  # not in the main thread (e.g. called from a worker): no handler
-        pass
-    t0 = time.perf_counter()
-    try:
-        status = gan.fit(X_train, total, a.batch_size, callback=run.callback,
-                         log_every=min(25, a.sample_every))
-    except (NonFiniteLossError, NonFiniteStateError) as exc:
-        run.bar.close()
-        _say(f"error: {exc}")
-        return 3
-    finally:
-        if old_handler is not None:
-            signal.signal(signal.SIGINT, old_handler)
-    elapsed = time.perf_counter() - t0
-    if status == "stopped":
-        run.bar.close()
-        run.save_checkpoint()
-        run.plot()
-        _say(f"interrupted at step {gan.step}; checkpoint saved to {run.ckpt}. "
-             f"Continue with: minigan-train --resume {a.out}")
-        return 130
-    run.bar.close()
-    trained = gan.step - start
-    if trained:
-        _say(f"trained {trained} steps in {elapsed:.1f} s ({1000 * elapsed / trained:.1f} ms/step)")
-    run.sample_grid()
-    run.plot()
-    run.save_checkpoint()
-    frames = sorted(glob.glob(os.path.join(a.out, "samples_step_*.png")))
-    viz.make_gif(frames, os.path.join(a.out, "progress.gif"), duration_ms=300)
+    code, elapsed = runner.train(
+        run, lambda cb: gan.fit(X_train, total, a.batch_size, callback=cb, log_every=min(25, a.sample_every)),
+        resume_hint=f"minigan-train --resume {a.out}")
+    if code is not None:
+        return code
     result = {"step": gan.step, "seconds": round(elapsed, 2), "grids": run.grid_log}
     if not a.no_eval:
         result = run.evaluate()
@@ -571,11 +389,7 @@ def _train(a, X_train, X_test, total: int, start: int, ckpt_path: str | None, th
               f"well below 1 would mean copies)")
     result["recipe"] = a.recipe
     result["threads"] = threads
-    with open(os.path.join(a.out, "metrics.json"), "w") as fh:
-        json.dump(result, fh, indent=2)
-    print(f"wrote {a.out}/: samples_step_*.png ({len(frames)}), losses.png, progress.gif, "
-          f"checkpoint.npz{', checkpoint_ema.npz' if ema is not None else ''}, metrics.json")
-    return 0
+    return runner.finish(a.out, result, also="checkpoint_ema.npz" if ema is not None else "")
 
 
 if __name__ == "__main__":

@@ -192,12 +192,17 @@ def test_header_names_the_blas_threads(ex, tmp_path, capsys):
 
 def test_memorization_check_sees_copies():
     from minigan import data
+    from minigan.metrics import memorization, nn_distance
     Xtr, _ = data.load_mnist(split="train", limit=600)
     Xte, _ = data.load_mnist(split="test", limit=200)
-    copies = ex_mod().memorization(Xtr[:200], Xtr, Xte)
+    copies = memorization(Xtr[:200], Xtr, Xte)
     assert copies["median_nn_sample"] < 0.05 and copies["ratio"] < 0.01  # float32 round-off only
-    fresh = ex_mod().memorization(Xte[:100], Xtr, Xte[100:])
+    fresh = memorization(Xte[:100], Xtr, Xte[100:])
     assert 0.8 < fresh["ratio"] < 1.25 and copies["median_nn_heldout"] > 0
+    # nn_distance: RMS per pixel; copies are at ~0, noise far above real digits
+    assert nn_distance(Xtr[:50], Xtr) < 1e-3
+    noise = np.random.default_rng(0).uniform(-1, 1, (50, 1, 28, 28)).astype(np.float32)
+    assert nn_distance(noise, Xtr) > 2 * nn_distance(Xte[:50], Xtr) > 0
 
 
 def ex_mod():

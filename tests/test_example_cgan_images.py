@@ -48,11 +48,11 @@ def test_cgan_help(cgan, capsys):
 
 
 def test_label_agreement():
-    ex = _load("mnist_cgan")
+    from minigan.metrics import label_agreement
     prob = np.full((4, 10), 0.01)
     prob[0, 3] = prob[1, 3] = prob[2, 5] = 0.91
     prob[3, 1] = 0.5
-    q = ex.label_agreement(prob, np.array([3, 4, 5, 1]))
+    q = label_agreement(prob, np.array([3, 4, 5, 1]))
     assert q["agreement"] == 0.75 and q["confident_agreement"] == 0.5
     assert q["confusion"][4][3] == 1 and sum(map(sum, q["confusion"])) == 4
 
@@ -116,3 +116,31 @@ def test_image_resume_continues_the_folder_stream(image, shapes28, tmp_path):
     ha = checkpoint.load(tmp_path / "a" / "checkpoint.npz").arrays["history/g"]
     hb = checkpoint.load(tmp_path / "b" / "checkpoint.npz").arrays["history/g"]
     np.testing.assert_allclose(hb, ha, rtol=1e-5)
+
+
+@pytest.mark.slow
+def test_examples_share_the_run_folder_rules(cgan, image, shapes28, tmp_path, monkeypatch, capsys):
+    """minigan.runner: each run gets its own folder; a full --out is refused; a bare --resume
+    takes the newest run; a run already at its total is refused (exit 2, one line)."""
+    monkeypatch.chdir(tmp_path)
+    assert cgan.main(["--fast", "--no-eval", "--steps", "2", "--sample-every", "1"]) == 0
+    (run,) = (tmp_path / "runs" / "mnist_cgan").iterdir()
+    assert run.name.startswith("dense-") and len(list(run.glob("samples_step_*.png"))) == 3
+    capsys.readouterr()
+    assert cgan.main(["--fast", "--no-eval", "--steps", "2", "--out", str(run)]) == 2
+    assert "is not empty" in capsys.readouterr().err
+    assert cgan.main(["--fast", "--no-eval", "--resume", "--steps", "3"]) == 0
+    assert checkpoint.load(run / "checkpoint.npz").step == 3
+    assert cgan.main(["--fast", "--no-eval", "--resume", "--steps", "3"]) == 2
+    assert "already at step 3 of 3" in capsys.readouterr().err
+    assert cgan.main(["--fast", "--no-eval", "--resume", "--lr", "1e-3", "--steps", "4"]) == 2
+    assert "was trained with --lr 0.0002" in capsys.readouterr().err
+    args = ["--data", str(shapes28), "--model", "dcgan28", "--fast", "--steps", "2"]
+    assert image.main(args) == 0
+    (irun,) = (tmp_path / "runs" / "image_gan").iterdir()
+    assert irun.name.startswith("dcgan28-")
+    capsys.readouterr()
+    assert image.main(args + ["--resume"]) == 2
+    err = capsys.readouterr().err
+    assert "already at step 2 of 2" in err and "Traceback" not in err
+    assert [line for line in err.splitlines() if line.startswith("error:")] == [err.splitlines()[-1]]

@@ -8,7 +8,7 @@ import numpy as np
 from ..checks import check_float
 from .classifier import predict_proba
 
-__all__ = ["CONFIDENCE", "sample_quality"]
+__all__ = ["CONFIDENCE", "sample_quality", "label_agreement"]
 
 CONFIDENCE = 0.9
 
@@ -62,3 +62,26 @@ def sample_quality(images, model=None, threshold: float = CONFIDENCE) -> dict:
         "n": int(p.shape[0]),
         "threshold": float(threshold),
     }
+
+
+def label_agreement(prob, labels, threshold: float = CONFIDENCE) -> dict:
+    """For a conditional generator: how often the classifier reads the class that was asked for.
+
+    ``prob`` is ``(N, C)`` class probabilities (:func:`predict_proba`), ``labels`` the ``N``
+    requested classes. Returns ``agreement`` (arg-max == requested), ``confident_agreement``
+    (that, with probability >= ``threshold``), ``per_class`` agreement (NaN for a class not
+    asked for) and the ``confusion`` matrix (row: requested class, column: class read).
+    """
+    prob = np.asarray(prob)
+    labels = np.asarray(labels)
+    if prob.ndim != 2 or labels.shape != (prob.shape[0],):
+        raise ValueError(f"label_agreement: need prob (N, C) and labels (N,), got {prob.shape} and {labels.shape}")
+    c = prob.shape[1]
+    pred = prob.argmax(axis=1)
+    right = pred == labels
+    conf_right = right & (prob.max(axis=1) >= threshold)
+    confusion = np.zeros((c, c), dtype=int)
+    np.add.at(confusion, (labels, pred), 1)
+    per_class = [float(right[labels == k].mean()) if (labels == k).any() else float("nan") for k in range(c)]
+    return {"agreement": float(right.mean()), "confident_agreement": float(conf_right.mean()),
+            "per_class": per_class, "confusion": confusion.tolist()}

@@ -2,10 +2,17 @@
 64x64 / 96x96 DCGANs without a data set (the documents' X-rays and anime faces cannot ship).
 
     python -m minigan.shapes DIR [--n 400] [--size 64] [--corrupt 1]
+    python -m minigan.shapes --score RUN_DIR        # did examples/image_gan.py's run learn them?
 
 writes ``DIR/discs/*.png|jpg`` and ``DIR/squares/*.png|jpg`` (half PNG, half JPEG, one class
 per sub-folder) plus ``--corrupt`` unreadable files and a stray text file, which
 :class:`minigan.data.ImageFolder` reports and skips. Needs Pillow.
+
+Because the drawings are this simple, whether a generator has learned them can be *counted*
+(:func:`shape_score`): a sample passes when it is one bright, compact, roughly square-bounded
+shape of the drawings' size on a dark background, and its fill of its bounding box tells a disc
+(π/4 ≈ 0.79) from a square (1). ``--score RUN_DIR`` samples an ``examples/image_gan.py`` run's
+generator from its checkpoint and prints the score beside the real images'.
 """
 from __future__ import annotations
 
@@ -15,7 +22,7 @@ import sys
 
 import numpy as np
 
-__all__ = ["draw_shape", "write_shape_folder", "main"]
+__all__ = ["draw_shape", "write_shape_folder", "shape_score", "score_run", "main"]
 
 
 def draw_shape(kind: str, size: int, rng: np.random.Generator) -> np.ndarray:
@@ -77,15 +84,102 @@ def write_shape_folder(root, n: int = 400, size: int = 64, *, corrupt: int = 1, 
     return {"images": n, "corrupt": bad, "other": other}
 
 
+def shape_score(images, min_contrast: float = 0.6) -> dict:
+    """How many of ``images`` look like :func:`draw_shape`'s drawings.
+
+    ``images``: ``(N, 1, H, W)`` or ``(N, H, W)`` in [-1, 1]. Per image: the background level
+    ``lo`` (25th percentile) and the shape's level ``hi`` (99th percentile); the shape is where
+    the image is brighter than their midpoint. The image *passes* when the contrast
+    ``hi - lo >= min_contrast`` (a drawing has about 1.1-1.7; a flat grey image 0), the shape
+    covers 4-45 % of the image (the drawings cover 8-36 %), its bounding box is roughly square
+    (sides within a factor 1.4) and the shape fills at least 65 % of that box (one compact
+    blob; two blobs or scattered noise fill far less). A passing shape that fills >= 88 % of
+    its box is a square, else a disc.
+
+    Returns ``{"n", "shape_like", "discs", "squares"}``: the share of images that pass, and
+    the shares of discs and squares among all images.
+    """
+    x = np.asarray(images, dtype=np.float64)
+    if x.ndim == 4 and x.shape[1] == 1:
+        x = x[:, 0]
+    if x.ndim != 3 or x.shape[0] == 0:
+        raise ValueError(f"shape_score: images must be (N, 1, H, W) or (N, H, W) with N >= 1, got {np.shape(images)}")
+    n, h, w = x.shape
+    flat = x.reshape(n, -1)
+    lo, hi = np.percentile(flat, 25, axis=1), np.percentile(flat, 99, axis=1)
+    mask = x > ((lo + hi) / 2)[:, None, None]
+    area = mask.reshape(n, -1).mean(axis=1)
+    rows, cols = mask.any(axis=2), mask.any(axis=1)  # (N, H), (N, W)
+
+    def extent(m):
+        first = m.argmax(axis=1)
+        last = m.shape[1] - 1 - m[:, ::-1].argmax(axis=1)
+        return np.where(m.any(axis=1), last - first + 1, 0)
+
+    bh, bw = extent(rows), extent(cols)
+    box = np.maximum(bh * bw, 1)
+    fill = mask.reshape(n, -1).sum(axis=1) / box
+    aspect = np.maximum(bh, 1) / np.maximum(bw, 1)
+    ok = ((hi - lo) >= min_contrast) & (area >= 0.04) & (area <= 0.45) & (fill >= 0.65) \
+        & (aspect <= 1.4) & (aspect >= 1 / 1.4)
+    square = ok & (fill >= 0.88)
+    return {"n": int(n), "shape_like": float(ok.mean()), "discs": float((ok & ~square).mean()),
+            "squares": float(square.mean())}
+
+
+#: examples/image_gan.py's model names -> minigan.models builders
+_RUN_MODELS = {"xray64": "xray_dcgan64", "anime96": "anime_dcgan96", "dcgan28": "mnist_dcgan"}
+
+
+def score_run(run_dir, n: int = 256, seed: int = 12345) -> dict:
+    """:func:`shape_score` of ``n`` samples from an ``examples/image_gan.py`` run's generator
+    (``run_dir/checkpoint.npz``; fresh noise from ``seed``, G in evaluation mode)."""
+    from . import checkpoint, models
+    from .freeze import eval_mode
+
+    path = os.path.join(os.fspath(run_dir), "checkpoint.npz")
+    ck = checkpoint.load(path)
+    name = ck.extra.get("args", {}).get("model")
+    if name not in _RUN_MODELS:
+        raise checkpoint.CheckpointError(f"{path}: not an examples/image_gan.py run (model {name!r}; "
+                                         f"expected one of {sorted(_RUN_MODELS)})")
+    g = ck.extra.get("gan", {})
+    latent = int(g.get("latent_dim", 100))
+    G, D = models.BUILDERS[_RUN_MODELS[name]](latent)
+    ck.restore(modules={"G": G, "D": D})
+    r = np.random.default_rng(seed)
+    z = r.standard_normal((n, latent)) if g.get("noise", "normal") == "normal" else r.uniform(-1, 1, (n, latent))
+    with eval_mode(G):
+        samples = G(z.astype(np.float32))
+    out = shape_score(samples)
+    out.update(step=int(ck.step), model=name)
+    return out
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m minigan.shapes", description=__doc__.split("\n\n")[0])
-    p.add_argument("root")
+    p.add_argument("root", nargs="?", help="folder to write the drawings into")
+    p.add_argument("--score", metavar="RUN_DIR",
+                   help="instead: score an examples/image_gan.py run's samples against the drawings (shape_score)")
+    p.add_argument("--samples", type=int, default=256, help="--score: samples to draw")
     p.add_argument("--n", type=int, default=400)
     p.add_argument("--size", type=int, default=64)
     p.add_argument("--corrupt", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--flat", action="store_true", help="no class sub-folders")
     a = p.parse_args(argv)
+    if a.score is not None:
+        from .checkpoint_meta import CheckpointError
+        try:
+            q = score_run(a.score, a.samples)
+        except (OSError, CheckpointError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"{a.score} ({q['model']}, step {q['step']}): {100 * q['shape_like']:.1f}% of {q['n']} samples are "
+              f"one clean shape ({100 * q['discs']:.1f}% discs, {100 * q['squares']:.1f}% squares)")
+        return 0
+    if a.root is None:
+        p.error("give the folder to write (or --score RUN_DIR)")
     info = write_shape_folder(a.root, a.n, a.size, corrupt=a.corrupt, seed=a.seed, classes=not a.flat)
     print(f"wrote {info['images']} images ({a.size}x{a.size}) to {a.root}, plus {len(info['corrupt'])} corrupt "
           f"and {len(info['other'])} non-image file(s)")

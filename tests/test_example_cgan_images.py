@@ -101,6 +101,12 @@ def test_image_fast_run_dcgan28_and_resume(image, shapes28, tmp_path, capsys):
     assert {"losses.png", "progress.gif", "checkpoint.npz", "metrics.json", "real_batch.png"} <= files
     m = json.loads((out / "metrics.json").read_text())
     assert m["step"] == 4 and np.isfinite(m["nn_distance_trained"]) and m["nn_distance_real_floor"] >= 0
+    from minigan import shapes
+    q = shapes.score_run(out, n=16)  # the generator, rebuilt from the checkpoint and sampled
+    assert (q["model"], q["step"], q["n"]) == ("dcgan28", 4, 16) and 0 <= q["shape_like"] <= 1
+    assert shapes.main(["--score", str(out), "--samples", "8"]) == 0
+    assert "one clean shape" in capsys.readouterr().out
+    assert shapes.main(["--score", str(tmp_path / "nothing")]) == 2
     assert image.main(["--data", str(shapes28), "--model", "dcgan28", "--fast", "--class", "discs", "--steps", "6",
                        "--out", str(out), "--resume"]) == 0
     assert checkpoint.load(out / "checkpoint.npz").step == 6
@@ -144,3 +150,17 @@ def test_examples_share_the_run_folder_rules(cgan, image, shapes28, tmp_path, mo
     err = capsys.readouterr().err
     assert "already at step 2 of 2" in err and "Traceback" not in err
     assert [line for line in err.splitlines() if line.startswith("error:")] == [err.splitlines()[-1]]
+
+
+@pytest.mark.slow
+def test_image_anime96_end_to_end(image, shapes28, tmp_path):
+    """Document 000's 96x96 model through the whole example: the 28x28 drawings scaled up to 96,
+    uniform noise, label smoothing 0.9, two steps, a checkpoint that resumes."""
+    out = tmp_path / "anime"
+    args = ["--data", str(shapes28), "--model", "anime96", "--fast", "--batch-size", "4", "--sample-every", "100"]
+    assert image.main(args + ["--steps", "1", "--out", str(out)]) == 0
+    ck = checkpoint.load(out / "checkpoint.npz")
+    assert ck.step == 1 and ck.extra["gan"]["noise"] == "uniform" and ck.extra["gan"]["real_label"] == 0.9
+    assert image.main(args + ["--steps", "2", "--out", str(out), "--resume"]) == 0
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["step"] == 2 and np.isfinite(m["nn_distance_trained"])

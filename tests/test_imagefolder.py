@@ -146,3 +146,26 @@ def test_stream_memory_is_bounded(tmp_path):
 
 def test_reexported():
     assert mg.data.ImageFolder is ImageFolder and mg.ImageFolder is ImageFolder
+
+
+def test_shape_score_counts_the_drawings_and_nothing_else(shapes64):
+    """minigan.shapes.shape_score: every drawing passes (discs and squares told apart), and a
+    flat grey image, uniform noise, two blobs, a frame or a thin bar do not."""
+    from minigan.shapes import shape_score
+    rng = np.random.default_rng(3)
+    kinds = ["disc", "square"] * 40
+    drawn = np.stack([draw_shape(k, 64, rng) for k in kinds]).astype(np.float64) / 127.5 - 1
+    q = shape_score(drawn[:, None])
+    assert q["n"] == 80 and q["shape_like"] == 1.0
+    assert abs(q["discs"] - 0.5) <= 0.05 and abs(q["squares"] - 0.5) <= 0.05
+    folder = ImageFolder(shapes64[0], 48, 48, mode="L", seed=0, on_error="skip", log=lambda m: None).next_batch()
+    assert shape_score(folder)["shape_like"] == 1.0  # PNG and JPEG, resized, through ImageFolder
+    bad = np.full((5, 64, 64), -0.8)
+    bad[1] = rng.uniform(-1, 1, (64, 64))
+    bad[2, 5:20, 5:20] = bad[2, 40:55, 40:55] = 0.6  # two blobs
+    bad[3, 10:54, 10:54] = 0.6
+    bad[3, 14:50, 14:50] = -0.8  # a hollow frame
+    bad[4, 30:34, 4:60] = 0.6  # a thin bar
+    assert shape_score(bad)["shape_like"] == 0.0
+    with pytest.raises(ValueError, match="shape_score: images must be"):
+        shape_score(np.zeros((0, 64, 64)))

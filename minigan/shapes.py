@@ -96,8 +96,10 @@ def shape_score(images, min_contrast: float = 0.6) -> dict:
     blob; two blobs or scattered noise fill far less). A passing shape that fills >= 88 % of
     its box is a square, else a disc.
 
-    Returns ``{"n", "shape_like", "discs", "squares"}``: the share of images that pass, and
-    the shares of discs and squares among all images.
+    Returns ``{"n", "shape_like", "discs", "squares", "median_fill", "median_area"}``: the share
+    of images that pass, the shares of discs and squares among all images, and the median fill
+    of the bounding box and share of the image covered (the drawings: discs fill about 0.78,
+    squares 0.94-1.0, and they cover about 18 % of the image).
     """
     x = np.asarray(images, dtype=np.float64)
     if x.ndim == 4 and x.shape[1] == 1:
@@ -124,7 +126,8 @@ def shape_score(images, min_contrast: float = 0.6) -> dict:
         & (aspect <= 1.4) & (aspect >= 1 / 1.4)
     square = ok & (fill >= 0.88)
     return {"n": int(n), "shape_like": float(ok.mean()), "discs": float((ok & ~square).mean()),
-            "squares": float(square.mean())}
+            "squares": float(square.mean()), "median_fill": float(np.median(fill)),
+            "median_area": float(np.median(area))}
 
 
 #: examples/image_gan.py's model names -> minigan.models builders
@@ -176,7 +179,8 @@ def main(argv=None) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         print(f"{a.score} ({q['model']}, step {q['step']}): {100 * q['shape_like']:.1f}% of {q['n']} samples are "
-              f"one clean shape ({100 * q['discs']:.1f}% discs, {100 * q['squares']:.1f}% squares)")
+              f"one clean shape ({100 * q['discs']:.1f}% discs, {100 * q['squares']:.1f}% squares); median fill of the "
+              f"bounding box {q['median_fill']:.2f}, median area {100 * q['median_area']:.0f}%")
         return 0
     if a.root is None:
         p.error("give the folder to write (or --score RUN_DIR)")

@@ -73,7 +73,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="xray64: document 001 §6 (64x64); anime96: document 000 (96x96); dcgan28: 28x28 DCGAN")
     p.add_argument("--class", dest="klass", action="append", default=None, metavar="NAME",
                    help="train on this class sub-folder only (repeatable); document 001 §6.4 trains one GAN per class")
-    p.add_argument("--steps", type=int, default=None, help=f"generator steps (default {DEFAULT_STEPS}; with --resume: the total)")
+    p.add_argument("--steps", type=int, default=None, help=f"generator steps (default {DEFAULT_STEPS}; with --resume: the new total, "
+                                                              "default the checkpoint's)")
     p.add_argument("--batch-size", type=int, default=16, help="minibatch size")
     p.add_argument("--lr", type=float, default=None, help="Adam learning rate (default: the model's document's)")
     p.add_argument("--beta1", type=float, default=0.5, help="Adam β1")
@@ -86,10 +87,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     a = p.parse_args(argv)
     runner.check_run_options(p, a)
     if a.fast:
-        a.steps = a.steps if a.steps is not None else FAST["steps"]
+        if a.steps is None and a.resume is None:  # a resume keeps its total
+            a.steps = FAST["steps"]
         a.batch_size = FAST["batch_size"] if a.batch_size == 16 else a.batch_size
         a.sample_every = a.sample_every or FAST["sample_every"]
-    a.steps = a.steps if a.steps is not None else DEFAULT_STEPS
     runner.check_at_least_one(p, a, ("steps", "batch_size", "k"))
     if a.lr is not None and a.lr <= 0 or not 0 <= a.beta1 < 1:
         p.error(f"need --lr > 0 and 0 <= --beta1 < 1, got {a.lr}, {a.beta1}")
@@ -116,7 +117,7 @@ class Run(runner.Progress):
     def extra(self) -> dict:
         a = self.a
         return {"args": {"model": a.model, "batch_size": a.batch_size, "lr": self.lr, "beta1": a.beta1, "k": a.k,
-                         "seed": a.seed, "data": os.path.abspath(a.data), "class": a.klass},
+                         "seed": a.seed, "data": os.path.abspath(a.data), "class": a.klass, "steps": self.total},
                 "folder": self.folder.state_dict(), "log": self.log}
 
     def grid(self) -> np.ndarray:
@@ -161,7 +162,7 @@ def _main(argv=None) -> int:
     D.to(a.device)
     gan = GAN(G, D, latent, k=a.k, noise=opts["noise"], real_label=opts["real_label"], seed=a.seed, lr=lr,
               beta1=a.beta1)
-    log = []
+    log, saved = [], {}
     if ckpt_path is not None:
         try:
             extra = gan.load(ckpt_path)
@@ -174,11 +175,16 @@ def _main(argv=None) -> int:
             log = list(extra.get("log", []))
         except (OSError, checkpoint.CheckpointError, ValueError, KeyError) as exc:
             raise Refuse(f"cannot resume: {exc}") from None
-        if gan.step >= a.steps:
-            raise Refuse(f"{ckpt_path} is already at step {gan.step} of {a.steps}: nothing to do; pass a larger "
+    # the total: --steps, else a resumed run's own total, else DEFAULT_STEPS
+    saved_steps = saved.get("steps")
+    total = a.steps if a.steps is not None else (saved_steps if isinstance(saved_steps, int) and saved_steps > 0
+                                                 else DEFAULT_STEPS)
+    if ckpt_path is not None:
+        if gan.step >= total:
+            raise Refuse(f"{ckpt_path} is already at step {gan.step} of {total}: nothing to do; pass a larger "
                          f"--steps (the new total) to train on")
     runner.prepare_out(a.out, a.overwrite and ckpt_path is None)
-    total, start = a.steps, gan.step
+    start = gan.step
     a.sample_every = a.sample_every or max(1, total // 10)
     a.checkpoint_every = a.checkpoint_every or a.sample_every
     run = Run(a, gan, folder, reference, lr, total, start)

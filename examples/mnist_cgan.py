@@ -62,7 +62,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="dense: document 003 ch. 3's MLP GAN conditioned on the digit (minigan.cgan.mnist_dense_cgan)")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--steps", type=int, default=None,
-                   help=f"generator steps to train (default {DEFAULT_STEPS}; with --resume: the total)")
+                   help=f"generator steps to train (default {DEFAULT_STEPS}; with --resume: the new total, "
+                        "default the checkpoint's)")
     g.add_argument("--epochs", type=float, default=None, help="train round(EPOCHS × batches per epoch) generator steps instead")
     p.add_argument("--batch-size", type=int, default=128, help="minibatch size m (document 003: 128)")
     p.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate for G and D")
@@ -88,7 +89,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     runner.check_run_options(p, a)
     a.limit = None
     if a.fast:
-        a.steps = a.steps if a.steps is not None else FAST["steps"]
+        if a.steps is None and a.epochs is None and a.resume is None:  # a resume keeps its total
+            a.steps = FAST["steps"]
         a.batch_size = FAST["batch_size"] if a.batch_size == 128 else a.batch_size
         a.sample_every = a.sample_every or FAST["sample_every"]
         a.limit = FAST["limit"]
@@ -178,9 +180,6 @@ def _main(argv=None) -> int:
     X_test, y_test = data.load_mnist(a.data, split="test", limit=a.limit)
     if a.batch_size > len(X_train):
         raise Refuse(f"--batch-size {a.batch_size} is larger than the training set ({len(X_train)} digits)")
-    total = runner.total_steps(a.epochs, a.steps, len(X_train) // a.batch_size, DEFAULT_STEPS)
-    a.sample_every = a.sample_every or max(1, total // 20)
-    a.checkpoint_every = a.checkpoint_every or a.sample_every
 
     build, latent = MODELS[a.model]
     G, D = build(latent, rng=np.random.default_rng(a.seed))
@@ -188,7 +187,7 @@ def _main(argv=None) -> int:
     D.to(a.device)
     gan = ConditionalGAN(G, D, latent, NUM_CLASSES, k=a.k, g_loss=a.g_loss, real_label=1.0 - a.label_smoothing,
                          noise=a.noise, seed=a.seed, lr=a.lr, beta1=a.beta1)
-    extra = {}
+    extra, saved = {}, {}
     if ckpt_path is not None:
         try:
             extra = gan.load(ckpt_path)
@@ -199,6 +198,12 @@ def _main(argv=None) -> int:
             if key in saved and saved[key] != getattr(a, key):
                 raise Refuse(f"cannot resume: {ckpt_path} was trained with --{key.replace('_', '-')} "
                              f"{saved[key]}, this run asks for {getattr(a, key)}")
+    # the total: --steps / --epochs, else a resumed run's own total, else document 003's 15,000
+    default = int(saved["steps"]) if isinstance(saved.get("steps"), int) and saved["steps"] > 0 else DEFAULT_STEPS
+    total = runner.total_steps(a.epochs, a.steps, len(X_train) // a.batch_size, default)
+    a.sample_every = a.sample_every or max(1, total // 20)
+    a.checkpoint_every = a.checkpoint_every or a.sample_every
+    if ckpt_path is not None:
         if gan.step >= total:
             raise Refuse(f"{ckpt_path} is already at step {gan.step} of {total}: nothing to do; pass a larger "
                          f"--steps (the new total) to train on")

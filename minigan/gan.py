@@ -32,9 +32,9 @@ from . import backend, training_state
 from .activations import sigmoid
 from .batches import BatchStream
 from .checks import check_choice, check_float, check_gan_shapes, check_positive_int, check_sample_batch
+from .freeze import eval_mode, frozen
 from .history import LossHistory, NonFiniteLossError, NonFiniteStateError, finite_flags, first_nonfinite
 from .losses import BCEWithLogitsLoss
-from .freeze import eval_mode, frozen
 from .module import Module
 from .noise import Prior
 from .optim import Adam
@@ -121,7 +121,7 @@ class GAN:
     **two** Adam updates, each on one batch's full BCE, the second seeing D after the first (the
     ``0.5 · (real_loss + fake_loss)`` it prints is a report, not the loss it descends; document
     001 §6.2 also trains D in stages, lesson 17). There ``d_x`` is measured before the real
-    update and ``d_g_z`` after it.
+    update and ``d_g_z`` after it (before the fake one).
 
     The generator's ``"minimax"`` loss minimizes ``E_z log(1 - D(G(z)))`` (Algorithm 1, line 8)
     ``= -BCE(D(G(z)), 0)``, whose gradient vanishes while D confidently rejects the fakes. The

@@ -46,9 +46,11 @@ def frozen(module: Module):
 def eval_mode(module: Module, on: bool = True):
     """Run ``module`` in evaluation mode inside the block (when ``on``; otherwise leave it as it
     is) and give every sub-module back its own ``training`` flag on exit."""
+    if not on:  # nothing to switch or restore (GAN's D step takes this path every step by default)
+        yield module
+        return
     was = [(m, m.training) for _, m in module.named_modules()]
-    if on:
-        module.eval()
+    module.eval()
     try:
         yield module
     finally:

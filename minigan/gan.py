@@ -406,12 +406,8 @@ class GAN:
         self._use_stream(len(X), batch_size)
         Xd = backend.asarray(X, self.device, dtype=_first_param(self.G, "G").dtype)
         dev = self.device
-
-        def next_batch():
-            return Xd[backend.asarray(self.stream.next(), dev)]
-
-        return self._run(lambda: self.train_step(next_batch if self.k > 1 else next_batch()),
-                         steps, callback, log_every)
+        return self.fit_stream(lambda: Xd[backend.asarray(self.stream.next(), dev)], steps,
+                               callback=callback, log_every=log_every)
 
     def fit_stream(self, next_batch: Callable[[], Any], steps: int, *, callback: Callable | None = None,
                    log_every: int = 50) -> str:

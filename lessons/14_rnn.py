@@ -28,16 +28,12 @@
 # "Modelos baseados em caracteres" (the character-level LSTM and truncated BPTT).
 
 # %%
-from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import minigan as mg
 from minigan.blas import set_blas_threads
-from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
+from _course import CHAR_MODULES, FAST, save, stdlib_text  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
-import importlib
-import inspect
-import re
 import time
 
 from minigan import gradcheck, losses, optim
@@ -410,28 +406,11 @@ path = save(fig, "14_lstm_count.png", dpi=100)
 # - Adam with `lr = 2e-3` and clipping by global norm 5 (`tf.clip_by_global_norm`).
 
 # %%
-MODULES = ["textwrap", "heapq", "bisect", "functools", "itertools", "collections", "statistics",
-           "fractions", "string", "random", "json", "csv", "pathlib", "argparse"]
-
-
-def stdlib_text(names):
-    docs = []
-    for name in names:
-        m = importlib.import_module(name)
-        for obj in [m] + [v for k, v in sorted(vars(m).items()) if not k.startswith("_")
-                          and (inspect.isfunction(v) or inspect.isclass(v))
-                          and getattr(v, "__module__", None) == m.__name__]:
-            d = inspect.getdoc(obj)
-            if d:
-                docs.append(d)
-    text = "\n\n".join(docs)
-    if len(text) < 5000:  # python -OO strips docstrings: fall back to a source file
-        text = Path(inspect.getsourcefile(importlib.import_module("textwrap"))).read_text()
-    text = "".join(c if (32 <= ord(c) < 127 or c == "\n") else "?" for c in text)
-    return re.sub(r" +", " ", text)          # indentation runs would teach it mostly spaces
-
-
-text = stdlib_text(MODULES)
+# `stdlib_text` (in `lessons/_course.py`, which lesson 16 reads too) joins the docstrings of
+# the modules `CHAR_MODULES` (textwrap, heapq, bisect, functools, ... argparse: each module's
+# and each public function's and class's), keeps printable ASCII (anything else becomes `?`)
+# and cuts runs of spaces to one: indentation would teach the model mostly spaces.
+text = stdlib_text(CHAR_MODULES)
 chars = sorted(set(text))
 V = len(chars)
 char_to_id = {c: i for i, c in enumerate(chars)}

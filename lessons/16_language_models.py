@@ -41,12 +41,11 @@
 #    the printed number runs the digits of 10,000,000,000 into the "5" of "5-grams").
 
 # %%
-from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import minigan as mg
 from minigan.blas import set_blas_threads
-from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
+from _course import CHAR_MODULES, FAST, save, stdlib_docstrings, stdlib_text  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 import importlib
 import inspect
@@ -121,26 +120,7 @@ if FAST:
     WORD_MODULES = WORD_MODULES[:30]
 
 
-def docstrings(names, methods=False):
-    """The docstrings of the modules `names`, of their public functions and classes, and (with
-    `methods`) of the classes' public methods. A module this Python lacks is skipped."""
-    docs = []
-    for name in names:
-        try:
-            m = importlib.import_module(name)
-        except ImportError:
-            continue
-        objs = [m] + [v for k, v in sorted(vars(m).items()) if not k.startswith("_")
-                      and (inspect.isfunction(v) or inspect.isclass(v))
-                      and getattr(v, "__module__", None) == m.__name__]
-        if methods:
-            objs += [f for c in objs[1:] if inspect.isclass(c)
-                     for k, f in sorted(vars(c).items()) if not k.startswith("_") and inspect.isfunction(f)]
-        docs += [d for d in map(inspect.getdoc, objs) if d]
-    return "\n\n".join(docs)
-
-
-words = re.findall(r"[a-z]+", docstrings(WORD_MODULES, methods=True).lower())
+words = re.findall(r"[a-z]+", stdlib_docstrings(WORD_MODULES, methods=True).lower())
 if len(words) < 5000:  # python -OO strips docstrings: fall back to the source of a few modules
     words = re.findall(r"[a-z]+", " ".join(inspect.getsource(importlib.import_module(m))
                                           for m in ["textwrap", "argparse", "json", "csv"]).lower())
@@ -198,29 +178,7 @@ assert 100 ** 5 == 10 ** 10
 # lesson 14's `CrossEntropyLoss` (which uses the natural log).
 
 # %%
-MODULES_14 = ["textwrap", "heapq", "bisect", "functools", "itertools", "collections", "statistics",
-              "fractions", "string", "random", "json", "csv", "pathlib", "argparse"]
-
-
-def stdlib_text(names):
-    """Lesson 14's text, character for character."""
-    docs = []
-    for name in names:
-        m = importlib.import_module(name)
-        for obj in [m] + [v for k, v in sorted(vars(m).items()) if not k.startswith("_")
-                          and (inspect.isfunction(v) or inspect.isclass(v))
-                          and getattr(v, "__module__", None) == m.__name__]:
-            d = inspect.getdoc(obj)
-            if d:
-                docs.append(d)
-    text = "\n\n".join(docs)
-    if len(text) < 5000:  # python -OO strips docstrings: fall back to a source file
-        text = Path(inspect.getsourcefile(importlib.import_module("textwrap"))).read_text()
-    text = "".join(c if (32 <= ord(c) < 127 or c == "\n") else "?" for c in text)
-    return re.sub(r" +", " ", text)
-
-
-text = stdlib_text(MODULES_14)
+text = stdlib_text(CHAR_MODULES)  # lesson 14's text, character for character (lessons/_course.py)
 chars = sorted(set(text))
 V = len(chars)
 char_to_id = {c: i for i, c in enumerate(chars)}

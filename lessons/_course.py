@@ -8,6 +8,10 @@ A lesson starts with ``from _course import FAST, OUT, save`` and ends each plot 
 - as a notebook (Jupyter, VS Code, ``jupytext --to notebook``): the figure is saved too, and
   also shown inline under the cell.
 
+Lessons 14 and 16 read their text from the docstrings of Python's own standard library
+(:func:`stdlib_docstrings`, :func:`stdlib_text`): it ships with every Python, so nothing is
+downloaded, and both lessons read the very same characters.
+
 ``FAST`` is ``MINIGAN_FAST=1`` (smaller data, fewer steps: a few seconds per lesson).
 ``OUT`` is ``MINIGAN_LESSON_OUT`` if set, else ``lessons/figures/`` beside this file (this
 module has a ``__file__``; a notebook's cells do not, which is why the lessons ask here).
@@ -63,3 +67,44 @@ def show_saved(path) -> None:
         from IPython.display import Image, display
         display(Image(filename=str(path)))
     print("saved", path)
+
+
+#: The modules whose docstrings are lesson 14's text (and the text of lesson 16's character models).
+CHAR_MODULES = ["textwrap", "heapq", "bisect", "functools", "itertools", "collections", "statistics",
+                "fractions", "string", "random", "json", "csv", "pathlib", "argparse"]
+
+
+def stdlib_docstrings(names, methods: bool = False) -> str:
+    """The docstrings of the modules ``names``, of their public functions and classes, and (with
+    ``methods``) of the classes' public methods, joined by blank lines. A module this Python
+    lacks is skipped."""
+    import importlib
+    import inspect
+    docs = []
+    for name in names:
+        try:
+            m = importlib.import_module(name)
+        except ImportError:
+            continue
+        objs = [m] + [v for k, v in sorted(vars(m).items()) if not k.startswith("_")
+                      and (inspect.isfunction(v) or inspect.isclass(v))
+                      and getattr(v, "__module__", None) == m.__name__]
+        if methods:
+            objs += [f for c in objs[1:] if inspect.isclass(c)
+                     for k, f in sorted(vars(c).items()) if not k.startswith("_") and inspect.isfunction(f)]
+        docs += [d for d in map(inspect.getdoc, objs) if d]
+    return "\n\n".join(docs)
+
+
+def stdlib_text(names=CHAR_MODULES) -> str:
+    """A character model's text: :func:`stdlib_docstrings` of ``names`` in printable ASCII (any
+    other character becomes ``?``), with runs of spaces cut to one (indentation would teach it
+    mostly spaces). Under ``python -OO``, which strips docstrings, the source of ``textwrap``."""
+    import importlib
+    import inspect
+    import re
+    text = stdlib_docstrings(names)
+    if len(text) < 5000:
+        text = Path(inspect.getsourcefile(importlib.import_module("textwrap"))).read_text()
+    text = "".join(c if (32 <= ord(c) < 127 or c == "\n") else "?" for c in text)
+    return re.sub(r" +", " ", text)

@@ -54,11 +54,7 @@ from minigan.metrics.nearest import nn_distance  # noqa: E402
 from minigan.runner import Refuse, say  # noqa: E402
 
 #: name -> (builder, latent size, image size, GAN options from the model's document)
-MODELS = {
-    "xray64": (models.xray_dcgan64, 100, 64, dict(noise="normal", real_label=1.0, lr=2e-4)),
-    "anime96": (models.anime_dcgan96, 100, 96, dict(noise="uniform", real_label=0.9, lr=1e-3)),
-    "dcgan28": (models.mnist_dcgan, 100, 28, dict(noise="normal", real_label=1.0, lr=2e-4)),
-}
+MODELS = models.IMAGE_GANS
 DEFAULT_STEPS = 2000
 FAST = dict(steps=4, batch_size=8, sample_every=2)
 RUNS_DIR = os.path.join("runs", "image_gan")

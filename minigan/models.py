@@ -30,7 +30,7 @@ from .layers import BatchNorm, Dense, Dropout, Flatten, Reshape
 from .pooling import MaxPool2D
 from .sequential import Sequential
 from .checks import check_positive_int
-__all__ = ["mnist_dense_gan", "mnist_dcgan", "xray_dcgan64", "anime_dcgan96", "BUILDERS"]
+__all__ = ["mnist_dense_gan", "mnist_dcgan", "xray_dcgan64", "anime_dcgan96", "BUILDERS", "IMAGE_GANS"]
 
 
 def _bn(num_features, momentum, eps):
@@ -248,4 +248,13 @@ BUILDERS = {
     "mnist_dcgan": mnist_dcgan,
     "xray_dcgan64": xray_dcgan64,
     "anime_dcgan96": anime_dcgan96,
+}
+
+#: The image models of ``examples/image_gan.py --model NAME``: name -> (builder, latent size, image
+#: size, the GAN settings of the model's document). ``python -m minigan.shapes --score`` rebuilds
+#: a run's generator from the same table.
+IMAGE_GANS = {
+    "xray64": (xray_dcgan64, 100, 64, dict(noise="normal", real_label=1.0, lr=2e-4)),  # document 001 §6
+    "anime96": (anime_dcgan96, 100, 96, dict(noise="uniform", real_label=0.9, lr=1e-3)),  # document 000
+    "dcgan28": (mnist_dcgan, 100, 28, dict(noise="normal", real_label=1.0, lr=2e-4)),
 }

@@ -130,10 +130,6 @@ def shape_score(images, min_contrast: float = 0.6) -> dict:
             "median_area": float(np.median(area))}
 
 
-#: examples/image_gan.py's model names -> minigan.models builders
-_RUN_MODELS = {"xray64": "xray_dcgan64", "anime96": "anime_dcgan96", "dcgan28": "mnist_dcgan"}
-
-
 def score_run(run_dir, n: int = 256, seed: int = 12345) -> dict:
     """:func:`shape_score` of ``n`` samples from an ``examples/image_gan.py`` run's generator
     (``run_dir/checkpoint.npz``; fresh noise from ``seed``, G in evaluation mode)."""
@@ -143,12 +139,12 @@ def score_run(run_dir, n: int = 256, seed: int = 12345) -> dict:
     path = os.path.join(os.fspath(run_dir), "checkpoint.npz")
     ck = checkpoint.load(path)
     name = ck.extra.get("args", {}).get("model")
-    if name not in _RUN_MODELS:
+    if not isinstance(name, str) or name not in models.IMAGE_GANS:
         raise checkpoint.CheckpointError(f"{path}: not an examples/image_gan.py run (model {name!r}; "
-                                         f"expected one of {sorted(_RUN_MODELS)})")
+                                         f"expected one of {sorted(models.IMAGE_GANS)})")
     g = ck.extra.get("gan", {})
     latent = int(g.get("latent_dim", 100))
-    G, D = models.BUILDERS[_RUN_MODELS[name]](latent)
+    G, D = models.IMAGE_GANS[name][0](latent)
     ck.restore(modules={"G": G, "D": D})
     r = np.random.default_rng(seed)
     z = r.standard_normal((n, latent)) if g.get("noise", "normal") == "normal" else r.uniform(-1, 1, (n, latent))

@@ -74,7 +74,6 @@ HYPER = ("model", "batch_size", "lr", "lr_d", "beta1", "k", "g_loss", "label_smo
 FAST = dict(steps=24, batch_size=32, sample_every=8, limit=256, eval_samples=100)
 MODELS = {"dense": (models.mnist_dense_gan, 64), "dcgan": (models.mnist_dcgan, 100)}
 RUNS_DIR = os.path.join("runs", "mnist_gan")
-RUN_FILES = runner.RUN_FILES
 
 
 def parse_args(argv=None) -> argparse.Namespace:

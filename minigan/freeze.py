@@ -46,6 +46,8 @@ def frozen(module: Module):
 def eval_mode(module: Module, on: bool = True):
     """Run ``module`` in evaluation mode inside the block (when ``on``; otherwise leave it as it
     is) and give every sub-module back its own ``training`` flag on exit."""
+    if not isinstance(module, Module):
+        raise TypeError(f"eval_mode: module must be a minigan Module, got {type(module).__name__}")
     if not on:  # nothing to switch or restore (GAN's D step takes this path every step by default)
         yield module
         return

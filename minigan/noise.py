@@ -29,6 +29,7 @@ class Prior:
     """
 
     def __init__(self, latent_dim: int, kind: str = "normal", seed: int = 0, who: str = "Prior"):
+        self.who = who
         self.latent_dim = check_positive_int(who, "latent_dim", latent_dim)
         self.kind = check_choice(who, "noise", kind, NOISE_KINDS)
         self.seed = check_int(who, "seed", seed)
@@ -46,6 +47,7 @@ class Prior:
     def draw(self, n: int, like, step: int):
         """``(n, latent_dim)`` noise from the training stream, on ``like``'s device and dtype
         (``like`` is one of G's parameters); ``step`` seeds a stream that does not exist yet."""
+        n = check_positive_int(f"{self.who}.draw", "n", n)
         rng = self._stream(backend.get_array_module(like), step)
         if self.kind == "normal":
             return rng.standard_normal((n, self.latent_dim), dtype=like.dtype)  # z ~ N(0, 1)
@@ -54,6 +56,7 @@ class Prior:
     def host(self, seed, n: int, like):
         """``(n, latent_dim)`` noise from ``default_rng(seed)`` drawn on the host (independent of
         the training stream), moved to ``like``'s device and dtype."""
+        n = check_positive_int(f"{self.who}.host", "n", n)
         r = np.random.default_rng(seed)
         zh = (r.standard_normal((n, self.latent_dim)) if self.kind == "normal"
               else r.uniform(-1, 1, (n, self.latent_dim)))

@@ -392,3 +392,22 @@ def test_bad_choices_name_the_argument_and_the_options():
         GAN(*tiny(), 3, noise=["normal"])  # unhashable: still the clear message
     with pytest.raises(ValueError, match=r"GAN: g_loss must be 'non-saturating' or 'minimax', got 'wgan'"):
         GAN(*tiny(), 3, g_loss="wgan")
+
+
+def test_new_helpers_refuse_bad_input_by_name():
+    from minigan.freeze import eval_mode
+    from minigan.metrics import nn_distance
+    from minigan.noise import Prior
+    with pytest.raises(TypeError, match="eval_mode: module must be a minigan Module, got str"):
+        with eval_mode("G"):
+            pass
+    p = Prior(4, who="GAN")
+    like = np.zeros(1, np.float32)
+    with pytest.raises(ValueError, match="GAN.host: n"):
+        p.host(0, -1, like)
+    with pytest.raises(ValueError, match="GAN.draw: n"):
+        p.draw(0, like, 0)
+    with pytest.raises(ValueError, match="do not have the same number of pixels"):
+        nn_distance(np.zeros((3, 1, 28, 28)), np.zeros((5, 1, 64, 64)))
+    with pytest.raises(ValueError, match="non-empty reference"):
+        nn_distance(np.zeros((3, 1, 28, 28)), np.zeros((0, 1, 28, 28)))

@@ -20,11 +20,18 @@ __all__ = ["nearest_distances", "memorization", "nn_distance"]
 def nearest_distances(a, reference, chunk: int = 500) -> np.ndarray:
     """Euclidean distance from each image of ``a`` to its nearest image in ``reference``
     (any shapes with the same number of pixels per image; chunked, float32)."""
-    t = np.asarray(reference).reshape(len(reference), -1).astype(np.float32)
+    a, reference = np.asarray(a), np.asarray(reference)
+    if a.ndim < 2 or reference.ndim < 2 or len(reference) == 0:
+        raise ValueError(f"nearest_distances: need images (N, ...) and a non-empty reference (M, ...), got shapes "
+                         f"{a.shape} and {reference.shape}")
+    if int(np.prod(a.shape[1:])) != int(np.prod(reference.shape[1:])):
+        raise ValueError(f"nearest_distances: images of {a.shape[1:]} and reference images of "
+                         f"{reference.shape[1:]} do not have the same number of pixels")
+    t = reference.reshape(len(reference), -1).astype(np.float32)
     tt = (t * t).sum(1)
     out = []
     for i in range(0, len(a), chunk):
-        f = np.asarray(a[i:i + chunk]).reshape(-1, t.shape[1]).astype(np.float32)
+        f = a[i:i + chunk].reshape(-1, t.shape[1]).astype(np.float32)
         d2 = (f * f).sum(1)[:, None] - 2.0 * (f @ t.T) + tt[None, :]  # |f|² - 2 f·t + |t|²
         out.append(np.sqrt(np.maximum(d2.min(axis=1), 0.0)))
     return np.concatenate(out) if out else np.zeros(0, np.float32)

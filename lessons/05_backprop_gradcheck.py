@@ -106,7 +106,7 @@ print(f"BCE cost = {C:.6f}")
 # `Sigmoid.backward` multiplies by σ'(Z) (the `⊙ g'` factor), `Dense.backward` adds
 # `δᵀ A` into `W.grad` and `Σ δ` into `b.grad` and returns `δ W` (the `(W)ᵀ δ` factor, in
 # the row layout), and `Sequential.backward` calls them in reverse. We feed it ∂C/∂Ŷ of the
-# BCE (lesson 03 packages it as `minigan.losses.BCELoss`).
+# BCE (lesson 03 packages it as `minigan.nn.losses.BCELoss`).
 
 # %%
 net = mg.Sequential(mg.Dense(3, 5, dtype=np.float64), mg.Tanh(),

@@ -304,7 +304,7 @@ print("convolution over volume:", x_vol.shape, "*", filt.shape, "->", out_vol.sh
 #
 # Load the same filters into a `minigan.Conv2D(3, 4, 3, stride=2, padding=1)` and compare.
 # minigan computes the same thing with *im2col*: every window becomes a column and the whole
-# convolution is one matrix product (read `minigan/im2col.py`, then `minigan/conv.py`).
+# convolution is one matrix product (read `minigan/nn/im2col.py`, then `minigan/nn/conv.py`).
 
 # %%
 conv = mg.Conv2D(3, 4, 3, stride=2, padding=1, dtype=np.float64)

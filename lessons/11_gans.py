@@ -650,8 +650,8 @@ print(f"collapse setting (lr_G = 10·lr_D, k = 1), d_update='separate': {covered
 # `train_on_batch` and was frozen only inside `combined`. Keras 3 reads `trainable` when it
 # trains, so the same lines freeze the discriminator for good: its `train_on_batch` calls
 # update nothing, and Keras only warns "The model does not have any trainable weights". The
-# generator then trains against a discriminator that never learns (as reported in issue 15;
-# Keras is not installed here, so this lesson cannot show it). The fix is to set
+# generator then trains against a discriminator that never learns (Keras is not a dependency
+# of this course, so this lesson cannot run it). The fix is to set
 # `discriminator.trainable = True` before the discriminator's two `train_on_batch` calls and
 # `False` before `combined.train_on_batch`, or to write the step yourself, as minigan does:
 # `GAN.g_step` runs `D` inside `frozen(D)` and simply never steps `d_opt`.

@@ -36,7 +36,8 @@ from _course import CHAR_MODULES, FAST, save, stdlib_text  # lessons/_course.py:
 
 import time
 
-from minigan import gradcheck, losses, optim
+from minigan import gradcheck
+from minigan.nn import losses, optim
 
 # The matrices here are small (32 × 128): one BLAS thread beats several that wait on each
 # other (several times faster on a busy 2-core machine).
@@ -263,7 +264,7 @@ for w in (0.9, 1.1, 1.5):
 # `g · c/‖g‖`: the direction is kept, the step is bounded by `lr · c`, and one cliff-edge
 # gradient can no longer throw the weights to infinity. This is what the document's language
 # model does (`tf.clip_by_global_norm(gradients, 5)`); in minigan it is the optimizers'
-# `clip_norm` keyword (or `minigan.optim.clip_grad_norm`). Same start, same 40-step sequence,
+# `clip_norm` keyword (or `minigan.nn.optim.clip_grad_norm`). Same start, same 40-step sequence,
 # `c = 5` (the document's value), `lr = 0.001`, twice the epochs: first our scalar loop, then
 # `mg.RNN` with `mg.SGD(..., clip_norm=5)`, which must agree.
 

@@ -44,7 +44,7 @@ import minigan as mg
 from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 from minigan import gradcheck
-from minigan.cgan import ConditionalGAN
+from minigan.gan.cgan import ConditionalGAN
 from minigan.data import ring_of_gaussians, ring_modes
 
 rng = np.random.default_rng(0)
@@ -236,7 +236,7 @@ save(fig, "15_conditional_gan.png", dpi=85)
 # ## 7. On MNIST
 #
 # `examples/mnist_cgan.py` trains document 003's dense MNIST GAN with the digit joined to the
-# noise and to D's input (`minigan.cgan.mnist_dense_cgan`), and measures what this lesson
+# noise and to D's input (`minigan.models.mnist_dense_cgan`), and measures what this lesson
 # promised: row `r` of its grids is digit `r`, and the evaluation classifier of lesson 13 reads
 # the requested digit on most samples (`examples/README.md` has the figures). Per-class FID
 # against each digit's held-out real images replaces lesson 13's one-GAN-per-class table.

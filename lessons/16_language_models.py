@@ -53,7 +53,8 @@ import re
 import time
 from collections import Counter
 
-from minigan import gradcheck, losses, optim
+from minigan import gradcheck
+from minigan.nn import losses, optim
 
 set_blas_threads(1)  # small matrices: one BLAS thread beats several that wait on each other (lesson 14)
 
@@ -312,7 +313,7 @@ print(f"gradient check (float64, central differences): {'layer':<22} {'param':<6
 print(f"{'':<48}{'ScratchEmbedding':<22} {'W':<6} {err:.1e}")
 assert err < 1e-8
 
-# The engine's layer, minigan.Embedding (minigan/conditional.py), must equal ours.
+# The engine's layer, minigan.Embedding (minigan/nn/conditional.py), must equal ours.
 Embedding = mg.Embedding
 emb_m = Embedding(Vt, Dt)
 emb_m.astype(np.float64)

@@ -12,15 +12,11 @@ from typing import Any
 import numpy as np
 
 from . import backend
+from .errors import DataError
 
-__all__ = ["DataError", "shape_str", "is_int", "is_real", "check_bool", "check_positive_int", "check_pair",
+__all__ = ["DataError", "shape_str", "is_int", "is_real", "check_bool", "check_int_range", "check_positive_int", "check_pair",
            "parse_padding", "check_number", "check_float", "check_input"]
 
-
-class DataError(ValueError):
-    """A data file or folder is missing a part, malformed or not what it claims to be (the
-    message names the file and the reason); raised by :mod:`minigan.data` and
-    :class:`minigan.imagefolder.ImageFolder`."""
 
 
 def shape_str(shape) -> str:
@@ -53,15 +49,35 @@ def check_bool(owner: str, name: str, value: Any) -> bool:
 MAX_SIZE = 2 ** 31 - 1
 
 
-def check_positive_int(layer: str, name: str, value: Any, minimum: int = 1, maximum: int = MAX_SIZE) -> int:
-    """Validate a size argument: an int in ``[minimum, maximum]``. Returns it as int."""
+def check_int_range(where: str, name: str, value: Any, minimum: int = 1, maximum: int | None = MAX_SIZE, *,
+                    expected: str | None = None, error: type | None = None) -> int:
+    """Validate an int in ``[minimum, maximum]`` (``maximum=None``: no upper bound). Returns it
+    as int.
+
+    Without ``error``: ``TypeError`` for a non-int (``"<where>: <name> must be an int >= 1,
+    got str 'a'"``), ``ValueError`` for an int out of range. With ``error`` (a checkpoint's
+    field raises :class:`minigan.errors.CheckpointError`; a count read from a stream or a file,
+    ``ValueError``), that one type for both, ``"<where>: <name> must be <expected>, got
+    <value!r>"``, ``expected`` defaulting to ``"an int >= <minimum>"``.
+    """
+    want = expected or f"an int >= {minimum}"
+    if error is not None:
+        if not is_int(value) or value < minimum or (maximum is not None and value > maximum):
+            raise error(f"{where}: {name} must be {want}, got {value!r}"[:300])
+        return int(value)
     if not is_int(value):
-        raise TypeError(f"{layer}: {name} must be an int >= {minimum}, got {type(value).__name__} {value!r}"[:300])
+        raise TypeError(f"{where}: {name} must be {want}, got {type(value).__name__} {value!r}"[:300])
     if value < minimum:
-        raise ValueError(f"{layer}: {name} must be an int >= {minimum}, got {value}")
-    if value > maximum:
-        raise ValueError(f"{layer}: {name} must be an int <= {maximum}, got {value}")
+        raise ValueError(f"{where}: {name} must be {want}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{where}: {name} must be an int <= {maximum}, got {value}")
     return int(value)
+
+
+def check_positive_int(owner: str, name: str, value: Any, *, maximum: int = MAX_SIZE) -> int:
+    """Validate a size argument (a width, a kernel, a batch, a count of steps to take): an int
+    in ``[1, maximum]``; :func:`check_int_range` with ``minimum=1``."""
+    return check_int_range(owner, name, value, 1, maximum)
 
 
 def check_pair(layer: str, name: str, value: Any, minimum: int) -> tuple[int, int]:
@@ -70,9 +86,9 @@ def check_pair(layer: str, name: str, value: Any, minimum: int) -> tuple[int, in
     if isinstance(value, (tuple, list)):
         if len(value) != 2:
             raise ValueError(f"{layer}: {name} must be an int or a pair of ints, got {value!r}")
-        return (check_positive_int(layer, name, value[0], minimum),
-                check_positive_int(layer, name, value[1], minimum))
-    v = check_positive_int(layer, name, value, minimum)
+        return (check_int_range(layer, name, value[0], minimum),
+                check_int_range(layer, name, value[1], minimum))
+    v = check_int_range(layer, name, value, minimum)
     return v, v
 
 
@@ -193,25 +209,13 @@ def check_input(layer: str, x: Any, ndim: int | tuple | None = None, sizes: dict
 
 
 # ---------------------------------------------------------------------------- plain numbers
-__all__ += ["check_choice", "check_int", "check_int_at_least", "check_sample_batch", "check_gan_shapes"]
+__all__ += ["check_choice", "check_int"]
 
 
 def check_int(where: str, name: str, value: Any) -> int:
     """Validate any int (a seed, say): ``TypeError`` ``"<where>: <name> must be an int, got str"``."""
     if not is_int(value):
         raise TypeError(f"{where}: {name} must be an int, got {type(value).__name__}")
-    return int(value)
-
-
-def check_int_at_least(where: str, name: str, value: Any, minimum: int, expected: str | None = None,
-                       error: type = ValueError) -> int:
-    """Validate an int ``>= minimum`` with ONE exception type for a wrong type or a wrong value
-    (``ValueError`` unless ``error`` is given: a checkpoint's field raises ``CheckpointError``),
-    ``"<where>: <name> must be <expected>, got <value!r>"``, ``expected`` defaulting to
-    ``"an int >= <minimum>"``. :func:`check_positive_int` is the layers' form (TypeError for a
-    wrong type)."""
-    if not is_int(value) or value < minimum:
-        raise error(f"{where}: {name} must be {expected or f'an int >= {minimum}'}, got {value!r}")
     return int(value)
 
 
@@ -260,38 +264,3 @@ def check_dout(owner: str, dout: Any, shape: tuple | None, device: str | None) -
     if shape is not None and tuple(dout.shape) != tuple(shape):
         raise ValueError(f"{owner}.backward: dout must have the output's shape {shape_str(shape)} "
                          f"(that of the latest forward), got {shape_str(dout.shape)}")
-
-
-# ---------------------------------------------------------------------------- a GAN's models and data
-def check_gan_shapes(G: Any, D: Any, latent_dim: int, owner: str = "GAN") -> tuple:
-    """Check that ``G`` takes noise ``(N, latent_dim)`` and ``D`` takes G's output and returns one
-    logit per sample; return G's sample shape (without N). Uses the modules' ``output_shape``,
-    so nothing is computed."""
-    try:
-        g_out = G.output_shape((latent_dim,))
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"{owner}: G does not accept noise of shape (N, {latent_dim}): {exc}") from exc
-    try:
-        d_out = D.output_shape(g_out)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"{owner}: D does not accept G's output of shape (N, {', '.join(map(str, g_out))}): "
-                         f"{exc}") from exc
-    if d_out != (1,):
-        raise ValueError(f"{owner}: D must output one logit per sample, shape (N, 1); it outputs "
-                         f"(N, {', '.join(map(str, d_out))})")
-    return g_out
-
-
-def check_sample_batch(where: str, real: Any, sample_shape: tuple, device: str) -> None:
-    """A batch of real samples for a GAN step: shape ``(N, *sample_shape)`` like G's output, real
-    numbers, on the models' ``device``."""
-    if not hasattr(real, "shape") or tuple(real.shape[1:]) != sample_shape or real.ndim < 2:
-        shape = tuple(getattr(real, "shape", ()))
-        raise ValueError(f"{where}: real must have shape (N, {', '.join(map(str, sample_shape))}) "
-                         f"like G's output, got {shape}")
-    if getattr(real.dtype, "kind", None) not in ("i", "u", "f"):
-        raise TypeError(f"{where}: real must hold real numbers (float32, or ints cast to G's dtype), "
-                        f"got dtype {real.dtype}")
-    if backend.device_of(real) != device:
-        raise ValueError(f"{where}: real is on {backend.device_of(real)!r} but the models are on "
-                         f"{device!r}; move it with minigan.asarray(real, {device!r})")

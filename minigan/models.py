@@ -1,11 +1,11 @@
-"""The documents' GAN architectures as builders (DESIGN.md §6).
+"""The documents' GAN architectures as builders (docs/architecture.md §5).
 
 Every builder returns ``(G, D)``: two :class:`minigan.Sequential`. ``G`` maps noise
 ``(N, latent_dim)`` to images ``(N, C, H, W)`` in ``[-1, 1]`` (a final ``Tanh``); ``D`` maps
 images to **one logit per sample** ``(N, 1)``: the documents' final Sigmoid is left out and
-fused into :class:`minigan.losses.BCEWithLogitsLoss` (document 000 §3.2.3 does the same with
+fused into :class:`minigan.nn.losses.BCEWithLogitsLoss` (document 000 §3.2.3 does the same with
 ``tf.nn.sigmoid_cross_entropy_with_logits``), which is numerically stable where
-``log(sigmoid(z))`` is not. Apply :func:`minigan.activations.sigmoid` to D's output to read
+``log(sigmoid(z))`` is not. Apply :func:`minigan.nn.activations.sigmoid` to D's output to read
 ``D(x)`` as a probability.
 
 Images are NCHW (PyTorch's layout). The documents' Keras/TensorFlow code is NHWC: a Keras
@@ -23,14 +23,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import init as _init
-from .activations import LeakyReLU, ReLU, Tanh
-from .conv import Conv2D, Conv2DTranspose
-from .layers import BatchNorm, Dense, Dropout, Flatten, Reshape
-from .pooling import MaxPool2D
-from .sequential import Sequential
+from .nn import init as _init
+from .nn.activations import LeakyReLU, ReLU, Tanh
+from .nn.conditional import Conditional
+from .nn.conv import Conv2D, Conv2DTranspose
+from .nn.layers import BatchNorm, Dense, Dropout, Flatten, Reshape
+from .nn.pooling import MaxPool2D
+from .nn.sequential import Sequential
 from .checks import check_positive_int
-__all__ = ["mnist_dense_gan", "mnist_dcgan", "xray_dcgan64", "anime_dcgan96", "BUILDERS", "IMAGE_GANS"]
+__all__ = ["mnist_dense_gan", "mnist_dcgan", "xray_dcgan64", "anime_dcgan96", "mnist_dense_cgan", "BUILDERS",
+           "IMAGE_GANS"]
 
 
 def _bn(num_features, momentum, eps):
@@ -237,6 +239,54 @@ def anime_dcgan96(latent_dim: int = 100, *, rng=None, dtype=np.float32) -> tuple
     return _cast(G, dtype), _cast(D, dtype)
 
 
+def mnist_dense_cgan(latent_dim: int = 64, num_classes: int = 10, embedding_dim: int = 10, *, rng=None,
+                     dtype=np.float32) -> tuple[Conditional, Conditional]:
+    """Document 003 ch. 3's dense MNIST GAN, conditioned on the digit (Mirza & Osindero 2014).
+
+    Returns
+    -------
+    G : ``Conditional``: ``[z | e_G(y)]`` (``latent_dim + embedding_dim``) → ``Dense(·, 128) →
+        LeakyReLU(0.2) → BatchNorm(128) → Dense(128, 256) → LeakyReLU(0.2) → BatchNorm(256) →
+        Dense(256, 512) → LeakyReLU(0.2) → BatchNorm(512) → Dense(512, 784) → Tanh →
+        Reshape(1, 28, 28)``; ``((N, latent_dim), (N,)) -> (N, 1, 28, 28)``.
+    D : ``Conditional(join="flat")``: ``[flatten(x) | e_D(y)]`` (``784 + embedding_dim``) →
+        ``Dense(·, 512) → LeakyReLU(0.2) → Dense(512, 256) → LeakyReLU(0.2) → Dense(256, 1)``;
+        ``((N, 1, 28, 28), (N,)) -> (N, 1)`` logits.
+
+    Notes
+    -----
+    G is the unconditional model's (document 003: BatchNorm after the activation, Keras'
+    momentum 0.8 = minigan's 0.2, epsilon 1e-3) with ``embedding_dim`` more inputs. D is wider
+    than document 003's 784 → 256 → 128 (512 → 256, as in common Keras cGAN tutorials): it
+    must now also tell whether an image matches its label. Each net has its own embedding
+    ``e(y)``, learned (N(0, 1) start), as in Mirza & Osindero's joint hidden layer.
+    """
+    latent_dim = check_positive_int("mnist_dense_cgan", "latent_dim", latent_dim)
+    rng = _init.get_rng(rng)
+
+    def dense(i, o):
+        return Dense(i, o, init="glorot_uniform", rng=rng, dtype=dtype)
+
+    def bn(c):
+        return BatchNorm(c, momentum=0.2, eps=1e-3)
+
+    G = Conditional(Sequential(
+        dense(latent_dim + embedding_dim, 128), LeakyReLU(0.2), bn(128),
+        dense(128, 256), LeakyReLU(0.2), bn(256),
+        dense(256, 512), LeakyReLU(0.2), bn(512),
+        dense(512, 28 * 28), Tanh(), Reshape(1, 28, 28),
+    ), num_classes, embedding_dim, rng=rng, dtype=dtype)
+    D = Conditional(Sequential(
+        dense(28 * 28 + embedding_dim, 512), LeakyReLU(0.2),
+        dense(512, 256), LeakyReLU(0.2),
+        dense(256, 1),
+    ), num_classes, embedding_dim, join="flat", rng=rng, dtype=dtype)
+    if np.dtype(dtype) != np.float32:
+        G.astype(dtype)
+        D.astype(dtype)
+    return G, D
+
+
 def _cast(model: Sequential, dtype) -> Sequential:
     if np.dtype(dtype) != np.float32:
         model.astype(dtype)
@@ -251,7 +301,7 @@ BUILDERS = {
 }
 
 #: The image models of ``examples/image_gan.py --model NAME``: name -> (builder, latent size, image
-#: size, the GAN settings of the model's document). ``python -m minigan.shapes --score`` rebuilds
+#: size, the GAN settings of the model's document). ``python -m minigan.metrics.drawings`` rebuilds
 #: a run's generator from the same table.
 IMAGE_GANS = {
     "xray64": (xray_dcgan64, 100, 64, dict(noise="normal", real_label=1.0, lr=2e-4)),  # document 001 §6

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .checks import check_int_at_least, check_positive_int
+from .checks import check_int_range, check_positive_int
 
 __all__ = ["ProgressBar"]
 
@@ -81,7 +81,7 @@ class ProgressBar:
 
     def __init__(self, total: int, desc: str = "", file=None, width: int = 30, initial: int = 0):
         self.total = check_positive_int("ProgressBar", "total", total)
-        self.initial = check_int_at_least("ProgressBar", "initial", initial, 0)
+        self.initial = check_int_range("ProgressBar", "initial", initial, 0, None, error=ValueError)
         self.width = check_positive_int("ProgressBar", "width", width)
         self.desc = str(desc)
         self.file = sys.stderr if file is None else file
@@ -133,7 +133,7 @@ class ProgressBar:
         """Advance by ``n`` steps and remember the latest ``scalars`` (name=value)."""
         if self.closed:
             raise RuntimeError("ProgressBar.update: the bar is closed")
-        self.n += check_int_at_least("ProgressBar.update", "n", n, 0)
+        self.n += check_int_range("ProgressBar.update", "n", n, 0, None, error=ValueError)
         if scalars:
             self.scalars.update(scalars)
         if self.n >= self.total:

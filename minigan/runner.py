@@ -28,14 +28,14 @@ import time
 from contextlib import contextmanager
 from typing import Callable
 
-from . import backend, viz
-from .checkpoint_meta import CheckpointError
+from . import backend, metrics, viz
+from .checkpoint.meta import CheckpointError
 from .checks import DataError
-from .history import NonFiniteLossError, NonFiniteStateError
+from .gan.history import NonFiniteLossError, NonFiniteStateError
 
 __all__ = ["add_run_options", "check_run_options", "EXIT_REFUSED", "EXIT_DIVERGED", "EXIT_INTERRUPTED", "HelpFormatter", "Refuse", "say", "is_fast",
            "check_at_least_one", "exit_code", "use_device", "total_steps", "RUN_FILES", "new_run_dir",
-           "newest_checkpoint", "resume_path", "choose_out", "check_out", "prepare_out", "ctrl_c_stops", "Progress", "train", "finish"]
+           "newest_checkpoint", "resume_path", "choose_out", "check_out", "prepare_out", "ctrl_c_stops", "RunCallbacks", "train", "finish"]
 
 EXIT_REFUSED, EXIT_DIVERGED, EXIT_INTERRUPTED = 2, 3, 130
 
@@ -225,7 +225,7 @@ def ctrl_c_stops(gan):
             signal.signal(signal.SIGINT, old)
 
 
-class Progress:
+class RunCallbacks:
     """One run's progress: the bar, and every ``sample_every`` steps a grid and the loss plot,
     every ``checkpoint_every`` steps a checkpoint (the final ones are :func:`train`'s).
 
@@ -235,11 +235,17 @@ class Progress:
     """
 
     def __init__(self, gan, out: str, total: int, start: int, desc: str, sample_every: int,
-                 checkpoint_every: int):
+                 checkpoint_every: int, *, args=None, hyper: tuple = (), evaluate: bool = False):
         self.gan, self.out, self.total, self.start = gan, out, total, start
         self.sample_every, self.checkpoint_every = sample_every, checkpoint_every
         self.ckpt = os.path.join(out, "checkpoint.npz")
         self.bar = viz.ProgressBar(total, desc=desc, initial=min(start, total))
+        self.a, self.hyper = args, tuple(hyper)
+        self.grid_log: list[dict] = []  # one entry per sample grid, recorded in the checkpoint
+        self.metrics, self.classifier = None, None
+        if evaluate:  # the MNIST scripts score their grids with the bundled classifier
+            self.metrics = metrics
+            self.classifier = metrics.load_classifier()
 
     #: The title of ``losses.png``.
     plot_title = "losses (document 001 Fig. 41)"
@@ -247,9 +253,18 @@ class Progress:
     def sample_grid(self) -> None:  # pragma: no cover - every script defines its own
         raise NotImplementedError
 
+    def settings(self) -> dict:
+        """The run's settings as its checkpoint records them: the arguments named in ``hyper``,
+        the data and the total of steps (a script adds its own, e.g. the recipe)."""
+        if self.a is None:
+            return {}
+        out = {k: getattr(self.a, k) for k in self.hyper}
+        out.update(data=self.a.data, steps=self.total)
+        return out
+
     def extra(self) -> dict:
-        """The script's metadata for the checkpoint (its settings, its grid log)."""
-        return {}
+        """The script's metadata for the checkpoint: its settings and its grid log."""
+        return {"args": self.settings(), "grids": self.grid_log}
 
     def save_checkpoint(self) -> None:
         self.gan.save(self.ckpt, extra=self.extra())
@@ -284,7 +299,7 @@ class Progress:
             self.save_checkpoint()
 
 
-def train(run: Progress, fit: Callable[[Callable], str], resume_hint: str) -> tuple[int | None, float]:
+def train(run: RunCallbacks, fit: Callable[[Callable], str], resume_hint: str) -> tuple[int | None, float]:
     """Run ``fit(callback)`` (a ``GAN.fit`` with its data bound) with Ctrl-C stopping cleanly.
 
     Returns ``(EXIT_INTERRUPTED, seconds)`` after a Ctrl-C (the checkpoint and the loss plot

@@ -48,11 +48,12 @@ import sys
 
 import numpy as np
 
-import minigan as mg
-from minigan import blas, checkpoint, data, models, runner, viz
-from minigan.ema import EMA
-from minigan.gan import GAN
-from minigan.runner import Refuse, say
+from . import blas, checkpoint, data, models, runner, viz
+from .backend import as_numpy
+from .gan import GAN
+from .gan.ema import EMA
+from .nn.optim import Adam
+from .runner import Refuse, say
 
 __all__ = ["main", "parse_args", "Run", "MODELS", "RECIPES", "DEFAULT_RECIPE", "FAST", "DEFAULT_STEPS",
            "RUNS_DIR"]
@@ -210,29 +211,21 @@ def _resolve_resume(a) -> tuple[str, dict, int]:
     return path, saved, int(ck.step)
 
 
-class Run(runner.Progress):
+class Run(runner.RunCallbacks):
     """The state of one run of the job (so main() stays readable)."""
 
     def __init__(self, args, gan: GAN, X_train, X_test, total: int, start: int, ema: EMA | None = None):
         super().__init__(gan, args.out, total, start, f"{args.model} GAN", args.sample_every,
-                         args.checkpoint_every)
+                         args.checkpoint_every, args=args, hyper=HYPER, evaluate=not args.no_eval)
         self.plot_title = f"{args.model} GAN on MNIST: losses (document 001 Fig. 41)"
-        self.a, self.X_train, self.X_test = args, X_train, X_test
+        self.X_train, self.X_test = X_train, X_test
         self.ckpt_ema = os.path.join(self.out, "checkpoint_ema.npz")
         self.z_fixed = gan.fixed_noise(100)
         self.ema = ema
         self.bn_noise = gan.fixed_noise(512, seed=gan.seed + 1_000_003) if ema is not None else None
-        self.classifier = None
-        self.grid_log: list[dict] = []
-        if not args.no_eval:
-            from minigan import metrics
-            self.metrics = metrics
-            self.classifier = metrics.load_classifier()
 
-    def extra(self) -> dict:
-        args = {k: getattr(self.a, k) for k in HYPER}
-        args.update(recipe=self.a.recipe, data=self.a.data, steps=self.total)
-        return {"args": args, "grids": self.grid_log}
+    def settings(self) -> dict:
+        return {**super().settings(), "recipe": self.a.recipe}
 
     def save_checkpoint(self) -> None:
         if self.ema is not None:  # first: a crash between the two leaves an older average, said on resume
@@ -286,7 +279,7 @@ class Run(runner.Progress):
         m = min(n, len(self.X_test), len(self.X_train))
         fid = self.metrics.fid(self.X_test[:m], gen[:m], self.classifier)
         floor = self.metrics.fid(self.X_test[:m], self.X_train[:m], self.classifier)
-        mem = self.metrics.memorization(mg.as_numpy(gen[:m]), self.X_train, self.X_test[:m])
+        mem = self.metrics.memorization(as_numpy(gen[:m]), self.X_train, self.X_test[:m])
         return {"step": self.gan.step, "samples": n, "confident_share": q["confident_share"],
                 "histogram": q["histogram"], "mode_count": q["mode_count"],
                 "mean_max_prob": q["mean_max_prob"], "fid": fid, "fid_real_vs_real": floor,
@@ -346,8 +339,8 @@ def _train(a, X_train, X_test, total: int, start: int, ckpt_path: str | None, th
     G.to(a.device)
     D.to(a.device)
     gan = GAN(G, D, latent, k=a.k, g_loss=a.g_loss, real_label=1.0 - a.label_smoothing, noise=a.noise,
-              seed=a.seed, d_update=a.d_update, fake_mode=a.fake_mode, g_opt=mg.Adam(G.parameters(), lr=a.lr, beta1=a.beta1),
-              d_opt=mg.Adam(D.parameters(), lr=a.lr_d, beta1=a.beta1))
+              seed=a.seed, d_update=a.d_update, fake_mode=a.fake_mode, g_opt=Adam(G.parameters(), lr=a.lr, beta1=a.beta1),
+              d_opt=Adam(D.parameters(), lr=a.lr_d, beta1=a.beta1))
     ema = EMA(G, a.ema) if a.ema else None
     extra = {}
     if a.resume is not None:

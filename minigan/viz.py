@@ -25,7 +25,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from . import backend
-from .checks import check_positive_int
+from .checks import check_int_range, check_positive_int
 from .progress import ProgressBar  # noqa: F401  (re-exported: viz.ProgressBar)
 
 __all__ = ["grid_array", "save_grid", "plot_losses", "make_gif", "ProgressBar"]
@@ -93,7 +93,7 @@ def grid_array(images: Any, nrow: int = 10, padding: int = 2, pad_value: float =
     """
     x = _images_nchw(images, "grid_array")
     nrow = check_positive_int("save_grid", "nrow", nrow)
-    padding = check_positive_int("save_grid", "padding", padding, minimum=0)
+    padding = check_int_range("save_grid", "padding", padding, 0)
     lo, hi = (float(v) for v in value_range)
     if not hi > lo:
         raise ValueError(f"save_grid: value_range must be (low, high) with high > low, got {value_range!r}")
@@ -363,7 +363,7 @@ def make_gif(frame_paths: Iterable[str | os.PathLike], path: str | os.PathLike,
     from PIL import Image
 
     duration_ms = check_positive_int("make_gif", "duration_ms", duration_ms)
-    loop = check_positive_int("make_gif", "loop", loop, minimum=0)
+    loop = check_int_range("make_gif", "loop", loop, 0)
     if isinstance(frame_paths, (str, os.PathLike)):
         raise TypeError("make_gif: frame_paths must be a list of image paths, got a single path")
     paths = [os.fspath(p) for p in frame_paths]

@@ -1,4 +1,4 @@
-"""Parameters and buffers as attributes (DESIGN.md §3): dense.W, bn.running_mean, ..."""
+"""Parameters and buffers as attributes (docs/architecture.md §3): dense.W, bn.running_mean, ..."""
 import copy
 import pickle
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import minigan as mg
-from minigan.layers import BatchNorm
+from minigan.nn.layers import BatchNorm
 
 
 def reference(x, gamma, beta, eps, axes):

@@ -1,11 +1,11 @@
-"""Embedding, Concat, Conditional (minigan.conditional) and ConditionalGAN (minigan.cgan)."""
+"""Embedding, Concat, Conditional (minigan.nn.conditional) and ConditionalGAN (minigan.gan.cgan)."""
 import numpy as np
 import pytest
 
 import minigan as mg
 from minigan import gradcheck
-from minigan.cgan import ConditionalGAN, grid_labels, mnist_dense_cgan
-from minigan.conditional import Concat, Conditional, Embedding
+from minigan.gan.cgan import ConditionalGAN, grid_labels, mnist_dense_cgan
+from minigan.nn.conditional import Concat, Conditional, Embedding
 
 
 def test_embedding_forward_is_onehot_times_w():

@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 
 import minigan as mg
 from minigan import gradcheck
-from minigan.conv import Conv2D, Conv2DTranspose
+from minigan.nn.conv import Conv2D, Conv2DTranspose
 
 
 # ---------------------------------------------------------------------------- naive references
@@ -351,7 +351,7 @@ def test_im2col_buffer_reused_and_never_stale():
 
 @pytest.mark.parametrize("cls,cin,cout", [(Conv2D, 4, 2), (Conv2DTranspose, 2, 4)])
 def test_one_im2col_buffer_per_call_also_when_the_batch_size_changes(cls, cin, cout):
-    """DESIGN.md §5: a layer never holds two im2col buffers. The memory a forward + backward
+    """docs/architecture.md §9: a layer never holds two im2col buffers. The memory a forward + backward
     allocates beyond the change of its cached column buffer stays well below one column buffer:
     in the steady state (the column gradient reuses the buffer) and when a new batch size
     replaces the buffer (the old one is freed before the new one is allocated)."""

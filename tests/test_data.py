@@ -92,8 +92,9 @@ def test_bundled_digits_load_fast_and_are_read_only():
 def test_damaged_bundled_file_is_a_clear_error(tmp_path, monkeypatch):
     bad = tmp_path / "mnist5000.npz"
     bad.write_bytes(b"PK\x03\x04 not really")
-    monkeypatch.setattr(data, "BUNDLED_PATH", str(bad))
-    monkeypatch.setattr(data, "_BUNDLED_CACHE", {})
+    from minigan.data import mnist
+    monkeypatch.setattr(mnist, "BUNDLED_PATH", str(bad))
+    monkeypatch.setattr(mnist, "_BUNDLED_CACHE", {})
     with pytest.raises(data.DataError, match="bundled digits"):
         data.load_mnist()
 
@@ -286,7 +287,7 @@ def test_batch_stream_epochs_and_exact_restore():
 
 
 def test_bundled_digits_and_heldout_mask_are_public_and_shared_with_metrics():
-    from minigan import batches
+    from minigan.data import batches
     from minigan.metrics import classifier
 
     X, y, tr, te = data.bundled_mnist()

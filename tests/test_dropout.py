@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import minigan as mg
-from minigan.layers import Dropout
+from minigan.nn.layers import Dropout
 
 
 def test_inverted_scaling_and_backward_uses_the_same_mask():

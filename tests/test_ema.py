@@ -1,9 +1,9 @@
-"""minigan.ema: the moving average of G's weights that the main job shows."""
+"""minigan.gan.ema: the moving average of G's weights that the main job shows."""
 import numpy as np
 import pytest
 
 import minigan as mg
-from minigan.ema import EMA
+from minigan.gan.ema import EMA
 
 
 def _net(seed=0):

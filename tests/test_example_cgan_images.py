@@ -32,7 +32,7 @@ def image():
 @pytest.fixture(scope="module")
 def shapes28(tmp_path_factory):
     pytest.importorskip("PIL")
-    from minigan.shapes import write_shape_folder
+    from minigan.data.drawings import write_shape_folder
     root = tmp_path_factory.mktemp("shapes28")
     write_shape_folder(root, 40, 28, corrupt=1, seed=0)
     return root
@@ -101,12 +101,12 @@ def test_image_fast_run_dcgan28_and_resume(image, shapes28, tmp_path, capsys):
     assert {"losses.png", "progress.gif", "checkpoint.npz", "metrics.json", "real_batch.png"} <= files
     m = json.loads((out / "metrics.json").read_text())
     assert m["step"] == 4 and np.isfinite(m["nn_distance_trained"]) and m["nn_distance_real_floor"] >= 0
-    from minigan import shapes
-    q = shapes.score_run(out, n=16)  # the generator, rebuilt from the checkpoint and sampled
+    from minigan.metrics import drawings
+    q = drawings.score_run(out, n=16)  # the generator, rebuilt from the checkpoint and sampled
     assert (q["model"], q["step"], q["n"]) == ("dcgan28", 4, 16) and 0 <= q["shape_like"] <= 1
-    assert shapes.main(["--score", str(out), "--samples", "8"]) == 0
+    assert drawings.main([str(out), "--samples", "8"]) == 0
     assert "one clean shape" in capsys.readouterr().out
-    assert shapes.main(["--score", str(tmp_path / "nothing")]) == 2
+    assert drawings.main([str(tmp_path / "nothing")]) == 2
     assert image.main(["--data", str(shapes28), "--model", "dcgan28", "--fast", "--class", "discs", "--steps", "6",
                        "--out", str(out), "--resume"]) == 0
     assert checkpoint.load(out / "checkpoint.npz").step == 6

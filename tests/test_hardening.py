@@ -1,4 +1,4 @@
-"""Issue 11: no file, argument or number makes minigan crash, hang, eat memory, half-load or
+"""No file, argument or number makes minigan crash, hang, eat memory, half-load or
 train on silently. One test (at least) per class of the issue, each reproducing the report."""
 import errno
 import gzip
@@ -19,11 +19,12 @@ import numpy as np
 import pytest
 
 import minigan as mg
-from minigan import atomic, checkpoint, data
+from minigan.files import atomic
+from minigan import checkpoint, data
 from minigan.checkpoint import CheckpointError
 from minigan.data import DataError
 from minigan.gan import GAN
-from minigan.history import NonFiniteStateError
+from minigan.gan.history import NonFiniteStateError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -199,7 +200,7 @@ def test_failed_load_changes_nothing(saved, tmp_path, monkeypatch):
         gan.load(tmp_path / "wide.npz")
     assert_same(before, snapshot(gan))
     # a failure in the middle of restoring (after G and D were replaced) rolls everything back
-    from minigan import training_state
+    from minigan.gan import state as training_state
 
     def boom(*a, **k):
         raise ValueError("injected failure")
@@ -451,7 +452,8 @@ def test_example_maps_os_errors_to_exit_2(tmp_path, monkeypatch, capsys):
 
     def full(*a, **k):
         raise OSError(errno.ENOSPC, "No space left on device")
-    monkeypatch.setattr(checkpoint, "atomic_savez", lambda path, arrays: (_ for _ in ()).throw(
+    from minigan.checkpoint import archive
+    monkeypatch.setattr(archive, "atomic_savez", lambda path, arrays: (_ for _ in ()).throw(
         atomic.os_error(OSError(errno.ENOSPC, "No space left on device"), "write checkpoint", path)))
     rc = mnist_gan.main(["--fast", "--no-eval", "--steps", "4", "--sample-every", "2", "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err

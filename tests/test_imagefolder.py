@@ -1,4 +1,4 @@
-"""minigan.data.ImageFolder on folders the tests draw (minigan.shapes): PNG and JPEG, 64x64 and
+"""minigan.data.ImageFolder on folders the tests draw (minigan.data.drawings): PNG and JPEG, 64x64 and
 96x96, class sub-folders, a corrupt file and a non-image file among them."""
 import os
 import tracemalloc
@@ -11,7 +11,7 @@ from PIL import Image  # noqa: E402
 
 import minigan as mg  # noqa: E402
 from minigan.data import DataError, ImageFolder  # noqa: E402
-from minigan.shapes import draw_shape, write_shape_folder  # noqa: E402
+from minigan.data.drawings import draw_shape, write_shape_folder  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -149,9 +149,9 @@ def test_reexported():
 
 
 def test_shape_score_counts_the_drawings_and_nothing_else(shapes64):
-    """minigan.shapes.shape_score: every drawing passes (discs and squares told apart), and a
+    """minigan.metrics.drawings.shape_score: every drawing passes (discs and squares told apart), and a
     flat grey image, uniform noise, two blobs, a frame or a thin bar do not."""
-    from minigan.shapes import shape_score
+    from minigan.metrics.drawings import shape_score
     rng = np.random.default_rng(3)
     kinds = ["disc", "square"] * 40
     drawn = np.stack([draw_shape(k, 64, rng) for k in kinds]).astype(np.float64) / 127.5 - 1

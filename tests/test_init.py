@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import minigan as mg
-from minigan import init
+from minigan.nn import init
 
 SHAPE = (500, 400)  # 200 000 draws: the sample std is within ~0.3 % of the true one
 

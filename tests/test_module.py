@@ -4,8 +4,8 @@ import pytest
 
 import minigan as mg
 from minigan.checks import check_input, check_positive_int
-from minigan.module import Module, Parameter
-from minigan.sequential import Sequential
+from minigan.nn.module import Module, Parameter
+from minigan.nn.sequential import Sequential
 
 
 class Scaler(Module):

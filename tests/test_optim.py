@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import minigan as mg
-from minigan.module import Parameter
+from minigan.nn.module import Parameter
 
 
 def param(values, grad=None, dtype=np.float64):

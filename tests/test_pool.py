@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import minigan as mg
-from minigan.pooling import MaxPool2D, AvgPool2D
+from minigan.nn.pooling import MaxPool2D, AvgPool2D
 
 
 def naive_pool(x, k, s, op):

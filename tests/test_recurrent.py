@@ -384,7 +384,7 @@ def _grad_norm(params):
 
 
 def test_optimizer_clip_norm_bounds_an_exploding_rnn_gradient():
-    from minigan import optim
+    from minigan.nn import optim
     rnn, x = _exploding_rnn()
     hs = rnn(x)
     rnn.backward(np.ones_like(hs))
@@ -402,7 +402,7 @@ def test_optimizer_clip_norm_bounds_an_exploding_rnn_gradient():
 
 
 def test_clip_grad_norm_function_on_rnn_gradients():
-    from minigan.clipping import clip_grad_norm
+    from minigan.nn.clipping import clip_grad_norm
     rnn, x = _exploding_rnn()
     rnn.backward(np.ones_like(rnn(x)))
     norm = _grad_norm(rnn.parameters())

@@ -1,6 +1,6 @@
 """Moving a model between minigan and PyTorch, and weights in the ecosystem's formats.
 
-minigan's layers follow PyTorch's semantics and weight layouts (DESIGN.md §3), so a model
+minigan's layers follow PyTorch's semantics and weight layouts (docs/architecture.md §3), so a model
 converts layer by layer with the same numbers:
 
 - :func:`to_torch` builds the equivalent ``torch.nn`` module with the same weights and
@@ -45,8 +45,8 @@ Sequential                 nn.Sequential (same indices, so the same dotted names
 The subclasses (:class:`Conv2dSame`, ...) keep their base class's parameter names, so their
 weights load into plain ``nn.Conv2d``/``nn.ConvTranspose2d``/``nn.RNN`` modules too.
 """
-from ..torch_names import as_array, from_torch_names, param_renames, torch_state_dict  # noqa: F401
-from .naming import load_safetensors, save_safetensors  # noqa: F401
+from ..nn.torch_names import as_array, from_torch_names, param_renames, torch_state_dict  # noqa: F401
+from .safetensors_io import load_safetensors, save_safetensors  # noqa: F401
 from .convert import from_torch, to_torch, torch_classes  # noqa: F401
 
 __all__ = ["to_torch", "from_torch", "torch_state_dict", "from_torch_names",

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend
-from ..activations import ELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
-from ..conv import Conv2D, Conv2DTranspose, same_padding
-from ..layers import BatchNorm, Dense, Dropout, Flatten, Reshape
-from ..module import Module
-from ..sequential import Sequential
-from ..pooling import AvgPool2D, MaxPool2D
-from ..recurrent import LSTM, RNN
-from ..torch_names import as_array, param_renames
+from ..nn.activations import ELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from ..nn.conv import Conv2D, Conv2DTranspose, same_padding
+from ..nn.layers import BatchNorm, Dense, Dropout, Flatten, Reshape
+from ..nn.module import Module
+from ..nn.sequential import Sequential
+from ..nn.pooling import AvgPool2D, MaxPool2D
+from ..nn.recurrent import LSTM, RNN
+from ..nn.torch_names import as_array, param_renames
 
 __all__ = ["to_torch", "from_torch", "torch_classes"]
 

@@ -26,15 +26,13 @@ The code lives in one module per concept; this package only re-exports it:
 :mod:`minigan.metrics.quality` (confident share, histogram, a conditional GAN's label agreement),
 :mod:`minigan.metrics.nearest` (nearest-neighbour distances: memorization, nearness to real
 images), :mod:`minigan.metrics.fid` and
-:mod:`minigan.metrics.training` (training the classifier; the command line).
+:mod:`minigan.metrics.classifier_fit` (training the classifier; the command line).
 """
-from .classifier import (HELDOUT_PER_CLASS, SPLIT_SEED, WEIGHTS_META_KEY, WEIGHTS_PATH, accuracy,
-                         build_classifier, classifier_features, clear_classifier_cache,
-                         load_classifier, load_digits_split, predict_proba)
+from .classifier import HELDOUT_PER_CLASS, SPLIT_SEED, WEIGHTS_META_KEY, WEIGHTS_PATH, accuracy, build_classifier, classifier_features, clear_classifier_cache, load_classifier, load_digits_split, predict_proba
 from .fid import feature_statistics, fid, frechet_distance
 from .nearest import memorization, nearest_distances, nn_distance
 from .quality import CONFIDENCE, label_agreement, sample_quality
-from .training import train_classifier
+from .classifier_fit import train_classifier
 
 __all__ = [
     "WEIGHTS_PATH", "CONFIDENCE", "build_classifier", "load_classifier", "load_digits_split",

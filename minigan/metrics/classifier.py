@@ -13,12 +13,12 @@ from typing import Any
 import numpy as np
 
 from .. import backend
-from ..activations import ReLU
+from ..nn.activations import ReLU
 from ..checks import check_positive_int
-from ..conv import Conv2D
+from ..nn.conv import Conv2D
 from ..data import bundled_mnist, heldout_mask, scale_to_unit
-from ..layers import Dense, Dropout, Flatten
-from ..sequential import Sequential
+from ..nn.layers import Dense, Dropout, Flatten
+from ..nn.sequential import Sequential
 
 __all__ = [
     "WEIGHTS_PATH", "WEIGHTS_META_KEY", "SPLIT_SEED", "HELDOUT_PER_CLASS", "load_digits_split",

@@ -8,7 +8,7 @@ Two questions a sample grid cannot answer by eye:
   from a sample to the nearest real image: an untrained generator's grey noise is far from every
   image, a trained one close to some image, and real images give the floor.
 
-Neither needs the digit classifier, so they work on any images (:mod:`minigan.imagefolder`).
+Neither needs the digit classifier, so they work on any images (:mod:`minigan.data.imagefolder`).
 """
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def memorization(samples, X_train, X_heldout) -> dict:
     nearest training digit, over the same for held-out real digits (which the GAN never saw).
 
     A ratio near 1 or above: samples are no closer to the training digits than new real digits
-    are; well below 1 (0.8 is the line issue 16 draws): copies.
+    are; well below 1 (0.8 is the line the main job's target draws): copies.
     """
     gen = float(np.median(nearest_distances(samples, X_train)))
     real = float(np.median(nearest_distances(X_heldout, X_train)))

@@ -1,9 +1,9 @@
-"""Gradient-check cases of minigan.activations: ReLU, LeakyReLU, Sigmoid, Tanh, ELU, Softmax."""
+"""Gradient-check cases of minigan.nn.activations: ReLU, LeakyReLU, Sigmoid, Tanh, ELU, Softmax."""
 from __future__ import annotations
 
 import numpy as np
 
-from ...activations import ELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from ...nn.activations import ELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from ..registry import GradCase, register
 
 

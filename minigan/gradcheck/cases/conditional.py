@@ -1,4 +1,4 @@
-"""Gradient-check cases of the conditioning layers (minigan.conditional).
+"""Gradient-check cases of the conditioning layers (minigan.nn.conditional).
 
 :func:`minigan.gradcheck.check_module` perturbs one floating input ``x``. The conditioning
 layers take several inputs, one of them integer labels, so each case wraps the layer in a
@@ -19,12 +19,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import GradCase, register
-from ...activations import Tanh, LeakyReLU
-from ...conditional import Concat, Conditional, Embedding
-from ...conv import Conv2D
-from ...layers import BatchNorm, Dense, Flatten
-from ...module import Module
-from ...sequential import Sequential
+from ...nn.activations import Tanh, LeakyReLU
+from ...nn.conditional import Concat, Conditional, Embedding
+from ...nn.conv import Conv2D
+from ...nn.layers import BatchNorm, Dense, Flatten
+from ...nn.module import Module
+from ...nn.sequential import Sequential
 
 
 class _Labelled(Module):

@@ -1,7 +1,7 @@
-"""Gradient-check cases of minigan.conv: Conv2D, Conv2DTranspose (strides, paddings, non-square kernels)."""
+"""Gradient-check cases of minigan.nn.conv: Conv2D, Conv2DTranspose (strides, paddings, non-square kernels)."""
 from __future__ import annotations
 
-from ...conv import Conv2D, Conv2DTranspose
+from ...nn.conv import Conv2D, Conv2DTranspose
 from ..registry import GradCase, register
 
 

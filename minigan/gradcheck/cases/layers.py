@@ -1,9 +1,9 @@
-"""Gradient-check cases of minigan.layers: Dense, Flatten, Reshape, Dropout, BatchNorm."""
+"""Gradient-check cases of minigan.nn.layers: Dense, Flatten, Reshape, Dropout, BatchNorm."""
 from __future__ import annotations
 
 import numpy as np
 
-from ...layers import BatchNorm, Dense, Dropout, Flatten, Reshape
+from ...nn.layers import BatchNorm, Dense, Dropout, Flatten, Reshape
 from ..registry import GradCase, register
 
 

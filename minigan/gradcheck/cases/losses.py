@@ -1,9 +1,9 @@
-"""Gradient-check cases of minigan.losses: BCELoss, BCEWithLogitsLoss, MSELoss, CrossEntropyLoss."""
+"""Gradient-check cases of minigan.nn.losses: BCELoss, BCEWithLogitsLoss, MSELoss, CrossEntropyLoss."""
 from __future__ import annotations
 
 import numpy as np
 
-from ...losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
+from ...nn.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from ..registry import GradCase, register
 
 

@@ -1,7 +1,7 @@
-"""Gradient-check cases of minigan.pooling: MaxPool2D, AvgPool2D (tiling, overlapping and non-square windows)."""
+"""Gradient-check cases of minigan.nn.pooling: MaxPool2D, AvgPool2D (tiling, overlapping and non-square windows)."""
 from __future__ import annotations
 
-from ...pooling import AvgPool2D, MaxPool2D
+from ...nn.pooling import AvgPool2D, MaxPool2D
 from ..registry import GradCase, register
 
 

@@ -1,11 +1,11 @@
-"""Gradient-check cases of minigan.recurrent: RNN, LSTM (and their initial/final state gradients)."""
+"""Gradient-check cases of minigan.nn.recurrent: RNN, LSTM (and their initial/final state gradients)."""
 from __future__ import annotations
 
 import numpy as np
 
 from ... import backend
-from ...module import Module, Parameter
-from ...recurrent import LSTM, RNN
+from ...nn.module import Module, Parameter
+from ...nn.recurrent import LSTM, RNN
 from ..registry import GradCase, register
 
 

@@ -18,6 +18,7 @@ Each row is the median of ``repeats`` steps after ``warmup`` steps, float32, wit
 torch's steps alternating so both see the same load on a shared machine; both libraries get
 the same number of threads (printed). ratio = minigan / torch (lower is better; 1.0 = parity).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,9 +30,9 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-import minigan as mg  # noqa: E402
-from minigan import models  # noqa: E402
-from minigan.gan import GAN  # noqa: E402
+import minigan as mg
+from minigan import models
+from minigan.gan import GAN
 
 try:
     import torch
@@ -46,6 +47,7 @@ def set_threads(n: int):
     lim = None
     try:
         import threadpoolctl
+
         lim = threadpoolctl.threadpool_limits(n, user_api="blas")
     except Exception:
         print(f"(threadpoolctl not installed: set OPENBLAS_NUM_THREADS={n} before starting)")
@@ -57,24 +59,51 @@ def set_threads(n: int):
 # ---------------------------------------------------------------------------- torch twins
 def torch_dense(latent=64):
     G = tnn.Sequential(
-        tnn.Linear(latent, 128), tnn.LeakyReLU(0.2), tnn.BatchNorm1d(128, momentum=0.2, eps=1e-3),
-        tnn.Linear(128, 256), tnn.LeakyReLU(0.2), tnn.BatchNorm1d(256, momentum=0.2, eps=1e-3),
-        tnn.Linear(256, 512), tnn.LeakyReLU(0.2), tnn.BatchNorm1d(512, momentum=0.2, eps=1e-3),
-        tnn.Linear(512, 784), tnn.Tanh(), tnn.Unflatten(1, (1, 28, 28)))
-    D = tnn.Sequential(tnn.Flatten(), tnn.Linear(784, 256), tnn.LeakyReLU(0.2),
-                       tnn.Linear(256, 128), tnn.LeakyReLU(0.2), tnn.Linear(128, 1))
+        tnn.Linear(latent, 128),
+        tnn.LeakyReLU(0.2),
+        tnn.BatchNorm1d(128, momentum=0.2, eps=1e-3),
+        tnn.Linear(128, 256),
+        tnn.LeakyReLU(0.2),
+        tnn.BatchNorm1d(256, momentum=0.2, eps=1e-3),
+        tnn.Linear(256, 512),
+        tnn.LeakyReLU(0.2),
+        tnn.BatchNorm1d(512, momentum=0.2, eps=1e-3),
+        tnn.Linear(512, 784),
+        tnn.Tanh(),
+        tnn.Unflatten(1, (1, 28, 28)),
+    )
+    D = tnn.Sequential(
+        tnn.Flatten(),
+        tnn.Linear(784, 256),
+        tnn.LeakyReLU(0.2),
+        tnn.Linear(256, 128),
+        tnn.LeakyReLU(0.2),
+        tnn.Linear(128, 1),
+    )
     return G, D
 
 
 def torch_dcgan(latent=100):
     G = tnn.Sequential(
-        tnn.Linear(latent, 128 * 7 * 7), tnn.Unflatten(1, (128, 7, 7)), tnn.BatchNorm2d(128), tnn.ReLU(),
-        tnn.ConvTranspose2d(128, 64, 4, 2, 1), tnn.BatchNorm2d(64), tnn.ReLU(),
-        tnn.ConvTranspose2d(64, 1, 4, 2, 1), tnn.Tanh())
+        tnn.Linear(latent, 128 * 7 * 7),
+        tnn.Unflatten(1, (128, 7, 7)),
+        tnn.BatchNorm2d(128),
+        tnn.ReLU(),
+        tnn.ConvTranspose2d(128, 64, 4, 2, 1),
+        tnn.BatchNorm2d(64),
+        tnn.ReLU(),
+        tnn.ConvTranspose2d(64, 1, 4, 2, 1),
+        tnn.Tanh(),
+    )
     D = tnn.Sequential(
-        tnn.Conv2d(1, 64, 4, 2, 1), tnn.LeakyReLU(0.2),
-        tnn.Conv2d(64, 128, 4, 2, 1), tnn.BatchNorm2d(128), tnn.LeakyReLU(0.2),
-        tnn.Flatten(), tnn.Linear(128 * 7 * 7, 1))
+        tnn.Conv2d(1, 64, 4, 2, 1),
+        tnn.LeakyReLU(0.2),
+        tnn.Conv2d(64, 128, 4, 2, 1),
+        tnn.BatchNorm2d(128),
+        tnn.LeakyReLU(0.2),
+        tnn.Flatten(),
+        tnn.Linear(128 * 7 * 7, 1),
+    )
     return G, D
 
 
@@ -92,8 +121,9 @@ class TorchGAN:
             fake = self.G(torch.randn(n, self.latent))
         self.do.zero_grad()
         lr_, lf = self.D(real), self.D(fake)
-        d = 0.5 * F.binary_cross_entropy_with_logits(lr_, torch.ones_like(lr_)) \
-            + 0.5 * F.binary_cross_entropy_with_logits(lf, torch.zeros_like(lf))
+        d = 0.5 * F.binary_cross_entropy_with_logits(
+            lr_, torch.ones_like(lr_)
+        ) + 0.5 * F.binary_cross_entropy_with_logits(lf, torch.zeros_like(lf))
         d.backward()
         self.do.step()
         self.go.zero_grad()
@@ -105,8 +135,7 @@ class TorchGAN:
 
 
 # ---------------------------------------------------------------------------- timing
-CASES = {"dense": ("mnist_dense_gan", 128, 64, torch_dense),
-         "dcgan": ("mnist_dcgan", 64, 100, torch_dcgan)}
+CASES = {"dense": ("mnist_dense_gan", 128, 64, torch_dense), "dcgan": ("mnist_dcgan", 64, 100, torch_dcgan)}
 
 
 def bench(name, warmup, repeats, seed=0):
@@ -114,7 +143,7 @@ def bench(name, warmup, repeats, seed=0):
     G, D = getattr(models, builder)(latent, rng=seed)
     gan = GAN(G, D, latent, seed=seed)
     X = mg.data.load_mnist(limit=max(batch * 4, 512))[0]
-    reals = [X[i * batch:(i + 1) * batch] for i in range(4)]
+    reals = [X[i * batch : (i + 1) * batch] for i in range(4)]
     tg = None
     if torch is not None:
         torch.manual_seed(seed)
@@ -136,24 +165,26 @@ def bench(name, warmup, repeats, seed=0):
             if tg is not None:
                 t_pt.append(t3 - t2)
     gan.flush()
-    return (builder, batch, statistics.median(t_mg) * 1e3,
-            statistics.median(t_pt) * 1e3 if t_pt else None)
+    return (builder, batch, statistics.median(t_mg) * 1e3, statistics.median(t_pt) * 1e3 if t_pt else None)
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     p.add_argument("--threads", type=int, default=1, help="BLAS / torch threads (1 is steadiest on a shared machine)")
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--repeats", type=int, default=20)
     p.add_argument("--only", choices=sorted(CASES), default=None)
     a = p.parse_args(argv)
     lim = set_threads(a.threads)
-    print(f"minigan {mg.__version__}, numpy {np.__version__}, "
-          f"torch {torch.__version__ if torch is not None else 'not installed'}; "
-          f"{a.threads} thread(s), median of {a.repeats} steps after {a.warmup} warm-up steps; float32")
+    print(
+        f"minigan {mg.__version__}, numpy {np.__version__}, "
+        f"torch {torch.__version__ if torch is not None else 'not installed'}; "
+        f"{a.threads} thread(s), median of {a.repeats} steps after {a.warmup} warm-up steps; float32"
+    )
     print(f"{'model':<18}{'batch':>6}{'minigan ms':>12}{'torch ms':>10}{'ratio':>8}")
-    for name in ([a.only] if a.only else list(CASES)):
+    for name in [a.only] if a.only else list(CASES):
         model, batch, t_mg, t_pt = bench(name, a.warmup, a.repeats)
         tp = f"{t_pt:10.1f}" if t_pt is not None else f"{'-':>10}"
         ratio = f"{t_mg / t_pt:8.2f}" if t_pt else f"{'-':>8}"

@@ -13,6 +13,7 @@ repeated), so all of them see the same load. ratio = minigan GPU / torch CUDA.
 
 Needs CuPy and an NVIDIA GPU (``pip install -e ".[gpu]"``); PyTorch with CUDA is optional.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,21 +26,24 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import minigan as mg  # noqa: E402
-from minigan import backend, models  # noqa: E402
-from minigan.gan import GAN  # noqa: E402
+import bench_gan
 
-import bench_gan  # noqa: E402  (the PyTorch twins of the two MNIST models)
+import minigan as mg
+from minigan import backend, models
+from minigan.gan import GAN
 
 torch = bench_gan.torch
 
-CASES = {"dense": ("mnist_dense_gan", 128, 64, bench_gan.torch_dense, (1, 28, 28)),
-         "dcgan": ("mnist_dcgan", 64, 100, bench_gan.torch_dcgan, (1, 28, 28)),
-         "xray64": ("xray_dcgan64", 16, 100, None, (1, 64, 64))}
+CASES = {
+    "dense": ("mnist_dense_gan", 128, 64, bench_gan.torch_dense, (1, 28, 28)),
+    "dcgan": ("mnist_dcgan", 64, 100, bench_gan.torch_dcgan, (1, 28, 28)),
+    "xray64": ("xray_dcgan64", 16, 100, None, (1, 64, 64)),
+}
 
 
 def _sync():
     import cupy
+
     cupy.cuda.Device().synchronize()
 
 
@@ -70,8 +74,9 @@ def bench(name, warmup, repeats, batch_scale, cpu, seed=0):
             tg.do.zero_grad()
             lr_, lf = tg.D(real), tg.D(fake)
             F = bench_gan.F
-            d = 0.5 * F.binary_cross_entropy_with_logits(lr_, torch.ones_like(lr_)) \
-                + 0.5 * F.binary_cross_entropy_with_logits(lf, torch.zeros_like(lf))
+            d = 0.5 * F.binary_cross_entropy_with_logits(
+                lr_, torch.ones_like(lr_)
+            ) + 0.5 * F.binary_cross_entropy_with_logits(lf, torch.zeros_like(lf))
             d.backward()
             tg.do.step()
             tg.go.zero_grad()
@@ -79,6 +84,7 @@ def bench(name, warmup, repeats, batch_scale, cpu, seed=0):
             g = F.binary_cross_entropy_with_logits(out, torch.ones_like(out))
             g.backward()
             tg.go.step()
+
     t_g, t_t, t_c = [], [], []
     for i in range(warmup + repeats):
         _sync()
@@ -107,13 +113,14 @@ def bench(name, warmup, repeats, batch_scale, cpu, seed=0):
             if gc is not None:
                 t_c.append(t5 - t4)
     gg.flush()
-    med = (lambda t: statistics.median(t) * 1e3 if t else None)
+    med = lambda t: statistics.median(t) * 1e3 if t else None
     return builder, batch, med(t_g), med(t_t), med(t_c)
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--repeats", type=int, default=30)
     p.add_argument("--batch-scale", type=int, default=1, help="multiply every model's batch by this")
@@ -124,14 +131,17 @@ def main(argv=None) -> int:
         print("bench_gpu: CuPy and an NVIDIA GPU are needed (pip install -e '.[gpu]')", file=sys.stderr)
         return 2
     import cupy
+
     dev = cupy.cuda.runtime.getDeviceProperties(0)["name"].decode()
-    print(f"minigan {mg.__version__}, numpy {np.__version__}, cupy {cupy.__version__} on {dev}, "
-          f"torch {torch.__version__ if torch is not None else 'not installed'}; "
-          f"median of {a.repeats} steps after {a.warmup} warm-up steps; float32")
+    print(
+        f"minigan {mg.__version__}, numpy {np.__version__}, cupy {cupy.__version__} on {dev}, "
+        f"torch {torch.__version__ if torch is not None else 'not installed'}; "
+        f"median of {a.repeats} steps after {a.warmup} warm-up steps; float32"
+    )
     print(f"{'model':<16}{'batch':>6}{'mg GPU ms':>11}{'torch ms':>10}{'ratio':>7}{'mg CPU ms':>11}{'CPU/GPU':>9}")
-    for name in ([a.only] if a.only else list(CASES)):
+    for name in [a.only] if a.only else list(CASES):
         model, batch, tg, tt, tc = bench(name, a.warmup, a.repeats, a.batch_scale, not a.no_cpu)
-        f = (lambda v, w: f"{v:{w}.2f}" if v is not None else f"{'-':>{w}}")
+        f = lambda v, w: f"{v:{w}.2f}" if v is not None else f"{'-':>{w}}"
         ratio = f"{tg / tt:7.2f}" if tt else f"{'-':>7}"
         speed = f"{tc / tg:9.1f}" if tc else f"{'-':>9}"
         print(f"{model:<16}{batch:>6}{f(tg, 11)}{f(tt, 10)}{ratio}{f(tc, 11)}{speed}", flush=True)

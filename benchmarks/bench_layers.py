@@ -15,6 +15,7 @@ minigan / torch (lower is better; 1.0 is parity).
 The "D stack" row is a DCGAN discriminator on 28x28 MNIST (docs/architecture.md §9):
 Conv2D(1,64,4,2,1) → LeakyReLU(0.2) → Conv2D(64,128,4,2,1) → BatchNorm(128) → LeakyReLU(0.2).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,7 +27,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-import minigan as mg  # noqa: E402
+import minigan as mg
 
 try:
     import torch
@@ -39,6 +40,7 @@ def blas_threads() -> int | None:
     """Threads NumPy's BLAS uses (threadpoolctl when available)."""
     try:
         import threadpoolctl
+
         info = [i for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]
         if info:
             return int(info[0]["num_threads"])
@@ -57,6 +59,7 @@ def blas_note() -> str:
     arch = None
     try:
         import threadpoolctl
+
         info = [i for i in threadpoolctl.threadpool_info() if i.get("internal_api") == "openblas"]
         arch = info[0].get("architecture") if info else None
     except Exception:
@@ -77,6 +80,7 @@ def blas_note() -> str:
 def set_blas_threads(n: int):
     try:
         import threadpoolctl
+
         return threadpoolctl.threadpool_limits(n, user_api="blas")
     except Exception:
         print("(threadpoolctl not installed: set OPENBLAS_NUM_THREADS before starting instead)")
@@ -90,6 +94,7 @@ def cases(batch: int):
 
     def twin(mg_cls, torch_cls):
         """A builder of (minigan layer, factory of the torch layer holding the same weights)."""
+
         def build(cin, cout, k, s, p):
             m = mg_cls(cin, cout, k, s, p, init="normal", rng=0)
 
@@ -99,7 +104,9 @@ def cases(batch: int):
                     tm.weight.copy_(torch.from_numpy(m.params["W"].data))
                     tm.bias.copy_(torch.from_numpy(m.params["b"].data))
                 return tm
+
             return m, t
+
         return build
 
     # both libraries store a transposed convolution's weight as (C_in, C_out, kH, kW)
@@ -130,6 +137,7 @@ def cases(batch: int):
 
     def tstack():
         return tnn.Sequential(t1(), tnn.LeakyReLU(0.2), t2(), tnn.BatchNorm2d(128), tnn.LeakyReLU(0.2))
+
     out.append(("D stack (28x28 MNIST)", stack, (B, 1, 28, 28), tstack))
     return out
 
@@ -144,6 +152,7 @@ def make_steps(m, make, shape, rng, use_torch):
     def mg_step():
         m(x)
         m.backward(dout)
+
     if not use_torch:
         return mg_step, None
     tm = make()
@@ -156,6 +165,7 @@ def make_steps(m, make, shape, rng, use_torch):
             p.grad = None
         xt.grad = None
         tm(xt).backward(dt)
+
     return mg_step, torch_step
 
 
@@ -180,8 +190,12 @@ def main(argv=None) -> int:
     ap.add_argument("--batch", type=int, default=64, help="batch size (default 64)")
     ap.add_argument("--repeats", type=int, default=20, help="timed repeats per row; the median is shown (default 20)")
     ap.add_argument("--warmup", type=int, default=3, help="untimed passes before timing (default 3)")
-    ap.add_argument("--threads", type=int, default=None,
-                    help="threads for NumPy's BLAS and for torch (default: what NumPy's BLAS uses)")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="threads for NumPy's BLAS and for torch (default: what NumPy's BLAS uses)",
+    )
     ap.add_argument("--only", default=None, help="only rows whose name contains this text")
     ap.add_argument("--no-torch", action="store_true", help="skip the PyTorch columns")
     args = ap.parse_args(argv)
@@ -191,11 +205,15 @@ def main(argv=None) -> int:
     use_torch = torch is not None and not args.no_torch
     if use_torch:
         torch.set_num_threads(threads)
-    print(f"minigan {mg.__version__}, numpy {np.__version__}, BLAS threads {blas_threads()}"
-          + (f", torch {torch.__version__} threads {torch.get_num_threads()}" if use_torch else ", torch: not used")
-          + blas_note()
-          + f"\nbatch {args.batch}, float32, median of {args.repeats} after {args.warmup} warm-up")
-    print(f"{'layer (forward + backward)':<32}{'minigan ms':>12}" + (f"{'torch ms':>12}{'ratio':>8}" if use_torch else ""))
+    print(
+        f"minigan {mg.__version__}, numpy {np.__version__}, BLAS threads {blas_threads()}"
+        + (f", torch {torch.__version__} threads {torch.get_num_threads()}" if use_torch else ", torch: not used")
+        + blas_note()
+        + f"\nbatch {args.batch}, float32, median of {args.repeats} after {args.warmup} warm-up"
+    )
+    print(
+        f"{'layer (forward + backward)':<32}{'minigan ms':>12}" + (f"{'torch ms':>12}{'ratio':>8}" if use_torch else "")
+    )
     print("-" * (32 + 12 + (20 if use_torch else 0)))
     rng = np.random.default_rng(0)
     for name, m, shape, make in cases(args.batch):

@@ -16,6 +16,7 @@ reading time.
 
 Exit status 1 if a lesson raises (its traceback is printed) or Sphinx fails.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,8 +43,21 @@ def lessons(only: str | None = None) -> list[Path]:
 def stage_pages(src: Path, lesson_paths: list[Path]) -> None:
     """The home page (README + the table of contents), the lessons' README, images, MathJax."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    toc = "\n".join(["", "", "```{toctree}", ":caption: The course", ":maxdepth: 1", "",
-                     "lessons/README", *[f"lessons/{p.stem}" for p in lesson_paths], "docs/README", "```", ""])
+    toc = "\n".join(
+        [
+            "",
+            "",
+            "```{toctree}",
+            ":caption: The course",
+            ":maxdepth: 1",
+            "",
+            "lessons/README",
+            *[f"lessons/{p.stem}" for p in lesson_paths],
+            "docs/README",
+            "```",
+            "",
+        ]
+    )
     (src / "index.md").write_text(readme + toc, encoding="utf-8")
     (src / "lessons" / "files").mkdir(parents=True, exist_ok=True)
     shutil.copy2(LESSONS_DIR / "README.md", src / "lessons" / "README.md")
@@ -54,11 +68,13 @@ def stage_pages(src: Path, lesson_paths: list[Path]) -> None:
         shutil.copy2(png, src / "docs" / png.name)
     shutil.copy2(DOCS / "conf.py", src / "conf.py")
     import matplotlib.image as mpimg  # a favicon: one generated digit from the sample grid
+
     grid = mpimg.imread(DOCS / "mnist_gan_samples.png")
     h, w = grid.shape[:2]
     s = min(h, w) // 20
-    mpimg.imsave(src / "favicon.png", grid[h // 2 - s:h // 2 + s, w // 2 - s:w // 2 + s])
+    mpimg.imsave(src / "favicon.png", grid[h // 2 - s : h // 2 + s, w // 2 - s : w // 2 + s])
     import jupyter_server_mathjax  # MathJax 2.7 as a Python package: served from the site itself
+
     shutil.copytree(Path(jupyter_server_mathjax.__file__).parent / "static", src / "_mathjax" / "mathjax")
 
 
@@ -82,8 +98,9 @@ def execute_lesson(lesson: Path, src: Path, fast: bool, timeout: int) -> tuple[f
     import nbformat
 
     nb = jupytext.read(lesson)
-    client = nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                                     resources={"metadata": {"path": str(LESSONS_DIR)}})
+    client = nbclient.NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(LESSONS_DIR)}}
+    )
     t0, cpu0 = time.perf_counter(), _children_cpu_seconds()
     error = None
     try:
@@ -104,7 +121,8 @@ def execute_lesson(lesson: Path, src: Path, fast: bool, timeout: int) -> tuple[f
         f"{{download}}`script <files/{lesson.name}>` · {{download}}`_course.py <files/_course.py>` "
         f"(the lessons' figure helper: keep it in the same folder). To run the lesson, clone the "
         f"repository and see the [lessons' README](README.md). This page was executed in {mode} "
-        f"in {seconds:.1f} s.")
+        f"in {seconds:.1f} s."
+    )
     title_at = next((i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"), 0)
     nb.cells.insert(title_at + 1, note)
     nbformat.write(nb, src / "lessons" / f"{lesson.stem}.ipynb")
@@ -154,8 +172,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {lesson.stem:<28} {seconds:7.1f} s {cpu:9.1f} s{'   FAILED' if error else ''}", flush=True)
         if error:
             failed[lesson.stem] = error
-    print(f"  {'total':<28} {sum(v['wall_s'] for v in timings.values()):7.1f} s "
-          f"{sum(v['cpu_s'] for v in timings.values()):9.1f} s", flush=True)
+    print(
+        f"  {'total':<28} {sum(v['wall_s'] for v in timings.values()):7.1f} s "
+        f"{sum(v['cpu_s'] for v in timings.values()):9.1f} s",
+        flush=True,
+    )
     for stem, error in failed.items():
         print(f"\n{stem} raised:\n{error[-4000:]}", file=sys.stderr)
     if failed:
@@ -163,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     from sphinx.cmd.build import build_main
+
     t0 = time.perf_counter()
     status = build_main(["-b", "html", "-q", str(src), str(out)])
     print(f"sphinx-build: {time.perf_counter() - t0:.1f} s, status {status}", flush=True)

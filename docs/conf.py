@@ -5,21 +5,22 @@ executes nothing itself), MyST parses the Markdown pages with $...$ / $$...$$ ma
 math is typeset in the browser by MathJax 2.7 from the `jupyter-server-mathjax` package,
 copied into the site's _static/mathjax/: no CDN, the site works offline.
 """
+
 project = "minigan"
 author = "the minigan authors"
 html_title = "minigan: a from-scratch GAN course"
 
 extensions = ["myst_nb"]
 exclude_patterns = ["_build", "lessons/files/**", "_figures/**", "_mathjax/**", "**/.ipynb_checkpoints"]
-nb_execution_mode = "off"                 # build_site.py executed and timed every lesson already
+nb_execution_mode = "off"  # build_site.py executed and timed every lesson already
 nb_merge_streams = True
 myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 3
 suppress_warnings = ["myst.header", "misc.highlighting_failure"]
 
 html_theme = "furo"
-html_static_path = ["_mathjax"]           # -> _static/mathjax/MathJax.js
-html_favicon = "favicon.png"             # written by build_site.py (else the browser asks for /favicon.ico)
+html_static_path = ["_mathjax"]  # -> _static/mathjax/MathJax.js
+html_favicon = "favicon.png"  # written by build_site.py (else the browser asks for /favicon.ico)
 html_show_sourcelink = False
 html_copy_source = False
 mathjax_path = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full"
@@ -27,10 +28,20 @@ mathjax2_config = {
     # The package ships the STIX-Web web fonts only (as Jupyter's classic notebook used them).
     # MathJax 2's font-loading probe @font-face MathJax_Blank points at url('about:blank'),
     # which Chromium reports as a console error (CORS); a local() source asks no network.
-    "HTML-CSS": {"availableFonts": [], "imageFont": None, "preferredFont": None, "webFont": "STIX-Web",
-                 "styles": {"@font-face": {"font-family": "MathJax_Blank", "src": "local('MathJax_Blank')"}}},
-    "tex2jax": {"inlineMath": [["\\(", "\\)"]], "displayMath": [["\\[", "\\]"]],
-                "processEscapes": True, "processClass": "math|output_area", "ignoreClass": "tex2jax_ignore|highlight"},
+    "HTML-CSS": {
+        "availableFonts": [],
+        "imageFont": None,
+        "preferredFont": None,
+        "webFont": "STIX-Web",
+        "styles": {"@font-face": {"font-family": "MathJax_Blank", "src": "local('MathJax_Blank')"}},
+    },
+    "tex2jax": {
+        "inlineMath": [["\\(", "\\)"]],
+        "displayMath": [["\\[", "\\]"]],
+        "processEscapes": True,
+        "processClass": "math|output_area",
+        "ignoreClass": "tex2jax_ignore|highlight",
+    },
     "menuSettings": {"zoom": "None"},
     "showMathMenu": False,
     "messageStyle": "none",

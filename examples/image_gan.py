@@ -34,6 +34,7 @@ Exit status (as every minigan training script, :mod:`minigan.runner`): 0 done; 2
 data (``--strict`` and an unreadable file), checkpoint, device, output folder or an OS error; 3 the
 run diverged (NaN/inf); 130 Ctrl-C (checkpoint saved).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -61,25 +62,46 @@ RUNS_DIR = os.path.join("runs", "image_gan")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="image_gan.py", formatter_class=runner.HelpFormatter,
-                                description="Train document 001's 64x64 or document 000's 96x96 DCGAN on a folder of "
-                                            "your images (document 001 §6.2's three training stages).")
+    p = argparse.ArgumentParser(
+        prog="image_gan.py",
+        formatter_class=runner.HelpFormatter,
+        description="Train document 001's 64x64 or document 000's 96x96 DCGAN on a folder of "
+        "your images (document 001 §6.2's three training stages).",
+    )
     p.add_argument("--data", required=True, metavar="DIR", help="folder of PNG/JPEG/BMP images (sub-folders = classes)")
-    p.add_argument("--model", choices=sorted(MODELS), default="xray64",
-                   help="xray64: document 001 §6 (64x64); anime96: document 000 (96x96); dcgan28: 28x28 DCGAN")
-    p.add_argument("--class", dest="klass", action="append", default=None, metavar="NAME",
-                   help="train on this class sub-folder only (repeatable); document 001 §6.4 trains one GAN per class")
-    p.add_argument("--steps", type=int, default=None, help=f"generator steps (default {DEFAULT_STEPS}; with --resume: the new total, "
-                                                              "default the checkpoint's)")
+    p.add_argument(
+        "--model",
+        choices=sorted(MODELS),
+        default="xray64",
+        help="xray64: document 001 §6 (64x64); anime96: document 000 (96x96); dcgan28: 28x28 DCGAN",
+    )
+    p.add_argument(
+        "--class",
+        dest="klass",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="train on this class sub-folder only (repeatable); document 001 §6.4 trains one GAN per class",
+    )
+    p.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help=f"generator steps (default {DEFAULT_STEPS}; with --resume: the new total, default the checkpoint's)",
+    )
     p.add_argument("--batch-size", type=int, default=16, help="minibatch size")
     p.add_argument("--lr", type=float, default=None, help="Adam learning rate (default: the model's document's)")
     p.add_argument("--beta1", type=float, default=0.5, help="Adam β1")
     p.add_argument("--k", type=int, default=1, help="discriminator steps per generator step")
     p.add_argument("--seed", type=int, default=0, help="seed of weights, noise and folder order")
-    p.add_argument("--strict", action="store_true", help="refuse (exit 2) on a file that is not a readable image, "
-                                                         "instead of reporting and skipping it")
-    runner.add_run_options(p, RUNS_DIR, sample_every="steps / 10",
-                           resume_rule="--model and --batch-size must be the checkpoint's")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse (exit 2) on a file that is not a readable image, instead of reporting and skipping it",
+    )
+    runner.add_run_options(
+        p, RUNS_DIR, sample_every="steps / 10", resume_rule="--model and --batch-size must be the checkpoint's"
+    )
     a = p.parse_args(argv)
     runner.check_run_options(p, a)
     if a.fast:
@@ -95,8 +117,13 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def fig41_history(h: dict) -> dict:
     """minigan's history keys in document 001 Fig. 41/42's names: g, d1 (fakes), d2 (reals)."""
-    return {"g": h["g"], "d1 (D on fakes)": h["d_fake"], "d2 (D on reals)": h["d_real"],
-            "d_x": h["d_x"], "d_g_z": h["d_g_z"]}
+    return {
+        "g": h["g"],
+        "d1 (D on fakes)": h["d_fake"],
+        "d2 (D on reals)": h["d_real"],
+        "d_x": h["d_x"],
+        "d_g_z": h["d_g_z"],
+    }
 
 
 class Run(runner.RunCallbacks):
@@ -105,29 +132,48 @@ class Run(runner.RunCallbacks):
     def __init__(self, a, gan: GAN, folder: ImageFolder, reference: np.ndarray, lr: float, total: int, start: int):
         super().__init__(gan, a.out, total, start, a.model, a.sample_every, a.checkpoint_every)
         self.a, self.folder, self.reference, self.lr = a, folder, reference, lr
-        self.plot_title = (f"{a.model} on {os.path.basename(os.path.abspath(a.data))}: g, d1, d2 "
-                           f"(document 001 Fig. 41/42)")
+        self.plot_title = (
+            f"{a.model} on {os.path.basename(os.path.abspath(a.data))}: g, d1, d2 (document 001 Fig. 41/42)"
+        )
         self.z_fixed = gan.fixed_noise(64)
         self.log: list[dict] = []
 
     def extra(self) -> dict:
         a = self.a
-        return {"args": {"model": a.model, "batch_size": a.batch_size, "lr": self.lr, "beta1": a.beta1, "k": a.k,
-                         "seed": a.seed, "data": os.path.abspath(a.data), "class": a.klass, "steps": self.total},
-                "folder": self.folder.state_dict(), "log": self.log}
+        return {
+            "args": {
+                "model": a.model,
+                "batch_size": a.batch_size,
+                "lr": self.lr,
+                "beta1": a.beta1,
+                "k": a.k,
+                "seed": a.seed,
+                "data": os.path.abspath(a.data),
+                "class": a.klass,
+                "steps": self.total,
+            },
+            "folder": self.folder.state_dict(),
+            "log": self.log,
+        }
 
     def grid(self) -> np.ndarray:
         imgs = mg.as_numpy(self.gan.sample(z=self.z_fixed))
-        viz.save_grid(imgs, os.path.join(self.out, f"samples_step_{self.gan.step:06d}.png"), nrow=8,
-                      title=f"{self.a.model}, step {self.gan.step}")
+        viz.save_grid(
+            imgs,
+            os.path.join(self.out, f"samples_step_{self.gan.step:06d}.png"),
+            nrow=8,
+            title=f"{self.a.model}, step {self.gan.step}",
+        )
         return imgs
 
     def sample_grid(self) -> None:
         v = self.gan.flush()
         nn = nn_distance(self.grid(), self.reference)
         self.log.append({"step": self.gan.step, "g": v["g"], "d1": v["d_fake"], "d2": v["d_real"], "nn_distance": nn})
-        self.note(f"step {self.gan.step:>6}: (1) d2 {v['d_real']:.3f}  (2) d1 {v['d_fake']:.3f}  (3) g {v['g']:.3f}  "
-                  f"D(x) {v['d_x']:.2f} D(G(z)) {v['d_g_z']:.2f}  nearest-real distance {nn:.3f}")
+        self.note(
+            f"step {self.gan.step:>6}: (1) d2 {v['d_real']:.3f}  (2) d1 {v['d_fake']:.3f}  (3) g {v['g']:.3f}  "
+            f"D(x) {v['d_x']:.2f} D(G(z)) {v['d_g_z']:.2f}  nearest-real distance {nn:.3f}"
+        )
 
     def curves(self, history: dict) -> dict:
         return fig41_history(history)
@@ -145,19 +191,29 @@ def _main(argv=None) -> int:
     build, latent, size, opts = MODELS[a.model]
     lr = a.lr if a.lr is not None else opts["lr"]
     try:
-        folder = ImageFolder(a.data, size, a.batch_size, mode="L", classes=a.klass, seed=a.seed,
-                             on_error="raise" if a.strict else "skip")
+        folder = ImageFolder(
+            a.data, size, a.batch_size, mode="L", classes=a.klass, seed=a.seed, on_error="raise" if a.strict else "skip"
+        )
         # 256 images in a fixed, separate order: the reference of nn_distance.
-        reference = ImageFolder(a.data, size, min(256, folder.n), mode="L", classes=a.klass, seed=a.seed + 1,
-                                on_error="skip", log=lambda m: None).next_batch()
+        reference = ImageFolder(
+            a.data,
+            size,
+            min(256, folder.n),
+            mode="L",
+            classes=a.klass,
+            seed=a.seed + 1,
+            on_error="skip",
+            log=lambda m: None,
+        ).next_batch()
     except (ValueError, ImportError) as exc:  # DataError is a ValueError; ImportError: no Pillow
         raise Refuse(str(exc)) from None
 
     G, D = build(latent, rng=np.random.default_rng(a.seed))
     G.to(a.device)
     D.to(a.device)
-    gan = GAN(G, D, latent, k=a.k, noise=opts["noise"], real_label=opts["real_label"], seed=a.seed, lr=lr,
-              beta1=a.beta1)
+    gan = GAN(
+        G, D, latent, k=a.k, noise=opts["noise"], real_label=opts["real_label"], seed=a.seed, lr=lr, beta1=a.beta1
+    )
     log, saved = [], {}
     if ckpt_path is not None:
         try:
@@ -165,20 +221,27 @@ def _main(argv=None) -> int:
             saved = extra.get("args", {})
             for key in ("model", "batch_size"):
                 if key in saved and saved[key] != getattr(a, key):
-                    raise ValueError(f"{ckpt_path} was trained with --{key.replace('_', '-')} {saved[key]}, "
-                                     f"this run asks for {getattr(a, key)}")
+                    raise ValueError(
+                        f"{ckpt_path} was trained with --{key.replace('_', '-')} {saved[key]}, "
+                        f"this run asks for {getattr(a, key)}"
+                    )
             folder.load_state_dict(extra["folder"])
             log = list(extra.get("log", []))
         except (OSError, checkpoint.CheckpointError, ValueError, KeyError) as exc:
             raise Refuse(f"cannot resume: {exc}") from None
     # the total: --steps, else a resumed run's own total, else DEFAULT_STEPS
     saved_steps = saved.get("steps")
-    total = a.steps if a.steps is not None else (saved_steps if isinstance(saved_steps, int) and saved_steps > 0
-                                                 else DEFAULT_STEPS)
+    total = (
+        a.steps
+        if a.steps is not None
+        else (saved_steps if isinstance(saved_steps, int) and saved_steps > 0 else DEFAULT_STEPS)
+    )
     if ckpt_path is not None:
         if gan.step >= total:
-            raise Refuse(f"{ckpt_path} is already at step {gan.step} of {total}: nothing to do; pass a larger "
-                         f"--steps (the new total) to train on")
+            raise Refuse(
+                f"{ckpt_path} is already at step {gan.step} of {total}: nothing to do; pass a larger "
+                f"--steps (the new total) to train on"
+            )
     runner.prepare_out(a.out, a.overwrite and ckpt_path is None)
     start = gan.step
     a.sample_every = a.sample_every or max(1, total // 10)
@@ -191,30 +254,55 @@ def _main(argv=None) -> int:
         return mg.asarray(folder.next_batch(), dev)
 
     with blas.limited(a.threads) as (threads, _):
-        say(f"training {a.model} ({size}x{size}) on {folder.n} images of {a.data}"
+        say(
+            f"training {a.model} ({size}x{size}) on {folder.n} images of {a.data}"
             + (f" (classes {folder.classes})" if folder.classes else "")
-            + f", steps {start} -> {total}, batch {a.batch_size}, device {dev}; {blas.describe()}; output in {a.out}")
-        say("each step (document 001 §6.2): (1) D on reals, target 1 -> d2; (2) D on G(ξ), target 0 -> d1; "
-            "(3) G through D with θ_d fixed, fakes labelled 1 -> g")
+            + f", steps {start} -> {total}, batch {a.batch_size}, device {dev}; {blas.describe()}; output in {a.out}"
+        )
+        say(
+            "each step (document 001 §6.2): (1) D on reals, target 1 -> d2; (2) D on G(ξ), target 0 -> d1; "
+            "(3) G through D with θ_d fixed, fakes labelled 1 -> g"
+        )
         viz.save_grid(reference[:64], os.path.join(a.out, "real_batch.png"), nrow=8, title="real images")
         result = {}
         if start == 0:
             result["nn_distance_untrained"] = nn_distance(run.grid(), reference)
-        code, elapsed = runner.train(run, lambda cb: gan.fit_stream(next_real, total, callback=cb, log_every=10),
-                                     resume_hint=f"python examples/image_gan.py --data {a.data} --resume {a.out}")
+        code, elapsed = runner.train(
+            run,
+            lambda cb: gan.fit_stream(next_real, total, callback=cb, log_every=10),
+            resume_hint=f"python examples/image_gan.py --data {a.data} --resume {a.out}",
+        )
         if code is not None:
             return code
         trained = gan.step - start
-        held = ImageFolder(a.data, size, min(64, folder.n), mode="L", classes=a.klass, seed=a.seed + 2,
-                           on_error="skip", log=lambda m: None).next_batch()
-        result.update({"step": gan.step, "seconds": round(elapsed, 2),
-                       "ms_per_step": round(1000 * elapsed / max(trained, 1), 1), "threads": threads,
-                       "final": gan.latest, "nn_distance_trained": run.log[-1]["nn_distance"],
-                       "nn_distance_real_floor": nn_distance(held, reference),
-                       "skipped_files": [p for p, _ in folder.skipped], "log": run.log})
-        print(f"nearest-real distance (RMS, [-1, 1] units): samples {result['nn_distance_trained']:.3f}"
-              + (f", untrained G {result['nn_distance_untrained']:.3f}" if "nn_distance_untrained" in result else "")
-              + f", real images {result['nn_distance_real_floor']:.3f}")
+        held = ImageFolder(
+            a.data,
+            size,
+            min(64, folder.n),
+            mode="L",
+            classes=a.klass,
+            seed=a.seed + 2,
+            on_error="skip",
+            log=lambda m: None,
+        ).next_batch()
+        result.update(
+            {
+                "step": gan.step,
+                "seconds": round(elapsed, 2),
+                "ms_per_step": round(1000 * elapsed / max(trained, 1), 1),
+                "threads": threads,
+                "final": gan.latest,
+                "nn_distance_trained": run.log[-1]["nn_distance"],
+                "nn_distance_real_floor": nn_distance(held, reference),
+                "skipped_files": [p for p, _ in folder.skipped],
+                "log": run.log,
+            }
+        )
+        print(
+            f"nearest-real distance (RMS, [-1, 1] units): samples {result['nn_distance_trained']:.3f}"
+            + (f", untrained G {result['nn_distance_untrained']:.3f}" if "nn_distance_untrained" in result else "")
+            + f", real images {result['nn_distance_real_floor']:.3f}"
+        )
         return runner.finish(a.out, result, also="real_batch.png")
 
 

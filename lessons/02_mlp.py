@@ -27,9 +27,9 @@
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
-import minigan as mg
 from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
+import minigan as mg
 from minigan import gradcheck
 
 rng = np.random.default_rng(0)
@@ -64,19 +64,19 @@ ALPHA = 0.2
 
 
 def sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))                 # §2.5.1
+    return 1.0 / (1.0 + np.exp(-z))  # §2.5.1
 
 
 def tanh(z):
-    return (np.exp(z) - np.exp(-z)) / (np.exp(z) + np.exp(-z))   # §2.5.2
+    return (np.exp(z) - np.exp(-z)) / (np.exp(z) + np.exp(-z))  # §2.5.2
 
 
 def relu(z):
-    return np.maximum(0.0, z)                        # §2.5.3
+    return np.maximum(0.0, z)  # §2.5.3
 
 
 def leaky_relu(z, alpha=ALPHA):
-    return np.maximum(alpha * z, z)                  # §2.5.4 (0 ≤ α < 1)
+    return np.maximum(alpha * z, z)  # §2.5.4 (0 ≤ α < 1)
 
 
 derivatives = {
@@ -95,7 +95,7 @@ layers = {"Sigmoid": mg.Sigmoid(), "Tanh": mg.Tanh(), "ReLU": mg.ReLU(), "LeakyR
 # So `backward(ones)` is exactly `g'(z)`: we check both against the table above.
 
 # %%
-z = np.linspace(-5, 5, 401)[None, :]                 # one "sample" of 401 values
+z = np.linspace(-5, 5, 401)[None, :]  # one "sample" of 401 values
 for name, layer in layers.items():
     np.testing.assert_allclose(layer(z), scratch[name](z), rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(layer.backward(np.ones_like(z)), derivatives[name](z), rtol=1e-12, atol=1e-15)
@@ -105,8 +105,10 @@ z_big = np.array([-1000.0])
 with np.errstate(over="ignore", invalid="ignore"):
     naive = sigmoid(z_big)
     naive_grad = np.exp(-z_big) / (1 + np.exp(-z_big)) ** 2
-print(f"z = -1000: naive σ = {naive[0]}, naive e^(-z)/(1+e^(-z))^2 = {naive_grad[0]}; "
-      f"minigan σ = {mg.activations.sigmoid(z_big)[0]}")
+print(
+    f"z = -1000: naive σ = {naive[0]}, naive e^(-z)/(1+e^(-z))^2 = {naive_grad[0]}; "
+    f"minigan σ = {mg.activations.sigmoid(z_big)[0]}"
+)
 
 # %% [markdown]
 # ## 2. Feedforward, equations (1)–(3) (document 001 §2.6)
@@ -127,8 +129,8 @@ print(f"z = -1000: naive σ = {naive[0]}, naive e^(-z)/(1+e^(-z))^2 = {naive_gra
 # `(n_l, n_{l−1})`, so the weights are the same numbers in both layouts.
 
 # %%
-sizes = [2, 8, 8, 1]                                 # n_x = 2, two hidden layers, one output
-acts = [tanh, relu, sigmoid]                         # g of each layer
+sizes = [2, 8, 8, 1]  # n_x = 2, two hidden layers, one output
+acts = [tanh, relu, sigmoid]  # g of each layer
 Ws = [rng.normal(0, np.sqrt(1 / n_in), (n_out, n_in)) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
 bs = [rng.normal(0, 0.1, n_out) for n_out in sizes[1:]]
 
@@ -137,21 +139,26 @@ def feedforward_columns(X_cols, Ws, bs, acts):
     """Document 001 eq. (1)–(3): X is (n_x, m); returns Ŷ = A^{[L]} of shape (n_L, m)."""
     A = X_cols
     for W, b, g in zip(Ws, bs, acts):
-        Z = W @ A + b[:, None]                       # Z^{[l]} = W^{[l]} A^{[l−1]} + b^{[l]}
-        A = g(Z)                                     # A^{[l]} = g(Z^{[l]})
+        Z = W @ A + b[:, None]  # Z^{[l]} = W^{[l]} A^{[l−1]} + b^{[l]}
+        A = g(Z)  # A^{[l]} = g(Z^{[l]})
     return A
 
 
-model = mg.Sequential(mg.Dense(2, 8, dtype=np.float64), mg.Tanh(),
-                      mg.Dense(8, 8, dtype=np.float64), mg.ReLU(),
-                      mg.Dense(8, 1, dtype=np.float64), mg.Sigmoid())
+model = mg.Sequential(
+    mg.Dense(2, 8, dtype=np.float64),
+    mg.Tanh(),
+    mg.Dense(8, 8, dtype=np.float64),
+    mg.ReLU(),
+    mg.Dense(8, 1, dtype=np.float64),
+    mg.Sigmoid(),
+)
 for dense, W, b in zip([model[0], model[2], model[4]], Ws, bs):
-    dense.params["W"].data[...] = W                  # same shape (n_l, n_{l−1}) in both layouts
+    dense.params["W"].data[...] = W  # same shape (n_l, n_{l−1}) in both layouts
     dense.params["b"].data[...] = b
 
-X = rng.standard_normal((5, 2))                      # 5 samples in rows
-Y_doc = feedforward_columns(X.T, Ws, bs, acts)       # (1, 5): samples in columns
-Y_mg = model(X)                                      # (5, 1): samples in rows
+X = rng.standard_normal((5, 2))  # 5 samples in rows
+Y_doc = feedforward_columns(X.T, Ws, bs, acts)  # (1, 5): samples in columns
+Y_mg = model(X)  # (5, 1): samples in rows
 np.testing.assert_allclose(Y_mg, Y_doc.T, rtol=1e-12)
 print("minigan.Sequential(Dense, Tanh, Dense, ReLU, Dense, Sigmoid) == equations (1)-(3), transposed")
 model.summary((2,))
@@ -183,14 +190,14 @@ assert all(err < gradcheck.TOLERANCE for err in res.values())
 #
 # The update `p ← p − η ∂C/∂p` is written by hand; lesson 04 turns it into `minigan.nn.optim.SGD`.
 
+
 # %%
 def make_moons(n, noise, seed):
     """Two interleaving half circles ("two moons"), like sklearn.datasets.make_moons."""
     r = np.random.default_rng(seed)
     t = r.uniform(0, np.pi, n)
     y = (np.arange(n) % 2).astype(np.float64)
-    X = np.where(y[:, None] == 0, np.stack([np.cos(t), np.sin(t)], 1),
-                 np.stack([1 - np.cos(t), 0.5 - np.sin(t)], 1))
+    X = np.where(y[:, None] == 0, np.stack([np.cos(t), np.sin(t)], 1), np.stack([1 - np.cos(t), 0.5 - np.sin(t)], 1))
     return X + noise * r.standard_normal((n, 2)), y
 
 
@@ -205,9 +212,14 @@ def build(kind, seed=0):
     if kind == "linear":
         return mg.Sequential(mg.Dense(2, 1, rng=r, dtype=np.float64), mg.Sigmoid())
     act = mg.Tanh if kind == "tanh" else mg.ReLU
-    return mg.Sequential(mg.Dense(2, 16, rng=r, dtype=np.float64), act(),
-                         mg.Dense(16, 16, rng=r, dtype=np.float64), act(),
-                         mg.Dense(16, 1, rng=r, dtype=np.float64), mg.Sigmoid())
+    return mg.Sequential(
+        mg.Dense(2, 16, rng=r, dtype=np.float64),
+        act(),
+        mg.Dense(16, 16, rng=r, dtype=np.float64),
+        act(),
+        mg.Dense(16, 1, rng=r, dtype=np.float64),
+        mg.Sigmoid(),
+    )
 
 
 def bce(y_hat, y):
@@ -225,7 +237,7 @@ def train(net, steps, lr=0.5):
         net.zero_grad()
         net.backward(dy)
         for p in net.parameters():
-            p.data -= lr * p.grad                    # gradient descent, document 001 §2.8
+            p.data -= lr * p.grad  # gradient descent, document 001 §2.8
     return history
 
 

@@ -26,9 +26,9 @@
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
-import minigan as mg
 from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
+import minigan as mg
 from minigan import gradcheck
 
 rng = np.random.default_rng(0)
@@ -60,6 +60,7 @@ rng = np.random.default_rng(0)
 # in float64, and log(1 − 1) = −∞). Written in terms of z,
 # L = max(z, 0) − z·y + log(1 + e^{−|z|}), which is finite for every z.
 
+
 # %%
 def bce(y_hat, y):
     """C = −(1/m) Σ [y log ŷ + (1 − y) log(1 − ŷ)]   (document 001 §2.7.1)."""
@@ -82,7 +83,7 @@ def bce_logits_grad(z, y):
 
 
 def mse(y_hat, y):
-    return np.mean((y_hat - y) ** 2)                 # document 001 §2.3
+    return np.mean((y_hat - y) ** 2)  # document 001 §2.3
 
 
 def mse_grad(y_hat, y):
@@ -95,8 +96,10 @@ y_hat = 1 / (1 + np.exp(-z))
 print(f"BCE from probabilities = {bce(y_hat, y):.6f}, from logits = {bce_logits(z, y):.6f}")
 
 with np.errstate(divide="ignore", invalid="ignore"):
-    print(f"z = 40, y = 0: naive BCE = {bce(1 / (1 + np.exp(-np.array([40.0]))), np.array([0.0]))}, "
-          f"from logits = {bce_logits(np.array([40.0]), np.array([0.0])):.1f}")
+    print(
+        f"z = 40, y = 0: naive BCE = {bce(1 / (1 + np.exp(-np.array([40.0]))), np.array([0.0]))}, "
+        f"from logits = {bce_logits(np.array([40.0]), np.array([0.0])):.1f}"
+    )
 
 # %% [markdown]
 # ## 2. The same in minigan: `minigan.nn.losses.BCELoss`, `BCEWithLogitsLoss`, `MSELoss`
@@ -179,17 +182,19 @@ for name, loss in [("BCE", mg.BCELoss()), ("MSE", mg.MSELoss())]:
     accs, costs = [], []
     for _ in range(steps):
         p = model(X)
-        costs.append(bce(np.clip(p, 1e-12, 1 - 1e-12), Y))      # report the BCE for both
+        costs.append(bce(np.clip(p, 1e-12, 1 - 1e-12), Y))  # report the BCE for both
         accs.append(float(((p > 0.5) == Y).mean()))
         loss(p, Y)
         model.zero_grad()
         model.backward(loss.backward())
         for prm in model.parameters():
-            prm.data -= 0.5 * prm.grad                          # gradient descent, §2.8
+            prm.data -= 0.5 * prm.grad  # gradient descent, §2.8
     history[name] = (accs, costs)
     reached = next((i for i, a in enumerate(accs) if a >= 0.9), None)
-    print(f"trained with {name}: accuracy after {steps} steps = {accs[-1]:.3f}, BCE = {costs[-1]:.3f}; "
-          f"first step with accuracy >= 0.9: {reached if reached is not None else 'never'}")
+    print(
+        f"trained with {name}: accuracy after {steps} steps = {accs[-1]:.3f}, BCE = {costs[-1]:.3f}; "
+        f"first step with accuracy >= 0.9: {reached if reached is not None else 'never'}"
+    )
 
 # %%
 zz = np.linspace(-8, 8, 400)

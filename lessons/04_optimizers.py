@@ -24,9 +24,9 @@
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
-import minigan as mg
 from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
+import minigan as mg
 from minigan import gradcheck
 
 rng = np.random.default_rng(0)
@@ -74,46 +74,49 @@ rng = np.random.default_rng(0)
 # 4. RMSProp's update has no ε at all, so a parameter whose gradient has always been 0 gives
 #    0/0. minigan uses `θ ← θ − η g / (√S + ε)`.
 
+
 # %%
 def gd_step(theta, g, state, lr):
-    return theta - lr * g                                      # θ ← θ − η g
+    return theta - lr * g  # θ ← θ − η g
 
 
 def momentum_step(theta, g, state, lr, mu=0.9):
-    state["v"] = mu * state.get("v", 0.0) + g                  # v ← μ v + g
-    return theta - lr * state["v"]                             # θ ← θ − η v
+    state["v"] = mu * state.get("v", 0.0) + g  # v ← μ v + g
+    return theta - lr * state["v"]  # θ ← θ − η v
 
 
 def rmsprop_step(theta, g, state, lr, beta=0.9, eps=1e-8):
-    state["S"] = beta * state.get("S", 0.0) + (1 - beta) * g ** 2   # S_t = β S_{t−1} + (1 − β) g²
-    return theta - lr * g / (np.sqrt(state["S"]) + eps)        # θ ← θ − η g / (√S + ε)
+    state["S"] = beta * state.get("S", 0.0) + (1 - beta) * g**2  # S_t = β S_{t−1} + (1 − β) g²
+    return theta - lr * g / (np.sqrt(state["S"]) + eps)  # θ ← θ − η g / (√S + ε)
 
 
 def adam_step(theta, g, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
     t = state["t"] = state.get("t", 0) + 1
-    state["V"] = beta1 * state.get("V", 0.0) + (1 - beta1) * g        # V_t = β₁ V_{t−1} + (1 − β₁) g
-    state["S"] = beta2 * state.get("S", 0.0) + (1 - beta2) * g ** 2   # S_t = β₂ S_{t−1} + (1 − β₂) g²
-    V_hat = state["V"] / (1 - beta1 ** t)                      # bias correction
-    S_hat = state["S"] / (1 - beta2 ** t)
-    return theta - lr * V_hat / (np.sqrt(S_hat) + eps)         # ε after the root
+    state["V"] = beta1 * state.get("V", 0.0) + (1 - beta1) * g  # V_t = β₁ V_{t−1} + (1 − β₁) g
+    state["S"] = beta2 * state.get("S", 0.0) + (1 - beta2) * g**2  # S_t = β₂ S_{t−1} + (1 − β₂) g²
+    V_hat = state["V"] / (1 - beta1**t)  # bias correction
+    S_hat = state["S"] / (1 - beta2**t)
+    return theta - lr * V_hat / (np.sqrt(S_hat) + eps)  # ε after the root
 
 
 def adam_as_printed(theta, g, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
     """Document 001 §2.8.3 taken literally: V uses S, and ε inside the root."""
     t = state["t"] = state.get("t", 0) + 1
     S_prev = state.get("S", 0.0)
-    state["V"] = beta1 * S_prev + (1 - beta1) * g                     # the slip: β₁ S
-    state["S"] = beta2 * S_prev + (1 - beta2) * g ** 2
-    V_hat = state["V"] / (1 - beta1 ** t)
-    S_hat = state["S"] / (1 - beta2 ** t)
-    return theta - lr * V_hat / np.sqrt(S_hat + eps)           # ε inside the root
+    state["V"] = beta1 * S_prev + (1 - beta1) * g  # the slip: β₁ S
+    state["S"] = beta2 * S_prev + (1 - beta2) * g**2
+    V_hat = state["V"] / (1 - beta1**t)
+    S_hat = state["S"] / (1 - beta2**t)
+    return theta - lr * V_hat / np.sqrt(S_hat + eps)  # ε inside the root
 
 
 g_small = np.array([1e-4])
 step_ok = -adam_step(np.zeros(1), g_small, {}, lr=1.0)[0]
-step_doc = -adam_as_printed(np.zeros(1), g_small, {}, lr=1.0)[0]   # ε inside the root, as printed
-print(f"first Adam step for g = 1e-4, lr = 1: ε after the root {step_ok:.4f}, "
-      f"ε inside the root (as printed) {step_doc:.4f}  ({100 * (1 - step_doc / step_ok):.0f} % smaller)")
+step_doc = -adam_as_printed(np.zeros(1), g_small, {}, lr=1.0)[0]  # ε inside the root, as printed
+print(
+    f"first Adam step for g = 1e-4, lr = 1: ε after the root {step_ok:.4f}, "
+    f"ε inside the root (as printed) {step_doc:.4f}  ({100 * (1 - step_doc / step_ok):.0f} % smaller)"
+)
 
 # %% [markdown]
 # ## 2. The same in minigan: `mg.SGD`, `mg.RMSProp`, `mg.Adam`
@@ -138,7 +141,7 @@ for name, step_fn, state, make in pairs:
     theta = theta0.copy()
     for g in grads:
         opt.zero_grad()
-        P.grad[...] = g                                        # the gradient, set by hand
+        P.grad[...] = g  # the gradient, set by hand
         opt.step()
         theta = step_fn(theta, g, state, 0.1)
         np.testing.assert_allclose(P.data, theta, rtol=1e-12, atol=1e-14)
@@ -212,8 +215,10 @@ with np.errstate(all="ignore"):
     for t in range(steps):
         theta = adam_as_printed(theta, grad_f(theta), state, 0.05)
         if not (np.isfinite(theta).all() and f(theta) < 1e6):
-            print(f"Adam as printed left the plot (f > 1e6 or nan) at step {t + 1}: "
-                  f"V = β₁ S + (1 − β₁) g follows the squared gradients, not the gradient")
+            print(
+                f"Adam as printed left the plot (f > 1e6 or nan) at step {t + 1}: "
+                f"V = β₁ S + (1 − β₁) g follows the squared gradients, not the gradient"
+            )
             break
         path.append(theta.copy())
 paths["Adam as printed (lr=0.05)"] = np.array(path)
@@ -227,7 +232,7 @@ for name, v in values.items():
 fig, axes = plt.subplots(1, 2, figsize=(13, 5))
 ax = axes[0]
 gx, gy = np.meshgrid(np.linspace(-2, 2, 300), np.linspace(-1, 3, 300))
-fz = (1 - gx) ** 2 + B * (gy - gx ** 2) ** 2
+fz = (1 - gx) ** 2 + B * (gy - gx**2) ** 2
 ax.contour(gx, gy, np.log10(fz + 1e-3), levels=25, cmap="Greys", linewidths=0.7)
 styles = ["-", "-", "-", "-", ":"]
 for (name, p), ls in zip(paths.items(), styles):

@@ -26,9 +26,9 @@
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
-import minigan as mg
 from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
+import minigan as mg
 from minigan import gradcheck
 
 rng = np.random.default_rng(0)
@@ -66,6 +66,7 @@ rng = np.random.default_rng(0)
 # For the output we use a sigmoid and the BCE of §2.7.1, C = −(1/m) Σ [y log ŷ + (1−y) log(1−ŷ)].
 # Then ∂C/∂ŷ = (ŷ − y) / (ŷ(1 − ŷ) m) and g'(z) = ŷ(1 − ŷ), so **δ^L = (Ŷ − Y) / m**.
 
+
 # %%
 def forward_backward_columns(X, Y, Ws, bs):
     """Tanh hidden layers, sigmoid output, BCE; X is (n_x, m), Y is (1, m).
@@ -74,19 +75,19 @@ def forward_backward_columns(X, Y, Ws, bs):
     m = X.shape[1]
     A, Zs, As = X, [], [X]
     for l, (W, b) in enumerate(zip(Ws, bs)):
-        Z = W @ A + b[:, None]                                 # eq. (3): Z^{[l]} = W^{[l]} A^{[l−1]} + b^{[l]}
+        Z = W @ A + b[:, None]  # eq. (3): Z^{[l]} = W^{[l]} A^{[l−1]} + b^{[l]}
         A = 1 / (1 + np.exp(-Z)) if l == len(Ws) - 1 else np.tanh(Z)
         Zs.append(Z)
         As.append(A)
     Y_hat = A
-    C = -np.mean(Y * np.log(Y_hat) + (1 - Y) * np.log(1 - Y_hat))   # §2.7.1 BCE
+    C = -np.mean(Y * np.log(Y_hat) + (1 - Y) * np.log(1 - Y_hat))  # §2.7.1 BCE
     dWs, dbs = [None] * len(Ws), [None] * len(Ws)
-    delta = (Y_hat - Y) / m                                    # δ^L = ∂C/∂A^{[L]} ⊙ σ'(Z^{[L]})
+    delta = (Y_hat - Y) / m  # δ^L = ∂C/∂A^{[L]} ⊙ σ'(Z^{[L]})
     for l in reversed(range(len(Ws))):
-        dWs[l] = delta @ As[l].T                               # ∂C/∂W^{[l]} = δ^l (A^{[l−1]})ᵀ
-        dbs[l] = delta.sum(axis=1)                             # ∂C/∂b^{[l]} = Σ_columns δ^l
+        dWs[l] = delta @ As[l].T  # ∂C/∂W^{[l]} = δ^l (A^{[l−1]})ᵀ
+        dbs[l] = delta.sum(axis=1)  # ∂C/∂b^{[l]} = Σ_columns δ^l
         if l > 0:
-            delta = (Ws[l].T @ delta) * (1 - As[l] ** 2)       # δ^{l−1} = (W^{[l]ᵀ} δ^l) ⊙ tanh'(Z^{[l−1]})
+            delta = (Ws[l].T @ delta) * (1 - As[l] ** 2)  # δ^{l−1} = (W^{[l]ᵀ} δ^l) ⊙ tanh'(Z^{[l−1]})
     return C, dWs, dbs
 
 
@@ -109,16 +110,21 @@ print(f"BCE cost = {C:.6f}")
 # BCE (lesson 03 packages it as `minigan.nn.losses.BCELoss`).
 
 # %%
-net = mg.Sequential(mg.Dense(3, 5, dtype=np.float64), mg.Tanh(),
-                    mg.Dense(5, 4, dtype=np.float64), mg.Tanh(),
-                    mg.Dense(4, 1, dtype=np.float64), mg.Sigmoid())
+net = mg.Sequential(
+    mg.Dense(3, 5, dtype=np.float64),
+    mg.Tanh(),
+    mg.Dense(5, 4, dtype=np.float64),
+    mg.Tanh(),
+    mg.Dense(4, 1, dtype=np.float64),
+    mg.Sigmoid(),
+)
 dense_layers = [net[0], net[2], net[4]]
 for d, W, b in zip(dense_layers, Ws, bs):
     d.params["W"].data[...] = W
     d.params["b"].data[...] = b
 
-y_hat = net(X.T)                                               # rows = samples: (m, 1)
-dy_hat = (y_hat - Y.T) / (y_hat * (1 - y_hat)) / m             # ∂C/∂Ŷ of the BCE
+y_hat = net(X.T)  # rows = samples: (m, 1)
+dy_hat = (y_hat - Y.T) / (y_hat * (1 - y_hat)) / m  # ∂C/∂Ŷ of the BCE
 net.zero_grad()
 net.backward(dy_hat)
 for l, d in enumerate(dense_layers):
@@ -137,6 +143,7 @@ print("minigan Sequential.backward == the document's recursion (corrected), for 
 # has error O(h²). We compare with the relative error `‖a − n‖ / (‖a‖ + ‖n‖)`; below 1e-6 in
 # float64 means the backward is right (minigan's tests use exactly this).
 
+
 # %%
 def cost():
     return forward_backward_columns(X, Y, Ws, bs)[0]
@@ -145,7 +152,7 @@ def cost():
 print(f"{'parameter':<10}{'shape':>8}{'rel. error':>12}  result")
 for l in range(len(Ws)):
     for name, arr, ana in [(f"W[{l + 1}]", Ws[l], dWs[l]), (f"b[{l + 1}]", bs[l], dbs[l])]:
-        num = gradcheck.numerical_gradient(cost, arr)           # perturbs arr in place, restores it
+        num = gradcheck.numerical_gradient(cost, arr)  # perturbs arr in place, restores it
         err = gradcheck.rel_error(ana, num)
         print(f"{name:<10}{str(arr.shape):>8}{err:>12.2e}  {'PASS' if err < 1e-6 else 'FAIL'}")
         assert err < 1e-6
@@ -192,8 +199,10 @@ for dtype in (np.float32, np.float64):
         errs.append(abs(num - exact) / abs(exact))
     errors[np.dtype(dtype).name] = np.array(errs)
     k = int(np.argmin(errs))
-    print(f"{np.dtype(dtype).name}: best h = {hs[k]:.0e}, smallest relative error = {errs[k]:.1e}; "
-          f"at h = 1e-6 the error is {errs[int(np.argmin(abs(hs - 1e-6)))]:.1e}")
+    print(
+        f"{np.dtype(dtype).name}: best h = {hs[k]:.0e}, smallest relative error = {errs[k]:.1e}; "
+        f"at h = 1e-6 the error is {errs[int(np.argmin(abs(hs - 1e-6)))]:.1e}"
+    )
 assert errors["float64"].min() < 1e-8 < errors["float32"].min()
 
 # %% [markdown]
@@ -208,14 +217,15 @@ assert errors["float64"].min() < 1e-8 < errors["float32"].min()
 # The correct Softmax backward is `dx = y ⊙ (dout − Σ_j dout_j y_j)`. A typical bug forgets the
 # leading `y ⊙`: `dx = dout − Σ_j dout_j y_j`. With `dout = ones` both give exactly 0.
 
+
 # %%
 class BrokenSoftmax(mg.Softmax):
     def forward(self, x):
-        self.y = super().forward(x)                                   # keep y for the buggy backward
+        self.y = super().forward(x)  # keep y for the buggy backward
         return self.y
 
     def backward(self, dout):
-        return dout - (dout * self.y).sum(axis=self.axis, keepdims=True)   # BUG: forgot "y *"
+        return dout - (dout * self.y).sum(axis=self.axis, keepdims=True)  # BUG: forgot "y *"
 
 
 x = rng.standard_normal((4, 5))
@@ -231,8 +241,8 @@ for name, layer in [("Softmax (correct)", mg.Softmax()), ("BrokenSoftmax", Broke
 print(f"{'layer':<20}{'dout':<15}{'max|numeric|':>13}{'max|error|':>12}  result")
 for name, dname, size, err in rows:
     print(f"{name:<20}{dname:<15}{size:>13.1e}{err:>12.1e}  {'PASS' if err < 1e-6 else 'FAIL'}")
-assert rows[0][3] < 1e-6 and rows[1][3] < 1e-6          # the correct layer passes both
-assert rows[2][3] < 1e-6 and rows[3][3] > 1e-2          # the bug passes with ones, fails with random
+assert rows[0][3] < 1e-6 and rows[1][3] < 1e-6  # the correct layer passes both
+assert rows[2][3] < 1e-6 and rows[3][3] > 1e-2  # the bug passes with ones, fails with random
 
 # BatchNorm in training mode: with dout = ones its dx is exactly zero (up to round-off)
 bn = mg.BatchNorm(5, dtype=np.float64)
@@ -247,8 +257,9 @@ ax = axes[0]
 for name, errs in errors.items():
     ax.loglog(hs, np.maximum(errs, 1e-17), "o-", label=name)
 ax.axhline(1e-6, color="gray", ls="--", lw=1, label="tolerance 1e-6")
-ax.set(xlabel="finite-difference step h", ylabel="relative error of ∂C/∂W",
-       title="Central differences: float32 vs float64")
+ax.set(
+    xlabel="finite-difference step h", ylabel="relative error of ∂C/∂W", title="Central differences: float32 vs float64"
+)
 ax.invert_xaxis()
 ax.legend()
 ax = axes[1]

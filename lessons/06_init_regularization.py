@@ -27,9 +27,9 @@
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
-import minigan as mg
 from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
+import minigan as mg
 from minigan import gradcheck
 
 rng = np.random.default_rng(0)
@@ -53,9 +53,10 @@ rng = np.random.default_rng(0)
 # `mg.init.glorot_uniform`); N(0, 1/n_in) is often called LeCun initialization. minigan follows
 # the documents: `mg.init.xavier` is N(0, 1/n), the default of `mg.Dense`.
 
+
 # %%
 def xavier_scratch(n_out, n_in, rng):
-    return rng.normal(0.0, np.sqrt(1.0 / n_in), size=(n_out, n_in))   # W ~ N(0, 1/n^{[l−1]})
+    return rng.normal(0.0, np.sqrt(1.0 / n_in), size=(n_out, n_in))  # W ~ N(0, 1/n^{[l−1]})
 
 
 W_scratch = xavier_scratch(256, 512, np.random.default_rng(7))
@@ -76,8 +77,10 @@ X = rng.standard_normal((300 if FAST else 1000, width))
 scales = {"std 0.5/√n (too small)": 0.5, "Xavier, std 1/√n": 1.0, "std 2.5/√n (too large)": 2.5}
 acts = {}
 for label, k in scales.items():
+
     def init_fn(shape, rng=None, dtype=np.float32, k=k):
         return mg.init.get_rng(rng).normal(0.0, k / np.sqrt(shape[1]), size=shape).astype(dtype)
+
     r = np.random.default_rng(1)
     layers = []
     for _ in range(depth):
@@ -88,8 +91,7 @@ for label, k in scales.items():
         a = net[2 * i + 1](net[2 * i](a))
         per_layer.append(a)
     acts[label] = per_layer
-    print(f"{label:<26} std of the activations, layers 1..10: "
-          + " ".join(f"{p.std():.2f}" for p in per_layer))
+    print(f"{label:<26} std of the activations, layers 1..10: " + " ".join(f"{p.std():.2f}" for p in per_layer))
 
 # %%
 show = [0, 3, 9]
@@ -156,13 +158,14 @@ assert np.allclose(W1, W1[0])
 # given, biases included, as PyTorch does; to penalise only weights, give the weights to one
 # optimizer and the biases to another.) L1 has no built-in: add its gradient by hand.
 
+
 # %%
 def l2_penalty(Ws, lam, m):
-    return lam / (2 * m) * sum(np.sum(W ** 2) for W in Ws)   # (λ/2m) Σ ‖w‖²
+    return lam / (2 * m) * sum(np.sum(W**2) for W in Ws)  # (λ/2m) Σ ‖w‖²
 
 
 def l1_penalty(Ws, lam, m):
-    return lam / (2 * m) * sum(np.sum(np.abs(W)) for W in Ws)   # (λ/2m) Σ |w|
+    return lam / (2 * m) * sum(np.sum(np.abs(W)) for W in Ws)  # (λ/2m) Σ |w|
 
 
 def l2_grad(W, lam, m):
@@ -206,16 +209,17 @@ print("mg.SGD(weight_decay=λ/m) == gradient descent on Perda + (λ/2m)‖w‖²
 # so that evaluation is the identity. (Hinton et al. instead multiplied the weights by 1 − p at
 # test time; same expectation.)
 
+
 # %%
 def dropout_scratch(x, p, mask):
-    return x * mask / (1 - p)                        # y = x ⊙ m / (1 − p)
+    return x * mask / (1 - p)  # y = x ⊙ m / (1 − p)
 
 
 p = 0.4
 x = rng.standard_normal((6, 5))
-mask = rng.random(x.shape) >= p                      # keep with probability 1 − p
+mask = rng.random(x.shape) >= p  # keep with probability 1 − p
 drop = mg.Dropout(p)
-drop.fixed_mask = mask                               # reuse our mask (gradient checks do this)
+drop.fixed_mask = mask  # reuse our mask (gradient checks do this)
 np.testing.assert_allclose(drop(x), dropout_scratch(x, p, mask), rtol=1e-12)
 dout = rng.standard_normal(x.shape)
 np.testing.assert_allclose(drop.backward(dout), dout * mask / (1 - p), rtol=1e-12)
@@ -225,10 +229,12 @@ print("mg.Dropout == inverted dropout from scratch; identity in eval()")
 
 big = np.ones((1000, 1000))
 y_big = mg.Dropout(p, seed=0)(big)
-print(f"mean of Dropout({p})(ones) in training: {y_big.mean():.4f} (expected value 1), "
-      f"fraction zeroed: {(y_big == 0).mean():.3f}")
+print(
+    f"mean of Dropout({p})(ones) in training: {y_big.mean():.4f} (expected value 1), "
+    f"fraction zeroed: {(y_big == 0).mean():.3f}"
+)
 
-d = mg.Dropout(p)                                    # a fixed mask makes the layer deterministic
+d = mg.Dropout(p)  # a fixed mask makes the layer deterministic
 d.fixed_mask = mask
 res = gradcheck.check_module(d, x)
 print("check_module(Dropout, fixed mask):", {k: f"{v:.1e}" for k, v in res.items()})
@@ -274,7 +280,7 @@ for name, cfg in configs.items():
     net = make_net(cfg["dropout"])
     weights = [mod.params["W"] for mod in net if isinstance(mod, mg.Dense)]
     biases = [mod.params["b"] for mod in net if isinstance(mod, mg.Dense)]
-    opt_w = mg.Adam(weights, lr=3e-3, weight_decay=cfg["l2"] / m)   # L2 = weight_decay λ/m
+    opt_w = mg.Adam(weights, lr=3e-3, weight_decay=cfg["l2"] / m)  # L2 = weight_decay λ/m
     opt_b = mg.Adam(biases, lr=3e-3)
     loss = mg.MSELoss()
     for _ in range(steps):
@@ -284,16 +290,18 @@ for name, cfg in configs.items():
         net.backward(loss.backward())
         if cfg["l1"]:
             for W in weights:
-                W.grad += l1_grad(W.data, cfg["l1"], m)            # L1 by hand
+                W.grad += l1_grad(W.data, cfg["l1"], m)  # L1 by hand
         opt_w.step()
         opt_b.step()
-    net.eval()                                                     # dropout off for evaluation
+    net.eval()  # dropout off for evaluation
     mse_tr = float(loss(net(Xtr), ytr))
     mse_te = float(loss(net(Xte), yte))
     n_small = sum(int((np.abs(W.data) < 1e-3).sum()) for W in weights)
     results[name] = (net, mse_tr, mse_te)
-    print(f"{name:<20} train MSE {mse_tr:.4f}  test MSE {mse_te:.4f}  "
-          f"Σ‖W‖² {sum(float((W.data ** 2).sum()) for W in weights):8.1f}  weights with |w| < 1e-3: {n_small}")
+    print(
+        f"{name:<20} train MSE {mse_tr:.4f}  test MSE {mse_te:.4f}  "
+        f"Σ‖W‖² {sum(float((W.data**2).sum()) for W in weights):8.1f}  weights with |w| < 1e-3: {n_small}"
+    )
 
 # %%
 fig, axes = plt.subplots(1, 4, figsize=(16, 3.6), sharey=True)

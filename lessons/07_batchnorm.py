@@ -27,9 +27,9 @@
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
-import minigan as mg
 from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
+import minigan as mg
 from minigan import gradcheck
 
 rng = np.random.default_rng(0)
@@ -66,13 +66,14 @@ rng = np.random.default_rng(0)
 # Note also that a Dense bias b right before a BatchNorm is wasted: the normalization subtracts
 # it again, and β plays its role.
 
+
 # %%
 def batchnorm_forward(Z, gamma, beta, eps=1e-5):
     """Training-mode forward for Z of shape (m, C), features in columns (minigan's layout)."""
-    mu = Z.mean(axis=0)                                  # μ = (1/m) Σ z
-    var = ((Z - mu) ** 2).mean(axis=0)                   # σ² = (1/m) Σ (z − μ)²
-    Zn = (Z - mu) / np.sqrt(var + eps)                   # Z_n = (Z − μ) / √(σ² + ε)
-    out = gamma * Zn + beta                              # Z̃ = γ Z_n + β
+    mu = Z.mean(axis=0)  # μ = (1/m) Σ z
+    var = ((Z - mu) ** 2).mean(axis=0)  # σ² = (1/m) Σ (z − μ)²
+    Zn = (Z - mu) / np.sqrt(var + eps)  # Z_n = (Z − μ) / √(σ² + ε)
+    out = gamma * Zn + beta  # Z̃ = γ Z_n + β
     return out, (Zn, var, eps, gamma)
 
 
@@ -88,12 +89,13 @@ def batchnorm_forward(Z, gamma, beta, eps=1e-5):
 #
 # The middle term is the path through μ, the last one the path through σ².
 
+
 # %%
 def batchnorm_backward(dout, cache):
     Zn, var, eps, gamma = cache
-    dbeta = dout.sum(axis=0)                             # ∂C/∂β = Σ δ
-    dgamma = (dout * Zn).sum(axis=0)                     # ∂C/∂γ = Σ δ ⊙ Z_n
-    dZn = dout * gamma                                   # ∂C/∂Z_n = δ γ
+    dbeta = dout.sum(axis=0)  # ∂C/∂β = Σ δ
+    dgamma = (dout * Zn).sum(axis=0)  # ∂C/∂γ = Σ δ ⊙ Z_n
+    dZn = dout * gamma  # ∂C/∂Z_n = δ γ
     dZ = (dZn - dZn.mean(axis=0) - Zn * (dZn * Zn).mean(axis=0)) / np.sqrt(var + eps)
     return dZ, dgamma, dbeta
 
@@ -124,12 +126,14 @@ np.testing.assert_allclose(dZ_mg, dZ, rtol=1e-10, atol=1e-12)
 np.testing.assert_allclose(bn.params["gamma"].grad, dgamma, rtol=1e-10)
 np.testing.assert_allclose(bn.params["beta"].grad, dbeta, rtol=1e-10)
 print("minigan.BatchNorm == from scratch: forward, dZ, dgamma, dbeta")
-print(f"output mean per feature {out_mg.mean(0).round(3)} (= β {beta.round(3)}), "
-      f"std {out_mg.std(0).round(3)} (≈ |γ| {np.abs(gamma).round(3)})")
+print(
+    f"output mean per feature {out_mg.mean(0).round(3)} (= β {beta.round(3)}), "
+    f"std {out_mg.std(0).round(3)} (≈ |γ| {np.abs(gamma).round(3)})"
+)
 
 # running statistics after this one batch, from scratch
 rm = 0.9 * np.zeros(C) + 0.1 * Z.mean(0)
-rv = 0.9 * np.ones(C) + 0.1 * Z.var(0, ddof=1)              # unbiased variance
+rv = 0.9 * np.ones(C) + 0.1 * Z.var(0, ddof=1)  # unbiased variance
 np.testing.assert_allclose(bn.buffers["running_mean"], rm, rtol=1e-12)
 np.testing.assert_allclose(bn.buffers["running_var"], rv, rtol=1e-12)
 print("running_mean / running_var updated as (1 − 0.1)·running + 0.1·batch (unbiased variance)")
@@ -143,19 +147,20 @@ print("running_mean / running_var updated as (1 − 0.1)·running + 0.1·batch (
 # and a backward that forgets the path through σ² (a classic bug) also returns 0 there: it
 # passes with ones and fails with a random `dout`.
 
+
 # %%
 class BatchNormNoVariancePath(mg.BatchNorm):
     """BatchNorm on (m, C) whose backward forgets the path through σ² (a classic bug)."""
 
     def forward(self, x):
-        self.z_in = x                                           # keep Z for the buggy backward
+        self.z_in = x  # keep Z for the buggy backward
         return super().forward(x)
 
     def backward(self, dout):
         if not self.training:
-            return super().backward(dout)                       # eval mode: affine, no σ² path
-        super().backward(dout)                                  # parameter gradients (correct)
-        inv = 1.0 / np.sqrt(self.z_in.var(axis=0) + self.eps)   # 1/√(σ² + ε)
+            return super().backward(dout)  # eval mode: affine, no σ² path
+        super().backward(dout)  # parameter gradients (correct)
+        inv = 1.0 / np.sqrt(self.z_in.var(axis=0) + self.eps)  # 1/√(σ² + ε)
         dxhat = dout * self.params["gamma"].data
         return inv * (dxhat - dxhat.mean(axis=0, keepdims=True))  # BUG: σ² path dropped
 
@@ -165,7 +170,7 @@ def make(cls, train):
     layer.params["gamma"].data[...] = gamma
     layer.params["beta"].data[...] = beta
     for _ in range(3):
-        layer(3.0 * rng.standard_normal((m, C)) + 2.0)          # non-trivial running stats
+        layer(3.0 * rng.standard_normal((m, C)) + 2.0)  # non-trivial running stats
     return layer.train(train)
 
 
@@ -212,14 +217,18 @@ for mom in (0.1, 0.2):
         layer(data_mean + data_std * rng.standard_normal((32, 1)))
         trace.append((float(layer.buffers["running_mean"][0]), float(layer.buffers["running_var"][0])))
     runs[mom] = np.array(trace)
-    print(f"momentum {mom}: after 60 batches running_mean = {trace[-1][0]:.3f} (data 2.0), "
-          f"running_var = {trace[-1][1]:.3f} (data 9.0)")
+    print(
+        f"momentum {mom}: after 60 batches running_mean = {trace[-1][0]:.3f} (data 2.0), "
+        f"running_var = {trace[-1][1]:.3f} (data 9.0)"
+    )
 
 x1 = np.array([[5.0]])
 layer.eval()
-print(f"eval mode, one example x = 5: output {float(layer(x1)[0, 0]):.3f} "
-      f"= (5 − running_mean)/√(running_var + ε) = "
-      f"{(5 - layer.buffers['running_mean'][0]) / np.sqrt(layer.buffers['running_var'][0] + layer.eps):.3f}")
+print(
+    f"eval mode, one example x = 5: output {float(layer(x1)[0, 0]):.3f} "
+    f"= (5 − running_mean)/√(running_var + ε) = "
+    f"{(5 - layer.buffers['running_mean'][0]) / np.sqrt(layer.buffers['running_var'][0] + layer.eps):.3f}"
+)
 layer.train()
 try:
     layer(x1)
@@ -271,7 +280,7 @@ for act in (mg.Sigmoid, mg.ReLU):
         for _ in range(epochs):
             idx_all = order.permutation(len(Xtr))
             for i in range(0, len(Xtr), 64):
-                idx = idx_all[i:i + 64]
+                idx = idx_all[i : i + 64]
                 net.train()
                 hist.append(float(loss(net(Xtr[idx]), ytr[idx])))
                 net.zero_grad()
@@ -289,7 +298,7 @@ for mom, tr in runs.items():
     ax.plot(tr[:, 0], label=f"running_mean, momentum {mom}")
     ax.plot(tr[:, 1], "--", label=f"running_var, momentum {mom}")
 ax.axhline(data_mean, color="gray", lw=0.8)
-ax.axhline(data_std ** 2, color="gray", lw=0.8)
+ax.axhline(data_std**2, color="gray", lw=0.8)
 ax.set(xlabel="training batch", ylabel="running statistic", title="Running statistics (data: mean 2, var 9)")
 ax.legend(fontsize=7)
 ax = axes[1]
@@ -297,8 +306,11 @@ k = 5
 for name, c in curves.items():
     smooth = np.convolve(c, np.ones(k) / k, mode="valid")
     ax.plot(smooth, label=f"{name} (test acc {accs[name]:.2f})")
-ax.set(xlabel="SGD step", ylabel="training cross-entropy (5-step mean)",
-       title=f"{depth}-block MLP on 8x8 digits: with and without BatchNorm")
+ax.set(
+    xlabel="SGD step",
+    ylabel="training cross-entropy (5-step mean)",
+    title=f"{depth}-block MLP on 8x8 digits: with and without BatchNorm",
+)
 ax.legend(fontsize=8)
 fig.tight_layout()
 path = save(fig, "07_batchnorm.png", dpi=100)

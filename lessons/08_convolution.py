@@ -31,9 +31,9 @@
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
-import minigan as mg
 from _course import save  # lessons/_course.py: figures saved (and shown in a notebook)
 
+import minigan as mg
 from minigan import gradcheck
 from minigan.data import load_mnist
 
@@ -69,16 +69,17 @@ rng = np.random.default_rng(0)
 # simply learns the flipped filter — but for a *given* filter (an edge detector) the sign of
 # the answer depends on it, as the worked example below shows.
 
+
 # %%
 def cross_correlate2d(image, kernel):
     """Valid cross-correlation: C[m, k] = Σ_i Σ_j I[m+i, k+j] F[i, j] (document 001 §3.1, corrected)."""
     n_h, n_w = image.shape
     f_h, f_w = kernel.shape
-    c_h, c_w = n_h - f_h + 1, n_w - f_w + 1          # document 001 §3.1: c = n − f + 1
+    c_h, c_w = n_h - f_h + 1, n_w - f_w + 1  # document 001 §3.1: c = n − f + 1
     out = np.zeros((c_h, c_w))
     for m in range(c_h):
         for k in range(c_w):
-            out[m, k] = np.sum(image[m:m + f_h, k:k + f_w] * kernel)
+            out[m, k] = np.sum(image[m : m + f_h, k : k + f_w] * kernel)
     return out
 
 
@@ -96,7 +97,7 @@ def convolve2d_true(image, kernel):
             s = 0.0
             for m in range(f_h):
                 for n in range(f_w):
-                    s += image[i - m, j - n] * kernel[m, n]   # Eq. 000 §2.2.1
+                    s += image[i - m, j - n] * kernel[m, n]  # Eq. 000 §2.2.1
             out[i - (f_h - 1), j - (f_w - 1)] = s
     return out
 
@@ -131,7 +132,7 @@ C_xcorr = cross_correlate2d(I_edge, F_vert)
 C_true = convolve2d_true(I_edge, F_vert)
 print("I * F as a CNN computes it (cross-correlation):\n", C_xcorr)
 print("true convolution (document 000 §2.2.1):\n", C_true)
-expected = np.array([[0, 3 * a, 3 * a, 0]] * 2)          # the document's printed answer, a = 10
+expected = np.array([[0, 3 * a, 3 * a, 0]] * 2)  # the document's printed answer, a = 10
 assert np.array_equal(C_xcorr, expected)
 assert np.array_equal(C_true, -expected)
 # Horizontal edges: "precisamos apenas transpor o filtro F" (document 001 §3.1.1).
@@ -157,8 +158,8 @@ print("transposed filter on the transposed image:\n", cross_correlate2d(I_edge.T
 
 # %%
 X_mnist, y_mnist = load_mnist(limit=200)
-digit = X_mnist[int(np.flatnonzero(y_mnist == 3)[0]), 0].astype(np.float64)   # (28, 28) in [-1, 1]
-digit255 = (digit + 1.0) * 127.5                                               # the document's 0..255 scale
+digit = X_mnist[int(np.flatnonzero(y_mnist == 3)[0]), 0].astype(np.float64)  # (28, 28) in [-1, 1]
+digit255 = (digit + 1.0) * 127.5  # the document's 0..255 scale
 
 blur = np.full((10, 10), 1.0 / 100)
 sobel_x = np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], dtype=float)
@@ -190,11 +191,12 @@ print(f"share of non-zero Sobel responses that document 003's [0, 255] clipping 
 # formulas agree (which is how the slip survives), for `s ≥ 2` they often do not. We count the
 # windows by brute force and compare.
 
+
 # %%
 def pad2d(image, p):
     """Zero padding of document 001 §3.1.2: (n_h + 2p) × (n_w + 2p)."""
     out = np.zeros((image.shape[0] + 2 * p, image.shape[1] + 2 * p))
-    out[p:p + image.shape[0], p:p + image.shape[1]] = image
+    out[p : p + image.shape[0], p : p + image.shape[1]] = image
     return out
 
 
@@ -202,17 +204,17 @@ def conv2d_scratch(image, kernel, stride=1, padding=0):
     """Cross-correlation with zero padding and stride (one channel)."""
     x = pad2d(image, padding)
     f_h, f_w = kernel.shape
-    starts_h = range(0, x.shape[0] - f_h + 1, stride)   # 0, s, 2s, … while the window fits
+    starts_h = range(0, x.shape[0] - f_h + 1, stride)  # 0, s, 2s, … while the window fits
     starts_w = range(0, x.shape[1] - f_w + 1, stride)
-    return np.array([[np.sum(x[r:r + f_h, c:c + f_w] * kernel) for c in starts_w] for r in starts_h])
+    return np.array([[np.sum(x[r : r + f_h, c : c + f_w] * kernel) for c in starts_w] for r in starts_h])
 
 
 def size_printed(n, f, p, s):
-    return (n + 2 * p - f + 1) // s          # document 001 §3.1.3 as printed
+    return (n + 2 * p - f + 1) // s  # document 001 §3.1.3 as printed
 
 
 def size_correct(n, f, p, s):
-    return (n + 2 * p - f) // s + 1          # Eq. 001 §3.1.3, corrected
+    return (n + 2 * p - f) // s + 1  # Eq. 001 §3.1.3, corrected
 
 
 print(f"{'n':>3} {'f':>2} {'p':>2} {'s':>2} | {'counted':>7} {'correct':>7} {'printed':>7}")
@@ -223,8 +225,10 @@ for n, f, p, s in cases:
     ok = counted == size_correct(n, f, p, s)
     assert ok, (n, f, p, s)
     mismatches += counted != size_printed(n, f, p, s)
-    print(f"{n:>3} {f:>2} {p:>2} {s:>2} | {counted:>7} {size_correct(n, f, p, s):>7} {size_printed(n, f, p, s):>7}"
-          + ("   ← printed formula is wrong" if counted != size_printed(n, f, p, s) else ""))
+    print(
+        f"{n:>3} {f:>2} {p:>2} {s:>2} | {counted:>7} {size_correct(n, f, p, s):>7} {size_printed(n, f, p, s):>7}"
+        + ("   ← printed formula is wrong" if counted != size_printed(n, f, p, s) else "")
+    )
 print(f"the printed formula is wrong in {mismatches} of {len(cases)} cases; the corrected one in none")
 
 # %% [markdown]
@@ -237,10 +241,11 @@ print(f"the printed formula is wrong in {mismatches} of {len(cases)} cases; the 
 # pooling routes each output's gradient to its arg-max; average pooling spreads it evenly
 # (`dout / k²` to every input of the window).
 
+
 # %%
 def maxpool_scratch(x, k):
     h, w = x.shape[0] // k, x.shape[1] // k
-    windows = x[:h * k, :w * k].reshape(h, k, w, k)
+    windows = x[: h * k, : w * k].reshape(h, k, w, k)
     return windows.max(axis=(1, 3))
 
 
@@ -249,7 +254,7 @@ def maxpool_backward_scratch(x, k, dout):
     dx = np.zeros_like(x)
     for r in range(dout.shape[0]):
         for c in range(dout.shape[1]):
-            win = x[r * k:(r + 1) * k, c * k:(c + 1) * k]
+            win = x[r * k : (r + 1) * k, c * k : (c + 1) * k]
             i, j = np.unravel_index(np.argmax(win), win.shape)
             dx[r * k + i, c * k + j] += dout[r, c]
     return dx
@@ -257,7 +262,7 @@ def maxpool_backward_scratch(x, k, dout):
 
 def avgpool_scratch(x, k):
     h, w = x.shape[0] // k, x.shape[1] // k
-    return x[:h * k, :w * k].reshape(h, k, w, k).mean(axis=(1, 3))
+    return x[: h * k, : w * k].reshape(h, k, w, k).mean(axis=(1, 3))
 
 
 P = np.array([[12, 20, 30, 0], [8, 12, 2, 0], [34, 70, 37, 4], [112, 100, 25, 12]], dtype=float)
@@ -278,23 +283,24 @@ print("max-pool backward of dout = [[1, 2], [3, 4]]:\n", maxpool_backward_scratc
 # `Conv2D(C_in, C_out, k)` as `W[C_out, C_in, k_h, k_w]`: the document's `f_h × f_w × n_c`
 # filter number `o` is `W[o].transpose(1, 2, 0)`.
 
+
 # %%
 def conv_volume_scratch(x_hwc, filters_hwcn, bias, stride=1, padding=0):
     """Document 001 §3.2 in the document's own layout: x (n_h, n_w, n_c), filters (f_h, f_w, n_c, n)."""
     f_h, f_w, n_c, n = filters_hwcn.shape
     x = np.pad(x_hwc, ((padding, padding), (padding, padding), (0, 0)))
-    c_h = (x_hwc.shape[0] + 2 * padding - f_h) // stride + 1      # Eq. 001 §3.1.3, corrected
+    c_h = (x_hwc.shape[0] + 2 * padding - f_h) // stride + 1  # Eq. 001 §3.1.3, corrected
     c_w = (x_hwc.shape[1] + 2 * padding - f_w) // stride + 1
     out = np.zeros((c_h, c_w, n))
     for r in range(c_h):
         for c in range(c_w):
-            window = x[r * stride:r * stride + f_h, c * stride:c * stride + f_w, :]   # (f_h, f_w, n_c)
-            out[r, c, :] = np.tensordot(window, filters_hwcn, axes=3) + bias       # sum over f_h, f_w, n_c
+            window = x[r * stride : r * stride + f_h, c * stride : c * stride + f_w, :]  # (f_h, f_w, n_c)
+            out[r, c, :] = np.tensordot(window, filters_hwcn, axes=3) + bias  # sum over f_h, f_w, n_c
     return out
 
 
-x_vol = rng.standard_normal((7, 6, 3))          # a 7x6 "RGB" image
-filt = rng.standard_normal((3, 3, 3, 4))        # 4 filters of 3x3x3
+x_vol = rng.standard_normal((7, 6, 3))  # a 7x6 "RGB" image
+filt = rng.standard_normal((3, 3, 3, 4))  # 4 filters of 3x3x3
 bias = rng.standard_normal(4)
 out_vol = conv_volume_scratch(x_vol, filt, bias, stride=2, padding=1)
 print("convolution over volume:", x_vol.shape, "*", filt.shape, "->", out_vol.shape)
@@ -308,9 +314,9 @@ print("convolution over volume:", x_vol.shape, "*", filt.shape, "->", out_vol.sh
 
 # %%
 conv = mg.Conv2D(3, 4, 3, stride=2, padding=1, dtype=np.float64)
-conv.params["W"].data[...] = filt.transpose(3, 2, 0, 1)        # (f_h, f_w, n_c, n) -> (C_out, C_in, kH, kW)
+conv.params["W"].data[...] = filt.transpose(3, 2, 0, 1)  # (f_h, f_w, n_c, n) -> (C_out, C_in, kH, kW)
 conv.params["b"].data[...] = bias
-out_mg = conv(x_vol.transpose(2, 0, 1)[None])                    # NCHW: (1, 3, 7, 6)
+out_mg = conv(x_vol.transpose(2, 0, 1)[None])  # NCHW: (1, 3, 7, 6)
 err = np.abs(out_mg[0].transpose(1, 2, 0) - out_vol).max()
 print(f"minigan.Conv2D vs from-scratch: max abs difference {err:.2e}, output {out_mg.shape}")
 assert err < 1e-10
@@ -347,15 +353,16 @@ print("MaxPool2D / AvgPool2D forward and MaxPool2D's arg-max backward agree with
 # filter — which is exactly a **transposed convolution**, the subject of lesson 09. We first check
 # a from-scratch backward for one channel against finite differences, then minigan's layers.
 
+
 # %%
 def conv2d_backward_scratch(image, kernel, dout):
     """Gradients of C = Σ dout ⊙ xcorr(image, kernel) (stride 1, no padding)."""
     f_h, f_w = kernel.shape
-    dkernel = cross_correlate2d(image, dout)                        # ∂C/∂F[i,j] = Σ I[m+i,k+j] δ[m,k]
+    dkernel = cross_correlate2d(image, dout)  # ∂C/∂F[i,j] = Σ I[m+i,k+j] δ[m,k]
     dimage = np.zeros_like(image)
     for m in range(dout.shape[0]):
         for k in range(dout.shape[1]):
-            dimage[m:m + f_h, k:k + f_w] += dout[m, k] * kernel    # scatter: each δ paints the filter
+            dimage[m : m + f_h, k : k + f_w] += dout[m, k] * kernel  # scatter: each δ paints the filter
     return dimage, dkernel
 
 
@@ -365,15 +372,23 @@ dout = rng.standard_normal((4, 4))
 d_img, d_ker = conv2d_backward_scratch(img, ker, dout)
 num_img = gradcheck.numerical_gradient(lambda: np.sum(cross_correlate2d(img, ker) * dout), img)
 num_ker = gradcheck.numerical_gradient(lambda: np.sum(cross_correlate2d(img, ker) * dout), ker)
-print(f"scratch conv backward: rel. error dI {gradcheck.rel_error(d_img, num_img):.1e}, "
-      f"dF {gradcheck.rel_error(d_ker, num_ker):.1e}")
+print(
+    f"scratch conv backward: rel. error dI {gradcheck.rel_error(d_img, num_img):.1e}, "
+    f"dF {gradcheck.rel_error(d_ker, num_ker):.1e}"
+)
 # ∂C/∂I is the full convolution of δ with F, i.e. a padded cross-correlation with the flipped filter:
 full_conv = cross_correlate2d(np.pad(dout, ((ker.shape[0] - 1,) * 2, (ker.shape[1] - 1,) * 2)), flip(ker))
 assert np.allclose(d_img, full_conv)
 
 checks = {
-    "Conv2D(2, 3, 3, stride=2, padding=1)": (mg.Conv2D(2, 3, 3, stride=2, padding=1), rng.standard_normal((2, 2, 7, 6))),
-    "Conv2D(1, 2, (2, 3), padding='same')": (mg.Conv2D(1, 2, (2, 3), padding="same"), rng.standard_normal((2, 1, 5, 5))),
+    "Conv2D(2, 3, 3, stride=2, padding=1)": (
+        mg.Conv2D(2, 3, 3, stride=2, padding=1),
+        rng.standard_normal((2, 2, 7, 6)),
+    ),
+    "Conv2D(1, 2, (2, 3), padding='same')": (
+        mg.Conv2D(1, 2, (2, 3), padding="same"),
+        rng.standard_normal((2, 1, 5, 5)),
+    ),
     "MaxPool2D(2)": (mg.MaxPool2D(2), rng.standard_normal((2, 2, 4, 6))),
     "AvgPool2D(2)": (mg.AvgPool2D(2), rng.standard_normal((2, 2, 4, 6))),
 }

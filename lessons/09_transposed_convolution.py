@@ -33,9 +33,9 @@
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
-import minigan as mg
 from _course import save  # lessons/_course.py: figures saved (and shown in a notebook)
 
+import minigan as mg
 from minigan import gradcheck
 from minigan.data import load_mnist
 
@@ -54,6 +54,7 @@ rng = np.random.default_rng(0)
 #
 # ("basta inverter a fórmula … da Convolução": `c = n − f + 1` solved for `n`).
 
+
 # %%
 def conv_transpose2d_scratch(x, kernel, stride=1, padding=0, output_padding=0):
     """Scatter form of the transposed convolution (one channel).
@@ -67,8 +68,8 @@ def conv_transpose2d_scratch(x, kernel, stride=1, padding=0, output_padding=0):
     full = np.zeros(((c_h - 1) * stride + f_h + output_padding, (c_w - 1) * stride + f_w + output_padding))
     for m in range(c_h):
         for k in range(c_w):
-            full[m * stride:m * stride + f_h, k * stride:k * stride + f_w] += x[m, k] * kernel   # Eq. 001 §3.3
-    return full[padding:full.shape[0] - padding, padding:full.shape[1] - padding]
+            full[m * stride : m * stride + f_h, k * stride : k * stride + f_w] += x[m, k] * kernel  # Eq. 001 §3.3
+    return full[padding : full.shape[0] - padding, padding : full.shape[1] - padding]
 
 
 C_small = np.array([[1.0, 2.0], [3.0, 4.0]])
@@ -91,13 +92,17 @@ print("stride 2 -> 4x4 (the copies no longer overlap):\n", conv_transpose2d_scra
 # (It is *not* an inverse: `Mᵀ M ≠ I`. "Deconvolution" is a misleading name, which is why
 # the DCGAN paper and document 001 prefer "transposed" or "fractionally strided".)
 
+
 # %%
 def conv2d_scratch(image, kernel, stride=1, padding=0):
     x = np.pad(image, padding)
     f_h, f_w = kernel.shape
-    return np.array([[np.sum(x[r:r + f_h, c:c + f_w] * kernel)
-                      for c in range(0, x.shape[1] - f_w + 1, stride)]
-                     for r in range(0, x.shape[0] - f_h + 1, stride)])
+    return np.array(
+        [
+            [np.sum(x[r : r + f_h, c : c + f_w] * kernel) for c in range(0, x.shape[1] - f_w + 1, stride)]
+            for r in range(0, x.shape[0] - f_h + 1, stride)
+        ]
+    )
 
 
 def conv_matrix(n, kernel, stride=1, padding=0):
@@ -107,7 +112,7 @@ def conv_matrix(n, kernel, stride=1, padding=0):
         e = np.zeros(n * n)
         e[j] = 1.0
         cols.append(conv2d_scratch(e.reshape(n, n), kernel, stride, padding).ravel())
-    return np.stack(cols, axis=1)            # (c·c, n·n)
+    return np.stack(cols, axis=1)  # (c·c, n·n)
 
 
 n, f, s, p = 5, 3, 2, 1
@@ -123,8 +128,9 @@ assert np.allclose(via_matrix, via_scatter)
 
 x5 = rng.standard_normal((n, n))
 num_dx = gradcheck.numerical_gradient(lambda: np.sum(conv2d_scratch(x5, K3, s, p) * delta), x5)
-print("∂(Σ δ ⊙ conv(x))/∂x vs transposed convolution of δ: rel. error",
-      f"{gradcheck.rel_error(num_dx, via_scatter):.1e}")
+print(
+    "∂(Σ δ ⊙ conv(x))/∂x vs transposed convolution of δ: rel. error", f"{gradcheck.rel_error(num_dx, via_scatter):.1e}"
+)
 
 # %% [markdown]
 # ## 3. The size formula — and what document 001 leaves out
@@ -142,23 +148,33 @@ print("∂(Σ δ ⊙ conv(x))/∂x vs transposed convolution of δ: rel. error",
 # for the strided layers every DCGAN generator uses it is wrong. For example a 7x7 map with a
 # 4x4 filter, stride 2 and padding 1 — the classic DCGAN up-sampling block — becomes 14x14, not 10x10.
 
+
 # %%
 def size_transposed(c, f, s=1, p=0, op=0):
-    return (c - 1) * s - 2 * p + f + op          # general formula (PyTorch / minigan)
+    return (c - 1) * s - 2 * p + f + op  # general formula (PyTorch / minigan)
 
 
 def size_doc001(c, f):
-    return c + f - 1                             # document 001 §3.3 as printed (s = 1, p = 0 only)
+    return c + f - 1  # document 001 §3.3 as printed (s = 1, p = 0 only)
 
 
 print(f"{'c':>3} {'f':>2} {'s':>2} {'p':>2} {'op':>2} | {'scratch':>7} {'minigan':>7} {'formula':>7} {'doc 001':>7}")
-for c_, f_, s_, p_, op_ in [(2, 2, 1, 0, 0), (7, 3, 1, 0, 0), (7, 4, 2, 1, 0), (7, 3, 2, 1, 1), (14, 5, 2, 2, 1), (4, 5, 2, 0, 0)]:
+for c_, f_, s_, p_, op_ in [
+    (2, 2, 1, 0, 0),
+    (7, 3, 1, 0, 0),
+    (7, 4, 2, 1, 0),
+    (7, 3, 2, 1, 1),
+    (14, 5, 2, 2, 1),
+    (4, 5, 2, 0, 0),
+]:
     scratch = conv_transpose2d_scratch(np.ones((c_, c_)), np.ones((f_, f_)), s_, p_, op_).shape[0]
     layer = mg.Conv2DTranspose(1, 1, f_, stride=s_, padding=p_, output_padding=op_)
     by_mg = layer(np.zeros((1, 1, c_, c_), np.float32)).shape[-1]
     assert scratch == by_mg == size_transposed(c_, f_, s_, p_, op_)
-    print(f"{c_:>3} {f_:>2} {s_:>2} {p_:>2} {op_:>2} | {scratch:>7} {by_mg:>7} {size_transposed(c_, f_, s_, p_, op_):>7} "
-          f"{size_doc001(c_, f_):>7}" + ("" if size_doc001(c_, f_) == scratch else "   ← doc formula does not apply"))
+    print(
+        f"{c_:>3} {f_:>2} {s_:>2} {p_:>2} {op_:>2} | {scratch:>7} {by_mg:>7} {size_transposed(c_, f_, s_, p_, op_):>7} "
+        f"{size_doc001(c_, f_):>7}" + ("" if size_doc001(c_, f_) == scratch else "   ← doc formula does not apply")
+    )
 
 # 'same' padding, the TensorFlow/Keras meaning used by document 000's generator: output = input · stride
 for s_ in (1, 2):
@@ -173,14 +189,15 @@ for s_ in (1, 2):
 # input pixels, pad by `f − 1 − p` and cross-correlate with the **flipped** filter at stride 1.
 # Same numbers as the scatter form — a third way to see the same operator.
 
+
 # %%
 def conv_transpose_by_dilation(x, kernel, stride=1, padding=0):
     c_h, c_w = x.shape
     f_h, f_w = kernel.shape
     dil = np.zeros(((c_h - 1) * stride + 1, (c_w - 1) * stride + 1))
-    dil[::stride, ::stride] = x                                   # s − 1 zeros between pixels
+    dil[::stride, ::stride] = x  # s − 1 zeros between pixels
     q = f_h - 1 - padding
-    return conv2d_scratch(np.pad(dil, q), kernel[::-1, ::-1])     # flipped filter, stride 1
+    return conv2d_scratch(np.pad(dil, q), kernel[::-1, ::-1])  # flipped filter, stride 1
 
 
 xd = rng.standard_normal((4, 4))
@@ -197,13 +214,16 @@ assert np.allclose(a1, a2)
 # também se mantém válida") every input channel `i` paints `W[i, o]` into output channel `o`,
 # summed over `i`.
 
+
 # %%
 def conv_transpose_volume_scratch(x, W, b, stride, padding, output_padding=0):
     """x (C_in, H, W), W (C_in, C_out, kH, kW) -> (C_out, H', W')."""
     outs = []
     for o in range(W.shape[1]):
-        outs.append(sum(conv_transpose2d_scratch(x[i], W[i, o], stride, padding, output_padding)
-                        for i in range(W.shape[0])) + b[o])
+        outs.append(
+            sum(conv_transpose2d_scratch(x[i], W[i, o], stride, padding, output_padding) for i in range(W.shape[0]))
+            + b[o]
+        )
     return np.stack(outs)
 
 
@@ -211,8 +231,10 @@ ct = mg.Conv2DTranspose(3, 2, 4, stride=2, padding=1, dtype=np.float64)
 xv = rng.standard_normal((1, 3, 5, 5))
 y_mg = ct(xv)
 y_scratch = conv_transpose_volume_scratch(xv[0], ct.params["W"].data, ct.params["b"].data, 2, 1)
-print(f"Conv2DTranspose(3, 2, 4, stride=2, padding=1): {xv.shape} -> {y_mg.shape}; "
-      f"max abs difference to scratch {np.abs(y_mg[0] - y_scratch).max():.1e}")
+print(
+    f"Conv2DTranspose(3, 2, 4, stride=2, padding=1): {xv.shape} -> {y_mg.shape}; "
+    f"max abs difference to scratch {np.abs(y_mg[0] - y_scratch).max():.1e}"
+)
 assert np.allclose(y_mg[0], y_scratch)
 
 # the transposed convolution is the backward of the convolution with the same weights
@@ -222,8 +244,10 @@ cv = mg.Conv2D(2, 3, 4, stride=2, padding=1, dtype=np.float64)
 cv.params["W"].data[...] = ct.params["W"].data
 cv(np.zeros((1, 2, 10, 10)))
 dx_conv = cv.backward(xv)
-print("Conv2D input-gradient vs Conv2DTranspose forward (bias removed): max abs difference",
-      np.abs(dx_conv - (y_mg - ct.params["b"].data[None, :, None, None])).max())
+print(
+    "Conv2D input-gradient vs Conv2DTranspose forward (bias removed): max abs difference",
+    np.abs(dx_conv - (y_mg - ct.params["b"].data[None, :, None, None])).max(),
+)
 assert np.allclose(dx_conv, y_mg - ct.params["b"].data[None, :, None, None])
 
 # %% [markdown]
@@ -231,10 +255,16 @@ assert np.allclose(dx_conv, y_mg - ct.params["b"].data[None, :, None, None])
 
 # %%
 for name, layer, x in [
-    ("Conv2DTranspose(2, 3, 3, stride=2, padding=1, output_padding=1)",
-     mg.Conv2DTranspose(2, 3, 3, stride=2, padding=1, output_padding=1), rng.standard_normal((2, 2, 3, 4))),
-    ("Conv2DTranspose(1, 2, 5, stride=2, padding='same')",
-     mg.Conv2DTranspose(1, 2, 5, stride=2, padding="same"), rng.standard_normal((2, 1, 3, 3))),
+    (
+        "Conv2DTranspose(2, 3, 3, stride=2, padding=1, output_padding=1)",
+        mg.Conv2DTranspose(2, 3, 3, stride=2, padding=1, output_padding=1),
+        rng.standard_normal((2, 2, 3, 4)),
+    ),
+    (
+        "Conv2DTranspose(1, 2, 5, stride=2, padding='same')",
+        mg.Conv2DTranspose(1, 2, 5, stride=2, padding="same"),
+        rng.standard_normal((2, 1, 3, 3)),
+    ),
 ]:
     errs = gradcheck.check_module(layer, x)
     print(f"{name:<66} " + "  ".join(f"{k}: {v:.1e}" for k, v in errs.items()))
@@ -264,11 +294,11 @@ for ax, f_ in zip(axes[:2], (3, 4)):
     ax.set_title(f"overlap count, k={f_}, s=2 ({interior.min():.0f}..{interior.max():.0f} inside)", fontsize=9)
     fig.colorbar(im, ax=ax, fraction=0.046)
 X, y = load_mnist(limit=50)
-d = X[:1].astype(np.float64)                                        # (1, 1, 28, 28)
+d = X[:1].astype(np.float64)  # (1, 1, 28, 28)
 down = mg.Conv2D(1, 1, 4, stride=2, padding=1, dtype=np.float64)
 down.params["W"].data[...] = 1.0 / 16
 down.params["b"].data[...] = 0.0
-small = down(d)                                                     # 28 -> 14 (average)
+small = down(d)  # 28 -> 14 (average)
 for ax, f_ in zip(axes[2:], (3, 4)):
     up = mg.Conv2DTranspose(1, 1, f_, stride=2, padding=1, output_padding=1 if f_ == 3 else 0, dtype=np.float64)
     up.params["W"].data[...] = 1.0

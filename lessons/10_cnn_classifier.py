@@ -36,13 +36,14 @@
 # %%
 import os
 import time
+
 import matplotlib.pyplot as plt
 import numpy as np
-import minigan as mg
 from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
+import minigan as mg
 from minigan import gradcheck
-from minigan.data import load_mnist, iterate_minibatches
+from minigan.data import iterate_minibatches, load_mnist
 
 rng = np.random.default_rng(0)
 mg.manual_seed(0)
@@ -57,7 +58,7 @@ mg.manual_seed(0)
 # %%
 X_train, y_train = load_mnist(split="train")
 X_test, y_test = load_mnist(split="test")
-if FAST:                                      # a few seconds: a small slice of each
+if FAST:  # a few seconds: a small slice of each
     X_train, y_train = X_train[::20], y_train[::20]
     X_test, y_test = X_test[::5], y_test[::5]
 print("train", X_train.shape, np.bincount(y_train), "\ntest ", X_test.shape, np.bincount(y_test))
@@ -76,6 +77,7 @@ print("train", X_train.shape, np.bincount(y_train), "\ntest ", X_test.shape, np.
 # and keeps `e^{z}` from overflowing. We fuse the softmax into the loss, so the model itself
 # outputs logits (document 003's Keras model has an explicit `Activation('softmax')`; minigan
 # keeps it inside `CrossEntropyLoss`, like PyTorch).
+
 
 # %%
 def softmax_cross_entropy(z, y):
@@ -121,15 +123,19 @@ print("gradient check of the loss:", gradcheck.check_loss(mg.CrossEntropyLoss(),
 # LeCun's paper it is a convolution of 120 filters 5x5 on a 5x5 map, which is exactly a
 # `Dense(400, 120)`.
 
+
 # %%
 def doc003_cnn():
     """Document 003 ch. 1's MNIST CNN (softmax folded into the loss)."""
     return mg.Sequential(
-        mg.Conv2D(1, 32, 3), mg.ReLU(),
-        mg.Conv2D(32, 32, 3), mg.ReLU(),
+        mg.Conv2D(1, 32, 3),
+        mg.ReLU(),
+        mg.Conv2D(32, 32, 3),
+        mg.ReLU(),
         mg.MaxPool2D(2),
         mg.Flatten(),
-        mg.Dense(12 * 12 * 32, 64), mg.ReLU(),
+        mg.Dense(12 * 12 * 32, 64),
+        mg.ReLU(),
         mg.Dense(64, 10),
     )
 
@@ -137,14 +143,18 @@ def doc003_cnn():
 def lenet5():
     """Document 001 §3.4's LeNet-5 (full C3 connections, softmax output)."""
     return mg.Sequential(
-        mg.Conv2D(1, 6, 5, padding=2), mg.Tanh(),        # C1: 28x28x6
-        mg.AvgPool2D(2),                                 # S2: 14x14x6
-        mg.Conv2D(6, 16, 5), mg.Tanh(),                  # C3: 10x10x16
-        mg.AvgPool2D(2),                                 # S4: 5x5x16
+        mg.Conv2D(1, 6, 5, padding=2),
+        mg.Tanh(),  # C1: 28x28x6
+        mg.AvgPool2D(2),  # S2: 14x14x6
+        mg.Conv2D(6, 16, 5),
+        mg.Tanh(),  # C3: 10x10x16
+        mg.AvgPool2D(2),  # S4: 5x5x16
         mg.Flatten(),
-        mg.Dense(400, 120), mg.Tanh(),                   # C5
-        mg.Dense(120, 84), mg.Tanh(),                    # F6
-        mg.Dense(84, 10),                                # output (softmax in the loss)
+        mg.Dense(400, 120),
+        mg.Tanh(),  # C5
+        mg.Dense(120, 84),
+        mg.Tanh(),  # F6
+        mg.Dense(84, 10),  # output (softmax in the loss)
     )
 
 
@@ -152,10 +162,15 @@ conv_params = lambda f, c_in, c_out: (f * f * c_in + 1) * c_out
 dense_params = lambda n_in, n_out: (n_in + 1) * n_out
 by_hand = {
     "doc 003 CNN": [conv_params(3, 1, 32), conv_params(3, 32, 32), dense_params(4608, 64), dense_params(64, 10)],
-    "LeNet-5": [conv_params(5, 1, 6), conv_params(5, 6, 16), dense_params(400, 120), dense_params(120, 84),
-                dense_params(84, 10)],
+    "LeNet-5": [
+        conv_params(5, 1, 6),
+        conv_params(5, 6, 16),
+        dense_params(400, 120),
+        dense_params(120, 84),
+        dense_params(84, 10),
+    ],
 }
-doc003_table = [320, 9248, 294976, 650]                       # document 003, Figura 20 (Keras summary)
+doc003_table = [320, 9248, 294976, 650]  # document 003, Figura 20 (Keras summary)
 assert by_hand["doc 003 CNN"] == doc003_table and sum(doc003_table) == 305194
 
 for name, build in [("doc 003 CNN", doc003_cnn), ("LeNet-5", lenet5)]:
@@ -172,8 +187,16 @@ print("parameter counts: formula == minigan summary == document 003's table (305
 # a whole little stack, input and every parameter, with a random upstream gradient.
 
 # %%
-tiny = mg.Sequential(mg.Conv2D(1, 2, 3, padding=1), mg.ReLU(), mg.MaxPool2D(2),
-                     mg.Conv2D(2, 3, 3), mg.Tanh(), mg.AvgPool2D(2), mg.Flatten(), mg.Dense(3, 4))
+tiny = mg.Sequential(
+    mg.Conv2D(1, 2, 3, padding=1),
+    mg.ReLU(),
+    mg.MaxPool2D(2),
+    mg.Conv2D(2, 3, 3),
+    mg.Tanh(),
+    mg.AvgPool2D(2),
+    mg.Flatten(),
+    mg.Dense(3, 4),
+)
 errs = gradcheck.check_module(tiny, rng.standard_normal((2, 1, 8, 8)))
 print("tiny CNN, max relative error over dx and", len(errs) - 1, "parameters:", f"{max(errs.values()):.1e}")
 assert max(errs.values()) < 1e-6
@@ -214,8 +237,9 @@ BATCH = 64
 def evaluate(model, X, y, batch=500):
     model.eval()
     device = mg.backend.device_of(model.parameters()[0].data)
-    pred = np.concatenate([mg.as_numpy(model(mg.asarray(X[i:i + batch], device)).argmax(axis=1))
-                           for i in range(0, len(X), batch)])
+    pred = np.concatenate(
+        [mg.as_numpy(model(mg.asarray(X[i : i + batch], device)).argmax(axis=1)) for i in range(0, len(X), batch)]
+    )
     model.train()
     return float((pred == y).mean()), pred
 
@@ -226,14 +250,14 @@ def train(model, lr, epochs, seed=0):
     order_rng = np.random.default_rng(seed)
     history = []
     for epoch in range(epochs):
-        losses = []                                       # 0-d device scalars: no sync per step
+        losses = []  # 0-d device scalars: no sync per step
         for idx in iterate_minibatches(len(X_train), BATCH, order_rng):
-            idx = mg.asarray(idx, DEVICE)                 # batch indices to the data's device
-            logits = model(X_train_dev[idx])              # forward
-            loss = loss_fn(logits, y_train_dev[idx])      # softmax cross-entropy
+            idx = mg.asarray(idx, DEVICE)  # batch indices to the data's device
+            logits = model(X_train_dev[idx])  # forward
+            loss = loss_fn(logits, y_train_dev[idx])  # softmax cross-entropy
             opt.zero_grad()
-            model.backward(loss_fn.backward())            # backward through every layer
-            opt.step()                                    # Adam update
+            model.backward(loss_fn.backward())  # backward through every layer
+            opt.step()  # Adam update
             losses.append(loss)
         xp = mg.get_array_module(losses[0])
         history.extend(mg.as_numpy(xp.stack(losses)).tolist())  # one copy to the host per epoch
@@ -245,18 +269,20 @@ def train(model, lr, epochs, seed=0):
 results = {}
 for name, build, lr in [("doc 003 CNN", doc003_cnn, 1e-3), ("LeNet-5", lenet5, 2e-3)]:
     mg.manual_seed(0)
-    model = build().to(DEVICE)                            # the GPU swap: parameters to the device
+    model = build().to(DEVICE)  # the GPU swap: parameters to the device
     t0 = time.perf_counter()
     print(f"{name}: {model.num_parameters():,} parameters, {EPOCHS} epoch(s) on {len(X_train)} digits")
     hist = train(model, lr, EPOCHS)
     acc, pred = evaluate(model, X_test, y_test)
-    model.to("cpu")                                       # back to the host for the cells below
+    model.to("cpu")  # back to the host for the cells below
     results[name] = dict(model=model, history=hist, acc=acc, pred=pred, seconds=time.perf_counter() - t0)
     print(f"{name}: held-out accuracy {acc:.1%} on {len(X_test)} digits ({results[name]['seconds']:.0f} s)")
 
-print(f"\ndocument 003 reports 98.5% for its CNN on the full MNIST test set (60 000 training digits, 5 epochs);"
-      f"\nhere, {len(X_train)} training digits and {EPOCHS} epoch(s): doc 003 CNN {results['doc 003 CNN']['acc']:.1%}, "
-      f"LeNet-5 {results['LeNet-5']['acc']:.1%}")
+print(
+    f"\ndocument 003 reports 98.5% for its CNN on the full MNIST test set (60 000 training digits, 5 epochs);"
+    f"\nhere, {len(X_train)} training digits and {EPOCHS} epoch(s): doc 003 CNN {results['doc 003 CNN']['acc']:.1%}, "
+    f"LeNet-5 {results['LeNet-5']['acc']:.1%}"
+)
 
 # %% [markdown]
 # ## 6. What the first layer computes — lesson 08 again
@@ -269,7 +295,7 @@ cnn = results["doc 003 CNN"]["model"]
 first = cnn[0]
 img = X_test[0, 0].astype(np.float64)
 W0 = first.params["W"].data[5, 0].astype(np.float64)
-scratch_map = np.array([[np.sum(img[r:r + 3, c:c + 3] * W0) for c in range(26)] for r in range(26)])
+scratch_map = np.array([[np.sum(img[r : r + 3, c : c + 3] * W0) for c in range(26)] for r in range(26)])
 scratch_map += float(first.params["b"].data[5])
 layer_map = first(X_test[:1])[0, 5]
 print(f"filter 5 on test digit 0: max |scratch − Conv2D| = {np.abs(scratch_map - layer_map).max():.1e} (float32)")
@@ -297,7 +323,7 @@ filters = first.params["W"].data[:, 0]
 tile = np.ones((4 * 4, 8 * 4)) * np.nan
 for i in range(32):
     r, c = divmod(i, 8)
-    tile[r * 4:r * 4 + 3, c * 4:c * 4 + 3] = filters[i]
+    tile[r * 4 : r * 4 + 3, c * 4 : c * 4 + 3] = filters[i]
 ax.imshow(tile, cmap="RdBu_r")
 ax.set_title("doc 003 CNN: the 32 learned 3x3 filters of layer 1")
 ax.axis("off")
@@ -310,8 +336,15 @@ ax.imshow(cm, cmap="Blues")
 for i in range(10):
     for j in range(10):
         if cm[i, j]:
-            ax.text(j, i, cm[i, j], ha="center", va="center", fontsize=6,
-                    color="white" if cm[i, j] > cm.max() / 2 else "black")
+            ax.text(
+                j,
+                i,
+                cm[i, j],
+                ha="center",
+                va="center",
+                fontsize=6,
+                color="white" if cm[i, j] > cm.max() / 2 else "black",
+            )
 ax.set_xlabel("predicted")
 ax.set_ylabel("true")
 ax.set_xticks(range(10))
@@ -324,8 +357,10 @@ for i, w in enumerate(wrong):
     ax.imshow(X_test[w, 0], cmap="gray")
     ax.set_title(f"{y_test[w]}→{pred[w]}", fontsize=8)
     ax.axis("off")
-fig.suptitle(f"Lesson 10: CNN classifiers on the bundled MNIST digits ({len(X_train)} train / {len(X_test)} held out)"
-             "\nbottom row: held-out digits the doc 003 CNN gets wrong (true→predicted)")
+fig.suptitle(
+    f"Lesson 10: CNN classifiers on the bundled MNIST digits ({len(X_train)} train / {len(X_test)} held out)"
+    "\nbottom row: held-out digits the doc 003 CNN gets wrong (true→predicted)"
+)
 fig.tight_layout()
 path = save(fig, "10_cnn_classifier.png", dpi=85)
 

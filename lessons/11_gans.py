@@ -35,13 +35,14 @@
 
 # %%
 import time
+
 import matplotlib.pyplot as plt
 import numpy as np
-import minigan as mg
 from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
+import minigan as mg
 from minigan import gradcheck
-from minigan.data import ring_of_gaussians, ring_modes
+from minigan.data import ring_modes, ring_of_gaussians
 from minigan.gan import GAN
 
 rng = np.random.default_rng(0)
@@ -158,15 +159,18 @@ for a_, b_ in [(1.0, 1.0), (0.3, 1.2), (2.0, 0.5)]:
 # (document 001 §2.8). `D` outputs a **logit** `a`, and `D(x) = σ(a)`: the losses then take the
 # stable "with logits" form (document 000 uses `sigmoid_cross_entropy_with_logits`).
 
+
 # %%
 def sigmoid(a):
-    return 0.5 * (1.0 + np.tanh(0.5 * a))        # = 1 / (1 + e^{−a}), without overflow
+    return 0.5 * (1.0 + np.tanh(0.5 * a))  # = 1 / (1 + e^{−a}), without overflow
 
 
 def mlp_init(sizes, rng):
     """[(W, b), ...] with W ~ N(0, 1/n_in) (document 001 §2.10, Xavier)."""
-    return [[rng.standard_normal((n_in, n_out)) / np.sqrt(n_in), np.zeros(n_out)]
-            for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    return [
+        [rng.standard_normal((n_in, n_out)) / np.sqrt(n_in), np.zeros(n_out)]
+        for n_in, n_out in zip(sizes[:-1], sizes[1:])
+    ]
 
 
 def mlp_forward(params, x, alpha):
@@ -176,7 +180,7 @@ def mlp_forward(params, x, alpha):
     for i, (W, b) in enumerate(params):
         z = h @ W + b
         cache.append((h, z))
-        h = z if i == len(params) - 1 else np.where(z > 0, z, alpha * z)   # LeakyReLU / linear
+        h = z if i == len(params) - 1 else np.where(z > 0, z, alpha * z)  # LeakyReLU / linear
     return h, cache
 
 
@@ -187,9 +191,9 @@ def mlp_backward(params, cache, dout, alpha):
     for i in reversed(range(len(params))):
         h, z = cache[i]
         if i < len(params) - 1:
-            d = d * np.where(z > 0, 1.0, alpha)                               # g'(z)
-        grads[i] = [h.T @ d, d.sum(axis=0)]                                   # ∂C/∂W = hᵀ δ, ∂C/∂b = Σ δ
-        d = d @ params[i][0].T                                                # δ for the layer below
+            d = d * np.where(z > 0, 1.0, alpha)  # g'(z)
+        grads[i] = [h.T @ d, d.sum(axis=0)]  # ∂C/∂W = hᵀ δ, ∂C/∂b = Σ δ
+        d = d @ params[i][0].T  # δ for the layer below
     return d, grads
 
 
@@ -209,8 +213,8 @@ class ScratchAdam:
                 m += (1 - self.b1) * g
                 v *= self.b2
                 v += (1 - self.b2) * g * g
-                mhat = m / (1 - self.b1 ** self.t)
-                vhat = v / (1 - self.b2 ** self.t)
+                mhat = m / (1 - self.b1**self.t)
+                vhat = v / (1 - self.b2**self.t)
                 p -= self.lr * mhat / (np.sqrt(vhat) + self.eps)
 
 
@@ -225,8 +229,11 @@ xm, dm = rng.standard_normal((6, 3)), rng.standard_normal((6, 2))
 dx, grads = mlp_backward(mlp, mlp_forward(mlp, xm, 0.2)[1], dm, 0.2)
 f = lambda: np.sum(mlp_forward(mlp, xm, 0.2)[0] * dm)
 errs = [gradcheck.rel_error(dx, gradcheck.numerical_gradient(f, xm))]
-errs += [gradcheck.rel_error(g, gradcheck.numerical_gradient(f, p)) for layer, glayer in zip(mlp, grads)
-         for p, g in zip(layer, glayer)]
+errs += [
+    gradcheck.rel_error(g, gradcheck.numerical_gradient(f, p))
+    for layer, glayer in zip(mlp, grads)
+    for p, g in zip(layer, glayer)
+]
 print(f"scratch MLP backward vs finite differences: max relative error {max(errs):.1e}")
 assert max(errs) < 1e-6
 
@@ -235,6 +242,7 @@ assert max(errs) < 1e-6
 #
 # `p_data` is a mixture of two Gaussians at ±1.5, `p_g` a fixed wide Gaussian (think of an
 # untrained generator). We train `D` alone (`G` fixed) by minimizing document 002's `L_D`.
+
 
 # %%
 def p_data_1d(x):
@@ -263,11 +271,12 @@ for it in range(300 if FAST else 2500):
     optD.step([[gr + gf for gr, gf in zip(lr_, lf_)] for lr_, lf_ in zip(g_r, g_f)])
 
 xs = np.linspace(-3.5, 3.5, 400)
-D_star = p_data_1d(xs) / (p_data_1d(xs) + p_g_1d(xs))                         # Eq. 001 §4.2, Proposição 1
+D_star = p_data_1d(xs) / (p_data_1d(xs) + p_g_1d(xs))  # Eq. 001 §4.2, Proposição 1
 D_learned = sigmoid(mlp_forward(Dnet, xs[:, None], 0.2)[0][:, 0])
 support = (p_data_1d(xs) + p_g_1d(xs)) > 0.05
 gap = np.abs(D_learned - D_star)[support].max()
 print(f"learned D vs D* where the densities are not tiny: max |D − D*| = {gap:.3f}")
+
 
 # V(D*, G) = −log 4 + 2 JSD, by numerical integration on a fine grid (the trapezoidal rule,
 # written out: np.trapezoid is NumPy 2 only, np.trapz was removed from it)
@@ -311,12 +320,12 @@ assert abs(V_star - (-np.log(4) + 2 * jsd)) < 1e-6
 # %%
 a = np.linspace(-8, 8, 401)[:, None]
 Dg = sigmoid(a)[:, 0]
-grad_sat = -Dg                                  # ∂/∂a log(1 − σ(a))
-grad_ns = Dg - 1.0                              # ∂/∂a −log σ(a)
+grad_sat = -Dg  # ∂/∂a log(1 − σ(a))
+grad_ns = Dg - 1.0  # ∂/∂a −log σ(a)
 
 loss = mg.BCEWithLogitsLoss()
 loss(a, np.ones_like(a))
-assert np.allclose(loss.backward()[:, 0] * a.shape[0], grad_ns)               # mean → × m
+assert np.allclose(loss.backward()[:, 0] * a.shape[0], grad_ns)  # mean → × m
 loss(a, np.zeros_like(a))
 assert np.allclose(loss.backward(-1.0)[:, 0] * a.shape[0], grad_sat)
 print("minigan BCEWithLogitsLoss gives both gradients (non-saturating: target 1; saturating: −BCE with target 0)")
@@ -326,6 +335,7 @@ print("gradient check:", gradcheck.check_loss(mg.BCEWithLogitsLoss(), rng.standa
 # **Measured, not just drawn.** Take an untrained generator on the 2-D ring below, train `D`
 # alone against it for a few hundred steps (a strong `D`, as early in real training), and
 # measure the size of the gradient that reaches `G`'s weights under each loss.
+
 
 # %%
 def ring_batch(n, rng):
@@ -352,10 +362,12 @@ norms = {}
 for name, da in [("saturating", -sigmoid(a_f) / len(z)), ("non-saturating", (sigmoid(a_f) - 1) / len(z))]:
     dfake, _ = mlp_backward(D0, c_f, da, ALPHA)
     _, gG = mlp_backward(G0, c_g, dfake, 0.0)
-    norms[name] = np.sqrt(sum(np.sum(g ** 2) for layer in gG for g in layer))
+    norms[name] = np.sqrt(sum(np.sum(g**2) for layer in gG for g in layer))
 print(f"mean D(G(z)) after training D alone: {sigmoid(a_f).mean():.3f}")
-print(f"‖∂L_G/∂θ_g‖: saturating {norms['saturating']:.2e}, non-saturating {norms['non-saturating']:.2e} "
-      f"(ratio {norms['non-saturating'] / norms['saturating']:.0f}x)")
+print(
+    f"‖∂L_G/∂θ_g‖: saturating {norms['saturating']:.2e}, non-saturating {norms['non-saturating']:.2e} "
+    f"(ratio {norms['non-saturating'] / norms['saturating']:.0f}x)"
+)
 
 # %% [markdown]
 # ## 4. Algorithm 1 from scratch, on a ring of 8 Gaussians
@@ -384,7 +396,7 @@ STD = 0.05
 
 
 def ring_metrics(samples):
-    d = np.linalg.norm(samples[:, None, :] - MODES[None], axis=2)      # (n, 8)
+    d = np.linalg.norm(samples[:, None, :] - MODES[None], axis=2)  # (n, 8)
     close = d.min(axis=1) < 3 * STD
     counts = np.bincount(d.argmin(axis=1)[close], minlength=8)
     return int((counts >= 0.01 * len(samples)).sum()), float(close.mean())
@@ -398,21 +410,21 @@ def train_ring_gan(k, lr_g, lr_d, steps, seed, batch=64, snapshots=()):
     optG, optD = ScratchAdam(G, lr_g), ScratchAdam(D, lr_d)
     z_eval = np.random.default_rng(1000 + seed).standard_normal((2000, Z_DIM))
     snaps = {}
-    for step in range(1, steps + 1):                               # 1: for number of training iterations
-        for _ in range(k):                                         # 2:   for k steps
-            xi = r.standard_normal((batch, Z_DIM))                 # 3:     m noise samples ξ ~ p_ξ
-            x = ring_batch(batch, r)                               # 4:     m examples x ~ p_data
-            fake, _ = mlp_forward(G, xi, 0.0)                      #        (G is not updated here)
+    for step in range(1, steps + 1):  # 1: for number of training iterations
+        for _ in range(k):  # 2:   for k steps
+            xi = r.standard_normal((batch, Z_DIM))  # 3:     m noise samples ξ ~ p_ξ
+            x = ring_batch(batch, r)  # 4:     m examples x ~ p_data
+            fake, _ = mlp_forward(G, xi, 0.0)  #        (G is not updated here)
             a_r, c_r = mlp_forward(D, x, ALPHA)
             a_f, c_f = mlp_forward(D, fake, ALPHA)
-            _, g_r = mlp_backward(D, c_r, 0.5 * bce_logits_grad(a_r, 1.0), ALPHA)   # 5: update D on
-            _, g_f = mlp_backward(D, c_f, 0.5 * bce_logits_grad(a_f, 0.0), ALPHA)   #    L_D (= ascend V)
+            _, g_r = mlp_backward(D, c_r, 0.5 * bce_logits_grad(a_r, 1.0), ALPHA)  # 5: update D on
+            _, g_f = mlp_backward(D, c_f, 0.5 * bce_logits_grad(a_f, 0.0), ALPHA)  #    L_D (= ascend V)
             optD.step([[p + q for p, q in zip(l1, l2)] for l1, l2 in zip(g_r, g_f)])
-        xi = r.standard_normal((batch, Z_DIM))                     # 7:   m noise samples
+        xi = r.standard_normal((batch, Z_DIM))  # 7:   m noise samples
         fake, c_g = mlp_forward(G, xi, 0.0)
         a_f, c_f = mlp_forward(D, fake, ALPHA)
-        dfake, _ = mlp_backward(D, c_f, bce_logits_grad(a_f, 1.0), ALPHA)   # 8: non-saturating loss,
-        _, gG = mlp_backward(G, c_g, dfake, 0.0)                             #    through D (θ_d fixed)
+        dfake, _ = mlp_backward(D, c_f, bce_logits_grad(a_f, 1.0), ALPHA)  # 8: non-saturating loss,
+        _, gG = mlp_backward(G, c_g, dfake, 0.0)  #    through D (θ_d fixed)
         optG.step(gG)
         if step in snapshots or step == steps:
             snaps[step] = mlp_forward(G, z_eval, 0.0)[0]
@@ -422,8 +434,10 @@ def train_ring_gan(k, lr_g, lr_d, steps, seed, batch=64, snapshots=()):
 STEPS = 150 if FAST else 1500
 SEEDS = [0] if FAST else [0, 1, 2]
 SNAP_AT = [STEPS // 4, STEPS // 2, 3 * STEPS // 4, STEPS]
-settings = {"collapse: lr_G = 10·lr_D, k = 1": dict(k=1, lr_g=2e-3, lr_d=2e-4),
-            "cure: lr_G = 10·lr_D, k = 5": dict(k=5, lr_g=2e-3, lr_d=2e-4)}
+settings = {
+    "collapse: lr_G = 10·lr_D, k = 1": dict(k=1, lr_g=2e-3, lr_d=2e-4),
+    "cure: lr_G = 10·lr_D, k = 5": dict(k=5, lr_g=2e-3, lr_d=2e-4),
+}
 ring_results = {}
 for name, cfg in settings.items():
     for seed in SEEDS:
@@ -431,8 +445,10 @@ for name, cfg in settings.items():
         G, D, snaps = train_ring_gan(steps=STEPS, seed=seed, snapshots=SNAP_AT, **cfg)
         covered, quality = ring_metrics(snaps[STEPS])
         ring_results[(name, seed)] = dict(snaps=snaps, covered=covered, quality=quality)
-        print(f"{name:<34} seed {seed}: {covered}/8 modes covered, quality {quality:.0%} "
-              f"({time.perf_counter() - t0:.1f} s)")
+        print(
+            f"{name:<34} seed {seed}: {covered}/8 modes covered, quality {quality:.0%} "
+            f"({time.perf_counter() - t0:.1f} s)"
+        )
 
 # Fair? k = 5 gives D five times as many updates per iteration. Give the collapsing setting the
 # same number of D updates (5x the iterations) and see whether it is only a matter of compute.
@@ -450,22 +466,25 @@ print(f"collapse setting with 5x the iterations (as many D updates as k = 5): {l
 # %%
 Gc = mlp_init([Z_DIM, 6, 2], rng)
 Dc = mlp_init([2, 5, 1], rng)
-for layer in Gc + Dc:          # non-zero biases: with all-zero ones, a sample whose ReLUs are all off
-    layer[1][...] = 0.1 * rng.standard_normal(layer[1].shape)   # gives G(z) = 0 and sits D on its kink
+for layer in Gc + Dc:  # non-zero biases: with all-zero ones, a sample whose ReLUs are all off
+    layer[1][...] = 0.1 * rng.standard_normal(layer[1].shape)  # gives G(z) = 0 and sits D on its kink
 zc = rng.standard_normal((7, Z_DIM))
 
 
 def L_G():
     a_, _ = mlp_forward(Dc, mlp_forward(Gc, zc, 0.0)[0], ALPHA)
-    return float(np.mean(np.logaddexp(0.0, -a_)))            # −log σ(a), stable
+    return float(np.mean(np.logaddexp(0.0, -a_)))  # −log σ(a), stable
 
 
 fake_c, c_gc = mlp_forward(Gc, zc, 0.0)
 a_c, c_dc = mlp_forward(Dc, fake_c, ALPHA)
 dfake_c, _ = mlp_backward(Dc, c_dc, bce_logits_grad(a_c, 1.0), ALPHA)
 _, gGc = mlp_backward(Gc, c_gc, dfake_c, 0.0)
-errs = [gradcheck.rel_error(g, gradcheck.numerical_gradient(L_G, p)) for layer, gl in zip(Gc, gGc)
-        for p, g in zip(layer, gl)]
+errs = [
+    gradcheck.rel_error(g, gradcheck.numerical_gradient(L_G, p))
+    for layer, gl in zip(Gc, gGc)
+    for p, g in zip(layer, gl)
+]
 print(f"∂L_G/∂θ_g through the frozen D vs finite differences: max relative error {max(errs):.1e}")
 assert max(errs) < 1e-6
 
@@ -480,6 +499,7 @@ assert max(errs) < 1e-6
 # for document 000's one-sided label smoothing). First we check that a minigan `Sequential`
 # with the scratch weights computes the same `D` and the same input gradient; then we rerun
 # the collapse/cure pair with `minigan.gan.GAN`.
+
 
 # %%
 def to_minigan(params, hidden_act):
@@ -501,20 +521,29 @@ dq = rng.standard_normal((7, 1))
 dx_s, _ = mlp_backward(Dc, c_s, dq, ALPHA)
 a_m = Dm(xq)
 dx_m = Dm.backward(dq)
-print(f"scratch D vs minigan Sequential: |Δ logits| {np.abs(a_s - a_m).max():.1e}, |Δ dx| {np.abs(dx_s - dx_m).max():.1e}")
+print(
+    f"scratch D vs minigan Sequential: |Δ logits| {np.abs(a_s - a_m).max():.1e}, |Δ dx| {np.abs(dx_s - dx_m).max():.1e}"
+)
 assert np.allclose(a_s, a_m) and np.allclose(dx_s, dx_m)
 
 
 def minigan_ring_gan(k, lr_g, lr_d, steps, seed, batch=64):
     mg.manual_seed(seed)
     G = mg.Sequential(mg.Dense(Z_DIM, HIDDEN), mg.ReLU(), mg.Dense(HIDDEN, HIDDEN), mg.ReLU(), mg.Dense(HIDDEN, 2))
-    D = mg.Sequential(mg.Dense(2, HIDDEN), mg.LeakyReLU(ALPHA), mg.Dense(HIDDEN, HIDDEN), mg.LeakyReLU(ALPHA),
-                      mg.Dense(HIDDEN, 1))
-    gan = GAN(G, D, latent_dim=Z_DIM, k=k, seed=seed,
-              g_opt=mg.Adam(G.parameters(), lr=lr_g, beta1=0.5),
-              d_opt=mg.Adam(D.parameters(), lr=lr_d, beta1=0.5))
+    D = mg.Sequential(
+        mg.Dense(2, HIDDEN), mg.LeakyReLU(ALPHA), mg.Dense(HIDDEN, HIDDEN), mg.LeakyReLU(ALPHA), mg.Dense(HIDDEN, 1)
+    )
+    gan = GAN(
+        G,
+        D,
+        latent_dim=Z_DIM,
+        k=k,
+        seed=seed,
+        g_opt=mg.Adam(G.parameters(), lr=lr_g, beta1=0.5),
+        d_opt=mg.Adam(D.parameters(), lr=lr_d, beta1=0.5),
+    )
     r = np.random.default_rng(seed)
-    real = lambda: ring_of_gaussians(batch, std=STD, rng=r)          # a fresh real batch per D step
+    real = lambda: ring_of_gaussians(batch, std=STD, rng=r)  # a fresh real batch per D step
     for _ in range(steps):
         gan.train_step(real)
     return gan
@@ -527,8 +556,10 @@ for name, cfg in settings.items():
     samples = mg.as_numpy(gan.sample(2000)).astype(np.float64)
     covered, quality = ring_metrics(samples)
     minigan_results[name] = dict(samples=samples, covered=covered, quality=quality, history=gan.history)
-    print(f"minigan.gan.GAN, {name:<34}: {covered}/8 modes covered, quality {quality:.0%} "
-          f"({time.perf_counter() - t0:.1f} s)")
+    print(
+        f"minigan.gan.GAN, {name:<34}: {covered}/8 modes covered, quality {quality:.0%} "
+        f"({time.perf_counter() - t0:.1f} s)"
+    )
 
 # %% [markdown]
 # ### One discriminator update or two: the documents' loops are not the same
@@ -571,45 +602,66 @@ r_sep = np.random.default_rng(11)
 G_sep, D_sep = mlp_init([Z_DIM, HIDDEN, HIDDEN, 2], r_sep), mlp_init([2, HIDDEN, HIDDEN, 1], r_sep)
 G_sep_m, D_sep_m = to_minigan(G_sep, mg.ReLU), to_minigan(D_sep, lambda: mg.LeakyReLU(ALPHA))  # copies
 opt_sep = ScratchAdam(D_sep, lr=2e-4, beta1=0.5)
-gan_sep = GAN(G_sep_m, D_sep_m, latent_dim=Z_DIM, d_update="separate", fake_mode="eval",
-              g_opt=mg.Adam(G_sep_m.parameters(), lr=2e-3, beta1=0.5),
-              d_opt=mg.Adam(D_sep_m.parameters(), lr=2e-4, beta1=0.5))
+gan_sep = GAN(
+    G_sep_m,
+    D_sep_m,
+    latent_dim=Z_DIM,
+    d_update="separate",
+    fake_mode="eval",
+    g_opt=mg.Adam(G_sep_m.parameters(), lr=2e-3, beta1=0.5),
+    d_opt=mg.Adam(D_sep_m.parameters(), lr=2e-4, beta1=0.5),
+)
 for it in range(3):
     xi, x = r_sep.standard_normal((64, Z_DIM)), ring_batch(64, r_sep)
-    gan_sep.sample_noise = lambda n, xi=xi: xi          # the same noise for both
+    gan_sep.sample_noise = lambda n, xi=xi: xi  # the same noise for both
     gan_sep.d_step(x)
-    fake, _ = mlp_forward(G_sep, xi, 0.0)               # generator.predict(noise)
-    a_r, c_r = mlp_forward(D_sep, x, ALPHA)             # train_on_batch(real_images, real): full BCE
+    fake, _ = mlp_forward(G_sep, xi, 0.0)  # generator.predict(noise)
+    a_r, c_r = mlp_forward(D_sep, x, ALPHA)  # train_on_batch(real_images, real): full BCE
     opt_sep.step(mlp_backward(D_sep, c_r, bce_logits_grad(a_r, 1.0), ALPHA)[1])
-    a_f, c_f = mlp_forward(D_sep, fake, ALPHA)          # train_on_batch(generated_images, fake),
+    a_f, c_f = mlp_forward(D_sep, fake, ALPHA)  # train_on_batch(generated_images, fake),
     opt_sep.step(mlp_backward(D_sep, c_f, bce_logits_grad(a_f, 0.0), ALPHA)[1])  # on the updated D
-err_sep = max(np.abs(W.T - layer.W.data).max() for (W, b), layer in
-              zip(D_sep, [m for m in D_sep_m if isinstance(m, mg.Dense)]))
-print(f"document 003's D step from scratch vs GAN(d_update='separate'): max |ΔW| after 3 steps {err_sep:.1e} "
-      f"({opt_sep.t} Adam updates, 2 per step)")
+err_sep = max(
+    np.abs(W.T - layer.W.data).max() for (W, b), layer in zip(D_sep, [m for m in D_sep_m if isinstance(m, mg.Dense)])
+)
+print(
+    f"document 003's D step from scratch vs GAN(d_update='separate'): max |ΔW| after 3 steps {err_sep:.1e} "
+    f"({opt_sep.t} Adam updates, 2 per step)"
+)
 assert err_sep < 1e-12 and gan_sep.d_opt.t == opt_sep.t == 6
 
 
 def minigan_ring_gan_variant(d_update, steps, seed, batch=64):
     mg.manual_seed(seed)
     G = mg.Sequential(mg.Dense(Z_DIM, HIDDEN), mg.ReLU(), mg.Dense(HIDDEN, HIDDEN), mg.ReLU(), mg.Dense(HIDDEN, 2))
-    D = mg.Sequential(mg.Dense(2, HIDDEN), mg.LeakyReLU(ALPHA), mg.Dense(HIDDEN, HIDDEN), mg.LeakyReLU(ALPHA),
-                      mg.Dense(HIDDEN, 1))
-    gan = GAN(G, D, latent_dim=Z_DIM, seed=seed, d_update=d_update,
-              g_opt=mg.Adam(G.parameters(), lr=2e-3, beta1=0.5), d_opt=mg.Adam(D.parameters(), lr=2e-4, beta1=0.5))
+    D = mg.Sequential(
+        mg.Dense(2, HIDDEN), mg.LeakyReLU(ALPHA), mg.Dense(HIDDEN, HIDDEN), mg.LeakyReLU(ALPHA), mg.Dense(HIDDEN, 1)
+    )
+    gan = GAN(
+        G,
+        D,
+        latent_dim=Z_DIM,
+        seed=seed,
+        d_update=d_update,
+        g_opt=mg.Adam(G.parameters(), lr=2e-3, beta1=0.5),
+        d_opt=mg.Adam(D.parameters(), lr=2e-4, beta1=0.5),
+    )
     r = np.random.default_rng(seed)
     for _ in range(steps):
         gan.train_step(ring_of_gaussians(batch, std=STD, rng=r))
     return ring_metrics(mg.as_numpy(gan.sample(2000)).astype(np.float64))
 
 
-joint = minigan_results["collapse: lr_G = 10·lr_D, k = 1"]   # section 6's run: the same seed and batches
-print(f"collapse setting (lr_G = 10·lr_D, k = 1), d_update='joint'   : {joint['covered']}/8 modes covered, "
-      f"quality {joint['quality']:.0%} (section 6)")
+joint = minigan_results["collapse: lr_G = 10·lr_D, k = 1"]  # section 6's run: the same seed and batches
+print(
+    f"collapse setting (lr_G = 10·lr_D, k = 1), d_update='joint'   : {joint['covered']}/8 modes covered, "
+    f"quality {joint['quality']:.0%} (section 6)"
+)
 t0 = time.perf_counter()
 covered_sep, quality_sep = minigan_ring_gan_variant("separate", STEPS, seed=0)
-print(f"collapse setting (lr_G = 10·lr_D, k = 1), d_update='separate': {covered_sep}/8 modes covered, "
-      f"quality {quality_sep:.0%} ({time.perf_counter() - t0:.1f} s)")
+print(
+    f"collapse setting (lr_G = 10·lr_D, k = 1), d_update='separate': {covered_sep}/8 modes covered, "
+    f"quality {quality_sep:.0%} ({time.perf_counter() - t0:.1f} s)"
+)
 
 # %% [markdown]
 # On the ring, when we ran it (full mode, seed 0): `joint` 1/8 modes, `separate` 2/8. Two
@@ -678,9 +730,12 @@ ax = axes[1]
 ax.plot(Dg, np.abs(grad_sat), label="saturating: |∂ log(1 − D)/∂a| = D")
 ax.plot(Dg, np.abs(grad_ns), label="non-saturating: |∂ (−log D)/∂a| = 1 − D")
 ax.axvline(float(sigmoid(a_f).mean()), color="gray", ls="--", lw=1)
-ax.text(float(sigmoid(a_f).mean()) + 0.02, 0.5,
-        f"mean D(G(z)) vs a trained D\n‖∇θ_g‖ sat/non-sat = {norms['saturating']:.1e} / {norms['non-saturating']:.1e}",
-        fontsize=8)
+ax.text(
+    float(sigmoid(a_f).mean()) + 0.02,
+    0.5,
+    f"mean D(G(z)) vs a trained D\n‖∇θ_g‖ sat/non-sat = {norms['saturating']:.1e} / {norms['non-saturating']:.1e}",
+    fontsize=8,
+)
 ax.set_xlabel("D(G(ξ)) = σ(a)")
 ax.set_ylabel("|gradient w.r.t. the logit a|")
 ax.set_title("generator loss gradients")
@@ -703,8 +758,11 @@ for col, name in enumerate(settings):
     s_ = minigan_results[name]["samples"]
     ax.scatter(data_pts[:, 0], data_pts[:, 1], s=1, c="lightgray")
     ax.scatter(s_[:, 0], s_[:, 1], s=1, c="C3" if col == 0 else "C2")
-    ax.set_title(f"minigan.gan.GAN, {name}\nstep {STEPS}: {minigan_results[name]['covered']}/8 modes, "
-                 f"quality {minigan_results[name]['quality']:.0%}", fontsize=8)
+    ax.set_title(
+        f"minigan.gan.GAN, {name}\nstep {STEPS}: {minigan_results[name]['covered']}/8 modes, "
+        f"quality {minigan_results[name]['quality']:.0%}",
+        fontsize=8,
+    )
 for col, name in enumerate(settings):
     ax = axes[2, 2 + col]
     h = minigan_results[name]["history"]

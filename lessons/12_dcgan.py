@@ -41,17 +41,23 @@
 
 # %%
 import time
+
 import matplotlib.pyplot as plt
 import numpy as np
-import minigan as mg
-from _course import FAST, OUT, save, show_saved  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
+from _course import (
+    FAST,
+    OUT,
+    save,
+    show_saved,
+)  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
+import minigan as mg
 from minigan import gradcheck
-from minigan.data import load_mnist, load_digits8x8, iterate_minibatches
+from minigan.data import iterate_minibatches, load_digits8x8, load_mnist
 from minigan.gan import GAN
 from minigan.metrics import sample_quality
-from minigan.models import mnist_dcgan, anime_dcgan96
-from minigan.viz import grid_array, save_grid, plot_losses
+from minigan.models import anime_dcgan96, mnist_dcgan
+from minigan.viz import grid_array, plot_losses, save_grid
 
 rng = np.random.default_rng(0)
 
@@ -118,8 +124,13 @@ assert [r[1][-1] for r in G_mn.summary((100,), print_fn=None) if "Conv2DTranspos
 # document 000 (96x96): dense 24·24·64, ConvT 5x5 'same' with strides 1, 2, 2; D: conv 'same' + 2x2 max pool twice
 doc000_G = [24, 24 * 1, 24 * 1 * 2, 24 * 2 * 2]
 doc000_D = [96, 96 // 2, 96 // 4]
-print("document 000  G:", " -> ".join(map(str, doc000_G)), "   D:", " -> ".join(map(str, doc000_D)),
-      f"  flatten {doc000_D[-1]}·{doc000_D[-1]}·64 = {doc000_D[-1] ** 2 * 64}")
+print(
+    "document 000  G:",
+    " -> ".join(map(str, doc000_G)),
+    "   D:",
+    " -> ".join(map(str, doc000_D)),
+    f"  flatten {doc000_D[-1]}·{doc000_D[-1]}·64 = {doc000_D[-1] ** 2 * 64}",
+)
 G_an, D_an = anime_dcgan96(latent_dim=100)
 assert G_an.output_shape((100,)) == (1, 96, 96)
 assert D_an.output_shape((1, 96, 96)) == (1,)
@@ -139,8 +150,14 @@ assert counted_G == by_formula_G
 # gradient is the tricky part) with a random upstream gradient.
 
 # %%
-tinyG = mg.Sequential(mg.Dense(3, 2 * 2 * 2), mg.Reshape(2, 2, 2), mg.BatchNorm(2), mg.ReLU(),
-                      mg.Conv2DTranspose(2, 1, 4, stride=2, padding=1), mg.Tanh())
+tinyG = mg.Sequential(
+    mg.Dense(3, 2 * 2 * 2),
+    mg.Reshape(2, 2, 2),
+    mg.BatchNorm(2),
+    mg.ReLU(),
+    mg.Conv2DTranspose(2, 1, 4, stride=2, padding=1),
+    mg.Tanh(),
+)
 errs = gradcheck.check_module(tinyG, rng.standard_normal((4, 3)))
 print("tiny generator: relative errors", {k: f"{v:.1e}" for k, v in errs.items()})
 assert max(errs.values()) < 1e-6
@@ -157,16 +174,29 @@ assert max(errs.values()) < 1e-6
 # We judge the samples with minigan's MNIST classifier (`minigan.metrics.sample_quality`): the
 # share of samples it classifies with ≥ 90 % confidence, and how many digit classes those reach.
 
+
 # %%
 def small_dcgan(z_dim=32, c=16):
     G = mg.Sequential(
-        mg.Dense(z_dim, 2 * c * 7 * 7), mg.Reshape(2 * c, 7, 7), mg.BatchNorm(2 * c), mg.ReLU(),
-        mg.Conv2DTranspose(2 * c, c, 4, stride=2, padding=1), mg.BatchNorm(c), mg.ReLU(),
-        mg.Conv2DTranspose(c, 1, 4, stride=2, padding=1), mg.Tanh())
+        mg.Dense(z_dim, 2 * c * 7 * 7),
+        mg.Reshape(2 * c, 7, 7),
+        mg.BatchNorm(2 * c),
+        mg.ReLU(),
+        mg.Conv2DTranspose(2 * c, c, 4, stride=2, padding=1),
+        mg.BatchNorm(c),
+        mg.ReLU(),
+        mg.Conv2DTranspose(c, 1, 4, stride=2, padding=1),
+        mg.Tanh(),
+    )
     D = mg.Sequential(
-        mg.Conv2D(1, c, 4, stride=2, padding=1), mg.LeakyReLU(0.2),
-        mg.Conv2D(c, 2 * c, 4, stride=2, padding=1), mg.BatchNorm(2 * c), mg.LeakyReLU(0.2),
-        mg.Flatten(), mg.Dense(2 * c * 7 * 7, 1))
+        mg.Conv2D(1, c, 4, stride=2, padding=1),
+        mg.LeakyReLU(0.2),
+        mg.Conv2D(c, 2 * c, 4, stride=2, padding=1),
+        mg.BatchNorm(2 * c),
+        mg.LeakyReLU(0.2),
+        mg.Flatten(),
+        mg.Dense(2 * c * 7 * 7, 1),
+    )
     return G, D
 
 
@@ -181,12 +211,22 @@ t0 = time.perf_counter()
 gan28.fit(X28, DC_STEPS, batch_size=64)
 after = gan28.sample(z=z_fixed)
 q28 = sample_quality(after)
-print(f"small DCGAN, {DC_STEPS} steps ({time.perf_counter() - t0:.0f} s): confident share "
-      f"{q28['confident_share']:.0%}, classes reached {q28['mode_count']}/10, histogram {q28['histogram']}")
-print("for comparison, real held-out digits:", {k: sample_quality(load_mnist(split="test")[0][:100])[k]
-                                                 for k in ("confident_share", "mode_count")})
-show_saved(save_grid(after, OUT / "12_dcgan_mnist_samples.png", nrow=10,
-                         title=f"small DCGAN, {DC_STEPS} steps (rough: lesson budget)"))
+print(
+    f"small DCGAN, {DC_STEPS} steps ({time.perf_counter() - t0:.0f} s): confident share "
+    f"{q28['confident_share']:.0%}, classes reached {q28['mode_count']}/10, histogram {q28['histogram']}"
+)
+print(
+    "for comparison, real held-out digits:",
+    {k: sample_quality(load_mnist(split="test")[0][:100])[k] for k in ("confident_share", "mode_count")},
+)
+show_saved(
+    save_grid(
+        after,
+        OUT / "12_dcgan_mnist_samples.png",
+        nrow=10,
+        title=f"small DCGAN, {DC_STEPS} steps (rough: lesson budget)",
+    )
+)
 show_saved(plot_losses(gan28.history, OUT / "12_dcgan_mnist_losses.png", title="small DCGAN on MNIST"))
 
 # %% [markdown]
@@ -244,36 +284,54 @@ def score8(samples):
     p = np.exp(z - z.max(axis=1, keepdims=True))
     p /= p.sum(axis=1, keepdims=True)
     conf = p.max(axis=1) >= 0.9
-    return dict(confident=float(conf.mean()), classes=int(np.unique(p.argmax(axis=1)[conf]).size),
-                out_of_range=float((np.abs(samples) > 1).mean()))
+    return dict(
+        confident=float(conf.mean()),
+        classes=int(np.unique(p.argmax(axis=1)[conf]).size),
+        out_of_range=float((np.abs(samples) > 1).mean()),
+    )
 
 
 Z8 = 32
 
 
 def G_conv(tanh=True, act=lambda: mg.LeakyReLU(0.2)):
-    layers = [mg.Dense(Z8, 32 * 2 * 2), mg.Reshape(32, 2, 2), mg.BatchNorm(32), act(),
-              mg.Conv2DTranspose(32, 16, 4, stride=2, padding=1), mg.BatchNorm(16), act(),
-              mg.Conv2DTranspose(16, 1, 4, stride=2, padding=1)]
+    layers = [
+        mg.Dense(Z8, 32 * 2 * 2),
+        mg.Reshape(32, 2, 2),
+        mg.BatchNorm(32),
+        act(),
+        mg.Conv2DTranspose(32, 16, 4, stride=2, padding=1),
+        mg.BatchNorm(16),
+        act(),
+        mg.Conv2DTranspose(16, 1, 4, stride=2, padding=1),
+    ]
     return mg.Sequential(*(layers + [mg.Tanh()] if tanh else layers))
 
 
 def D_conv(pool=mg.MaxPool2D, act=lambda: mg.LeakyReLU(0.2), c=16, extra_conv=False):
     # Dropout draws its masks from its own generator (mg.manual_seed does not reach it): seed it,
     # or the table below changes from run to run.
-    layers = [mg.Conv2D(1, c, 3, padding="same"), act(), pool(2),
-              mg.Conv2D(c, 2 * c, 3, padding="same"), act(), pool(2)]
+    layers = [
+        mg.Conv2D(1, c, 3, padding="same"),
+        act(),
+        pool(2),
+        mg.Conv2D(c, 2 * c, 3, padding="same"),
+        act(),
+        pool(2),
+    ]
     out_c = 2 * c
     if extra_conv:  # document 000 §4.1.4: "mais uma camada de convolução no discriminador"
         layers += [mg.Conv2D(2 * c, 4 * c, 3, padding="same"), act()]
         out_c = 4 * c
-    return mg.Sequential(*layers, mg.Flatten(), mg.Dense(out_c * 2 * 2, 64), mg.LeakyReLU(0.2),
-                         mg.Dropout(0.2, seed=0), mg.Dense(64, 1))
+    return mg.Sequential(
+        *layers, mg.Flatten(), mg.Dense(out_c * 2 * 2, 64), mg.LeakyReLU(0.2), mg.Dropout(0.2, seed=0), mg.Dense(64, 1)
+    )
 
 
-def G_dense():   # document 000 §3.2.1.1 "Versão 1", scaled down: dense ReLU layers, tanh output
-    return mg.Sequential(mg.Dense(Z8, 128), mg.ReLU(), mg.Dense(128, 128), mg.ReLU(), mg.Dense(128, 64), mg.Tanh(),
-                         mg.Reshape(1, 8, 8))
+def G_dense():  # document 000 §3.2.1.1 "Versão 1", scaled down: dense ReLU layers, tanh output
+    return mg.Sequential(
+        mg.Dense(Z8, 128), mg.ReLU(), mg.Dense(128, 128), mg.ReLU(), mg.Dense(128, 64), mg.Tanh(), mg.Reshape(1, 8, 8)
+    )
 
 
 def D_dense():
@@ -290,7 +348,7 @@ variants = {
     "dense only (§4.1.5)": lambda: (G_dense(), D_dense()),
 }
 V_STEPS = 30 if FAST else 400
-SEEDS = [0]                      # set [0, 1, 2] to see the spread between runs (3x the time)
+SEEDS = [0]  # set [0, 1, 2] to see the spread between runs (3x the time)
 z8 = np.random.default_rng(123).uniform(-1, 1, (500, Z8)).astype(np.float32)
 results8 = {}
 print(f"{'variant':<26} {'seed':>4} {'confident':>9} {'classes':>7} {'|x|>1':>6} {'g':>5} {'d':>5}  time")
@@ -304,25 +362,33 @@ for name, build in variants.items():
         samples = mg.as_numpy(gan.sample(z=z8))
         sc = score8(samples)
         h = gan.history  # the last quarter of the steps: who is ahead at the end
-        sc.update(g=float(np.mean(h["g"][-V_STEPS // 4:])), d=float(np.mean(h["d"][-V_STEPS // 4:])))
+        sc.update(g=float(np.mean(h["g"][-V_STEPS // 4 :])), d=float(np.mean(h["d"][-V_STEPS // 4 :])))
         results8[(name, seed)] = dict(samples=samples, **sc)
-        print(f"{name:<26} {seed:>4} {sc['confident']:>9.0%} {sc['classes']:>7} {sc['out_of_range']:>6.0%}"
-              f" {sc['g']:>5.2f} {sc['d']:>5.2f}  {time.perf_counter() - t0:.1f} s")
+        print(
+            f"{name:<26} {seed:>4} {sc['confident']:>9.0%} {sc['classes']:>7} {sc['out_of_range']:>6.0%}"
+            f" {sc['g']:>5.2f} {sc['d']:>5.2f}  {time.perf_counter() - t0:.1f} s"
+        )
 real_sc = score8(X8[te8])
-print(f"{'real 8x8 digits (held out)':<26} {'':>4} {real_sc['confident']:>9.0%} {real_sc['classes']:>7} "
-      f"{real_sc['out_of_range']:>6.0%}")
+print(
+    f"{'real 8x8 digits (held out)':<26} {'':>4} {real_sc['confident']:>9.0%} {real_sc['classes']:>7} "
+    f"{real_sc['out_of_range']:>6.0%}"
+)
 
 # %% [markdown]
 # ## 6. Plot: samples of every variant
 
 # %%
 fig, axes = plt.subplots(len(variants) + 1, 1, figsize=(10, 1.6 * (len(variants) + 1)))
-rows = [("real 8x8 digits", X8[te8][:24], real_sc)] + \
-       [(name, results8[(name, SEEDS[0])]["samples"][:24], results8[(name, SEEDS[0])]) for name in variants]
+rows = [("real 8x8 digits", X8[te8][:24], real_sc)] + [
+    (name, results8[(name, SEEDS[0])]["samples"][:24], results8[(name, SEEDS[0])]) for name in variants
+]
 for ax, (name, imgs, sc) in zip(axes, rows):
     ax.imshow(grid_array(np.clip(imgs, -1, 1), nrow=24), cmap="gray")
-    ax.set_title(f"{name}: confident {sc['confident']:.0%}, classes {sc['classes']}, "
-                 f"pixels outside [−1, 1] {sc['out_of_range']:.0%}", fontsize=9)
+    ax.set_title(
+        f"{name}: confident {sc['confident']:.0%}, classes {sc['classes']}, "
+        f"pixels outside [−1, 1] {sc['out_of_range']:.0%}",
+        fontsize=9,
+    )
     ax.axis("off")
 fig.suptitle(f"Lesson 12: document 000's experiments on 8x8 digits ({V_STEPS} steps each)")
 fig.tight_layout()
@@ -394,6 +460,7 @@ path = save(fig, "12_doc000_experiments.png", dpi=90)
 # %%
 try:
     import torch
+
     from minigan.interop import from_torch, to_torch
 except ImportError:
     print("PyTorch is not installed: pip install torch to run this cell")
@@ -403,8 +470,7 @@ else:
     with torch.no_grad():
         torch_samples = tG28(torch.from_numpy(z_fixed)).numpy()
     print(tG28[:4])
-    print(f"minigan vs PyTorch samples: max |difference| = "
-          f"{np.abs(G28(z_fixed) - torch_samples).max():.1e} (float32)")
+    print(f"minigan vs PyTorch samples: max |difference| = {np.abs(G28(z_fixed) - torch_samples).max():.1e} (float32)")
     back = from_torch(tG28)
     same = all(np.array_equal(a, b) for a, b in zip(G28.state_dict().values(), back.state_dict().values()))
     print("minigan -> PyTorch -> minigan keeps every weight bit for bit:", same)

@@ -39,11 +39,12 @@
 
 # %%
 import time
+
 import matplotlib.pyplot as plt
 import numpy as np
-import minigan as mg
 from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
+import minigan as mg
 from minigan import metrics
 from minigan.data import load_mnist
 from minigan.gan import GAN
@@ -67,33 +68,45 @@ rng = np.random.default_rng(0)
 # Two closed forms check it: in 1-D, `FID = (μ_1 − μ_2)² + (σ_1 − σ_2)²`; for diagonal covariances
 # it is `‖μ_1 − μ_2‖² + Σ_i (σ_1i − σ_2i)²`.
 
+
 # %%
 def fid_scratch(mu1, s1, mu2, s2):
     """Document 001 §5.3: ‖μ1 − μ2‖² + Tr(Σ1 + Σ2 − 2 √(Σ1 Σ2)), √ the matrix square root."""
-    lam = np.linalg.eigvals(s1 @ s2)                     # eigenvalues of the (non-symmetric) product
+    lam = np.linalg.eigvals(s1 @ s2)  # eigenvalues of the (non-symmetric) product
     tr_sqrt = np.sqrt(np.clip(lam.real, 0.0, None)).sum()  # real and ≥ 0 up to round-off
     return float(np.sum((mu1 - mu2) ** 2) + np.trace(s1) + np.trace(s2) - 2.0 * tr_sqrt)
 
 
 # 1-D closed form
-print("1-D:", fid_scratch(np.array([1.0]), np.array([[4.0]]), np.array([-0.5]), np.array([[0.25]])),
-      "= (1 + 0.5)² + (2 − 0.5)² =", 1.5 ** 2 + 1.5 ** 2)
+print(
+    "1-D:",
+    fid_scratch(np.array([1.0]), np.array([[4.0]]), np.array([-0.5]), np.array([[0.25]])),
+    "= (1 + 0.5)² + (2 − 0.5)² =",
+    1.5**2 + 1.5**2,
+)
 assert abs(fid_scratch(np.array([1.0]), np.array([[4.0]]), np.array([-0.5]), np.array([[0.25]])) - 4.5) < 1e-12
 # diagonal covariances
 sd1, sd2 = rng.uniform(0.5, 2, 5), rng.uniform(0.5, 2, 5)
 m1, m2 = rng.standard_normal(5), rng.standard_normal(5)
 closed = np.sum((m1 - m2) ** 2) + np.sum((sd1 - sd2) ** 2)
-assert abs(fid_scratch(m1, np.diag(sd1 ** 2), m2, np.diag(sd2 ** 2)) - closed) < 1e-10
+assert abs(fid_scratch(m1, np.diag(sd1**2), m2, np.diag(sd2**2)) - closed) < 1e-10
 # the element-wise square root would be wrong:
 A = rng.standard_normal((6, 6))
 B = rng.standard_normal((6, 6))
 S1, S2 = A @ A.T + 0.1 * np.eye(6), B @ B.T + 0.1 * np.eye(6)
 wrong = np.trace(S1) + np.trace(S2) - 2 * np.trace(np.sqrt(np.abs(S1 @ S2)))
-print(f"full covariances: scratch {fid_scratch(m1[:1].repeat(6), S1, m2[:1].repeat(6), S2):.4f}, "
-      f"minigan.metrics.frechet_distance {metrics.frechet_distance(m1[:1].repeat(6), S1, m2[:1].repeat(6), S2):.4f}; "
-      f"with an element-wise √ one would get a trace term of {wrong:.4f} instead of {fid_scratch(np.zeros(6), S1, np.zeros(6), S2):.4f}")
-assert abs(fid_scratch(m1[:1].repeat(6), S1, m2[:1].repeat(6), S2)
-           - metrics.frechet_distance(m1[:1].repeat(6), S1, m2[:1].repeat(6), S2)) < 1e-8
+print(
+    f"full covariances: scratch {fid_scratch(m1[:1].repeat(6), S1, m2[:1].repeat(6), S2):.4f}, "
+    f"minigan.metrics.frechet_distance {metrics.frechet_distance(m1[:1].repeat(6), S1, m2[:1].repeat(6), S2):.4f}; "
+    f"with an element-wise √ one would get a trace term of {wrong:.4f} instead of {fid_scratch(np.zeros(6), S1, np.zeros(6), S2):.4f}"
+)
+assert (
+    abs(
+        fid_scratch(m1[:1].repeat(6), S1, m2[:1].repeat(6), S2)
+        - metrics.frechet_distance(m1[:1].repeat(6), S1, m2[:1].repeat(6), S2)
+    )
+    < 1e-8
+)
 
 # %% [markdown]
 # ## 2. Features: what the distance is measured on
@@ -109,7 +122,7 @@ assert abs(fid_scratch(m1[:1].repeat(6), S1, m2[:1].repeat(6), S2)
 # %%
 clf = metrics.load_classifier()
 X_all, y_all = load_mnist()
-F_all = metrics.classifier_features(clf, X_all)            # (5000, 128)
+F_all = metrics.classifier_features(clf, X_all)  # (5000, 128)
 print("features:", F_all.shape, "| classifier held-out accuracy (its metadata):", clf.meta.get("heldout_accuracy"))
 
 
@@ -143,7 +156,7 @@ for N in Ns:
     same, cross = [], []
     for _ in range(REPS):
         p = rng.permutation(zeros)
-        same.append(fid_scratch(*stats(F_all[p[:N]]), *stats(F_all[p[N:2 * N]])))
+        same.append(fid_scratch(*stats(F_all[p[:N]]), *stats(F_all[p[N : 2 * N]])))
         cross.append(fid_scratch(*stats(F_all[p[:N]]), *stats(F_all[rng.choice(ones_, N, replace=False)])))
     bias["0 vs 0 (same class; true FID = 0)"].append(np.mean(same))
     bias["0 vs 1"].append(np.mean(cross))
@@ -170,9 +183,11 @@ for c in (0, 1):
     gan.fit(X_tr[y_tr == c], GAN_STEPS, batch_size=64)
     gans[c] = gan
     q = metrics.sample_quality(gan.sample(200), clf)
-    print(f"GAN on digit {c}: {GAN_STEPS} steps ({time.perf_counter() - t0:.0f} s); the classifier calls "
-          f"{q['histogram'][c] / 2:.0f}% of 200 samples a {c}; {q['confident_share']:.0%} of the 200 are "
-          f"classified (as anything) with >= 90% confidence")
+    print(
+        f"GAN on digit {c}: {GAN_STEPS} steps ({time.perf_counter() - t0:.0f} s); the classifier calls "
+        f"{q['histogram'][c] / 2:.0f}% of 200 samples a {c}; {q['confident_share']:.0%} of the 200 are "
+        f"classified (as anything) with >= 90% confidence"
+    )
 
 # %% [markdown]
 # ## 5. The cross-table
@@ -193,15 +208,14 @@ pools = {
     "F0": metrics.classifier_features(clf, gans[0].sample(1000)),
     "F1": metrics.classifier_features(clf, gans[1].sample(1000)),
 }
-pairs = [("R0", "R1"), ("R0", "F0"), ("R0", "F1"), ("R1", "F0"), ("R1", "F1"), ("F0", "F1"),
-         ("R0", "R0"), ("R1", "R1")]
+pairs = [("R0", "R1"), ("R0", "F0"), ("R0", "F1"), ("R1", "F0"), ("R1", "F1"), ("F0", "F1"), ("R0", "R0"), ("R1", "R1")]
 table = {f"{a}x{b}" + ("'" if a == b else ""): [] for a, b in pairs}
 t0 = time.perf_counter()
 for it in range(ITER):
     for (a, b), key in zip(pairs, table):
-        if a == b:                                   # two disjoint draws of the same real set
+        if a == b:  # two disjoint draws of the same real set
             p = rng.permutation(len(pools[a]))
-            fa, fb = pools[a][p[:N_SET]], pools[a][p[N_SET:2 * N_SET]]
+            fa, fb = pools[a][p[:N_SET]], pools[a][p[N_SET : 2 * N_SET]]
         else:
             fa = pools[a][rng.choice(len(pools[a]), N_SET, replace=False)]
             fb = pools[b][rng.choice(len(pools[b]), N_SET, replace=False)]
@@ -218,10 +232,14 @@ within = max(mean["R0xF0"], mean["R1xF1"])
 across = min(mean["R0xF1"], mean["R1xF0"], mean["R0xR1"])
 floor0, floor1 = mean["R0xR0'"], mean["R1xR1'"]
 print(f"\nwithin-class real×fake (largest of R0xF0, R1xF1): {within:.2f};  across classes (smallest): {across:.2f}")
-print("the document's hypothesis (same-class pairs closer than cross-class pairs)",
-      "holds here" if within < across else "does NOT hold here")
-print(f"small-sample floor (real vs real, same class, N = {N_SET}): R0xR0' {floor0:.2f}, R1xR1' {floor1:.2f};"
-      f" R0xF0 is {mean['R0xF0'] / floor0:.1f}x its floor, R1xF1 {mean['R1xF1'] / floor1:.1f}x")
+print(
+    "the document's hypothesis (same-class pairs closer than cross-class pairs)",
+    "holds here" if within < across else "does NOT hold here",
+)
+print(
+    f"small-sample floor (real vs real, same class, N = {N_SET}): R0xR0' {floor0:.2f}, R1xR1' {floor1:.2f};"
+    f" R0xF0 is {mean['R0xF0'] / floor0:.1f}x its floor, R1xF1 {mean['R1xF1'] / floor1:.1f}x"
+)
 
 # %% [markdown]
 # ## 6. Plots: the bias curve, the boxplot (like document 001's Figura 45), the samples
@@ -249,8 +267,11 @@ ax.set_xticks(range(1, len(keys) + 1))
 ax.set_xticklabels(keys)
 ax.set_ylabel(f"FID, {N_SET} vs {N_SET} images (log scale)")
 ax.set_yscale("log")
-ax.set_title(f"document 001 §6.4.1's cross-table on digits 0/1 ({ITER} draws): blue = same class, "
-             "red = different classes, gray = real vs itself", fontsize=9)
+ax.set_title(
+    f"document 001 §6.4.1's cross-table on digits 0/1 ({ITER} draws): blue = same class, "
+    "red = different classes, gray = real vs itself",
+    fontsize=9,
+)
 
 for i, c in enumerate((0, 1)):
     ax = fig.add_subplot(gs[1, i])

@@ -28,15 +28,20 @@
 # "Modelos baseados em caracteres" (the character-level LSTM and truncated BPTT).
 
 # %%
-import matplotlib.pyplot as plt
-import numpy as np
-import minigan as mg
-from minigan.blas import set_blas_threads
-from _course import CHAR_MODULES, FAST, save, stdlib_text  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
-
 import time
 
+import matplotlib.pyplot as plt
+import numpy as np
+from _course import (
+    CHAR_MODULES,
+    FAST,
+    save,
+    stdlib_text,
+)  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
+
+import minigan as mg
 from minigan import gradcheck
+from minigan.blas import set_blas_threads
 from minigan.nn import losses, optim
 
 # The matrices here are small (32 × 128): one BLAS thread beats several that wait on each
@@ -99,9 +104,10 @@ rng = np.random.default_rng(0)
 #
 # The shared weights get the *sum* of their gradients over all steps.
 
+
 # %%
 def step(s, x, U, W):
-    return x * U + s * W                      # s_t = s_{t-1} W + x_t U
+    return x * U + s * W  # s_t = s_{t-1} W + x_t U
 
 
 def forward(x, U, W):
@@ -110,18 +116,18 @@ def forward(x, U, W):
     s = np.zeros((N, T + 1))
     for t in range(T):
         s[:, t + 1] = step(s[:, t], x[:, t], U, W)
-    return s                                  # (missing in the document's listing)
+    return s  # (missing in the document's listing)
 
 
 def backward(x, s, y, W):
     """BPTT for the MSE of the last state. Returns (gU, gW) and ∂C/∂s_0."""
     T = x.shape[1]
-    gS = 2 * (s[:, -1] - y)                   # ∂C/∂s_T
+    gS = 2 * (s[:, -1] - y)  # ∂C/∂s_T
     gU, gW = 0.0, 0.0
     for k in range(T, 0, -1):
         gU += np.sum(gS * x[:, k - 1])
         gW += np.sum(gS * s[:, k - 1])
-        gS = gS * W                           # inside the loop (slip 3)
+        gS = gS * W  # inside the loop (slip 3)
     return gU, gW, gS
 
 
@@ -149,8 +155,10 @@ x_doc = np.array([[0, 0, 0, 0, 1, 0, 1, 0, 1, 0]], dtype=np.float64)
 y_doc = np.array([3.0])
 print("U = W = 1 gives", forward(x_doc, 1.0, 1.0)[0, -1], "(the closed form)")
 h25 = train(x_doc, y_doc, epochs=150)
-print(f"after 150 epochs from (U, W) = (-2, 0): U = {h25['U'][-1]:.3f}, W = {h25['W'][-1]:.3f}, "
-      f"loss = {h25['loss'][-1]:.4f}")
+print(
+    f"after 150 epochs from (U, W) = (-2, 0): U = {h25['U'][-1]:.3f}, W = {h25['W'][-1]:.3f}, "
+    f"loss = {h25['loss'][-1]:.4f}"
+)
 
 # %% [markdown]
 # The loss goes to almost 0, but **not at `U = W = 1`**: gradient descent stops near
@@ -158,6 +166,7 @@ print(f"after 150 epochs from (U, W) = (-2, 0): U = {h25['U'][-1]:.3f}, W = {h25
 # unknowns; a whole curve of `(U, W)` solves it, and descent stops at the point of that
 # curve nearest its start. (This is what the document's Fig. 25 shows, too.) To pin down the
 # counting rule we need many different sequences: section 3.
+
 
 # %%
 def plot_run(ax, h, title, wlim=(-3, 2)):
@@ -194,16 +203,18 @@ U0, W0 = 0.7, 0.9
 rnn = mg.RNN(1, 1, nonlinearity="linear", bias=False, dtype=np.float64)
 rnn.params["W_ih"].data[...] = U0
 rnn.params["W_hh"].data[...] = W0
-hs = rnn(x_doc[..., None])                    # (N, T, D=1) -> (N, T, H=1)
+hs = rnn(x_doc[..., None])  # (N, T, D=1) -> (N, T, H=1)
 mse = losses.MSELoss()
 loss = mse(rnn.h_n, y_doc[:, None])
 dout = np.zeros_like(hs)
-dout[:, -1] = mse.backward()                  # only the last state is read: "muitos para um"
+dout[:, -1] = mse.backward()  # only the last state is read: "muitos para um"
 rnn.backward(dout)
 gU, gW, gs0 = backward(x_doc, forward(x_doc, U0, W0), y_doc, W0)
 print(f"hand BPTT:  gU = {gU:.6f}  gW = {gW:.6f}  dC/ds_0 = {gs0[0]:.6f}")
-print(f"minigan:    gU = {rnn.params['W_ih'].grad[0, 0]:.6f}  gW = {rnn.params['W_hh'].grad[0, 0]:.6f}"
-      f"  dh0 = {rnn.dh0[0, 0]:.6f}")
+print(
+    f"minigan:    gU = {rnn.params['W_ih'].grad[0, 0]:.6f}  gW = {rnn.params['W_hh'].grad[0, 0]:.6f}"
+    f"  dh0 = {rnn.dh0[0, 0]:.6f}"
+)
 assert np.isclose(gU, rnn.params["W_ih"].grad[0, 0]) and np.isclose(gW, rnn.params["W_hh"].grad[0, 0])
 
 for layer in (mg.RNN(3, 4, rng=1), mg.LSTM(3, 4, rng=1)):
@@ -218,7 +229,7 @@ for layer in (mg.RNN(3, 4, rng=1), mg.LSTM(3, 4, rng=1)):
 
 # %%
 X_ones = (rng.random((256, 10, 1)) < 0.3).astype(np.float64)
-Y_ones = X_ones.sum(axis=1)                   # (N, 1): the number of ones
+Y_ones = X_ones.sum(axis=1)  # (N, 1): the number of ones
 cell = mg.RNN(1, 1, nonlinearity="linear", bias=False, dtype=np.float64)
 cell.params["W_ih"].data[...] = 0.5
 cell.params["W_hh"].data[...] = 0.5
@@ -231,8 +242,10 @@ for it in range(200 if not FAST else 100):
     opt.zero_grad()
     cell.backward(dout)
     opt.step()
-print(f"256 random sequences: U = {cell.params['W_ih'].data[0, 0]:.4f}, "
-      f"W = {cell.params['W_hh'].data[0, 0]:.4f}, loss = {float(loss):.2e}  (closed form: U = W = 1)")
+print(
+    f"256 random sequences: U = {cell.params['W_ih'].data[0, 0]:.4f}, "
+    f"W = {cell.params['W_hh'].data[0, 0]:.4f}, loss = {float(loss):.2e}  (closed form: U = W = 1)"
+)
 
 # %% [markdown]
 # ## 4. Exploding gradients ("Problema da dissipação e explosão dos gradientes")
@@ -249,15 +262,17 @@ print(f"256 random sequences: U = {cell.params['W_ih'].data[0, 0]:.4f}, "
 # `inf` and then `nan`: the document's `RuntimeWarning`s and its Fig. 26.
 
 # %%
-x_long = np.tile(x_doc, 4)                    # (1, 40)
+x_long = np.tile(x_doc, 4)  # (1, 40)
 y_long = np.array([12.0])
 h26 = train(x_long, y_long, epochs=150)
 bad = np.flatnonzero(~np.isfinite(h26["loss"]) | ~np.isfinite(h26["U"]))
 first_bad = int(bad[0]) if bad.size else None
-print(f"40 steps, lr 0.0005, no clipping: weights become inf/nan at epoch {first_bad}; "
-      f"largest finite gradient norm {np.nanmax(np.where(np.isfinite(h26['gnorm']), h26['gnorm'], np.nan)):.2e}")
+print(
+    f"40 steps, lr 0.0005, no clipping: weights become inf/nan at epoch {first_bad}; "
+    f"largest finite gradient norm {np.nanmax(np.where(np.isfinite(h26['gnorm']), h26['gnorm'], np.nan)):.2e}"
+)
 for w in (0.9, 1.1, 1.5):
-    print(f"  |W|^40 for W = {w}: {w ** 40:.3g}")
+    print(f"  |W|^40 for W = {w}: {w**40:.3g}")
 
 # %% [markdown]
 # **The cure: clip the gradient by its global norm.** If `‖g‖ > c`, rescale it to
@@ -271,9 +286,11 @@ for w in (0.9, 1.1, 1.5):
 # %%
 EPOCHS_CLIP = 300
 hclip = train(x_long, y_long, epochs=EPOCHS_CLIP, lr=0.001, clip=5.0)
-print(f"clipped (c = 5): final loss {hclip['loss'][-1]:.3f}, U = {hclip['U'][-1]:.3f}, "
-      f"W = {hclip['W'][-1]:.3f}, all finite: {np.isfinite(hclip['loss']).all()}, "
-      f"largest raw gradient norm {hclip['gnorm'].max():.1f}")
+print(
+    f"clipped (c = 5): final loss {hclip['loss'][-1]:.3f}, U = {hclip['U'][-1]:.3f}, "
+    f"W = {hclip['W'][-1]:.3f}, all finite: {np.isfinite(hclip['loss']).all()}, "
+    f"largest raw gradient norm {hclip['gnorm'].max():.1f}"
+)
 
 cell = mg.RNN(1, 1, nonlinearity="linear", bias=False, dtype=np.float64)
 cell.params["W_ih"].data[...] = -2.0
@@ -287,8 +304,10 @@ for it in range(EPOCHS_CLIP):
     opt.zero_grad()
     cell.backward(dout)
     opt.step()
-print(f"mg.RNN + SGD(clip_norm=5): U = {cell.params['W_ih'].data[0, 0]:.3f}, "
-      f"W = {cell.params['W_hh'].data[0, 0]:.3f}  (the loop above: {hclip['U'][-1]:.3f}, {hclip['W'][-1]:.3f})")
+print(
+    f"mg.RNN + SGD(clip_norm=5): U = {cell.params['W_ih'].data[0, 0]:.3f}, "
+    f"W = {cell.params['W_hh'].data[0, 0]:.3f}  (the loop above: {hclip['U'][-1]:.3f}, {hclip['W'][-1]:.3f})"
+)
 
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(15, 3.6))
@@ -341,7 +360,7 @@ path = save(fig, "14_exploding_gradient.png", dpi=100)
 T_LONG = 40
 N_TRAIN = 512
 Xc = (rng.random((N_TRAIN, T_LONG, 1)) < 0.3).astype(np.float32)
-Yc = Xc.sum(axis=1) / T_LONG                  # (N, 1), in [0, 1]
+Yc = Xc.sum(axis=1) / T_LONG  # (N, 1), in [0, 1]
 lstm = mg.LSTM(1, 16, rng=0)
 head = mg.Dense(16, 1, rng=0)
 opt = optim.Adam(lstm.parameters() + head.parameters(), lr=0.01, clip_norm=5.0)
@@ -350,30 +369,32 @@ t0 = time.perf_counter()
 for it in range(800 if not FAST else 40):
     idx = rng.integers(0, N_TRAIN, 64)
     hs = lstm(Xc[idx])
-    pred = head(lstm.h_n)                     # y = h_T V: many to one
+    pred = head(lstm.h_n)  # y = h_T V: many to one
     lstm_losses.append(float(mse(pred, Yc[idx])))
     opt.zero_grad()
     dh_n = head.backward(mse.backward())
-    lstm.backward(np.zeros_like(hs), dh_n=dh_n)   # only the last state feeds the head
+    lstm.backward(np.zeros_like(hs), dh_n=dh_n)  # only the last state feeds the head
     opt.step()
 Xt = (rng.random((1000, T_LONG, 1)) < 0.3).astype(np.float32)
 Yt = Xt.sum(axis=1)
 lstm(Xt)
 pred_t = head(lstm.h_n) * T_LONG
 acc = float(np.mean(np.round(pred_t) == Yt))
-print(f"LSTM count the ones, 40 steps: {time.perf_counter() - t0:.1f} s, test RMSE "
-      f"{float(np.sqrt(np.mean((pred_t - Yt) ** 2))):.3f} ones, exact count {100 * acc:.1f} % of 1000 sequences")
+print(
+    f"LSTM count the ones, 40 steps: {time.perf_counter() - t0:.1f} s, test RMSE "
+    f"{float(np.sqrt(np.mean((pred_t - Yt) ** 2))):.3f} ones, exact count {100 * acc:.1f} % of 1000 sequences"
+)
 
 # How much does each step's input move the prediction? ∂ŷ/∂x_t by one backward pass.
 hs = lstm(Xt[:200])
 head(lstm.h_n)
 dx = lstm.backward(np.zeros_like(hs), dh_n=head.backward(np.ones((200, 1), np.float32)))
-sal = np.abs(dx[:, :, 0]).mean(axis=0) * T_LONG   # ŷ is the count / 40: scale back to ones
+sal = np.abs(dx[:, :, 0]).mean(axis=0) * T_LONG  # ŷ is the count / 40: scale back to ones
 print(f"mean |∂ŷ/∂x_t| (in ones): first step {sal[0]:.2f}, last step {sal[-1]:.2f} (ideal: 1 everywhere)")
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
-axes[0].semilogy(np.array(lstm_losses) * T_LONG ** 2)
+axes[0].semilogy(np.array(lstm_losses) * T_LONG**2)
 axes[0].set_xlabel("iteration")
 axes[0].set_ylabel("MSE (ones²)")
 axes[0].set_title("LSTM(1, 16) + Dense: count the ones in 40 steps", fontsize=9)
@@ -418,8 +439,10 @@ char_to_id = {c: i for i, c in enumerate(chars)}
 ids = np.array([char_to_id[c] for c in text])
 freq = np.bincount(ids, minlength=V) / len(ids)
 unigram = float(-(freq * np.log(freq)).sum())
-print(f"text: {len(text):,} characters, vocabulary {V}; uniform guess {np.log(V):.2f} nats/char, "
-      f"character frequencies alone (unigram) {unigram:.2f} nats/char")
+print(
+    f"text: {len(text):,} characters, vocabulary {V}; uniform guess {np.log(V):.2f} nats/char, "
+    f"character frequencies alone (unigram) {unigram:.2f} nats/char"
+)
 print("first lines:", repr(text[:120]))
 
 # %%
@@ -431,19 +454,19 @@ ce = losses.CrossEntropyLoss()
 opt = optim.Adam(lm.parameters() + out_layer.parameters(), lr=2e-3, clip_norm=5.0)
 one_hot = np.eye(V, dtype=np.float32)
 stream_len = len(ids) // N
-starts = np.arange(N) * stream_len            # N parallel streams through the text
+starts = np.arange(N) * stream_len  # N parallel streams through the text
 pos, h, c = 0, None, None
 lm_losses = []
 t0 = time.perf_counter()
 for it in range(ITERS):
-    if pos + T + 1 > stream_len:              # end of the streams: start over, fresh state
+    if pos + T + 1 > stream_len:  # end of the streams: start over, fresh state
         pos, h, c = 0, None, None
-    window = ids[starts[:, None] + pos + np.arange(T + 1)]   # (N, T + 1)
+    window = ids[starts[:, None] + pos + np.arange(T + 1)]  # (N, T + 1)
     pos += T
-    xb = one_hot[window[:, :-1]]              # (N, T, V)
-    yb = window[:, 1:].reshape(-1)            # (N·T,): the next character
+    xb = one_hot[window[:, :-1]]  # (N, T, V)
+    yb = window[:, 1:].reshape(-1)  # (N·T,): the next character
     hs = lm(xb, h0=h, c0=c)
-    h, c = lm.h_n.copy(), lm.c_n.copy()       # carried to the next batch (no gradient across)
+    h, c = lm.h_n.copy(), lm.c_n.copy()  # carried to the next batch (no gradient across)
     logits = out_layer(hs.reshape(N * T, H))  # (N·T, V)
     lm_losses.append(float(ce(logits, yb)))
     opt.zero_grad()
@@ -451,8 +474,10 @@ for it in range(ITERS):
     lm.backward(dhs)
     opt.step()
     if it % 200 == 0 or it == ITERS - 1:
-        print(f"  iteration {it:4d}  loss {lm_losses[-1]:.3f} nats/char  grad norm before clipping "
-              f"{float(opt.last_grad_norm):.2f}  ({time.perf_counter() - t0:.1f} s)")
+        print(
+            f"  iteration {it:4d}  loss {lm_losses[-1]:.3f} nats/char  grad norm before clipping "
+            f"{float(opt.last_grad_norm):.2f}  ({time.perf_counter() - t0:.1f} s)"
+        )
 
 # %% [markdown]
 # **Sampling.** Feed a prime string, then repeatedly draw the next character from
@@ -461,16 +486,17 @@ for it in range(ITERS):
 # character, which soon loops), `τ = 1` is the model's own distribution, `τ > 1` is flatter
 # and noisier. (The document samples with `τ = 1`: `np.random.choice(labels, p=out)`.)
 
+
 # %%
 def sample(prime, length, temperature, seed=0):
     g = np.random.default_rng(seed)
     h = c = None
-    for ch in prime[:-1]:                     # warm the state up on the prime
+    for ch in prime[:-1]:  # warm the state up on the prime
         lm(one_hot[None, None, char_to_id[ch]], h0=h, c0=c)
         h, c = lm.h_n, lm.c_n
     out, ch = prime, prime[-1]
     for _ in range(length):
-        lm(one_hot[None, None, char_to_id[ch]], h0=h, c0=c)   # x: (1, 1, V)
+        lm(one_hot[None, None, char_to_id[ch]], h0=h, c0=c)  # x: (1, 1, V)
         h, c = lm.h_n, lm.c_n
         z = out_layer(h)[0].astype(np.float64) / temperature
         p = np.exp(z - z.max())

@@ -38,14 +38,15 @@
 
 # %%
 import time
+
 import matplotlib.pyplot as plt
 import numpy as np
-import minigan as mg
 from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
+import minigan as mg
 from minigan import gradcheck
+from minigan.data import ring_modes, ring_of_gaussians
 from minigan.gan.cgan import ConditionalGAN
-from minigan.data import ring_of_gaussians, ring_modes
 
 rng = np.random.default_rng(0)
 
@@ -73,24 +74,26 @@ rng = np.random.default_rng(0)
 # %%
 V, E_DIM = 5, 3
 W = rng.standard_normal((V, E_DIM))
-y = np.array([1, 3, 1, 1, 0])                   # label 1 three times
-delta = rng.standard_normal((5, E_DIM))         # ∂C/∂E from above
+y = np.array([1, 3, 1, 1, 0])  # label 1 three times
+delta = rng.standard_normal((5, E_DIM))  # ∂C/∂E from above
 
-Y = np.eye(V)[y]                                # one-hot rows, (N, V)
-E_product = Y @ W                               # document 001 §2.6: Z = X W (no bias)
-E_lookup = W[y]                                 # the same numbers, without the zeros
-dW_product = Y.T @ delta                        # document 001 §2.9: ∂C/∂W = Xᵀ δ
+Y = np.eye(V)[y]  # one-hot rows, (N, V)
+E_product = Y @ W  # document 001 §2.6: Z = X W (no bias)
+E_lookup = W[y]  # the same numbers, without the zeros
+dW_product = Y.T @ delta  # document 001 §2.9: ∂C/∂W = Xᵀ δ
 dW_scatter = np.zeros_like(W)
-for n, v in enumerate(y):                       # scatter-add, one row at a time
+for n, v in enumerate(y):  # scatter-add, one row at a time
     dW_scatter[v] += delta[n]
 assert np.allclose(E_product, E_lookup) and np.allclose(dW_product, dW_scatter)
 
 emb = mg.Embedding(V, E_DIM, dtype=np.float64)
 emb.params["W"].data[...] = W
 out = emb(y)
-assert emb.backward(delta) is None              # the protocol: integer input, no gradient
-print(f"minigan.Embedding vs scratch: |Δ E| {np.abs(out - E_lookup).max():.1e}, "
-      f"|Δ ∂C/∂W| {np.abs(emb.params['W'].grad - dW_scatter).max():.1e}")
+assert emb.backward(delta) is None  # the protocol: integer input, no gradient
+print(
+    f"minigan.Embedding vs scratch: |Δ E| {np.abs(out - E_lookup).max():.1e}, "
+    f"|Δ ∂C/∂W| {np.abs(emb.params['W'].grad - dW_scatter).max():.1e}"
+)
 assert np.allclose(out, E_lookup) and np.allclose(emb.params["W"].grad, dW_scatter)
 print("row 1 of ∂C/∂W = δ₀ + δ₂ + δ₃:", np.allclose(dW_scatter[1], delta[0] + delta[2] + delta[3]))
 
@@ -110,11 +113,11 @@ print("row 1 of ∂C/∂W = δ₀ + δ₂ + δ₃:", np.allclose(dW_scatter[1], 
 # %%
 x = rng.standard_normal((5, 4))
 Wd, bd = rng.standard_normal((2, 4 + E_DIM)), rng.standard_normal(2)
-h = np.concatenate([x, W[y]], axis=1)           # [x | e(y)], (N, 4 + E)
+h = np.concatenate([x, W[y]], axis=1)  # [x | e(y)], (N, 4 + E)
 z = h @ Wd.T + bd
 dz = rng.standard_normal(z.shape)
-dh = dz @ Wd                                    # document 001 §2.9: δ W
-dx_s, de_s = dh[:, :4], dh[:, 4:]               # cut δ back
+dh = dz @ Wd  # document 001 §2.9: δ W
+dx_s, de_s = dh[:, :4], dh[:, 4:]  # cut δ back
 dW_s = np.zeros_like(W)
 np.add.at(dW_s, y, de_s)
 
@@ -124,8 +127,10 @@ cond.net[0].params["W"].data[...] = Wd
 cond.net[0].params["b"].data[...] = bd
 z_m = cond((x, y))
 dx_m = cond.backward(dz)
-print(f"minigan.Conditional vs scratch: |Δ out| {np.abs(z_m - z).max():.1e}, |Δ dx| {np.abs(dx_m - dx_s).max():.1e}, "
-      f"|Δ ∂C/∂W_emb| {np.abs(cond.embedding.params['W'].grad - dW_s).max():.1e}")
+print(
+    f"minigan.Conditional vs scratch: |Δ out| {np.abs(z_m - z).max():.1e}, |Δ dx| {np.abs(dx_m - dx_s).max():.1e}, "
+    f"|Δ ∂C/∂W_emb| {np.abs(cond.embedding.params['W'].grad - dW_s).max():.1e}"
+)
 assert np.allclose(z_m, z) and np.allclose(dx_m, dx_s) and np.allclose(cond.embedding.params["W"].grad, dW_s)
 
 # the label map of a convolutional D: copy forward, sum backward
@@ -135,7 +140,7 @@ label_map = np.broadcast_to(e2[:, :, None, None], (2, E_DIM, 3, 3))
 joined = np.concatenate([img, label_map], axis=1)
 print("image", img.shape, "+ label map", label_map.shape, "->", joined.shape)
 d_joined = rng.standard_normal(joined.shape)
-de2 = d_joined[:, 1:].sum(axis=(2, 3))          # backward of the copy: a sum over the pixels
+de2 = d_joined[:, 1:].sum(axis=(2, 3))  # backward of the copy: a sum over the pixels
 assert de2.shape == e2.shape
 
 # %% [markdown]
@@ -178,12 +183,28 @@ def ring_batch(n, r):
 
 def ring_cgan(seed=0):
     r = np.random.default_rng(seed)
-    G = mg.Conditional(mg.Sequential(mg.Dense(Z_DIM + MODES, HIDDEN, rng=r), mg.ReLU(),
-                                     mg.Dense(HIDDEN, HIDDEN, rng=r), mg.ReLU(), mg.Dense(HIDDEN, 2, rng=r)),
-                       MODES, rng=r)
-    D = mg.Conditional(mg.Sequential(mg.Dense(2 + MODES, HIDDEN, rng=r), mg.LeakyReLU(0.2),
-                                     mg.Dense(HIDDEN, HIDDEN, rng=r), mg.LeakyReLU(0.2), mg.Dense(HIDDEN, 1, rng=r)),
-                       MODES, rng=r)
+    G = mg.Conditional(
+        mg.Sequential(
+            mg.Dense(Z_DIM + MODES, HIDDEN, rng=r),
+            mg.ReLU(),
+            mg.Dense(HIDDEN, HIDDEN, rng=r),
+            mg.ReLU(),
+            mg.Dense(HIDDEN, 2, rng=r),
+        ),
+        MODES,
+        rng=r,
+    )
+    D = mg.Conditional(
+        mg.Sequential(
+            mg.Dense(2 + MODES, HIDDEN, rng=r),
+            mg.LeakyReLU(0.2),
+            mg.Dense(HIDDEN, HIDDEN, rng=r),
+            mg.LeakyReLU(0.2),
+            mg.Dense(HIDDEN, 1, rng=r),
+        ),
+        MODES,
+        rng=r,
+    )
     return ConditionalGAN(G, D, Z_DIM, MODES, seed=seed, lr=1e-3, beta1=0.5)
 
 
@@ -197,9 +218,11 @@ samples = mg.as_numpy(cgan.sample(asked)).astype(np.float64)
 dist = np.linalg.norm(samples - centers[asked], axis=1)
 on_mode = dist < 4 * STD
 per_mode = [on_mode[asked == m].mean() for m in range(MODES)]
-print(f"ConditionalGAN on the ring, {STEPS} steps ({time.perf_counter() - t0:.1f} s): "
-      f"{on_mode.mean():.0%} of samples on the requested mode; per mode "
-      + " ".join(f"{m}:{p:.0%}" for m, p in enumerate(per_mode)))
+print(
+    f"ConditionalGAN on the ring, {STEPS} steps ({time.perf_counter() - t0:.1f} s): "
+    f"{on_mode.mean():.0%} of samples on the requested mode; per mode "
+    + " ".join(f"{m}:{p:.0%}" for m, p in enumerate(per_mode))
+)
 if not FAST:
     assert on_mode.mean() > 0.5, "the conditional GAN should put most samples on the requested mode"
 

@@ -41,19 +41,25 @@
 #    the printed number runs the digits of 10,000,000,000 into the "5" of "5-grams").
 
 # %%
-import matplotlib.pyplot as plt
-import numpy as np
-import minigan as mg
-from minigan.blas import set_blas_threads
-from _course import CHAR_MODULES, FAST, save, stdlib_docstrings, stdlib_text  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
-
 import importlib
 import inspect
 import re
 import time
 from collections import Counter
 
+import matplotlib.pyplot as plt
+import numpy as np
+from _course import (
+    CHAR_MODULES,
+    FAST,
+    save,
+    stdlib_docstrings,
+    stdlib_text,
+)  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
+
+import minigan as mg
 from minigan import gradcheck
+from minigan.blas import set_blas_threads
 from minigan.nn import losses, optim
 
 set_blas_threads(1)  # small matrices: one BLAS thread beats several that wait on each other (lesson 14)
@@ -75,10 +81,11 @@ T_START = time.perf_counter()
 #
 # First the document's own example, "Está fazendo sol hoje":
 
+
 # %%
 def ngrams(tokens, n):
     """The n-grams of a token list, in order: every window of n consecutive tokens."""
-    return [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+    return [tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
 
 
 sentence = "Está fazendo sol hoje".split()
@@ -104,18 +111,101 @@ for n, printed in document_lists.items():
 
 # %%
 WORD_MODULES = [
-    "textwrap", "heapq", "bisect", "functools", "itertools", "collections", "statistics", "fractions",
-    "string", "random", "json", "csv", "pathlib", "argparse", "os", "shutil", "subprocess", "logging",
-    "unittest", "typing", "datetime", "decimal", "email.message", "http.client", "urllib.parse",
-    "zipfile", "tarfile", "threading", "asyncio", "inspect", "dataclasses", "enum", "re", "socket",
-    "tempfile", "glob", "fnmatch", "calendar", "difflib", "pprint", "pickle", "copy", "io", "codecs",
-    "configparser", "contextlib", "abc", "numbers", "operator", "weakref", "gzip", "base64",
-    "hashlib", "secrets", "uuid", "ipaddress", "queue", "sched", "selectors", "signal", "ast",
-    "dis", "tokenize", "doctest", "traceback", "warnings", "locale", "gettext", "mailbox",
-    "smtplib", "ftplib", "xml.dom.minidom", "html.parser", "wave", "platform", "sysconfig",
-    "pydoc", "shlex", "cmd", "timeit", "trace", "optparse", "getopt", "fileinput", "filecmp",
-    "linecache", "plistlib", "mimetypes", "netrc", "lzma", "bz2", "concurrent.futures", "graphlib",
-    "types", "reprlib",
+    "textwrap",
+    "heapq",
+    "bisect",
+    "functools",
+    "itertools",
+    "collections",
+    "statistics",
+    "fractions",
+    "string",
+    "random",
+    "json",
+    "csv",
+    "pathlib",
+    "argparse",
+    "os",
+    "shutil",
+    "subprocess",
+    "logging",
+    "unittest",
+    "typing",
+    "datetime",
+    "decimal",
+    "email.message",
+    "http.client",
+    "urllib.parse",
+    "zipfile",
+    "tarfile",
+    "threading",
+    "asyncio",
+    "inspect",
+    "dataclasses",
+    "enum",
+    "re",
+    "socket",
+    "tempfile",
+    "glob",
+    "fnmatch",
+    "calendar",
+    "difflib",
+    "pprint",
+    "pickle",
+    "copy",
+    "io",
+    "codecs",
+    "configparser",
+    "contextlib",
+    "abc",
+    "numbers",
+    "operator",
+    "weakref",
+    "gzip",
+    "base64",
+    "hashlib",
+    "secrets",
+    "uuid",
+    "ipaddress",
+    "queue",
+    "sched",
+    "selectors",
+    "signal",
+    "ast",
+    "dis",
+    "tokenize",
+    "doctest",
+    "traceback",
+    "warnings",
+    "locale",
+    "gettext",
+    "mailbox",
+    "smtplib",
+    "ftplib",
+    "xml.dom.minidom",
+    "html.parser",
+    "wave",
+    "platform",
+    "sysconfig",
+    "pydoc",
+    "shlex",
+    "cmd",
+    "timeit",
+    "trace",
+    "optparse",
+    "getopt",
+    "fileinput",
+    "filecmp",
+    "linecache",
+    "plistlib",
+    "mimetypes",
+    "netrc",
+    "lzma",
+    "bz2",
+    "concurrent.futures",
+    "graphlib",
+    "types",
+    "reprlib",
 ]
 if FAST:
     WORD_MODULES = WORD_MODULES[:30]
@@ -123,12 +213,15 @@ if FAST:
 
 words = re.findall(r"[a-z]+", stdlib_docstrings(WORD_MODULES, methods=True).lower())
 if len(words) < 5000:  # python -OO strips docstrings: fall back to the source of a few modules
-    words = re.findall(r"[a-z]+", " ".join(inspect.getsource(importlib.import_module(m))
-                                          for m in ["textwrap", "argparse", "json", "csv"]).lower())
+    words = re.findall(
+        r"[a-z]+",
+        " ".join(
+            inspect.getsource(importlib.import_module(m)) for m in ["textwrap", "argparse", "json", "csv"]
+        ).lower(),
+    )
 cut = int(0.9 * len(words))
 w_train, w_test = words[:cut], words[cut:]
-print(f"{len(words):,} words ({len(set(words)):,} different); {len(w_train):,} for counting, "
-      f"{len(w_test):,} held out")
+print(f"{len(words):,} words ({len(set(words)):,} different); {len(w_train):,} for counting, {len(w_test):,} held out")
 
 uni = Counter(w_train)
 bi = Counter(ngrams(w_train, 2))
@@ -155,8 +248,8 @@ for n in range(1, 6):
     test_grams = ngrams(w_test, n)
     unseen_share[n] = float(np.mean([g not in seen for g in test_grams]))
     print(f"{n:>2} {float(V_words) ** n:>14.2e} {len(seen):>21,} {100 * unseen_share[n]:>27.1f}%")
-print(f"the document's example: 100 ** 5 = {100 ** 5:,} (it printed 10^5)")
-assert 100 ** 5 == 10 ** 10
+print(f"the document's example: 100 ** 5 = {100**5:,} (it printed 10^5)")
+assert 100**5 == 10**10
 
 # %% [markdown]
 # ## 4. A character n-gram model, and its nats per character
@@ -185,8 +278,10 @@ V = len(chars)
 char_to_id = {c: i for i, c in enumerate(chars)}
 split = int(0.9 * len(text))
 c_train, c_test = text[:split], text[split:]
-print(f"lesson 14's text: {len(text):,} characters, vocabulary {V}; {len(c_train):,} for training, "
-      f"{len(c_test):,} held out; uniform guess ln {V} = {np.log(V):.2f} nats/char")
+print(
+    f"lesson 14's text: {len(text):,} characters, vocabulary {V}; {len(c_train):,} for training, "
+    f"{len(c_test):,} held out; uniform guess ln {V} = {np.log(V):.2f} nats/char"
+)
 
 
 class CharNgram:
@@ -194,8 +289,8 @@ class CharNgram:
 
     def __init__(self, s, n, vocab):
         self.n, self.vocab = n, vocab
-        self.joint = [Counter(s[i:i + k + 1] for i in range(len(s) - k)) for k in range(n)]  # C(h c), |h| = k
-        self.ctx = [Counter(), *[Counter() for _ in range(1, n)]]   # C(h)
+        self.joint = [Counter(s[i : i + k + 1] for i in range(len(s) - k)) for k in range(n)]  # C(h c), |h| = k
+        self.ctx = [Counter(), *[Counter() for _ in range(1, n)]]  # C(h)
         self.types = [Counter(), *[Counter() for _ in range(1, n)]]  # T(h)
         for k in range(1, n):
             for hc, cnt in self.joint[k].items():
@@ -204,7 +299,7 @@ class CharNgram:
         self.total = sum(self.joint[0].values())
 
     def prob(self, history, c):
-        p = (self.joint[0][c] + 1) / (self.total + len(self.vocab))        # add-one unigram
+        p = (self.joint[0][c] + 1) / (self.total + len(self.vocab))  # add-one unigram
         for k in range(1, self.n):
             if len(history) < k:
                 break
@@ -212,32 +307,32 @@ class CharNgram:
             ch = self.ctx[k][h]
             if ch:
                 t = self.types[k][h]
-                p = (self.joint[k][h + c] + t * p) / (ch + t)                 # Witten–Bell
+                p = (self.joint[k][h + c] + t * p) / (ch + t)  # Witten–Bell
         return p
 
     def nats(self, s, start=0):
         """Mean −ln P(c_t | previous n − 1 characters) over s[start:]."""
-        return -float(np.mean([np.log(self.prob(s[max(0, t - self.n + 1):t], s[t]))
-                               for t in range(start, len(s))]))
+        return -float(np.mean([np.log(self.prob(s[max(0, t - self.n + 1) : t], s[t])) for t in range(start, len(s))]))
 
 
 ORDERS = range(1, 9) if not FAST else range(1, 5)
 t0 = time.perf_counter()
 ngram_nats = {}
-eval_train = c_train[:len(c_test)]                 # as many training characters as held-out ones
+eval_train = c_train[: len(c_test)]  # as many training characters as held-out ones
 for n in ORDERS:
     model = CharNgram(c_train, n, chars)
     ngram_nats[n] = (model.nats(eval_train, start=8), model.nats(text, start=split))
     print(f"  n = {n}: training text {ngram_nats[n][0]:.3f}, held out {ngram_nats[n][1]:.3f} nats/char")
 best_n = min(ngram_nats, key=lambda n: ngram_nats[n][1])
-print(f"best held-out order n = {best_n}: {ngram_nats[best_n][1]:.3f} nats/char "
-      f"({time.perf_counter() - t0:.1f} s)")
+print(f"best held-out order n = {best_n}: {ngram_nats[best_n][1]:.3f} nats/char ({time.perf_counter() - t0:.1f} s)")
 
 # The counting formula without smoothing (the document's): how many held-out characters get P = 0?
 m3 = CharNgram(c_train, 4, chars)
-zero = np.mean([m3.joint[3][text[t - 3:t + 1]] == 0 for t in range(split, len(text))])
-print(f"unsmoothed 4-gram: {100 * zero:.1f} % of held-out characters follow a context never seen with "
-      f"them, P = 0 and −ln P = ∞")
+zero = np.mean([m3.joint[3][text[t - 3 : t + 1]] == 0 for t in range(split, len(text))])
+print(
+    f"unsmoothed 4-gram: {100 * zero:.1f} % of held-out characters follow a context never seen with "
+    f"them, P = 0 and −ln P = ∞"
+)
 
 # %% [markdown]
 # Training nats keep falling with `n` (the model memorises its text), held-out nats fall and
@@ -269,18 +364,20 @@ print(f"unsmoothed 4-gram: {100 * zero:.1f} % of held-out characters follow a co
 # %%
 Vt, Dt = 7, 3
 C = rng.standard_normal((Vt, Dt))
-idx = np.array([[1, 4, 1], [6, 0, 4]])                 # (2, 3) indices, 1 and 4 repeated
-X = np.eye(Vt)[idx]                                     # (2, 3, V) one-hot
-np.testing.assert_allclose(X @ C, C[idx])               # the lookup is the one-hot product
+idx = np.array([[1, 4, 1], [6, 0, 4]])  # (2, 3) indices, 1 and 4 repeated
+X = np.eye(Vt)[idx]  # (2, 3, V) one-hot
+np.testing.assert_allclose(X @ C, C[idx])  # the lookup is the one-hot product
 dout = rng.standard_normal(idx.shape + (Dt,))
-grad_matmul = X.reshape(-1, Vt).T @ dout.reshape(-1, Dt)   # Xᵀ dout
+grad_matmul = X.reshape(-1, Vt).T @ dout.reshape(-1, Dt)  # Xᵀ dout
 grad_scatter = np.zeros_like(C)
 np.add.at(grad_scatter, idx.reshape(-1), dout.reshape(-1, Dt))
 np.testing.assert_allclose(grad_scatter, grad_matmul)
 grad_buffered = np.zeros_like(C)
 grad_buffered[idx.reshape(-1)] += dout.reshape(-1, Dt)
-print("one-hot @ C == C[idx]; scatter-add == Xᵀ dout; buffered `grad[idx] += dout` differs by",
-      f"{np.abs(grad_buffered - grad_matmul).max():.2f} (rows 1 and 4 appear twice)")
+print(
+    "one-hot @ C == C[idx]; scatter-add == Xᵀ dout; buffered `grad[idx] += dout` differs by",
+    f"{np.abs(grad_buffered - grad_matmul).max():.2f} (rows 1 and 4 appear twice)",
+)
 
 
 class ScratchEmbedding(mg.Module):
@@ -294,12 +391,12 @@ class ScratchEmbedding(mg.Module):
 
     def forward(self, idx):
         self._idx = np.asarray(idx)
-        return self.params["W"].data[self._idx]            # (..., D): e_w C = C[w]
+        return self.params["W"].data[self._idx]  # (..., D): e_w C = C[w]
 
     def backward(self, dout):
         W = self.params["W"]
-        np.add.at(W.grad, self._idx.reshape(-1), dout.reshape(-1, W.shape[1]))   # Xᵀ dout
-        return None                                          # no gradient for integer indices
+        np.add.at(W.grad, self._idx.reshape(-1), dout.reshape(-1, W.shape[1]))  # Xᵀ dout
+        return None  # no gradient for integer indices
 
 
 # Gradient check in float64: C = Σ out ⊙ dout, central differences on every entry of W.
@@ -325,11 +422,13 @@ np.testing.assert_allclose(emb_m.params["W"].grad, emb_s.params["W"].grad)
 num = gradcheck.numerical_gradient(lambda: float(np.sum(emb_m(idx) * dout)), emb_m.params["W"].data)
 print(f"{'':<48}{'mg.Embedding':<22} {'W':<6} {gradcheck.rel_error(emb_m.params['W'].grad, num):.1e}")
 
+
 def new_embedding(n, d, seed, scale):
     """An Embedding with our own N(0, scale²) start, whatever the layer's default init."""
     e = Embedding(n, d)
     e.params["W"].data[...] = np.random.default_rng(seed).normal(0, scale, (n, d))
     return e
+
 
 # %% [markdown]
 # ## 6. The neural probabilistic language model ("Modelo de linguagem neural probabilístico")
@@ -345,12 +444,17 @@ def new_embedding(n, d, seed, scale):
 # %%
 CTX = 5
 ids_all = np.array([char_to_id[c] for c in text])
-ctx_windows = np.lib.stride_tricks.sliding_window_view(ids_all, CTX + 1)   # (len − CTX, CTX + 1)
-first_test = split - CTX                       # windows whose target is a held-out character
+ctx_windows = np.lib.stride_tricks.sliding_window_view(ids_all, CTX + 1)  # (len − CTX, CTX + 1)
+first_test = split - CTX  # windows whose target is a held-out character
 win_train, win_test = ctx_windows[:first_test], ctx_windows[first_test:]
 
-nplm = mg.Sequential(new_embedding(V, 16, seed=0, scale=0.1), mg.Flatten(),
-                     mg.Dense(CTX * 16, 128, rng=0), mg.Tanh(), mg.Dense(128, V, init="pytorch", rng=0))
+nplm = mg.Sequential(
+    new_embedding(V, 16, seed=0, scale=0.1),
+    mg.Flatten(),
+    mg.Dense(CTX * 16, 128, rng=0),
+    mg.Tanh(),
+    mg.Dense(128, V, init="pytorch", rng=0),
+)
 ce = losses.CrossEntropyLoss()
 opt = optim.Adam(nplm.parameters(), lr=3e-3)
 NPLM_STEPS = 1500 if not FAST else 60
@@ -369,10 +473,12 @@ def nplm_nats(windows):
 
 
 nplm_test = nplm_nats(win_test)
-nplm_train = nplm_nats(win_train[:len(win_test)])
-print(f"neural 6-gram (Bengio): {NPLM_STEPS} steps in {time.perf_counter() - t0:.1f} s; training text "
-      f"{nplm_train:.3f}, held out {nplm_test:.3f} nats/char"
-      + (f"  (count 6-gram: training {ngram_nats[6][0]:.3f}, held out {ngram_nats[6][1]:.3f})" if 6 in ngram_nats else ""))
+nplm_train = nplm_nats(win_train[: len(win_test)])
+print(
+    f"neural 6-gram (Bengio): {NPLM_STEPS} steps in {time.perf_counter() - t0:.1f} s; training text "
+    f"{nplm_train:.3f}, held out {nplm_test:.3f} nats/char"
+    + (f"  (count 6-gram: training {ngram_nats[6][0]:.3f}, held out {ngram_nats[6][1]:.3f})" if 6 in ngram_nats else "")
+)
 
 # %% [markdown]
 # ## 7. The LSTM on the same split
@@ -398,7 +504,7 @@ t0 = time.perf_counter()
 for it in range(LSTM_ITERS):
     if pos + T + 1 > stream_len:
         pos, h, c = 0, None, None
-    window = ids_train[starts[:, None] + pos + np.arange(T + 1)]    # (N, T + 1)
+    window = ids_train[starts[:, None] + pos + np.arange(T + 1)]  # (N, T + 1)
     pos += T
     hs = lm(one_hot[window[:, :-1]], h0=h, c0=c)
     h, c = lm.h_n.copy(), lm.c_n.copy()
@@ -411,16 +517,18 @@ lstm_train_last = float(loss)
 
 def lstm_nats(ids, streams=8):
     L = (len(ids) - 1) // streams
-    x = ids[:streams * L + 1]
-    inp = one_hot[np.stack([x[s * L:(s + 1) * L] for s in range(streams)])]      # (S, L, V)
-    tgt = np.stack([x[s * L + 1:(s + 1) * L + 1] for s in range(streams)]).reshape(-1)
+    x = ids[: streams * L + 1]
+    inp = one_hot[np.stack([x[s * L : (s + 1) * L] for s in range(streams)])]  # (S, L, V)
+    tgt = np.stack([x[s * L + 1 : (s + 1) * L + 1] for s in range(streams)]).reshape(-1)
     hs = lm(inp)
     return float(ce(head(hs.reshape(-1, H)), tgt))
 
 
 lstm_test = lstm_nats(ids_all[split:])
-print(f"LSTM({V}, {H}): {LSTM_ITERS} batches in {time.perf_counter() - t0:.1f} s; last training batch "
-      f"{lstm_train_last:.3f}, held out {lstm_test:.3f} nats/char")
+print(
+    f"LSTM({V}, {H}): {LSTM_ITERS} batches in {time.perf_counter() - t0:.1f} s; last training batch "
+    f"{lstm_train_last:.3f}, held out {lstm_test:.3f} nats/char"
+)
 
 # %% [markdown]
 # **The table.** Everything below is nats per character on the same 10 % of lesson 14's
@@ -432,8 +540,10 @@ print(f"LSTM({V}, {H}): {LSTM_ITERS} batches in {time.perf_counter() - t0:.1f} s
 # %%
 rows = [("uniform guess", np.log(V)), ("count unigram (n = 1)", ngram_nats[1][1])]
 rows += [(f"count n-gram, n = {n}", ngram_nats[n][1]) for n in ORDERS if n > 1]
-rows += [("neural 6-gram (embedding + tanh MLP)", nplm_test),
-         (f"LSTM, lesson 14's recipe, {LSTM_ITERS} batches", lstm_test)]
+rows += [
+    ("neural 6-gram (embedding + tanh MLP)", nplm_test),
+    (f"LSTM, lesson 14's recipe, {LSTM_ITERS} batches", lstm_test),
+]
 print(f"{'model':<44} {'held-out nats/char':>19}")
 for name, v in rows:
     print(f"{name:<44} {v:>19.3f}")
@@ -491,22 +601,24 @@ vocab = [w for w, _ in counts.most_common(VW)]
 w2i = {w: i for i, w in enumerate(vocab)}
 seq = np.array([w2i.get(w, -1) for w in words])
 freq = np.bincount(seq[seq >= 0], minlength=VW) / len(words)
-seq = seq[seq >= 0]                                          # drop the rare words
+seq = seq[seq >= 0]  # drop the rare words
 keep = rng.random(len(seq)) < np.minimum(1.0, np.sqrt(1e-3 / freq[seq]) + 1e-3 / freq[seq])
 seq = seq[keep]
 centres, contexts = [], []
 for off in [o for o in range(-WINDOW, WINDOW + 1) if o]:
     lo, hi = max(0, -off), len(seq) - max(0, off)
     centres.append(seq[lo:hi])
-    contexts.append(seq[lo + off:hi + off])
+    contexts.append(seq[lo + off : hi + off])
 centres, contexts = np.concatenate(centres), np.concatenate(contexts)
 perm = rng.permutation(len(centres))
 n_hold = len(centres) // 20
 hold, tr = perm[:n_hold], perm[n_hold:]
 ctx_freq = np.bincount(contexts[tr], minlength=VW) / len(tr)
 unigram_ce = float(-np.mean(np.log(ctx_freq[contexts[hold]] + 1e-12)))
-print(f"{len(seq):,} words after subsampling, {len(centres):,} (centre, context) pairs; predicting the "
-      f"context word from its frequency alone: {unigram_ce:.2f} nats")
+print(
+    f"{len(seq):,} words after subsampling, {len(centres):,} (centre, context) pairs; predicting the "
+    f"context word from its frequency alone: {unigram_ce:.2f} nats"
+)
 
 emb = new_embedding(VW, DW, seed=0, scale=0.1)
 out_layer = mg.Dense(DW, VW, rng=0)
@@ -521,8 +633,10 @@ for it in range(SG_STEPS):
     emb.backward(out_layer.backward(ce.backward()))
     opt.step()
 sg_hold = float(ce(out_layer(emb(centres[hold])), contexts[hold]))
-print(f"skip-gram: {SG_STEPS} steps in {time.perf_counter() - t0:.1f} s; held-out pairs {sg_hold:.2f} nats "
-      f"(frequency alone: {unigram_ce:.2f})")
+print(
+    f"skip-gram: {SG_STEPS} steps in {time.perf_counter() - t0:.1f} s; held-out pairs {sg_hold:.2f} nats "
+    f"(frequency alone: {unigram_ce:.2f})"
+)
 
 # %% [markdown]
 # **Nearest neighbours.** The cosine similarity `cos(a, b) = a·b / (‖a‖ ‖b‖)` between rows of
@@ -547,13 +661,15 @@ for q in [q for q in QUERIES if q in w2i]:
 # principal directions (PCA from scratch: centre, SVD, keep two right-singular vectors).
 
 # %%
-STOP = set("the a is to of and for if be in or this an as that are with it by not will from s can on "
-           "which all when has no at otherwise any one may must have been but only its use so".split())
+STOP = set(
+    "the a is to of and for if be in or this an as that are with it by not will from s can on "
+    "which all when has no at otherwise any one may must have been but only its use so".split()
+)
 shown = [w for w in vocab if w not in STOP and len(w) > 2][:80]
 P = En[[w2i[w] for w in shown]]
 P = P - P.mean(axis=0)
 _, _, Vt_svd = np.linalg.svd(P, full_matrices=False)
-xy = P @ Vt_svd[:2].T                                       # (80, 2)
+xy = P @ Vt_svd[:2].T  # (80, 2)
 fig, axes = plt.subplots(1, 2, figsize=(13, 5.5), gridspec_kw={"width_ratios": [1, 2]})
 axes[0].plot(sg_losses, lw=0.5, alpha=0.6, label="training batches")
 axes[0].axhline(unigram_ce, color="k", ls="--", lw=0.8, label="context word from its frequency")
@@ -565,8 +681,7 @@ axes[0].legend(fontsize=8)
 axes[1].scatter(xy[:, 0], xy[:, 1], s=6)
 for (x_, y_), w in zip(xy, shown):
     axes[1].annotate(w, (x_, y_), fontsize=7)
-axes[1].set_title("word vectors of the 80 most frequent content words, first two principal directions",
-                  fontsize=9)
+axes[1].set_title("word vectors of the 80 most frequent content words, first two principal directions", fontsize=9)
 fig.tight_layout()
 path = save(fig, "16_word2vec.png", dpi=100)
 print(f"lesson 16 ran in {time.perf_counter() - T_START:.1f} s")

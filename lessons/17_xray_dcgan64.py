@@ -48,16 +48,15 @@
 #    computation gives (section 5).
 
 # %%
-from pathlib import Path
-import matplotlib.pyplot as plt
-import numpy as np
-import minigan as mg
-from minigan.blas import set_blas_threads
-from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
-
 import time
 
+import matplotlib.pyplot as plt
+import numpy as np
+from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
+
+import minigan as mg
 from minigan import metrics
+from minigan.blas import set_blas_threads
 from minigan.gan import GAN, frozen
 from minigan.viz import grid_array
 
@@ -75,9 +74,10 @@ T_START = time.perf_counter()
 # Below, the document's tables as printed (shapes in its NHWC order) and the counts by the
 # rule, then minigan's `xray_dcgan64()` (shapes in NCHW order, PyTorch's) side by side.
 
+
 # %%
 def conv_params(n_h, n_w, n_c, n_f):
-    return n_h * n_w * n_c * n_f + n_f                     # §6.2.1
+    return n_h * n_w * n_c * n_f + n_f  # §6.2.1
 
 
 def dense_params(n_in, n_out):
@@ -88,8 +88,8 @@ TABELA_1 = [  # (camada, dimensão de saída, # parâmetros as printed, by the r
     ("C1", "64x64x128", 1280, conv_params(3, 3, 1, 128)),
     ("C2", "32x32x256", 295168, conv_params(3, 3, 128, 256)),
     ("C3", "16x16x256", 590080, conv_params(3, 3, 256, 256)),
-    ("C4", "8x8x512", 1180160, conv_params(3, 3, 256, 512)),   # slip 1: 3x3x256 filters, not 3x3x512
-    ("Sigmoid", "1", 32769, dense_params(8 * 8 * 512, 1)),     # slip 2: 32,768 inputs + 1 bias
+    ("C4", "8x8x512", 1180160, conv_params(3, 3, 256, 512)),  # slip 1: 3x3x256 filters, not 3x3x512
+    ("Sigmoid", "1", 32769, dense_params(8 * 8 * 512, 1)),  # slip 2: 32,768 inputs + 1 bias
 ]
 TABELA_2 = [
     ("D1", "16384", 1654784, dense_params(100, 16384)),
@@ -107,9 +107,11 @@ G_full, D_full = mg.xray_dcgan64()
 
 
 def side_by_side(title, doc_rows, model, input_shape):
-    rows = [r for r in model.summary(input_shape, print_fn=None) if r[2] > 0]   # layers with parameters
+    rows = [r for r in model.summary(input_shape, print_fn=None) if r[2] > 0]  # layers with parameters
     print(f"\n{title}")
-    print(f"{'document':<9} {'output (NHWC)':<14} {'params':>10}   {'minigan layer':<62} {'output (NCHW)':<16} {'params':>10}")
+    print(
+        f"{'document':<9} {'output (NHWC)':<14} {'params':>10}   {'minigan layer':<62} {'output (NCHW)':<16} {'params':>10}"
+    )
     for (layer, shape, printed, _), (m_name, m_shape, m_n) in zip(doc_rows, rows):
         print(f"{layer:<9} {shape:<14} {printed:>10,}   {m_name:<62} {'x'.join(map(str, m_shape)):<16} {m_n:>10,}")
         assert printed == m_n
@@ -147,23 +149,38 @@ print(f"\n§6.2.1 'pouco mais de 2 milhões de parâmetros': {nD:,};  §6.2.2 'a
 # the sigmoid of Tabela 1's last row is inside the loss). For speed the loop runs on the
 # same architecture with every channel count divided by `W_DIV` (section 3 says why).
 
+
 # %%
 def xray_dcgan64_narrow(div, latent_dim=100, seed=0):
     """Tabela 1 and 2's layers with every channel count divided by `div` (div = 1: the document's)."""
     kw = dict(init="normal", rng=seed)
     c1, c2, c3, c4, g0, g1 = (n // div for n in (128, 256, 256, 512, 256, 128))
     D = mg.Sequential(
-        mg.Conv2D(1, c1, 3, padding="same", **kw), mg.LeakyReLU(0.2),                # C1
-        mg.Conv2D(c1, c2, 3, stride=2, padding="same", **kw), mg.LeakyReLU(0.2),     # C2
-        mg.Conv2D(c2, c3, 3, stride=2, padding="same", **kw), mg.LeakyReLU(0.2),     # C3
-        mg.Conv2D(c3, c4, 3, stride=2, padding="same", **kw), mg.LeakyReLU(0.2),     # C4
-        mg.Flatten(), mg.Dropout(0.4, seed=seed), mg.Dense(8 * 8 * c4, 1, **kw))     # "Sigmoid" (a logit here)
+        mg.Conv2D(1, c1, 3, padding="same", **kw),
+        mg.LeakyReLU(0.2),  # C1
+        mg.Conv2D(c1, c2, 3, stride=2, padding="same", **kw),
+        mg.LeakyReLU(0.2),  # C2
+        mg.Conv2D(c2, c3, 3, stride=2, padding="same", **kw),
+        mg.LeakyReLU(0.2),  # C3
+        mg.Conv2D(c3, c4, 3, stride=2, padding="same", **kw),
+        mg.LeakyReLU(0.2),  # C4
+        mg.Flatten(),
+        mg.Dropout(0.4, seed=seed),
+        mg.Dense(8 * 8 * c4, 1, **kw),
+    )  # "Sigmoid" (a logit here)
     G = mg.Sequential(
-        mg.Dense(latent_dim, 8 * 8 * g0, **kw), mg.LeakyReLU(0.2), mg.Reshape(g0, 8, 8),          # D1, R1
-        mg.Conv2DTranspose(g0, g1, 4, stride=2, padding="same", **kw), mg.LeakyReLU(0.2),         # TC1
-        mg.Conv2DTranspose(g1, g1, 4, stride=2, padding="same", **kw), mg.LeakyReLU(0.2),         # TC2
-        mg.Conv2DTranspose(g1, g1, 4, stride=2, padding="same", **kw), mg.LeakyReLU(0.2),         # TC3
-        mg.Conv2D(g1, 1, 3, padding="same", **kw), mg.Tanh())                                     # GC1
+        mg.Dense(latent_dim, 8 * 8 * g0, **kw),
+        mg.LeakyReLU(0.2),
+        mg.Reshape(g0, 8, 8),  # D1, R1
+        mg.Conv2DTranspose(g0, g1, 4, stride=2, padding="same", **kw),
+        mg.LeakyReLU(0.2),  # TC1
+        mg.Conv2DTranspose(g1, g1, 4, stride=2, padding="same", **kw),
+        mg.LeakyReLU(0.2),  # TC2
+        mg.Conv2DTranspose(g1, g1, 4, stride=2, padding="same", **kw),
+        mg.LeakyReLU(0.2),  # TC3
+        mg.Conv2D(g1, 1, 3, padding="same", **kw),
+        mg.Tanh(),
+    )  # GC1
     return G, D
 
 
@@ -177,16 +194,16 @@ def three_stages(G, D, g_opt, d_opt, real, noise):
     """One iteration of §6.2. `noise(n)` draws ξ. Returns (g, d_fake, d_real) losses."""
     n = len(real)
     ones, zeros = np.ones((n, 1), real.dtype), np.zeros((n, 1), real.dtype)
-    D.zero_grad()                                            # stage (1): real images, class 1
+    D.zero_grad()  # stage (1): real images, class 1
     d_real = bce_real(D(real), ones)
     D.backward(bce_real.backward())
     d_opt.step()
-    D.zero_grad()                                            # stage (2): G(ξ), class 0
-    d_fake = bce_fake(D(G(noise(n))), zeros)                 # (no G.backward: G is not trained here)
+    D.zero_grad()  # stage (2): G(ξ), class 0
+    d_fake = bce_fake(D(G(noise(n))), zeros)  # (no G.backward: G is not trained here)
     D.backward(bce_fake.backward())
     d_opt.step()
-    fake = G(noise(n))                                       # stage (3): G(ξ) labelled class 1, θ_d fixed
-    with frozen(D):                                          # D's gradients and statistics restored on exit
+    fake = G(noise(n))  # stage (3): G(ξ) labelled class 1, θ_d fixed
+    with frozen(D):  # D's gradients and statistics restored on exit
         g = bce_g(D(fake), ones)
         dfake = D.backward(bce_g.backward())
     G.zero_grad()
@@ -202,7 +219,7 @@ Gb, Db = xray_dcgan64_narrow(W_DIV, seed=1)
 gan_a = GAN(Ga, Da, latent_dim=100, seed=3)
 gan_b = GAN(Gb, Db, latent_dim=100, seed=3)
 for m in (Da, Db):
-    m.eval()                                                 # the same (no) dropout mask in both
+    m.eval()  # the same (no) dropout mask in both
 g_ref = float(gan_a.g_step(8))
 xi = gan_b.sample_noise(8)
 fake = Gb(xi)
@@ -213,8 +230,10 @@ Gb.zero_grad()
 Gb.backward(dfake)
 gan_b.g_opt.step()
 gap = max(float(np.abs(pa.data - pb.data).max()) for pa, pb in zip(Ga.parameters(), Gb.parameters()))
-print(f"stage (3) by hand: g = {g_ours:.6f};  GAN.g_step: g = {g_ref:.6f};  largest difference in G's "
-      f"weights after the update: {gap:.1e}")
+print(
+    f"stage (3) by hand: g = {g_ours:.6f};  GAN.g_step: g = {g_ref:.6f};  largest difference in G's "
+    f"weights after the update: {gap:.1e}"
+)
 assert abs(g_ours - g_ref) < 1e-6 and gap < 1e-6
 assert all(np.array_equal(pa.data, pb.data) for pa, pb in zip(Da.parameters(), Db.parameters()))
 
@@ -238,15 +257,17 @@ assert all(np.array_equal(pa.data, pb.data) for pa, pb in zip(Da.parameters(), D
 # run below uses the same layers with every channel count divided by 16, batch 8, 80 iterations
 # per class.
 
+
 # %%
 def macs(G, D):
     """Multiply-adds of one forward pass of G (from noise) and of D (on a 64x64 image)."""
+
     def count(net, shape):
         total = 0
         for layer in net:
             out = layer.output_shape(shape)
             if isinstance(layer, mg.Conv2DTranspose):
-                total += int(np.prod(out)) * layer.params["W"].shape[0] * 4      # 2x2 taps per output pixel
+                total += int(np.prod(out)) * layer.params["W"].shape[0] * 4  # 2x2 taps per output pixel
             elif isinstance(layer, mg.Conv2D):
                 k = layer.params["W"].shape[1:]
                 total += int(np.prod(out)) * int(np.prod(k))
@@ -254,6 +275,7 @@ def macs(G, D):
                 total += layer.params["W"].size
             shape = out
         return total
+
     return count(G, (100,)), count(D, (1, 64, 64))
 
 
@@ -265,13 +287,13 @@ def xray_like(n, pneumonia, seed):
     for i in range(n):
         cx, cy = g.normal(0, 0.04, 2)
         s = g.uniform(0.9, 1.05)
-        body = np.exp(-(((xx - cx) / (0.85 * s)) ** 2 + ((yy - cy) / s) ** 2) ** 3)
-        img = 0.75 * body + 0.25 * body * np.exp(-((xx - cx) / 0.06) ** 2)          # thorax and spine
+        body = np.exp(-((((xx - cx) / (0.85 * s)) ** 2 + ((yy - cy) / s) ** 2) ** 3))
+        img = 0.75 * body + 0.25 * body * np.exp(-(((xx - cx) / 0.06) ** 2))  # thorax and spine
         for side in (-1, 1):
             lx, ly = cx + side * 0.36 * s, cy - 0.05
-            lung = np.exp(-(((xx - lx) / (0.25 * s)) ** 2 + ((yy - ly) / (0.55 * s)) ** 2) ** 2)
+            lung = np.exp(-((((xx - lx) / (0.25 * s)) ** 2 + ((yy - ly) / (0.55 * s)) ** 2) ** 2))
             img -= 0.55 * lung
-            for _ in range(g.integers(1, 3) if pneumonia else 0):                   # whiter areas
+            for _ in range(g.integers(1, 3) if pneumonia else 0):  # whiter areas
                 bx, by = lx + g.normal(0, 0.08), ly + g.uniform(-0.3, 0.35)
                 img += g.uniform(0.25, 0.45) * lung * np.exp(-((xx - bx) ** 2 + (yy - by) ** 2) / 0.0288)
         out[i, 0] = img + g.normal(0, 0.03, img.shape)
@@ -281,14 +303,18 @@ def xray_like(n, pneumonia, seed):
 mg_full, md_full = macs(G_full, D_full)
 G_n, D_n = xray_dcgan64_narrow(W_DIV)
 mg_n, md_n = macs(G_n, D_n)
-per_image = 4 * mg_full + 9 * md_full                       # multiply-adds per image per iteration
-doc_images = 200 * (10 + 30) * 128                          # 200 epochs, 10 + 30 batches of 128
-print(f"multiply-adds per image: G {mg_full / 1e6:,.0f} M, D {md_full / 1e6:,.0f} M (the document's); "
-      f"channels / {W_DIV}: G {mg_n / 1e6:,.1f} M, D {md_n / 1e6:,.1f} M "
-      f"({G_n.num_parameters():,} + {D_n.num_parameters():,} parameters)")
-print(f"the document's two runs: {doc_images:,} image-iterations x {per_image / 1e9:.1f} G multiply-adds = "
-      f"{2 * per_image * doc_images:.2g} floating-point operations; at the ~95 GFLOP/s of this machine's "
-      f"BLAS (README, 'Speed') that is about {2 * per_image * doc_images / 95e9 / 3600:.0f} hours")
+per_image = 4 * mg_full + 9 * md_full  # multiply-adds per image per iteration
+doc_images = 200 * (10 + 30) * 128  # 200 epochs, 10 + 30 batches of 128
+print(
+    f"multiply-adds per image: G {mg_full / 1e6:,.0f} M, D {md_full / 1e6:,.0f} M (the document's); "
+    f"channels / {W_DIV}: G {mg_n / 1e6:,.1f} M, D {md_n / 1e6:,.1f} M "
+    f"({G_n.num_parameters():,} + {D_n.num_parameters():,} parameters)"
+)
+print(
+    f"the document's two runs: {doc_images:,} image-iterations x {per_image / 1e9:.1f} G multiply-adds = "
+    f"{2 * per_image * doc_images:.2g} floating-point operations; at the ~95 GFLOP/s of this machine's "
+    f"BLAS (README, 'Speed') that is about {2 * per_image * doc_images / 95e9 / 3600:.0f} hours"
+)
 
 N_IMG = 256 if not FAST else 16
 data = {"NORMAL": xray_like(N_IMG, False, seed=1), "PNEUMONIA": xray_like(N_IMG, True, seed=2)}
@@ -300,7 +326,7 @@ for k, (cls, X) in enumerate(data.items()):
     g_opt = mg.Adam(G.parameters(), lr=2e-4, beta1=0.5)
     d_opt = mg.Adam(D.parameters(), lr=2e-4, beta1=0.5)
     zrng = np.random.default_rng(20 + k)
-    noise = lambda n: zrng.standard_normal((n, 100)).astype(np.float32)   # ξ ~ N(0, 1), size 100
+    noise = lambda n: zrng.standard_normal((n, 100)).astype(np.float32)  # ξ ~ N(0, 1), size 100
     hist = {"g": [], "d_fake": [], "d_real": []}
     t0 = time.perf_counter()
     for step in range(STEPS):
@@ -309,14 +335,16 @@ for k, (cls, X) in enumerate(data.items()):
             hist[key].append(v)
     sec = time.perf_counter() - t0
     runs[cls] = (G, hist)
-    print(f"{cls}: {STEPS} iterations of batch {BATCH} in {sec:.1f} s; last g {hist['g'][-1]:.3f}, "
-          f"d on fakes {hist['d_fake'][-1]:.3f}, d on reals {hist['d_real'][-1]:.3f}")
+    print(
+        f"{cls}: {STEPS} iterations of batch {BATCH} in {sec:.1f} s; last g {hist['g'][-1]:.3f}, "
+        f"d on fakes {hist['d_fake'][-1]:.3f}, d on reals {hist['d_real'][-1]:.3f}"
+    )
 
 # %%
 fig = plt.figure(figsize=(13, 7))
 gs = fig.add_gridspec(2, 4)
 for col, (cls, (G, hist)) in enumerate(runs.items()):
-    ax = fig.add_subplot(gs[0, 2 * col:2 * col + 2])
+    ax = fig.add_subplot(gs[0, 2 * col : 2 * col + 2])
     ax.plot(hist["g"], label="g: G's loss, BCE(D(G(ξ)), 1)")
     ax.plot(hist["d_fake"], label="d on fakes, BCE(D(G(ξ)), 0)  (§6.4's text: d1)")
     ax.plot(hist["d_real"], label="d on reals, BCE(D(x), 1)  (§6.4's text: d2)")
@@ -330,12 +358,16 @@ for col, (cls, (G, hist)) in enumerate(runs.items()):
     ax.axis("off")
     ax = fig.add_subplot(gs[1, 2 * col + 1])
     G.eval()
-    ax.imshow(grid_array(G(np.random.default_rng(5).standard_normal((16, 100)).astype(np.float32)), nrow=4),
-              cmap="gray")
+    ax.imshow(
+        grid_array(G(np.random.default_rng(5).standard_normal((16, 100)).astype(np.float32)), nrow=4), cmap="gray"
+    )
     ax.set_title(f"G after {STEPS} iterations", fontsize=8)
     ax.axis("off")
-fig.suptitle(f"§6.2's three-stage loop on 64x64 synthetic images (channels / {W_DIV}, batch {BATCH}): "
-             "a demonstration, not the document's experiment", fontsize=10)
+fig.suptitle(
+    f"§6.2's three-stage loop on 64x64 synthetic images (channels / {W_DIV}, batch {BATCH}): "
+    "a demonstration, not the document's experiment",
+    fontsize=10,
+)
 fig.tight_layout()
 path = save(fig, "17_xray_dcgan_curves.png", dpi=90)
 
@@ -376,17 +408,29 @@ LESSON_13 = {  # the same columns, from `python lessons/13_evaluating_gans.py` (
     "R0xR0'": (15.02, 2.03, 11.21, 13.59, 14.95, 16.13, 21.35),
     "R1xR1'": (7.15, 1.53, 4.57, 6.19, 7.01, 7.86, 12.74),
 }
-PAIRS = [("RN x RP", "R0xR1"), ("RN x FN", "R0xF0"), ("RN x FP", "R0xF1"),
-         ("RP x FN", "R1xF0"), ("RP x FP", "R1xF1"), ("FN x FP", "F0xF1")]
-print(f"{'document 001 §6.4.1':<20} {'mean':>7} {'std':>6} {'min':>7} {'max':>7}   |   "
-      f"{'lesson 13':<9} {'mean':>8} {'std':>7} {'min':>8} {'max':>8}")
+PAIRS = [
+    ("RN x RP", "R0xR1"),
+    ("RN x FN", "R0xF0"),
+    ("RN x FP", "R0xF1"),
+    ("RP x FN", "R1xF0"),
+    ("RP x FP", "R1xF1"),
+    ("FN x FP", "F0xF1"),
+]
+print(
+    f"{'document 001 §6.4.1':<20} {'mean':>7} {'std':>6} {'min':>7} {'max':>7}   |   "
+    f"{'lesson 13':<9} {'mean':>8} {'std':>7} {'min':>8} {'max':>8}"
+)
 for doc_key, l13_key in PAIRS:
     d, l = DOC_6_4_1[doc_key], LESSON_13[l13_key]
-    print(f"{doc_key:<20} {d[0]:>7.2f} {d[1]:>6.2f} {d[2]:>7.2f} {d[6]:>7.2f}   |   "
-          f"{l13_key:<9} {l[0]:>8.2f} {l[1]:>7.2f} {l[2]:>8.2f} {l[6]:>8.2f}")
+    print(
+        f"{doc_key:<20} {d[0]:>7.2f} {d[1]:>6.2f} {d[2]:>7.2f} {d[6]:>7.2f}   |   "
+        f"{l13_key:<9} {l[0]:>8.2f} {l[1]:>7.2f} {l[2]:>8.2f} {l[6]:>8.2f}"
+    )
 floor_key = "R0xR0'"
-print(f"{'(not reported)':<20} {'':>7} {'':>6} {'':>7} {'':>7}   |   {floor_key:<9} "
-      f"{LESSON_13[floor_key][0]:>8.2f}   (two draws of the same real set: the small-sample floor)")
+print(
+    f"{'(not reported)':<20} {'':>7} {'':>6} {'':>7} {'':>7}   |   {floor_key:<9} "
+    f"{LESSON_13[floor_key][0]:>8.2f}   (two draws of the same real set: the small-sample floor)"
+)
 
 # %% [markdown]
 # Both tables agree on the *ordering* the document hypothesised (same-class pairs below
@@ -408,8 +452,10 @@ F = rng.standard_normal((N_FID, DIM))
 F_c = F - F.mean(axis=0)
 print(f"100 vectors in 2,048 dimensions: rank(F_c) = {np.linalg.matrix_rank(F_c)}  (rank Σ = rank F_c)")
 F300 = rng.standard_normal((N_FID, 300))
-print(f"the same with 300 dimensions, directly on the covariance: "
-      f"rank(np.cov(F)) = {np.linalg.matrix_rank(np.cov(F300, rowvar=False))} of 300")
+print(
+    f"the same with 300 dimensions, directly on the covariance: "
+    f"rank(np.cov(F)) = {np.linalg.matrix_rank(np.cov(F300, rowvar=False))} of 300"
+)
 assert np.linalg.matrix_rank(F_c) == N_FID - 1
 
 # %% [markdown]
@@ -430,6 +476,7 @@ assert np.linalg.matrix_rank(F_c) == N_FID - 1
 # than `Tr Σ`. We measure the floor for three spectra of 2,048 variances (flat; falling like
 # `1/k`; like `1/k²`), each scaled to `Tr Σ = 1`.
 
+
 # %%
 def fid_small_n(X, Y):
     """FID from two samples, through the N × N matrix A Bᵀ (exact for any dimension)."""
@@ -447,10 +494,12 @@ REPS = 20 if not FAST else 3
 k = np.arange(1, DIM + 1)
 floor_ratio = {}
 print(f"{'spectrum (2,048 variances)':<28} {'Tr Σ':>5} {'E FID, N = 100, same distribution':>34} {'2 Tr Σ / N':>11}")
-for name, lam in (("flat", np.ones(DIM)), ("λ_k ∝ 1/k", 1.0 / k), ("λ_k ∝ 1/k²", 1.0 / k ** 2)):
+for name, lam in (("flat", np.ones(DIM)), ("λ_k ∝ 1/k", 1.0 / k), ("λ_k ∝ 1/k²", 1.0 / k**2)):
     lam = lam / lam.sum()
-    vals = [fid_small_n(rng.standard_normal((N_FID, DIM)) * np.sqrt(lam),
-                        rng.standard_normal((N_FID, DIM)) * np.sqrt(lam)) for _ in range(REPS)]
+    vals = [
+        fid_small_n(rng.standard_normal((N_FID, DIM)) * np.sqrt(lam), rng.standard_normal((N_FID, DIM)) * np.sqrt(lam))
+        for _ in range(REPS)
+    ]
     floor_ratio[name] = float(np.mean(vals))
     print(f"{name:<28} {1.0:>5.1f} {floor_ratio[name]:>34.3f} {2 / N_FID:>11.3f}")
 
@@ -484,13 +533,23 @@ print(f"  mean term alone (any spectrum): Tr Σ ≲ 2.04 · {N_FID} / 2 = {2.04 
 # %%
 fig, ax = plt.subplots(figsize=(9, 3.6))
 pos = np.arange(len(PAIRS))
-ax.bar(pos - 0.2, [DOC_6_4_1[d][0] for d, _ in PAIRS], 0.4, yerr=[DOC_6_4_1[d][1] for d, _ in PAIRS],
-       label="document 001 §6.4.1 (Inception-v3, 2,048 features, X-rays)")
-ax.bar(pos + 0.2, [LESSON_13[l][0] for _, l in PAIRS], 0.4, yerr=[LESSON_13[l][1] for _, l in PAIRS],
-       label="lesson 13 (minigan classifier, 128 features, digits 0/1)")
+ax.bar(
+    pos - 0.2,
+    [DOC_6_4_1[d][0] for d, _ in PAIRS],
+    0.4,
+    yerr=[DOC_6_4_1[d][1] for d, _ in PAIRS],
+    label="document 001 §6.4.1 (Inception-v3, 2,048 features, X-rays)",
+)
+ax.bar(
+    pos + 0.2,
+    [LESSON_13[l][0] for _, l in PAIRS],
+    0.4,
+    yerr=[LESSON_13[l][1] for _, l in PAIRS],
+    label="lesson 13 (minigan classifier, 128 features, digits 0/1)",
+)
 ax.axhline(LESSON_13["R0xR0'"][0], color="k", ls="--", lw=0.8, label="lesson 13's floor: real 0s vs real 0s")
 ax.set_yscale("log")
-ax.set_ylim(0.8, 2e4)                                        # room for the legend above the bars
+ax.set_ylim(0.8, 2e4)  # room for the legend above the bars
 ax.set_xticks(pos)
 ax.set_xticklabels([f"{d}\n{l}" for d, l in PAIRS], fontsize=8)
 ax.set_ylabel("mean FID over 100 draws (log scale)")

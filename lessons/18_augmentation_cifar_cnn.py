@@ -48,16 +48,15 @@
 #    `pool_size=(2, 2)`.
 
 # %%
-from pathlib import Path
-import matplotlib.pyplot as plt
-import numpy as np
-import minigan as mg
-from minigan.blas import set_blas_threads
-from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
-
 import time
 
+import matplotlib.pyplot as plt
+import numpy as np
+from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
+
+import minigan as mg
 from minigan import gradcheck, metrics
+from minigan.blas import set_blas_threads
 from minigan.data import load_mnist
 from minigan.viz import grid_array
 
@@ -84,13 +83,15 @@ T_START = time.perf_counter()
 # `(2r+1) × (2r+1)` kernel, so the 1 at `K[r − dy, r − dx]` picks `x[i − dy, j − dx]`. With
 # zero padding it fills with 0, so we shift `x + 1` (background 0) and subtract 1 again.
 
+
 # %%
 def shift(x, dy, dx, fill=-1.0):
     """Shift images (N, C, H, W) by dy rows down and dx columns right, filling with `fill`."""
     N, C, H, W = x.shape
     out = np.full_like(x, fill)
-    out[:, :, max(dy, 0):H + min(dy, 0), max(dx, 0):W + min(dx, 0)] = \
-        x[:, :, max(-dy, 0):H + min(-dy, 0), max(-dx, 0):W + min(-dx, 0)]
+    out[:, :, max(dy, 0) : H + min(dy, 0), max(dx, 0) : W + min(dx, 0)] = x[
+        :, :, max(-dy, 0) : H + min(-dy, 0), max(-dx, 0) : W + min(-dx, 0)
+    ]
     return out
 
 
@@ -98,12 +99,12 @@ def hflip(x):
     return x[..., ::-1]
 
 
-X_test_all, y_test_all = load_mnist(split="test")             # 100 held-out digits per class
+X_test_all, y_test_all = load_mnist(split="test")  # 100 held-out digits per class
 digit = X_test_all[:4]
 r, dy, dx = 2, 2, -1
 conv = mg.Conv2D(1, 1, 2 * r + 1, padding="same", bias=False)
 conv.params["W"].data[...] = 0
-conv.params["W"].data[0, 0, r - dy, r - dx] = 1.0              # the one-hot kernel
+conv.params["W"].data[0, 0, r - dy, r - dx] = 1.0  # the one-hot kernel
 np.testing.assert_allclose(conv(digit + 1) - 1, shift(digit, dy, dx), atol=1e-6)
 print(f"shift by (dy, dx) = ({dy}, {dx}) from scratch == Conv2D with a one-hot 5x5 kernel (on x + 1, minus 1)")
 
@@ -113,11 +114,12 @@ def augment(x, rng, max_shift=2, flip=False):
     of half the images. Returns a new array; the labels do not change."""
     out = np.empty_like(x)
     for i, (sy, sx) in enumerate(rng.integers(-max_shift, max_shift + 1, size=(len(x), 2))):
-        out[i] = shift(x[i:i + 1], int(sy), int(sx))[0]
+        out[i] = shift(x[i : i + 1], int(sy), int(sx))[0]
     if flip:
         f = rng.random(len(x)) < 0.5
         out[f] = hflip(out[f])
     return out
+
 
 # %% [markdown]
 # **Flips are wrong for digits.** A mirrored cat is a cat; a mirrored 2, 3, 5, 6, 7 or 9 is
@@ -132,8 +134,10 @@ clf.eval()
 pred = clf(X_test_all).argmax(axis=1)
 pred_flip = clf(np.ascontiguousarray(hflip(X_test_all))).argmax(axis=1)
 keep = [float(np.mean(pred_flip[y_test_all == c] == c)) for c in range(10)]
-print(f"classifier on the 1,000 held-out digits: {np.mean(pred == y_test_all):.1%}; on the same digits "
-      f"flipped: {np.mean(pred_flip == y_test_all):.1%}")
+print(
+    f"classifier on the 1,000 held-out digits: {np.mean(pred == y_test_all):.1%}; on the same digits "
+    f"flipped: {np.mean(pred_flip == y_test_all):.1%}"
+)
 print("still recognised after a flip, per digit: " + ", ".join(f"{c}: {k:.0%}" for c, k in enumerate(keep)))
 
 # %% [markdown]
@@ -158,15 +162,21 @@ idx = np.concatenate([np.flatnonzero(y_tr_all == c)[:PER_CLASS] for c in range(1
 X_small, y_small = X_tr_all[idx], y_tr_all[idx]
 X_eval, y_eval = (X_test_all, y_test_all) if not FAST else (X_test_all[:300], y_test_all[:300])
 EPOCHS = 20 if not FAST else 3
-EVAL_EVERY = 2 if not FAST else 1                               # held-out accuracy every 2 epochs
+EVAL_EVERY = 2 if not FAST else 1  # held-out accuracy every 2 epochs
 BATCH = 50
 
 
 def small_cnn(seed):
     return mg.Sequential(
-        mg.Conv2D(1, 8, 3, padding="same", init="he", rng=seed), mg.ReLU(), mg.MaxPool2D(2),      # 8x14x14
-        mg.Conv2D(8, 16, 3, padding="same", init="he", rng=seed), mg.ReLU(), mg.MaxPool2D(2),     # 16x7x7
-        mg.Flatten(), mg.Dense(16 * 7 * 7, 10, rng=seed))
+        mg.Conv2D(1, 8, 3, padding="same", init="he", rng=seed),
+        mg.ReLU(),
+        mg.MaxPool2D(2),  # 8x14x14
+        mg.Conv2D(8, 16, 3, padding="same", init="he", rng=seed),
+        mg.ReLU(),
+        mg.MaxPool2D(2),  # 16x7x7
+        mg.Flatten(),
+        mg.Dense(16 * 7 * 7, 10, rng=seed),
+    )
 
 
 def accuracy(net, X, y):
@@ -196,8 +206,10 @@ for name, aug in (("none", None), ("shifts", dict(flip=False)), ("shifts + flips
             hist["train"].append(accuracy(net, X_small, y_small))
             hist["held-out"].append(accuracy(net, X_eval, y_eval))
     results[name] = hist
-    print(f"{name:<15} after {EPOCHS} epochs: training {hist['train'][-1]:.1%}, held out {hist['held-out'][-1]:.1%} "
-          f"(best held out {max(hist['held-out']):.1%})")
+    print(
+        f"{name:<15} after {EPOCHS} epochs: training {hist['train'][-1]:.1%}, held out {hist['held-out'][-1]:.1%} "
+        f"(best held out {max(hist['held-out']):.1%})"
+    )
 print(f"({len(X_small)} training digits, {len(X_eval)} held out; {time.perf_counter() - t0:.1f} s for the three runs)")
 
 # %%
@@ -219,9 +231,8 @@ ax.bar(list(results), gaps, color=[colors[n] for n in results])
 ax.set_ylabel("training − held-out accuracy (last epoch)")
 ax.set_title("the generalisation gap", fontsize=9)
 ax = fig.add_subplot(gs[2])
-six = X_small[::PER_CLASS][1:7]                                 # one 1, 2, ..., 6
-demo = np.concatenate([six, augment(six, np.random.default_rng(3)),
-                       hflip(augment(six, np.random.default_rng(3)))])
+six = X_small[::PER_CLASS][1:7]  # one 1, 2, ..., 6
+demo = np.concatenate([six, augment(six, np.random.default_rng(3)), hflip(augment(six, np.random.default_rng(3)))])
 ax.imshow(grid_array(demo, nrow=6), cmap="gray")
 ax.set_title("originals; shifted; shifted and flipped", fontsize=8)
 ax.axis("off")
@@ -244,6 +255,7 @@ path = save(fig, "18_augmentation.png", dpi=100)
 # `ELU(ELU(z))` equals `ELU(z)` for `z > 0` but not below 0, so the printed network computes a
 # (slightly) different function from the one described.
 
+
 # %%
 def elu(z, alpha=1.0):
     return np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0)))
@@ -251,13 +263,21 @@ def elu(z, alpha=1.0):
 
 z = np.linspace(-4, 3, 15)
 np.testing.assert_allclose(elu(z), mg.ELU()(z), rtol=1e-12)
-print("ELU from scratch == mg.ELU;  ELU(ELU(z)) − ELU(z) at z = −1, −2, −4:",
-      ", ".join(f"{elu(elu(v)) - elu(v):+.3f}" for v in (-1.0, -2.0, -4.0)))
+print(
+    "ELU from scratch == mg.ELU;  ELU(ELU(z)) − ELU(z) at z = −1, −2, −4:",
+    ", ".join(f"{elu(elu(v)) - elu(v):+.3f}" for v in (-1.0, -2.0, -4.0)),
+)
 
 # One block (Conv2D → BatchNorm → ELU, twice, → MaxPool2D), float64 gradient check.
-block = mg.Sequential(mg.Conv2D(3, 4, 3, padding="same", rng=0), mg.BatchNorm(4), mg.ELU(),
-                      mg.Conv2D(4, 4, 3, padding="same", rng=1), mg.BatchNorm(4), mg.ELU(),
-                      mg.MaxPool2D(2))
+block = mg.Sequential(
+    mg.Conv2D(3, 4, 3, padding="same", rng=0),
+    mg.BatchNorm(4),
+    mg.ELU(),
+    mg.Conv2D(4, 4, 3, padding="same", rng=1),
+    mg.BatchNorm(4),
+    mg.ELU(),
+    mg.MaxPool2D(2),
+)
 errs = gradcheck.check_module(block, rng.standard_normal((2, 3, 6, 6)))
 bias_grads = {k: float(np.abs(p.grad).max()) for k, p in block.named_parameters() if k.endswith(".b")}
 print(f"gradient check of one block (Conv-BN-ELU x2, max-pool), float64: {'parameter':<14} relative error")
@@ -283,17 +303,22 @@ assert max(bias_grads.values()) < 1e-9
 # (lesson 07). We build it twice: **as printed** (block 3 without padding, ELU twice) and **as
 # described** (padding `'same'` everywhere, one ELU per convolution).
 
+
 # %%
 def cifar_cnn(block3_padding="same", double_elu=False, seed=0):
     def conv_bn_elu(c_in, c_out, padding):
-        return [mg.Conv2D(c_in, c_out, 3, padding=padding, init="glorot_uniform", rng=seed),
-                mg.BatchNorm(c_out, momentum=0.01), mg.ELU()]
+        return [
+            mg.Conv2D(c_in, c_out, 3, padding=padding, init="glorot_uniform", rng=seed),
+            mg.BatchNorm(c_out, momentum=0.01),
+            mg.ELU(),
+        ]
+
     layers = conv_bn_elu(3, 32, "same") + conv_bn_elu(32, 32, "same") + [mg.MaxPool2D(2), mg.Dropout(0.2)]
     layers += conv_bn_elu(32, 64, "same") + conv_bn_elu(64, 64, "same") + [mg.MaxPool2D(2), mg.Dropout(0.2)]
     layers += conv_bn_elu(64, 128, block3_padding) + conv_bn_elu(128, 128, block3_padding)
-    layers += [mg.ELU()] if double_elu else []                       # slip 2
+    layers += [mg.ELU()] if double_elu else []  # slip 2
     layers += [mg.MaxPool2D(2), mg.Dropout(0.5), mg.Flatten()]
-    side = 4 if block3_padding == "same" else 2                      # 32 → 16 → 8 → (8 or 8-2-2=4) → /2
+    side = 4 if block3_padding == "same" else 2  # 32 → 16 → 8 → (8 or 8-2-2=4) → /2
     return mg.Sequential(*layers, mg.Dense(128 * side * side, 10, init="glorot_uniform", rng=seed))
 
 
@@ -302,7 +327,7 @@ def count_by_hand(block3_side):
     convs = [(3, 32), (32, 32), (32, 64), (64, 64), (64, 128), (128, 128)]
     conv = sum(9 * ci * co + co for ci, co in convs)
     bn = sum(2 * co for _, co in convs)
-    dense = 128 * block3_side ** 2 * 10 + 10
+    dense = 128 * block3_side**2 * 10 + 10
     return conv, bn, dense
 
 
@@ -312,8 +337,7 @@ print("As printed (block 3 'valid', ELU twice):")
 printed_rows = printed_net.summary((3, 32, 32))
 print("\nAs described (padding='same' everywhere): only the rows that differ")
 described_rows = described_net.summary((3, 32, 32), print_fn=None)
-double = [i for i in range(1, len(printed_rows))
-          if "ELU" in printed_rows[i][0] and "ELU" in printed_rows[i - 1][0]]
+double = [i for i in range(1, len(printed_rows)) if "ELU" in printed_rows[i][0] and "ELU" in printed_rows[i - 1][0]]
 print(f"  (the printed network has one layer more, the second ELU: row {printed_rows[double[0]][0]!r})")
 aligned = [r for i, r in enumerate(printed_rows) if i not in double]
 for (n1, s1, p1), (n2, s2, p2) in zip(aligned, described_rows):
@@ -323,9 +347,11 @@ for (n1, s1, p1), (n2, s2, p2) in zip(aligned, described_rows):
 for name, net, side in (("as printed", printed_net, 2), ("as described", described_net, 4)):
     conv, bn, dense = count_by_hand(side)
     assert net.num_parameters() == conv + bn + dense
-    print(f"{name:<13}: convolutions {conv:,} + BatchNorm γ, β {bn:,} + dense {dense:,} = "
-          f"{conv + bn + dense:,} trainable; Keras's summary() would also count the {bn:,} moving "
-          f"means and variances: 'Total params: {conv + 2 * bn + dense:,}'")
+    print(
+        f"{name:<13}: convolutions {conv:,} + BatchNorm γ, β {bn:,} + dense {dense:,} = "
+        f"{conv + bn + dense:,} trainable; Keras's summary() would also count the {bn:,} moving "
+        f"means and variances: 'Total params: {conv + 2 * bn + dense:,}'"
+    )
 
 # %% [markdown]
 # Missing the padding changes little in the count (the dense layer sees 2·2·128 = 512
@@ -345,10 +371,12 @@ t_step = time.perf_counter() - t0
 grads = {k: float(np.abs(p.grad).max()) for k, p in described_net.named_parameters()}
 bias_keys = [f"{i}.b" for i, layer in enumerate(described_net) if isinstance(layer, mg.Conv2D)]
 others = {k: v for k, v in grads.items() if k not in bias_keys}
-print(f"batch of 8: loss {float(loss):.3f} (a uniform guess would be ln 10 = {np.log(10):.3f}; a fresh network "
-      f"is not uniform), dx {dx.shape}; smallest largest-|gradient| among the weights, γ, β and the dense "
-      f"layer: {min(others.values()):.1e}; largest among the convolution biases: "
-      f"{max(grads[k] for k in bias_keys):.1e} (0 up to float32 round-off, section 3); {t_step * 1e3:.0f} ms")
+print(
+    f"batch of 8: loss {float(loss):.3f} (a uniform guess would be ln 10 = {np.log(10):.3f}; a fresh network "
+    f"is not uniform), dx {dx.shape}; smallest largest-|gradient| among the weights, γ, β and the dense "
+    f"layer: {min(others.values()):.1e}; largest among the convolution biases: "
+    f"{max(grads[k] for k in bias_keys):.1e} (0 up to float32 round-off, section 3); {t_step * 1e3:.0f} ms"
+)
 
 # %% [markdown]
 # **It cannot be trained here.** The document loads the data with `cifar10.load_data()`, which

@@ -18,6 +18,7 @@ module has a ``__file__``; a notebook's cells do not, which is why the lessons a
 Python finds this module because a script's folder, and a notebook kernel's working
 directory, is the lessons folder.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,6 +35,7 @@ def in_notebook() -> bool:
     if "ipykernel" not in sys.modules:
         return False
     from IPython import get_ipython
+
     shell = get_ipython()
     return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
 
@@ -42,18 +44,22 @@ NOTEBOOK = in_notebook()
 if NOTEBOOK:
     # Inline figures even when the kernel inherited MPLBACKEND=Agg (as under a test runner).
     import matplotlib
+
     if "inline" not in matplotlib.get_backend():
         from IPython import get_ipython
+
         get_ipython().run_line_magic("matplotlib", "inline")
 
 
 def save(fig, name: str, dpi: int = 100) -> Path:
     """Save ``fig`` as ``OUT / name``, print the path, show it inline in a notebook, close it."""
     import matplotlib.pyplot as plt
+
     path = OUT / name
     fig.savefig(path, dpi=dpi)
     if NOTEBOOK:
         from IPython.display import display
+
         display(fig)
     plt.close(fig)
     print("saved", path)
@@ -65,13 +71,28 @@ def show_saved(path) -> None:
     print its path, and show it inline in a notebook."""
     if NOTEBOOK:
         from IPython.display import Image, display
+
         display(Image(filename=str(path)))
     print("saved", path)
 
 
 #: The modules whose docstrings are lesson 14's text (and the text of lesson 16's character models).
-CHAR_MODULES = ["textwrap", "heapq", "bisect", "functools", "itertools", "collections", "statistics",
-                "fractions", "string", "random", "json", "csv", "pathlib", "argparse"]
+CHAR_MODULES = [
+    "textwrap",
+    "heapq",
+    "bisect",
+    "functools",
+    "itertools",
+    "collections",
+    "statistics",
+    "fractions",
+    "string",
+    "random",
+    "json",
+    "csv",
+    "pathlib",
+    "argparse",
+]
 
 
 def stdlib_docstrings(names, methods: bool = False) -> str:
@@ -80,18 +101,28 @@ def stdlib_docstrings(names, methods: bool = False) -> str:
     lacks is skipped."""
     import importlib
     import inspect
+
     docs = []
     for name in names:
         try:
             m = importlib.import_module(name)
         except ImportError:
             continue
-        objs = [m] + [v for k, v in sorted(vars(m).items()) if not k.startswith("_")
-                      and (inspect.isfunction(v) or inspect.isclass(v))
-                      and getattr(v, "__module__", None) == m.__name__]
+        objs = [m] + [
+            v
+            for k, v in sorted(vars(m).items())
+            if not k.startswith("_")
+            and (inspect.isfunction(v) or inspect.isclass(v))
+            and getattr(v, "__module__", None) == m.__name__
+        ]
         if methods:
-            objs += [f for c in objs[1:] if inspect.isclass(c)
-                     for k, f in sorted(vars(c).items()) if not k.startswith("_") and inspect.isfunction(f)]
+            objs += [
+                f
+                for c in objs[1:]
+                if inspect.isclass(c)
+                for k, f in sorted(vars(c).items())
+                if not k.startswith("_") and inspect.isfunction(f)
+            ]
         docs += [d for d in map(inspect.getdoc, objs) if d]
     return "\n\n".join(docs)
 
@@ -103,6 +134,7 @@ def stdlib_text(names=CHAR_MODULES) -> str:
     import importlib
     import inspect
     import re
+
     text = stdlib_docstrings(names)
     if len(text) < 5000:
         text = Path(inspect.getsourcefile(importlib.import_module("textwrap"))).read_text()

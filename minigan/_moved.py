@@ -7,6 +7,7 @@ own packages), the package was flat: ``minigan.layers``, ``minigan.checkpoint_me
 the module's new home (the very same module object, so classes and ``isinstance`` agree) and
 warn once with the new path. Nothing else in minigan imports an old path.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -19,31 +20,50 @@ from typing import Any, Callable
 
 __all__ = ["MOVED", "install", "module_getattr", "module_dir"]
 
-_ENGINE = ("module", "sequential", "layers", "activations", "conv", "im2col", "pooling", "recurrent",
-           "conditional", "losses", "optim", "clipping", "init", "torch_names")
+_ENGINE = (
+    "module",
+    "sequential",
+    "layers",
+    "activations",
+    "conv",
+    "im2col",
+    "pooling",
+    "recurrent",
+    "conditional",
+    "losses",
+    "optim",
+    "clipping",
+    "init",
+    "torch_names",
+)
 
 #: old dotted path -> new dotted path
 MOVED: dict[str, str] = {f"minigan.{m}": f"minigan.nn.{m}" for m in _ENGINE}
-MOVED.update({
-    "minigan.atomic": "minigan.files.atomic",
-    "minigan.npzread": "minigan.files.npzread",
-    "minigan.checkpoint_meta": "minigan.checkpoint.meta",
-    "minigan.training_state": "minigan.gan.state",
-    "minigan.batches": "minigan.data.batches",
-    "minigan.imagefolder": "minigan.data.imagefolder",
-    "minigan.cgan": "minigan.gan.cgan",
-    "minigan.noise": "minigan.gan.noise",
-    "minigan.freeze": "minigan.gan.freeze",
-    "minigan.history": "minigan.gan.history",
-    "minigan.ema": "minigan.gan.ema",
-    "minigan.metrics.training": "minigan.metrics.classifier_fit",
-    "minigan.interop.naming": "minigan.interop.safetensors_io",
-})
+MOVED.update(
+    {
+        "minigan.atomic": "minigan.files.atomic",
+        "minigan.npzread": "minigan.files.npzread",
+        "minigan.checkpoint_meta": "minigan.checkpoint.meta",
+        "minigan.training_state": "minigan.gan.state",
+        "minigan.batches": "minigan.data.batches",
+        "minigan.imagefolder": "minigan.data.imagefolder",
+        "minigan.cgan": "minigan.gan.cgan",
+        "minigan.noise": "minigan.gan.noise",
+        "minigan.freeze": "minigan.gan.freeze",
+        "minigan.history": "minigan.gan.history",
+        "minigan.ema": "minigan.gan.ema",
+        "minigan.metrics.training": "minigan.metrics.classifier_fit",
+        "minigan.interop.naming": "minigan.interop.safetensors_io",
+    }
+)
 
 
 def _warn(old: str, new: str, stacklevel: int) -> None:
-    warnings.warn(f"{old} moved to {new}; import it from there (the old path will be removed in a "
-                  f"later version)", DeprecationWarning, stacklevel=stacklevel)
+    warnings.warn(
+        f"{old} moved to {new}; import it from there (the old path will be removed in a later version)",
+        DeprecationWarning,
+        stacklevel=stacklevel,
+    )
 
 
 class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -91,7 +111,7 @@ def module_dir(namespace: dict) -> Callable[[], list]:
     prefix = namespace["__name__"] + "."
 
     def __dir__() -> list:
-        moved = {k[len(prefix):] for k in MOVED if k.startswith(prefix) and "." not in k[len(prefix):]}
+        moved = {k[len(prefix) :] for k in MOVED if k.startswith(prefix) and "." not in k[len(prefix) :]}
         return sorted(set(namespace) | moved)
 
     return __dir__

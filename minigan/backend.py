@@ -13,6 +13,7 @@ how to move arrays to it and back. ``"cpu"`` (NumPy) is always there; ``"gpu"`` 
 CuPy imports and sees a GPU. Tests can register a stand-in backend (see
 ``tests/fakegpu.py``) to prove that the code is device-clean on a machine without a GPU.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -77,10 +78,11 @@ def _probe_cupy() -> None:
         return
     _CUPY_PROBED = True
     try:
-        import cupy  # noqa: F401  (optional dependency)
+        import cupy
     except Exception as exc:  # ImportError, or a broken CUDA install
-        _CUPY_ERROR = (f"CuPy is not installed ({exc}); install it with pip install 'minigan[gpu]' "
-                       f"(needs an NVIDIA GPU with CUDA)")
+        _CUPY_ERROR = (
+            f"CuPy is not installed ({exc}); install it with pip install 'minigan[gpu]' (needs an NVIDIA GPU with CUDA)"
+        )
         return
     try:
         if cupy.cuda.runtime.getDeviceCount() < 1:

@@ -13,10 +13,10 @@ through threadpoolctl (the maintained tool; environment variables such as
 Without threadpoolctl (it is a dependency, but a ``--no-deps`` install may lack it) the count is
 left as it is and reported as unknown.
 """
+
 from __future__ import annotations
 
 import os
-
 from contextlib import contextmanager
 
 __all__ = ["blas_threads", "set_blas_threads", "limited", "describe"]
@@ -30,6 +30,7 @@ def _info() -> list[dict]:
     except ImportError:
         return []
     import numpy  # noqa: F401  (load the BLAS library so that threadpoolctl sees it)
+
     return [i for i in threadpool_info() if i.get("user_api") == "blas"]
 
 
@@ -54,6 +55,7 @@ def set_blas_threads(n: int) -> tuple[int | None, str]:
     except ImportError:
         return None, "unknown"
     import numpy  # noqa: F401
+
     _LIMITER.append(threadpool_limits(limits=n, user_api="blas"))
     return blas_threads()
 
@@ -70,6 +72,7 @@ def limited(n: int):
         yield None, "unknown"
         return
     import numpy  # noqa: F401
+
     with threadpool_limits(limits=n, user_api="blas"):
         yield blas_threads()
 
@@ -79,5 +82,5 @@ def describe(requested: int | None = None) -> str:
     n, lib = blas_threads()
     cores = os.cpu_count() or 1
     if n is None:
-        return (f"threads: BLAS default (pip install threadpoolctl to choose; {cores} CPU cores)")
+        return f"threads: BLAS default (pip install threadpoolctl to choose; {cores} CPU cores)"
     return f"threads: {n} (BLAS: {lib}; {cores} CPU cores)"

@@ -4,6 +4,7 @@ One home for the checks, so that every error reads the same way: it names the la
 function) and the argument, then says what was expected and what came, e.g.
 ``Dense(784, 128): input must be 2-D (N, 784), got shape (32, 28, 28)``.
 """
+
 from __future__ import annotations
 
 import math
@@ -14,9 +15,20 @@ import numpy as np
 from . import backend
 from .errors import DataError
 
-__all__ = ["DataError", "shape_str", "is_int", "is_real", "check_bool", "check_int_range", "check_positive_int", "check_pair",
-           "parse_padding", "check_number", "check_float", "check_input"]
-
+__all__ = [
+    "DataError",
+    "shape_str",
+    "is_int",
+    "is_real",
+    "check_bool",
+    "check_int_range",
+    "check_positive_int",
+    "check_pair",
+    "parse_padding",
+    "check_number",
+    "check_float",
+    "check_input",
+]
 
 
 def shape_str(shape) -> str:
@@ -46,11 +58,19 @@ def check_bool(owner: str, name: str, value: Any) -> bool:
 
 #: The largest size argument accepted (a layer width, a kernel, a count): 2**31 - 1. Larger
 #: sizes cannot be allocated anyway and would fail later, without the layer's name.
-MAX_SIZE = 2 ** 31 - 1
+MAX_SIZE = 2**31 - 1
 
 
-def check_int_range(where: str, name: str, value: Any, minimum: int = 1, maximum: int | None = MAX_SIZE, *,
-                    expected: str | None = None, error: type | None = None) -> int:
+def check_int_range(
+    where: str,
+    name: str,
+    value: Any,
+    minimum: int = 1,
+    maximum: int | None = MAX_SIZE,
+    *,
+    expected: str | None = None,
+    error: type | None = None,
+) -> int:
     """Validate an int in ``[minimum, maximum]`` (``maximum=None``: no upper bound). Returns it
     as int.
 
@@ -86,8 +106,7 @@ def check_pair(layer: str, name: str, value: Any, minimum: int) -> tuple[int, in
     if isinstance(value, (tuple, list)):
         if len(value) != 2:
             raise ValueError(f"{layer}: {name} must be an int or a pair of ints, got {value!r}")
-        return (check_int_range(layer, name, value[0], minimum),
-                check_int_range(layer, name, value[1], minimum))
+        return (check_int_range(layer, name, value[0], minimum), check_int_range(layer, name, value[1], minimum))
     v = check_int_range(layer, name, value, minimum)
     return v, v
 
@@ -98,12 +117,15 @@ def parse_padding(layer: str, padding: Any) -> str | tuple[int, int]:
     if isinstance(padding, str):
         key = padding.lower()
         if key not in ("same", "valid"):
-            raise ValueError(f"{layer}: padding must be an int >= 0, a pair of ints, 'valid' or 'same', "
-                             f"got {padding!r}")
+            raise ValueError(
+                f"{layer}: padding must be an int >= 0, a pair of ints, 'valid' or 'same', got {padding!r}"
+            )
         return key
     if not (is_int(padding) or isinstance(padding, (tuple, list))):
-        raise TypeError(f"{layer}: padding must be an int >= 0, a pair of ints, 'valid' or 'same', "
-                        f"got {type(padding).__name__} {padding!r}")
+        raise TypeError(
+            f"{layer}: padding must be an int >= 0, a pair of ints, 'valid' or 'same', "
+            f"got {type(padding).__name__} {padding!r}"
+        )
     return check_pair(layer, "padding", padding, 0)
 
 
@@ -114,8 +136,15 @@ def _interval(low: float, high: float, low_inclusive: bool, high_inclusive: bool
     return f"{lb}{low:g}, {hi_s}{hb}"
 
 
-def check_number(owner: str, name: str, value: Any, low: float, high: float = math.inf,
-                 low_inclusive: bool = False, high_inclusive: bool = False) -> float:
+def check_number(
+    owner: str,
+    name: str,
+    value: Any,
+    low: float,
+    high: float = math.inf,
+    low_inclusive: bool = False,
+    high_inclusive: bool = False,
+) -> float:
     """A finite real number in the interval from ``low`` to ``high`` (each end open unless
     its ``*_inclusive``), as float (the optimizers' hyperparameters).
 
@@ -129,13 +158,23 @@ def check_number(owner: str, name: str, value: Any, low: float, high: float = ma
     lo_ok = v >= low if low_inclusive else v > low
     hi_ok = v <= high if high_inclusive else v < high
     if not (math.isfinite(v) and lo_ok and hi_ok):
-        raise ValueError(f"{owner}: {name} must be a finite number in "
-                         f"{_interval(low, high, low_inclusive, high_inclusive)}, got {value!r}")
+        raise ValueError(
+            f"{owner}: {name} must be a finite number in "
+            f"{_interval(low, high, low_inclusive, high_inclusive)}, got {value!r}"
+        )
     return v
 
 
-def check_float(owner: str, name: str, value: Any, low: float, high: float | None = None,
-                low_inclusive: bool = True, high_inclusive: bool = False, hint: str = "") -> float:
+def check_float(
+    owner: str,
+    name: str,
+    value: Any,
+    low: float,
+    high: float | None = None,
+    low_inclusive: bool = True,
+    high_inclusive: bool = False,
+    hint: str = "",
+) -> float:
     """A real number above ``low`` (and below ``high`` if given), as float (the layers'
     hyperparameters: a dropout probability, a slope, a momentum, an epsilon).
 
@@ -148,8 +187,7 @@ def check_float(owner: str, name: str, value: Any, low: float, high: float | Non
     ok = is_real(value)
     if ok:
         v = float(value)
-        ok = (v >= low if low_inclusive else v > low) and (
-            high is None or (v <= high if high_inclusive else v < high))
+        ok = (v >= low if low_inclusive else v > low) and (high is None or (v <= high if high_inclusive else v < high))
     if not ok:
         if high is None:
             want = f"{'>=' if low_inclusive else '>'} {low:g}"
@@ -171,8 +209,14 @@ def check_choice(owner: str, name: str, value: Any, choices) -> str:
 
 
 # ---------------------------------------------------------------------------- input arrays
-def check_input(layer: str, x: Any, ndim: int | tuple | None = None, sizes: dict | None = None,
-                name: str = "input", expected: str | None = None) -> None:
+def check_input(
+    layer: str,
+    x: Any,
+    ndim: int | tuple | None = None,
+    sizes: dict | None = None,
+    name: str = "input",
+    expected: str | None = None,
+) -> None:
     """Validate a layer's input array and raise a message that names the layer.
 
     Parameters
@@ -190,11 +234,12 @@ def check_input(layer: str, x: Any, ndim: int | tuple | None = None, sizes: dict
     """
     xp = backend.get_array_module(x)
     if not hasattr(x, "shape") or not hasattr(x, "dtype") or isinstance(x, (np.generic,)):
-        raise TypeError(f"{layer}: {name} must be an array (numpy.ndarray or cupy.ndarray), "
-                        f"got {type(x).__name__}")
+        raise TypeError(f"{layer}: {name} must be an array (numpy.ndarray or cupy.ndarray), got {type(x).__name__}")
     if not xp.issubdtype(x.dtype, xp.floating) or x.dtype.itemsize not in (4, 8):
-        raise TypeError(f"{layer}: {name} must have a floating dtype (float32 or float64), got {x.dtype}"
-                        + ("; convert with x.astype('float32')" if xp.issubdtype(x.dtype, xp.number) else ""))
+        raise TypeError(
+            f"{layer}: {name} must have a floating dtype (float32 or float64), got {x.dtype}"
+            + ("; convert with x.astype('float32')" if xp.issubdtype(x.dtype, xp.number) else "")
+        )
     exp = f" {expected}" if expected else ""
     if ndim is not None:
         ndims = (ndim,) if isinstance(ndim, int) else tuple(ndim)
@@ -204,8 +249,9 @@ def check_input(layer: str, x: Any, ndim: int | tuple | None = None, sizes: dict
     if sizes:
         for axis, size in sizes.items():
             if x.shape[axis] != size:
-                raise ValueError(f"{layer}: {name} axis {axis} must have size {size}{exp}, "
-                                 f"got shape {shape_str(x.shape)}")
+                raise ValueError(
+                    f"{layer}: {name} axis {axis} must have size {size}{exp}, got shape {shape_str(x.shape)}"
+                )
 
 
 # ---------------------------------------------------------------------------- plain numbers
@@ -241,8 +287,10 @@ def check_seed(owner: str, name: str, value: Any, allow_none: bool = True) -> in
     if value is None and allow_none:
         return None
     if not is_int(value):
-        raise TypeError(f"{owner}: {name} must be {'None or ' if allow_none else ''}an int >= 0, "
-                        f"got {type(value).__name__} {value!r}"[:300])
+        raise TypeError(
+            f"{owner}: {name} must be {'None or ' if allow_none else ''}an int >= 0, "
+            f"got {type(value).__name__} {value!r}"[:300]
+        )
     if value < 0:
         raise ValueError(f"{owner}: {name} must be an int >= 0 (a seed), got {value}")
     return int(value)
@@ -253,14 +301,17 @@ def check_dout(owner: str, dout: Any, shape: tuple | None, device: str | None) -
     not a list, None or a scalar) of a real floating dtype (not int, bool, complex or object),
     on the device of the forward's output, with the forward output's shape."""
     if not hasattr(dout, "shape") or not hasattr(dout, "dtype") or isinstance(dout, np.generic):
-        raise TypeError(f"{owner}.backward: dout must be an array (numpy.ndarray or cupy.ndarray), "
-                        f"got {type(dout).__name__}")
+        raise TypeError(
+            f"{owner}.backward: dout must be an array (numpy.ndarray or cupy.ndarray), got {type(dout).__name__}"
+        )
     if getattr(dout.dtype, "kind", None) != "f":
-        raise TypeError(f"{owner}.backward: dout must have a real floating dtype (float32 or float64), "
-                        f"got {dout.dtype}")
+        raise TypeError(
+            f"{owner}.backward: dout must have a real floating dtype (float32 or float64), got {dout.dtype}"
+        )
     if device is not None and backend.device_of(dout) != device:
-        raise ValueError(f"{owner}.backward: dout is on {backend.device_of(dout)!r} but the forward ran on "
-                         f"{device!r}")
+        raise ValueError(f"{owner}.backward: dout is on {backend.device_of(dout)!r} but the forward ran on {device!r}")
     if shape is not None and tuple(dout.shape) != tuple(shape):
-        raise ValueError(f"{owner}.backward: dout must have the output's shape {shape_str(shape)} "
-                         f"(that of the latest forward), got {shape_str(dout.shape)}")
+        raise ValueError(
+            f"{owner}.backward: dout must have the output's shape {shape_str(shape)} "
+            f"(that of the latest forward), got {shape_str(dout.shape)}"
+        )

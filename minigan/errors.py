@@ -7,6 +7,7 @@ non-finite errors. Each message names the file, layer, argument or array at faul
 expected and what came. :class:`minigan.backend.DeviceError` (a device this machine cannot
 provide) lives with the backend.
 """
+
 from __future__ import annotations
 
 __all__ = ["DataError", "CheckpointError", "NonFiniteLossError", "NonFiniteStateError"]
@@ -32,7 +33,8 @@ class NonFiniteLossError(FloatingPointError):
             f"training stopped: loss {name!r} is {value} at step {step}"
             + (f" ({others})" if others else "")
             + ". Try a smaller learning rate, label smoothing (real_label=0.9) or another seed; "
-              "the last checkpoint (if any) was written before this step and is intact.")
+            "the last checkpoint (if any) was written before this step and is intact."
+        )
 
 
 class NonFiniteStateError(FloatingPointError):
@@ -45,4 +47,5 @@ class NonFiniteStateError(FloatingPointError):
         super().__init__(
             f"training stopped: {name} holds NaN or infinite values {where} step {step}. Try a smaller "
             f"learning rate or another seed; no checkpoint holding these values was written (the last "
-            f"one, if any, is intact).")
+            f"one, if any, is intact)."
+        )

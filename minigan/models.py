@@ -19,10 +19,12 @@ Images are NCHW (PyTorch's layout). The documents' Keras/TensorFlow code is NHWC
 | :func:`xray_dcgan64` | document 001 §6, Tabela 1 and 2 | dense → 3 ConvT + conv | 4 convs → dense |
 | :func:`anime_dcgan96` | document 000 §3.2.1.2 / Appendix A.2 | dense → 3 ConvT | 2 conv + max-pool → dense |
 """
+
 from __future__ import annotations
 
 import numpy as np
 
+from .checks import check_positive_int
 from .nn import init as _init
 from .nn.activations import LeakyReLU, ReLU, Tanh
 from .nn.conditional import Conditional
@@ -30,17 +32,25 @@ from .nn.conv import Conv2D, Conv2DTranspose
 from .nn.layers import BatchNorm, Dense, Dropout, Flatten, Reshape
 from .nn.pooling import MaxPool2D
 from .nn.sequential import Sequential
-from .checks import check_positive_int
-__all__ = ["mnist_dense_gan", "mnist_dcgan", "xray_dcgan64", "anime_dcgan96", "mnist_dense_cgan", "BUILDERS",
-           "IMAGE_GANS"]
+
+__all__ = [
+    "mnist_dense_gan",
+    "mnist_dcgan",
+    "xray_dcgan64",
+    "anime_dcgan96",
+    "mnist_dense_cgan",
+    "BUILDERS",
+    "IMAGE_GANS",
+]
 
 
 def _bn(num_features, momentum, eps):
     return BatchNorm(num_features, momentum=momentum, eps=eps)  # float32; _cast converts the model
 
 
-def mnist_dense_gan(latent_dim: int = 64, *, rng=None, dtype=np.float32,
-                    d_dropout: float = 0.0) -> tuple[Sequential, Sequential]:
+def mnist_dense_gan(
+    latent_dim: int = 64, *, rng=None, dtype=np.float32, d_dropout: float = 0.0
+) -> tuple[Sequential, Sequential]:
     """The dense (MLP) MNIST GAN of document 003 ch. 3 ("Gerando novas imagens MNIST com GANs
     e keras", after Vasilev et al. 2019).
 
@@ -79,10 +89,17 @@ def mnist_dense_gan(latent_dim: int = 64, *, rng=None, dtype=np.float32,
         return Dense(i, o, init="glorot_uniform", rng=rng, dtype=dtype)
 
     G = Sequential(
-        dense(latent_dim, 128), LeakyReLU(0.2), _bn(128, 0.2, 1e-3),
-        dense(128, 256), LeakyReLU(0.2), _bn(256, 0.2, 1e-3),
-        dense(256, 512), LeakyReLU(0.2), _bn(512, 0.2, 1e-3),
-        dense(512, 28 * 28), Tanh(),
+        dense(latent_dim, 128),
+        LeakyReLU(0.2),
+        _bn(128, 0.2, 1e-3),
+        dense(128, 256),
+        LeakyReLU(0.2),
+        _bn(256, 0.2, 1e-3),
+        dense(256, 512),
+        LeakyReLU(0.2),
+        _bn(512, 0.2, 1e-3),
+        dense(512, 28 * 28),
+        Tanh(),
         Reshape(1, 28, 28),  # Keras Reshape((28, 28, 1)) in NHWC
     )
     d_dropout = float(d_dropout)
@@ -94,8 +111,12 @@ def mnist_dense_gan(latent_dim: int = 64, *, rng=None, dtype=np.float32,
 
     D = Sequential(
         Flatten(),
-        dense(28 * 28, 256), LeakyReLU(0.2), *drop(),
-        dense(256, 128), LeakyReLU(0.2), *drop(),
+        dense(28 * 28, 256),
+        LeakyReLU(0.2),
+        *drop(),
+        dense(256, 128),
+        LeakyReLU(0.2),
+        *drop(),
         dense(128, 1),  # logit; the document's sigmoid lives in BCEWithLogitsLoss
     )
     return _cast(G, dtype), _cast(D, dtype)
@@ -124,24 +145,29 @@ def mnist_dcgan(latent_dim: int = 100, *, rng=None, dtype=np.float32) -> tuple[S
     G = Sequential(
         Dense(latent_dim, 128 * 7 * 7, init="normal", rng=rng, dtype=dtype),
         Reshape(128, 7, 7),
-        _bn(128, 0.1, 1e-5), ReLU(),
+        _bn(128, 0.1, 1e-5),
+        ReLU(),
         Conv2DTranspose(128, 64, 4, stride=2, padding=1, init="normal", rng=rng),
-        _bn(64, 0.1, 1e-5), ReLU(),
+        _bn(64, 0.1, 1e-5),
+        ReLU(),
         Conv2DTranspose(64, 1, 4, stride=2, padding=1, init="normal", rng=rng),
         Tanh(),
     )
     D = Sequential(
-        Conv2D(1, 64, 4, stride=2, padding=1, init="normal", rng=rng), LeakyReLU(0.2),
+        Conv2D(1, 64, 4, stride=2, padding=1, init="normal", rng=rng),
+        LeakyReLU(0.2),
         Conv2D(64, 128, 4, stride=2, padding=1, init="normal", rng=rng),
-        _bn(128, 0.1, 1e-5), LeakyReLU(0.2),
+        _bn(128, 0.1, 1e-5),
+        LeakyReLU(0.2),
         Flatten(),
         Dense(128 * 7 * 7, 1, init="normal", rng=rng, dtype=dtype),
     )
     return _cast(G, dtype), _cast(D, dtype)
 
 
-def xray_dcgan64(latent_dim: int = 100, *, rng=None, dtype=np.float32,
-                 dropout: float = 0.4) -> tuple[Sequential, Sequential]:
+def xray_dcgan64(
+    latent_dim: int = 100, *, rng=None, dtype=np.float32, dropout: float = 0.4
+) -> tuple[Sequential, Sequential]:
     """The 64x64 chest X-ray DCGAN of document 001 §6 (Tabela 1 and 2).
 
     Returns
@@ -175,20 +201,30 @@ def xray_dcgan64(latent_dim: int = 100, *, rng=None, dtype=np.float32,
     rng = _init.get_rng(rng)
     kw = dict(init="normal", rng=rng)
     D = Sequential(
-        Conv2D(1, 128, 3, stride=1, padding="same", **kw), LeakyReLU(0.2),    # C1
-        Conv2D(128, 256, 3, stride=2, padding="same", **kw), LeakyReLU(0.2),  # C2
-        Conv2D(256, 256, 3, stride=2, padding="same", **kw), LeakyReLU(0.2),  # C3
-        Conv2D(256, 512, 3, stride=2, padding="same", **kw), LeakyReLU(0.2),  # C4
-        Flatten(), Dropout(dropout),
-        Dense(8 * 8 * 512, 1, dtype=dtype, **kw),                            # the "Sigmoid" row
+        Conv2D(1, 128, 3, stride=1, padding="same", **kw),
+        LeakyReLU(0.2),  # C1
+        Conv2D(128, 256, 3, stride=2, padding="same", **kw),
+        LeakyReLU(0.2),  # C2
+        Conv2D(256, 256, 3, stride=2, padding="same", **kw),
+        LeakyReLU(0.2),  # C3
+        Conv2D(256, 512, 3, stride=2, padding="same", **kw),
+        LeakyReLU(0.2),  # C4
+        Flatten(),
+        Dropout(dropout),
+        Dense(8 * 8 * 512, 1, dtype=dtype, **kw),  # the "Sigmoid" row
     )
     G = Sequential(
-        Dense(latent_dim, 8 * 8 * 256, dtype=dtype, **kw), LeakyReLU(0.2),    # D1
-        Reshape(256, 8, 8),                                                   # R1
-        Conv2DTranspose(256, 128, 4, stride=2, padding="same", **kw), LeakyReLU(0.2),  # TC1
-        Conv2DTranspose(128, 128, 4, stride=2, padding="same", **kw), LeakyReLU(0.2),  # TC2
-        Conv2DTranspose(128, 128, 4, stride=2, padding="same", **kw), LeakyReLU(0.2),  # TC3
-        Conv2D(128, 1, 3, stride=1, padding="same", **kw), Tanh(),                     # GC1
+        Dense(latent_dim, 8 * 8 * 256, dtype=dtype, **kw),
+        LeakyReLU(0.2),  # D1
+        Reshape(256, 8, 8),  # R1
+        Conv2DTranspose(256, 128, 4, stride=2, padding="same", **kw),
+        LeakyReLU(0.2),  # TC1
+        Conv2DTranspose(128, 128, 4, stride=2, padding="same", **kw),
+        LeakyReLU(0.2),  # TC2
+        Conv2DTranspose(128, 128, 4, stride=2, padding="same", **kw),
+        LeakyReLU(0.2),  # TC3
+        Conv2D(128, 1, 3, stride=1, padding="same", **kw),
+        Tanh(),  # GC1
     )
     return _cast(G, dtype), _cast(D, dtype)
 
@@ -222,25 +258,38 @@ def anime_dcgan96(latent_dim: int = 100, *, rng=None, dtype=np.float32) -> tuple
     rng = _init.get_rng(rng)
     kw = dict(init="glorot_uniform", rng=rng)  # TF1 layers' default initializer
     G = Sequential(
-        Dense(latent_dim, 24 * 24 * 64, dtype=dtype, **kw), _bn(24 * 24 * 64, 0.01, 1e-3), ReLU(),
+        Dense(latent_dim, 24 * 24 * 64, dtype=dtype, **kw),
+        _bn(24 * 24 * 64, 0.01, 1e-3),
+        ReLU(),
         Reshape(64, 24, 24),  # tf.reshape(..., [-1, 24, 24, 64]) in NHWC
-        Conv2DTranspose(64, 32, 5, stride=1, padding="same", **kw), _bn(32, 0.01, 1e-3), ReLU(),
-        Conv2DTranspose(32, 16, 5, stride=2, padding="same", **kw), _bn(16, 0.01, 1e-3), ReLU(),
-        Conv2DTranspose(16, 1, 5, stride=2, padding="same", **kw), Tanh(),
+        Conv2DTranspose(64, 32, 5, stride=1, padding="same", **kw),
+        _bn(32, 0.01, 1e-3),
+        ReLU(),
+        Conv2DTranspose(32, 16, 5, stride=2, padding="same", **kw),
+        _bn(16, 0.01, 1e-3),
+        ReLU(),
+        Conv2DTranspose(16, 1, 5, stride=2, padding="same", **kw),
+        Tanh(),
     )
     D = Sequential(
-        Conv2D(1, 32, 5, padding="same", **kw), LeakyReLU(0.2), MaxPool2D(2),
-        Conv2D(32, 64, 5, padding="same", **kw), LeakyReLU(0.2), MaxPool2D(2),
+        Conv2D(1, 32, 5, padding="same", **kw),
+        LeakyReLU(0.2),
+        MaxPool2D(2),
+        Conv2D(32, 64, 5, padding="same", **kw),
+        LeakyReLU(0.2),
+        MaxPool2D(2),
         Flatten(),
-        Dense(24 * 24 * 64, 1024, dtype=dtype, **kw), LeakyReLU(0.2),
+        Dense(24 * 24 * 64, 1024, dtype=dtype, **kw),
+        LeakyReLU(0.2),
         Dropout(0.2),
         Dense(1024, 1, dtype=dtype, **kw),  # logits
     )
     return _cast(G, dtype), _cast(D, dtype)
 
 
-def mnist_dense_cgan(latent_dim: int = 64, num_classes: int = 10, embedding_dim: int = 10, *, rng=None,
-                     dtype=np.float32) -> tuple[Conditional, Conditional]:
+def mnist_dense_cgan(
+    latent_dim: int = 64, num_classes: int = 10, embedding_dim: int = 10, *, rng=None, dtype=np.float32
+) -> tuple[Conditional, Conditional]:
     """Document 003 ch. 3's dense MNIST GAN, conditioned on the digit (Mirza & Osindero 2014).
 
     Returns
@@ -270,17 +319,40 @@ def mnist_dense_cgan(latent_dim: int = 64, num_classes: int = 10, embedding_dim:
     def bn(c):
         return BatchNorm(c, momentum=0.2, eps=1e-3)
 
-    G = Conditional(Sequential(
-        dense(latent_dim + embedding_dim, 128), LeakyReLU(0.2), bn(128),
-        dense(128, 256), LeakyReLU(0.2), bn(256),
-        dense(256, 512), LeakyReLU(0.2), bn(512),
-        dense(512, 28 * 28), Tanh(), Reshape(1, 28, 28),
-    ), num_classes, embedding_dim, rng=rng, dtype=dtype)
-    D = Conditional(Sequential(
-        dense(28 * 28 + embedding_dim, 512), LeakyReLU(0.2),
-        dense(512, 256), LeakyReLU(0.2),
-        dense(256, 1),
-    ), num_classes, embedding_dim, join="flat", rng=rng, dtype=dtype)
+    G = Conditional(
+        Sequential(
+            dense(latent_dim + embedding_dim, 128),
+            LeakyReLU(0.2),
+            bn(128),
+            dense(128, 256),
+            LeakyReLU(0.2),
+            bn(256),
+            dense(256, 512),
+            LeakyReLU(0.2),
+            bn(512),
+            dense(512, 28 * 28),
+            Tanh(),
+            Reshape(1, 28, 28),
+        ),
+        num_classes,
+        embedding_dim,
+        rng=rng,
+        dtype=dtype,
+    )
+    D = Conditional(
+        Sequential(
+            dense(28 * 28 + embedding_dim, 512),
+            LeakyReLU(0.2),
+            dense(512, 256),
+            LeakyReLU(0.2),
+            dense(256, 1),
+        ),
+        num_classes,
+        embedding_dim,
+        join="flat",
+        rng=rng,
+        dtype=dtype,
+    )
     if np.dtype(dtype) != np.float32:
         G.astype(dtype)
         D.astype(dtype)

@@ -4,6 +4,7 @@
 are kept as given (device scalars included) and turned into text only when a line is drawn, so
 a GPU loss is copied to the host at most once per drawn line, never inside a training step.
 """
+
 from __future__ import annotations
 
 import math
@@ -112,9 +113,11 @@ class ProgressBar:
         else:
             rate_s = f"{rate:.2f}it/s" if rate >= 1 or rate == 0 else f"{1 / rate:.2f}s/it"
         w = len(str(self.total))
-        parts = [f"{self.desc} " if self.desc else "",
-                 f"{self.n:>{w}}/{self.total} [{bar}] {100 * frac:3.0f}% ",
-                 f"{_fmt_time(elapsed)}<{_fmt_time(eta)} {rate_s}"]
+        parts = [
+            f"{self.desc} " if self.desc else "",
+            f"{self.n:>{w}}/{self.total} [{bar}] {100 * frac:3.0f}% ",
+            f"{_fmt_time(elapsed)}<{_fmt_time(eta)} {rate_s}",
+        ]
         if self.scalars:
             parts.append(" " + " ".join(f"{k}={_fmt_scalar(v)}" for k, v in self.scalars.items()))
         return "".join(parts)
@@ -164,7 +167,7 @@ class ProgressBar:
         elif self._printed_n != self.n:
             self._write("")
 
-    def __enter__(self) -> "ProgressBar":
+    def __enter__(self) -> ProgressBar:
         return self
 
     def __exit__(self, *exc) -> None:

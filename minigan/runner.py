@@ -16,6 +16,7 @@ Exit status, the same for every script:
   NaN/inf (the message names the step and the array; the last checkpoint is kept);
 - 130 (:data:`EXIT_INTERRUPTED`): Ctrl-C; the checkpoint was saved first.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,9 +34,32 @@ from .checkpoint.meta import CheckpointError
 from .checks import DataError
 from .gan.history import NonFiniteLossError, NonFiniteStateError
 
-__all__ = ["add_run_options", "check_run_options", "EXIT_REFUSED", "EXIT_DIVERGED", "EXIT_INTERRUPTED", "HelpFormatter", "Refuse", "say", "is_fast",
-           "check_at_least_one", "exit_code", "use_device", "total_steps", "RUN_FILES", "new_run_dir",
-           "newest_checkpoint", "resume_path", "choose_out", "check_out", "prepare_out", "ctrl_c_stops", "RunCallbacks", "train", "finish"]
+__all__ = [
+    "add_run_options",
+    "check_run_options",
+    "EXIT_REFUSED",
+    "EXIT_DIVERGED",
+    "EXIT_INTERRUPTED",
+    "HelpFormatter",
+    "Refuse",
+    "say",
+    "is_fast",
+    "check_at_least_one",
+    "exit_code",
+    "use_device",
+    "total_steps",
+    "RUN_FILES",
+    "new_run_dir",
+    "newest_checkpoint",
+    "resume_path",
+    "choose_out",
+    "check_out",
+    "prepare_out",
+    "ctrl_c_stops",
+    "RunCallbacks",
+    "train",
+    "finish",
+]
 
 EXIT_REFUSED, EXIT_DIVERGED, EXIT_INTERRUPTED = 2, 3, 130
 
@@ -72,8 +96,10 @@ def check_at_least_one(parser: argparse.ArgumentParser, args: argparse.Namespace
             parser.error(f"--{name.replace('_', '-')} must be >= 1, got {v}")
 
 
-THREADS_HELP = ("BLAS threads (default 1: on an idle 2-core machine 2 threads make a step about 1.45x faster, "
-                "but with other programs busy they made it 2-4x slower; examples/README.md)")
+THREADS_HELP = (
+    "BLAS threads (default 1: on an idle 2-core machine 2 threads make a step about 1.45x faster, "
+    "but with other programs busy they made it 2-4x slower; examples/README.md)"
+)
 
 
 def add_run_options(parser: argparse.ArgumentParser, root: str, sample_every: str, resume_rule: str) -> None:
@@ -82,20 +108,40 @@ def add_run_options(parser: argparse.ArgumentParser, root: str, sample_every: st
     ``"steps / 20"``), ``--checkpoint-every``, ``--resume [PATH]`` (``resume_rule``: what must
     match the checkpoint) and ``--fast``."""
     p = parser
-    p.add_argument("--out", default=None, metavar="DIR",
-                   help=f"output folder (default: a new {root}/<model>-<date>-<time>; with --resume: "
-                        "the checkpoint's folder)")
-    p.add_argument("--overwrite", action="store_true",
-                   help="reuse a non-empty --out, deleting the files of the run that was there")
+    p.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help=f"output folder (default: a new {root}/<model>-<date>-<time>; with --resume: the checkpoint's folder)",
+    )
+    p.add_argument(
+        "--overwrite", action="store_true", help="reuse a non-empty --out, deleting the files of the run that was there"
+    )
     p.add_argument("--threads", type=int, default=1, help=THREADS_HELP)
     p.add_argument("--device", choices=["cpu", "gpu"], default="cpu", help="gpu needs CuPy")
-    p.add_argument("--sample-every", type=int, default=None, metavar="N",
-                   help=f"steps between sample grids (default: {sample_every})")
-    p.add_argument("--checkpoint-every", type=int, default=None, metavar="N",
-                   help="steps between checkpoints (default: as --sample-every)")
-    p.add_argument("--resume", nargs="?", const="", default=None, metavar="PATH",
-                   help=f"continue a run: PATH is its folder or checkpoint.npz (default: --out, else the newest "
-                        f"run under {root}); {resume_rule}")
+    p.add_argument(
+        "--sample-every",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"steps between sample grids (default: {sample_every})",
+    )
+    p.add_argument(
+        "--checkpoint-every",
+        type=int,
+        default=None,
+        metavar="N",
+        help="steps between checkpoints (default: as --sample-every)",
+    )
+    p.add_argument(
+        "--resume",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="PATH",
+        help=f"continue a run: PATH is its folder or checkpoint.npz (default: --out, else the newest "
+        f"run under {root}); {resume_rule}",
+    )
     p.add_argument("--fast", action="store_true", help="a tiny run (a few seconds) for tests; also MINIGAN_FAST=1")
 
 
@@ -139,8 +185,15 @@ def total_steps(epochs: float | None, steps: int | None, per_epoch: int, default
 
 # ---------------------------------------------------------------------------- the run's folder
 #: The files a run writes in its folder (``--overwrite`` removes these, nothing else).
-RUN_FILES = ("samples_step_*.png", "losses.png", "progress.gif", "checkpoint.npz", "checkpoint_ema.npz",
-             "real_batch.png", "metrics.json")
+RUN_FILES = (
+    "samples_step_*.png",
+    "losses.png",
+    "progress.gif",
+    "checkpoint.npz",
+    "checkpoint_ema.npz",
+    "real_batch.png",
+    "metrics.json",
+)
 
 
 def new_run_dir(root: str, name: str) -> str:
@@ -191,8 +244,10 @@ def check_out(out: str, overwrite: bool, root: str) -> None:
     if os.path.exists(out) and not os.path.isdir(out):
         raise Refuse(f"--out {out} is a file, not a folder")
     if os.path.isdir(out) and os.listdir(out) and not overwrite:
-        raise Refuse(f"--out {out} is not empty: pass --resume to continue the run in it, --overwrite to "
-                     f"replace it, or another folder (by default each run gets its own under {root})")
+        raise Refuse(
+            f"--out {out} is not empty: pass --resume to continue the run in it, --overwrite to "
+            f"replace it, or another folder (by default each run gets its own under {root})"
+        )
 
 
 def prepare_out(out: str, overwrite: bool) -> None:
@@ -210,6 +265,7 @@ def ctrl_c_stops(gan):
     """Inside the block, Ctrl-C asks ``gan`` to stop after its current step
     (:meth:`GAN.request_stop`); a second Ctrl-C interrupts at once. Outside the main thread
     (where Python allows no handler) nothing changes."""
+
     def on_sigint(signum, frame):
         gan.request_stop()
         signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -234,8 +290,20 @@ class RunCallbacks:
     step.
     """
 
-    def __init__(self, gan, out: str, total: int, start: int, desc: str, sample_every: int,
-                 checkpoint_every: int, *, args=None, hyper: tuple = (), evaluate: bool = False):
+    def __init__(
+        self,
+        gan,
+        out: str,
+        total: int,
+        start: int,
+        desc: str,
+        sample_every: int,
+        checkpoint_every: int,
+        *,
+        args=None,
+        hyper: tuple = (),
+        evaluate: bool = False,
+    ):
         self.gan, self.out, self.total, self.start = gan, out, total, start
         self.sample_every, self.checkpoint_every = sample_every, checkpoint_every
         self.ckpt = os.path.join(out, "checkpoint.npz")
@@ -335,6 +403,8 @@ def finish(out: str, result: dict, also: str = "") -> int:
     viz.make_gif(frames, os.path.join(out, "progress.gif"), duration_ms=300)
     with open(os.path.join(out, "metrics.json"), "w") as fh:
         json.dump(result, fh, indent=2)
-    print(f"wrote {out}/: samples_step_*.png ({len(frames)}), losses.png, progress.gif, checkpoint.npz, "
-          f"{also + ', ' if also else ''}metrics.json")
+    print(
+        f"wrote {out}/: samples_step_*.png ({len(frames)}), losses.png, progress.gif, checkpoint.npz, "
+        f"{also + ', ' if also else ''}metrics.json"
+    )
     return 0

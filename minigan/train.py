@@ -40,6 +40,7 @@ or an optimizer state became NaN/inf (the message names the step and the array; 
 checkpoint is kept, never overwritten with non-finite values); 130 interrupted with Ctrl-C
 (checkpoint saved).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,23 +56,54 @@ from .gan.ema import EMA
 from .nn.optim import Adam
 from .runner import Refuse, say
 
-__all__ = ["main", "parse_args", "Run", "MODELS", "RECIPES", "DEFAULT_RECIPE", "FAST", "DEFAULT_STEPS",
-           "RUNS_DIR"]
+__all__ = ["main", "parse_args", "Run", "MODELS", "RECIPES", "DEFAULT_RECIPE", "FAST", "DEFAULT_STEPS", "RUNS_DIR"]
 
 #: Recipes: a model and the settings that train it. ``lr_d``/``ema``/``d_dropout`` None or 0 mean
 #: "as lr" / no average / no Dropout. See examples/README.md for the measurements behind them.
 RECIPES = {
-    "doc003": dict(model="dense", steps=15000, batch_size=128, lr=2e-4, lr_d=None, beta1=0.5,
-                   label_smoothing=0.0, ema=0.0, d_dropout=0.0),
-    "minigan": dict(model="dense", steps=12500, batch_size=128, lr=6e-4, lr_d=None, beta1=0.5,
-                    label_smoothing=0.0, ema=0.999, d_dropout=0.3),
+    "doc003": dict(
+        model="dense",
+        steps=15000,
+        batch_size=128,
+        lr=2e-4,
+        lr_d=None,
+        beta1=0.5,
+        label_smoothing=0.0,
+        ema=0.0,
+        d_dropout=0.0,
+    ),
+    "minigan": dict(
+        model="dense",
+        steps=12500,
+        batch_size=128,
+        lr=6e-4,
+        lr_d=None,
+        beta1=0.5,
+        label_smoothing=0.0,
+        ema=0.999,
+        d_dropout=0.3,
+    ),
 }
 DEFAULT_RECIPE = "minigan"
 #: Steps of the default recipe (kept for older imports).
 DEFAULT_STEPS = RECIPES[DEFAULT_RECIPE]["steps"]
 #: Settings a checkpoint records and ``--resume`` restores (the command line may not contradict them).
-HYPER = ("model", "batch_size", "lr", "lr_d", "beta1", "k", "g_loss", "label_smoothing", "noise", "seed",
-         "ema", "d_dropout", "d_update", "fake_mode")
+HYPER = (
+    "model",
+    "batch_size",
+    "lr",
+    "lr_d",
+    "beta1",
+    "k",
+    "g_loss",
+    "label_smoothing",
+    "noise",
+    "seed",
+    "ema",
+    "d_dropout",
+    "d_update",
+    "fake_mode",
+)
 FAST = dict(steps=24, batch_size=32, sample_every=8, limit=256, eval_samples=100)
 MODELS = {"dense": (models.mnist_dense_gan, 64), "dcgan": (models.mnist_dcgan, 100)}
 RUNS_DIR = os.path.join("runs", "mnist_gan")
@@ -82,50 +114,101 @@ def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="minigan-train",
         description="Train a GAN on MNIST with minigan (document 001 §4.1, Algorithm 1) on the 4,000 "
-                    "training digits of the 5,000 bundled ones. Default: the recipe "
-                    f"{DEFAULT_RECIPE!r} ({r['model']} GAN, {r['steps']} steps, about 5 minutes on 2 cores); "
-                    "--recipe doc003 is document 003's own. Options given here override the recipe's.",
-        formatter_class=runner.HelpFormatter)
-    p.add_argument("--recipe", choices=sorted(RECIPES), default=None,
-                   help=f"model and training settings (default {DEFAULT_RECIPE}): "
-                        + "; ".join(f"{n}: {_recipe_text(v)}" for n, v in RECIPES.items()))
-    p.add_argument("--model", choices=sorted(MODELS), default=None,
-                   help="dense: document 003 ch. 3 (MLP); dcgan: a 28x28 DCGAN (document 001 §4.3); "
-                        "default: the recipe's")
+        "training digits of the 5,000 bundled ones. Default: the recipe "
+        f"{DEFAULT_RECIPE!r} ({r['model']} GAN, {r['steps']} steps, about 5 minutes on 2 cores); "
+        "--recipe doc003 is document 003's own. Options given here override the recipe's.",
+        formatter_class=runner.HelpFormatter,
+    )
+    p.add_argument(
+        "--recipe",
+        choices=sorted(RECIPES),
+        default=None,
+        help=f"model and training settings (default {DEFAULT_RECIPE}): "
+        + "; ".join(f"{n}: {_recipe_text(v)}" for n, v in RECIPES.items()),
+    )
+    p.add_argument(
+        "--model",
+        choices=sorted(MODELS),
+        default=None,
+        help="dense: document 003 ch. 3 (MLP); dcgan: a 28x28 DCGAN (document 001 §4.3); default: the recipe's",
+    )
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--steps", type=int, default=None,
-                   help="generator steps to train (default: the recipe's; with --resume: the new total, "
-                        "default the checkpoint's)")
-    g.add_argument("--epochs", type=float, default=None, help="train round(EPOCHS × batches per epoch) generator steps instead")
+    g.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help="generator steps to train (default: the recipe's; with --resume: the new total, default the checkpoint's)",
+    )
+    g.add_argument(
+        "--epochs", type=float, default=None, help="train round(EPOCHS × batches per epoch) generator steps instead"
+    )
     p.add_argument("--batch-size", type=int, default=None, help="minibatch size m (default: the recipe's)")
     p.add_argument("--lr", type=float, default=None, help="Adam learning rate of G (and of D unless --lr-d)")
-    p.add_argument("--lr-d", type=float, default=None, help="Adam learning rate of D (default: the recipe's, else --lr)")
+    p.add_argument(
+        "--lr-d", type=float, default=None, help="Adam learning rate of D (default: the recipe's, else --lr)"
+    )
     p.add_argument("--beta1", type=float, default=None, help="Adam β1 (Radford et al.: 0.5)")
     p.add_argument("--k", type=int, default=None, help="discriminator steps per generator step (default 1)")
-    p.add_argument("--g-loss", choices=["non-saturating", "minimax"], default=None,
-                   help="generator objective (document 001 §4.1; default non-saturating)")
-    p.add_argument("--label-smoothing", type=float, default=None,
-                   help="one-sided label smoothing: real target 1 - s (document 000 uses 0.1, i.e. 0.9)")
-    p.add_argument("--ema", type=float, default=None, metavar="DECAY",
-                   help="show and evaluate an exponential moving average of G's weights (0 = off)")
-    p.add_argument("--d-dropout", type=float, default=None, metavar="P",
-                   help="Dropout after each hidden layer of the dense D (0 = none)")
-    p.add_argument("--noise", choices=["normal", "uniform"], default=None,
-                   help="z ~ N(0, 1) (default) or U(-1, 1) (document 000)")
+    p.add_argument(
+        "--g-loss",
+        choices=["non-saturating", "minimax"],
+        default=None,
+        help="generator objective (document 001 §4.1; default non-saturating)",
+    )
+    p.add_argument(
+        "--label-smoothing",
+        type=float,
+        default=None,
+        help="one-sided label smoothing: real target 1 - s (document 000 uses 0.1, i.e. 0.9)",
+    )
+    p.add_argument(
+        "--ema",
+        type=float,
+        default=None,
+        metavar="DECAY",
+        help="show and evaluate an exponential moving average of G's weights (0 = off)",
+    )
+    p.add_argument(
+        "--d-dropout",
+        type=float,
+        default=None,
+        metavar="P",
+        help="Dropout after each hidden layer of the dense D (0 = none)",
+    )
+    p.add_argument(
+        "--noise", choices=["normal", "uniform"], default=None, help="z ~ N(0, 1) (default) or U(-1, 1) (document 000)"
+    )
     p.add_argument("--seed", type=int, default=None, help="seed of weights, noise and minibatch order (default 0)")
-    p.add_argument("--d-update", choices=["joint", "separate"], default=None,
-                   help="D step: one update on ½(real + fake) (Algorithm 1, default 'joint') or one on the reals "
-                        "then one on the fakes ('separate', document 003's Keras loop)")
-    p.add_argument("--fake-mode", choices=["train", "eval"], default=None,
-                   help="G's mode when it makes the D step's fakes (default 'train'; 'eval' is Keras' "
-                        "generator.predict, document 003)")
-    p.add_argument("--data", default=None, metavar="PATH",
-                   help="a Keras mnist.npz or a folder with the four MNIST IDX files (gz or not); "
-                        "default: the 5,000 digits bundled with minigan (offline)")
-    runner.add_run_options(p, RUNS_DIR, sample_every="steps / 20",
-                           resume_rule="the model and settings come from the checkpoint")
-    p.add_argument("--eval-samples", type=int, default=1000, help="generated samples for the final metrics (FID uses at most as many as there are "
-                        "held-out digits)")
+    p.add_argument(
+        "--d-update",
+        choices=["joint", "separate"],
+        default=None,
+        help="D step: one update on ½(real + fake) (Algorithm 1, default 'joint') or one on the reals "
+        "then one on the fakes ('separate', document 003's Keras loop)",
+    )
+    p.add_argument(
+        "--fake-mode",
+        choices=["train", "eval"],
+        default=None,
+        help="G's mode when it makes the D step's fakes (default 'train'; 'eval' is Keras' "
+        "generator.predict, document 003)",
+    )
+    p.add_argument(
+        "--data",
+        default=None,
+        metavar="PATH",
+        help="a Keras mnist.npz or a folder with the four MNIST IDX files (gz or not); "
+        "default: the 5,000 digits bundled with minigan (offline)",
+    )
+    runner.add_run_options(
+        p, RUNS_DIR, sample_every="steps / 20", resume_rule="the model and settings come from the checkpoint"
+    )
+    p.add_argument(
+        "--eval-samples",
+        type=int,
+        default=1000,
+        help="generated samples for the final metrics (FID uses at most as many as there are held-out digits)",
+    )
     p.add_argument("--no-eval", action="store_true", help="skip the classifier metrics and FID")
     a = p.parse_args(argv)
     runner.check_run_options(p, a)
@@ -157,7 +240,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def _recipe_text(r: dict) -> str:
     lr = f"lr {r['lr']:g}" + (f"/{r['lr_d']:g} (G/D)" if r.get("lr_d") else "")
-    extra = (f", EMA {r['ema']:g}" if r.get("ema") else "") + (f", D dropout {r['d_dropout']:g}" if r.get("d_dropout") else "")
+    extra = (f", EMA {r['ema']:g}" if r.get("ema") else "") + (
+        f", D dropout {r['d_dropout']:g}" if r.get("d_dropout") else ""
+    )
     return f"{r['model']}, {r['steps']} steps, batch {r['batch_size']}, {lr}{extra}"
 
 
@@ -197,11 +282,12 @@ def _resolve_resume(a) -> tuple[str, dict, int]:
     for key in HYPER:
         given = getattr(a, key)
         if given is not None and key in saved and saved[key] != given:
-            raise Refuse(f"cannot resume: {path} was trained with --{key.replace('_', '-')} {saved[key]}, "
-                          f"this run asks for {given} (leave it out: --resume takes the checkpoint's)")
+            raise Refuse(
+                f"cannot resume: {path} was trained with --{key.replace('_', '-')} {saved[key]}, "
+                f"this run asks for {given} (leave it out: --resume takes the checkpoint's)"
+            )
     if a.recipe is not None and saved.get("recipe") not in (None, a.recipe):
-        raise Refuse(f"cannot resume: {path} was trained with --recipe {saved['recipe']}, this run asks "
-                      f"for {a.recipe}")
+        raise Refuse(f"cannot resume: {path} was trained with --recipe {saved['recipe']}, this run asks for {a.recipe}")
     a.recipe = saved.get("recipe", a.recipe)
     _fill_from(a, saved)
     if a.data is None:
@@ -215,8 +301,18 @@ class Run(runner.RunCallbacks):
     """The state of one run of the job (so main() stays readable)."""
 
     def __init__(self, args, gan: GAN, X_train, X_test, total: int, start: int, ema: EMA | None = None):
-        super().__init__(gan, args.out, total, start, f"{args.model} GAN", args.sample_every,
-                         args.checkpoint_every, args=args, hyper=HYPER, evaluate=not args.no_eval)
+        super().__init__(
+            gan,
+            args.out,
+            total,
+            start,
+            f"{args.model} GAN",
+            args.sample_every,
+            args.checkpoint_every,
+            args=args,
+            hyper=HYPER,
+            evaluate=not args.no_eval,
+        )
         self.plot_title = f"{args.model} GAN on MNIST: losses (document 001 Fig. 41)"
         self.X_train, self.X_test = X_train, X_test
         self.ckpt_ema = os.path.join(self.out, "checkpoint_ema.npz")
@@ -242,8 +338,7 @@ class Run(runner.RunCallbacks):
             self.ema = EMA(self.gan.G, self.a.ema)
             return
         if int(ck.step) != self.gan.step:
-            say(f"warning: {self.ckpt_ema} is at step {ck.step}, the checkpoint at {self.gan.step}; "
-                f"using it anyway")
+            say(f"warning: {self.ckpt_ema} is at step {ck.step}, the checkpoint at {self.gan.step}; using it anyway")
         self.ema.load_state_dict(ck.arrays)
 
     def on_step(self) -> None:
@@ -265,12 +360,19 @@ class Run(runner.RunCallbacks):
         viz.save_grid(imgs, path, nrow=10, title=f"{self.a.model} GAN, step {step}")
         if self.classifier is not None:
             q = self.metrics.sample_quality(imgs, self.classifier)
-            self.grid_log.append({"step": step, "confident_share": q["confident_share"],
-                                  "histogram": q["histogram"], "mode_count": q["mode_count"]})
-            self.note(f"step {step:>6}: confident {100 * q['confident_share']:5.1f}%  "
-                      f"modes {q['mode_count']:>2}/10  digits {_fmt_hist(q['histogram'])}")
+            self.grid_log.append(
+                {
+                    "step": step,
+                    "confident_share": q["confident_share"],
+                    "histogram": q["histogram"],
+                    "mode_count": q["mode_count"],
+                }
+            )
+            self.note(
+                f"step {step:>6}: confident {100 * q['confident_share']:5.1f}%  "
+                f"modes {q['mode_count']:>2}/10  digits {_fmt_hist(q['histogram'])}"
+            )
         return path
-
 
     def evaluate(self) -> dict:
         n = self.a.eval_samples
@@ -280,10 +382,19 @@ class Run(runner.RunCallbacks):
         fid = self.metrics.fid(self.X_test[:m], gen[:m], self.classifier)
         floor = self.metrics.fid(self.X_test[:m], self.X_train[:m], self.classifier)
         mem = self.metrics.memorization(as_numpy(gen[:m]), self.X_train, self.X_test[:m])
-        return {"step": self.gan.step, "samples": n, "confident_share": q["confident_share"],
-                "histogram": q["histogram"], "mode_count": q["mode_count"],
-                "mean_max_prob": q["mean_max_prob"], "fid": fid, "fid_real_vs_real": floor,
-                "fid_samples": m, "memorization": mem, "grids": self.grid_log}
+        return {
+            "step": self.gan.step,
+            "samples": n,
+            "confident_share": q["confident_share"],
+            "histogram": q["histogram"],
+            "mode_count": q["mode_count"],
+            "mean_max_prob": q["mean_max_prob"],
+            "fid": fid,
+            "fid_real_vs_real": floor,
+            "fid_samples": m,
+            "memorization": mem,
+            "grids": self.grid_log,
+        }
 
 
 def _build(a, latent):
@@ -321,12 +432,17 @@ def _main(argv=None) -> int:
     X_test, _ = data.load_mnist(a.data, split="test", limit=a.limit)
     if a.batch_size > len(X_train):
         raise Refuse(f"--batch-size {a.batch_size} is larger than the training set ({len(X_train)} digits)")
-    default = int(saved["steps"]) if a.resume is not None and saved.get("steps") else (
-        RECIPES[a.recipe]["steps"] if a.recipe in RECIPES else DEFAULT_STEPS)
+    default = (
+        int(saved["steps"])
+        if a.resume is not None and saved.get("steps")
+        else (RECIPES[a.recipe]["steps"] if a.recipe in RECIPES else DEFAULT_STEPS)
+    )
     total = runner.total_steps(a.epochs, a.steps, len(X_train) // a.batch_size, default)
     if a.resume is not None and start >= total:
-        raise Refuse(f"{ckpt_path} is already at step {start} of {total}: nothing to do; pass a larger "
-                     f"--steps (the new total) to train on")
+        raise Refuse(
+            f"{ckpt_path} is already at step {start} of {total}: nothing to do; pass a larger "
+            f"--steps (the new total) to train on"
+        )
     a.sample_every = a.sample_every or max(1, total // 20)
     a.checkpoint_every = a.checkpoint_every or a.sample_every
     with blas.limited(a.threads) as (threads, _):  # the previous count comes back after the run
@@ -338,9 +454,20 @@ def _train(a, X_train, X_test, total: int, start: int, ckpt_path: str | None, th
     G, D = _build(a, latent)
     G.to(a.device)
     D.to(a.device)
-    gan = GAN(G, D, latent, k=a.k, g_loss=a.g_loss, real_label=1.0 - a.label_smoothing, noise=a.noise,
-              seed=a.seed, d_update=a.d_update, fake_mode=a.fake_mode, g_opt=Adam(G.parameters(), lr=a.lr, beta1=a.beta1),
-              d_opt=Adam(D.parameters(), lr=a.lr_d, beta1=a.beta1))
+    gan = GAN(
+        G,
+        D,
+        latent,
+        k=a.k,
+        g_loss=a.g_loss,
+        real_label=1.0 - a.label_smoothing,
+        noise=a.noise,
+        seed=a.seed,
+        d_update=a.d_update,
+        fake_mode=a.fake_mode,
+        g_opt=Adam(G.parameters(), lr=a.lr, beta1=a.beta1),
+        d_opt=Adam(D.parameters(), lr=a.lr_d, beta1=a.beta1),
+    )
     ema = EMA(G, a.ema) if a.ema else None
     extra = {}
     if a.resume is not None:
@@ -355,15 +482,20 @@ def _train(a, X_train, X_test, total: int, start: int, ckpt_path: str | None, th
         run.load_ema()
 
     lrs = f"lr {a.lr:g}" if a.lr_d == a.lr else f"lr {a.lr:g}/{a.lr_d:g} (G/D)"
-    say(f"training {a.model} GAN (recipe {a.recipe}) on {len(X_train)} digits "
+    say(
+        f"training {a.model} GAN (recipe {a.recipe}) on {len(X_train)} digits "
         f"({'bundled' if a.data is None else a.data}), steps {start} -> {total}, batch {a.batch_size}, {lrs}"
-        + (f", EMA {a.ema:g}" if a.ema else "") + f"; device {a.device}; {blas.describe()}; "
-        f"output in {a.out}")
+        + (f", EMA {a.ema:g}" if a.ema else "")
+        + f"; device {a.device}; {blas.describe()}; "
+        f"output in {a.out}"
+    )
     if start == 0:
         run.sample_grid()  # step 0: the untrained generator (first GIF frame)
     code, elapsed = runner.train(
-        run, lambda cb: gan.fit(X_train, total, a.batch_size, callback=cb, log_every=min(25, a.sample_every)),
-        resume_hint=f"minigan-train --resume {a.out}")
+        run,
+        lambda cb: gan.fit(X_train, total, a.batch_size, callback=cb, log_every=min(25, a.sample_every)),
+        resume_hint=f"minigan-train --resume {a.out}",
+    )
     if code is not None:
         return code
     result = {"step": gan.step, "seconds": round(elapsed, 2), "grids": run.grid_log}
@@ -371,14 +503,20 @@ def _train(a, X_train, X_test, total: int, start: int, ckpt_path: str | None, th
         result = run.evaluate()
         result["seconds"] = round(elapsed, 2)
         mem = result["memorization"]
-        print(f"final samples ({result['samples']}): {100 * result['confident_share']:.1f}% classified with "
-              f"confidence >= 0.9, {result['mode_count']}/10 digits reached")
+        print(
+            f"final samples ({result['samples']}): {100 * result['confident_share']:.1f}% classified with "
+            f"confidence >= 0.9, {result['mode_count']}/10 digits reached"
+        )
         print(f"digit histogram: {_fmt_hist(result['histogram'])}")
-        print(f"FID vs held-out real digits ({result['fid_samples']} each): {result['fid']:.2f} "
-              f"(real vs real: {result['fid_real_vs_real']:.2f})")
-        print(f"memorization: median distance to the nearest training digit {mem['median_nn_sample']:.2f} "
-              f"for samples, {mem['median_nn_heldout']:.2f} for held-out real digits (ratio {mem['ratio']:.2f}; "
-              f"well below 1 would mean copies)")
+        print(
+            f"FID vs held-out real digits ({result['fid_samples']} each): {result['fid']:.2f} "
+            f"(real vs real: {result['fid_real_vs_real']:.2f})"
+        )
+        print(
+            f"memorization: median distance to the nearest training digit {mem['median_nn_sample']:.2f} "
+            f"for samples, {mem['median_nn_heldout']:.2f} for held-out real digits (ratio {mem['ratio']:.2f}; "
+            f"well below 1 would mean copies)"
+        )
     result["recipe"] = a.recipe
     result["threads"] = threads
     return runner.finish(a.out, result, also="checkpoint_ema.npz" if ema is not None else "")

@@ -14,19 +14,21 @@ Everything accepts NumPy or device (CuPy) arrays; images are copied to the host 
 and GIFs (it is a dependency of matplotlib, so it is always installed); matplotlib (Agg) draws
 the curves. Both are imported lazily, so ``import minigan`` stays fast.
 """
+
 from __future__ import annotations
 
 import math
 import os
 import sys
 import warnings
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
 from . import backend
 from .checks import check_int_range, check_positive_int
-from .progress import ProgressBar  # noqa: F401  (re-exported: viz.ProgressBar)
+from .progress import ProgressBar
 
 __all__ = ["grid_array", "save_grid", "plot_losses", "make_gif", "ProgressBar"]
 
@@ -49,26 +51,35 @@ def _images_nchw(images: Any, where: str) -> np.ndarray:
         if x.ndim == 2:
             side = math.isqrt(x.shape[1])
             if side * side == x.shape[1]:
-                hint = (f"; flat images? reshape them with images.reshape(-1, 1, {side}, {side})")
-        raise ValueError(f"{where}: images must be 3-D (N, H, W) or 4-D (N, C, H, W), "
-                         f"got shape {tuple(x.shape)}{hint}")
+                hint = f"; flat images? reshape them with images.reshape(-1, 1, {side}, {side})"
+        raise ValueError(f"{where}: images must be 3-D (N, H, W) or 4-D (N, C, H, W), got shape {tuple(x.shape)}{hint}")
     if x.shape[1] not in (1, 3):
-        raise ValueError(f"{where}: images must have 1 (grey) or 3 (RGB) channels in NCHW layout, got "
-                         f"shape {tuple(x.shape)} ({x.shape[1]} channels); channels-last arrays need "
-                         f"images.transpose(0, 3, 1, 2)")
+        raise ValueError(
+            f"{where}: images must have 1 (grey) or 3 (RGB) channels in NCHW layout, got "
+            f"shape {tuple(x.shape)} ({x.shape[1]} channels); channels-last arrays need "
+            f"images.transpose(0, 3, 1, 2)"
+        )
     if x.shape[0] == 0:
         raise ValueError(f"{where}: images is empty (shape {tuple(x.shape)})")
     x = x.astype(np.float64)
     bad = ~np.isfinite(x)
     if bad.any():
-        warnings.warn(f"{where}: {int(bad.sum())} non-finite pixel values (NaN/inf; did training "
-                      f"diverge?) are drawn as mid-grey", RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            f"{where}: {int(bad.sum())} non-finite pixel values (NaN/inf; did training diverge?) are drawn as mid-grey",
+            RuntimeWarning,
+            stacklevel=3,
+        )
         x = np.where(bad, 0.0, x)
     return x
 
 
-def grid_array(images: Any, nrow: int = 10, padding: int = 2, pad_value: float = -1.0,
-               value_range: tuple[float, float] = (-1.0, 1.0)) -> np.ndarray:
+def grid_array(
+    images: Any,
+    nrow: int = 10,
+    padding: int = 2,
+    pad_value: float = -1.0,
+    value_range: tuple[float, float] = (-1.0, 1.0),
+) -> np.ndarray:
     """Tile images into one uint8 picture (no file): the pixels :func:`save_grid` writes.
 
     Parameters
@@ -100,9 +111,13 @@ def grid_array(images: Any, nrow: int = 10, padding: int = 2, pad_value: float =
     n, c, h, w = x.shape
     lim = 2.0 * max(abs(lo), abs(hi), 1.0)
     if x.max() > lim or x.min() < -lim:
-        warnings.warn(f"save_grid: pixel values span [{x.min():.3g}, {x.max():.3g}] but value_range is "
-                      f"({lo:g}, {hi:g}); they are clipped (0..255 images need x / 127.5 - 1, or "
-                      f"value_range=(0, 255))", RuntimeWarning, stacklevel=2)
+        warnings.warn(
+            f"save_grid: pixel values span [{x.min():.3g}, {x.max():.3g}] but value_range is "
+            f"({lo:g}, {hi:g}); they are clipped (0..255 images need x / 127.5 - 1, or "
+            f"value_range=(0, 255))",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     cols = min(nrow, n)
     rows = -(-n // cols)
     H = rows * (h + padding) + padding
@@ -112,7 +127,7 @@ def grid_array(images: Any, nrow: int = 10, padding: int = 2, pad_value: float =
         i, j = divmod(k, cols)
         top = padding + i * (h + padding)
         left = padding + j * (w + padding)
-        canvas[:, top:top + h, left:left + w] = x[k]  # document 003: figure[slice_i, slice_j] = image
+        canvas[:, top : top + h, left : left + w] = x[k]  # document 003: figure[slice_i, slice_j] = image
     scaled = (np.clip(canvas, lo, hi) - lo) / (hi - lo)  # [low, high] -> [0, 1]
     out = np.rint(scaled * 255.0).astype(np.uint8)
     return out[0] if c == 1 else out.transpose(1, 2, 0)  # (H, W) or (H, W, 3)
@@ -120,15 +135,24 @@ def grid_array(images: Any, nrow: int = 10, padding: int = 2, pad_value: float =
 
 def _font(size: int):
     from PIL import ImageFont
+
     try:
         return ImageFont.load_default(size=size)  # Pillow >= 10.1: a scalable font
     except TypeError:  # pragma: no cover - old Pillow
         return ImageFont.load_default()
 
 
-def save_grid(images: Any, path: str | os.PathLike, nrow: int = 10, title: str | None = None, *,
-              scale: int = 2, padding: int = 2, pad_value: float = -1.0,
-              value_range: tuple[float, float] = (-1.0, 1.0)) -> str:
+def save_grid(
+    images: Any,
+    path: str | os.PathLike,
+    nrow: int = 10,
+    title: str | None = None,
+    *,
+    scale: int = 2,
+    padding: int = 2,
+    pad_value: float = -1.0,
+    value_range: tuple[float, float] = (-1.0, 1.0),
+) -> str:
     """Save images as one grid PNG (document 003 ch. 3, ``plot_generated_images``).
 
     Parameters
@@ -173,8 +197,7 @@ def save_grid(images: Any, path: str | os.PathLike, nrow: int = 10, title: str |
         font = _font(font_size)
         text = str(title)
         tw = draw.textlength(text, font=font)
-        draw.text((max(0.0, (img.width - tw) / 2), 4), text, fill=0 if img.mode == "L" else (0, 0, 0),
-                  font=font)
+        draw.text((max(0.0, (img.width - tw) / 2), 4), text, fill=0 if img.mode == "L" else (0, 0, 0), font=font)
         img = framed
     path = os.fspath(path)
     parent = os.path.dirname(path)
@@ -194,8 +217,14 @@ _LABELS = {
     "d_g_z": "D(G(z)): mean D on generated images",
 }
 _PROB_KEYS = ("d_x", "d_g_z")
-_COLORS = {"g": "tab:blue", "d_real": "tab:green", "d_fake": "tab:red", "d": "tab:grey",
-           "d_x": "tab:green", "d_g_z": "tab:red"}
+_COLORS = {
+    "g": "tab:blue",
+    "d_real": "tab:green",
+    "d_fake": "tab:red",
+    "d": "tab:grey",
+    "d_x": "tab:green",
+    "d_g_z": "tab:red",
+}
 
 
 def loss_panels(curves) -> list[list[str]]:
@@ -210,6 +239,8 @@ def loss_panels(curves) -> list[list[str]]:
         loss.remove("d")
     prob = [k for k in curves if k in _PROB_KEYS]
     return [p for p in (loss, prob) if p]
+
+
 _STEP_KEYS = ("step", "steps", "iteration", "it")
 
 
@@ -217,8 +248,9 @@ def _series(values: Any, key: str) -> np.ndarray:
     try:
         arr = np.asarray([float(v) for v in values], dtype=np.float64)  # device scalars: host copy here
     except (TypeError, ValueError):
-        raise TypeError(f"plot_losses: history[{key!r}] must be a list of numbers, "
-                        f"got {type(values).__name__}") from None
+        raise TypeError(
+            f"plot_losses: history[{key!r}] must be a list of numbers, got {type(values).__name__}"
+        ) from None
     return arr
 
 
@@ -234,8 +266,7 @@ def _moving_average(y: np.ndarray, k: int) -> np.ndarray:
         return np.where(cnt > 0, (c[idx] - c[lo]) / np.maximum(cnt, 1), np.nan)
 
 
-def plot_losses(history: Any, path: str | os.PathLike, title: str | None = None, *,
-                smooth: int | None = None) -> str:
+def plot_losses(history: Any, path: str | os.PathLike, title: str | None = None, *, smooth: int | None = None) -> str:
     """Plot training curves against the step, like document 001 §6.4, Figure 41.
 
     Parameters
@@ -273,8 +304,9 @@ def plot_losses(history: Any, path: str | os.PathLike, title: str | None = None,
     if hasattr(history, "history") and not isinstance(history, dict):
         history = history.history
     if not isinstance(history, dict):
-        raise TypeError(f"plot_losses: history must be a dict of lists (key -> one value per step), "
-                        f"got {type(history).__name__}")
+        raise TypeError(
+            f"plot_losses: history must be a dict of lists (key -> one value per step), got {type(history).__name__}"
+        )
     if smooth is not None:
         smooth = check_positive_int("plot_losses", "smooth", smooth)
     steps = None
@@ -296,6 +328,7 @@ def plot_losses(history: Any, path: str | os.PathLike, title: str | None = None,
         raise ValueError(f"plot_losses: history has no non-empty curves (keys: {sorted(history)})")
 
     import matplotlib
+
     if "matplotlib.pyplot" not in sys.modules:
         matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -306,16 +339,17 @@ def plot_losses(history: Any, path: str | os.PathLike, title: str | None = None,
     for ax, keys in zip(axes[:, 0], panels):
         for k in keys:
             y = curves[k]
-            x = steps[:len(y)] if steps is not None and len(steps) >= len(y) else np.arange(1, len(y) + 1)
+            x = steps[: len(y)] if steps is not None and len(steps) >= len(y) else np.arange(1, len(y) + 1)
             win = smooth if smooth is not None else (len(y) // 50 if len(y) >= 200 else 1)
             label = _LABELS.get(k, k)
             if k == "d_fake" and "d" in curves and "d_real" in curves:
                 label += "; d = ½(d_real + d_fake), not drawn"
             color = _COLORS.get(k)
             if win > 1:
-                line, = ax.plot(x, y, alpha=0.25, linewidth=0.8, color=color)
-                ax.plot(x, _moving_average(y, win), color=line.get_color(), linewidth=1.6,
-                        label=f"{label} (mean of {win})")
+                (line,) = ax.plot(x, y, alpha=0.25, linewidth=0.8, color=color)
+                ax.plot(
+                    x, _moving_average(y, win), color=line.get_color(), linewidth=1.6, label=f"{label} (mean of {win})"
+                )
             else:
                 ax.plot(x, y, linewidth=1.2, label=label, color=color)
         if keys is prob_keys:
@@ -340,8 +374,9 @@ def plot_losses(history: Any, path: str | os.PathLike, title: str | None = None,
 
 
 # ----------------------------------------------------------------------------- GIF
-def make_gif(frame_paths: Iterable[str | os.PathLike], path: str | os.PathLike,
-             duration_ms: int = 400, loop: int = 0) -> str:
+def make_gif(
+    frame_paths: Iterable[str | os.PathLike], path: str | os.PathLike, duration_ms: int = 400, loop: int = 0
+) -> str:
     """Combine image files (e.g. one :func:`save_grid` PNG per epoch) into an animated GIF.
 
     Parameters
@@ -392,7 +427,7 @@ def make_gif(frame_paths: Iterable[str | os.PathLike], path: str | os.PathLike,
     parent = os.path.dirname(path)
     if parent:
         os.makedirs(parent, exist_ok=True)
-    out[0].save(path, format="GIF", save_all=True, append_images=out[1:], duration=duration_ms,
-                loop=loop, optimize=False)
+    out[0].save(
+        path, format="GIF", save_all=True, append_images=out[1:], duration=duration_ms, loop=loop, optimize=False
+    )
     return path
-

@@ -10,6 +10,7 @@ and compare results after ``minigan.backend.as_numpy(out)``.
 ``fakegpu`` installs the stand-in for one test and yields the :mod:`fakegpu` module (its
 ``STATS`` counters, ``forbid_host_traffic()``, ``record()``).
 """
+
 import os
 import sys
 
@@ -18,14 +19,13 @@ import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-import minigan as mg  # noqa: E402
+import minigan as mg
 
 if os.path.dirname(os.path.abspath(__file__)) not in sys.path:  # e.g. --import-mode=importlib
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import fakegpu as _fakegpu  # noqa: E402
+import fakegpu as _fakegpu
 
-_DEVICES = ["cpu", "fakegpu"] + ([pytest.param("gpu", marks=pytest.mark.gpu)]
-                                  if mg.backend.cupy_available() else [])
+_DEVICES = ["cpu", "fakegpu"] + ([pytest.param("gpu", marks=pytest.mark.gpu)] if mg.backend.cupy_available() else [])
 
 
 @pytest.fixture

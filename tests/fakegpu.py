@@ -43,6 +43,7 @@ deliberately *different* from NumPy's for the same seed (as CuPy's are).
 Use :func:`install` / :func:`uninstall` (or the ``fakegpu`` fixture in ``conftest.py``) to
 register it as minigan's ``"gpu"`` backend; :func:`minigan.backend.cupy_available` stays False.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -55,9 +56,19 @@ import numpy as np
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
 __all__ = [
-    "FakeArray", "fakecupy", "STATS", "ImplicitConversionError", "HostTrafficError",
-    "to_device", "to_host", "forbid_host_traffic", "record", "reset_stats",
-    "install", "uninstall", "make_backend",
+    "FakeArray",
+    "fakecupy",
+    "STATS",
+    "ImplicitConversionError",
+    "HostTrafficError",
+    "to_device",
+    "to_host",
+    "forbid_host_traffic",
+    "record",
+    "reset_stats",
+    "install",
+    "uninstall",
+    "make_backend",
 ]
 
 _THIS_FILE = os.path.abspath(__file__)
@@ -149,7 +160,7 @@ def record():
         out.syncs = STATS.syncs - before[0]
         out.h2d = STATS.h2d - before[1]
         out.d2h = STATS.d2h - before[2]
-        out.sites = STATS.sites[before[3]:]
+        out.sites = STATS.sites[before[3] :]
 
 
 # ---------------------------------------------------------------------------- wrapping
@@ -157,7 +168,8 @@ def _refuse(where: str):
     raise ImplicitConversionError(
         f"{where}: a numpy.ndarray was mixed with a device array (a silent host->device copy). "
         f"Create the array with xp = minigan.backend.get_array_module(...) or move it explicitly "
-        f"with minigan.backend.asarray(x, 'gpu').")
+        f"with minigan.backend.asarray(x, 'gpu')."
+    )
 
 
 def _refuse_sequences(operands, where: str) -> None:
@@ -167,7 +179,8 @@ def _refuse_sequences(operands, where: str) -> None:
         if isinstance(o, (list, tuple)):
             raise ImplicitConversionError(
                 f"{where}: a Python {type(o).__name__} was used as an array operand, which CuPy "
-                f"refuses; make it a device array first (xp.stack, or xp.asarray for host values).")
+                f"refuses; make it a device array first (xp.stack, or xp.asarray for host values)."
+            )
 
 
 def _unwrap(obj, where: str):
@@ -209,6 +222,7 @@ def _make_method(name):
     def method(self, *args, **kwargs):
         where = f"FakeArray.{name}()"
         return _wrap(getattr(self._a, name)(*_unwrap(args, where), **_unwrap_kw(kwargs, where)))
+
     method.__name__ = name
     return method
 
@@ -227,7 +241,8 @@ class FakeArray(NDArrayOperatorsMixin):
     def __array__(self, dtype=None, copy=None):
         raise ImplicitConversionError(
             "Implicit conversion of a device array to a NumPy array is not allowed (CuPy raises "
-            "TypeError here too). Use minigan.backend.as_numpy(x) to copy it to the host explicitly.")
+            "TypeError here too). Use minigan.backend.as_numpy(x) to copy it to the host explicitly."
+        )
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         where = f"{ufunc.__name__}.{method}" if method != "__call__" else ufunc.__name__
@@ -250,7 +265,8 @@ class FakeArray(NDArrayOperatorsMixin):
         raise ImplicitConversionError(
             f"numpy.{name}() was called on a device array: use xp.{name}() with "
             f"xp = minigan.backend.get_array_module(x), or the array method (minigan convention; "
-            f"CuPy implements only part of NumPy's __array_function__).")
+            f"CuPy implements only part of NumPy's __array_function__)."
+        )
 
     # -- array attributes -------------------------------------------------------------
     shape = property(lambda self: self._a.shape)
@@ -283,7 +299,8 @@ class FakeArray(NDArrayOperatorsMixin):
     def __iter__(self):
         raise ImplicitConversionError(
             "iterating over a device array runs a Python loop over its rows; use array "
-            "operations or index explicitly (as_numpy(x) first if the host really needs the values)")
+            "operations or index explicitly (as_numpy(x) first if the host really needs the values)"
+        )
 
     def __contains__(self, item):
         raise ImplicitConversionError("`x in device_array` reads the device from the host; use (x == a).any()")
@@ -293,7 +310,8 @@ class FakeArray(NDArrayOperatorsMixin):
         if self._a.ndim != 0:
             raise ImplicitConversionError(
                 f"{what} of a device array of shape {self._a.shape}: only 0-d device arrays convert "
-                f"to Python scalars (reduce it first, or copy it with minigan.backend.as_numpy)")
+                f"to Python scalars (reduce it first, or copy it with minigan.backend.as_numpy)"
+            )
         _event("sync", f"{what} of a 0-d device array")
         return self._a[()]
 
@@ -362,8 +380,10 @@ class FakeArray(NDArrayOperatorsMixin):
         return FakeArray(self._a.copy())
 
     def __getattr__(self, name):
-        raise AttributeError(f"'FakeArray' has no attribute {name!r} (the stand-in implements the "
-                             f"cupy.ndarray subset minigan needs; see tests/fakegpu.py)")
+        raise AttributeError(
+            f"'FakeArray' has no attribute {name!r} (the stand-in implements the "
+            f"cupy.ndarray subset minigan needs; see tests/fakegpu.py)"
+        )
 
 
 for _name in _METHODS:
@@ -378,10 +398,12 @@ def _has_bool_mask(k) -> bool:
 
 
 for _name in ("nonzero", "compress", "repeat"):  # data-dependent output sizes: a device read
+
     def _counted(self, *args, _m=getattr(FakeArray, _name), _n=_name, **kwargs):
         if _n != "repeat" or (args and getattr(args[0], "ndim", 0) > 0):
             _event("sync", f".{_n}(): the output size depends on the data (a device read)")
         return _m(self, *args, **kwargs)
+
     setattr(FakeArray, _name, _counted)
 del _name
 
@@ -439,8 +461,7 @@ _FROM_HOST = {"asarray", "array", "asanyarray", "ascontiguousarray", "asfortrana
 # Functions whose output shape depends on the data: CuPy must read a count back from the device.
 _DATA_DEPENDENT = {"nonzero", "argwhere", "flatnonzero", "unique", "compress", "extract", "trim_zeros"}
 # CuPy implements these as ``a.<method>(...)``: a list or tuple ``a`` fails there.
-_METHOD_BACKED = {"sum", "prod", "mean", "var", "std", "amax", "amin", "max", "min", "argmax", "argmin",
-                  "all", "any"}
+_METHOD_BACKED = {"sum", "prod", "mean", "var", "std", "amax", "amin", "max", "min", "argmax", "argmin", "all", "any"}
 
 
 def _wrap_function(f, qualname):
@@ -453,13 +474,17 @@ def _wrap_function(f, qualname):
         if short in _FROM_HOST and args and _is_host_sequence(args[0]):
             _unwrap(args, qualname)  # a numpy.ndarray is refused outright
             _event("h2d", f"{qualname}() of host data ({type(args[0]).__name__})")
-        elif short in _DATA_DEPENDENT or (short == "where" and len(args) == 1) or \
-                (short == "repeat" and len(args) > 1 and getattr(args[1], "ndim", 0) > 0):
+        elif (
+            short in _DATA_DEPENDENT
+            or (short == "where" and len(args) == 1)
+            or (short == "repeat" and len(args) > 1 and getattr(args[1], "ndim", 0) > 0)
+        ):
             _event("sync", f"{qualname}(): the output size depends on the data (a device read)")
         res = f(*_unwrap(args, qualname), **_unwrap_kw(kwargs, qualname))
         if type(out) is FakeArray:
             return out
         return _wrap(res)
+
     g.__name__ = getattr(f, "__name__", qualname)
     g.__qualname__ = qualname
     g.__doc__ = f"Stand-in for cupy's {qualname} (NumPy's, on FakeArrays)."
@@ -482,11 +507,16 @@ class _FakeUfunc:
         if name in ("reduce", "accumulate", "reduceat", "outer"):
             return _wrap_function(attr, f"{self._qualname}.{name}")
         if name == "at":
+
             def at(a, indices, b=None):
                 args = (a, indices) if b is None else (a, indices, b)
-                ins = _unwrap(args[:1], self._qualname + ".at") + (_unwrap_index(indices),) + \
-                    _unwrap(args[2:], self._qualname + ".at")
+                ins = (
+                    _unwrap(args[:1], self._qualname + ".at")
+                    + (_unwrap_index(indices),)
+                    + _unwrap(args[2:], self._qualname + ".at")
+                )
                 attr(*ins)
+
             return at
         return attr
 
@@ -497,8 +527,10 @@ class _FakeUfunc:
 # NumPy names CuPy does not have (at least the ones a NumPy-first author reaches for).
 _MISSING = {
     "errstate": "cupy has no errstate (cupyx.errstate exists, but layer code must not depend on it)",
-    "seterr": "cupy has no seterr", "geterr": "cupy has no geterr",
-    "nditer": "cupy has no nditer", "ndenumerate": "cupy has no ndenumerate",
+    "seterr": "cupy has no seterr",
+    "geterr": "cupy has no geterr",
+    "nditer": "cupy has no nditer",
+    "ndenumerate": "cupy has no ndenumerate",
     "ndindex": "cupy has no ndindex (loop over range()s instead)",
     "frompyfunc": "cupy has no frompyfunc",
 }
@@ -579,8 +611,11 @@ class FakeGenerator:
         return _wrap(np.asarray(self._g.uniform(_unwrap(low, where), _unwrap(high, where), size)).astype(dtype))
 
     def integers(self, low, high=None, size=None, dtype=np.int64, endpoint=False):
-        return _wrap(np.asarray(self._g.integers(int(low), None if high is None else int(high), size,
-                                                 dtype=dtype, endpoint=endpoint)))
+        return _wrap(
+            np.asarray(
+                self._g.integers(int(low), None if high is None else int(high), size, dtype=dtype, endpoint=endpoint)
+            )
+        )
 
     def __getattr__(self, name):
         if name in _GENERATOR_METHODS:
@@ -589,7 +624,8 @@ class FakeGenerator:
         raise AttributeError(
             f"cupy.random.Generator has no method {name!r} (CuPy's Generator offers only "
             f"{', '.join(_GENERATOR_METHODS)}). For normal noise use "
-            f"standard_normal(size, dtype=...) * std + mean.")
+            f"standard_normal(size, dtype=...) * std + mean."
+        )
 
 
 def _fill_out(r, out):
@@ -618,8 +654,9 @@ class _FakeRandom(types.ModuleType):
         self._rs = np.random.RandomState(None if seed is None else (int(seed) + 0x5EED) % 2**32)
 
     def RandomState(self, seed=None):
-        return _Namespace(np.random.RandomState(None if seed is None else (int(seed) + 0x5EED) % 2**32),
-                          "fakecupy.random.RandomState")
+        return _Namespace(
+            np.random.RandomState(None if seed is None else (int(seed) + 0x5EED) % 2**32), "fakecupy.random.RandomState"
+        )
 
     def shuffle(self, x):
         if type(x) is not FakeArray:
@@ -659,6 +696,7 @@ fakecupy = _FakeCupy()
 def make_backend(name: str = "gpu"):
     """The :class:`minigan.backend.Backend` record of the stand-in."""
     from minigan.backend import Backend
+
     return Backend(name, fakecupy, FakeArray, to_device, to_host)
 
 
@@ -668,6 +706,7 @@ _PREVIOUS: list = []
 def install():
     """Register the stand-in as minigan's ``"gpu"`` backend (stackable; undo with uninstall)."""
     from minigan import backend
+
     _PREVIOUS.append(backend.register_backend(make_backend("gpu")))
     reset_stats()
 
@@ -675,4 +714,5 @@ def install():
 def uninstall():
     """Undo the latest :func:`install` (restoring real CuPy if it was registered before)."""
     from minigan import backend
+
     backend.unregister_backend("gpu", _PREVIOUS.pop() if _PREVIOUS else None)

@@ -1,9 +1,11 @@
 """Activations: values and derivatives by hand, stability, shapes (hypothesis), bad input."""
+
 import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import minigan as mg
@@ -39,7 +41,7 @@ def test_leaky_relu_by_hand():
 
 def test_sigmoid_by_hand():
     y, dx = run(mg.Sigmoid(), [0.0, 1.0, -2.0])
-    np.testing.assert_allclose(y, [0.5, 1 / (1 + math.e ** -1), 1 / (1 + math.e ** 2)], rtol=1e-12)
+    np.testing.assert_allclose(y, [0.5, 1 / (1 + math.e**-1), 1 / (1 + math.e**2)], rtol=1e-12)
     np.testing.assert_allclose(dx, y * (1 - y), rtol=1e-12)
     assert dx[0] == pytest.approx(0.25)
 
@@ -123,9 +125,14 @@ def test_integer_input_raises_type_error_naming_the_layer(make):
 
 
 @settings(max_examples=40, deadline=None)
-@given(x=hnp.arrays(st.sampled_from([np.float32, np.float64]), hnp.array_shapes(min_dims=1, max_dims=4, max_side=4),
-                    elements=st.floats(-50, 50, width=32)),
-       which=st.integers(0, len(ELEMENTWISE) - 1))
+@given(
+    x=hnp.arrays(
+        st.sampled_from([np.float32, np.float64]),
+        hnp.array_shapes(min_dims=1, max_dims=4, max_side=4),
+        elements=st.floats(-50, 50, width=32),
+    ),
+    which=st.integers(0, len(ELEMENTWISE) - 1),
+)
 def test_shapes_dtypes_and_finiteness(x, which):
     layer = ELEMENTWISE[which]()
     y = layer(x)
@@ -152,9 +159,14 @@ def test_match_torch():
     rng = np.random.default_rng(5)
     x = rng.standard_normal((4, 5)) * 3
     dout = rng.standard_normal((4, 5))
-    pairs = [(mg.ReLU(), torch.relu), (mg.LeakyReLU(0.2), lambda t: torch.nn.functional.leaky_relu(t, 0.2)),
-             (mg.Sigmoid(), torch.sigmoid), (mg.Tanh(), torch.tanh), (mg.ELU(1.0), torch.nn.functional.elu),
-             (mg.Softmax(), lambda t: torch.softmax(t, dim=-1))]
+    pairs = [
+        (mg.ReLU(), torch.relu),
+        (mg.LeakyReLU(0.2), lambda t: torch.nn.functional.leaky_relu(t, 0.2)),
+        (mg.Sigmoid(), torch.sigmoid),
+        (mg.Tanh(), torch.tanh),
+        (mg.ELU(1.0), torch.nn.functional.elu),
+        (mg.Softmax(), lambda t: torch.softmax(t, dim=-1)),
+    ]
     for ours, theirs in pairs:
         t = torch.tensor(x, requires_grad=True)
         out = theirs(t)

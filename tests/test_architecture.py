@@ -3,6 +3,7 @@ paths of §11; the public names of ``import minigan as mg``; every module import
 
 The graph is read by tools/import_graph.py (``ast`` only, nothing imported), the same script
 that reports the figures (``python tools/import_graph.py``)."""
+
 import importlib
 import os
 import re
@@ -24,8 +25,9 @@ GRAPH = ig.build(ROOT)
 
 
 def _edges(kind: str = "run") -> set:
-    keep = {"run": lambda e: not e.type_only, "top": lambda e: not e.type_only and not e.lazy,
-            "all": lambda e: True}[kind]
+    keep = {"run": lambda e: not e.type_only, "top": lambda e: not e.type_only and not e.lazy, "all": lambda e: True}[
+        kind
+    ]
     return ig.unique([e for e in GRAPH.edges if keep(e)])
 
 
@@ -67,8 +69,9 @@ def test_every_module_belongs_to_a_layer():
 
 
 def test_no_import_points_up_a_layer():
-    up = sorted({(e.src, e.dst, "lazy" if e.lazy else "type-only" if e.type_only else "top")
-                 for e in ig.upward(GRAPH.edges)})
+    up = sorted(
+        {(e.src, e.dst, "lazy" if e.lazy else "type-only" if e.type_only else "top") for e in ig.upward(GRAPH.edges)}
+    )
     assert not up, f"imports that point up docs/architecture.md §2's layers: {up}"
 
 
@@ -114,14 +117,17 @@ def test_the_layer_table_of_the_document_is_the_one_enforced():
     text = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
     section = text.split("## 2.", 1)[1].split("\n## ", 1)[0]
     rows = [r for r in section.splitlines() if r.startswith("| ") and not r.startswith("| layer") and "---" not in r]
-    doc = [(cells[0].strip(), tuple(re.findall(r"`([^`]+)`", cells[1])))
-           for cells in (r.strip("|").split("|") for r in rows)]
+    doc = [
+        (cells[0].strip(), tuple(re.findall(r"`([^`]+)`", cells[1])))
+        for cells in (r.strip("|").split("|") for r in rows)
+    ]
     assert doc == [(name, names) for name, names in ig.LAYERS]
 
 
 def test_the_import_graph_script_reports_the_figures():
-    r = subprocess.run([sys.executable, str(REPO / "tools" / "import_graph.py")], capture_output=True, text=True,
-                       timeout=120)
+    r = subprocess.run(
+        [sys.executable, str(REPO / "tools" / "import_graph.py")], capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 0, r.stderr
     figures = dict(line.split() for line in r.stdout.splitlines())
     assert int(figures["modules"]) == len(GRAPH.modules) and figures["edges_up"] == "0"
@@ -137,7 +143,9 @@ def test_every_module_imports_alone_in_a_fresh_interpreter():
         "    for m in [m for m in sys.modules if m == 'minigan' or m.startswith('minigan.')]:\n"
         "        del sys.modules[m]\n"
         "    importlib.import_module(name)\n"
-        "print('ok', len(" f"{names!r}" "))\n"
+        "print('ok', len("
+        f"{names!r}"
+        "))\n"
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
@@ -149,17 +157,94 @@ def test_every_module_imports_alone_in_a_fresh_interpreter():
 #: ``sorted(n for n in dir(minigan) if not n.startswith("_"))`` at commit b39b295, before the
 #: engine moved into minigan/nn/.
 PUBLIC_BEFORE_THE_MOVE = [
-    "Adam", "AvgPool2D", "BCELoss", "BCEWithLogitsLoss", "BatchNorm", "Concat", "Conditional", "ConditionalGAN",
-    "Conv2D", "Conv2DTranspose", "CrossEntropyLoss", "Dense", "DeviceError", "Dropout", "ELU", "Embedding",
-    "Flatten", "GAN", "ImageFolder", "LSTM", "LeakyReLU", "Loss", "MSELoss", "MaxPool2D", "Module",
-    "NonFiniteLossError", "NonFiniteStateError", "Optimizer", "Parameter", "RMSProp", "RNN", "ReLU", "Reshape",
-    "SGD", "Sequential", "Sigmoid", "Softmax", "Tanh", "activations", "anime_dcgan96", "as_numpy", "asarray",
-    "atomic", "backend", "batches", "cgan", "checkpoint", "checkpoint_meta", "checks", "clip_grad_norm",
-    "clipping", "conditional", "conv", "cupy_available", "data", "freeze", "gan", "get_array_module",
-    "gpu_available", "gradcheck", "history", "im2col", "imagefolder", "init", "interop", "layers",
-    "load_digits8x8", "load_mnist", "losses", "manual_seed", "metrics", "mnist_dcgan", "mnist_dense_cgan",
-    "mnist_dense_gan", "models", "module", "noise", "npzread", "optim", "pooling", "progress", "recurrent",
-    "ring_of_gaussians", "sequential", "torch_names", "training_state", "viz", "xray_dcgan64",
+    "Adam",
+    "AvgPool2D",
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "BatchNorm",
+    "Concat",
+    "Conditional",
+    "ConditionalGAN",
+    "Conv2D",
+    "Conv2DTranspose",
+    "CrossEntropyLoss",
+    "Dense",
+    "DeviceError",
+    "Dropout",
+    "ELU",
+    "Embedding",
+    "Flatten",
+    "GAN",
+    "ImageFolder",
+    "LSTM",
+    "LeakyReLU",
+    "Loss",
+    "MSELoss",
+    "MaxPool2D",
+    "Module",
+    "NonFiniteLossError",
+    "NonFiniteStateError",
+    "Optimizer",
+    "Parameter",
+    "RMSProp",
+    "RNN",
+    "ReLU",
+    "Reshape",
+    "SGD",
+    "Sequential",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
+    "activations",
+    "anime_dcgan96",
+    "as_numpy",
+    "asarray",
+    "atomic",
+    "backend",
+    "batches",
+    "cgan",
+    "checkpoint",
+    "checkpoint_meta",
+    "checks",
+    "clip_grad_norm",
+    "clipping",
+    "conditional",
+    "conv",
+    "cupy_available",
+    "data",
+    "freeze",
+    "gan",
+    "get_array_module",
+    "gpu_available",
+    "gradcheck",
+    "history",
+    "im2col",
+    "imagefolder",
+    "init",
+    "interop",
+    "layers",
+    "load_digits8x8",
+    "load_mnist",
+    "losses",
+    "manual_seed",
+    "metrics",
+    "mnist_dcgan",
+    "mnist_dense_cgan",
+    "mnist_dense_gan",
+    "models",
+    "module",
+    "noise",
+    "npzread",
+    "optim",
+    "pooling",
+    "progress",
+    "recurrent",
+    "ring_of_gaussians",
+    "sequential",
+    "torch_names",
+    "training_state",
+    "viz",
+    "xray_dcgan64",
 ]
 
 
@@ -182,15 +267,22 @@ def test_the_classes_are_the_engines_own():
 def test_an_old_dotted_path_is_the_new_module_with_a_warning(old, new):
     """In a fresh interpreter (so that nothing is cached): ``import old`` gives the very module
     of the new path, and warns once, naming it."""
-    code = (f"import warnings, importlib\nwarnings.simplefilter('always')\n"
-            f"with warnings.catch_warnings(record=True) as w:\n"
-            f"    import {old} as m\n"
-            f"assert m is importlib.import_module({new!r}), m\n"
-            f"msgs = [str(x.message) for x in w if x.category is DeprecationWarning]\n"
-            f"assert len(msgs) == 1 and {new!r} in msgs[0], msgs\n"
-            f"print('ok')\n")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                       env={**os.environ, "PYTHONPATH": str(REPO)})
+    code = (
+        f"import warnings, importlib\nwarnings.simplefilter('always')\n"
+        f"with warnings.catch_warnings(record=True) as w:\n"
+        f"    import {old} as m\n"
+        f"assert m is importlib.import_module({new!r}), m\n"
+        f"msgs = [str(x.message) for x in w if x.category is DeprecationWarning]\n"
+        f"assert len(msgs) == 1 and {new!r} in msgs[0], msgs\n"
+        f"print('ok')\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr[-2000:]
 
 

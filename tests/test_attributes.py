@@ -1,4 +1,5 @@
 """Parameters and buffers as attributes (docs/architecture.md §3): dense.W, bn.running_mean, ..."""
+
 import copy
 import pickle
 
@@ -9,8 +10,14 @@ import minigan as mg
 
 
 def _every_layer():
-    return [mg.Dense(3, 2), mg.Conv2D(2, 3, 3), mg.Conv2DTranspose(2, 3, 3), mg.BatchNorm(4),
-            mg.RNN(3, 4), mg.LSTM(3, 4)]
+    return [
+        mg.Dense(3, 2),
+        mg.Conv2D(2, 3, 3),
+        mg.Conv2DTranspose(2, 3, 3),
+        mg.BatchNorm(4),
+        mg.RNN(3, 4),
+        mg.LSTM(3, 4),
+    ]
 
 
 @pytest.mark.parametrize("layer", _every_layer(), ids=lambda m: type(m).__name__)

@@ -1,6 +1,7 @@
 """BatchNorm: document 001 §2.12.1's equations, running statistics, train/eval, PyTorch
 agreement and errors. Gradient checks (train and eval, non-uniform dout) are registered in
 minigan.gradcheck.cases.layers."""
+
 import numpy as np
 import pytest
 
@@ -25,8 +26,9 @@ def test_training_forward_matches_document(shape, axes):
     bn.params["beta"].data = rng.standard_normal(3)
     x = 3.0 * rng.standard_normal(shape) + 2.0
     y = bn(x)
-    np.testing.assert_allclose(y, reference(x, bn.params["gamma"].data, bn.params["beta"].data, 1e-5, axes),
-                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        y, reference(x, bn.params["gamma"].data, bn.params["beta"].data, 1e-5, axes), rtol=1e-12, atol=1e-12
+    )
     z = BatchNorm(3, dtype=np.float64)(x)  # γ=1, β=0: zero mean, unit (biased) variance per feature
     np.testing.assert_allclose(z.mean(axis=axes), 0.0, atol=1e-12)
     np.testing.assert_allclose(z.var(axis=axes), 1.0, rtol=1e-5)
@@ -58,8 +60,11 @@ def test_eval_uses_running_statistics_and_does_not_update_them():
     bn.eval()
     x = rng.standard_normal((1, 3))  # a single sample works in eval mode
     y = bn(x)
-    expected = np.array([2.0, 1.0, -1.0]) * (x - [1.0, -2.0, 0.5]) / np.sqrt(np.array([4.0, 0.25, 1.0]) + 1e-5) \
-        + [0.0, 3.0, 1.0]
+    expected = np.array([2.0, 1.0, -1.0]) * (x - [1.0, -2.0, 0.5]) / np.sqrt(np.array([4.0, 0.25, 1.0]) + 1e-5) + [
+        0.0,
+        3.0,
+        1.0,
+    ]
     np.testing.assert_allclose(y, expected, rtol=1e-12)
     np.testing.assert_array_equal(bn.buffers["running_mean"], [1.0, -2.0, 0.5])
     dx = bn.backward(np.ones((1, 3)))

@@ -1,4 +1,5 @@
 """minigan.blas: reading and choosing NumPy's BLAS thread count."""
+
 import pytest
 
 from minigan import blas
@@ -19,12 +20,14 @@ def test_limited_sets_and_restores():
 
 def test_without_threadpoolctl_it_says_so(monkeypatch):
     import builtins
+
     real_import = builtins.__import__
 
     def no_tpc(name, *a, **k):
         if name == "threadpoolctl":
             raise ImportError("no threadpoolctl")
         return real_import(name, *a, **k)
+
     monkeypatch.setattr(builtins, "__import__", no_tpc)
     assert blas.blas_threads() == (None, "unknown")
     with blas.limited(1) as info:

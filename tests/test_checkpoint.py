@@ -1,4 +1,5 @@
 """minigan.checkpoint: round trip, atomic writes, refusal of pickles, truncated files, exact resume."""
+
 import os
 import pickle
 import zipfile
@@ -34,9 +35,15 @@ def test_round_trip(tmp_path):
     p = tmp_path / "ck.npz"
     rng = np.random.default_rng(7)
     rng.random(3)
-    checkpoint.save(p, modules={"net": m}, optimizers={"net": opt}, step=42,
-                    rng_state={"np": rng.bit_generator.state}, extra={"note": "hi", "lr": 0.01},
-                    arrays={"history/g": np.arange(4.0)})
+    checkpoint.save(
+        p,
+        modules={"net": m},
+        optimizers={"net": opt},
+        step=42,
+        rng_state={"np": rng.bit_generator.state},
+        extra={"note": "hi", "lr": 0.01},
+        arrays={"history/g": np.arange(4.0)},
+    )
     ck = checkpoint.load(p)
     assert ck.step == 42 and ck.extra == {"note": "hi", "lr": 0.01}
     np.testing.assert_array_equal(ck.arrays["history/g"], np.arange(4.0))
@@ -86,8 +93,11 @@ def test_pickle_is_refused_never_executed(tmp_path):
     with pytest.raises(CheckpointError, match="refused.*pickle"):
         checkpoint.load(p)
     p2 = tmp_path / "evil_member.npz"
-    np.savez(p2, __meta__=np.frombuffer(b'{"format": "minigan-checkpoint"}', np.uint8),
-             payload=np.array([Evil()], dtype=object))
+    np.savez(
+        p2,
+        __meta__=np.frombuffer(b'{"format": "minigan-checkpoint"}', np.uint8),
+        payload=np.array([Evil()], dtype=object),
+    )
     with pytest.raises(CheckpointError, match="refused.*pickle"):
         checkpoint.load(p2)
     assert not marker.exists()
@@ -210,6 +220,7 @@ def test_gan_save_and_load_only_delegate_to_the_gan_state_module():
     import textwrap
 
     import minigan.gan.gan
+
     for name in ("save", "load"):
         fn = ast.parse(textwrap.dedent(inspect.getsource(getattr(GAN, name)))).body[0]
         body = fn.body[1:] if isinstance(fn.body[0].value, ast.Constant) else fn.body  # skip the docstring
@@ -223,15 +234,18 @@ def test_gan_save_and_load_only_delegate_to_the_gan_state_module():
 
 def _fixture_module():
     import importlib.util
+
     spec = importlib.util.spec_from_file_location(
-        "make_checkpoints", os.path.join(os.path.dirname(__file__), "data", "make_checkpoints.py"))
+        "make_checkpoints", os.path.join(os.path.dirname(__file__), "data", "make_checkpoints.py")
+    )
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
 
 
-@pytest.mark.parametrize("name, build", [("gan_conv_checkpoint_b39b295.npz", "conv_gan"),
-                                         ("cgan_checkpoint_b39b295.npz", "cgan")])
+@pytest.mark.parametrize(
+    "name, build", [("gan_conv_checkpoint_b39b295.npz", "conv_gan"), ("cgan_checkpoint_b39b295.npz", "cgan")]
+)
 def test_checkpoints_from_before_the_nn_move_load_and_save_back_the_same(tmp_path, name, build):
     """The two files were written at commit b39b295, before the engine moved into minigan/nn/, by
     tests/data/make_checkpoints.py (conv and transposed conv, BatchNorm buffers, Dropout's mask

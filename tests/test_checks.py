@@ -1,11 +1,21 @@
 """minigan.checks: the one home of argument validation. Each helper accepts what it should,
 returns it normalised, and refuses the rest with a message naming the owner and argument."""
+
 import math
 
 import numpy as np
 import pytest
 
-from minigan.checks import check_bool, check_float, check_number, check_pair, check_positive_int, is_int, is_real, parse_padding
+from minigan.checks import (
+    check_bool,
+    check_float,
+    check_number,
+    check_pair,
+    check_positive_int,
+    is_int,
+    is_real,
+    parse_padding,
+)
 
 
 def test_predicates_refuse_bools():

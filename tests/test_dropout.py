@@ -1,5 +1,6 @@
 """Dropout (document 001 §2.11.1): inverted scaling, eval identity, seeded masks, mask
 statistics and argument validation."""
+
 import numpy as np
 import pytest
 
@@ -60,7 +61,9 @@ def test_dtype_preserved_and_fixed_mask():
     d.fixed_mask = mask
     np.testing.assert_allclose(d(x), x * mask / 0.75, rtol=1e-6)
     d.fixed_mask = mask[0]  # (4,) would broadcast over the rows
-    with pytest.raises(ValueError, match=r"Dropout\(p=0.25\): fixed_mask has shape \(4,\), but the input has shape \(3, 4\)"):
+    with pytest.raises(
+        ValueError, match=r"Dropout\(p=0.25\): fixed_mask has shape \(4,\), but the input has shape \(3, 4\)"
+    ):
         d(x)
 
 

@@ -1,4 +1,5 @@
 """minigan.gan.ema: the moving average of G's weights that the main job shows."""
+
 import numpy as np
 import pytest
 

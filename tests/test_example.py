@@ -1,4 +1,5 @@
 """examples/mnist_gan.py end to end, in its --fast mode (a few seconds per run)."""
+
 import importlib.util
 import json
 import os
@@ -26,8 +27,23 @@ def test_help(ex, capsys):
         ex.parse_args(["--help"])
     assert e.value.code == 0
     out = capsys.readouterr().out
-    for opt in ("--model", "--steps", "--epochs", "--batch-size", "--lr", "--seed", "--data", "--out",
-                "--device", "--sample-every", "--resume", "--fast", "--no-eval", "--label-smoothing", "--k"):
+    for opt in (
+        "--model",
+        "--steps",
+        "--epochs",
+        "--batch-size",
+        "--lr",
+        "--seed",
+        "--data",
+        "--out",
+        "--device",
+        "--sample-every",
+        "--resume",
+        "--fast",
+        "--no-eval",
+        "--label-smoothing",
+        "--k",
+    ):
         assert opt in out
 
 
@@ -145,8 +161,25 @@ def test_each_run_gets_its_own_folder_and_a_full_out_is_refused(ex, tmp_path, mo
 @pytest.mark.slow
 def test_resume_takes_model_and_settings_from_the_checkpoint(ex, tmp_path, capsys):
     out = tmp_path / "run"
-    assert ex.main(["--fast", "--no-eval", "--model", "dcgan", "--lr", "1e-3", "--steps", "2",
-                    "--sample-every", "1", "--out", str(out)]) == 0
+    assert (
+        ex.main(
+            [
+                "--fast",
+                "--no-eval",
+                "--model",
+                "dcgan",
+                "--lr",
+                "1e-3",
+                "--steps",
+                "2",
+                "--sample-every",
+                "1",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     # no --model, no --lr: the checkpoint's (formerly: "latent_dim=100 vs 64")
     assert ex.main(["--fast", "--no-eval", "--resume", str(out), "--steps", "3"]) == 0
@@ -166,6 +199,7 @@ def test_resume_takes_model_and_settings_from_the_checkpoint(ex, tmp_path, capsy
 
 def test_resume_errors_come_at_once_and_create_nothing(ex, tmp_path, capsys):
     import time
+
     missing = tmp_path / "no" / "such" / "run"
     t = time.perf_counter()
     assert ex.main(["--no-eval", "--resume", str(missing)]) == 2
@@ -178,6 +212,7 @@ def test_resume_errors_come_at_once_and_create_nothing(ex, tmp_path, capsys):
 
 def test_header_names_the_blas_threads(ex, tmp_path, capsys):
     from minigan import blas
+
     before = blas.blas_threads()
     assert ex.main(["--fast", "--no-eval", "--steps", "1", "--out", str(tmp_path / "a")]) == 0
     err = capsys.readouterr().err
@@ -193,6 +228,7 @@ def test_header_names_the_blas_threads(ex, tmp_path, capsys):
 def test_memorization_check_sees_copies():
     from minigan import data
     from minigan.metrics import memorization, nn_distance
+
     Xtr, _ = data.load_mnist(split="train", limit=600)
     Xte, _ = data.load_mnist(split="test", limit=200)
     copies = memorization(Xtr[:200], Xtr, Xte)
@@ -207,6 +243,7 @@ def test_memorization_check_sees_copies():
 
 def ex_mod():
     from minigan import train
+
     return train
 
 
@@ -214,7 +251,15 @@ def test_recipes_fill_what_the_command_line_leaves_out():
     train = ex_mod()
     a = train.parse_args(["--recipe", "doc003"])
     train._fill_from(a, train.RECIPES[a.recipe])
-    assert (a.model, a.batch_size, a.lr, a.lr_d, a.beta1, a.ema, a.d_dropout) == ("dense", 128, 2e-4, 2e-4, 0.5, 0.0, 0.0)
+    assert (a.model, a.batch_size, a.lr, a.lr_d, a.beta1, a.ema, a.d_dropout) == (
+        "dense",
+        128,
+        2e-4,
+        2e-4,
+        0.5,
+        0.0,
+        0.0,
+    )
     assert train.RECIPES["doc003"]["steps"] == 15000  # document 003's count
     a = train.parse_args(["--lr", "1e-3", "--ema", "0"])
     train._fill_from(a, train.RECIPES[train.DEFAULT_RECIPE])

@@ -1,4 +1,5 @@
 """examples/mnist_cgan.py and examples/image_gan.py end to end, in their --fast modes."""
+
 import importlib.util
 import json
 import os
@@ -33,6 +34,7 @@ def image():
 def shapes28(tmp_path_factory):
     pytest.importorskip("PIL")
     from minigan.data.drawings import write_shape_folder
+
     root = tmp_path_factory.mktemp("shapes28")
     write_shape_folder(root, 40, 28, corrupt=1, seed=0)
     return root
@@ -49,6 +51,7 @@ def test_cgan_help(cgan, capsys):
 
 def test_label_agreement():
     from minigan.metrics import label_agreement
+
     prob = np.full((4, 10), 0.01)
     prob[0, 3] = prob[1, 3] = prob[2, 5] = 0.91
     prob[3, 1] = 0.5
@@ -84,8 +87,10 @@ def test_image_help_and_bad_input(image, tmp_path, capsys):
 
 
 def test_image_strict_refuses_by_name(image, shapes28, tmp_path, capsys):
-    assert image.main(["--data", str(shapes28), "--model", "dcgan28", "--fast", "--strict",
-                       "--out", str(tmp_path / "o")]) == 2
+    assert (
+        image.main(["--data", str(shapes28), "--model", "dcgan28", "--fast", "--strict", "--out", str(tmp_path / "o")])
+        == 2
+    )
     err = capsys.readouterr().err
     assert "notes.txt" in err and "Traceback" not in err
 
@@ -93,8 +98,10 @@ def test_image_strict_refuses_by_name(image, shapes28, tmp_path, capsys):
 @pytest.mark.slow
 def test_image_fast_run_dcgan28_and_resume(image, shapes28, tmp_path, capsys):
     out = tmp_path / "run"
-    assert image.main(["--data", str(shapes28), "--model", "dcgan28", "--fast", "--class", "discs",
-                       "--out", str(out)]) == 0
+    assert (
+        image.main(["--data", str(shapes28), "--model", "dcgan28", "--fast", "--class", "discs", "--out", str(out)])
+        == 0
+    )
     err = capsys.readouterr().err
     assert "broken_0.png" in err and "skipped" in err and "(1) d2" in err
     files = set(os.listdir(out))
@@ -102,13 +109,31 @@ def test_image_fast_run_dcgan28_and_resume(image, shapes28, tmp_path, capsys):
     m = json.loads((out / "metrics.json").read_text())
     assert m["step"] == 4 and np.isfinite(m["nn_distance_trained"]) and m["nn_distance_real_floor"] >= 0
     from minigan.metrics import drawings
+
     q = drawings.score_run(out, n=16)  # the generator, rebuilt from the checkpoint and sampled
     assert (q["model"], q["step"], q["n"]) == ("dcgan28", 4, 16) and 0 <= q["shape_like"] <= 1
     assert drawings.main([str(out), "--samples", "8"]) == 0
     assert "one clean shape" in capsys.readouterr().out
     assert drawings.main([str(tmp_path / "nothing")]) == 2
-    assert image.main(["--data", str(shapes28), "--model", "dcgan28", "--fast", "--class", "discs", "--steps", "6",
-                       "--out", str(out), "--resume"]) == 0
+    assert (
+        image.main(
+            [
+                "--data",
+                str(shapes28),
+                "--model",
+                "dcgan28",
+                "--fast",
+                "--class",
+                "discs",
+                "--steps",
+                "6",
+                "--out",
+                str(out),
+                "--resume",
+            ]
+        )
+        == 0
+    )
     assert checkpoint.load(out / "checkpoint.npz").step == 6
 
 

@@ -15,10 +15,11 @@ failed load changed the model), ``hang`` (a call over 10 s), ``overflow`` (a hyp
 beyond 1e6, e.g. ``lr=3e37``, accepted and overflowing float32: not refused, documented, and
 caught by the GAN's state guard at the next flush).
 """
+
 import collections
 import io
-import math
 import json
+import math
 import os
 import struct
 import time
@@ -39,9 +40,13 @@ N_EXAMPLES = int(os.environ.get("MINIGAN_FUZZ_EXAMPLES", "25"))
 # The suite's light default draws the same examples every run (derandomize), so CI never fails
 # on a case it happened to meet for the first time; the thorough run (MINIGAN_FUZZ_EXAMPLES set)
 # draws new ones each time, which is how to find new bugs. Each bug found becomes a fixed test.
-FUZZ = settings(max_examples=N_EXAMPLES, deadline=None, database=None,
-                derandomize="MINIGAN_FUZZ_EXAMPLES" not in os.environ,
-                suppress_health_check=list(HealthCheck))
+FUZZ = settings(
+    max_examples=N_EXAMPLES,
+    deadline=None,
+    database=None,
+    derandomize="MINIGAN_FUZZ_EXAMPLES" not in os.environ,
+    suppress_health_check=list(HealthCheck),
+)
 ALLOWED = (ValueError, TypeError, CheckpointError, DataError)
 TALLY: dict = collections.defaultdict(collections.Counter)
 HANG_S = 10.0
@@ -57,8 +62,16 @@ def _write_tally():
         for v in TALLY.values():
             total.update(v)
         with open(path, "w") as fh:
-            json.dump({"examples_per_entry": N_EXAMPLES, "entry_points": len(TALLY),
-                       "total": dict(total), "per_entry": table}, fh, indent=1)
+            json.dump(
+                {
+                    "examples_per_entry": N_EXAMPLES,
+                    "entry_points": len(TALLY),
+                    "total": dict(total),
+                    "per_entry": table,
+                },
+                fh,
+                indent=1,
+            )
 
 
 def _huge(kwargs) -> bool:
@@ -102,11 +115,31 @@ def verdict(entry: str, good: bool, why: str = ""):
 
 # ---------------------------------------------------------------------------- strategies
 WILD = st.one_of(
-    st.none(), st.booleans(), st.integers(-5, 40), st.sampled_from([2 ** 70, -2 ** 70, 0]),
-    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=4),
-    st.tuples(st.integers(-2, 6), st.integers(-2, 6)), st.lists(st.integers(-2, 6), max_size=3),
-    st.sampled_from([np.float32, np.int32, np.complex64, "float64", object, np.float16, np.int64(3),
-                     np.float64("nan"), 1 + 2j, b"x", {}, "same", "valid"]),
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 40),
+    st.sampled_from([2**70, -(2**70), 0]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=4),
+    st.tuples(st.integers(-2, 6), st.integers(-2, 6)),
+    st.lists(st.integers(-2, 6), max_size=3),
+    st.sampled_from(
+        [
+            np.float32,
+            np.int32,
+            np.complex64,
+            "float64",
+            object,
+            np.float16,
+            np.int64(3),
+            np.float64("nan"),
+            1 + 2j,
+            b"x",
+            {},
+            "same",
+            "valid",
+        ]
+    ),
 )
 DTYPES = [np.float32, np.float64, np.float16, np.int64, np.int8, np.uint8, np.bool_, np.complex64, object]
 
@@ -126,8 +159,13 @@ def arrays(draw, shape=None, finite=False):
     if finite:
         vals = draw(st.lists(st.floats(-100, 100, allow_nan=False, width=32), min_size=n, max_size=n))
     else:
-        vals = draw(st.lists(st.one_of(st.floats(-100, 100, width=32), st.sampled_from([np.nan, np.inf, -np.inf, 1e30])),
-                             min_size=n, max_size=n))
+        vals = draw(
+            st.lists(
+                st.one_of(st.floats(-100, 100, width=32), st.sampled_from([np.nan, np.inf, -np.inf, 1e30])),
+                min_size=n,
+                max_size=n,
+            )
+        )
     a = np.array(vals, dtype=np.float64).reshape(shape)
     with np.errstate(all="ignore"):
         if dtype is object:
@@ -142,15 +180,30 @@ NOT_ARRAY = st.sampled_from([None, [[1.0, 2.0]], 3.0, "x", np.float32(1.0), (1, 
 
 # ---------------------------------------------------------------------------- constructors
 LAYERS = {
-    "Dense": (mg.Dense, [st.integers(1, 6), st.integers(1, 6)],
-              {"bias": st.booleans(), "init": st.sampled_from(["xavier", "he", "pytorch", "glorot_uniform"]),
-               "rng": st.integers(0, 9), "dtype": st.sampled_from([np.float32, np.float64])}),
-    "Conv2D": (mg.Conv2D, [st.integers(1, 3), st.integers(1, 3), st.integers(1, 3)],
-               {"stride": st.integers(1, 2), "padding": st.sampled_from([0, 1, "same", "valid", (1, 0)]),
-                "dtype": st.sampled_from([np.float32, np.float64])}),
-    "Conv2DTranspose": (mg.Conv2DTranspose, [st.integers(1, 3), st.integers(1, 3), st.integers(1, 3)],
-                        {"stride": st.integers(1, 2), "padding": st.sampled_from([0, 1, "same"]),
-                         "output_padding": st.just(0)}),
+    "Dense": (
+        mg.Dense,
+        [st.integers(1, 6), st.integers(1, 6)],
+        {
+            "bias": st.booleans(),
+            "init": st.sampled_from(["xavier", "he", "pytorch", "glorot_uniform"]),
+            "rng": st.integers(0, 9),
+            "dtype": st.sampled_from([np.float32, np.float64]),
+        },
+    ),
+    "Conv2D": (
+        mg.Conv2D,
+        [st.integers(1, 3), st.integers(1, 3), st.integers(1, 3)],
+        {
+            "stride": st.integers(1, 2),
+            "padding": st.sampled_from([0, 1, "same", "valid", (1, 0)]),
+            "dtype": st.sampled_from([np.float32, np.float64]),
+        },
+    ),
+    "Conv2DTranspose": (
+        mg.Conv2DTranspose,
+        [st.integers(1, 3), st.integers(1, 3), st.integers(1, 3)],
+        {"stride": st.integers(1, 2), "padding": st.sampled_from([0, 1, "same"]), "output_padding": st.just(0)},
+    ),
     "MaxPool2D": (mg.MaxPool2D, [st.integers(1, 3)], {"stride": st.sampled_from([None, 1, 2])}),
     "AvgPool2D": (mg.AvgPool2D, [st.integers(1, 3)], {"stride": st.sampled_from([None, 1, 2])}),
     "BatchNorm": (mg.BatchNorm, [st.integers(1, 4)], {"momentum": st.floats(0, 1), "eps": st.floats(1e-8, 1)}),
@@ -163,8 +216,11 @@ LAYERS = {
     "Tanh": (mg.Tanh, [], {}),
     "ELU": (mg.ELU, [], {"alpha": st.floats(0.1, 2)}),
     "Softmax": (mg.Softmax, [], {"axis": st.sampled_from([-1, 1])}),
-    "RNN": (mg.RNN, [st.integers(1, 4), st.integers(1, 4)],
-            {"nonlinearity": st.sampled_from(["tanh", "relu", "linear"]), "bias": st.booleans()}),
+    "RNN": (
+        mg.RNN,
+        [st.integers(1, 4), st.integers(1, 4)],
+        {"nonlinearity": st.sampled_from(["tanh", "relu", "linear"]), "bias": st.booleans()},
+    ),
     "LSTM": (mg.LSTM, [st.integers(1, 4), st.integers(1, 4)], {"bias": st.booleans()}),
 }
 
@@ -201,7 +257,7 @@ def test_constructors(name):
         ok, layer = attempt(f"{name}()", lambda: cls(*args, **kwargs), _names(name))
         if not ok:
             return
-        if sum(p.size for p in layer.parameters()) > 10 ** 6 or (name == "Reshape" and abs(np.prod(layer.shape)) > 10 ** 5):
+        if sum(p.size for p in layer.parameters()) > 10**6 or (name == "Reshape" and abs(np.prod(layer.shape)) > 10**5):
             verdict(f"{name}()", True)  # accepted, but too large to run here
             return
         x = valid_input(name, layer, np.random.default_rng(0))
@@ -213,6 +269,7 @@ def test_constructors(name):
             TALLY[f"{name}()"]["overflow"] += 1  # e.g. ELU(alpha=3e38): the float32 output overflows
             return
         verdict(f"{name}()", finite, f"{args} {kwargs} -> {getattr(out, 'dtype', type(out))}")
+
     run()
 
 
@@ -221,9 +278,22 @@ ELEMENTWISE = ("ReLU", "LeakyReLU", "Sigmoid", "Tanh", "ELU", "Dropout", "Softma
 
 def _layer(name, rng):
     cls, pos, kw = LAYERS[name]
-    return cls(*[{"Dense": [3, 2], "Conv2D": [2, 2, 3], "Conv2DTranspose": [2, 2, 3], "MaxPool2D": [2],
-                  "AvgPool2D": [2], "BatchNorm": [2], "Dropout": [0.5], "Reshape": [2, 2], "RNN": [2, 3],
-                  "LSTM": [2, 3]}.get(name, [])][0])
+    return cls(
+        *[
+            {
+                "Dense": [3, 2],
+                "Conv2D": [2, 2, 3],
+                "Conv2DTranspose": [2, 2, 3],
+                "MaxPool2D": [2],
+                "AvgPool2D": [2],
+                "BatchNorm": [2],
+                "Dropout": [0.5],
+                "Reshape": [2, 2],
+                "RNN": [2, 3],
+                "LSTM": [2, 3],
+            }.get(name, [])
+        ][0]
+    )
 
 
 @pytest.mark.parametrize("name", sorted(LAYERS))
@@ -245,6 +315,7 @@ def test_forward(name):
         if good and np.isfinite(x).all() and np.abs(x).max(initial=0) < 1e3:
             good = bool(np.isfinite(out).all())
         verdict(f"{name}.forward", good, f"{x.dtype} {x.shape} -> {getattr(out, 'shape', None)}")
+
     run()
 
 
@@ -269,26 +340,36 @@ def test_backward(name):
         if good and np.isfinite(dout).all() and np.abs(dout).max(initial=0) < 1e3:
             good = bool(np.isfinite(dx).all())
         verdict(f"{name}.backward", good, f"dout {dout.dtype} {dout.shape} -> {getattr(dx, 'dtype', None)}")
+
     run()
 
 
 # ---------------------------------------------------------------------------- losses
-LOSSES = {"BCELoss": mg.BCELoss, "BCEWithLogitsLoss": mg.BCEWithLogitsLoss, "MSELoss": mg.MSELoss,
-          "CrossEntropyLoss": mg.CrossEntropyLoss}
+LOSSES = {
+    "BCELoss": mg.BCELoss,
+    "BCEWithLogitsLoss": mg.BCEWithLogitsLoss,
+    "MSELoss": mg.MSELoss,
+    "CrossEntropyLoss": mg.CrossEntropyLoss,
+}
 
 
 @pytest.mark.parametrize("name", sorted(LOSSES))
 def test_losses(name):
-    valid = st.tuples(arrays(shape=(3, 2), finite=True),
-                      st.lists(st.integers(0, 1), min_size=3, max_size=3).map(lambda v: np.array(v, np.int64))
-                      if name == "CrossEntropyLoss" else
-                      st.lists(st.floats(0, 1), min_size=6, max_size=6).map(lambda v: np.array(v, np.float32).reshape(3, 2)))
+    valid = st.tuples(
+        arrays(shape=(3, 2), finite=True),
+        st.lists(st.integers(0, 1), min_size=3, max_size=3).map(lambda v: np.array(v, np.int64))
+        if name == "CrossEntropyLoss"
+        else st.lists(st.floats(0, 1), min_size=6, max_size=6).map(lambda v: np.array(v, np.float32).reshape(3, 2)),
+    )
 
     @FUZZ
-    @given(arg(st.sampled_from(["mean", "sum"])),
-           st.one_of(st.tuples(st.one_of(arrays(), arrays(finite=True), NOT_ARRAY), st.one_of(arrays(), NOT_ARRAY)),
-                     valid, valid),
-           st.one_of(st.none(), st.none(), WILD))
+    @given(
+        arg(st.sampled_from(["mean", "sum"])),
+        st.one_of(
+            st.tuples(st.one_of(arrays(), arrays(finite=True), NOT_ARRAY), st.one_of(arrays(), NOT_ARRAY)), valid, valid
+        ),
+        st.one_of(st.none(), st.none(), WILD),
+    )
     def run(reduction, pair, grad):
         pred, target = pair
         ok, loss = attempt(f"{name}", lambda: LOSSES[name](reduction), [name, "reduction"])
@@ -304,20 +385,33 @@ def test_losses(name):
         if not ok:
             return
         good = np.ndim(val) == 0 and isinstance(d, np.ndarray) and d.shape == pred.shape and d.dtype == pred.dtype
-        finite_in = (np.isfinite(pred).all() and np.abs(pred).max() < 1e3
-                     and (target.dtype.kind not in "fc" or np.isfinite(target).all())
-                     and (grad is None or (math.isfinite(float(grad)) and abs(float(grad)) < 1e3)))
+        finite_in = (
+            np.isfinite(pred).all()
+            and np.abs(pred).max() < 1e3
+            and (target.dtype.kind not in "fc" or np.isfinite(target).all())
+            and (grad is None or (math.isfinite(float(grad)) and abs(float(grad)) < 1e3))
+        )
         if good and finite_in and name != "BCELoss":
             good = bool(np.isfinite(val)) and bool(np.isfinite(d).all())
         verdict(f"{name}", good, f"{pred.dtype}{pred.shape} {target.dtype}{target.shape} -> {val}")
+
     run()
 
 
 # ---------------------------------------------------------------------------- optimizers
-OPTS = {"SGD": (mg.SGD, {"lr": st.floats(1e-4, 1), "momentum": st.floats(0, 0.99)}),
-        "RMSProp": (mg.RMSProp, {"lr": st.floats(1e-4, 1), "beta": st.floats(0, 0.99), "eps": st.floats(1e-9, 1e-3)}),
-        "Adam": (mg.Adam, {"lr": st.floats(1e-4, 1), "beta1": st.floats(0, 0.99), "beta2": st.floats(0, 0.999),
-                           "eps": st.floats(1e-9, 1e-3)})}
+OPTS = {
+    "SGD": (mg.SGD, {"lr": st.floats(1e-4, 1), "momentum": st.floats(0, 0.99)}),
+    "RMSProp": (mg.RMSProp, {"lr": st.floats(1e-4, 1), "beta": st.floats(0, 0.99), "eps": st.floats(1e-9, 1e-3)}),
+    "Adam": (
+        mg.Adam,
+        {
+            "lr": st.floats(1e-4, 1),
+            "beta1": st.floats(0, 0.99),
+            "beta2": st.floats(0, 0.999),
+            "eps": st.floats(1e-9, 1e-3),
+        },
+    ),
+}
 COMMON = {"weight_decay": st.floats(0, 1), "clip_norm": st.one_of(st.none(), st.floats(0.1, 10))}
 
 
@@ -326,10 +420,14 @@ def test_optimizers(name):
     cls, kw = OPTS[name]
 
     @FUZZ
-    @given(st.sampled_from(["module", "list", "param", "bad"]),
-           st.fixed_dictionaries({k: arg(v) for k, v in list(kw.items())[:1]},
-                                 optional={k: arg(v) for k, v in list(kw.items())[1:] + list(COMMON.items())}),
-           arrays(shape=(2, 3)))
+    @given(
+        st.sampled_from(["module", "list", "param", "bad"]),
+        st.fixed_dictionaries(
+            {k: arg(v) for k, v in list(kw.items())[:1]},
+            optional={k: arg(v) for k, v in list(kw.items())[1:] + list(COMMON.items())},
+        ),
+        arrays(shape=(2, 3)),
+    )
     def run(kind, kwargs, grad):
         m = mg.Dense(3, 2)
         params = {"module": m, "list": m.parameters(), "param": m.params["W"], "bad": [m.params["W"].data]}[kind]
@@ -337,8 +435,16 @@ def test_optimizers(name):
         if not ok:
             return
         with np.errstate(all="ignore"):
-            g = np.nan_to_num(grad.astype(np.float64) if grad.dtype != object else np.zeros((2, 3)), nan=0.0,
-                              posinf=1.0, neginf=-1.0).clip(-1e3, 1e3).astype(np.float32)
+            g = (
+                np.nan_to_num(
+                    grad.astype(np.float64) if grad.dtype != object else np.zeros((2, 3)),
+                    nan=0.0,
+                    posinf=1.0,
+                    neginf=-1.0,
+                )
+                .clip(-1e3, 1e3)
+                .astype(np.float32)
+            )
         m.params["W"].grad[...] = g
         ok, _ = attempt(name, opt.step, [name])
         if not ok:
@@ -348,6 +454,7 @@ def test_optimizers(name):
             TALLY[name]["overflow"] += 1  # lr/weight_decay beyond 1e6: float32 overflows, the GAN's guard stops it
             return
         verdict(name, finite, f"{kwargs}")
+
     run()
 
 
@@ -374,7 +481,8 @@ def _state(gan):
 
 def _same(a, b) -> bool:
     return a.keys() == b.keys() and all(
-        np.array_equal(a[k], b[k]) if isinstance(a[k], np.ndarray) else a[k] == b[k] for k in a)
+        np.array_equal(a[k], b[k]) if isinstance(a[k], np.ndarray) else a[k] == b[k] for k in a
+    )
 
 
 @pytest.fixture(scope="module")
@@ -412,7 +520,8 @@ def test_checkpoint_truncated(real_checkpoint):
     @FUZZ
     @given(st.integers(0, len(raw) - 1), st.integers(0, 64))
     def run(cut, extra):
-        _check_load("checkpoint.load[truncated]", raw[:cut] + raw[len(raw) - extra:][:0], expected, folder)
+        _check_load("checkpoint.load[truncated]", raw[:cut] + raw[len(raw) - extra :][:0], expected, folder)
+
     run()
 
 
@@ -426,6 +535,7 @@ def test_checkpoint_bit_flips(real_checkpoint):
         for pos, bit in flips:
             b[pos] ^= 1 << bit
         _check_load("checkpoint.load[bit flips]", bytes(b), expected, folder)
+
     run()
 
 
@@ -439,9 +549,18 @@ def _paths(obj, prefix=()):
             yield from _paths(v, prefix + (i,))
 
 
-JSON_WILD = st.one_of(st.none(), st.booleans(), st.integers(-2 ** 70, 2 ** 70), st.floats(), st.text(max_size=5),
-                      st.just([]), st.just({}), st.just("9" * 5000), st.just([[[[[]]]]]),
-                      st.sampled_from(["DELETE", "DEEP"]))
+JSON_WILD = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(),
+    st.text(max_size=5),
+    st.just([]),
+    st.just({}),
+    st.just("9" * 5000),
+    st.just([[[[[]]]]]),
+    st.sampled_from(["DELETE", "DEEP"]),
+)
 
 
 def test_checkpoint_metadata_mutations(real_checkpoint):
@@ -471,6 +590,7 @@ def test_checkpoint_metadata_mutations(real_checkpoint):
             for item in zin.infolist():
                 zout.writestr(item, buf.getvalue() if item.filename == "__meta__.npy" else zin.read(item.filename))
         _check_load("checkpoint.load[metadata]", out.getvalue(), expected, folder, meta_step=True)
+
     run()
 
 
@@ -490,18 +610,24 @@ def test_checkpoint_generic_load(real_checkpoint):
         ok, ck = attempt("checkpoint.load", lambda: checkpoint.load(p), [str(p)])
         if ok:
             verdict("checkpoint.load", isinstance(ck, checkpoint.Checkpoint) and "G" in ck.modules)
+
     run()
 
 
 # ---------------------------------------------------------------------------- data loaders
 def test_load_mnist_npz(tmp_path):
     pixels = st.lists(st.integers(0, 255), min_size=2 * 784, max_size=2 * 784).map(
-        lambda v: np.array(v, np.uint8).reshape(2, 28, 28))
+        lambda v: np.array(v, np.uint8).reshape(2, 28, 28)
+    )
     digits = st.lists(st.integers(0, 9), min_size=2, max_size=2).map(lambda v: np.array(v, np.uint8))
 
     @FUZZ
-    @given(st.one_of(arrays(), arrays(shape=(2, 28, 28)), pixels, pixels, pixels.map(lambda a: a.astype(np.float64))),
-           st.one_of(arrays(), arrays(shape=(2,)), digits, digits), st.booleans(), st.sampled_from([False, False, True]))
+    @given(
+        st.one_of(arrays(), arrays(shape=(2, 28, 28)), pixels, pixels, pixels.map(lambda a: a.astype(np.float64))),
+        st.one_of(arrays(), arrays(shape=(2,)), digits, digits),
+        st.booleans(),
+        st.sampled_from([False, False, True]),
+    )
     def run(x, y, compress, drop):
         p = tmp_path / "mnist.npz"
         parts = {"x_train": x, "y_train": y, "x_test": x, "y_test": y}
@@ -517,11 +643,18 @@ def test_load_mnist_npz(tmp_path):
         X, Y = res
         with np.errstate(all="ignore"):
             want = np.asarray(x, np.float64) / 127.5 - 1
-        good = (X.dtype == np.float32 and X.shape == (2 * len(x), 1, 28, 28) and np.isfinite(X).all()
-                and np.allclose(X[:len(x)].reshape(x.shape), want, atol=1e-6)
-                and Y.dtype == np.int64 and np.array_equal(Y[:len(y)], y) and Y.min(initial=0) >= 0
-                and Y.max(initial=0) <= 9)
+        good = (
+            X.dtype == np.float32
+            and X.shape == (2 * len(x), 1, 28, 28)
+            and np.isfinite(X).all()
+            and np.allclose(X[: len(x)].reshape(x.shape), want, atol=1e-6)
+            and Y.dtype == np.int64
+            and np.array_equal(Y[: len(y)], y)
+            and Y.min(initial=0) >= 0
+            and Y.max(initial=0) <= 9
+        )
         verdict("load_mnist[npz]", good, f"x {x.dtype} {x.shape}, y {y.dtype} {y.shape}")
+
     run()
 
 
@@ -535,8 +668,13 @@ def test_read_idx(tmp_path):
     import gzip
 
     @FUZZ
-    @given(st.lists(st.integers(0, 40), min_size=1, max_size=4), st.integers(-3, 3), st.booleans(),
-           st.lists(st.tuples(st.integers(0, 30), st.integers(0, 255)), max_size=3), st.integers(0, 10))
+    @given(
+        st.lists(st.integers(0, 40), min_size=1, max_size=4),
+        st.integers(-3, 3),
+        st.booleans(),
+        st.lists(st.tuples(st.integers(0, 30), st.integers(0, 255)), max_size=3),
+        st.integers(0, 10),
+    )
     def run(shape, delta, gz, pokes, type_pick):
         raw = bytearray(_idx(shape, type_byte=8 if type_pick else 9))
         if delta > 0:
@@ -551,20 +689,34 @@ def test_read_idx(tmp_path):
         ok, a = attempt("read_idx", lambda: data.read_idx(str(p)), [str(p)])
         if ok:
             verdict("read_idx", a.dtype == np.uint8 and a.size == len(raw) - 4 - 4 * raw[3])
+
     run()
 
 
 # ---------------------------------------------------------------------------- containers, GAN, minibatches
 def test_sequential_and_gan():
     @FUZZ
-    @given(st.lists(st.one_of(st.sampled_from(["dense", "relu", "bn"]), WILD), max_size=4),
-           arg(st.integers(1, 4)), st.fixed_dictionaries({}, optional={
-               "k": arg(st.integers(1, 3)), "g_loss": arg(st.sampled_from(["non-saturating", "minimax"])),
-               "real_label": arg(st.floats(0.6, 1.0)), "noise": arg(st.sampled_from(["normal", "uniform"])),
-               "seed": arg(st.integers(0, 9)), "lr": arg(st.floats(1e-5, 1e-2)), "beta1": arg(st.floats(0, 0.9))}))
+    @given(
+        st.lists(st.one_of(st.sampled_from(["dense", "relu", "bn"]), WILD), max_size=4),
+        arg(st.integers(1, 4)),
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "k": arg(st.integers(1, 3)),
+                "g_loss": arg(st.sampled_from(["non-saturating", "minimax"])),
+                "real_label": arg(st.floats(0.6, 1.0)),
+                "noise": arg(st.sampled_from(["normal", "uniform"])),
+                "seed": arg(st.integers(0, 9)),
+                "lr": arg(st.floats(1e-5, 1e-2)),
+                "beta1": arg(st.floats(0, 0.9)),
+            },
+        ),
+    )
     def run(parts, latent, kwargs):
-        mods = [{"dense": mg.Dense(4, 4), "relu": mg.ReLU(), "bn": mg.BatchNorm(4)}.get(p, p)
-                if isinstance(p, str) else p for p in parts]
+        mods = [
+            {"dense": mg.Dense(4, 4), "relu": mg.ReLU(), "bn": mg.BatchNorm(4)}.get(p, p) if isinstance(p, str) else p
+            for p in parts
+        ]
         ok, G = attempt("Sequential()", lambda: mg.Sequential(mg.Dense(3, 4), *mods), ["Sequential"])
         if ok:
             verdict("Sequential()", len(G) == len(mods) + 1)
@@ -581,9 +733,11 @@ def test_sequential_and_gan():
                 return gan.fit(X, 2, 4)
             except FloatingPointError as exc:
                 raise ValueError(f"GAN: {exc}") from exc
+
         ok, _ = attempt("GAN()", fit, ["GAN", "BatchNorm", "BatchStream"])
         if ok:
             verdict("GAN()", gan.step == 2 and all(np.isfinite(v).all() for v in gan.history.values()))
+
     run()
 
 
@@ -601,11 +755,13 @@ def test_gan_train_step():
             except FloatingPointError as exc:
                 raise ValueError(f"GAN: {exc}") from exc
             return out
+
         ok, out = attempt("GAN.train_step", step_and_flush, ["GAN", "real", "Dense"])
         if ok:
             verdict("GAN.train_step", gan.step == 1 and set(out) >= {"d", "g"} and np.isfinite(real).all())
         elif "step 1" in str(out):
             assert not np.isfinite(real).all()  # the stop came from the data's NaN/inf
+
     run()
 
 
@@ -617,10 +773,14 @@ def test_minibatches():
         if ok:
             idx = [s.next() for _ in range(3)]
             verdict("BatchStream()", all(len(i) == bs and i.max() < n for i in idx))
-        ok, it = attempt("iterate_minibatches", lambda: list(mg.data.iterate_minibatches(n, bs, rng=seed)),
-                         ["iterate_minibatches", "rng"])
+        ok, it = attempt(
+            "iterate_minibatches",
+            lambda: list(mg.data.iterate_minibatches(n, bs, rng=seed)),
+            ["iterate_minibatches", "rng"],
+        )
         if ok:
             verdict("iterate_minibatches", all(len(i) == bs for i in it))
+
     run()
 
 
@@ -628,8 +788,10 @@ def test_ring_of_gaussians():
     @FUZZ
     @given(arg(st.integers(1, 50)), arg(st.integers(1, 8)), arg(st.floats(0.1, 3)), arg(st.floats(0, 1)))
     def run(n, modes, radius, std):
-        ok, X = attempt("ring_of_gaussians", lambda: data.ring_of_gaussians(n, modes, radius, std, rng=0),
-                        ["ring_of_gaussians"])
+        ok, X = attempt(
+            "ring_of_gaussians", lambda: data.ring_of_gaussians(n, modes, radius, std, rng=0), ["ring_of_gaussians"]
+        )
         if ok:
             verdict("ring_of_gaussians", X.shape == (n, 2) and np.isfinite(X).all())
+
     run()

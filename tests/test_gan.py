@@ -1,4 +1,5 @@
 """minigan.gan: Algorithm 1 of document 001 §4.1, checked against its definitions."""
+
 import io
 
 import numpy as np
@@ -26,7 +27,9 @@ def softplus(t):
 def tiny(seed=0, dtype=np.float64, d_bn=False):
     r = np.random.default_rng(seed)
     G = mg.Sequential(mg.Dense(3, 5, rng=r), mg.BatchNorm(5), mg.LeakyReLU(0.2), mg.Dense(5, 4, rng=r), mg.Tanh())
-    d_layers = [mg.Dense(4, 6, rng=r)] + ([mg.BatchNorm(6)] if d_bn else []) + [mg.LeakyReLU(0.2), mg.Dense(6, 1, rng=r)]
+    d_layers = (
+        [mg.Dense(4, 6, rng=r)] + ([mg.BatchNorm(6)] if d_bn else []) + [mg.LeakyReLU(0.2), mg.Dense(6, 1, rng=r)]
+    )
     D = mg.Sequential(*d_layers)
     return G.astype(dtype), D.astype(dtype)
 
@@ -80,14 +83,13 @@ def test_reported_scalars_are_their_definitions():
     gan.sample_noise = lambda n: z
     lr, lf = D(x), D(G(z))  # the optimizers are no-ops: D and G do not change
     out = gan.train_step(x)
-    sig = lambda t: 1 / (1 + np.exp(-t))  # noqa: E731
+    sig = lambda t: 1 / (1 + np.exp(-t))
     assert float(out["d_real"]) == pytest.approx(np.mean(softplus(-lr)))
     assert float(out["d_fake"]) == pytest.approx(np.mean(softplus(lf)))
     assert float(out["d"]) == pytest.approx(0.5 * (float(out["d_real"]) + float(out["d_fake"])))
     assert float(out["d_x"]) == pytest.approx(np.mean(sig(lr)))
     assert float(out["d_g_z"]) == pytest.approx(np.mean(sig(lf)))
     assert float(out["g"]) == pytest.approx(np.mean(softplus(-lf)))
-
 
 
 # ---------------------------------------------------------------------------- the documents' D-step variants
@@ -107,14 +109,13 @@ def test_d_update_joint_and_separate_are_the_documents_updates(d_update):
     lr = 0.1
     G, D = tiny(d_bn=True)
     _, Dh = tiny(d_bn=True)  # the same weights (same seed): updated by hand
-    gan = GAN(G, D, 3, mg.optim.SGD(G.parameters(), lr=lr), mg.optim.SGD(D.parameters(), lr=lr),
-              d_update=d_update)
+    gan = GAN(G, D, 3, mg.optim.SGD(G.parameters(), lr=lr), mg.optim.SGD(D.parameters(), lr=lr), d_update=d_update)
     r = np.random.default_rng(4)
     z, x = r.standard_normal((6, 3)), r.standard_normal((6, 4))
     gan.sample_noise = lambda n: z
     fake = G(z)  # what d_step will make (G in training mode); G has no running-stat effect on it
-    L_real = lambda: np.mean(softplus(-Dh(x)))  # noqa: E731  BCE(D(x), 1)
-    L_fake = lambda: np.mean(softplus(Dh(fake)))  # noqa: E731  BCE(D(G(z)), 0)
+    L_real = lambda: np.mean(softplus(-Dh(x)))
+    L_fake = lambda: np.mean(softplus(Dh(fake)))
     out = gan.d_step(x)
     if d_update == "joint":
         _sgd_by_hand(Dh, lambda: 0.5 * L_real() + 0.5 * L_fake(), lr)
@@ -240,6 +241,7 @@ def test_k_discriminator_steps_per_generator_step():
 
 def test_fit_history_and_sample():
     from minigan.data import ring_of_gaussians
+
     r = np.random.default_rng(0)
     G = mg.Sequential(mg.Dense(2, 16, rng=r), mg.ReLU(), mg.Dense(16, 2, rng=r))
     D = mg.Sequential(mg.Dense(2, 16, rng=r), mg.LeakyReLU(0.2), mg.Dense(16, 1, rng=r))
@@ -327,19 +329,34 @@ def test_number_checks_keep_their_messages():
 
     G, D = mg.Sequential(mg.Dense(2, 2)), mg.Sequential(mg.Dense(2, 1))
     cases = [
-        (lambda: GAN(G, D, 2, real_label=True), ValueError,
-         "GAN: real_label must be a float in (0.5, 1] (0.9 = one-sided label smoothing), got True"),
-        (lambda: GAN(G, D, 2, real_label=0.5), ValueError,
-         "GAN: real_label must be a float in (0.5, 1] (0.9 = one-sided label smoothing), got 0.5"),
+        (
+            lambda: GAN(G, D, 2, real_label=True),
+            ValueError,
+            "GAN: real_label must be a float in (0.5, 1] (0.9 = one-sided label smoothing), got True",
+        ),
+        (
+            lambda: GAN(G, D, 2, real_label=0.5),
+            ValueError,
+            "GAN: real_label must be a float in (0.5, 1] (0.9 = one-sided label smoothing), got 0.5",
+        ),
         (lambda: GAN(G, D, 2, seed=1.0), TypeError, "GAN: seed must be an int, got float"),
         (lambda: GAN(G, D, 2, seed=True), TypeError, "GAN: seed must be an int, got bool"),
         (lambda: data.load_mnist(limit=0), ValueError, "load_mnist: limit must be a positive int or None, got 0"),
-        (lambda: checkpoint.save("unused.npz", step=-1), checkpoint.CheckpointError,
-         "checkpoint.save: step must be an int >= 0, got -1"),
-        (lambda: ProgressBar(3, file=io.StringIO()).update(True), ValueError,
-         "ProgressBar.update: n must be an int >= 0, got True"),
-        (lambda: metrics.sample_quality(np.zeros((2, 784), np.float32), threshold=0), ValueError,
-         "sample_quality: threshold must be a float in (0, 1], got 0"),
+        (
+            lambda: checkpoint.save("unused.npz", step=-1),
+            checkpoint.CheckpointError,
+            "checkpoint.save: step must be an int >= 0, got -1",
+        ),
+        (
+            lambda: ProgressBar(3, file=io.StringIO()).update(True),
+            ValueError,
+            "ProgressBar.update: n must be an int >= 0, got True",
+        ),
+        (
+            lambda: metrics.sample_quality(np.zeros((2, 784), np.float32), threshold=0),
+            ValueError,
+            "sample_quality: threshold must be a float in (0, 1], got 0",
+        ),
     ]
     for make, err, msg in cases:
         with pytest.raises(err, match=re.escape(msg) + "$"):
@@ -350,6 +367,7 @@ def test_number_checks_keep_their_messages():
 def test_fit_stream_trains_on_the_callers_batches_like_fit():
     """fit_stream(next_batch) with the batches fit would draw gives fit's history exactly."""
     from minigan.data.batches import BatchStream
+
     X = np.random.default_rng(3).uniform(-1, 1, (40, 4))
     a = GAN(*tiny(), 3, seed=1)
     a.fit(X, 6, batch_size=8, log_every=2)
@@ -375,8 +393,9 @@ def test_bad_choices_name_the_argument_and_the_options():
 
 def test_new_helpers_refuse_bad_input_by_name():
     from minigan.gan.freeze import eval_mode
-    from minigan.metrics import nn_distance
     from minigan.gan.noise import Prior
+    from minigan.metrics import nn_distance
+
     with pytest.raises(TypeError, match="eval_mode: module must be a minigan Module, got str"):
         with eval_mode("G"):
             pass

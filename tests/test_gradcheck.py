@@ -1,4 +1,5 @@
 """Every registered layer and loss passes its float64 central-difference gradient check."""
+
 import numpy as np
 import pytest
 
@@ -22,11 +23,13 @@ def test_registered_case(case):
 def test_check_module_catches_a_wrong_backward():
     """A gradient check must be able to fail: a Dense whose backward halves the bias gradient
     and scales dx by 1.01, while its W gradient stays right."""
+
     class BrokenDense(mg.Dense):
         def backward(self, dout):
             dx = super().backward(dout)
             self.params["b"].grad *= 0.5
             return dx * 1.01
+
     rng = np.random.default_rng(0)
     res = gradcheck.check_module(BrokenDense(3, 2, rng=rng), rng.standard_normal((4, 3)))
     assert res["dx"] > 1e-3 and res["b"] > 1e-2 and res["W"] < 1e-6
@@ -44,6 +47,7 @@ def test_cli_exit_status_1_on_failure(monkeypatch, capsys):
         d = mg.Dense(2, 2, rng=rng)
         d.backward = lambda dout: dout  # wrong on purpose
         return gradcheck.GradCase("broken-dense", d, rng.standard_normal((3, 2)))
+
     monkeypatch.setitem(gradcheck._REGISTRY, "broken-dense", broken)
     assert gradcheck.main(["-k", "broken-dense"]) == 1
     assert "FAIL" in capsys.readouterr().out
@@ -80,8 +84,10 @@ def test_cli_closed_pipe_is_quiet(args):
     """`python -m minigan.gradcheck --list | head`: the reader goes away; no traceback."""
     import subprocess
     import sys
-    p = subprocess.Popen([sys.executable, "-m", "minigan.gradcheck", *args], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE)
+
+    p = subprocess.Popen(
+        [sys.executable, "-m", "minigan.gradcheck", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     p.stdout.close()  # like `head` that has read all it wanted
     err = p.stderr.read().decode()
     p.stderr.close()

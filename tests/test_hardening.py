@@ -1,5 +1,6 @@
 """No file, argument or number makes minigan crash, hang, eat memory, half-load or
 train on silently. One test (at least) per class of the issue, each reproducing the report."""
+
 import errno
 import gzip
 import io
@@ -19,10 +20,10 @@ import numpy as np
 import pytest
 
 import minigan as mg
-from minigan.files import atomic
 from minigan import checkpoint, data
 from minigan.checkpoint import CheckpointError
 from minigan.data import DataError
+from minigan.files import atomic
 from minigan.gan import GAN
 from minigan.gan.history import NonFiniteStateError
 
@@ -32,8 +33,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def tiny_gan(seed=0, dropout=True):
     r = np.random.default_rng(seed)
     G = mg.Sequential(mg.Dense(3, 8, rng=r), mg.BatchNorm(8), mg.ReLU(), mg.Dense(8, 4, rng=r))
-    layers = [mg.Dense(4, 8, rng=r), mg.LeakyReLU()] + ([mg.Dropout(0.3, seed=1)] if dropout else []) + [
-        mg.Dense(8, 1, rng=r)]
+    layers = (
+        [mg.Dense(4, 8, rng=r), mg.LeakyReLU()]
+        + ([mg.Dropout(0.3, seed=1)] if dropout else [])
+        + [mg.Dense(8, 1, rng=r)]
+    )
     return GAN(G, mg.Sequential(*layers), 3, seed=seed)
 
 
@@ -46,8 +50,10 @@ def trained_gan(steps=6, seed=0):
 
 def snapshot(gan):
     """Every array and counter a load could change, copied."""
-    st = {f"m.{k}": np.array(v) for k, v in list(gan.G.state_dict().items()) + [
-        ("D." + k, v) for k, v in gan.D.state_dict().items()]}
+    st = {
+        f"m.{k}": np.array(v)
+        for k, v in list(gan.G.state_dict().items()) + [("D." + k, v) for k, v in gan.D.state_dict().items()]
+    }
     for tag, o in (("g", gan.g_opt), ("d", gan.d_opt)):
         st[f"{tag}.t"] = o.t
         st[f"{tag}.hyper"] = o.hyperparameters()
@@ -57,8 +63,9 @@ def snapshot(gan):
     st["hist"] = {k: list(v) for k, v in gan.history.items()}
     st["noise"] = json.dumps(checkpoint.jsonable(gan.noise_rng_state()))
     st["stream"] = json.dumps(gan.stream.state_dict() if gan.stream else None)
-    st["dropout"] = json.dumps([checkpoint.jsonable(m.rng_state()) for _, m in gan.D.named_modules()
-                                if isinstance(m, mg.Dropout)])
+    st["dropout"] = json.dumps(
+        [checkpoint.jsonable(m.rng_state()) for _, m in gan.D.named_modules() if isinstance(m, mg.Dropout)]
+    )
     return st
 
 
@@ -116,14 +123,14 @@ def _peak(fn):
 
 
 def test_huge_stream_n_in_metadata_is_cheap(saved, tmp_path):
-    for n in (300_000_000, 2 ** 31 - 1):
+    for n in (300_000_000, 2**31 - 1):
         meta = read_meta(saved)
         meta["rng_state"]["stream"]["n"] = n
         p = rewrite(saved, tmp_path / f"n{n}.npz", meta=json.dumps(meta).encode())
         gan = tiny_gan()
         peak, dt = _peak(lambda: gan.load(p))  # the permutation is drawn only when batches are
         assert peak < 50e6 and dt < 3.0, (n, peak, dt)
-    meta["rng_state"]["stream"]["n"] = 10 ** 12
+    meta["rng_state"]["stream"]["n"] = 10**12
     p = rewrite(saved, tmp_path / "nbig.npz", meta=json.dumps(meta).encode())
     with pytest.raises(CheckpointError, match="rng_state.stream.n"):
         tiny_gan().load(p)
@@ -146,11 +153,17 @@ def _hostile_files(saved, tmp_path):
                 zout.writestr(item, data_)
     out.append(b)
     hdr = io.BytesIO()
-    np.lib.format.write_array_header_1_0(hdr, {"descr": "<f8", "fortran_order": False, "shape": (10 ** 12,)})
+    np.lib.format.write_array_header_1_0(hdr, {"descr": "<f8", "fortran_order": False, "shape": (10**12,)})
     out.append(rewrite(saved, tmp_path / "shape.npz", members={"array/history/d": hdr.getvalue() + b"\0" * 10_000_000}))
-    meta["step"] = 10 ** 15
-    out.append(rewrite(saved, tmp_path / "step.npz", meta=json.dumps(meta).encode(),
-                       members={"array/history/d": hdr.getvalue() + b"\0" * 10_000_000}))
+    meta["step"] = 10**15
+    out.append(
+        rewrite(
+            saved,
+            tmp_path / "step.npz",
+            meta=json.dumps(meta).encode(),
+            members={"array/history/d": hdr.getvalue() + b"\0" * 10_000_000},
+        )
+    )
     return out
 
 
@@ -162,6 +175,7 @@ def test_hostile_files_are_refused_within_memory_and_time(saved, tmp_path):
         def load():
             with pytest.raises(CheckpointError):
                 gan.load(p)
+
         peak, dt = _peak(load)
         assert peak < 100e6 and dt < 3.0, (p, peak, dt)  # generous: the load reads headers only
         assert_same(before, snapshot(gan))
@@ -193,8 +207,11 @@ def test_failed_load_changes_nothing(saved, tmp_path, monkeypatch):
     other = tiny_gan(seed=1)
     other.D.layers[-1] = mg.Dense(8, 1, rng=np.random.default_rng(3))
     r = np.random.default_rng(9)
-    wide = GAN(other.G, mg.Sequential(mg.Dense(4, 16, rng=r), mg.LeakyReLU(), mg.Dropout(0.3, seed=1),
-                                      mg.Dense(16, 1, rng=r)), 3)
+    wide = GAN(
+        other.G,
+        mg.Sequential(mg.Dense(4, 16, rng=r), mg.LeakyReLU(), mg.Dropout(0.3, seed=1), mg.Dense(16, 1, rng=r)),
+        3,
+    )
     wide.save(tmp_path / "wide.npz")
     with pytest.raises(CheckpointError, match="D/0.W.*shape"):
         gan.load(tmp_path / "wide.npz")
@@ -204,6 +221,7 @@ def test_failed_load_changes_nothing(saved, tmp_path, monkeypatch):
 
     def boom(*a, **k):
         raise ValueError("injected failure")
+
     monkeypatch.setattr(training_state, "_load_dropout_states", boom)
     with pytest.raises(CheckpointError, match="injected failure"):
         gan.load(saved)
@@ -215,10 +233,25 @@ def test_failed_load_changes_nothing(saved, tmp_path, monkeypatch):
 
 # ---------------------------------------------------------------------------- 3. malformed metadata
 META_CASES = [
-    ("version", "2"), ("version", None), ("version", 2), ("version", True), ("step", "abc"), ("step", float("nan")),
-    ("step", float("inf")), ("step", -1), ("step", 1.5), ("modules", []), ("optimizers", "x"), ("arrays", {}),
-    ("rng_state", "x"), ("rng_state", {"noise": "x"}), ("rng_state", {"noise": {"bit_generator": "MT19937"}}),
-    ("extra", []), ("format", 3), ("extra", {"gan": 5}), ("extra", {"gan": {"latent_dim": "3"}}),
+    ("version", "2"),
+    ("version", None),
+    ("version", 2),
+    ("version", True),
+    ("step", "abc"),
+    ("step", float("nan")),
+    ("step", float("inf")),
+    ("step", -1),
+    ("step", 1.5),
+    ("modules", []),
+    ("optimizers", "x"),
+    ("arrays", {}),
+    ("rng_state", "x"),
+    ("rng_state", {"noise": "x"}),
+    ("rng_state", {"noise": {"bit_generator": "MT19937"}}),
+    ("extra", []),
+    ("format", 3),
+    ("extra", {"gan": 5}),
+    ("extra", {"gan": {"latent_dim": "3"}}),
 ]
 
 
@@ -263,13 +296,21 @@ def test_error_labels_say_what_is_wrong(saved, tmp_path):
     hdr = io.BytesIO()
     np.lib.format.write_array_header_1_0(hdr, {"descr": "<f4", "fortran_order": False, "shape": (8, 3)})
     cases = {
-        "descr": rewrite(saved, tmp_path / "descr.npz", members={"module/G/0.W": hdr.getvalue().replace(b"<f4", b"<q9")}),
-        "header": rewrite(saved, tmp_path / "header.npz", members={
-            "module/G/0.W": b"\x93NUMPY\x01\x00" + struct.pack("<H", 60000) + b" " * 60000}),
-        "shape": rewrite(saved, tmp_path / "shape.npz", members={"module/G/0.W": hdr.getvalue().replace(
-            b"(8, 3)", b"(99999999999, 3)")}),
+        "descr": rewrite(
+            saved, tmp_path / "descr.npz", members={"module/G/0.W": hdr.getvalue().replace(b"<f4", b"<q9")}
+        ),
+        "header": rewrite(
+            saved,
+            tmp_path / "header.npz",
+            members={"module/G/0.W": b"\x93NUMPY\x01\x00" + struct.pack("<H", 60000) + b" " * 60000},
+        ),
+        "shape": rewrite(
+            saved,
+            tmp_path / "shape.npz",
+            members={"module/G/0.W": hdr.getvalue().replace(b"(8, 3)", b"(99999999999, 3)")},
+        ),
     }
-    (tmp_path / "trunc.npz").write_bytes(raw[:start + 40])
+    (tmp_path / "trunc.npz").write_bytes(raw[: start + 40])
     cases["trunc"] = tmp_path / "trunc.npz"
     for name, p in cases.items():
         with pytest.raises(CheckpointError) as info:
@@ -290,8 +331,9 @@ def _in_thread(fn, timeout=10):
     def run():
         try:
             fn()
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             box["exc"] = exc
+
     t = threading.Thread(target=run, daemon=True)
     t.start()
     t.join(timeout)
@@ -309,8 +351,12 @@ def test_fifo_and_devices_are_refused_without_hanging(tmp_path):
     assert isinstance(exc, DataError) and "not a regular file" in str(exc)
     folder = tmp_path / "idx"
     folder.mkdir()
-    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
-                 "t10k-labels-idx1-ubyte"):
+    for name in (
+        "train-images-idx3-ubyte",
+        "train-labels-idx1-ubyte",
+        "t10k-images-idx3-ubyte",
+        "t10k-labels-idx1-ubyte",
+    ):
         os.mkfifo(folder / name)
     exc = _in_thread(lambda: data.load_mnist(folder))
     assert isinstance(exc, DataError) and "not a regular file" in str(exc)
@@ -353,9 +399,22 @@ def test_state_guard_names_optimizer_state():
 
 @pytest.mark.slow
 def test_example_exits_3_on_a_diverged_run(tmp_path):
-    r = subprocess.run([sys.executable, os.path.join(ROOT, "examples", "mnist_gan.py"), "--fast", "--no-eval",
-                        "--lr", "1e6", "--out", str(tmp_path / "run")], capture_output=True, text=True,
-                       timeout=600, env=dict(os.environ, PYTHONPATH=ROOT))
+    r = subprocess.run(
+        [
+            sys.executable,
+            os.path.join(ROOT, "examples", "mnist_gan.py"),
+            "--fast",
+            "--no-eval",
+            "--lr",
+            "1e6",
+            "--out",
+            str(tmp_path / "run"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=dict(os.environ, PYTHONPATH=ROOT),
+    )
     assert r.returncode == 3, r.stderr[-2000:]
     assert "step" in r.stderr and "holds NaN or infinite" in r.stderr
 
@@ -374,14 +433,23 @@ def test_data_refuses_ambiguous_pixels_and_labels(tmp_path):
     X2, _ = data.load_mnist(_keras_npz(tmp_path / "f.npz", ok.astype(np.float64), compress=True))
     np.testing.assert_array_equal(X, X2)  # whole-number floats 0..255 are unambiguous
     bad = {
-        "scaled": ok / 127.5 - 1, "unit": ok / 255.0, "big": ok * 4.0, "nan": np.full((4, 28, 28), np.nan),
-        "neg": ok.astype(np.int64) - 300, "u16": ok.astype(np.uint16) * 300, "bool": ok > 3,
+        "scaled": ok / 127.5 - 1,
+        "unit": ok / 255.0,
+        "big": ok * 4.0,
+        "nan": np.full((4, 28, 28), np.nan),
+        "neg": ok.astype(np.int64) - 300,
+        "u16": ok.astype(np.uint16) * 300,
+        "bool": ok > 3,
     }
     for name, x in bad.items():
         with pytest.raises(DataError, match=f"{name}.npz.*x_train"):
             data.load_mnist(_keras_npz(tmp_path / f"{name}.npz", x))
-    for name, lab in {"l37": np.full(4, 3.7), "lnan": np.full(4, np.nan), "lstr": np.array(["a"] * 4),
-                      "l10": np.full(4, 10)}.items():
+    for name, lab in {
+        "l37": np.full(4, 3.7),
+        "lnan": np.full(4, np.nan),
+        "lstr": np.array(["a"] * 4),
+        "l10": np.full(4, 10),
+    }.items():
         with pytest.raises(DataError, match=f"{name}.npz.*y_train"):
             data.load_mnist(_keras_npz(tmp_path / f"{name}.npz", ok, lab))
 
@@ -392,10 +460,17 @@ def test_stale_temp_files_are_removed_on_the_next_save(tmp_path):
     p = tmp_path / "checkpoint.npz"
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    stale = [tmp_path / f".checkpoint.npz.{dead.pid}.abcd1234.tmp", tmp_path / ".checkpoint.npz.x1y2z3w4.tmp",
-             tmp_path / f".checkpoint.npz.{os.getpid()}.zzzzzzzz.tmp"]
-    keep = [tmp_path / ".other.npz.abcd1234.tmp", tmp_path / "checkpoint.npz.tmp", tmp_path / "notes.tmp",
-            tmp_path / f".checkpoint.npz.{os.getppid()}.live1234.tmp"]  # a live pid: maybe saving now
+    stale = [
+        tmp_path / f".checkpoint.npz.{dead.pid}.abcd1234.tmp",
+        tmp_path / ".checkpoint.npz.x1y2z3w4.tmp",
+        tmp_path / f".checkpoint.npz.{os.getpid()}.zzzzzzzz.tmp",
+    ]
+    keep = [
+        tmp_path / ".other.npz.abcd1234.tmp",
+        tmp_path / "checkpoint.npz.tmp",
+        tmp_path / "notes.tmp",
+        tmp_path / f".checkpoint.npz.{os.getppid()}.live1234.tmp",
+    ]  # a live pid: maybe saving now
     for f in stale + keep:
         f.write_bytes(b"x")
     checkpoint.save(p, modules={"m": m})
@@ -413,13 +488,15 @@ def test_kill_during_save_leaves_no_temp_after_next_save(tmp_path):
         "i = 0\n"
         "while True:\n"
         "    i += 1\n"
-        "    checkpoint.save(sys.argv[1], modules={'m': m}, step=i, arrays={'pad': np.zeros(300000)})\n")
+        "    checkpoint.save(sys.argv[1], modules={'m': m}, step=i, arrays={'pad': np.zeros(300000)})\n"
+    )
     p = tmp_path / "checkpoint.npz"
     rng = np.random.default_rng(0)
     leftovers = 0
     for _ in range(4):
-        proc = subprocess.Popen([sys.executable, "-c", script, str(p)], stdout=subprocess.PIPE,
-                                env=dict(os.environ, PYTHONPATH=ROOT))
+        proc = subprocess.Popen(
+            [sys.executable, "-c", script, str(p)], stdout=subprocess.PIPE, env=dict(os.environ, PYTHONPATH=ROOT)
+        )
         proc.stdout.readline()
         time.sleep(0.2 + rng.random() * 0.5)
         proc.send_signal(signal.SIGKILL)
@@ -435,6 +512,7 @@ def test_kill_during_save_leaves_no_temp_after_next_save(tmp_path):
 def test_os_errors_name_the_path(tmp_path, monkeypatch):
     def full(*a, **k):
         raise OSError(errno.ENOSPC, "No space left on device")
+
     monkeypatch.setattr(np, "savez", full)
     p = tmp_path / "ck.npz"
     with pytest.raises(OSError, match=r"cannot write checkpoint .*ck\.npz: No space left on device") as info:
@@ -452,9 +530,16 @@ def test_example_maps_os_errors_to_exit_2(tmp_path, monkeypatch, capsys):
 
     def full(*a, **k):
         raise OSError(errno.ENOSPC, "No space left on device")
+
     from minigan.checkpoint import archive
-    monkeypatch.setattr(archive, "atomic_savez", lambda path, arrays: (_ for _ in ()).throw(
-        atomic.os_error(OSError(errno.ENOSPC, "No space left on device"), "write checkpoint", path)))
+
+    monkeypatch.setattr(
+        archive,
+        "atomic_savez",
+        lambda path, arrays: (_ for _ in ()).throw(
+            atomic.os_error(OSError(errno.ENOSPC, "No space left on device"), "write checkpoint", path)
+        ),
+    )
     rc = mnist_gan.main(["--fast", "--no-eval", "--steps", "4", "--sample-every", "2", "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err
     # the first file a save writes names the error: checkpoint_ema.npz under the default recipe
@@ -490,8 +575,14 @@ def test_api_reports(rng):
         mg.Dense(2, 2, rng=-1)
     d = mg.Dense(3, 2)
     d(np.zeros((4, 3), np.float32))
-    for bad, err in ((None, TypeError), ([[0.0] * 2] * 4, TypeError), (np.zeros((4, 2), np.complex64), TypeError),
-                     (np.zeros((4, 2), object), TypeError), (np.zeros((4, 2), np.int64), TypeError),
-                     (np.zeros((4, 3), np.float32), ValueError), (np.float32(1.0), TypeError)):
+    for bad, err in (
+        (None, TypeError),
+        ([[0.0] * 2] * 4, TypeError),
+        (np.zeros((4, 2), np.complex64), TypeError),
+        (np.zeros((4, 2), object), TypeError),
+        (np.zeros((4, 2), np.int64), TypeError),
+        (np.zeros((4, 3), np.float32), ValueError),
+        (np.float32(1.0), TypeError),
+    ):
         with pytest.raises(err, match=r"Dense\(3, 2\)\.backward: dout"):
             d.backward(bad)

@@ -1,5 +1,6 @@
 """minigan.data.ImageFolder on folders the tests draw (minigan.data.drawings): PNG and JPEG, 64x64 and
 96x96, class sub-folders, a corrupt file and a non-image file among them."""
+
 import os
 import tracemalloc
 
@@ -152,6 +153,7 @@ def test_shape_score_counts_the_drawings_and_nothing_else(shapes64):
     """minigan.metrics.drawings.shape_score: every drawing passes (discs and squares told apart), and a
     flat grey image, uniform noise, two blobs, a frame or a thin bar do not."""
     from minigan.metrics.drawings import shape_score
+
     rng = np.random.default_rng(3)
     kinds = ["disc", "square"] * 40
     drawn = np.stack([draw_shape(k, 64, rng) for k in kinds]).astype(np.float64) / 127.5 - 1

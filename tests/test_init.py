@@ -1,4 +1,5 @@
 """Weight initialisers: statistics of a large draw, fans, seeding."""
+
 import math
 
 import numpy as np
@@ -79,7 +80,7 @@ def test_zeros_ones_and_dtype():
 def test_get_initializer():
     assert init.get_initializer("xavier") is init.xavier_normal
     assert init.get_initializer("pytorch") is init.uniform_fan_in
-    fn = lambda shape, rng=None, dtype=np.float32: np.zeros(shape, dtype)  # noqa: E731
+    fn = lambda shape, rng=None, dtype=np.float32: np.zeros(shape, dtype)
     assert init.get_initializer(fn) is fn
     with pytest.raises(ValueError, match=r"Conv2D: init must be one of \[.*'xavier'.*\] or a callable, got 'kaiming'"):
         init.get_initializer("kaiming", "Conv2D")
@@ -104,7 +105,9 @@ def test_get_rng():
     assert init.get_rng(np.int64(5)).random() == np.random.default_rng(5).random()
     mg.manual_seed(9)
     assert init.get_rng(None) is init.get_rng()
-    with pytest.raises(TypeError, match="rng: rng must be None, an int seed >= 0 or a numpy.random.Generator, got float"):
+    with pytest.raises(
+        TypeError, match="rng: rng must be None, an int seed >= 0 or a numpy.random.Generator, got float"
+    ):
         init.get_rng(1.5)
     with pytest.raises(TypeError, match="got bool"):
         init.get_rng(True)

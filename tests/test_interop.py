@@ -1,6 +1,7 @@
 """minigan <-> PyTorch: every model builder and the lessons' CNN classifier convert both ways
 with equal outputs (train and eval), one Adam step gives equal weights, and the round trip
 minigan -> torch -> minigan is bit-exact. PyTorch-named state dicts and safetensors files."""
+
 import ast
 import pathlib
 
@@ -28,8 +29,12 @@ def _lesson10_builders():
 def _models():
     """name -> (builder() -> Sequential, one sample's input shape)."""
     cases = {}
-    for name, image in [("mnist_dense_gan", (1, 28, 28)), ("mnist_dcgan", (1, 28, 28)),
-                        ("xray_dcgan64", (1, 64, 64)), ("anime_dcgan96", (1, 96, 96))]:
+    for name, image in [
+        ("mnist_dense_gan", (1, 28, 28)),
+        ("mnist_dcgan", (1, 28, 28)),
+        ("xray_dcgan64", (1, 64, 64)),
+        ("anime_dcgan96", (1, 96, 96)),
+    ]:
         builder = mg.models.BUILDERS[name]
         latent = 64 if name == "mnist_dense_gan" else 100
         cases[f"{name}.G"] = (lambda b=builder: b(rng=0)[0], (latent,))
@@ -85,11 +90,13 @@ def test_outputs_and_one_adam_step_equal_after_conversion(name, dtype):
     tmodel = interop.to_torch(model)
     assert next(tmodel.parameters()).dtype == getattr(torch, np.dtype(dtype).name)
     # eval mode: running statistics, dropout off
-    model.eval(); tmodel.eval()
+    model.eval()
+    tmodel.eval()
     with torch.no_grad():
         _close(model(x), tmodel(torch.from_numpy(x)), tol, f"{name} eval output")
     # train mode: batch statistics (and their running updates), the same dropout mask
-    model.train(); tmodel.train()
+    model.train()
+    tmodel.train()
     _fix_dropout(model, tmodel, x)
     out, tout = model(x), tmodel(torch.from_numpy(x))
     _close(out, tout, tol, f"{name} train output")
@@ -124,7 +131,8 @@ def test_outputs_and_one_adam_step_equal_after_conversion(name, dtype):
         signal[k] = ((g == 0) & (tg == 0)) | ((np.abs(g) > level) & (np.abs(tg) > level))
     kept = sum(int(m.sum()) for m in signal.values()) / sum(m.size for m in signal.values())
     assert kept > 0.9, f"only {kept:.0%} of the entries compared"
-    opt.step(); topt.step()
+    opt.step()
+    topt.step()
     theirs = tmodel.state_dict()
     for k, v in model.state_dict(naming="torch").items():
         if k.endswith("num_batches_tracked"):  # minigan keeps no count
@@ -155,12 +163,17 @@ def _layer_cases():
         ("Conv2D pair padding no bias", mg.Conv2D(2, 3, 3, stride=2, padding=(1, 0), bias=False, rng=r), (2, 7, 6)),
         ("Conv2DTranspose same k-s odd", mg.Conv2DTranspose(2, 3, 5, stride=2, padding="same", rng=r), (2, 4, 5)),
         ("Conv2DTranspose same k<s", mg.Conv2DTranspose(2, 3, 2, stride=3, padding="same", rng=r), (2, 4, 3)),
-        ("Conv2DTranspose output_padding", mg.Conv2DTranspose(2, 3, 3, stride=2, padding=1, output_padding=1,
-                                                              rng=r), (2, 4, 5)),
-        ("pools, ELU, Softmax", mg.Sequential(mg.MaxPool2D(2), mg.ELU(0.7), mg.AvgPool2D(3, 1),
-                                              mg.Flatten(), mg.Softmax()), (2, 9, 8)),
-        ("RNN in a Sequential", mg.Sequential(mg.RNN(3, 5, nonlinearity="relu", rng=r), mg.LSTM(5, 4, rng=r)),
-         (6, 3)),
+        (
+            "Conv2DTranspose output_padding",
+            mg.Conv2DTranspose(2, 3, 3, stride=2, padding=1, output_padding=1, rng=r),
+            (2, 4, 5),
+        ),
+        (
+            "pools, ELU, Softmax",
+            mg.Sequential(mg.MaxPool2D(2), mg.ELU(0.7), mg.AvgPool2D(3, 1), mg.Flatten(), mg.Softmax()),
+            (2, 9, 8),
+        ),
+        ("RNN in a Sequential", mg.Sequential(mg.RNN(3, 5, nonlinearity="relu", rng=r), mg.LSTM(5, 4, rng=r)), (6, 3)),
         ("lone LSTM", mg.LSTM(3, 4, rng=r), (5, 3)),
         ("lone RNN", mg.RNN(3, 4, bias=False, rng=r), (5, 3)),
     ]
@@ -210,9 +223,17 @@ def test_a_pytorch_dcgan_loads_into_minigan():
     """A torch-built model (the classic DCGAN generator's first blocks), as a student would
     bring one: from_torch keeps its weights and outputs."""
     torch.manual_seed(0)
-    tG = torch.nn.Sequential(
-        torch.nn.ConvTranspose2d(16, 8, 4, 1, 0, bias=False), torch.nn.BatchNorm2d(8), torch.nn.ReLU(True),
-        torch.nn.ConvTranspose2d(8, 1, 4, 2, 1, bias=False), torch.nn.Tanh()).double().eval()
+    tG = (
+        torch.nn.Sequential(
+            torch.nn.ConvTranspose2d(16, 8, 4, 1, 0, bias=False),
+            torch.nn.BatchNorm2d(8),
+            torch.nn.ReLU(True),
+            torch.nn.ConvTranspose2d(8, 1, 4, 2, 1, bias=False),
+            torch.nn.Tanh(),
+        )
+        .double()
+        .eval()
+    )
     G = interop.from_torch(tG)
     z = np.random.default_rng(0).standard_normal((2, 16, 1, 1))
     _close(G(z), tG(torch.from_numpy(z)), 1e-10, "torch DCGAN in minigan")
@@ -223,8 +244,15 @@ def test_a_pytorch_dcgan_loads_into_minigan():
 def test_torch_named_state_dict_loads_both_ways():
     G, _ = mg.mnist_dcgan(rng=0)
     sd = G.state_dict(naming="torch")
-    assert list(sd)[:7] == ["0.weight", "0.bias", "2.weight", "2.bias", "2.running_mean",
-                            "2.running_var", "2.num_batches_tracked"]
+    assert list(sd)[:7] == [
+        "0.weight",
+        "0.bias",
+        "2.weight",
+        "2.bias",
+        "2.running_mean",
+        "2.running_var",
+        "2.num_batches_tracked",
+    ]
     tG = interop.to_torch(mg.mnist_dcgan(rng=1)[0])
     tG.load_state_dict({k: torch.from_numpy(np.asarray(v)) for k, v in sd.items()})  # strict
     G2, _ = mg.mnist_dcgan(rng=2)
@@ -238,6 +266,7 @@ def test_torch_named_state_dict_loads_both_ways():
 def test_safetensors_file_loads_into_torch_without_minigan(tmp_path):
     pytest.importorskip("safetensors")
     import safetensors.torch
+
     G, _ = mg.mnist_dcgan(rng=0)
     path = tmp_path / "G.safetensors"
     interop.save_safetensors(G, path)
@@ -255,8 +284,15 @@ def test_converted_models_pickle_like_any_torch_model():
     """torch.save(model) pickles the module classes: the "same"-padding and RNN subclasses are
     found again by name."""
     import pickle
-    m = mg.Sequential(mg.Conv2D(1, 2, 3, stride=2, padding="same"), mg.Conv2DTranspose(2, 1, 3, stride=2,
-                      padding="same"), mg.Reshape(1, 8, 8), mg.Flatten(), mg.Reshape(4, 16), mg.LSTM(16, 3))
+
+    m = mg.Sequential(
+        mg.Conv2D(1, 2, 3, stride=2, padding="same"),
+        mg.Conv2DTranspose(2, 1, 3, stride=2, padding="same"),
+        mg.Reshape(1, 8, 8),
+        mg.Flatten(),
+        mg.Reshape(4, 16),
+        mg.LSTM(16, 3),
+    )
     t = pickle.loads(pickle.dumps(interop.to_torch(m)))
     assert type(t[0]).__name__ == "Conv2dSame" and type(t[5]).__name__ == "LSTMOutput"
     assert repr(interop.from_torch(t)) == repr(m)

@@ -2,9 +2,11 @@
 
 (Dropout and BatchNorm are tested in their own files.)
 """
+
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import minigan as mg
 
@@ -78,13 +80,16 @@ def test_dense_same_seed_same_weights():
     assert not np.array_equal(a, c)
 
 
-@pytest.mark.parametrize("args, exc, match", [
-    ((0, 3), ValueError, "Dense: in_features must be an int >= 1, got 0"),
-    ((-1, 3), ValueError, "Dense: in_features must be an int >= 1, got -1"),
-    ((3, -5), ValueError, "Dense: out_features must be an int >= 1, got -5"),
-    ((2.5, 3), TypeError, "Dense: in_features must be an int >= 1, got float 2.5"),
-    (("3", 3), TypeError, "Dense: in_features must be an int"),
-])
+@pytest.mark.parametrize(
+    "args, exc, match",
+    [
+        ((0, 3), ValueError, "Dense: in_features must be an int >= 1, got 0"),
+        ((-1, 3), ValueError, "Dense: in_features must be an int >= 1, got -1"),
+        ((3, -5), ValueError, "Dense: out_features must be an int >= 1, got -5"),
+        ((2.5, 3), TypeError, "Dense: in_features must be an int >= 1, got float 2.5"),
+        (("3", 3), TypeError, "Dense: in_features must be an int"),
+    ],
+)
 def test_dense_bad_sizes(args, exc, match):
     with pytest.raises(exc, match=match):
         mg.Dense(*args)
@@ -178,20 +183,25 @@ def test_reshape_forward_backward_and_minus_one():
     assert mg.Reshape(1, 28, 28).output_shape((784,)) == (1, 28, 28)
 
 
-@pytest.mark.parametrize("shape, match", [
-    ((), "Reshape: give the target shape"),
-    ((0, 3), r"Reshape: every size must be a positive int \(or one -1\), got shape \(0, 3\)"),
-    ((-2, 3), r"Reshape: every size must be a positive int"),
-    ((2.0, 3), r"Reshape: every size must be a positive int"),
-    ((-1, -1), r"Reshape: at most one size may be -1"),
-])
+@pytest.mark.parametrize(
+    "shape, match",
+    [
+        ((), "Reshape: give the target shape"),
+        ((0, 3), r"Reshape: every size must be a positive int \(or one -1\), got shape \(0, 3\)"),
+        ((-2, 3), r"Reshape: every size must be a positive int"),
+        ((2.0, 3), r"Reshape: every size must be a positive int"),
+        ((-1, -1), r"Reshape: at most one size may be -1"),
+    ],
+)
 def test_reshape_bad_shapes(shape, match):
     with pytest.raises(ValueError, match=match):
         mg.Reshape(*shape)
 
 
 def test_reshape_incompatible_input():
-    with pytest.raises(ValueError, match=r"Reshape\(3, 4\): cannot reshape a sample of shape \(10,\) \(10 values\) to \(3, 4\)"):
+    with pytest.raises(
+        ValueError, match=r"Reshape\(3, 4\): cannot reshape a sample of shape \(10,\) \(10 values\) to \(3, 4\)"
+    ):
         mg.Reshape(3, 4)(np.zeros((2, 10), np.float32))
     with pytest.raises(ValueError, match=r"Reshape\(-1, 3\): cannot reshape a sample of shape \(10,\)"):
         mg.Reshape(-1, 3)(np.zeros((2, 10), np.float32))

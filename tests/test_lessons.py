@@ -11,6 +11,7 @@ for a notebook there). It passes if no cell raises, every figure the lesson save
 inline (an ``image/png`` output per ``save(...)``/``show_saved(...)`` call) and the PNGs are
 written. That is what a student gets from ``jupytext --to notebook`` + "Run all".
 """
+
 from __future__ import annotations
 
 import os
@@ -50,8 +51,14 @@ def test_there_are_lessons():
 def test_lesson_runs_in_fast_mode(lesson, tmp_path):
     out_dir = tmp_path / "figures"
     try:
-        proc = subprocess.run([sys.executable, str(lesson)], cwd=tmp_path, env=_lesson_env(out_dir),
-                              capture_output=True, text=True, timeout=TIMEOUT_S)
+        proc = subprocess.run(
+            [sys.executable, str(lesson)],
+            cwd=tmp_path,
+            env=_lesson_env(out_dir),
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_S,
+        )
     except subprocess.TimeoutExpired as exc:
         tail = exc.stderr or ""
         if isinstance(tail, bytes):  # on POSIX TimeoutExpired keeps bytes even with text=True
@@ -59,7 +66,8 @@ def test_lesson_runs_in_fast_mode(lesson, tmp_path):
         pytest.fail(f"{lesson.name} did not finish within {TIMEOUT_S} s in fast mode; stderr tail:\n{tail[-3000:]}")
     assert proc.returncode == 0, (
         f"{lesson.name} exited with status {proc.returncode}; stderr tail:\n{proc.stderr[-3000:]}\n"
-        f"stdout tail:\n{proc.stdout[-1500:]}")
+        f"stdout tail:\n{proc.stdout[-1500:]}"
+    )
     _check_pngs(lesson, out_dir, proc.stdout)
 
 
@@ -67,7 +75,9 @@ def _check_pngs(lesson: Path, out_dir: Path, log: str) -> None:
     pngs = sorted(out_dir.glob("*.png"))
     assert pngs, f"{lesson.name} wrote no PNG into MINIGAN_LESSON_OUT={out_dir}; output tail:\n{log[-1500:]}"
     for png in pngs:
-        assert png.stat().st_size > 1000, f"{lesson.name}: {png.name} is suspiciously small ({png.stat().st_size} bytes)"
+        assert png.stat().st_size > 1000, (
+            f"{lesson.name}: {png.name} is suspiciously small ({png.stat().st_size} bytes)"
+        )
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"{lesson.name}: {png.name} is not a PNG file"
 
 
@@ -85,13 +95,20 @@ def test_lesson_runs_as_a_notebook(lesson, tmp_path, monkeypatch):
     out_dir = tmp_path / "figures"
     env = _lesson_env(out_dir)
     env.pop("MPLBACKEND")  # as in Jupyter; the lesson's helper must switch to inline figures anyway
-    for key in ("MINIGAN_FAST", "MINIGAN_LESSON_OUT", "PYTHONPATH", "OPENBLAS_NUM_THREADS",
-                "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    for key in (
+        "MINIGAN_FAST",
+        "MINIGAN_LESSON_OUT",
+        "PYTHONPATH",
+        "OPENBLAS_NUM_THREADS",
+        "OMP_NUM_THREADS",
+        "MKL_NUM_THREADS",
+    ):
         monkeypatch.setenv(key, env[key])  # the kernel inherits this process's environment
     monkeypatch.delenv("MPLBACKEND", raising=False)
     nb = jupytext.read(lesson)
-    client = nbclient.NotebookClient(nb, timeout=TIMEOUT_S, kernel_name="python3",
-                                     resources={"metadata": {"path": str(LESSONS_DIR)}})
+    client = nbclient.NotebookClient(
+        nb, timeout=TIMEOUT_S, kernel_name="python3", resources={"metadata": {"path": str(LESSONS_DIR)}}
+    )
     try:
         client.execute()
     except nbclient.exceptions.CellExecutionError as exc:
@@ -107,7 +124,8 @@ def test_lesson_runs_as_a_notebook(lesson, tmp_path, monkeypatch):
     assert expected >= 1, f"{lesson.name} saves no figure"
     assert len(images) == expected, (
         f"{lesson.name}: {len(images)} inline images for {expected} saved figures "
-        f"(each figure should show exactly once); output tail:\n{log[-1500:]}")
+        f"(each figure should show exactly once); output tail:\n{log[-1500:]}"
+    )
     _check_pngs(lesson, out_dir, log)
 
 
@@ -116,14 +134,16 @@ def test_lesson_is_a_jupytext_percent_script(lesson):
     text = lesson.read_text(encoding="utf-8")
     assert "# %% [markdown]" in text, f"{lesson.name}: no markdown cell ('# %% [markdown]')"
     assert re.search(r"^# %%\s*$", text, re.M), f"{lesson.name}: no code cell ('# %%')"
-    assert re.search(r"^from _course import .*\bsave\b", text, re.M), \
+    assert re.search(r"^from _course import .*\bsave\b", text, re.M), (
         f"{lesson.name}: figures go through lessons/_course.py (from _course import FAST, save)"
+    )
     assert "__file__" not in text, f"{lesson.name}: a notebook has no __file__; ask _course where figures go"
     assert "matplotlib.use(" not in text, f"{lesson.name}: choosing a backend would stop inline figures"
     assert ".savefig(" not in text, f"{lesson.name}: save figures with _course.save (it also shows them inline)"
     assert "plt.show(" not in text, f"{lesson.name}: lessons save figures, they never call plt.show()"
-    assert "/work/" not in text and "shared/seeds" not in text, \
+    assert "/work/" not in text and "shared/seeds" not in text, (
         f"{lesson.name}: cite the documents by author, year and section, not by a path on one machine"
+    )
     assert re.search(r"^## Exercises|^# ## Exercises", text, re.M), f"{lesson.name}: no Exercises section"
 
 
@@ -134,8 +154,9 @@ def test_lesson_opens_as_a_notebook(lesson):
     kinds = {c.cell_type for c in nb.cells}
     assert kinds == {"markdown", "code"}, f"{lesson.name}: cell types {kinds}"
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3", f"{lesson.name}: no python3 kernelspec"
-    assert "ipynb" in nb.metadata.get("jupytext", {}).get("formats", ""), \
+    assert "ipynb" in nb.metadata.get("jupytext", {}).get("formats", ""), (
         f"{lesson.name}: the header should pair the script with a notebook (formats: ipynb,py:percent)"
+    )
 
 
 def test_readme_lists_every_lesson():
@@ -147,8 +168,13 @@ def test_readme_lists_every_lesson():
 
 def test_readme_says_what_each_document_is():
     readme = (LESSONS_DIR / "README.md").read_text(encoding="utf-8")
-    for who in ("Guimarães, F. C. (2019)", "Marques, D. B. (2021)", "(AI2) (n.d.)", "Pereira, N. S. (n.d.)",
-                "*Redes Adversariais Generativas* (n.d.)"):
+    for who in (
+        "Guimarães, F. C. (2019)",
+        "Marques, D. B. (2021)",
+        "(AI2) (n.d.)",
+        "Pereira, N. S. (n.d.)",
+        "*Redes Adversariais Generativas* (n.d.)",
+    ):
         assert who in readme, f"lessons/README.md should describe the source document of {who}"
     for doc in [ROOT / "README.md", ROOT / "docs" / "README.md", LESSONS_DIR / "README.md", *LESSONS]:
         assert "/work/" not in doc.read_text(encoding="utf-8"), f"{doc.name} cites a path on one machine"

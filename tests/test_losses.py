@@ -1,9 +1,11 @@
 """Losses: values by hand, finiteness at the edges, gradients, bad input, PyTorch agreement."""
+
 import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import minigan as mg
@@ -30,8 +32,7 @@ def test_bce_soft_targets_by_hand():
     p = np.array([[0.5], [0.25]])
     y = np.array([[0.9], [0.9]])  # one-sided label smoothing
     loss = mg.BCELoss()
-    expected = (-(0.9 * math.log(0.5) + 0.1 * math.log(0.5))
-                - (0.9 * math.log(0.25) + 0.1 * math.log(0.75))) / 2
+    expected = (-(0.9 * math.log(0.5) + 0.1 * math.log(0.5)) - (0.9 * math.log(0.25) + 0.1 * math.log(0.75))) / 2
     assert float(loss(p, y)) == pytest.approx(expected, rel=1e-12)
     np.testing.assert_allclose(loss.backward(), np.array([[-0.4 / 0.25], [-0.65 / 0.1875]]) / 2, rtol=1e-12)
 
@@ -208,8 +209,12 @@ shapes = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=5)
 
 
 @settings(max_examples=30, deadline=None)
-@given(shape=shapes, seed=st.integers(0, 2**16), which=st.sampled_from(range(3)),
-       dtype=st.sampled_from([np.float32, np.float64]))
+@given(
+    shape=shapes,
+    seed=st.integers(0, 2**16),
+    which=st.sampled_from(range(3)),
+    dtype=st.sampled_from([np.float32, np.float64]),
+)
 def test_elementwise_losses_shapes_and_gradient(shape, seed, which, dtype):
     rng = np.random.default_rng(seed)
     cls = ALL_LOSSES[which]

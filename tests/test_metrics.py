@@ -1,4 +1,5 @@
 """Tests of minigan.metrics: the Fréchet distance, FID, the shipped classifier, sample quality."""
+
 import json
 import os
 
@@ -27,9 +28,9 @@ def test_frechet_zero_for_identical():
 @pytest.mark.parametrize("m1, s1, m2, s2", [(0.0, 1.0, 0.0, 1.0), (1.0, 2.0, -0.5, 0.5), (3.0, 0.0, 1.0, 4.0)])
 def test_frechet_one_dimensional_closed_form(m1, s1, m2, s2):
     # d = 1: W2² between N(m1, s1²) and N(m2, s2²) is (m1 - m2)² + (s1 - s2)²
-    got = metrics.frechet_distance([m1], [[s1 ** 2]], [m2], [[s2 ** 2]])
+    got = metrics.frechet_distance([m1], [[s1**2]], [m2], [[s2**2]])
     assert got == pytest.approx((m1 - m2) ** 2 + (s1 - s2) ** 2, rel=1e-10, abs=1e-12)
-    assert metrics.frechet_distance(m1, s1 ** 2, m2, s2 ** 2) == pytest.approx(got)  # scalars
+    assert metrics.frechet_distance(m1, s1**2, m2, s2**2) == pytest.approx(got)  # scalars
 
 
 def test_frechet_diagonal_closed_form():
@@ -53,7 +54,7 @@ def test_frechet_matches_scipy_sqrtm():
 
 def test_frechet_singular_covariance_and_symmetry():
     rng = np.random.default_rng(3)
-    x = rng.standard_normal((4, 10))           # 4 samples in 10-D: a rank-3 covariance
+    x = rng.standard_normal((4, 10))  # 4 samples in 10-D: a rank-3 covariance
     s1 = np.cov(x, rowvar=False)
     s2 = _spd(rng, 10)
     m1, m2 = rng.standard_normal(10), rng.standard_normal(10)
@@ -73,14 +74,17 @@ def test_frechet_grows_with_mean_shift():
     assert vals[3] - vals[0] == pytest.approx(4 * (direction @ direction), rel=1e-9)
 
 
-@pytest.mark.parametrize("args, match", [
-    ((np.zeros(3), np.eye(2), np.zeros(3), np.eye(3)), r"sigma1 must be a \(3, 3\)"),
-    ((np.zeros(3), np.eye(3), np.zeros(2), np.eye(2)), "same dimension"),
-    ((np.zeros((3, 1)), np.eye(3), np.zeros(3), np.eye(3)), "mu1 must be a vector"),
-    ((np.zeros(2), np.array([[1.0, 2.0], [0.0, 1.0]]), np.zeros(2), np.eye(2)), "symmetric"),
-    ((np.zeros(2), np.diag([1.0, -1.0]), np.zeros(2), np.eye(2)), "positive semi-definite"),
-    ((np.zeros(2), np.eye(2), np.array([np.nan, 0.0]), np.eye(2)), "NaN"),
-])
+@pytest.mark.parametrize(
+    "args, match",
+    [
+        ((np.zeros(3), np.eye(2), np.zeros(3), np.eye(3)), r"sigma1 must be a \(3, 3\)"),
+        ((np.zeros(3), np.eye(3), np.zeros(2), np.eye(2)), "same dimension"),
+        ((np.zeros((3, 1)), np.eye(3), np.zeros(3), np.eye(3)), "mu1 must be a vector"),
+        ((np.zeros(2), np.array([[1.0, 2.0], [0.0, 1.0]]), np.zeros(2), np.eye(2)), "symmetric"),
+        ((np.zeros(2), np.diag([1.0, -1.0]), np.zeros(2), np.eye(2)), "positive semi-definite"),
+        ((np.zeros(2), np.eye(2), np.array([np.nan, 0.0]), np.eye(2)), "NaN"),
+    ],
+)
 def test_frechet_bad_input(args, match):
     with pytest.raises(ValueError, match=match):
         metrics.frechet_distance(*args)
@@ -111,7 +115,7 @@ def test_split_is_fixed_and_stratified(heldout):
 
 
 def test_weights_file_small_no_pickle(clf):
-    assert os.path.getsize(metrics.WEIGHTS_PATH) < 2 * 1024 ** 2
+    assert os.path.getsize(metrics.WEIGHTS_PATH) < 2 * 1024**2
     with np.load(metrics.WEIGHTS_PATH, allow_pickle=False) as f:  # would raise on object arrays
         keys = set(f.files)
     assert set(clf.state_dict()) <= keys
@@ -138,8 +142,7 @@ def test_input_layouts_agree_and_bad_input(clf, heldout, device):
     X = heldout[0][:7]
     p = metrics.predict_proba(clf, X)
     np.testing.assert_allclose(metrics.predict_proba(clf, X.reshape(7, 784)), p, rtol=1e-5, atol=1e-7)
-    np.testing.assert_allclose(metrics.predict_proba(clf, X.reshape(7, 28, 28), batch_size=3), p,
-                               rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(metrics.predict_proba(clf, X.reshape(7, 28, 28), batch_size=3), p, rtol=1e-5, atol=1e-7)
     f = metrics.classifier_features(None, mg.backend.asarray(X, device))  # device arrays accepted
     assert f.shape[0] == 7 and f.ndim == 2 and isinstance(f, np.ndarray)
     with pytest.raises(ValueError, match=r"scaled to \[-1, 1\]"):

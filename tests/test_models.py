@@ -1,4 +1,5 @@
 """minigan.models: the documents' architectures, shapes and parameter counts."""
+
 import numpy as np
 import pytest
 
@@ -43,8 +44,7 @@ def test_mnist_dense_gan_is_document_003():
     assert D.num_parameters() == 200960 + 32896 + 129
 
 
-@pytest.mark.parametrize("name,latent,shape", [("mnist_dense_gan", 64, (1, 28, 28)),
-                                               ("mnist_dcgan", 100, (1, 28, 28))])
+@pytest.mark.parametrize("name,latent,shape", [("mnist_dense_gan", 64, (1, 28, 28)), ("mnist_dcgan", 100, (1, 28, 28))])
 def test_mnist_models_forward_backward(name, latent, shape):
     G, D = getattr(models, name)(rng=0)
     z = np.random.default_rng(0).standard_normal((4, latent)).astype(np.float32)

@@ -1,4 +1,5 @@
 """Parameter, Module, Sequential: the protocol every layer follows."""
+
 import numpy as np
 import pytest
 
@@ -145,8 +146,12 @@ def test_summary_rows_and_total():
     m = Sequential(mg.Flatten(), mg.Dense(4, 3, rng=0), mg.ReLU(), mg.Dense(3, 2, rng=0, bias=False))
     lines = []
     rows = m.summary((2, 2), print_fn=lines.append)
-    assert rows == [("0: Flatten()", (4,), 0), ("1: Dense(4, 3)", (3,), 4 * 3 + 3), ("2: ReLU()", (3,), 0),
-                    ("3: Dense(3, 2, bias=False)", (2,), 3 * 2)]
+    assert rows == [
+        ("0: Flatten()", (4,), 0),
+        ("1: Dense(4, 3)", (3,), 4 * 3 + 3),
+        ("2: ReLU()", (3,), 0),
+        ("3: Dense(3, 2, bias=False)", (2,), 3 * 2),
+    ]
     text = "\n".join(lines)
     assert "Total params: 21" in text and "(N, 3)" in text and "Param #" in text
     assert m.summary((2, 2), print_fn=None) == rows
@@ -277,13 +282,16 @@ def test_summary_runs_one_forward_per_layer():
     assert len(calls) == 2
 
 
-@pytest.mark.parametrize("layer, x_shape, bad", [
-    (mg.ReLU(), (4, 3), (4, 1)),                      # would broadcast silently
-    (mg.Dense(3, 2), (4, 3), (4, 1)),
-    (mg.BatchNorm(3), (4, 3), (1, 3)),
-    (mg.MaxPool2D(2), (2, 1, 4, 4), (2, 1, 1, 1)),
-    (mg.Sequential(mg.Dense(3, 2), mg.Tanh()), (4, 3), (4,)),
-])
+@pytest.mark.parametrize(
+    "layer, x_shape, bad",
+    [
+        (mg.ReLU(), (4, 3), (4, 1)),  # would broadcast silently
+        (mg.Dense(3, 2), (4, 3), (4, 1)),
+        (mg.BatchNorm(3), (4, 3), (1, 3)),
+        (mg.MaxPool2D(2), (2, 1, 4, 4), (2, 1, 1, 1)),
+        (mg.Sequential(mg.Dense(3, 2), mg.Tanh()), (4, 3), (4,)),
+    ],
+)
 def test_backward_refuses_a_dout_of_the_wrong_shape(layer, x_shape, bad):
     layer(np.ones(x_shape, dtype=np.float32))
     with pytest.raises(ValueError, match=r"backward: dout must have the output's shape"):
@@ -292,14 +300,25 @@ def test_backward_refuses_a_dout_of_the_wrong_shape(layer, x_shape, bad):
 
 # ---------------------------------------------------------------------------- the dout check, visibly
 def _layer_classes():
-    return sorted({v for v in vars(mg).values() if isinstance(v, type) and issubclass(v, Module)
-                   and v is not Module}, key=lambda c: c.__name__)
+    return sorted(
+        {v for v in vars(mg).values() if isinstance(v, type) and issubclass(v, Module) and v is not Module},
+        key=lambda c: c.__name__,
+    )
 
 
 def test_every_layer_class_is_covered():
     names = {c.__name__ for c in _layer_classes()}
-    assert {"Dense", "Conv2D", "Conv2DTranspose", "MaxPool2D", "BatchNorm", "RNN", "LSTM", "Softmax",
-            "Sequential"} <= names
+    assert {
+        "Dense",
+        "Conv2D",
+        "Conv2DTranspose",
+        "MaxPool2D",
+        "BatchNorm",
+        "RNN",
+        "LSTM",
+        "Softmax",
+        "Sequential",
+    } <= names
 
 
 @pytest.mark.parametrize("cls", _layer_classes(), ids=lambda c: c.__name__)
@@ -310,16 +329,20 @@ def test_backward_is_the_layers_own_code_and_checks_dout_first(cls):
     import inspect
     import sys
     import textwrap
+
     assert inspect.getsourcefile(cls.backward) == inspect.getsourcefile(sys.modules[cls.__module__])
     for meth in (cls.forward, cls.backward):
         assert not hasattr(meth, "__wrapped__"), f"{meth.__qualname__} is wrapped"
     fn = ast.parse(textwrap.dedent(inspect.getsource(cls.backward))).body[0]
     body = fn.body[1:] if isinstance(fn.body[0], ast.Expr) and isinstance(fn.body[0].value, ast.Constant) else fn.body
-    assert ast.unparse(body[0]) == "self._check_dout(dout)", f"{cls.__name__}.backward starts with {ast.unparse(body[0])}"
+    assert ast.unparse(body[0]) == "self._check_dout(dout)", (
+        f"{cls.__name__}.backward starts with {ast.unparse(body[0])}"
+    )
 
 
 def test_dense_backward_lives_in_layers_py():
     import inspect
+
     assert inspect.getsourcefile(mg.Dense.backward).endswith("layers.py")
     assert inspect.getsourcefile(mg.Conv2D.backward).endswith("conv.py")
     assert inspect.getsourcefile(mg.LSTM.backward).endswith("recurrent.py")
@@ -329,8 +352,11 @@ def test_calling_a_module_records_its_output_shape_and_sequential_calls_its_chil
     seq = Sequential(mg.Dense(3, 2, rng=0), mg.Tanh())
     seq(np.ones((4, 3), dtype=np.float32))
     assert seq._out_shape == (4, 2) and seq[0]._out_shape == (4, 2) and seq[1]._out_shape == (4, 2)
-    with pytest.raises(ValueError, match=r"Dense\(3, 2\)\.backward: dout must have the output's shape \(4, 2\) "
-                                         r"\(that of the latest forward\), got \(4, 3\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"Dense\(3, 2\)\.backward: dout must have the output's shape \(4, 2\) "
+        r"\(that of the latest forward\), got \(4, 3\)",
+    ):
         seq[0].backward(np.ones((4, 3), dtype=np.float32))
     rnn = mg.RNN(3, 4, rng=0)
     rnn(np.zeros((2, 5, 3), np.float32), h0=np.zeros((2, 4), np.float32))  # keywords pass through __call__

@@ -1,5 +1,6 @@
 """Optimizers: single and double steps against closed-form hand computations, clipping,
 state_dict round trips, validation, PyTorch agreement."""
+
 import copy
 import json
 import math
@@ -67,8 +68,9 @@ def test_adam_first_step_is_lr_times_sign_by_bias_correction():
     # t = 1: V̂ = g, Ŝ = g², so the step is lr·g/(|g| + eps) ≈ lr·sign(g), whatever |g| is
     p = param([1.0, 1.0, 1.0], grad=[0.5, -3.0, 1e-3])
     mg.Adam([p], lr=0.1).step()
-    np.testing.assert_allclose(p.data, [1 - 0.1 * 0.5 / (0.5 + 1e-8), 1 + 0.1 * 3.0 / (3.0 + 1e-8),
-                                        1 - 0.1 * 1e-3 / (1e-3 + 1e-8)], rtol=1e-12)
+    np.testing.assert_allclose(
+        p.data, [1 - 0.1 * 0.5 / (0.5 + 1e-8), 1 + 0.1 * 3.0 / (3.0 + 1e-8), 1 - 0.1 * 1e-3 / (1e-3 + 1e-8)], rtol=1e-12
+    )
 
 
 def test_adam_two_steps_with_bias_correction():
@@ -82,8 +84,8 @@ def test_adam_two_steps_with_bias_correction():
     opt.step()
     V2 = 0.9 * 0.05 + 0.1 * -1.0  # = -0.055
     S2 = 0.999 * 0.001 * 0.25 + 0.001 * 1.0  # = 0.00124975
-    v_hat = V2 / (1 - 0.9 ** 2)
-    s_hat = S2 / (1 - 0.999 ** 2)
+    v_hat = V2 / (1 - 0.9**2)
+    s_hat = S2 / (1 - 0.999**2)
     theta2 = theta1 - lr * v_hat / (math.sqrt(s_hat) + eps)
     assert p.data[0] == pytest.approx(theta2, rel=1e-12)
     assert opt.state["V"][0][0] == pytest.approx(-0.055)
@@ -110,8 +112,9 @@ def test_adam_weight_decay_and_float32_stays_float32():
 
 
 # ---------------------------------------------------------------------------- common behaviour
-@pytest.mark.parametrize("make", [lambda m: mg.SGD(m, lr=0.1, momentum=0.9), lambda m: mg.RMSProp(m),
-                                  lambda m: mg.Adam(m)])
+@pytest.mark.parametrize(
+    "make", [lambda m: mg.SGD(m, lr=0.1, momentum=0.9), lambda m: mg.RMSProp(m), lambda m: mg.Adam(m)]
+)
 def test_module_as_params_zero_grad_and_in_place_update(make):
     model = mg.Sequential(mg.Dense(3, 2, rng=0), mg.Tanh(), mg.Dense(2, 1, rng=1))
     opt = make(model)
@@ -173,17 +176,20 @@ def test_lr_must_be_a_number(cls):
         cls([param([1.0])], lr=True)
 
 
-@pytest.mark.parametrize("cls, kwargs, match", [
-    (mg.Adam, {"beta1": 1.0}, r"Adam: beta1 must be a finite number in \[0, 1\)"),
-    (mg.Adam, {"beta1": -0.1}, r"Adam: beta1 must be"),
-    (mg.Adam, {"beta2": 1.5}, r"Adam: beta2 must be"),
-    (mg.Adam, {"eps": 0.0}, r"Adam: eps must be a finite number in \[1e-30, ∞\)"),
-    (mg.RMSProp, {"beta": 1.0}, r"RMSProp: beta must be"),
-    (mg.RMSProp, {"eps": -1e-8}, r"RMSProp: eps must be"),
-    (mg.SGD, {"momentum": -0.5}, r"SGD: momentum must be a finite number in \[0, ∞\)"),
-    (mg.SGD, {"weight_decay": -1.0}, r"SGD: weight_decay must be"),
-    (mg.Adam, {"clip_norm": 0.0}, r"Adam: clip_norm must be"),
-])
+@pytest.mark.parametrize(
+    "cls, kwargs, match",
+    [
+        (mg.Adam, {"beta1": 1.0}, r"Adam: beta1 must be a finite number in \[0, 1\)"),
+        (mg.Adam, {"beta1": -0.1}, r"Adam: beta1 must be"),
+        (mg.Adam, {"beta2": 1.5}, r"Adam: beta2 must be"),
+        (mg.Adam, {"eps": 0.0}, r"Adam: eps must be a finite number in \[1e-30, ∞\)"),
+        (mg.RMSProp, {"beta": 1.0}, r"RMSProp: beta must be"),
+        (mg.RMSProp, {"eps": -1e-8}, r"RMSProp: eps must be"),
+        (mg.SGD, {"momentum": -0.5}, r"SGD: momentum must be a finite number in \[0, ∞\)"),
+        (mg.SGD, {"weight_decay": -1.0}, r"SGD: weight_decay must be"),
+        (mg.Adam, {"clip_norm": 0.0}, r"Adam: clip_norm must be"),
+    ],
+)
 def test_bad_hyperparameters(cls, kwargs, match):
     with pytest.raises(ValueError, match=match):
         cls([param([1.0])], lr=0.1, **kwargs)
@@ -224,8 +230,9 @@ def test_clip_grad_norm_on_a_module_and_validation():
     model.params["W"].grad[...] = 10.0
     total = mg.clip_grad_norm(model, 2.0)
     assert float(total) == pytest.approx(20.0)
-    assert float(np.sqrt(sum((p.grad.astype(np.float64) ** 2).sum() for p in model.parameters()))) == \
-        pytest.approx(2.0, rel=1e-5)
+    assert float(np.sqrt(sum((p.grad.astype(np.float64) ** 2).sum() for p in model.parameters()))) == pytest.approx(
+        2.0, rel=1e-5
+    )
     with pytest.raises(ValueError, match="clip_grad_norm: max_norm must be"):
         mg.clip_grad_norm(model, 0.0)
 
@@ -246,8 +253,14 @@ def _run(opt, params, grads):
         opt.step()
 
 
-@pytest.mark.parametrize("make", [lambda ps: mg.SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.01),
-                                  lambda ps: mg.RMSProp(ps, lr=0.01), lambda ps: mg.Adam(ps, lr=0.01, clip_norm=3.0)])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: mg.SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.01),
+        lambda ps: mg.RMSProp(ps, lr=0.01),
+        lambda ps: mg.Adam(ps, lr=0.01, clip_norm=3.0),
+    ],
+)
 def test_state_dict_round_trip(make):
     rng = np.random.default_rng(0)
     shapes = [(3, 2), (2,)]

@@ -1,11 +1,13 @@
 """MaxPool2D and AvgPool2D: definition, document examples, gradient routing and ties, sizes,
 PyTorch agreement and errors. Gradient checks are registered in minigan.gradcheck.cases.pooling."""
+
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import minigan as mg
-from minigan.nn.pooling import MaxPool2D, AvgPool2D
+from minigan.nn.pooling import AvgPool2D, MaxPool2D
 
 
 def naive_pool(x, k, s, op):
@@ -15,15 +17,17 @@ def naive_pool(x, k, s, op):
     y = np.zeros((N, C, OH, OW))
     for r in range(OH):
         for c in range(OW):
-            y[:, :, r, c] = op(x[:, :, r * sh:r * sh + kh, c * sw:c * sw + kw], axis=(2, 3))
+            y[:, :, r, c] = op(x[:, :, r * sh : r * sh + kh, c * sw : c * sw + kw], axis=(2, 3))
     return y
 
 
-CASES = [((2, 2), (2, 2), (4, 6)),      # tiles: reshape path
-         ((3, 3), (2, 2), (7, 5)),      # overlapping
-         ((2, 3), (1, 2), (4, 7)),      # non-square, overlapping in H
-         ((2, 2), (2, 2), (5, 7)),      # k == s but not divisible: general path, remainder dropped
-         ((3, 2), (3, 2), (6, 6))]      # non-square tiles
+CASES = [
+    ((2, 2), (2, 2), (4, 6)),  # tiles: reshape path
+    ((3, 3), (2, 2), (7, 5)),  # overlapping
+    ((2, 3), (1, 2), (4, 7)),  # non-square, overlapping in H
+    ((2, 2), (2, 2), (5, 7)),  # k == s but not divisible: general path, remainder dropped
+    ((3, 2), (3, 2), (6, 6)),
+]  # non-square tiles
 
 
 @pytest.mark.parametrize("k,s,hw", CASES)
@@ -58,7 +62,7 @@ def test_maxpool_routes_gradient_to_argmax(k, s, hw):
         for c in range(2):
             for r in range(y.shape[2]):
                 for q in range(y.shape[3]):
-                    win = x[n, c, r * sh:r * sh + kh, q * sw:q * sw + kw]
+                    win = x[n, c, r * sh : r * sh + kh, q * sw : q * sw + kw]
                     i, j = np.unravel_index(np.argmax(win), win.shape)
                     expected[n, c, r * sh + i, q * sw + j] += dout[n, c, r, q]
     np.testing.assert_allclose(dx, expected, rtol=1e-12, atol=0)
@@ -116,8 +120,15 @@ def test_matches_torch(k, s, hw):
 
 
 @settings(max_examples=50, deadline=None)
-@given(H=st.integers(1, 10), W=st.integers(1, 10), kh=st.integers(1, 4), kw=st.integers(1, 4),
-       sh=st.integers(1, 4), sw=st.integers(1, 4), avg=st.booleans())
+@given(
+    H=st.integers(1, 10),
+    W=st.integers(1, 10),
+    kh=st.integers(1, 4),
+    kw=st.integers(1, 4),
+    sh=st.integers(1, 4),
+    sw=st.integers(1, 4),
+    avg=st.booleans(),
+)
 def test_output_shape_formula(H, W, kh, kw, sh, sw, avg):
     pool = (AvgPool2D if avg else MaxPool2D)((kh, kw), stride=(sh, sw))
     x = np.random.default_rng(0).standard_normal((1, 2, H, W))

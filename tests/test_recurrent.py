@@ -1,10 +1,12 @@
 """RNN and LSTM: forward from the definition, BPTT against finite differences and PyTorch,
 initial/final-state gradients, validation, and gradient clipping of an exploding RNN."""
+
 import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import minigan as mg
 from minigan.gradcheck import numerical_gradient, rel_error
@@ -36,7 +38,7 @@ def ref_lstm(x, W_ih, W_hh, b, h0, c0):
         h, c = h0[n].copy(), c0[n].copy()
         for t in range(T):
             a = W_ih.dot(x[n, t]) + W_hh.dot(h) + b
-            i, f, g, o = _sig(a[:H]), _sig(a[H:2 * H]), np.tanh(a[2 * H:3 * H]), _sig(a[3 * H:])
+            i, f, g, o = _sig(a[:H]), _sig(a[H : 2 * H]), np.tanh(a[2 * H : 3 * H]), _sig(a[3 * H :])
             c = f * c + i * g
             h = o * np.tanh(c)
             hs[n, t], cs[n, t] = h, c
@@ -135,13 +137,13 @@ def test_rnn_dh0_and_dh_n_numerically(nonlinearity, rng):
     dout, dh_n = rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 4))
     rnn.forward(x, h0=h0)
     dx = rnn.backward(dout, dh_n=dh_n)
-    f = lambda: _scalar(rnn, x, dout, dh_n, h0=h0)  # noqa: E731
+    f = lambda: _scalar(rnn, x, dout, dh_n, h0=h0)
     assert rel_error(rnn.dh0, numerical_gradient(f, h0)) < 1e-7
     assert rel_error(dx, numerical_gradient(f, x)) < 1e-7
     # the dh_n path alone: dout = 0
     rnn.forward(x, h0=h0)
     rnn.backward(np.zeros_like(dout), dh_n=dh_n)
-    g = lambda: _scalar(rnn, x, 0 * dout, dh_n, h0=h0)  # noqa: E731
+    g = lambda: _scalar(rnn, x, 0 * dout, dh_n, h0=h0)
     assert rel_error(rnn.dh0, numerical_gradient(g, h0)) < 1e-7
 
 
@@ -152,14 +154,14 @@ def test_lstm_dh0_dc0_dh_n_dc_n_numerically(rng):
     lstm.forward(x, h0=h0, c0=c0)
     dx = lstm.backward(dout, dh_n=dh_n, dc_n=dc_n)
     dh0, dc0 = lstm.dh0.copy(), lstm.dc0.copy()
-    f = lambda: _scalar(lstm, x, dout, dh_n, dc_n, h0=h0, c0=c0)  # noqa: E731
+    f = lambda: _scalar(lstm, x, dout, dh_n, dc_n, h0=h0, c0=c0)
     assert rel_error(dh0, numerical_gradient(f, h0)) < 1e-7
     assert rel_error(dc0, numerical_gradient(f, c0)) < 1e-7
     assert rel_error(dx, numerical_gradient(f, x)) < 1e-7
     # only dc_n flows: the gradient reaches c0 through the cell path alone
     lstm.forward(x, h0=h0, c0=c0)
     lstm.backward(np.zeros_like(dout), dh_n=np.zeros_like(dh_n), dc_n=dc_n)
-    g = lambda: _scalar(lstm, x, 0 * dout, 0 * dh_n, dc_n, h0=h0, c0=c0)  # noqa: E731
+    g = lambda: _scalar(lstm, x, 0 * dout, 0 * dh_n, dc_n, h0=h0, c0=c0)
     assert rel_error(lstm.dc0, numerical_gradient(g, c0)) < 1e-7
 
 
@@ -178,7 +180,11 @@ def test_truncated_bptt_chunks_equal_one_pass(kind, rng):
     """Document 003's truncated BPTT: the last state of one chunk is the next chunk's initial
     state. Run forward in two chunks, pass dh0 (dc0) back as dh_n (dc_n): outputs and every
     gradient must equal one pass over the whole sequence."""
-    make = (lambda: mg.RNN(3, 4, rng=7, dtype=np.float64)) if kind == "rnn" else (lambda: mg.LSTM(3, 4, rng=7, dtype=np.float64))
+    make = (
+        (lambda: mg.RNN(3, 4, rng=7, dtype=np.float64))
+        if kind == "rnn"
+        else (lambda: mg.LSTM(3, 4, rng=7, dtype=np.float64))
+    )
     whole, part = make(), make()
     x, dout = rng.standard_normal((2, 6, 3)), rng.standard_normal((2, 6, 4))
     hs = whole(x)
@@ -208,8 +214,12 @@ def _torch_pair(kind, D, H, nonlinearity, rng):
         ours = mg.LSTM(D, H, rng=rng, dtype=np.float64)
         theirs = torch.nn.LSTM(D, H, batch_first=True).double()
     with torch.no_grad():
-        for ours_name, torch_name in [("W_ih", "weight_ih_l0"), ("W_hh", "weight_hh_l0"),
-                                      ("b_ih", "bias_ih_l0"), ("b_hh", "bias_hh_l0")]:
+        for ours_name, torch_name in [
+            ("W_ih", "weight_ih_l0"),
+            ("W_hh", "weight_hh_l0"),
+            ("b_ih", "bias_ih_l0"),
+            ("b_hh", "bias_hh_l0"),
+        ]:
             getattr(theirs, torch_name).copy_(torch.from_numpy(_p(ours, ours_name)))
     return torch, ours, theirs
 
@@ -232,8 +242,11 @@ def test_against_pytorch(kind, nonlinearity, with_state, rng):
         dx = ours.backward(dout, dh_n=dh_n)
     else:
         out_t, (hn_t, cn_t) = theirs(xt, (h0t, c0t)) if with_state else theirs(xt)
-        loss = ((out_t * torch.from_numpy(dout)).sum() + (hn_t[0] * torch.from_numpy(dh_n)).sum()
-                + (cn_t[0] * torch.from_numpy(dc_n)).sum())
+        loss = (
+            (out_t * torch.from_numpy(dout)).sum()
+            + (hn_t[0] * torch.from_numpy(dh_n)).sum()
+            + (cn_t[0] * torch.from_numpy(dc_n)).sum()
+        )
         out = ours(x, h0=h0, c0=c0) if with_state else ours(x)
         dx = ours.backward(dout, dh_n=dh_n, dc_n=dc_n)
         np.testing.assert_allclose(ours.c_n, cn_t[0].detach().numpy(), rtol=1e-10, atol=1e-12)
@@ -241,10 +254,19 @@ def test_against_pytorch(kind, nonlinearity, with_state, rng):
     np.testing.assert_allclose(out, out_t.detach().numpy(), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(ours.h_n, hn_t[0].detach().numpy(), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-9, atol=1e-11)
-    for ours_name, torch_name in [("W_ih", "weight_ih_l0"), ("W_hh", "weight_hh_l0"),
-                                  ("b_ih", "bias_ih_l0"), ("b_hh", "bias_hh_l0")]:
-        np.testing.assert_allclose(ours.params[ours_name].grad, getattr(theirs, torch_name).grad.numpy(),
-                                   rtol=1e-9, atol=1e-11, err_msg=ours_name)
+    for ours_name, torch_name in [
+        ("W_ih", "weight_ih_l0"),
+        ("W_hh", "weight_hh_l0"),
+        ("b_ih", "bias_ih_l0"),
+        ("b_hh", "bias_hh_l0"),
+    ]:
+        np.testing.assert_allclose(
+            ours.params[ours_name].grad,
+            getattr(theirs, torch_name).grad.numpy(),
+            rtol=1e-9,
+            atol=1e-11,
+            err_msg=ours_name,
+        )
     if with_state:
         np.testing.assert_allclose(ours.dh0, h0t.grad[0].numpy(), rtol=1e-9, atol=1e-11)
         if kind == "lstm":
@@ -253,15 +275,23 @@ def test_against_pytorch(kind, nonlinearity, with_state, rng):
 
 def test_parameter_shapes_are_pytorchs():
     torch = pytest.importorskip("torch")
-    for ours, theirs in [(mg.RNN(3, 5), torch.nn.RNN(3, 5, batch_first=True)),
-                         (mg.LSTM(3, 5), torch.nn.LSTM(3, 5, batch_first=True))]:
+    for ours, theirs in [
+        (mg.RNN(3, 5), torch.nn.RNN(3, 5, batch_first=True)),
+        (mg.LSTM(3, 5), torch.nn.LSTM(3, 5, batch_first=True)),
+    ]:
         assert [p.shape for p in ours.parameters()] == [tuple(p.shape) for p in theirs.parameters()]
 
 
 # ---------------------------------------------------------------------------- shapes (hypothesis)
 @settings(max_examples=25, deadline=None)
-@given(N=st.integers(1, 4), T=st.integers(1, 5), D=st.integers(1, 4), H=st.integers(1, 5),
-       kind=st.sampled_from(["rnn", "lstm"]), seed=st.integers(0, 2**16))
+@given(
+    N=st.integers(1, 4),
+    T=st.integers(1, 5),
+    D=st.integers(1, 4),
+    H=st.integers(1, 5),
+    kind=st.sampled_from(["rnn", "lstm"]),
+    seed=st.integers(0, 2**16),
+)
 def test_shapes_and_values_for_any_size(N, T, D, H, kind, seed):
     rng = np.random.default_rng(seed)
     layer = mg.RNN(D, H, rng=rng, dtype=np.float64) if kind == "rnn" else mg.LSTM(D, H, rng=rng, dtype=np.float64)
@@ -380,11 +410,12 @@ def _exploding_rnn():
 
 
 def _grad_norm(params):
-    return math.sqrt(sum(float(np.sum(p.grad ** 2)) for p in params))
+    return math.sqrt(sum(float(np.sum(p.grad**2)) for p in params))
 
 
 def test_optimizer_clip_norm_bounds_an_exploding_rnn_gradient():
     from minigan.nn import optim
+
     rnn, x = _exploding_rnn()
     hs = rnn(x)
     rnn.backward(np.ones_like(hs))
@@ -396,13 +427,14 @@ def test_optimizer_clip_norm_bounds_an_exploding_rnn_gradient():
     optim.SGD(rnn.parameters(), lr=lr, clip_norm=max_norm).step()
     steps = [(b - p.data) / lr for b, p in zip(before, rnn.parameters())]
     # the step is the gradient rescaled to global norm max_norm: same direction, norm 1
-    assert math.sqrt(sum(float(np.sum(s ** 2)) for s in steps)) == pytest.approx(max_norm, rel=1e-6)
+    assert math.sqrt(sum(float(np.sum(s**2)) for s in steps)) == pytest.approx(max_norm, rel=1e-6)
     for s, g in zip(steps, grads):
         np.testing.assert_allclose(s, g * (max_norm / norm), rtol=1e-6, atol=1e-12)
 
 
 def test_clip_grad_norm_function_on_rnn_gradients():
     from minigan.nn.clipping import clip_grad_norm
+
     rnn, x = _exploding_rnn()
     rnn.backward(np.ones_like(rnn(x)))
     norm = _grad_norm(rnn.parameters())

@@ -14,6 +14,7 @@ Locally, without them, the tests skip with the reason; in CI (``CI=true``) they 
 ``MINIGAN_SITE_DIR=build/site pytest tests/test_site.py`` checks a site built before (for
 example the full-mode one) instead of building one.
 """
+
 from __future__ import annotations
 
 import functools
@@ -32,8 +33,13 @@ LESSONS = sorted((ROOT / "lessons").glob("[0-9][0-9]_*.py"))
 SCREENSHOT_DIR = ROOT / "build" / "site-test"
 SCREENSHOT_LESSON = "11_gans"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 
 pytestmark = pytest.mark.slow
 
@@ -47,6 +53,7 @@ def _need(condition: bool, reason: str) -> None:
 
 def _importable(name: str) -> bool:
     import importlib.util
+
     return importlib.util.find_spec(name) is not None
 
 
@@ -61,8 +68,14 @@ def site(tmp_path_factory) -> Path:
     env = dict(os.environ)
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env.setdefault(var, "1")  # small products on a shared 2-core machine (see test_lessons)
-    proc = subprocess.run([sys.executable, str(ROOT / "docs" / "build_site.py"), "--fast", "--out", str(out)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "docs" / "build_site.py"), "--fast", "--out", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     assert proc.returncode == 0, f"site build failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
     for lesson in LESSONS:  # the build reports each lesson's time
         assert lesson.stem in proc.stdout, f"no time reported for {lesson.stem}:\n{proc.stdout}"
@@ -84,8 +97,9 @@ def test_site_has_every_page_and_download(site):
         assert {f"{lesson.stem}.ipynb", lesson.name} <= downloads, f"{lesson.stem}: downloads missing"
     for page in site.rglob("*.html"):  # offline: nothing loaded from another host
         html = page.read_text(encoding="utf-8")
-        assert "cdn.jsdelivr" not in html and "cdnjs" not in html and "unpkg.com" not in html, \
+        assert "cdn.jsdelivr" not in html and "cdnjs" not in html and "unpkg.com" not in html, (
             f"{page.relative_to(site)} loads something from a CDN"
+        )
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +124,7 @@ def browser():
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     _need(chromium is not None, "no chromium on PATH (Debian: apt-get install chromium)")
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as pw:
         try:
             browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
@@ -172,8 +187,9 @@ def test_page_in_a_browser(stem, browser, server):
         if 0 < i < len(stems) - 1:  # the "next" link leads to the next lesson
             page.click("a.next-page")
             page.wait_for_load_state("load")
-            assert page.url.endswith(f"/lessons/{stems[i + 1]}.html"), \
+            assert page.url.endswith(f"/lessons/{stems[i + 1]}.html"), (
                 f"{url}: 'next' went to {page.url}, expected {stems[i + 1]}"
+            )
     finally:
         page.close()
 

@@ -7,6 +7,7 @@
 
 Fixed seeds; each runs in about a second.
 """
+
 import numpy as np
 import pytest
 
@@ -31,11 +32,14 @@ def train_xor(opt_factory, steps):
     return pred, y, first, float(loss(pred, y))
 
 
-@pytest.mark.parametrize("name, factory, steps", [
-    ("sgd-momentum", lambda m: mg.SGD(m, lr=0.5, momentum=0.9), 500),
-    ("rmsprop", lambda m: mg.RMSProp(m, lr=0.01), 500),
-    ("adam", lambda m: mg.Adam(m, lr=0.05), 500),
-])
+@pytest.mark.parametrize(
+    "name, factory, steps",
+    [
+        ("sgd-momentum", lambda m: mg.SGD(m, lr=0.5, momentum=0.9), 500),
+        ("rmsprop", lambda m: mg.RMSProp(m, lr=0.01), 500),
+        ("adam", lambda m: mg.Adam(m, lr=0.05), 500),
+    ],
+)
 def test_mlp_learns_xor(name, factory, steps):
     pred, y, first, last = train_xor(factory, steps)
     assert pred.dtype == np.float32
@@ -59,7 +63,7 @@ def test_mlp_fits_sklearn_digits():
     for epoch in range(20):
         order = batch_rng.permutation(train)
         for i in range(0, len(order), 64):
-            idx = order[i:i + 64]
+            idx = order[i : i + 64]
             loss(model(X[idx]), y[idx])
             opt.zero_grad()
             model.backward(loss.backward())

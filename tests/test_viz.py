@@ -1,4 +1,5 @@
 """Tests of minigan.viz: grids (pixel values and layout), loss plots, GIFs, the progress bar."""
+
 import io
 
 import numpy as np
@@ -17,14 +18,20 @@ def _read(path):
 # ----------------------------------------------------------------------------- grids
 def test_grid_values_black_white_grey(tmp_path, device):
     imgs = np.stack([np.full((1, 4, 5), -1.0), np.full((1, 4, 5), 1.0), np.zeros((1, 4, 5))])
-    p = viz.save_grid(mg.backend.asarray(imgs.astype(np.float32), device), tmp_path / "g.png",
-                      nrow=3, scale=1, padding=1, pad_value=1.0)
+    p = viz.save_grid(
+        mg.backend.asarray(imgs.astype(np.float32), device),
+        tmp_path / "g.png",
+        nrow=3,
+        scale=1,
+        padding=1,
+        pad_value=1.0,
+    )
     a = _read(p)
     assert a.shape == (1 + 4 + 1, 1 + 3 * (5 + 1))
     # cell k occupies rows 1..4 and columns 1 + 6k .. 5 + 6k
-    assert (a[1:5, 1:6] == 0).all()          # -1 -> black
-    assert (a[1:5, 7:12] == 255).all()       # +1 -> white
-    assert (a[1:5, 13:18] == 128).all()      # 0 -> mid-grey: round(127.5)
+    assert (a[1:5, 1:6] == 0).all()  # -1 -> black
+    assert (a[1:5, 7:12] == 255).all()  # +1 -> white
+    assert (a[1:5, 13:18] == 128).all()  # 0 -> mid-grey: round(127.5)
     assert (a[0, :] == 255).all() and (a[:, 6] == 255).all()  # padding in pad_value (+1 = white)
 
 
@@ -61,11 +68,12 @@ def test_grid_title_adds_band_only_on_top(tmp_path):
     plain = _read(viz.save_grid(imgs, tmp_path / "a.png", nrow=2))
     titled = _read(viz.save_grid(imgs, tmp_path / "b.png", nrow=2, title="epoch 1"))
     assert titled.shape[1] == plain.shape[1] and titled.shape[0] > plain.shape[0]
-    assert (titled[titled.shape[0] - plain.shape[0]:] == plain).all()
+    assert (titled[titled.shape[0] - plain.shape[0] :] == plain).all()
 
 
-@pytest.mark.parametrize("shape, match", [((5, 784), "reshape"), ((2, 2, 4, 4), "channels"),
-                                          ((4,), "3-D"), ((0, 1, 4, 4), "empty")])
+@pytest.mark.parametrize(
+    "shape, match", [((5, 784), "reshape"), ((2, 2, 4, 4), "channels"), ((4,), "3-D"), ((0, 1, 4, 4), "empty")]
+)
 def test_grid_bad_shapes(tmp_path, shape, match):
     with pytest.raises(ValueError, match=match):
         viz.save_grid(np.zeros(shape), tmp_path / "x.png")
@@ -109,8 +117,9 @@ def test_plot_losses_accepts_object_and_rejects_bad(tmp_path):
 
 
 def test_make_gif(tmp_path):
-    frames = [viz.save_grid(np.full((4, 1, 6, 6), v), tmp_path / f"f{i}.png", nrow=2)
-              for i, v in enumerate((-1.0, 0.0, 1.0))]
+    frames = [
+        viz.save_grid(np.full((4, 1, 6, 6), v), tmp_path / f"f{i}.png", nrow=2) for i, v in enumerate((-1.0, 0.0, 1.0))
+    ]
     p = viz.make_gif(frames, tmp_path / "a.gif", duration_ms=250)
     with Image.open(p) as im:
         assert im.format == "GIF" and im.n_frames == 3
@@ -182,6 +191,7 @@ def test_progress_bar_after_resume_counts_only_this_process():
     """A run resumed at step 200 of 300: the rate and ETA come from the steps done since."""
     import re
     import time
+
     buf = io.StringIO()
     bar = viz.ProgressBar(300, file=buf, initial=200)
     assert bar.n == 200 and buf.getvalue() == ""  # no line for the past steps
@@ -198,19 +208,28 @@ def test_progress_bar_after_resume_counts_only_this_process():
 
 
 def test_plot_losses_draws_d_real_and_d_fake_not_their_mean(tmp_path):
-    h = {"d": [0.6] * 50, "d_real": [0.5] * 50, "d_fake": [0.7] * 50, "g": [1.0] * 50,
-         "d_x": [0.6] * 50, "d_g_z": [0.4] * 50}
+    h = {
+        "d": [0.6] * 50,
+        "d_real": [0.5] * 50,
+        "d_fake": [0.7] * 50,
+        "g": [1.0] * 50,
+        "d_x": [0.6] * 50,
+        "d_g_z": [0.4] * 50,
+    }
     assert viz.loss_panels(h) == [["d_real", "d_fake", "g"], ["d_x", "d_g_z"]]
     assert viz.loss_panels({"d": [1], "g": [2]}) == [["d", "g"]]  # alone, d is drawn
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     saved = {}
     real_savefig = plt.Figure.savefig
 
     def spy(fig, *a, **k):
         saved["fig"] = fig
         return real_savefig(fig, *a, **k)
+
     plt.Figure.savefig = spy
     try:
         viz.plot_losses(h, tmp_path / "l.png")

@@ -10,6 +10,7 @@ of a higher layer. Imports inside functions (lazy) and under ``if TYPE_CHECKING:
 too, counted separately. The package's ``minigan/__init__.py`` re-exports the public names and
 sits above every layer. No third-party import is read: the graph is found with ``ast`` alone.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,12 +34,14 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
 # The modules of the flat layout (before minigan/nn/, minigan/data/, ...), placed in the layer
 # their code belongs to, so that an old checkout is measured against the same rules.
 FLAT_LAYOUT = {
-    "atomic": "foundation", "npzread": "foundation",
-    **{m: "engine" for m in ("module", "sequential", "layers", "activations", "conv", "im2col", "pooling",
-                             "recurrent", "conditional", "losses", "optim", "clipping", "init", "torch_names")},
-    "batches": "built on the engine", "imagefolder": "built on the engine",
-    "checkpoint_meta": "checkpoint", "training_state": "checkpoint",
-    **{m: "gan" for m in ("cgan", "noise", "freeze", "history", "ema")},
+    "atomic": "foundation",
+    "npzread": "foundation",
+    **dict.fromkeys(("module", "sequential", "layers", "activations", "conv", "im2col", "pooling", "recurrent", "conditional", "losses", "optim", "clipping", "init", "torch_names"), "engine"),
+    "batches": "built on the engine",
+    "imagefolder": "built on the engine",
+    "checkpoint_meta": "checkpoint",
+    "training_state": "checkpoint",
+    **dict.fromkeys(("cgan", "noise", "freeze", "history", "ema"), "gan"),
     "shapes": "applications",
 }
 LEVEL = {name: i for i, (_, names) in enumerate(LAYERS) for name in names}
@@ -60,9 +63,9 @@ class Edge:
     src: str
     dst: str
     line: int
-    lazy: bool            # inside a function or class body
-    type_only: bool       # under `if TYPE_CHECKING:`
-    names: tuple = ()     # names imported (from-imports)
+    lazy: bool  # inside a function or class body
+    type_only: bool  # under `if TYPE_CHECKING:`
+    names: tuple = ()  # names imported (from-imports)
 
 
 @dataclass
@@ -181,9 +184,15 @@ def upward(edges) -> list:
 
 def private_imports(edges) -> list:
     """``from other_module import _name`` across files (a leading underscore is private)."""
-    return [e for e in edges if e.src != e.dst and any(n.startswith("_") and not n.startswith("__")
-                                                       and e.dst != f"{e.src}.{n}"  # a package's own private module
-                                                       for n in e.names)]
+    return [
+        e
+        for e in edges
+        if e.src != e.dst
+        and any(
+            n.startswith("_") and not n.startswith("__") and e.dst != f"{e.src}.{n}"  # a package's own private module
+            for n in e.names
+        )
+    ]
 
 
 def report(pkg_dir: Path, listing: bool = False) -> dict:
@@ -217,8 +226,11 @@ def report(pkg_dir: Path, listing: bool = False) -> dict:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--root", default=str(Path(__file__).resolve().parent.parent),
-                   help="a checkout holding minigan/ (default: this one)")
+    p.add_argument(
+        "--root",
+        default=str(Path(__file__).resolve().parent.parent),
+        help="a checkout holding minigan/ (default: this one)",
+    )
     p.add_argument("--list", action="store_true", help="print every upward edge, cycle and private import")
     a = p.parse_args(argv)
     pkg = Path(a.root) / "minigan"

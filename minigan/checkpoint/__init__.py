@@ -8,11 +8,21 @@
 What a GAN's checkpoint holds (so that a resumed run continues exactly) is decided in
 :mod:`minigan.gan.state`, which writes and reads it through this package.
 """
+
 from ..errors import CheckpointError
 from ..files.atomic import atomic_savez
 from ..files.jsonable import jsonable
 from .archive import MAX_BYTES, Checkpoint, load, save
 from .meta import FORMAT, VERSION
 
-__all__ = ["save", "load", "atomic_savez", "jsonable", "Checkpoint", "CheckpointError", "FORMAT", "VERSION",
-           "MAX_BYTES"]
+__all__ = [
+    "save",
+    "load",
+    "atomic_savez",
+    "jsonable",
+    "Checkpoint",
+    "CheckpointError",
+    "FORMAT",
+    "VERSION",
+    "MAX_BYTES",
+]

@@ -20,6 +20,7 @@ leaves the previous checkpoint intact. Reading treats the file as untrusted inpu
 directory and every array header are checked before anything is read, and the JSON metadata is
 parsed within bounds and checked field by field (:mod:`minigan.checkpoint.meta`).
 """
+
 from __future__ import annotations
 
 import json
@@ -30,12 +31,12 @@ from typing import Any
 import numpy as np
 
 from .. import backend
-from ..files.atomic import atomic_savez
-from .meta import FORMAT, MAX_META, VERSION, CheckpointError, check_meta, parse_meta
 from ..checks import check_int_range
 from ..errors import NonFiniteStateError
+from ..files.atomic import atomic_savez
 from ..files.jsonable import jsonable
 from ..files.npzread import NpzReader, open_regular
+from .meta import FORMAT, MAX_META, VERSION, CheckpointError, check_meta, parse_meta
 
 __all__ = ["save", "load", "atomic_savez", "jsonable", "Checkpoint", "CheckpointError", "FORMAT", "VERSION"]
 
@@ -64,8 +65,16 @@ def _check_name(kind: str, name: str) -> str:
     return name
 
 
-def save(path, *, modules: dict | None = None, optimizers: dict | None = None, step: int = 0,
-         rng_state: Any = None, extra: dict | None = None, arrays: dict | None = None) -> str:
+def save(
+    path,
+    *,
+    modules: dict | None = None,
+    optimizers: dict | None = None,
+    step: int = 0,
+    rng_state: Any = None,
+    extra: dict | None = None,
+    arrays: dict | None = None,
+) -> str:
     """Write a checkpoint to ``path`` atomically and return ``path``.
 
     Parameters
@@ -88,9 +97,16 @@ def save(path, *, modules: dict | None = None, optimizers: dict | None = None, s
     path = os.fspath(path)
     check_int_range("checkpoint.save", "step", step, 0, None, error=CheckpointError)
     store: dict[str, np.ndarray] = {}
-    meta: dict[str, Any] = {"format": FORMAT, "version": VERSION, "step": int(step),
-                            "rng_state": rng_state, "extra": extra or {},
-                            "modules": {}, "optimizers": {}, "arrays": []}
+    meta: dict[str, Any] = {
+        "format": FORMAT,
+        "version": VERSION,
+        "step": int(step),
+        "rng_state": rng_state,
+        "extra": extra or {},
+        "modules": {},
+        "optimizers": {},
+        "arrays": [],
+    }
     for name, m in (modules or {}).items():
         _check_name("module", name)
         keys = []
@@ -105,8 +121,12 @@ def save(path, *, modules: dict | None = None, optimizers: dict | None = None, s
         for k, a in sd["arrays"].items():
             store[f"optim/{name}/{k}"] = _finite(_host(a), f"optimizer {name!r} state {k!r}", step)
             keys.append(k)
-        meta["optimizers"][name] = {"class": type(opt).__name__, "step": int(sd["step"]),
-                                    "hyper": sd["hyper"], "keys": keys}
+        meta["optimizers"][name] = {
+            "class": type(opt).__name__,
+            "step": int(sd["step"]),
+            "hyper": sd["hyper"],
+            "keys": keys,
+        }
     for k, a in (arrays or {}).items():
         _check_name("array", k.replace("/", "_"))
         store[f"array/{k}"] = _host(a)
@@ -143,7 +163,7 @@ class Checkpoint:
     optimizers: dict = field(default_factory=dict)
     arrays: dict = field(default_factory=dict)
 
-    def restore(self, modules: dict | None = None, optimizers: dict | None = None) -> "Checkpoint":
+    def restore(self, modules: dict | None = None, optimizers: dict | None = None) -> Checkpoint:
         """Load the saved states into ``modules`` / ``optimizers`` (dicts name -> object).
 
         Arrays go to each module's current device and dtype. A name missing from the file, a
@@ -152,15 +172,18 @@ class Checkpoint:
         before the call (all or nothing).
         """
         mods = [m for obj in (modules or {}).values() for _, m in obj.named_modules()]
-        snap = ([(p, p.data) for m in mods for p in m.params.values()], [(m, dict(m.buffers)) for m in mods],
-                [(o, o.t, o.state, o.hyperparameters()) for o in (optimizers or {}).values()])
+        snap = (
+            [(p, p.data) for m in mods for p in m.params.values()],
+            [(m, dict(m.buffers)) for m in mods],
+            [(o, o.t, o.state, o.hyperparameters()) for o in (optimizers or {}).values()],
+        )
         try:
-            for kind, saved, targets in (("module", self.modules, modules),
-                                         ("optimizer", self.optimizers, optimizers)):
+            for kind, saved, targets in (("module", self.modules, modules), ("optimizer", self.optimizers, optimizers)):
                 for name, obj in (targets or {}).items():
                     if name not in saved:
-                        raise CheckpointError(f"{self.path}: no {kind} {name!r} in this checkpoint "
-                                              f"(it has {sorted(saved)})")
+                        raise CheckpointError(
+                            f"{self.path}: no {kind} {name!r} in this checkpoint (it has {sorted(saved)})"
+                        )
                     try:
                         obj.load_state_dict(saved[name])
                     except (ValueError, TypeError) as exc:
@@ -221,8 +244,9 @@ def load(path, expect=None, max_bytes: int = MAX_BYTES) -> Checkpoint:
     if not os.path.lexists(path):
         raise FileNotFoundError(f"checkpoint {path} does not exist")
     try:
-        reader = NpzReader(path, CheckpointError, "", max_members=_MAX_MEMBERS, max_total=max_bytes,
-                           kind="a minigan checkpoint")
+        reader = NpzReader(
+            path, CheckpointError, "", max_members=_MAX_MEMBERS, max_total=max_bytes, kind="a minigan checkpoint"
+        )
     except CheckpointError as exc:
         _refine_not_zip(path, exc)
         raise
@@ -233,8 +257,7 @@ def load(path, expect=None, max_bytes: int = MAX_BYTES) -> Checkpoint:
             raise CheckpointError(f"{path}: not a minigan checkpoint (no '{_META}' metadata)")
         h = reader.header(_META)
         if h.dtype != np.uint8 or len(h.shape) != 1:
-            raise CheckpointError(f"{path}: not a minigan checkpoint ('{_META}' is {h.dtype} {h.shape}, "
-                                  f"not 1-D uint8)")
+            raise CheckpointError(f"{path}: not a minigan checkpoint ('{_META}' is {h.dtype} {h.shape}, not 1-D uint8)")
         if h.nbytes > MAX_META:
             raise CheckpointError(f"{path}: metadata of {h.nbytes:,} bytes, more than the {MAX_META:,} accepted")
         meta = check_meta(path, parse_meta(path, reader.read(_META).tobytes()))
@@ -262,16 +285,20 @@ def load(path, expect=None, max_bytes: int = MAX_BYTES) -> Checkpoint:
                 if k in shapes:
                     want = shapes[k]
                     if want is not None and tuple(hk.shape) != tuple(want):
-                        raise CheckpointError(f"{path}: array {k!r} has shape {hk.shape}, the model needs {tuple(want)}")
+                        raise CheckpointError(
+                            f"{path}: array {k!r} has shape {hk.shape}, the model needs {tuple(want)}"
+                        )
                     exact = want is not None
                 elif k.startswith(("module/", "optim/")):
                     raise CheckpointError(f"{path}: array {k!r} is not part of the model being restored")
             info = reader.members[k]
             if not exact and info.file_size > _FREE_SLACK + _FREE_RATIO * info.compress_size:
-                raise CheckpointError(f"{path}: array {k!r} declares {info.file_size:,} bytes from "
-                                      f"{info.compress_size:,} compressed; an array whose shape the model does "
-                                      f"not fix may expand at most {_FREE_RATIO}x (minigan writes them "
-                                      f"uncompressed)")
+                raise CheckpointError(
+                    f"{path}: array {k!r} declares {info.file_size:,} bytes from "
+                    f"{info.compress_size:,} compressed; an array whose shape the model does "
+                    f"not fix may expand at most {_FREE_RATIO}x (minigan writes them "
+                    f"uncompressed)"
+                )
             if hk.dtype.kind == "f" or k.startswith(("module/", "optim/")):
                 if hk.dtype.kind not in "f":
                     raise CheckpointError(f"{path}: array {k!r} has dtype {hk.dtype}, expected a float dtype")
@@ -281,8 +308,11 @@ def load(path, expect=None, max_bytes: int = MAX_BYTES) -> Checkpoint:
     for name, info in meta["modules"].items():
         ck.modules[name] = {k: data[f"module/{name}/{k}"] for k in info["keys"]}
     for name, info in meta["optimizers"].items():
-        ck.optimizers[name] = {"step": info["step"], "hyper": info["hyper"],
-                               "arrays": {k: data[f"optim/{name}/{k}"] for k in info["keys"]}}
+        ck.optimizers[name] = {
+            "step": info["step"],
+            "hyper": info["hyper"],
+            "arrays": {k: data[f"optim/{name}/{k}"] for k in info["keys"]},
+        }
     for k in meta["arrays"]:
         ck.arrays[k] = data[f"array/{k}"]
     return ck
@@ -296,10 +326,12 @@ def _refine_not_zip(path: str, exc: CheckpointError) -> None:
     except (CheckpointError, OSError):
         return
     if magic[:1] == b"\x80":  # pickle protocol 2+ opcode PROTO
-        raise CheckpointError(f"{path}: refused: the file is a pickle, which minigan never loads "
-                              f"(unpickling can execute code)") from exc
+        raise CheckpointError(
+            f"{path}: refused: the file is a pickle, which minigan never loads (unpickling can execute code)"
+        ) from exc
     if magic == b"\x93NUMPY":
         raise CheckpointError(f"{path}: not a minigan checkpoint (a single .npy array, not an .npz archive)") from exc
     if magic[:4] != b"PK\x03\x04" and magic[:4] != b"PK\x05\x06":
-        raise CheckpointError(f"{path}: not a minigan checkpoint (expected an .npz zip archive; "
-                              f"the file starts with {magic!r})") from exc
+        raise CheckpointError(
+            f"{path}: not a minigan checkpoint (expected an .npz zip archive; the file starts with {magic!r})"
+        ) from exc

@@ -7,6 +7,7 @@ helpers check one field each and raise a :class:`CheckpointError` that names the
 what was expected and what came (:mod:`minigan.gan.state` uses them for the GAN's own
 fields).
 """
+
 from __future__ import annotations
 
 import json
@@ -14,12 +15,22 @@ import math
 
 from ..errors import CheckpointError
 
-__all__ = ["CheckpointError", "FORMAT", "VERSION", "MAX_META", "parse_meta", "check_meta", "meta_int",
-           "meta_number", "meta_str", "meta_dict", "meta_keys"]
+__all__ = [
+    "CheckpointError",
+    "FORMAT",
+    "VERSION",
+    "MAX_META",
+    "parse_meta",
+    "check_meta",
+    "meta_int",
+    "meta_number",
+    "meta_str",
+    "meta_dict",
+    "meta_keys",
+]
 
 FORMAT = "minigan-checkpoint"
 VERSION = 1
-
 
 
 MAX_META = 1 << 20  # bytes of JSON metadata
@@ -78,11 +89,13 @@ def parse_meta(path: str, raw: bytes) -> dict:
 # ---------------------------------------------------------------------------- schema
 def _bad(path: str, field: str, want: str, got) -> CheckpointError:
     r = repr(got)
-    return CheckpointError(f"{path}: metadata field {field!r} must be {want}, got "
-                           f"{type(got).__name__} {r[:80] + '...' if len(r) > 80 else r}")
+    return CheckpointError(
+        f"{path}: metadata field {field!r} must be {want}, got "
+        f"{type(got).__name__} {r[:80] + '...' if len(r) > 80 else r}"
+    )
 
 
-def meta_int(path: str, field: str, value, low: int = 0, high: int = 2 ** 63 - 1) -> int:
+def meta_int(path: str, field: str, value, low: int = 0, high: int = 2**63 - 1) -> int:
     """A metadata int in ``[low, high]`` (not a bool, not a float), else CheckpointError."""
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise _bad(path, field, f"an int in [{low}, {high}]", value)
@@ -109,8 +122,10 @@ def meta_dict(path: str, field: str, value, keys: set | None = None, required: s
     if not isinstance(value, dict):
         raise _bad(path, field, "an object", value)
     if keys is not None and set(value) - keys:
-        raise CheckpointError(f"{path}: metadata field {field!r} has unknown keys {sorted(set(value) - keys)[:5]}; "
-                              f"expected {sorted(keys)}")
+        raise CheckpointError(
+            f"{path}: metadata field {field!r} has unknown keys {sorted(set(value) - keys)[:5]}; "
+            f"expected {sorted(keys)}"
+        )
     if required and required - set(value):
         raise CheckpointError(f"{path}: metadata field {field!r} lacks {sorted(required - set(value))}")
     return value
@@ -143,8 +158,9 @@ def check_meta(path: str, meta) -> dict:
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise _bad(path, "version", "an int >= 1", version)
     if version > VERSION:
-        raise CheckpointError(f"{path}: written by a newer minigan (checkpoint version {version}, "
-                              f"this one reads up to {VERSION})")
+        raise CheckpointError(
+            f"{path}: written by a newer minigan (checkpoint version {version}, this one reads up to {VERSION})"
+        )
     meta_dict(path, "(top level)", meta, keys=_TOP, required=_TOP)
     meta_int(path, "step", meta["step"])
     meta_dict(path, "extra", meta["extra"])

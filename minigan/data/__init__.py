@@ -10,16 +10,40 @@
 - :mod:`minigan.data.drawings`: folders of drawn discs and squares, to try the image GANs
   without a data set (``python -m minigan.data.drawings DIR``).
 """
+
 from ..errors import DataError
 from .batches import BatchStream, iterate_minibatches
 from .imagefolder import ImageFolder
-from .mnist import (BUNDLED_PATH, MAX_IMAGES, MNIST_IDX_FILES, bundled_mnist, check_images, check_labels,
-                    heldout_mask, load_mnist, read_idx, scale_to_unit)
+from .mnist import (
+    BUNDLED_PATH,
+    MAX_IMAGES,
+    MNIST_IDX_FILES,
+    bundled_mnist,
+    check_images,
+    check_labels,
+    heldout_mask,
+    load_mnist,
+    read_idx,
+    scale_to_unit,
+)
 from .toy import load_digits8x8, ring_modes, ring_of_gaussians
 
 __all__ = [
-    "DataError", "load_mnist", "load_digits8x8", "ring_of_gaussians", "ring_modes",
-    "iterate_minibatches", "BatchStream", "scale_to_unit", "MNIST_IDX_FILES",
-    "bundled_mnist", "heldout_mask", "BUNDLED_PATH", "MAX_IMAGES", "read_idx", "check_images",
-    "check_labels", "ImageFolder",
+    "DataError",
+    "load_mnist",
+    "load_digits8x8",
+    "ring_of_gaussians",
+    "ring_modes",
+    "iterate_minibatches",
+    "BatchStream",
+    "scale_to_unit",
+    "MNIST_IDX_FILES",
+    "bundled_mnist",
+    "heldout_mask",
+    "BUNDLED_PATH",
+    "MAX_IMAGES",
+    "read_idx",
+    "check_images",
+    "check_labels",
+    "ImageFolder",
 ]

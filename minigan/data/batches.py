@@ -5,21 +5,23 @@
 exact position (:meth:`BatchStream.state_dict`) so that a resumed run sees the batches an
 uninterrupted one would. ``minigan.data`` re-exports both.
 """
+
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
-from ..files.jsonable import jsonable
 from ..checks import check_bool, check_int_range, check_positive_int, check_seed, is_int
+from ..files.jsonable import jsonable
 from ..nn.init import get_rng
 
 __all__ = ["iterate_minibatches", "ShuffledEpochs", "BatchStream"]
 
 
-def iterate_minibatches(X, batch_size: int, rng=None, shuffle: bool = True,
-                        drop_last: bool = True) -> Iterator[np.ndarray]:
+def iterate_minibatches(
+    X, batch_size: int, rng=None, shuffle: bool = True, drop_last: bool = True
+) -> Iterator[np.ndarray]:
     """One epoch of minibatch index arrays over ``X`` (an array or a length).
 
     Yields int64 index arrays; index your arrays with them (``X[idx]``, ``y[idx]``).
@@ -37,7 +39,7 @@ def iterate_minibatches(X, batch_size: int, rng=None, shuffle: bool = True,
     order = get_rng(rng, "iterate_minibatches").permutation(n) if shuffle else np.arange(n)
     stop = n - n % batch_size if drop_last else n
     for start in range(0, stop, batch_size):
-        yield order[start:start + batch_size]
+        yield order[start : start + batch_size]
 
 
 class ShuffledEpochs:
@@ -65,7 +67,7 @@ class ShuffledEpochs:
     """
 
     #: The largest ``n`` accepted (a checkpoint cannot ask for more).
-    MAX_N = 2 ** 31 - 1
+    MAX_N = 2**31 - 1
 
     def __init__(self, n: int, seed: int = 0, *, shuffle: bool = True, owner: str = "ShuffledEpochs"):
         self.owner = owner
@@ -169,7 +171,7 @@ class BatchStream(ShuffledEpochs):
         if self.pos + self.batch_size > self.n:
             self.order  # the generator moves past this epoch's permutation first
             self.new_epoch()
-        idx = self.order[self.pos:self.pos + self.batch_size]
+        idx = self.order[self.pos : self.pos + self.batch_size]
         self.pos += self.batch_size
         return idx
 
@@ -182,7 +184,7 @@ class BatchStream(ShuffledEpochs):
         """JSON-able state: epoch, position in the epoch, generator state before the epoch."""
         return {**super().state_dict(), "batch_size": self.batch_size}
 
-    def load_state_dict(self, state: dict) -> "BatchStream":  # type: ignore[override]
+    def load_state_dict(self, state: dict) -> BatchStream:  # type: ignore[override]
         """Continue from a :meth:`state_dict` (same ``n`` and ``batch_size``); validated in full
         before anything changes (ValueError naming the field)."""
         super().load_state_dict(state, batch_size=self.batch_size)

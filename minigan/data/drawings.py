@@ -10,6 +10,7 @@ per sub-folder) plus ``--corrupt`` unreadable files and a stray text file, which
 Because the drawings are this simple, whether a generator has learned them can be *counted*:
 :mod:`minigan.metrics.drawings` scores a run's samples against them.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,8 +41,9 @@ def draw_shape(kind: str, size: int, rng: np.random.Generator) -> np.ndarray:
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
-def write_shape_folder(root, n: int = 400, size: int = 64, *, corrupt: int = 1, seed: int = 0,
-                       classes: bool = True) -> dict:
+def write_shape_folder(
+    root, n: int = 400, size: int = 64, *, corrupt: int = 1, seed: int = 0, classes: bool = True
+) -> dict:
     """Write ``n`` shape images (half discs, half squares; alternately PNG and JPEG) under ``root``.
 
     With ``classes`` they go to ``root/discs`` and ``root/squares``; otherwise straight into
@@ -60,8 +62,9 @@ def write_shape_folder(root, n: int = 400, size: int = 64, *, corrupt: int = 1, 
         folder = os.path.join(root, kind + "s") if classes else root
         img = Image.fromarray(draw_shape(kind, size, rng), mode="L")
         ext = "png" if (i // 2) % 2 == 0 else "jpg"
-        img.save(os.path.join(folder, f"{kind}_{i:05d}.{ext}"), quality=92) if ext == "jpg" else \
-            img.save(os.path.join(folder, f"{kind}_{i:05d}.{ext}"))
+        img.save(os.path.join(folder, f"{kind}_{i:05d}.{ext}"), quality=92) if ext == "jpg" else img.save(
+            os.path.join(folder, f"{kind}_{i:05d}.{ext}")
+        )
     bad = []
     folder = os.path.join(root, "discs") if classes else root
     good = os.path.join(folder, "disc_00000.png")
@@ -90,8 +93,10 @@ def main(argv=None) -> int:
     p.add_argument("--flat", action="store_true", help="no class sub-folders")
     a = p.parse_args(argv)
     info = write_shape_folder(a.root, a.n, a.size, corrupt=a.corrupt, seed=a.seed, classes=not a.flat)
-    print(f"wrote {info['images']} images ({a.size}x{a.size}) to {a.root}, plus {len(info['corrupt'])} corrupt "
-          f"and {len(info['other'])} non-image file(s)")
+    print(
+        f"wrote {info['images']} images ({a.size}x{a.size}) to {a.root}, plus {len(info['corrupt'])} corrupt "
+        f"and {len(info['other'])} non-image file(s)"
+    )
     return 0
 
 

@@ -25,6 +25,7 @@ raises :class:`minigan.data.DataError` naming the file. Never a raw Pillow trace
 Pillow is an optional dependency (``pip install 'minigan[images]'``); it is imported only when
 an ImageFolder is created.
 """
+
 from __future__ import annotations
 
 import os
@@ -100,9 +101,21 @@ class ImageFolder:
     one decoded image). It never holds the folder.
     """
 
-    def __init__(self, root, size, batch_size: int = 64, *, mode: str = "L", resize: str = "crop",
-                 labels: str = "auto", classes=None, on_error: str = "skip", seed: int = 0,
-                 shuffle: bool = True, log: Callable[[str], None] | None = None):
+    def __init__(
+        self,
+        root,
+        size,
+        batch_size: int = 64,
+        *,
+        mode: str = "L",
+        resize: str = "crop",
+        labels: str = "auto",
+        classes=None,
+        on_error: str = "skip",
+        seed: int = 0,
+        shuffle: bool = True,
+        log: Callable[[str], None] | None = None,
+    ):
         self._Image = _pil()
         root = os.fspath(root)
         if not os.path.isdir(root):
@@ -111,7 +124,10 @@ class ImageFolder:
             size = (int(size), int(size))
         if not (isinstance(size, (tuple, list)) and len(size) == 2):
             raise ValueError(f"ImageFolder: size must be an int or (height, width), got {size!r}")
-        self.size = (check_positive_int("ImageFolder", "size", size[0]), check_positive_int("ImageFolder", "size", size[1]))
+        self.size = (
+            check_positive_int("ImageFolder", "size", size[0]),
+            check_positive_int("ImageFolder", "size", size[1]),
+        )
         if mode not in ("L", "RGB"):
             raise ValueError(f"ImageFolder: mode must be 'L' (grayscale) or 'RGB', got {mode!r}")
         if resize not in ("crop", "stretch"):
@@ -188,8 +204,9 @@ class ImageFolder:
                     img = img.crop((left, top, left + w, top + h))
                 a = np.asarray(img, dtype=np.uint8)
         except Exception as exc:  # Pillow raises many types (UnidentifiedImageError, OSError, ...)
-            raise DataError(f"ImageFolder: {path}: cannot read it as an image "
-                            f"({type(exc).__name__}: {str(exc)[:120]})") from None
+            raise DataError(
+                f"ImageFolder: {path}: cannot read it as an image ({type(exc).__name__}: {str(exc)[:120]})"
+            ) from None
         a = a.reshape(h, w, self.channels).transpose(2, 0, 1)  # HWC -> (C, H, W)
         return a.astype(np.float32) / np.float32(127.5) - np.float32(1.0)
 
@@ -253,16 +270,22 @@ class ImageFolder:
     # ------------------------------------------------------------------ checkpoints
     def state_dict(self) -> dict:
         """JSON-able position: epoch, position, generator state before the epoch, unreadable files."""
-        return {**self.stream.state_dict(), "batch_size": self.batch_size,
-                "dead": np.flatnonzero(self._dead).tolist(), "shuffle": self.shuffle}
+        return {
+            **self.stream.state_dict(),
+            "batch_size": self.batch_size,
+            "dead": np.flatnonzero(self._dead).tolist(),
+            "shuffle": self.shuffle,
+        }
 
-    def load_state_dict(self, state: dict) -> "ImageFolder":
+    def load_state_dict(self, state: dict) -> ImageFolder:
         """Continue from a :meth:`state_dict` of a folder with the same images, batch size and
         shuffling; validated in full before anything changes (ValueError naming the field)."""
         dead = state.get("dead", []) if isinstance(state, dict) else None
         if not isinstance(dead, list) or not all(is_int(i) and 0 <= i < self.n for i in dead):
-            raise ValueError(f"ImageFolder.load_state_dict: dead must be a list of image indices in "
-                             f"[0, {self.n}), got {str(dead)[:80]}")
+            raise ValueError(
+                f"ImageFolder.load_state_dict: dead must be a list of image indices in "
+                f"[0, {self.n}), got {str(dead)[:80]}"
+            )
         self.stream.load_state_dict(state, batch_size=self.batch_size, shuffle=self.shuffle)
         self._dead[:] = False
         self._dead[np.asarray(dead, dtype=np.int64)] = True
@@ -270,5 +293,7 @@ class ImageFolder:
 
     def __repr__(self) -> str:
         cls = f", classes={self.classes}" if self.classes else ""
-        return (f"ImageFolder({self.root!r}, {self.n} images, size={self.size}, mode={self.mode!r}, "
-                f"batch_size={self.batch_size}{cls})")
+        return (
+            f"ImageFolder({self.root!r}, {self.n} images, size={self.size}, mode={self.mode!r}, "
+            f"batch_size={self.batch_size}{cls})"
+        )

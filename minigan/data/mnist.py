@@ -20,6 +20,7 @@ Images come back as the GAN wants them: ``float32``, NCHW ``(N, 1, 28, 28)``, sc
 Minibatches (:func:`iterate_minibatches`, :class:`BatchStream`) live in
 :mod:`minigan.data.batches`; the 8x8 digits and the 2-D ring in :mod:`minigan.data.toy`.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -31,14 +32,21 @@ import zlib
 
 import numpy as np
 
-from ..checks import check_int_range, check_number, check_positive_int
+from ..checks import check_int_range
 from ..errors import DataError
-from ..nn.init import get_rng
 from ..files.npzread import NpzReader, open_regular
 
 __all__ = [
-    "load_mnist", "scale_to_unit", "MNIST_IDX_FILES", "bundled_mnist", "heldout_mask", "BUNDLED_PATH",
-    "MAX_IMAGES", "read_idx", "check_images", "check_labels",
+    "load_mnist",
+    "scale_to_unit",
+    "MNIST_IDX_FILES",
+    "bundled_mnist",
+    "heldout_mask",
+    "BUNDLED_PATH",
+    "MAX_IMAGES",
+    "read_idx",
+    "check_images",
+    "check_labels",
 ]
 
 
@@ -55,7 +63,9 @@ def _finish(x, y, limit):
     """Common tail: NCHW float32 in [-1, 1], int64 labels, optional ``limit``."""
     x = np.asarray(x)
     if limit is not None:
-        limit = check_int_range("load_mnist", "limit", limit, 1, None, expected="a positive int or None", error=ValueError)
+        limit = check_int_range(
+            "load_mnist", "limit", limit, 1, None, expected="a positive int or None", error=ValueError
+        )
         x, y = x[:limit], y[:limit]
     if x.ndim == 2:  # (N, 784)
         x = x.reshape(-1, 28, 28)
@@ -101,12 +111,16 @@ def _read_bundled() -> tuple[np.ndarray, np.ndarray]:
         with np.load(BUNDLED_PATH, allow_pickle=False) as f:
             X, y = f["images"], f["labels"]
     except (OSError, KeyError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise DataError(f"load_mnist: the bundled digits {BUNDLED_PATH} are missing or damaged "
-                        f"({type(exc).__name__}: {exc}); reinstall minigan, or pass path= to a "
-                        f"mnist.npz or a folder of IDX files") from exc
+        raise DataError(
+            f"load_mnist: the bundled digits {BUNDLED_PATH} are missing or damaged "
+            f"({type(exc).__name__}: {exc}); reinstall minigan, or pass path= to a "
+            f"mnist.npz or a folder of IDX files"
+        ) from exc
     if X.shape != (5000, 28, 28) or X.dtype != np.uint8 or y.shape != (5000,):
-        raise DataError(f"load_mnist: the bundled digits {BUNDLED_PATH} have shape {X.shape} {X.dtype}, "
-                        f"labels {y.shape}; expected (5000, 28, 28) uint8 and (5000,)")
+        raise DataError(
+            f"load_mnist: the bundled digits {BUNDLED_PATH} have shape {X.shape} {X.dtype}, "
+            f"labels {y.shape}; expected (5000, 28, 28) uint8 and (5000,)"
+        )
     return X, y.astype(np.int64)
 
 
@@ -163,11 +177,15 @@ def check_images(x, path: str, key: str) -> np.ndarray:
             raise DataError(f"{where} holds NaN or infinite pixels")
         lo, hi = float(x.min()), float(x.max())
         if lo < 0 or hi > 255:
-            raise DataError(f"{where} holds pixels in [{lo:g}, {hi:g}]; expected 0..255 (uint8). "
-                            f"Floats in [-1, 1] look already scaled: pass the raw 0..255 pixels")
+            raise DataError(
+                f"{where} holds pixels in [{lo:g}, {hi:g}]; expected 0..255 (uint8). "
+                f"Floats in [-1, 1] look already scaled: pass the raw 0..255 pixels"
+            )
         if not np.array_equal(x, np.rint(x)):
-            raise DataError(f"{where} holds float pixels with fractions in [{lo:g}, {hi:g}]; expected "
-                            f"whole numbers 0..255 (they look already scaled, and would be scaled twice)")
+            raise DataError(
+                f"{where} holds float pixels with fractions in [{lo:g}, {hi:g}]; expected "
+                f"whole numbers 0..255 (they look already scaled, and would be scaled twice)"
+            )
         return x.astype(np.uint8)
     lo, hi = int(x.min()), int(x.max())
     if lo < 0 or hi > 255:
@@ -193,23 +211,26 @@ def _load_keras_npz(path: str):
     shapes and dtypes are checked against MNIST's and :data:`MAX_IMAGES` before any body is
     decompressed, and decompression never goes past what the header declared."""
     need = ("x_train", "y_train", "x_test", "y_test")
-    with NpzReader(path, DataError, "load_mnist", max_members=64, max_total=1 << 40,
-                   kind="a Keras mnist.npz") as r:
+    with NpzReader(path, DataError, "load_mnist", max_members=64, max_total=1 << 40, kind="a Keras mnist.npz") as r:
         if not set(need) <= set(r.members):
-            raise DataError(f"load_mnist: {path} is not a Keras mnist.npz: expected arrays "
-                            f"{sorted(need)}, found {sorted(r.members)[:10]}")
+            raise DataError(
+                f"load_mnist: {path} is not a Keras mnist.npz: expected arrays "
+                f"{sorted(need)}, found {sorted(r.members)[:10]}"
+            )
         heads = {k: r.header(k) for k in need}
         for k in ("x_train", "x_test"):
             s = heads[k].shape
             if len(s) != 3 or s[1:] != (28, 28):
                 raise DataError(f"load_mnist: {path}: {k} must have shape (N, 28, 28), got {s}")
             if s[0] > MAX_IMAGES:
-                raise DataError(f"load_mnist: {path}: {k} declares {s[0]:,} images, more than the "
-                                f"{MAX_IMAGES:,} accepted")
+                raise DataError(
+                    f"load_mnist: {path}: {k} declares {s[0]:,} images, more than the {MAX_IMAGES:,} accepted"
+                )
         for xk, yk in (("x_train", "y_train"), ("x_test", "y_test")):
             if heads[yk].shape != (heads[xk].shape[0],):
-                raise DataError(f"load_mnist: {path}: {yk} must have shape ({heads[xk].shape[0]},), "
-                                f"got {heads[yk].shape}")
+                raise DataError(
+                    f"load_mnist: {path}: {yk} must have shape ({heads[xk].shape[0]},), got {heads[yk].shape}"
+                )
         parts = {k: r.read(k) for k in need}
     return parts["x_train"], parts["y_train"], parts["x_test"], parts["y_test"]
 
@@ -273,15 +294,19 @@ def read_idx(path: str, max_items: int = MAX_IMAGES * 28 * 28) -> np.ndarray:
             dims = struct.unpack(">" + "I" * ndim, dims_raw)
             n = math.prod(dims)
             if n > max_items:
-                raise DataError(f"load_mnist: {path}: IDX header declares shape {dims} ({n:,} bytes), more "
-                                f"than the {max_items:,} accepted")
+                raise DataError(
+                    f"load_mnist: {path}: IDX header declares shape {dims} ({n:,} bytes), more "
+                    f"than the {max_items:,} accepted"
+                )
             body = _read_exact(fh, n + 1, path)
         finally:
             if fh is not raw_fh:
                 fh.close()
     if len(body) != n:
-        raise DataError(f"load_mnist: {path}: header promises {n} bytes for shape {dims}, "
-                        f"file holds {'more' if len(body) > n else len(body)} (truncated or corrupt)")
+        raise DataError(
+            f"load_mnist: {path}: header promises {n} bytes for shape {dims}, "
+            f"file holds {'more' if len(body) > n else len(body)} (truncated or corrupt)"
+        )
     return np.frombuffer(body, dtype=np.uint8).reshape(dims)
 
 
@@ -289,22 +314,23 @@ def _load_idx_folder(folder: str):
     found = {k: _find_idx(folder, k) for k in MNIST_IDX_FILES}
     missing = [MNIST_IDX_FILES[k][0] for k, p in found.items() if p is None]
     if missing:
-        raise DataError(f"load_mnist: {folder} holds no mnist.npz and lacks the IDX file(s) "
-                        f"{missing} (gzipped or not)")
+        raise DataError(f"load_mnist: {folder} holds no mnist.npz and lacks the IDX file(s) {missing} (gzipped or not)")
     parts = {k: read_idx(p) for k, p in found.items()}
     for k in ("x_train", "x_test"):
         if parts[k].ndim != 3 or parts[k].shape[1:] != (28, 28):
             raise DataError(f"load_mnist: {found[k]} must hold images of shape (N, 28, 28), got {parts[k].shape}")
     for xk, yk in (("x_train", "y_train"), ("x_test", "y_test")):
         if parts[yk].shape != (parts[xk].shape[0],):
-            raise DataError(f"load_mnist: {found[yk]} holds {parts[yk].shape} labels for "
-                            f"{parts[xk].shape[0]} images in {found[xk]}")
+            raise DataError(
+                f"load_mnist: {found[yk]} holds {parts[yk].shape} labels for {parts[xk].shape[0]} images in {found[xk]}"
+            )
     return parts["x_train"], parts["y_train"], parts["x_test"], parts["y_test"]
 
 
 # ---------------------------------------------------------------------------- public loaders
-def load_mnist(path: str | os.PathLike | None = None, *, limit: int | None = None,
-               split: str = "all") -> tuple[np.ndarray, np.ndarray]:
+def load_mnist(
+    path: str | os.PathLike | None = None, *, limit: int | None = None, split: str = "all"
+) -> tuple[np.ndarray, np.ndarray]:
     """Load MNIST digits as GAN-ready arrays. Never downloads.
 
     Parameters
@@ -343,8 +369,10 @@ def load_mnist(path: str | os.PathLike | None = None, *, limit: int | None = Non
         return _finish(X[idx], y[idx], limit)
     path = os.fspath(path)
     if not os.path.exists(path):
-        raise FileNotFoundError(f"load_mnist: {path} does not exist; pass a Keras mnist.npz or a folder "
-                                f"with the four MNIST IDX files, or no path for the 5,000 bundled digits")
+        raise FileNotFoundError(
+            f"load_mnist: {path} does not exist; pass a Keras mnist.npz or a folder "
+            f"with the four MNIST IDX files, or no path for the 5,000 bundled digits"
+        )
     if os.path.isdir(path):
         npz = os.path.join(path, "mnist.npz")
         src = npz if os.path.lexists(npz) else path
@@ -356,11 +384,13 @@ def load_mnist(path: str | os.PathLike | None = None, *, limit: int | None = Non
         if head[:2] == b"PK":
             parts = _load_keras_npz(path)
         else:
-            raise DataError(f"load_mnist: {path} is neither a Keras mnist.npz (a zip archive) nor a "
-                            f"folder of IDX files")
+            raise DataError(
+                f"load_mnist: {path} is neither a Keras mnist.npz (a zip archive) nor a folder of IDX files"
+            )
     keys = ("x_train", "y_train", "x_test", "y_test")
-    xtr, ytr, xte, yte = (check_images(p, src, k) if k[0] == "x" else check_labels(p, src, k)
-                          for p, k in zip(parts, keys))
+    xtr, ytr, xte, yte = (
+        check_images(p, src, k) if k[0] == "x" else check_labels(p, src, k) for p, k in zip(parts, keys)
+    )
     if split == "train":
         x, y = xtr, ytr
     elif split == "test":

@@ -1,4 +1,5 @@
 """Small data sets for fast demos and tests: the 8x8 digits and a ring of 2-D Gaussians."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -24,8 +25,7 @@ def load_digits8x8() -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(X), d.target.astype(np.int64)
 
 
-def ring_of_gaussians(n: int, modes: int = 8, radius: float = 2.0, std: float = 0.02,
-                      rng=None) -> np.ndarray:
+def ring_of_gaussians(n: int, modes: int = 8, radius: float = 2.0, std: float = 0.02, rng=None) -> np.ndarray:
     """A toy 2-D target: ``modes`` Gaussians of std ``std`` evenly spaced on a circle.
 
     The standard mode-collapse demo: a generator that covers only some of the modes is easy

@@ -8,6 +8,7 @@
   OS errors that name the path;
 - :mod:`~minigan.files.jsonable`: NumPy values turned into plain JSON ones.
 """
+
 from .atomic import atomic_savez, clean_stale_tmp, os_error
 from .jsonable import jsonable
 from .npzread import NpzReader, open_regular

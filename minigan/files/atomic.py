@@ -6,6 +6,7 @@ sees the old file or the new one, never a mixture, and a crash or a Ctrl-C durin
 the previous file intact. Checkpoints (:mod:`minigan.checkpoint`) and a run's metrics arrays
 are written this way.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,7 +25,7 @@ def _umask() -> int:
     return mask
 
 
-def _tmp_pattern(base: str) -> "re.Pattern":
+def _tmp_pattern(base: str) -> re.Pattern:
     """minigan's own temporary names for target ``base``: ``.<base>.<pid>.<8 chars>.tmp`` (and
     the older ``.<base>.<8 chars>.tmp``, without the pid)."""
     return re.compile(r"^\." + re.escape(base) + r"\.(?:(\d+)\.)?[A-Za-z0-9_]{8}\.tmp$")
@@ -76,8 +77,11 @@ def os_error(exc: OSError, what: str, path: str) -> OSError:
     """The same OSError subclass with one clear line naming ``path``, e.g.
     ``[Errno 28] cannot write checkpoint runs/x/checkpoint.npz: No space left on device``."""
     reason = exc.strerror or str(exc)
-    new = type(exc)(exc.errno, f"cannot {what} {path}: {reason}") if exc.errno else OSError(
-        f"cannot {what} {path}: {reason}")
+    new = (
+        type(exc)(exc.errno, f"cannot {what} {path}: {reason}")
+        if exc.errno
+        else OSError(f"cannot {what} {path}: {reason}")
+    )
     new.filename = path
     return new
 
@@ -96,8 +100,7 @@ def atomic_savez(path, arrays: dict) -> str:
     try:
         os.makedirs(folder, exist_ok=True)
         clean_stale_tmp(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.{os.getpid()}.", suffix=".tmp",
-                                   dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.{os.getpid()}.", suffix=".tmp", dir=folder)
     except OSError as exc:
         raise os_error(exc, "write checkpoint", path) from exc
     try:

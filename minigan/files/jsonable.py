@@ -1,4 +1,5 @@
 """Plain JSON values from NumPy ones, for the JSON metadata of checkpoints and data streams."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -19,6 +19,7 @@ declares) is done here in an order that checks before it spends:
 Every failure is the caller's error class (:class:`minigan.checkpoint.CheckpointError`,
 :class:`minigan.data.DataError`) with a message that names the file and says what is wrong.
 """
+
 from __future__ import annotations
 
 import math
@@ -67,8 +68,13 @@ def open_regular(path: str, error: type, who: str | None):
 
 
 def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+    for test, name in (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
         if test(mode):
             return name
     return "not a plain file"
@@ -81,7 +87,12 @@ class NpyHeader:
 
     def __init__(self, shape, dtype, fortran_order, nbytes, offset):
         self.shape, self.dtype, self.fortran_order, self.nbytes, self.offset = (
-            shape, dtype, fortran_order, nbytes, offset)
+            shape,
+            dtype,
+            fortran_order,
+            nbytes,
+            offset,
+        )
 
 
 class NpzReader:
@@ -100,8 +111,15 @@ class NpzReader:
         Most bytes that all members together may declare (uncompressed).
     """
 
-    def __init__(self, path: str, error: type, who: str, max_members: int = 4096,
-                 max_total: int = 1 << 31, kind: str = "an .npz archive of arrays"):
+    def __init__(
+        self,
+        path: str,
+        error: type,
+        who: str,
+        max_members: int = 4096,
+        max_total: int = 1 << 31,
+        kind: str = "an .npz archive of arrays",
+    ):
         self.path, self.error, self.who, self.kind = path, error, who, kind
         self._fh = open_regular(path, error, who)
         try:
@@ -110,9 +128,21 @@ class NpzReader:
             try:
                 self._zf = zipfile.ZipFile(self._fh)
                 infos = self._zf.infolist()
-            except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
-                    struct.error, NotImplementedError, RuntimeError, OverflowError, UnicodeDecodeError) as exc:
-                raise self._err(f"not a readable zip archive (truncated or corrupt?): {type(exc).__name__}: {exc}") from exc
+            except (
+                zipfile.BadZipFile,
+                zipfile.LargeZipFile,
+                OSError,
+                EOFError,
+                ValueError,
+                struct.error,
+                NotImplementedError,
+                RuntimeError,
+                OverflowError,
+                UnicodeDecodeError,
+            ) as exc:
+                raise self._err(
+                    f"not a readable zip archive (truncated or corrupt?): {type(exc).__name__}: {exc}"
+                ) from exc
             self.members: dict[str, zipfile.ZipInfo] = {}
             total = 0
             for info in infos:
@@ -123,8 +153,9 @@ class NpzReader:
                 self.members[key] = info
                 total += info.file_size
             if total > max_total:
-                raise self._err(f"its members declare {total:,} bytes uncompressed, more than the "
-                                f"{max_total:,} accepted")
+                raise self._err(
+                    f"its members declare {total:,} bytes uncompressed, more than the {max_total:,} accepted"
+                )
             self._headers: dict[str, NpyHeader] = {}
         except BaseException:
             self._fh.close()
@@ -158,16 +189,20 @@ class NpzReader:
             head = buf[:4] if self.size <= tail else b""
             if self.size < 22:
                 raise self._err(f"not a zip archive ({self.size} bytes; truncated?)")
-            raise self._err("not a readable zip archive (truncated or corrupt: no end-of-archive record)"
-                            + (f"; it starts with {head!r}" if head else ""))
-        _, _, _, n_here, n_total, cd_size, cd_off, _ = struct.unpack("<4s4H2LH", buf[i:i + 22])
+            raise self._err(
+                "not a readable zip archive (truncated or corrupt: no end-of-archive record)"
+                + (f"; it starts with {head!r}" if head else "")
+            )
+        _, _, _, n_here, n_total, cd_size, cd_off, _ = struct.unpack("<4s4H2LH", buf[i : i + 22])
         if n_total == 0xFFFF or n_here == 0xFFFF or cd_size == 0xFFFFFFFF:
             raise self._err(f"a ZIP64 archive with more members than the {max_members} accepted")
         if n_total > max_members:
             raise self._err(f"{n_total} members, more than the {max_members} accepted")
         if cd_size > self.size:
-            raise self._err(f"its central directory declares {cd_size:,} bytes, more than the file's "
-                            f"{self.size:,} (truncated or corrupt)")
+            raise self._err(
+                f"its central directory declares {cd_size:,} bytes, more than the file's "
+                f"{self.size:,} (truncated or corrupt)"
+            )
         self._fh.seek(0)
 
     def _check_info(self, info: zipfile.ZipInfo) -> None:
@@ -177,25 +212,44 @@ class NpzReader:
         if info.flag_bits & 0x1:
             raise self._err(f"member {name!r} is encrypted")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise self._err(f"member {name!r} uses compression method {info.compress_type} "
-                            f"(only stored or deflated members are read)")
+            raise self._err(
+                f"member {name!r} uses compression method {info.compress_type} "
+                f"(only stored or deflated members are read)"
+            )
         if info.header_offset + info.compress_size > self.size:
-            raise self._err(f"member {name!r} declares {info.compress_size:,} bytes at offset "
-                            f"{info.header_offset:,}, past the end of the {self.size:,}-byte file (truncated?)")
+            raise self._err(
+                f"member {name!r} declares {info.compress_size:,} bytes at offset "
+                f"{info.header_offset:,}, past the end of the {self.size:,}-byte file (truncated?)"
+            )
         if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size:
-            raise self._err(f"member {name!r} is stored uncompressed but declares {info.file_size:,} bytes "
-                            f"in {info.compress_size:,} (corrupt)")
+            raise self._err(
+                f"member {name!r} is stored uncompressed but declares {info.file_size:,} bytes "
+                f"in {info.compress_size:,} (corrupt)"
+            )
         if info.compress_type == zipfile.ZIP_DEFLATED and info.file_size > max(
-                1 << 16, _DEFLATE_MAX_RATIO * info.compress_size):
-            raise self._err(f"member {name!r} declares {info.file_size:,} bytes from {info.compress_size:,} "
-                            f"compressed, beyond deflate's maximum ratio (a zip bomb or corrupt)")
+            1 << 16, _DEFLATE_MAX_RATIO * info.compress_size
+        ):
+            raise self._err(
+                f"member {name!r} declares {info.file_size:,} bytes from {info.compress_size:,} "
+                f"compressed, beyond deflate's maximum ratio (a zip bomb or corrupt)"
+            )
 
     def _open(self, key: str):
         try:
             return self._zf.open(self.members[key])
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, struct.error, NotImplementedError,
-                RuntimeError, UnicodeDecodeError) as exc:
-            raise self._err(f"member {key!r} is unreadable (truncated or corrupt?): {type(exc).__name__}: {exc}") from exc
+        except (
+            zipfile.BadZipFile,
+            OSError,
+            EOFError,
+            ValueError,
+            struct.error,
+            NotImplementedError,
+            RuntimeError,
+            UnicodeDecodeError,
+        ) as exc:
+            raise self._err(
+                f"member {key!r} is unreadable (truncated or corrupt?): {type(exc).__name__}: {exc}"
+            ) from exc
 
     # ------------------------------------------------------------------ public
     def header(self, key: str) -> NpyHeader:
@@ -216,28 +270,42 @@ class NpzReader:
                     shape, fortran, dtype = np.lib.format.read_array_header_2_0(fp, max_header_size=_MAX_HEADER)
                 else:
                     raise self._err(f"member {key!r}: unsupported .npy version {version}")
-            except (ValueError, OSError, EOFError, zipfile.BadZipFile, struct.error, SyntaxError,
-                    TypeError, MemoryError, RecursionError, OverflowError) as exc:
+            except (
+                ValueError,
+                OSError,
+                EOFError,
+                zipfile.BadZipFile,
+                struct.error,
+                SyntaxError,
+                TypeError,
+                MemoryError,
+                RecursionError,
+                OverflowError,
+            ) as exc:
                 if isinstance(exc, self.error):
                     raise
                 msg = str(exc)
                 if "large" in msg.lower() or "max_header_size" in msg:
-                    raise self._err(f"member {key!r}: its .npy header is larger than {_MAX_HEADER} "
-                                    f"bytes (corrupt or hostile)") from exc
+                    raise self._err(
+                        f"member {key!r}: its .npy header is larger than {_MAX_HEADER} bytes (corrupt or hostile)"
+                    ) from exc
                 raise self._err(f"member {key!r}: bad .npy header ({type(exc).__name__}: {msg[:200]})") from exc
             offset = fp.tell()
         if dtype.hasobject:
-            raise self._err(f"refused: member {key!r} is a pickled object array, which minigan never "
-                            f"loads (unpickling can execute code)")
+            raise self._err(
+                f"refused: member {key!r} is a pickled object array, which minigan never "
+                f"loads (unpickling can execute code)"
+            )
         if dtype.kind not in SAFE_KINDS or dtype.fields is not None or dtype.subdtype is not None:
-            raise self._err(f"member {key!r} has dtype {dtype.str!r}; only plain bool, int and float "
-                            f"arrays are read")
+            raise self._err(f"member {key!r} has dtype {dtype.str!r}; only plain bool, int and float arrays are read")
         if not isinstance(shape, tuple) or not all(isinstance(s, int) and s >= 0 for s in shape):
             raise self._err(f"member {key!r}: bad shape {shape!r} in its .npy header")
         nbytes = math.prod(shape) * dtype.itemsize
         if offset + nbytes != info.file_size:
-            raise self._err(f"member {key!r} declares shape {shape} {dtype} ({nbytes:,} bytes) but holds "
-                            f"{max(info.file_size - offset, 0):,} bytes of data (truncated or corrupt)")
+            raise self._err(
+                f"member {key!r} declares shape {shape} {dtype} ({nbytes:,} bytes) but holds "
+                f"{max(info.file_size - offset, 0):,} bytes of data (truncated or corrupt)"
+            )
         h = self._headers[key] = NpyHeader(shape, dtype, fortran, nbytes, offset)
         return h
 
@@ -256,10 +324,14 @@ class NpzReader:
                     buf += chunk
                 extra = fp.read(1)  # reaching the end makes zipfile check the CRC-32
             except (zipfile.BadZipFile, OSError, EOFError, ValueError, struct.error, RuntimeError) as exc:
-                raise self._err(f"member {key!r} is damaged (truncated or corrupt): {type(exc).__name__}: {exc}") from exc
+                raise self._err(
+                    f"member {key!r} is damaged (truncated or corrupt): {type(exc).__name__}: {exc}"
+                ) from exc
         if len(buf) != h.nbytes or extra:
-            raise self._err(f"member {key!r} holds {len(buf) + len(extra):,} bytes of data, its header "
-                            f"declares {h.nbytes:,} (truncated or corrupt)")
+            raise self._err(
+                f"member {key!r} holds {len(buf) + len(extra):,} bytes of data, its header "
+                f"declares {h.nbytes:,} (truncated or corrupt)"
+            )
         a = np.frombuffer(buf, dtype=h.dtype)  # a bytearray: writable, no copy
         if h.fortran_order:
             return np.ascontiguousarray(a.reshape(h.shape, order="F"))

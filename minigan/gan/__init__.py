@@ -13,6 +13,7 @@
 - :mod:`~minigan.gan.state`: what a GAN's checkpoint holds, so that a resumed run continues
   exactly (written and read through :mod:`minigan.checkpoint`).
 """
+
 from ..errors import NonFiniteLossError, NonFiniteStateError
 from .cgan import ConditionalGAN, grid_labels, mnist_dense_cgan
 from .ema import EMA
@@ -21,5 +22,18 @@ from .gan import GAN, HISTORY_KEYS
 from .history import LossHistory
 from .noise import NOISE_KINDS, Prior
 
-__all__ = ["GAN", "ConditionalGAN", "HISTORY_KEYS", "NonFiniteLossError", "NonFiniteStateError", "frozen",
-           "eval_mode", "EMA", "Prior", "NOISE_KINDS", "LossHistory", "grid_labels", "mnist_dense_cgan"]
+__all__ = [
+    "GAN",
+    "ConditionalGAN",
+    "HISTORY_KEYS",
+    "NonFiniteLossError",
+    "NonFiniteStateError",
+    "frozen",
+    "eval_mode",
+    "EMA",
+    "Prior",
+    "NOISE_KINDS",
+    "LossHistory",
+    "grid_labels",
+    "mnist_dense_cgan",
+]

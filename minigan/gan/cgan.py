@@ -14,6 +14,7 @@ same class mix in both halves), and the generator step asks for those labels aga
 losses, the frozen D of the G step, the noise stream, the history and the checkpoints are
 GAN's own.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -22,10 +23,10 @@ import numpy as np
 
 from .. import backend
 from ..checks import check_int_range, check_positive_int
-from .freeze import eval_mode
-from .gan import GAN
 from ..models import mnist_dense_cgan
 from ..nn.module import Module
+from .freeze import eval_mode
+from .gan import GAN
 
 __all__ = ["ConditionalGAN", "mnist_dense_cgan", "grid_labels"]
 
@@ -71,14 +72,17 @@ class ConditionalGAN(GAN):
 
     def _labels(self, y, n: int, where: str):
         if not hasattr(y, "shape") or not hasattr(y, "dtype") or len(y.shape) != 1 or y.shape[0] != n:
-            raise ValueError(f"ConditionalGAN.{where}: labels must be an integer array of shape ({n},), got "
-                             f"{type(y).__name__} {tuple(getattr(y, 'shape', ()))}")
+            raise ValueError(
+                f"ConditionalGAN.{where}: labels must be an integer array of shape ({n},), got "
+                f"{type(y).__name__} {tuple(getattr(y, 'shape', ()))}"
+            )
         xp = backend.get_array_module(y)
         if not xp.issubdtype(y.dtype, xp.integer):
             raise TypeError(f"ConditionalGAN.{where}: labels must be integers, got dtype {y.dtype}")
         if xp is np and n and (int(y.min()) < 0 or int(y.max()) >= self.num_classes):
-            raise ValueError(f"ConditionalGAN.{where}: labels must be in [0, {self.num_classes}), got "
-                             f"{int(y.min())}..{int(y.max())}")
+            raise ValueError(
+                f"ConditionalGAN.{where}: labels must be in [0, {self.num_classes}), got {int(y.min())}..{int(y.max())}"
+            )
         return backend.asarray(y, self.device) if backend.device_of(y) != self.device else y
 
     def d_step(self, real, labels) -> dict:
@@ -129,8 +133,9 @@ class ConditionalGAN(GAN):
         with eval_mode(self.G, not train_mode):
             return self.G((z, y))
 
-    def fit(self, X, y, steps: int, batch_size: int = 128, *, callback: Callable | None = None,
-            log_every: int = 50) -> str:
+    def fit(
+        self, X, y, steps: int, batch_size: int = 128, *, callback: Callable | None = None, log_every: int = 50
+    ) -> str:
         """As :meth:`GAN.fit`, on labelled data ``(X, y)``; the minibatch order (a
         :class:`minigan.data.batches.BatchStream`) is saved in checkpoints, so a resume is exact."""
         steps = check_int_range("ConditionalGAN.fit", "steps", steps, 0)
@@ -148,8 +153,12 @@ class ConditionalGAN(GAN):
             idx = backend.asarray(self.stream.next(), dev)
             return Xd[idx], yd[idx]
 
-        return self._run(lambda: self.train_step(next_batch) if self.k > 1 else self.train_step(*next_batch()),
-                         steps, callback, log_every)
+        return self._run(
+            lambda: self.train_step(next_batch) if self.k > 1 else self.train_step(*next_batch()),
+            steps,
+            callback,
+            log_every,
+        )
 
     def save(self, path, extra: dict | None = None) -> str:
         meta = {"cgan": {"num_classes": self.num_classes}}
@@ -160,6 +169,7 @@ class ConditionalGAN(GAN):
         extra = super().load(path)
         saved = extra.get("cgan", {}).get("num_classes")
         if saved is not None and saved != self.num_classes:
-            raise ValueError(f"ConditionalGAN.load: {path} was saved with num_classes={saved}, "
-                             f"this one has {self.num_classes}")
+            raise ValueError(
+                f"ConditionalGAN.load: {path} was saved with num_classes={saved}, this one has {self.num_classes}"
+            )
         return extra

@@ -3,6 +3,7 @@
 The generic checks every file shares (an argument's type and range, an input's shape) are in
 :mod:`minigan.checks`; these two know what a GAN is.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -23,11 +24,13 @@ def check_gan_shapes(G: Any, D: Any, latent_dim: int, owner: str = "GAN") -> tup
     try:
         d_out = D.output_shape(g_out)
     except (ValueError, TypeError) as exc:
-        raise ValueError(f"{owner}: D does not accept G's output of shape (N, {', '.join(map(str, g_out))}): "
-                         f"{exc}") from exc
+        raise ValueError(
+            f"{owner}: D does not accept G's output of shape (N, {', '.join(map(str, g_out))}): {exc}"
+        ) from exc
     if d_out != (1,):
-        raise ValueError(f"{owner}: D must output one logit per sample, shape (N, 1); it outputs "
-                         f"(N, {', '.join(map(str, d_out))})")
+        raise ValueError(
+            f"{owner}: D must output one logit per sample, shape (N, 1); it outputs (N, {', '.join(map(str, d_out))})"
+        )
     return g_out
 
 
@@ -36,11 +39,15 @@ def check_sample_batch(where: str, real: Any, sample_shape: tuple, device: str) 
     numbers, on the models' ``device``."""
     if not hasattr(real, "shape") or tuple(real.shape[1:]) != sample_shape or real.ndim < 2:
         shape = tuple(getattr(real, "shape", ()))
-        raise ValueError(f"{where}: real must have shape (N, {', '.join(map(str, sample_shape))}) "
-                         f"like G's output, got {shape}")
+        raise ValueError(
+            f"{where}: real must have shape (N, {', '.join(map(str, sample_shape))}) like G's output, got {shape}"
+        )
     if getattr(real.dtype, "kind", None) not in ("i", "u", "f"):
-        raise TypeError(f"{where}: real must hold real numbers (float32, or ints cast to G's dtype), "
-                        f"got dtype {real.dtype}")
+        raise TypeError(
+            f"{where}: real must hold real numbers (float32, or ints cast to G's dtype), got dtype {real.dtype}"
+        )
     if backend.device_of(real) != device:
-        raise ValueError(f"{where}: real is on {backend.device_of(real)!r} but the models are on "
-                         f"{device!r}; move it with minigan.asarray(real, {device!r})")
+        raise ValueError(
+            f"{where}: real is on {backend.device_of(real)!r} but the models are on "
+            f"{device!r}; move it with minigan.asarray(real, {device!r})"
+        )

@@ -11,6 +11,7 @@ BatchNorm's running statistics belong to the live weights, not to the averaged o
 :meth:`EMA.swapped_in` recomputes them for the averaged weights on a fixed batch of noise
 before sampling (the batch statistics of that batch, momentum 1).
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -72,8 +73,9 @@ class EMA:
         for i, s in enumerate(self.shadow):
             a = state[f"{i}"]
             if tuple(a.shape) != tuple(s.shape):
-                raise ValueError(f"EMA.load_state_dict: array {i} has shape {tuple(a.shape)}, the "
-                                 f"parameter {tuple(s.shape)}")
+                raise ValueError(
+                    f"EMA.load_state_dict: array {i} has shape {tuple(a.shape)}, the parameter {tuple(s.shape)}"
+                )
             s[...] = a
 
     @contextmanager

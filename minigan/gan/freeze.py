@@ -7,6 +7,7 @@ gradients back. To make samples, G runs in inference mode (BatchNorm's running s
 Dropout; Keras' ``generator.predict`` in document 003): :func:`eval_mode` switches every
 sub-module to evaluation and restores each one's own mode on exit.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager

@@ -21,6 +21,7 @@ reported scalars are kept as 0-d device arrays until :meth:`GAN.flush` (or readi
 which also stops a diverged run). :meth:`GAN.save` / :meth:`GAN.load` hand the whole training
 state to :mod:`minigan.gan.state`.
 """
+
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -29,18 +30,18 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import backend
-from . import state as gan_state
-from ..nn.activations import sigmoid
+from ..checks import check_choice, check_float, check_int_range, check_positive_int
 from ..data.batches import BatchStream
-from ..checks import check_int_range, check_choice, check_float, check_positive_int
-from .checks import check_gan_shapes, check_sample_batch
-from .freeze import eval_mode, frozen
 from ..errors import NonFiniteLossError, NonFiniteStateError
-from .history import LossHistory, finite_flags, first_nonfinite
+from ..nn.activations import sigmoid
 from ..nn.losses import BCEWithLogitsLoss
 from ..nn.module import Module
-from .noise import Prior
 from ..nn.optim import Adam
+from . import state as gan_state
+from .checks import check_gan_shapes, check_sample_batch
+from .freeze import eval_mode, frozen
+from .history import LossHistory, finite_flags, first_nonfinite
+from .noise import Prior
 
 __all__ = ["GAN", "NonFiniteLossError", "NonFiniteStateError", "frozen", "HISTORY_KEYS"]
 
@@ -141,28 +142,62 @@ class GAN:
     PyTorch's ``detach`` is simply not calling ``G.backward``.
     """
 
-    def __init__(self, G: Module, D: Module, latent_dim: int, g_opt=None, d_opt=None, *, k: int = 1,
-                 g_loss: str = "non-saturating", real_label: float = 1.0, noise: str = "normal",
-                 seed: int = 0, lr: float = 2e-4, beta1: float = 0.5, d_update: str = "joint",
-                 fake_mode: str = "train"):
+    def __init__(
+        self,
+        G: Module,
+        D: Module,
+        latent_dim: int,
+        g_opt=None,
+        d_opt=None,
+        *,
+        k: int = 1,
+        g_loss: str = "non-saturating",
+        real_label: float = 1.0,
+        noise: str = "normal",
+        seed: int = 0,
+        lr: float = 2e-4,
+        beta1: float = 0.5,
+        d_update: str = "joint",
+        fake_mode: str = "train",
+    ):
         if not isinstance(G, Module) or not isinstance(D, Module):
             raise TypeError(f"GAN: G and D must be minigan Modules, got {type(G).__name__} and {type(D).__name__}")
         self.G, self.D = G, D
         self.prior = Prior(latent_dim, noise, seed, who="GAN")  # p_z: kind, seed, training stream
         self.k = check_positive_int("GAN", "k", k)
         self.g_loss = check_choice("GAN", "g_loss", g_loss, ("non-saturating", "minimax"))
-        self.real_label = check_float("GAN", "real_label", real_label, 0.5, 1.0, low_inclusive=False,
-                                      high_inclusive=True, hint="0.9 = one-sided label smoothing")
-        self.d_update = check_choice("GAN", "d_update", d_update, {
-            "joint": "one update on ½(real + fake), Algorithm 1",
-            "separate": "one update on the reals, then one on the fakes, document 003"})
-        self.fake_mode = check_choice("GAN", "fake_mode", fake_mode, {
-            "train": "G in training mode", "eval": "G in inference mode, like Keras' generator.predict"})
+        self.real_label = check_float(
+            "GAN",
+            "real_label",
+            real_label,
+            0.5,
+            1.0,
+            low_inclusive=False,
+            high_inclusive=True,
+            hint="0.9 = one-sided label smoothing",
+        )
+        self.d_update = check_choice(
+            "GAN",
+            "d_update",
+            d_update,
+            {
+                "joint": "one update on ½(real + fake), Algorithm 1",
+                "separate": "one update on the reals, then one on the fakes, document 003",
+            },
+        )
+        self.fake_mode = check_choice(
+            "GAN",
+            "fake_mode",
+            fake_mode,
+            {"train": "G in training mode", "eval": "G in inference mode, like Keras' generator.predict"},
+        )
 
         gp, dp = _first_param(G, "G"), _first_param(D, "D")
         if backend.device_of(gp) != backend.device_of(dp):
-            raise ValueError(f"GAN: G is on {backend.device_of(gp)!r} but D is on {backend.device_of(dp)!r}; "
-                             f"move both with .to(device)")
+            raise ValueError(
+                f"GAN: G is on {backend.device_of(gp)!r} but D is on {backend.device_of(dp)!r}; "
+                f"move both with .to(device)"
+            )
         self.sample_shape = check_gan_shapes(G, D, self.latent_dim)
         if g_opt is None or d_opt is None:
             try:
@@ -188,7 +223,7 @@ class GAN:
         return backend.device_of(_first_param(self.G, "G"))
 
     latent_dim = property(lambda self: self.prior.latent_dim, doc="Size of the noise vector z.")
-    noise = property(lambda self: self.prior.kind, doc="``\"normal\"`` or ``\"uniform\"``: the prior p_z.")
+    noise = property(lambda self: self.prior.kind, doc='``"normal"`` or ``"uniform"``: the prior p_z.')
     seed = property(lambda self: self.prior.seed, doc="Seed of the noise and of :meth:`fit`'s minibatch order.")
 
     def _target(self, like, value: float):
@@ -263,8 +298,13 @@ class GAN:
         d_fake = self._bce_fake(logit_f, self._target(logit_f, 0.0))  # BCE(D(G(z)), 0)
         D.backward(self._bce_fake.backward(0.5 if joint else 1.0))  # ... - ½ E log(1 - D(G(z)))
         self.d_opt.step()  # separate: discriminator.train_on_batch(fake_images, fake_labels)
-        return {"d": 0.5 * (d_real + d_fake), "d_real": d_real, "d_fake": d_fake,
-                "d_x": sigmoid(logit_r).mean(), "d_g_z": sigmoid(logit_f).mean()}
+        return {
+            "d": 0.5 * (d_real + d_fake),
+            "d_real": d_real,
+            "d_fake": d_fake,
+            "d_x": sigmoid(logit_r).mean(),
+            "d_g_z": sigmoid(logit_f).mean(),
+        }
 
     def g_step(self, n: int) -> Any:
         """One generator update on ``n`` fresh noise vectors (Algorithm 1, lines 7–8), D frozen.
@@ -316,8 +356,10 @@ class GAN:
                 raise ValueError(f"{where}: got {len(real)} real batches for k={self.k} discriminator steps")
             return list(real)
         if self.k != 1:
-            raise ValueError(f"{where}: k={self.k} discriminator steps need k real batches (a list) or a "
-                             f"callable returning one, got a single batch")
+            raise ValueError(
+                f"{where}: k={self.k} discriminator steps need k real batches (a list) or a "
+                f"callable returning one, got a single batch"
+            )
         return [real]
 
     def _iteration(self, batches: list) -> dict:
@@ -372,7 +414,7 @@ class GAN:
         return self._log.latest
 
     @property
-    def history(self) -> "OrderedDict[str, list[float]]":
+    def history(self) -> OrderedDict[str, list[float]]:
         """One float per step for each of :data:`HISTORY_KEYS` (flushes pending values first;
         a NaN loss raises, the parameters are not checked here: :meth:`flush` does that)."""
         self._log.flush(self.step)
@@ -403,8 +445,9 @@ class GAN:
         """Ask :meth:`fit` to stop after the current step (e.g. from a SIGINT handler)."""
         self._stop = True
 
-    def fit(self, X, steps: int, batch_size: int = 128, *, callback: Callable | None = None,
-            log_every: int = 50) -> str:
+    def fit(
+        self, X, steps: int, batch_size: int = 128, *, callback: Callable | None = None, log_every: int = 50
+    ) -> str:
         """Train on minibatches of ``X`` (NumPy, moved once to the models' device) of
         ``batch_size`` (Algorithm 1's m) until :attr:`step` reaches ``steps`` (a resumed GAN
         continues from its step); return ``"done"``, or ``"stopped"`` after :meth:`request_stop`.
@@ -419,21 +462,25 @@ class GAN:
         self._use_stream(len(X), batch_size)
         Xd = backend.asarray(X, self.device, dtype=_first_param(self.G, "G").dtype)
         dev = self.device
-        return self.fit_stream(lambda: Xd[backend.asarray(self.stream.next(), dev)], steps,
-                               callback=callback, log_every=log_every)
+        return self.fit_stream(
+            lambda: Xd[backend.asarray(self.stream.next(), dev)], steps, callback=callback, log_every=log_every
+        )
 
-    def fit_stream(self, next_batch: Callable[[], Any], steps: int, *, callback: Callable | None = None,
-                   log_every: int = 50) -> str:
+    def fit_stream(
+        self, next_batch: Callable[[], Any], steps: int, *, callback: Callable | None = None, log_every: int = 50
+    ) -> str:
         """As :meth:`fit`, on the real batches ``next_batch()`` returns, already on the models'
         device (e.g. a :class:`minigan.data.imagefolder.ImageFolder` too large to hold in memory).
         The stream's position is the caller's to save (``ImageFolder.state_dict``)."""
         steps = check_int_range("GAN.fit_stream", "steps", steps, 0)
         log_every = check_positive_int("GAN.fit_stream", "log_every", log_every)
         if not callable(next_batch):
-            raise TypeError(f"GAN.fit_stream: next_batch must be a callable returning a batch, "
-                            f"got {type(next_batch).__name__}")
-        return self._run(lambda: self.train_step(next_batch if self.k > 1 else next_batch()),
-                         steps, callback, log_every)
+            raise TypeError(
+                f"GAN.fit_stream: next_batch must be a callable returning a batch, got {type(next_batch).__name__}"
+            )
+        return self._run(
+            lambda: self.train_step(next_batch if self.k > 1 else next_batch()), steps, callback, log_every
+        )
 
     def _use_stream(self, n: int, batch_size: int) -> None:
         """Keep :attr:`stream` (a resumed run's minibatch order) unless it is for other data."""

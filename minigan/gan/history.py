@@ -7,11 +7,12 @@ stacks every queued value into one array and copies it in a single transfer, eve
 The same flush is where a diverged run stops: the first NaN or infinite value raises
 :class:`NonFiniteLossError`, naming the step. :class:`minigan.gan.GAN` keeps its history in one.
 """
+
 from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
@@ -69,7 +70,7 @@ class LossHistory:
         self.keys = tuple(keys)
         self.pending: list[dict] = []
         self.also = None
-        self.values: "OrderedDict[str, list[float]]" = OrderedDict((k, []) for k in self.keys)
+        self.values: OrderedDict[str, list[float]] = OrderedDict((k, []) for k in self.keys)
 
     def append(self, step_values: dict) -> None:
         """Queue one step's values (0-d device arrays or numbers, one per key); no host copy."""
@@ -97,12 +98,13 @@ class LossHistory:
                 self.also = backend.as_numpy(also)
             return self.latest
         xp = backend.get_array_module(*pending[0].values())
-        stacked = xp.stack([xp.stack([xp.asarray(p[k], dtype=xp.float64) for k in self.keys])
-                            for p in pending])  # (steps, keys): one host copy for all of them
+        stacked = xp.stack(
+            [xp.stack([xp.asarray(p[k], dtype=xp.float64) for k in self.keys]) for p in pending]
+        )  # (steps, keys): one host copy for all of them
         if also is not None:  # e.g. the state's finite flags: in the same single copy
             flat = backend.as_numpy(xp.concatenate([stacked.ravel(), also.astype(xp.float64).ravel()]))
-            host = flat[:stacked.size].reshape(stacked.shape)
-            self.also = flat[stacked.size:] != 0
+            host = flat[: stacked.size].reshape(stacked.shape)
+            self.also = flat[stacked.size :] != 0
         else:
             host = backend.as_numpy(stacked)
         first_step = last_step - len(pending) + 1

@@ -10,6 +10,7 @@
 - **host draws** (:meth:`Prior.host`) from ``default_rng(seed)``, for sample grids and evaluation:
   the same noise every call, and drawing them never moves the training stream.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -58,8 +59,9 @@ class Prior:
         the training stream), moved to ``like``'s device and dtype."""
         n = check_positive_int(f"{self.who}.host", "n", n)
         r = np.random.default_rng(seed)
-        zh = (r.standard_normal((n, self.latent_dim)) if self.kind == "normal"
-              else r.uniform(-1, 1, (n, self.latent_dim)))
+        zh = (
+            r.standard_normal((n, self.latent_dim)) if self.kind == "normal" else r.uniform(-1, 1, (n, self.latent_dim))
+        )
         return backend.asarray(zh, backend.device_of(like), dtype=like.dtype)
 
     def state(self) -> dict | None:

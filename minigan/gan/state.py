@@ -19,6 +19,7 @@ write); this module only decides what goes in it and where it comes back to. It 
 object with :class:`minigan.gan.GAN`'s public attributes and does not import :mod:`minigan.gan`
 (which imports this module for :meth:`GAN.save` / :meth:`GAN.load`).
 """
+
 from __future__ import annotations
 
 import os
@@ -27,10 +28,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import checkpoint
-from ..data.batches import BatchStream
-from ..files.jsonable import jsonable
 from ..checkpoint.meta import meta_dict, meta_int
+from ..data.batches import BatchStream
 from ..errors import CheckpointError
+from ..files.jsonable import jsonable
 from ..nn.layers import Dropout
 from ..nn.module import Module
 
@@ -40,7 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["save_gan", "load_gan"]
 
 
-def save_gan(gan: "GAN", path, extra: dict | None = None) -> str:
+def save_gan(gan: GAN, path, extra: dict | None = None) -> str:
     """Write ``gan``'s whole training state to ``path`` (see :meth:`minigan.gan.GAN.save`).
 
     Refuses (:class:`minigan.errors.NonFiniteStateError`, naming the step and the array) when
@@ -49,12 +50,22 @@ def save_gan(gan: "GAN", path, extra: dict | None = None) -> str:
     gan.flush()  # pending losses and the state checked: a NaN/inf raises here and never reaches the file
     hist = gan.history  # (checkpoint.save checks the host copies once more)
     noise = gan.noise_rng_state()
-    rng_state = {"noise": jsonable(noise) if noise is not None else None,
-                 "stream": gan.stream.state_dict() if gan.stream is not None else None,
-                 "dropout": _dropout_states(gan.G, "G") | _dropout_states(gan.D, "D")}
-    meta = {"gan": {"latent_dim": gan.latent_dim, "k": gan.k, "g_loss": gan.g_loss,
-                    "real_label": gan.real_label, "noise": gan.noise, "seed": gan.seed,
-                    "sample_shape": list(gan.sample_shape)}}
+    rng_state = {
+        "noise": jsonable(noise) if noise is not None else None,
+        "stream": gan.stream.state_dict() if gan.stream is not None else None,
+        "dropout": _dropout_states(gan.G, "G") | _dropout_states(gan.D, "D"),
+    }
+    meta = {
+        "gan": {
+            "latent_dim": gan.latent_dim,
+            "k": gan.k,
+            "g_loss": gan.g_loss,
+            "real_label": gan.real_label,
+            "noise": gan.noise,
+            "seed": gan.seed,
+            "sample_shape": list(gan.sample_shape),
+        }
+    }
     # The discriminator-step variants only when they are not the defaults: a default GAN's
     # checkpoint stays exactly what it was before they existed.
     for key, default in (("d_update", "joint"), ("fake_mode", "train")):
@@ -62,12 +73,18 @@ def save_gan(gan: "GAN", path, extra: dict | None = None) -> str:
             meta["gan"][key] = getattr(gan, key)
     meta.update(extra or {})
     arrays = {f"history/{k}": np.asarray(v, dtype=np.float64) for k, v in hist.items()}
-    return checkpoint.save(path, modules={"G": gan.G, "D": gan.D},
-                           optimizers={"G": gan.g_opt, "D": gan.d_opt},
-                           step=gan.step, rng_state=rng_state, extra=meta, arrays=arrays)
+    return checkpoint.save(
+        path,
+        modules={"G": gan.G, "D": gan.D},
+        optimizers={"G": gan.g_opt, "D": gan.d_opt},
+        step=gan.step,
+        rng_state=rng_state,
+        extra=meta,
+        arrays=arrays,
+    )
 
 
-def _expected_shapes(gan: "GAN", meta: dict) -> dict:
+def _expected_shapes(gan: GAN, meta: dict) -> dict:
     """Every array key the GAN needs and its shape (the optimizers' state arrays have their
     parameter's shape); the history arrays may have any shape (checked after reading)."""
     shapes: dict = {}
@@ -87,18 +104,22 @@ def _expected_shapes(gan: "GAN", meta: dict) -> dict:
 def _generator(path: str, field: str, state) -> np.random.Generator:
     """A NumPy Generator set to ``state`` (a bit generator's JSON state), or CheckpointError."""
     if not isinstance(state, dict):
-        raise CheckpointError(f"{path}: metadata field {field!r} must be a random generator's state "
-                              f"(an object), got {type(state).__name__}")
+        raise CheckpointError(
+            f"{path}: metadata field {field!r} must be a random generator's state "
+            f"(an object), got {type(state).__name__}"
+        )
     g = np.random.default_rng()
     try:
         g.bit_generator.state = state
     except (TypeError, ValueError, KeyError, OverflowError, AttributeError) as exc:
-        raise CheckpointError(f"{path}: metadata field {field!r} is not a valid {type(g.bit_generator).__name__} "
-                              f"state ({type(exc).__name__}: {str(exc)[:120]})") from exc
+        raise CheckpointError(
+            f"{path}: metadata field {field!r} is not a valid {type(g.bit_generator).__name__} "
+            f"state ({type(exc).__name__}: {str(exc)[:120]})"
+        ) from exc
     return g
 
 
-def _check_rng_state(gan: "GAN", path: str, rs, step: int) -> dict:
+def _check_rng_state(gan: GAN, path: str, rs, step: int) -> dict:
     """Validate ``rng_state`` (noise, stream, dropout) before anything is restored."""
     if rs is None:
         return {}
@@ -107,16 +128,25 @@ def _check_rng_state(gan: "GAN", path: str, rs, step: int) -> dict:
         _generator(path, "rng_state.noise", rs["noise"])
     st = rs.get("stream")
     if st is not None:
-        meta_dict(path, "rng_state.stream", st, keys={"epoch", "pos", "rng", "n", "batch_size"},
-                  required={"epoch", "pos", "rng", "n", "batch_size"})
+        meta_dict(
+            path,
+            "rng_state.stream",
+            st,
+            keys={"epoch", "pos", "rng", "n", "batch_size"},
+            required={"epoch", "pos", "rng", "n", "batch_size"},
+        )
         n = meta_int(path, "rng_state.stream.n", st["n"], 1, BatchStream.MAX_N)
         meta_int(path, "rng_state.stream.batch_size", st["batch_size"], 1, n)
         meta_int(path, "rng_state.stream.pos", st["pos"], 0, n)
         meta_int(path, "rng_state.stream.epoch", st["epoch"])
         _generator(path, "rng_state.stream.rng", st["rng"])
     drop = rs.get("dropout") or {}
-    layers = {f"{tag}.{prefix}" for tag, mod in (("G", gan.G), ("D", gan.D))
-              for prefix, m in mod.named_modules() if isinstance(m, Dropout)}
+    layers = {
+        f"{tag}.{prefix}"
+        for tag, mod in (("G", gan.G), ("D", gan.D))
+        for prefix, m in mod.named_modules()
+        if isinstance(m, Dropout)
+    }
     for k, v in meta_dict(path, "rng_state.dropout", drop).items():
         if k not in layers:
             raise CheckpointError(f"{path}: rng_state.dropout names {k!r}, which is no Dropout layer of this GAN")
@@ -130,13 +160,15 @@ def _check_history(path: str, arrays: dict, step: int) -> dict:
         if not k.startswith("history/"):
             continue
         if v.ndim != 1 or len(v) > step or v.dtype.kind != "f" or not np.isfinite(v).all():
-            raise CheckpointError(f"{path}: array {k!r} must be a 1-D float array of at most step={step} "
-                                  f"finite values, got {v.dtype} {v.shape}")
-        hist[k[len("history/"):]] = v
+            raise CheckpointError(
+                f"{path}: array {k!r} must be a 1-D float array of at most step={step} "
+                f"finite values, got {v.dtype} {v.shape}"
+            )
+        hist[k[len("history/") :]] = v
     return hist
 
 
-def state_arrays(gan: "GAN"):
+def state_arrays(gan: GAN):
     """``(name, array)`` for every array a checkpoint of ``gan`` holds: G's and D's parameters
     and buffers (``"G.3.W"``, ``"D.1.running_var"``) and both optimizers' state arrays
     (``"g_opt.S[5] (G.3.W)"``). :meth:`GAN.flush` checks them all for NaN and infinity."""
@@ -152,7 +184,7 @@ def state_arrays(gan: "GAN"):
                 yield f"{tag}.{slot}[{i}]" + (f" ({pname})" if pname else ""), a
 
 
-def _snapshot(gan: "GAN"):
+def _snapshot(gan: GAN):
     """Everything :func:`load_gan` may change, by reference (loading replaces arrays and
     dicts instead of writing into them), for an all-or-nothing restore."""
     mods = [m for mod in (gan.G, gan.D) for _, m in mod.named_modules()]
@@ -161,12 +193,19 @@ def _snapshot(gan: "GAN"):
         "buffers": [(m, dict(m.buffers)) for m in mods],
         "dropout": [(m, dict(m._rngs)) for m in mods if isinstance(m, Dropout)],
         "opts": [(o, o.t, o.state, o.hyperparameters()) for o in (gan.g_opt, gan.d_opt)],
-        "gan": (gan.step, gan._log.values, gan._log.pending, gan.prior.rng, gan.prior.rng_key, gan.stream,
-                gan._checked_step),
+        "gan": (
+            gan.step,
+            gan._log.values,
+            gan._log.pending,
+            gan.prior.rng,
+            gan.prior.rng_key,
+            gan.stream,
+            gan._checked_step,
+        ),
     }
 
 
-def _rollback(gan: "GAN", snap: dict) -> None:
+def _rollback(gan: GAN, snap: dict) -> None:
     for p, data in snap["params"]:
         p.data = data
     for m, bufs in snap["buffers"]:
@@ -179,11 +218,12 @@ def _rollback(gan: "GAN", snap: dict) -> None:
         o.t, o.state = t, state
         for k, v in hyper.items():
             setattr(o, k, v)
-    (gan.step, gan._log.values, gan._log.pending, gan.prior.rng, gan.prior.rng_key, gan.stream,
-     gan._checked_step) = snap["gan"]
+    (gan.step, gan._log.values, gan._log.pending, gan.prior.rng, gan.prior.rng_key, gan.stream, gan._checked_step) = (
+        snap["gan"]
+    )
 
 
-def load_gan(gan: "GAN", path) -> dict:
+def load_gan(gan: GAN, path) -> dict:
     """Restore into ``gan`` everything :func:`save_gan` wrote; return the file's ``extra``
     (see :meth:`minigan.gan.GAN.load`).
 
@@ -198,8 +238,10 @@ def load_gan(gan: "GAN", path) -> dict:
     if saved is not None and not isinstance(saved, dict):
         raise CheckpointError(f"{path}: metadata field 'extra.gan' must be an object, got {type(saved).__name__}")
     if saved and saved.get("latent_dim") != gan.latent_dim:
-        raise CheckpointError(f"GAN.load: {path} was saved with latent_dim={str(saved.get('latent_dim'))[:40]}, "
-                              f"this GAN has latent_dim={gan.latent_dim}")
+        raise CheckpointError(
+            f"GAN.load: {path} was saved with latent_dim={str(saved.get('latent_dim'))[:40]}, "
+            f"this GAN has latent_dim={gan.latent_dim}"
+        )
     rs = _check_rng_state(gan, path, ck.rng_state, ck.step)
     history = _check_history(path, ck.arrays, ck.step)
     for name, arrays in ck.modules.items():
@@ -225,7 +267,8 @@ def load_gan(gan: "GAN", path) -> dict:
     except BaseException as exc:
         _rollback(gan, snap)
         if isinstance(exc, (ValueError, TypeError, KeyError, AttributeError, OverflowError)) and not isinstance(
-                exc, CheckpointError):
+            exc, CheckpointError
+        ):
             raise CheckpointError(f"{path}: cannot restore: {exc}") from exc
         raise
     return ck.extra
@@ -233,8 +276,11 @@ def load_gan(gan: "GAN", path) -> dict:
 
 def _dropout_states(module: Module, name: str) -> dict:
     """JSON states of the Dropout layers' mask generators (for an exact resume)."""
-    return {f"{name}.{prefix}": jsonable(st) for prefix, m in module.named_modules()
-            if isinstance(m, Dropout) and (st := m.rng_state()) is not None}
+    return {
+        f"{name}.{prefix}": jsonable(st)
+        for prefix, m in module.named_modules()
+        if isinstance(m, Dropout) and (st := m.rng_state()) is not None
+    }
 
 
 def _load_dropout_states(module: Module, name: str, states: dict) -> None:

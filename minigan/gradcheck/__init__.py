@@ -19,6 +19,7 @@ registered with :func:`register`; ``python -m minigan.gradcheck`` runs them all 
 table (exit status 1 on a FAIL). This file and :mod:`minigan.gradcheck.registry` are the
 machinery and import no layer; only the cases do.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,11 +30,19 @@ from typing import Callable
 import numpy as np
 
 from .. import backend
-from .registry import GradCase, register, REGISTRY
+from .registry import REGISTRY, GradCase, register
 
 __all__ = [
-    "numerical_gradient", "rel_error", "check_module", "check_loss", "GradCase",
-    "register", "registered_cases", "run_all", "main", "TOLERANCE",
+    "numerical_gradient",
+    "rel_error",
+    "check_module",
+    "check_loss",
+    "GradCase",
+    "register",
+    "registered_cases",
+    "run_all",
+    "main",
+    "TOLERANCE",
 ]
 
 TOLERANCE = 1e-6
@@ -149,6 +158,7 @@ def registered_cases(rng_seed: int = 0) -> list[GradCase]:
     """Build every registered case (importing :mod:`minigan.gradcheck.cases` first, so that
     every topic module has registered its cases)."""
     from . import cases  # noqa: F401  (imports the layers; the machinery above does not)
+
     built_cases = []
     for name, fn in REGISTRY.items():
         built = fn(np.random.default_rng(rng_seed))
@@ -172,11 +182,12 @@ _WHAT, _ERR, _RES = 16, 11, 6  # columns after the case name: gradient, rel. err
 
 
 def _fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[:width - 1] + "…"
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def run_all(pattern: str | None = None, print_fn=print, tol: float = TOLERANCE,
-            width: int | None = TABLE_WIDTH) -> list[tuple[str, str, float, bool]]:
+def run_all(
+    pattern: str | None = None, print_fn=print, tol: float = TOLERANCE, width: int | None = TABLE_WIDTH
+) -> list[tuple[str, str, float, bool]]:
     """Run every registered case (whose name contains ``pattern``) and print a table.
 
     ``width`` (default 80 columns): a case name too long for its column is printed on a line
@@ -234,12 +245,18 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m minigan.gradcheck",
         description="Check every minigan layer's and loss's backward pass against float64 "
-                    "central differences, and print a table.")
+        "central differences, and print a table.",
+    )
     parser.add_argument("-k", "--filter", default=None, help="only cases whose name contains this text")
-    parser.add_argument("--tol", type=float, default=TOLERANCE, help=f"relative-error tolerance (default {TOLERANCE:g})")
+    parser.add_argument(
+        "--tol", type=float, default=TOLERANCE, help=f"relative-error tolerance (default {TOLERANCE:g})"
+    )
     parser.add_argument("--list", action="store_true", help="list the registered cases and exit")
-    parser.add_argument("--wide", action="store_true",
-                        help=f"one line per gradient, however long the case name (default: fit {TABLE_WIDTH} columns)")
+    parser.add_argument(
+        "--wide",
+        action="store_true",
+        help=f"one line per gradient, however long the case name (default: fit {TABLE_WIDTH} columns)",
+    )
     args = parser.parse_args(argv)
     try:
         if args.list:
@@ -255,5 +272,3 @@ def main(argv=None) -> int:
         print(f"no case matches {args.filter!r}", file=sys.stderr)
         return 2
     return 0 if all(r[3] for r in rows) else 1
-
-

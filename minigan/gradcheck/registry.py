@@ -4,6 +4,7 @@ A topic module of :mod:`minigan.gradcheck.cases` registers the cases of its laye
 :func:`minigan.gradcheck.registered_cases` builds them. This file imports nothing of minigan,
 so that the cases can import it without importing the rest of :mod:`minigan.gradcheck`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -42,9 +43,11 @@ def register(name: str):
     The topic modules of :mod:`minigan.gradcheck.cases` register their cases at import time,
     so ``python -m minigan.gradcheck`` covers every layer without being edited.
     """
+
     def deco(fn):
         if name in REGISTRY:
             raise ValueError(f"gradcheck.register: a case named {name!r} is already registered")
         REGISTRY[name] = fn
         return fn
+
     return deco

@@ -45,12 +45,22 @@ Sequential                 nn.Sequential (same indices, so the same dotted names
 The subclasses (:class:`Conv2dSame`, ...) keep their base class's parameter names, so their
 weights load into plain ``nn.Conv2d``/``nn.ConvTranspose2d``/``nn.RNN`` modules too.
 """
-from ..nn.torch_names import as_array, from_torch_names, param_renames, torch_state_dict  # noqa: F401
-from .safetensors_io import load_safetensors, save_safetensors  # noqa: F401
-from .convert import from_torch, to_torch, torch_classes  # noqa: F401
 
-__all__ = ["to_torch", "from_torch", "torch_state_dict", "from_torch_names",
-           "save_safetensors", "load_safetensors", "param_renames", "as_array", "torch_classes"]
+from ..nn.torch_names import as_array, from_torch_names, param_renames, torch_state_dict
+from .convert import from_torch, to_torch, torch_classes
+from .safetensors_io import load_safetensors, save_safetensors
+
+__all__ = [
+    "to_torch",
+    "from_torch",
+    "torch_state_dict",
+    "from_torch_names",
+    "save_safetensors",
+    "load_safetensors",
+    "param_renames",
+    "as_array",
+    "torch_classes",
+]
 
 
 def __getattr__(name):

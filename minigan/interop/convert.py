@@ -1,5 +1,6 @@
 """to_torch and from_torch: a minigan module as the equivalent ``torch.nn`` module and back
 (see :mod:`minigan.interop` for the table of layers). PyTorch is imported inside the functions."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -9,12 +10,13 @@ from ..nn.activations import ELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from ..nn.conv import Conv2D, Conv2DTranspose, same_padding
 from ..nn.layers import BatchNorm, Dense, Dropout, Flatten, Reshape
 from ..nn.module import Module
-from ..nn.sequential import Sequential
 from ..nn.pooling import AvgPool2D, MaxPool2D
 from ..nn.recurrent import LSTM, RNN
+from ..nn.sequential import Sequential
 from ..nn.torch_names import as_array, param_renames
 
 __all__ = ["to_torch", "from_torch", "torch_classes"]
+
 
 # ---------------------------------------------------------------------------- torch side
 def _torch():
@@ -42,8 +44,7 @@ def torch_classes() -> dict:
         ``⌈in / stride⌉``, the odd extra padding bottom/right (computed at each call)."""
 
         def forward(self, x):
-            (pt, pb), (pl, pr) = (same_padding(n, k, s) for n, k, s in
-                                  zip(x.shape[2:], self.kernel_size, self.stride))
+            (pt, pb), (pl, pr) = (same_padding(n, k, s) for n, k, s in zip(x.shape[2:], self.kernel_size, self.stride))
             return F.conv2d(F.pad(x, (pl, pr, pt, pb)), self.weight, self.bias, self.stride)
 
     class ConvTranspose2dSame(nn.ConvTranspose2d):
@@ -55,7 +56,7 @@ def torch_classes() -> dict:
             y = F.conv_transpose2d(x, self.weight, None, self.stride)
             H, W = x.shape[2] * self.stride[0], x.shape[3] * self.stride[1]
             (th, tw) = (max(k - s, 0) // 2 for k, s in zip(self.kernel_size, self.stride))
-            y = y[:, :, th:th + H, tw:tw + W]
+            y = y[:, :, th : th + H, tw : tw + W]
             y = F.pad(y, (0, W - y.shape[3], 0, H - y.shape[2]))
             return y if self.bias is None else y + self.bias.view(1, -1, 1, 1)
 
@@ -81,6 +82,7 @@ def torch_classes() -> dict:
 
 def _package():
     import sys
+
     return sys.modules[__name__.rpartition(".")[0]]
 
 
@@ -116,7 +118,7 @@ def _spatial_before(layers, i: int, spatial):
     """Decide whether BatchNorm ``layers[i]`` sees (N, C, H, W), from the layers around it."""
     if spatial is not None:
         return spatial
-    for m in layers[i + 1:]:  # nothing before it decides: the next layer that does
+    for m in layers[i + 1 :]:  # nothing before it decides: the next layer that does
         if isinstance(m, (Conv2D, Conv2DTranspose, MaxPool2D, AvgPool2D, Flatten)):
             return True
         if isinstance(m, (Dense, RNN, LSTM, Reshape)):
@@ -171,24 +173,40 @@ def _convert(m: Module, torch, spatial, top=False):
         elif m.padding == "same":
             tm = C["Conv2dSame"](m.in_channels, m.out_channels, m.kernel_size, m.stride, 0, bias=bias, **kw)
         else:
-            tm = nn.Conv2d(m.in_channels, m.out_channels, m.kernel_size, m.stride,
-                           0 if m.padding == "valid" else m.padding, bias=bias, **kw)
+            tm = nn.Conv2d(
+                m.in_channels,
+                m.out_channels,
+                m.kernel_size,
+                m.stride,
+                0 if m.padding == "valid" else m.padding,
+                bias=bias,
+                **kw,
+            )
     elif isinstance(m, Conv2DTranspose):
         if m.padding == "same":
-            tm = C["ConvTranspose2dSame"](m.in_channels, m.out_channels, m.kernel_size, m.stride, 0,
-                                          bias=bias, **kw)
+            tm = C["ConvTranspose2dSame"](m.in_channels, m.out_channels, m.kernel_size, m.stride, 0, bias=bias, **kw)
         else:
-            tm = nn.ConvTranspose2d(m.in_channels, m.out_channels, m.kernel_size, m.stride,
-                                    (0, 0) if m.padding == "valid" else m.padding, m.output_padding,
-                                    bias=bias, **kw)
+            tm = nn.ConvTranspose2d(
+                m.in_channels,
+                m.out_channels,
+                m.kernel_size,
+                m.stride,
+                (0, 0) if m.padding == "valid" else m.padding,
+                m.output_padding,
+                bias=bias,
+                **kw,
+            )
     elif isinstance(m, BatchNorm):
         return _convert_bn(m, torch, spatial)
     elif isinstance(m, (RNN, LSTM)):
         if isinstance(m, RNN) and m.nonlinearity not in ("tanh", "relu"):
             raise TypeError(f"to_torch: {m!r}: torch.nn.RNN has no nonlinearity {m.nonlinearity!r}")
         extra = {"nonlinearity": m.nonlinearity} if isinstance(m, RNN) else {}
-        cls = (nn.RNN if isinstance(m, RNN) else nn.LSTM) if top else \
-            (C["RNNOutput"] if isinstance(m, RNN) else C["LSTMOutput"])
+        cls = (
+            (nn.RNN if isinstance(m, RNN) else nn.LSTM)
+            if top
+            else (C["RNNOutput"] if isinstance(m, RNN) else C["LSTMOutput"])
+        )
         tm = cls(m.input_size, m.hidden_size, bias=bias, batch_first=True, **extra, **kw)
     elif isinstance(m, (MaxPool2D, AvgPool2D)):
         tm = (nn.MaxPool2d if isinstance(m, MaxPool2D) else nn.AvgPool2d)(m.kernel_size, m.stride)
@@ -217,19 +235,21 @@ _SIMPLE = {ReLU: "ReLU", Sigmoid: "Sigmoid", Tanh: "Tanh"}
 
 def _convert_bn(m: BatchNorm, torch, spatial):
     if spatial is None:
-        raise ValueError(f"to_torch: cannot tell whether {m!r} sees (N, C) or (N, C, H, W) inputs; "
-                         f"pass input_ndim=2 or input_ndim=4")
+        raise ValueError(
+            f"to_torch: cannot tell whether {m!r} sees (N, C) or (N, C, H, W) inputs; pass input_ndim=2 or input_ndim=4"
+        )
     cls = torch.nn.BatchNorm2d if spatial else torch.nn.BatchNorm1d
-    tm = cls(m.num_features, eps=m.eps, momentum=m.momentum,
-             dtype=getattr(torch, str(m.params["gamma"].dtype)))
+    tm = cls(m.num_features, eps=m.eps, momentum=m.momentum, dtype=getattr(torch, str(m.params["gamma"].dtype)))
     _load_into(tm, m, torch)
     return tm
 
 
 # ---------------------------------------------------------------------------- torch -> minigan
-_SUPPORTED = ("Sequential, Linear, Conv2d, ConvTranspose2d, MaxPool2d, AvgPool2d, BatchNorm1d, "
-              "BatchNorm2d, Dropout, ReLU, LeakyReLU, Sigmoid, Tanh, ELU, Softmax, Flatten, "
-              "Unflatten, RNN, LSTM")
+_SUPPORTED = (
+    "Sequential, Linear, Conv2d, ConvTranspose2d, MaxPool2d, AvgPool2d, BatchNorm1d, "
+    "BatchNorm2d, Dropout, ReLU, LeakyReLU, Sigmoid, Tanh, ELU, Softmax, Flatten, "
+    "Unflatten, RNN, LSTM"
+)
 
 
 def _require(ok: bool, tm, what: str) -> None:
@@ -267,9 +287,16 @@ def from_torch(torch_module) -> Module:
     if type(tm) is nn.Linear:
         return copy_into(Dense(tm.in_features, tm.out_features, bias=tm.bias is not None, dtype=dtype))
     if isinstance(tm, (nn.Conv2d, nn.ConvTranspose2d)) and type(tm) in (
-            nn.Conv2d, nn.ConvTranspose2d, C["Conv2dSame"], C["ConvTranspose2dSame"]):
-        _require(tm.groups == 1 and tuple(tm.dilation) == (1, 1) and tm.padding_mode == "zeros", tm,
-                 "minigan's convolutions have groups=1, dilation=1, zero padding")
+        nn.Conv2d,
+        nn.ConvTranspose2d,
+        C["Conv2dSame"],
+        C["ConvTranspose2dSame"],
+    ):
+        _require(
+            tm.groups == 1 and tuple(tm.dilation) == (1, 1) and tm.padding_mode == "zeros",
+            tm,
+            "minigan's convolutions have groups=1, dilation=1, zero padding",
+        )
         transposed = isinstance(tm, nn.ConvTranspose2d)
         if type(tm) in (C["Conv2dSame"], C["ConvTranspose2dSame"]):
             padding = "same"
@@ -277,22 +304,37 @@ def from_torch(torch_module) -> Module:
             padding = tm.padding if isinstance(tm.padding, str) else tuple(tm.padding)
         kw = dict(stride=tuple(tm.stride), padding=padding, bias=tm.bias is not None, dtype=dtype)
         if transposed:
-            return copy_into(Conv2DTranspose(tm.in_channels, tm.out_channels, tuple(tm.kernel_size),
-                                             output_padding=tuple(tm.output_padding), **kw))
+            return copy_into(
+                Conv2DTranspose(
+                    tm.in_channels,
+                    tm.out_channels,
+                    tuple(tm.kernel_size),
+                    output_padding=tuple(tm.output_padding),
+                    **kw,
+                )
+            )
         return copy_into(Conv2D(tm.in_channels, tm.out_channels, tuple(tm.kernel_size), **kw))
     if type(tm) in (nn.BatchNorm1d, nn.BatchNorm2d):
-        _require(tm.affine and tm.track_running_stats and tm.momentum is not None, tm,
-                 "minigan's BatchNorm has affine=True, track_running_stats=True and a momentum")
+        _require(
+            tm.affine and tm.track_running_stats and tm.momentum is not None,
+            tm,
+            "minigan's BatchNorm has affine=True, track_running_stats=True and a momentum",
+        )
         bn = BatchNorm(tm.num_features, momentum=tm.momentum, eps=tm.eps, dtype=dtype)
         return copy_into(bn)
     if type(tm) in (nn.RNN, nn.LSTM, C["RNNOutput"], C["LSTMOutput"]):
-        _require(tm.num_layers == 1 and not tm.bidirectional and tm.batch_first and tm.dropout == 0
-                 and getattr(tm, "proj_size", 0) == 0, tm,
-                 "minigan's RNN/LSTM is one layer, one direction, batch_first=True, no projection")
+        _require(
+            tm.num_layers == 1
+            and not tm.bidirectional
+            and tm.batch_first
+            and tm.dropout == 0
+            and getattr(tm, "proj_size", 0) == 0,
+            tm,
+            "minigan's RNN/LSTM is one layer, one direction, batch_first=True, no projection",
+        )
         if isinstance(tm, nn.LSTM):
             return copy_into(LSTM(tm.input_size, tm.hidden_size, bias=tm.bias, dtype=dtype))
-        return copy_into(RNN(tm.input_size, tm.hidden_size, nonlinearity=tm.nonlinearity,
-                             bias=tm.bias, dtype=dtype))
+        return copy_into(RNN(tm.input_size, tm.hidden_size, nonlinearity=tm.nonlinearity, bias=tm.bias, dtype=dtype))
     if type(tm) in (nn.MaxPool2d, nn.AvgPool2d):
         pad = tm.padding if isinstance(tm.padding, tuple) else (tm.padding, tm.padding)
         ok = pad == (0, 0) and not tm.ceil_mode
@@ -309,8 +351,11 @@ def from_torch(torch_module) -> Module:
         _require(tm.start_dim == 1 and tm.end_dim == -1, tm, "minigan's Flatten keeps axis 0 only")
         return copy_into(Flatten())
     if type(tm) is nn.Unflatten:
-        _require(tm.dim == 1 and all(isinstance(s, int) for s in tm.unflattened_size), tm,
-                 "minigan's Reshape unflattens axis 1 into a fixed shape")
+        _require(
+            tm.dim == 1 and all(isinstance(s, int) for s in tm.unflattened_size),
+            tm,
+            "minigan's Reshape unflattens axis 1 into a fixed shape",
+        )
         return copy_into(Reshape(*tm.unflattened_size))
     if type(tm) is nn.LeakyReLU:
         return copy_into(LeakyReLU(tm.negative_slope))
@@ -322,5 +367,7 @@ def from_torch(torch_module) -> Module:
     for cls, tname in _SIMPLE.items():
         if type(tm) is getattr(nn, tname):
             return copy_into(cls())
-    raise TypeError(f"from_torch: {name} is not supported (no minigan equivalent); supported: "
-                    f"torch.nn.{_SUPPORTED.replace(', ', ', torch.nn.')}")
+    raise TypeError(
+        f"from_torch: {name} is not supported (no minigan equivalent); supported: "
+        f"torch.nn.{_SUPPORTED.replace(', ', ', torch.nn.')}"
+    )

@@ -1,4 +1,5 @@
 """``.safetensors`` files with PyTorch's names (from :mod:`minigan.nn.torch_names`). No PyTorch here."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,8 +16,9 @@ def _safetensors_numpy():
     try:
         import safetensors.numpy as stn
     except ImportError as e:  # pragma: no cover - depends on the environment
-        raise ImportError("safetensors is not installed: pip install safetensors "
-                          "(or pip install 'minigan[interop]')") from e
+        raise ImportError(
+            "safetensors is not installed: pip install safetensors (or pip install 'minigan[interop]')"
+        ) from e
     return stn
 
 

@@ -28,15 +28,41 @@ The code lives in one module per concept; this package only re-exports it:
 images), :mod:`minigan.metrics.fid` and
 :mod:`minigan.metrics.classifier_fit` (training the classifier; the command line).
 """
-from .classifier import HELDOUT_PER_CLASS, SPLIT_SEED, WEIGHTS_META_KEY, WEIGHTS_PATH, accuracy, build_classifier, classifier_features, clear_classifier_cache, load_classifier, load_digits_split, predict_proba
+
+from .classifier import (
+    HELDOUT_PER_CLASS,
+    SPLIT_SEED,
+    WEIGHTS_META_KEY,
+    WEIGHTS_PATH,
+    accuracy,
+    build_classifier,
+    classifier_features,
+    clear_classifier_cache,
+    load_classifier,
+    load_digits_split,
+    predict_proba,
+)
+from .classifier_fit import train_classifier
 from .fid import feature_statistics, fid, frechet_distance
 from .nearest import memorization, nearest_distances, nn_distance
 from .quality import CONFIDENCE, label_agreement, sample_quality
-from .classifier_fit import train_classifier
 
 __all__ = [
-    "WEIGHTS_PATH", "CONFIDENCE", "build_classifier", "load_classifier", "load_digits_split",
-    "predict_proba", "classifier_features", "sample_quality", "feature_statistics",
-    "frechet_distance", "fid", "train_classifier", "accuracy", "label_agreement", "memorization",
-    "nearest_distances", "nn_distance",
+    "WEIGHTS_PATH",
+    "CONFIDENCE",
+    "build_classifier",
+    "load_classifier",
+    "load_digits_split",
+    "predict_proba",
+    "classifier_features",
+    "sample_quality",
+    "feature_statistics",
+    "frechet_distance",
+    "fid",
+    "train_classifier",
+    "accuracy",
+    "label_agreement",
+    "memorization",
+    "nearest_distances",
+    "nn_distance",
 ]

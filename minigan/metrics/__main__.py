@@ -1,4 +1,5 @@
 """``python -m minigan.metrics [--train]``: train or evaluate the MNIST evaluation classifier."""
+
 import sys
 
 from minigan.metrics.classifier_fit import main

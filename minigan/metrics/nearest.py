@@ -10,6 +10,7 @@ Two questions a sample grid cannot answer by eye:
 
 Neither needs the digit classifier, so they work on any images (:mod:`minigan.data.imagefolder`).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,16 +23,20 @@ def nearest_distances(a, reference, chunk: int = 500) -> np.ndarray:
     (any shapes with the same number of pixels per image; chunked, float32)."""
     a, reference = np.asarray(a), np.asarray(reference)
     if a.ndim < 2 or reference.ndim < 2 or len(reference) == 0:
-        raise ValueError(f"nearest_distances: need images (N, ...) and a non-empty reference (M, ...), got shapes "
-                         f"{a.shape} and {reference.shape}")
+        raise ValueError(
+            f"nearest_distances: need images (N, ...) and a non-empty reference (M, ...), got shapes "
+            f"{a.shape} and {reference.shape}"
+        )
     if int(np.prod(a.shape[1:])) != int(np.prod(reference.shape[1:])):
-        raise ValueError(f"nearest_distances: images of {a.shape[1:]} and reference images of "
-                         f"{reference.shape[1:]} do not have the same number of pixels")
+        raise ValueError(
+            f"nearest_distances: images of {a.shape[1:]} and reference images of "
+            f"{reference.shape[1:]} do not have the same number of pixels"
+        )
     t = reference.reshape(len(reference), -1).astype(np.float32)
     tt = (t * t).sum(1)
     out = []
     for i in range(0, len(a), chunk):
-        f = a[i:i + chunk].reshape(-1, t.shape[1]).astype(np.float32)
+        f = a[i : i + chunk].reshape(-1, t.shape[1]).astype(np.float32)
         d2 = (f * f).sum(1)[:, None] - 2.0 * (f @ t.T) + tt[None, :]  # |f|² - 2 f·t + |t|²
         out.append(np.sqrt(np.maximum(d2.min(axis=1), 0.0)))
     return np.concatenate(out) if out else np.zeros(0, np.float32)
@@ -46,8 +51,11 @@ def memorization(samples, X_train, X_heldout) -> dict:
     """
     gen = float(np.median(nearest_distances(samples, X_train)))
     real = float(np.median(nearest_distances(X_heldout, X_train)))
-    return {"median_nn_sample": round(gen, 4), "median_nn_heldout": round(real, 4),
-            "ratio": round(gen / real, 4) if real > 0 else float("nan")}
+    return {
+        "median_nn_sample": round(gen, 4),
+        "median_nn_heldout": round(real, 4),
+        "ratio": round(gen / real, 4) if real > 0 else float("nan"),
+    }
 
 
 def nn_distance(samples, reference) -> float:

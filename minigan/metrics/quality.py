@@ -1,6 +1,7 @@
 """Sample quality: how digit-like a batch of generated images is, per the evaluation classifier
 (confident share, digit histogram, modes reached). See :mod:`minigan.metrics`.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -83,5 +84,9 @@ def label_agreement(prob, labels, threshold: float = CONFIDENCE) -> dict:
     confusion = np.zeros((c, c), dtype=int)
     np.add.at(confusion, (labels, pred), 1)
     per_class = [float(right[labels == k].mean()) if (labels == k).any() else float("nan") for k in range(c)]
-    return {"agreement": float(right.mean()), "confident_agreement": float(conf_right.mean()),
-            "per_class": per_class, "confusion": confusion.tolist()}
+    return {
+        "agreement": float(right.mean()),
+        "confident_agreement": float(conf_right.mean()),
+        "per_class": per_class,
+        "confusion": confusion.tolist(),
+    }

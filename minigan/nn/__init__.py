@@ -15,6 +15,7 @@ Read it in this order, the order of the course:
 Nothing here imports anything above the engine (docs/architecture.md): no GAN, no data set,
 no checkpoint file. Every name is also at the top level (``minigan.Dense``).
 """
+
 from . import init
 from .activations import ELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .clipping import clip_grad_norm
@@ -29,11 +30,38 @@ from .recurrent import LSTM, RNN
 from .sequential import Sequential
 
 __all__ = [
-    "init", "Module", "Parameter", "Sequential",
-    "Dense", "Flatten", "Reshape", "Dropout", "BatchNorm",
-    "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "ELU", "Softmax",
-    "Loss", "BCELoss", "BCEWithLogitsLoss", "MSELoss", "CrossEntropyLoss",
-    "Optimizer", "SGD", "RMSProp", "Adam", "clip_grad_norm",
-    "Conv2D", "Conv2DTranspose", "MaxPool2D", "AvgPool2D",
-    "RNN", "LSTM", "Embedding", "Concat", "Conditional",
+    "init",
+    "Module",
+    "Parameter",
+    "Sequential",
+    "Dense",
+    "Flatten",
+    "Reshape",
+    "Dropout",
+    "BatchNorm",
+    "ReLU",
+    "LeakyReLU",
+    "Sigmoid",
+    "Tanh",
+    "ELU",
+    "Softmax",
+    "Loss",
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "MSELoss",
+    "CrossEntropyLoss",
+    "Optimizer",
+    "SGD",
+    "RMSProp",
+    "Adam",
+    "clip_grad_norm",
+    "Conv2D",
+    "Conv2DTranspose",
+    "MaxPool2D",
+    "AvgPool2D",
+    "RNN",
+    "LSTM",
+    "Embedding",
+    "Concat",
+    "Conditional",
 ]

@@ -3,13 +3,14 @@
 Each backward multiplies the upstream gradient by ``g'(Z)`` elementwise: the ``⊙ g'(Z^[l])``
 factor of document 001 §2.9, ``δ^l = ((W^[l+1])ᵀ δ^{l+1}) ⊙ g'(Z^[l])``.
 """
+
 from __future__ import annotations
 
 import math
 
 from .. import backend
-from .module import Module
 from ..checks import check_float, check_input, is_int
+from .module import Module
 
 __all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "ELU", "Softmax", "sigmoid"]
 
@@ -213,8 +214,10 @@ class Softmax(_Elementwise):
         if not (-x.ndim <= self.axis < x.ndim):
             raise ValueError(f"Softmax(axis={self.axis}): input has only {x.ndim} dimensions (shape {tuple(x.shape)})")
         if x.shape[self.axis] == 0:
-            raise ValueError(f"Softmax(axis={self.axis}): input axis {self.axis} is empty (shape {tuple(x.shape)}); "
-                             f"a softmax needs at least one value")
+            raise ValueError(
+                f"Softmax(axis={self.axis}): input axis {self.axis} is empty (shape {tuple(x.shape)}); "
+                f"a softmax needs at least one value"
+            )
         xp = backend.get_array_module(x)
         e = xp.exp(x - x.max(axis=self.axis, keepdims=True))
         self._y = e / e.sum(axis=self.axis, keepdims=True)

@@ -3,13 +3,14 @@
 Called by hand between ``backward`` and ``opt.step()``, or by every optimizer at the start of
 its step when given ``clip_norm`` (:mod:`minigan.nn.optim`).
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 from .. import backend
-from .module import parameter_list
 from ..checks import check_number
+from .module import parameter_list
 
 __all__ = ["clip_grad_norm"]
 

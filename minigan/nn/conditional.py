@@ -29,14 +29,15 @@ The two-input protocol (an extension of docs/architecture.md §3, kept as small 
 - Sequential models keep working: a Conditional holds Sequentials inside it, and the training
   loop (:class:`minigan.gan.cgan.ConditionalGAN`) passes ``(z, y)`` and ``(x, y)`` pairs.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 from .. import backend
+from ..checks import check_input, check_positive_int, shape_str
 from . import init as _init
 from .module import Module, Parameter
-from ..checks import check_input, check_positive_int, shape_str
 
 __all__ = ["Embedding", "Concat", "Conditional"]
 
@@ -97,8 +98,10 @@ class Embedding(Module):
         shape = (self.num_embeddings, self.embedding_dim)
         if isinstance(init, str) and init == "onehot":
             if self.num_embeddings != self.embedding_dim:
-                raise ValueError(f"Embedding: init='onehot' needs embedding_dim == num_embeddings, got "
-                                 f"{self.embedding_dim} and {self.num_embeddings}")
+                raise ValueError(
+                    f"Embedding: init='onehot' needs embedding_dim == num_embeddings, got "
+                    f"{self.embedding_dim} and {self.num_embeddings}"
+                )
             w = np.eye(self.num_embeddings, dtype=dtype)
         elif isinstance(init, str) and init == "standard_normal":
             w = _init.get_rng(rng).standard_normal(shape).astype(dtype)  # N(0, 1), like nn.Embedding
@@ -111,8 +114,7 @@ class Embedding(Module):
         return f"{self.num_embeddings}, {self.embedding_dim}"
 
     def forward(self, y):
-        _check_labels(f"Embedding({self.num_embeddings}, {self.embedding_dim})", y, self.num_embeddings,
-                      any_shape=True)
+        _check_labels(f"Embedding({self.num_embeddings}, {self.embedding_dim})", y, self.num_embeddings, any_shape=True)
         self._y = y
         return self.params["W"].data[y]  # Eq. E = onehot(y) W, as a lookup: (N, ..., embedding_dim)
 
@@ -160,8 +162,9 @@ class Concat(Module):
 
     def forward(self, xs):
         if not isinstance(xs, (list, tuple)) or len(xs) < 2:
-            raise TypeError(f"Concat(axis={self.axis}): input must be a tuple or list of at least 2 arrays, "
-                            f"got {type(xs).__name__}")
+            raise TypeError(
+                f"Concat(axis={self.axis}): input must be a tuple or list of at least 2 arrays, got {type(xs).__name__}"
+            )
         for i, a in enumerate(xs):
             check_input(f"Concat(axis={self.axis})", a, name=f"input {i}")
         nd = xs[0].ndim
@@ -171,9 +174,11 @@ class Concat(Module):
         ref = tuple(xs[0].shape)
         for i, a in enumerate(xs):
             other = tuple(a.shape)
-            if len(other) != nd or other[:ax] + other[ax + 1:] != ref[:ax] + ref[ax + 1:]:
-                raise ValueError(f"Concat(axis={self.axis}): input {i} has shape {shape_str(other)}, which does "
-                                 f"not match input 0's {shape_str(ref)} outside axis {self.axis}")
+            if len(other) != nd or other[:ax] + other[ax + 1 :] != ref[:ax] + ref[ax + 1 :]:
+                raise ValueError(
+                    f"Concat(axis={self.axis}): input {i} has shape {shape_str(other)}, which does "
+                    f"not match input 0's {shape_str(ref)} outside axis {self.axis}"
+                )
         self._ax = ax
         self._sizes = [int(a.shape[ax]) for a in xs]
         xp = backend.get_array_module(*xs)
@@ -230,8 +235,17 @@ class Conditional(Module):
     embedding) and ``1.<net's names>``.
     """
 
-    def __init__(self, net: Module, num_classes: int, embedding_dim: int | None = None, *, join: str = "auto",
-                 embedding_init="standard_normal", rng=None, dtype=np.float32):
+    def __init__(
+        self,
+        net: Module,
+        num_classes: int,
+        embedding_dim: int | None = None,
+        *,
+        join: str = "auto",
+        embedding_init="standard_normal",
+        rng=None,
+        dtype=np.float32,
+    ):
         super().__init__()
         if not isinstance(net, Module):
             raise TypeError(f"Conditional: net must be a minigan Module, got {type(net).__name__}")
@@ -262,8 +276,10 @@ class Conditional(Module):
 
     def forward(self, inputs):
         if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
-            raise TypeError(f"Conditional: input must be a pair (x, y) of data and integer labels, got "
-                            f"{type(inputs).__name__}" + (f" of length {len(inputs)}" if isinstance(inputs, (list, tuple)) else ""))
+            raise TypeError(
+                f"Conditional: input must be a pair (x, y) of data and integer labels, got "
+                f"{type(inputs).__name__}" + (f" of length {len(inputs)}" if isinstance(inputs, (list, tuple)) else "")
+            )
         x, y = inputs
         check_input("Conditional", x, name="x")
         if hasattr(y, "shape") and len(y.shape) == 1 and y.shape[0] != x.shape[0]:
@@ -299,8 +315,9 @@ class Conditional(Module):
         modes = [(m, m.training) for _, m in self.named_modules()]
         self.eval()
         try:
-            out = self.forward((xp.zeros((1,) + tuple(input_shape), dtype=p.data.dtype),
-                                xp.zeros((1,), dtype=np.int64)))
+            out = self.forward(
+                (xp.zeros((1,) + tuple(input_shape), dtype=p.data.dtype), xp.zeros((1,), dtype=np.int64))
+            )
         finally:
             for m, was in modes:
                 m.training = was
@@ -313,7 +330,9 @@ class Conditional(Module):
             joined = (int(np.prod(shape)) + e,)
         else:
             joined = (shape[0] + e,) + shape[1:]
-        rows = [(f"label: {self.embedding!r}", (e,), self.embedding.num_parameters()),
-                (f"join: {self.concat!r}", joined, 0)]
+        rows = [
+            (f"label: {self.embedding!r}", (e,), self.embedding.num_parameters()),
+            (f"join: {self.concat!r}", joined, 0),
+        ]
         sub = self.net._summary_rows(joined)
         return rows + [(f"net.{name}", s, n) for name, s, n in sub]

@@ -29,15 +29,16 @@ computes the cross-correlation so that weights port to and from PyTorch unchange
 Memory layout: see :mod:`minigan.nn.im2col` (channels-last columns, buffers kept between calls,
 one im2col buffer per call).
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 from .. import backend
-from . import init as _init
-from .module import Module, Parameter
 from ..checks import check_bool, check_float_dtype, check_input, check_pair, check_positive_int, parse_padding
+from . import init as _init
 from .im2col import Geometry, col2im, conv_transpose_output_size, im2col, same_padding
+from .module import Module, Parameter
 
 __all__ = ["Conv2D", "Conv2DTranspose"]
 
@@ -55,8 +56,19 @@ class _ConvBase(Module):
 
     _transposed = False
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
-                 bias=True, init="xavier", rng=None, dtype=np.float32):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        bias=True,
+        init="xavier",
+        rng=None,
+        dtype=np.float32,
+    ):
         super().__init__()
         cls = type(self).__name__
         self.in_channels = check_positive_int(cls, "in_channels", in_channels)
@@ -69,15 +81,22 @@ class _ConvBase(Module):
             if not self._transposed:
                 raise ValueError(f"{cls}: output_padding is only defined for Conv2DTranspose")
             if self.padding == "same":
-                raise ValueError(f"{cls}: output_padding must be 0 with padding='same' (the output size "
-                                 f"is in·stride), got {self.output_padding}")
+                raise ValueError(
+                    f"{cls}: output_padding must be 0 with padding='same' (the output size "
+                    f"is in·stride), got {self.output_padding}"
+                )
             for op, s in zip(self.output_padding, self.stride):
                 if op >= s:
-                    raise ValueError(f"{cls}: output_padding must be smaller than stride, got "
-                                     f"output_padding={self.output_padding}, stride={self.stride}")
+                    raise ValueError(
+                        f"{cls}: output_padding must be smaller than stride, got "
+                        f"output_padding={self.output_padding}, stride={self.stride}"
+                    )
         kh, kw = self.kernel_size
-        shape = ((self.in_channels, self.out_channels, kh, kw) if self._transposed
-                 else (self.out_channels, self.in_channels, kh, kw))
+        shape = (
+            (self.in_channels, self.out_channels, kh, kw)
+            if self._transposed
+            else (self.out_channels, self.in_channels, kh, kw)
+        )
         dtype = check_float_dtype(cls, dtype)
         check_bool(cls, "bias", bias)
         fn = _init.get_initializer(init, cls)
@@ -105,8 +124,7 @@ class _ConvBase(Module):
         return f"{type(self).__name__}({self.extra_repr()})"
 
     def _check(self, x):
-        check_input(self._name, x, ndim=4, sizes={1: self.in_channels},
-                    expected=f"(N, {self.in_channels}, H, W)")
+        check_input(self._name, x, ndim=4, sizes={1: self.in_channels}, expected=f"(N, {self.in_channels}, H, W)")
 
     def output_shape(self, input_shape: tuple) -> tuple:
         """``(C_out, OH, OW)`` for an input ``(C_in, H, W)``, validated as forward validates it
@@ -206,8 +224,10 @@ class Conv2D(_ConvBase):
         else:
             (pt, pl), (pb, pr) = self.padding, self.padding
         if H + pt + pb < kh or W + pl + pr < kw:
-            raise ValueError(f"{self._name}: kernel {kh}x{kw} is larger than the padded input "
-                             f"{H + pt + pb}x{W + pl + pr} (input {H}x{W}, padding {self.padding})")
+            raise ValueError(
+                f"{self._name}: kernel {kh}x{kw} is larger than the padded input "
+                f"{H + pt + pb}x{W + pl + pr} (input {H}x{W}, padding {self.padding})"
+            )
         return Geometry(N, C, H, W, pt, pb, pl, pr, kh, kw, sh, sw)
 
     def forward(self, x):
@@ -295,8 +315,9 @@ class Conv2DTranspose(_ConvBase):
             OH = conv_transpose_output_size(H, kh, sh, ph, oph)
             OW = conv_transpose_output_size(W, kw, sw, pw, opw)
             if OH < 1 or OW < 1:
-                raise ValueError(f"{self._name}: input {H}x{W} gives a non-positive output size "
-                                 f"{OH}x{OW}; reduce padding")
+                raise ValueError(
+                    f"{self._name}: input {H}x{W} gives a non-positive output size {OH}x{OW}; reduce padding"
+                )
             pt = pb = ph
             pl = pr = pw
         g = Geometry(N, self.out_channels, OH, OW, pt, pb, pl, pr, kh, kw, sh, sw)

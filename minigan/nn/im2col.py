@@ -22,6 +22,7 @@ weight gradient has used the columns. col2im adds the kH·kW kernel offsets as s
 channels-last (like PyTorch's ``channels_last`` format); ``xp.ascontiguousarray`` gives C order
 when a caller needs it.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -118,11 +119,11 @@ def im2col(a, g: Geometry, buffer: Callable) -> Any:
         src = a_hwc  # already channels-last: no copy
     else:
         src = buffer("pad", (g.N, Hp, Wp, g.C), a.dtype, xp, key=g.key, zero=True)
-        src[:, g.pt:g.pt + g.H, g.pl:g.pl + g.W, :] = a_hwc  # Eq. 001 §3.1.2: zero padding
+        src[:, g.pt : g.pt + g.H, g.pl : g.pl + g.W, :] = a_hwc  # Eq. 001 §3.1.2: zero padding
     s0, s1, s2, s3 = src.strides
     windows = xp.lib.stride_tricks.as_strided(
-        src, shape=(g.N, g.OH, g.OW, g.kh, g.kw, g.C),
-        strides=(s0, s1 * g.sh, s2 * g.sw, s1, s2, s3))  # Eq. 001 §3.1.3: windows every s pixels
+        src, shape=(g.N, g.OH, g.OW, g.kh, g.kw, g.C), strides=(s0, s1 * g.sh, s2 * g.sw, s1, s2, s3)
+    )  # Eq. 001 §3.1.3: windows every s pixels
     cols = buffer("cols", (g.N, g.OH, g.OW, g.kh, g.kw, g.C), a.dtype, xp)
     cols[...] = windows  # the one im2col copy
     return cols.reshape(g.rows, g.depth)  # (N·OH·OW, kH·kW·C)
@@ -139,6 +140,6 @@ def col2im(cols, g: Geometry, dtype, xp) -> Any:
     eh, ew = g.sh * (g.OH - 1) + 1, g.sw * (g.OW - 1) + 1
     for i in range(g.kh):  # loop over the kH·kW kernel offsets, strided slices
         for j in range(g.kw):
-            out[:, i:i + eh:g.sh, j:j + ew:g.sw, :] += c6[:, :, :, i, j, :]
-    out = out[:, g.pt:g.pt + g.H, g.pl:g.pl + g.W, :]  # crop the padding
+            out[:, i : i + eh : g.sh, j : j + ew : g.sw, :] += c6[:, :, :, i, j, :]
+    out = out[:, g.pt : g.pt + g.H, g.pl : g.pl + g.W, :]  # crop the padding
     return out.transpose(0, 3, 1, 2)  # (N, C, H, W)

@@ -8,6 +8,7 @@ model built with the same seed starts from identical weights on the CPU and on t
 ``in`` and ``out``; for a convolution weight (C_out, C_in, kH, kW) they are ``C_in·kH·kW`` and
 ``C_out·kH·kW``.
 """
+
 from __future__ import annotations
 
 import math
@@ -17,9 +18,21 @@ import numpy as np
 from ..checks import is_int
 
 __all__ = [
-    "manual_seed", "get_rng", "fans",
-    "xavier", "xavier_normal", "glorot_uniform", "he", "he_normal", "normal", "uniform_fan_in",
-    "zeros", "ones", "get_initializer", "INITIALIZERS", "make_weight",
+    "manual_seed",
+    "get_rng",
+    "fans",
+    "xavier",
+    "xavier_normal",
+    "glorot_uniform",
+    "he",
+    "he_normal",
+    "normal",
+    "uniform_fan_in",
+    "zeros",
+    "ones",
+    "get_initializer",
+    "INITIALIZERS",
+    "make_weight",
 ]
 
 _RNG = np.random.default_rng(0)
@@ -43,8 +56,9 @@ def get_rng(rng: np.random.Generator | int | None = None, owner: str = "rng") ->
         if rng < 0:
             raise ValueError(f"{owner}: rng must be None, an int seed >= 0 or a numpy.random.Generator, got {rng}")
         return np.random.default_rng(int(rng))
-    raise TypeError(f"{owner}: rng must be None, an int seed >= 0 or a numpy.random.Generator, "
-                    f"got {type(rng).__name__}")
+    raise TypeError(
+        f"{owner}: rng must be None, an int seed >= 0 or a numpy.random.Generator, got {type(rng).__name__}"
+    )
 
 
 def make_weight(fn, shape: tuple, rng, dtype, owner: str, **kwargs) -> np.ndarray:

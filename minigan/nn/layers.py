@@ -5,6 +5,7 @@ written for a batch in rows (PyTorch's layout) rather than the document's column
 document's ``Z = W X + b`` with ``X ∈ ℝ^{n_x × m}`` is our ``Z = X Wᵀ + b`` with
 ``X ∈ ℝ^{m × n_x}``; ``W`` has the document's shape ``(n_l, n_{l-1})`` in both.
 """
+
 from __future__ import annotations
 
 import math
@@ -12,9 +13,18 @@ import math
 import numpy as np
 
 from .. import backend
+from ..checks import (
+    MAX_SIZE,
+    check_bool,
+    check_float,
+    check_float_dtype,
+    check_input,
+    check_positive_int,
+    check_seed,
+    is_int,
+)
 from . import init as _init  # the constructors' `init` argument would shadow the module
 from .module import Module, Parameter
-from ..checks import check_bool, check_float, check_float_dtype, check_input, check_positive_int, check_seed, is_int, MAX_SIZE
 
 __all__ = ["Dense", "Flatten", "Reshape", "Dropout", "BatchNorm"]
 
@@ -57,8 +67,9 @@ class Dense(Module):
 
     torch_names = {"W": "weight", "b": "bias"}  # PyTorch's nn.Linear (minigan.nn.torch_names)
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, init: str = "xavier",
-                 rng=None, dtype=np.float32):
+    def __init__(
+        self, in_features: int, out_features: int, bias: bool = True, init: str = "xavier", rng=None, dtype=np.float32
+    ):
         super().__init__()
         self.in_features = check_positive_int("Dense", "in_features", in_features)
         self.out_features = check_positive_int("Dense", "out_features", out_features)
@@ -66,8 +77,11 @@ class Dense(Module):
         check_bool("Dense", "bias", bias)
         fn = _init.get_initializer(init, "Dense")
         rng = _init.get_rng(rng, "Dense")
-        self.params["W"] = Parameter(_init.make_weight(fn, (self.out_features, self.in_features), rng, dtype,
-                                                       f"Dense({self.in_features}, {self.out_features})"))
+        self.params["W"] = Parameter(
+            _init.make_weight(
+                fn, (self.out_features, self.in_features), rng, dtype, f"Dense({self.in_features}, {self.out_features})"
+            )
+        )
         if bias:
             self.params["b"] = Parameter(np.zeros(self.out_features, dtype=dtype))
         self._x = None
@@ -76,8 +90,13 @@ class Dense(Module):
         return f"{self.in_features}, {self.out_features}" + ("" if "b" in self.params else ", bias=False")
 
     def forward(self, x):
-        check_input(f"Dense({self.in_features}, {self.out_features})", x, ndim=2,
-                    sizes={1: self.in_features}, expected=f"(N, {self.in_features})")
+        check_input(
+            f"Dense({self.in_features}, {self.out_features})",
+            x,
+            ndim=2,
+            sizes={1: self.in_features},
+            expected=f"(N, {self.in_features})",
+        )
         self._x = x
         z = x @ self.params["W"].data.T  # Eq. 001 §2.6 (1): Z = W X + b, rows = samples
         if "b" in self.params:
@@ -166,12 +185,15 @@ class Reshape(Module):
         per_sample = int(np.prod(x.shape[1:]))
         known = int(np.prod([s for s in self.shape if s != -1]))
         if (-1 in self.shape and per_sample % known) or (-1 not in self.shape and per_sample != known):
-            raise ValueError(f"Reshape{self.shape}: cannot reshape a sample of shape {tuple(x.shape[1:])} "
-                             f"({per_sample} values) to {self.shape}")
+            raise ValueError(
+                f"Reshape{self.shape}: cannot reshape a sample of shape {tuple(x.shape[1:])} "
+                f"({per_sample} values) to {self.shape}"
+            )
         self._shape = x.shape
         if -1 in self.shape and per_sample == 0:
-            raise ValueError(f"Reshape{self.shape}: cannot infer the -1 size from an empty sample of shape "
-                             f"{tuple(x.shape[1:])}")
+            raise ValueError(
+                f"Reshape{self.shape}: cannot infer the -1 size from an empty sample of shape {tuple(x.shape[1:])}"
+            )
         return x.reshape((x.shape[0],) + self.shape)
 
     def backward(self, dout):
@@ -234,7 +256,7 @@ class Dropout(Module):
     def _rng(self, xp):
         key = xp.__name__
         if key not in self._rngs:
-            seed = self.seed if self.seed is not None else int(_init.get_rng().integers(2 ** 63))
+            seed = self.seed if self.seed is not None else int(_init.get_rng().integers(2**63))
             self._rngs[key] = xp.random.default_rng(seed)
         return self._rngs[key]
 
@@ -246,8 +268,10 @@ class Dropout(Module):
         if self.fixed_mask is not None:
             mask = self.fixed_mask
             if tuple(mask.shape) != tuple(x.shape):  # a broadcast would share one mask row by row
-                raise ValueError(f"Dropout(p={self.p}): fixed_mask has shape {tuple(mask.shape)}, "
-                                 f"but the input has shape {tuple(x.shape)}")
+                raise ValueError(
+                    f"Dropout(p={self.p}): fixed_mask has shape {tuple(mask.shape)}, "
+                    f"but the input has shape {tuple(x.shape)}"
+                )
         else:
             xp = backend.get_array_module(x)
             mask = self._rng(xp).random(x.shape, dtype=np.float32) >= self.p  # m ~ Bernoulli(1-p)
@@ -322,7 +346,7 @@ class BatchNorm(Module):
     """
 
     torch_names = {"gamma": "weight", "beta": "bias"}  # PyTorch's nn.BatchNorm1d/2d
-    torch_extra_buffers = ("num_batches_tracked",)    # kept by PyTorch, not by minigan
+    torch_extra_buffers = ("num_batches_tracked",)  # kept by PyTorch, not by minigan
 
     def __init__(self, num_features: int, momentum: float = 0.1, eps: float = 1e-5, dtype=np.float32):
         super().__init__()
@@ -344,15 +368,16 @@ class BatchNorm(Module):
 
     def forward(self, x):
         C = self.num_features
-        check_input(f"BatchNorm({C})", x, ndim=(2, 4), sizes={1: C},
-                    expected=f"(N, {C}) or (N, {C}, H, W)")
+        check_input(f"BatchNorm({C})", x, ndim=(2, 4), sizes={1: C}, expected=f"(N, {C}) or (N, {C}, H, W)")
         shape = (1, C) if x.ndim == 2 else (1, C, 1, 1)
         m = x.size // C
         gamma = self.params["gamma"].data
         if self.training:
             if m < 2:
-                raise ValueError(f"BatchNorm({C}): training needs more than one value per feature, got "
-                                 f"input shape {tuple(x.shape)}; use eval() for single samples")
+                raise ValueError(
+                    f"BatchNorm({C}): training needs more than one value per feature, got "
+                    f"input shape {tuple(x.shape)}; use eval() for single samples"
+                )
             mu = _channel_sum(x) * (1.0 / m)  # Eq. 001 §2.12.1: μ = (1/m) Σ z      (C,)
             xc = x - mu.reshape(shape)
             var = _channel_sum(xc * xc) * (1.0 / m)  # Eq. 001 §2.12.1: σ² = (1/m) Σ (z − μ)²

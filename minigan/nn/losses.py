@@ -14,13 +14,15 @@ call ``float()`` themselves, so a GPU training step has no hidden host round-tri
 Semantics are PyTorch's for the same names (``torch.nn.BCELoss`` etc., with ``reduction``
 ``"mean"`` (default) or ``"sum"``).
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 from .. import backend
-from .activations import sigmoid
 from ..checks import check_input, is_real, shape_str
+from .activations import sigmoid
+
 __all__ = ["Loss", "BCELoss", "BCEWithLogitsLoss", "MSELoss", "CrossEntropyLoss"]
 
 _REDUCTIONS = ("mean", "sum")
@@ -65,8 +67,10 @@ class Loss:
         """Return the reduced loss (a 0-d scalar on ``pred``'s device; no host sync)."""
         self._validate(pred, target)
         if pred.size == 0 or self._count(pred) == 0:
-            raise ValueError(f"{type(self).__name__}: pred is empty (shape {shape_str(pred.shape)}); a loss "
-                             f"needs at least one element (a mean over nothing is undefined)")
+            raise ValueError(
+                f"{type(self).__name__}: pred is empty (shape {shape_str(pred.shape)}); a loss "
+                f"needs at least one element (a mean over nothing is undefined)"
+            )
         elementwise, self._cache = self._forward(pred, target)
         self._dtype = pred.dtype
         self._n = self._count(pred)
@@ -85,10 +89,14 @@ class Loss:
         """
         if self._cache is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before the loss was computed")
-        if grad is not None and not (is_real(grad) or (hasattr(grad, "shape") and hasattr(grad, "dtype")
-                                                        and grad.shape == () and grad.dtype.kind in "iuf")):
-            raise TypeError(f"{type(self).__name__}.backward: grad must be a real number or a 0-d real array, "
-                            f"got {type(grad).__name__}")
+        if grad is not None and not (
+            is_real(grad)
+            or (hasattr(grad, "shape") and hasattr(grad, "dtype") and grad.shape == () and grad.dtype.kind in "iuf")
+        ):
+            raise TypeError(
+                f"{type(self).__name__}.backward: grad must be a real number or a 0-d real array, "
+                f"got {type(grad).__name__}"
+            )
         scale = 1.0 / self._n if self.reduction == "mean" else 1.0
         d = self._grad(self._cache) * scale
         if grad is not None:
@@ -110,10 +118,14 @@ class Loss:
         check_input(name, pred, name="pred")
         _check_array(name, target)
         if tuple(target.shape) != tuple(pred.shape):
-            raise ValueError(f"{name}: target must have the shape of pred {shape_str(pred.shape)}, "
-                             f"got {shape_str(target.shape)}")
-        if not (np.issubdtype(target.dtype, np.floating) or np.issubdtype(target.dtype, np.integer)
-                or target.dtype == np.bool_):
+            raise ValueError(
+                f"{name}: target must have the shape of pred {shape_str(pred.shape)}, got {shape_str(target.shape)}"
+            )
+        if not (
+            np.issubdtype(target.dtype, np.floating)
+            or np.issubdtype(target.dtype, np.integer)
+            or target.dtype == np.bool_
+        ):
             raise TypeError(f"{name}: target must have a real numeric dtype, got {target.dtype}")
         _check_same_device(name, pred, target)
 
@@ -127,15 +139,16 @@ class Loss:
 
 def _check_array(name: str, target) -> None:
     if not hasattr(target, "shape") or not hasattr(target, "dtype") or isinstance(target, np.generic):
-        raise TypeError(f"{name}: target must be an array (numpy.ndarray or cupy.ndarray), "
-                        f"got {type(target).__name__}")
+        raise TypeError(f"{name}: target must be an array (numpy.ndarray or cupy.ndarray), got {type(target).__name__}")
 
 
 def _check_same_device(name: str, pred, target) -> None:
     dp, dt = backend.device_of(pred), backend.device_of(target)
     if dp != dt:
-        raise ValueError(f"{name}: pred is on {dp!r} but target is on {dt!r}; move both to one device "
-                         f"with minigan.asarray(target, {dp!r})")
+        raise ValueError(
+            f"{name}: pred is on {dp!r} but target is on {dt!r}; move both to one device "
+            f"with minigan.asarray(target, {dp!r})"
+        )
 
 
 def _on_host(x) -> bool:
@@ -194,8 +207,10 @@ class BCELoss(Loss):
     def _validate(self, pred, target):
         super()._validate(pred, target)
         if _on_host(pred) and pred.size and not ((pred >= 0) & (pred <= 1)).all():
-            raise ValueError(f"BCELoss: pred must be probabilities in [0, 1] (apply a Sigmoid, or use "
-                             f"BCEWithLogitsLoss on logits), got min {pred.min()}, max {pred.max()}")
+            raise ValueError(
+                f"BCELoss: pred must be probabilities in [0, 1] (apply a Sigmoid, or use "
+                f"BCEWithLogitsLoss on logits), got min {pred.min()}, max {pred.max()}"
+            )
         _check_unit_interval("BCELoss", target)
 
     def _forward(self, pred, target):
@@ -321,16 +336,22 @@ class CrossEntropyLoss(Loss):
         check_input("CrossEntropyLoss", pred, ndim=2, name="pred", expected="(N, C) logits")
         _check_array("CrossEntropyLoss", target)
         if not np.issubdtype(target.dtype, np.integer):
-            raise TypeError(f"CrossEntropyLoss: target must hold integer class indices (N,), got dtype "
-                            f"{target.dtype}; convert with y.astype('int64')")
+            raise TypeError(
+                f"CrossEntropyLoss: target must hold integer class indices (N,), got dtype "
+                f"{target.dtype}; convert with y.astype('int64')"
+            )
         if tuple(target.shape) != (pred.shape[0],):
-            raise ValueError(f"CrossEntropyLoss: target must have shape (N,) = ({pred.shape[0]},) for pred "
-                             f"{shape_str(pred.shape)}, got {shape_str(target.shape)}")
+            raise ValueError(
+                f"CrossEntropyLoss: target must have shape (N,) = ({pred.shape[0]},) for pred "
+                f"{shape_str(pred.shape)}, got {shape_str(target.shape)}"
+            )
         _check_same_device("CrossEntropyLoss", pred, target)
         C = pred.shape[1]
         if _on_host(target) and target.size and (target.min() < 0 or target.max() >= C):
-            raise ValueError(f"CrossEntropyLoss: target class indices must lie in [0, {C}) for {C} classes, "
-                             f"got min {target.min()}, max {target.max()}")
+            raise ValueError(
+                f"CrossEntropyLoss: target class indices must lie in [0, {C}) for {C} classes, "
+                f"got min {target.min()}, max {target.max()}"
+            )
 
     def _forward(self, pred, target):
         xp = backend.get_array_module(pred)

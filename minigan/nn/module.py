@@ -13,16 +13,18 @@ There is no autograd graph. A training loop chains the calls explicitly::
 The rule (docs/architecture.md §3): every forward of a module is followed by its own backward before the
 next forward of that module.
 """
+
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
 from .. import backend
-from . import torch_names
 from ..checks import check_dout, shape_str
+from . import torch_names
 
 __all__ = ["Parameter", "Module", "parameter_list"]
 
@@ -80,8 +82,8 @@ class Module:
     """
 
     def __init__(self) -> None:
-        self.params: "OrderedDict[str, Parameter]" = OrderedDict()
-        self.buffers: "OrderedDict[str, Any]" = OrderedDict()
+        self.params: OrderedDict[str, Parameter] = OrderedDict()
+        self.buffers: OrderedDict[str, Any] = OrderedDict()
         self.training: bool = True
         self._out_shape: tuple | None = None
         self._out_device: str | None = None
@@ -143,15 +145,13 @@ class Module:
                 if name not in params:
                     raise TypeError(f"{where} is a buffer: assign an array, not a Parameter")
                 if value.shape != tuple(cur.shape):
-                    raise ValueError(f"{where}: expected shape {shape_str(cur.shape)}, "
-                                     f"got {shape_str(value.shape)}")
+                    raise ValueError(f"{where}: expected shape {shape_str(cur.shape)}, got {shape_str(value.shape)}")
                 params[name] = value
                 return
             if not (hasattr(value, "shape") and hasattr(value, "dtype")):
                 raise TypeError(f"{where} must be set to an array, got {type(value).__name__}")
             if tuple(value.shape) != tuple(cur.shape):
-                raise ValueError(f"{where}: expected shape {shape_str(cur.shape)}, "
-                                 f"got {shape_str(value.shape)}")
+                raise ValueError(f"{where}: expected shape {shape_str(cur.shape)}, got {shape_str(value.shape)}")
             if not np.issubdtype(np.dtype(value.dtype), np.floating):
                 raise TypeError(f"{where}: expected a floating array, got dtype {value.dtype}")
             arr = backend.asarray(value, backend.device_of(cur), dtype=cur.dtype)
@@ -167,11 +167,11 @@ class Module:
         return sorted(set(super().__dir__()) | set(d.get("params", ())) | set(d.get("buffers", ())))
 
     # ---------------------------------------------------------------- tree
-    def children(self) -> list["Module"]:
+    def children(self) -> list[Module]:
         """Direct sub-modules (empty for a plain layer)."""
         return []
 
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, "Module"]]:
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         yield prefix, self
         for i, child in enumerate(self.children()):
             yield from child.named_modules(f"{prefix}{i}.")
@@ -201,13 +201,13 @@ class Module:
             p.zero_grad()
 
     # ---------------------------------------------------------------- modes
-    def train(self, mode: bool = True) -> "Module":
+    def train(self, mode: bool = True) -> Module:
         """Training mode (Dropout drops, BatchNorm uses batch statistics). Returns self."""
         for _, m in self.named_modules():
             m.training = bool(mode)
         return self
 
-    def eval(self) -> "Module":
+    def eval(self) -> Module:
         """Evaluation mode (Dropout is the identity, BatchNorm uses running statistics)."""
         return self.train(False)
 
@@ -220,7 +220,7 @@ class Module:
             for k in list(m.buffers):
                 m.buffers[k] = fn(m.buffers[k])
 
-    def to(self, device: str) -> "Module":
+    def to(self, device: str) -> Module:
         """Move every parameter, gradient and buffer to ``device`` (``"cpu"`` or ``"gpu"``).
 
         Raises :class:`minigan.backend.DeviceError` with the reason when the GPU is not
@@ -230,16 +230,18 @@ class Module:
         self._map_arrays(lambda a: backend.asarray(a, device))
         return self
 
-    def astype(self, dtype) -> "Module":
+    def astype(self, dtype) -> Module:
         """Cast every parameter, gradient and floating buffer to ``dtype`` (e.g. float64 for
         gradient checks). Returns self."""
+
         def cast(a):
             return a.astype(dtype) if np.issubdtype(a.dtype, np.floating) else a
+
         self._map_arrays(cast)
         return self
 
     # ---------------------------------------------------------------- state
-    def state_dict(self, naming: str = "minigan") -> "OrderedDict[str, Any]":
+    def state_dict(self, naming: str = "minigan") -> OrderedDict[str, Any]:
         """name -> array for every parameter and buffer (BatchNorm running stats included).
 
         The arrays are the module's own (no copy); :mod:`minigan.checkpoint` copies them to
@@ -250,8 +252,7 @@ class Module:
         if naming == "torch":
             return torch_names.torch_state_dict(self)
         if naming != "minigan":
-            raise ValueError(f"{type(self).__name__}.state_dict: naming must be 'minigan' or 'torch', "
-                             f"got {naming!r}")
+            raise ValueError(f"{type(self).__name__}.state_dict: naming must be 'minigan' or 'torch', got {naming!r}")
         d = OrderedDict()
         for name, p in self.named_parameters():
             d[name] = p.data
@@ -259,7 +260,7 @@ class Module:
             d[name] = b
         return d
 
-    def load_state_dict(self, state: dict, strict: bool = True) -> "Module":
+    def load_state_dict(self, state: dict, strict: bool = True) -> Module:
         """Copy arrays from ``state`` into this module's parameters and buffers.
 
         Arrays go to the device and dtype of the module's current ones. A shape mismatch, or
@@ -278,24 +279,27 @@ class Module:
             missing = [k for k in list(own_p) + list(own_b) if k not in state]
             unexpected = [k for k in state if k not in own_p and k not in own_b]
             if missing or unexpected:
-                raise ValueError(f"{type(self).__name__}.load_state_dict: missing keys {missing}, "
-                                 f"unexpected keys {unexpected}")
+                raise ValueError(
+                    f"{type(self).__name__}.load_state_dict: missing keys {missing}, unexpected keys {unexpected}"
+                )
         for k, v in state.items():
             if (k in own_p or k in own_b) and not (hasattr(v, "shape") and hasattr(v, "dtype")):
-                raise ValueError(f"{type(self).__name__}.load_state_dict: {k} must be an array, "
-                                 f"got {type(v).__name__}")
+                raise ValueError(f"{type(self).__name__}.load_state_dict: {k} must be an array, got {type(v).__name__}")
             if k in own_p:
                 p = own_p[k]
                 if tuple(v.shape) != p.shape:
-                    raise ValueError(f"{type(self).__name__}.load_state_dict: {k} expected shape "
-                                     f"{p.shape}, got {tuple(v.shape)}")
+                    raise ValueError(
+                        f"{type(self).__name__}.load_state_dict: {k} expected shape {p.shape}, got {tuple(v.shape)}"
+                    )
                 p.data = backend.asarray(v, backend.device_of(p.data), dtype=p.data.dtype).copy()
             elif k in own_b:
                 m, name = own_b[k]
                 cur = m.buffers[name]
                 if tuple(v.shape) != tuple(cur.shape):
-                    raise ValueError(f"{type(self).__name__}.load_state_dict: {k} expected shape "
-                                     f"{tuple(cur.shape)}, got {tuple(v.shape)}")
+                    raise ValueError(
+                        f"{type(self).__name__}.load_state_dict: {k} expected shape "
+                        f"{tuple(cur.shape)}, got {tuple(v.shape)}"
+                    )
                 m.buffers[name] = backend.asarray(v, backend.device_of(cur), dtype=cur.dtype).copy()
         return self
 
@@ -322,8 +326,7 @@ class Module:
         return tuple(int(s) for s in y.shape[1:])
 
     def _summary_rows(self, input_shape: tuple) -> list[tuple[str, tuple, int]]:
-        return [(repr(self), self.output_shape(input_shape),
-                 sum(p.size for p in self.params.values()))]
+        return [(repr(self), self.output_shape(input_shape), sum(p.size for p in self.params.values()))]
 
     def summary(self, input_shape, print_fn=print) -> list[tuple[str, tuple, int]]:
         """Print a Keras-like table (layer, output shape, parameters) and the total.
@@ -370,10 +373,13 @@ def parameter_list(params, who: str) -> list[Parameter]:
     try:
         params = list(params)
     except TypeError:
-        raise TypeError(f"{who}: params must be a Module or a list of Parameters, "
-                        f"got {type(params).__name__}") from None
+        raise TypeError(
+            f"{who}: params must be a Module or a list of Parameters, got {type(params).__name__}"
+        ) from None
     for i, p in enumerate(params):
         if not isinstance(p, Parameter):
-            raise TypeError(f"{who}: params[{i}] must be a minigan Parameter, got {type(p).__name__}"
-                            + (" (pass model.parameters() or the model itself)" if hasattr(p, "shape") else ""))
+            raise TypeError(
+                f"{who}: params[{i}] must be a minigan Parameter, got {type(p).__name__}"
+                + (" (pass model.parameters() or the model itself)" if hasattr(p, "shape") else "")
+            )
     return params

@@ -27,15 +27,16 @@ clip_norm : float > 0 or None
     ``step()`` (document 003 ch. 2 clips its LSTM's gradients by global norm 5); the norm
     before clipping is kept in ``opt.last_grad_norm`` (a 0-d array, no host sync).
 """
+
 from __future__ import annotations
 
 import math
 from typing import Any
 
 from .. import backend
-from .module import Parameter, parameter_list
 from ..checks import check_number, is_int
 from .clipping import clip_grad_norm
+from .module import Parameter, parameter_list
 
 __all__ = ["Optimizer", "SGD", "RMSProp", "Adam"]
 
@@ -119,7 +120,7 @@ class Optimizer:
                 arrays[f"{slot}.{i}"] = a
         return {"step": int(self.t), "hyper": self.hyperparameters(), "arrays": arrays}
 
-    def load_state_dict(self, d: dict) -> "Optimizer":
+    def load_state_dict(self, d: dict) -> Optimizer:
         """Restore a :meth:`state_dict`: the step count, the hyperparameters (as PyTorch does)
         and the state arrays, each copied to its parameter's device and dtype.
 
@@ -140,16 +141,20 @@ class Optimizer:
         for key, arr in d["arrays"].items():
             slot, _, idx = str(key).rpartition(".")
             if slot not in self.SLOTS or not idx.isdigit():
-                raise ValueError(f"{who}: unexpected state key {key!r}; expected '<slot>.<index>' with slot in "
-                                 f"{list(self.SLOTS)}")
+                raise ValueError(
+                    f"{who}: unexpected state key {key!r}; expected '<slot>.<index>' with slot in {list(self.SLOTS)}"
+                )
             i = int(idx)
             if i >= len(self.params):
-                raise ValueError(f"{who}: state key {key!r} refers to parameter {i}, but this optimizer has "
-                                 f"{len(self.params)} parameters")
+                raise ValueError(
+                    f"{who}: state key {key!r} refers to parameter {i}, but this optimizer has "
+                    f"{len(self.params)} parameters"
+                )
             p = self.params[i]
             if tuple(arr.shape) != p.shape:
-                raise ValueError(f"{who}: state {key!r} has shape {tuple(arr.shape)}, but parameter {i} has "
-                                 f"shape {p.shape}")
+                raise ValueError(
+                    f"{who}: state {key!r} has shape {tuple(arr.shape)}, but parameter {i} has shape {p.shape}"
+                )
             new_state[slot][i] = backend.asarray(arr, backend.device_of(p.data), dtype=p.data.dtype).copy()
         old = self.hyperparameters()
         try:
@@ -224,8 +229,9 @@ class SGD(Optimizer):
     SLOTS = ("v",)
     HYPER = ("lr", "momentum", "weight_decay", "clip_norm")
 
-    def __init__(self, params, lr: float, momentum: float = 0.0, weight_decay: float = 0.0,
-                 clip_norm: float | None = None):
+    def __init__(
+        self, params, lr: float, momentum: float = 0.0, weight_decay: float = 0.0, clip_norm: float | None = None
+    ):
         self.momentum = momentum
         super().__init__(params, lr, weight_decay=weight_decay, clip_norm=clip_norm)
 
@@ -273,8 +279,15 @@ class RMSProp(Optimizer):
     SLOTS = ("S",)
     HYPER = ("lr", "beta", "eps", "weight_decay", "clip_norm")
 
-    def __init__(self, params, lr: float = 1e-3, beta: float = 0.9, eps: float = 1e-8,
-                 weight_decay: float = 0.0, clip_norm: float | None = None):
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        beta: float = 0.9,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        clip_norm: float | None = None,
+    ):
         self.beta, self.eps = beta, eps
         super().__init__(params, lr, weight_decay=weight_decay, clip_norm=clip_norm)
 
@@ -331,8 +344,16 @@ class Adam(Optimizer):
     SLOTS = ("V", "S")
     HYPER = ("lr", "beta1", "beta2", "eps", "weight_decay", "clip_norm")
 
-    def __init__(self, params, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
-                 weight_decay: float = 0.0, clip_norm: float | None = None):
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        clip_norm: float | None = None,
+    ):
         self.beta1, self.beta2, self.eps = beta1, beta2, eps
         super().__init__(params, lr, weight_decay=weight_decay, clip_norm=clip_norm)
 
@@ -350,8 +371,8 @@ class Adam(Optimizer):
         V += (1.0 - self.beta1) * g  # Eq. 001 §2.8.3 (corrected): V = β₁ V + (1 - β₁) g
         S *= self.beta2
         S += (1.0 - self.beta2) * (g * g)  # Eq. 001 §2.8.3: S = β₂ S + (1 - β₂) g²
-        c1 = 1.0 - self.beta1 ** self.t  # bias corrections (Python floats: no device work)
-        c2 = 1.0 - self.beta2 ** self.t
+        c1 = 1.0 - self.beta1**self.t  # bias corrections (Python floats: no device work)
+        c2 = 1.0 - self.beta2**self.t
         denom = xp.sqrt(S) / math.sqrt(c2)  # √Ŝ = √(S / (1 - β₂ᵗ))
         denom += self.eps
         p.data -= (self.lr / c1) * V / denom  # Eq. 001 §2.8.3 (ε after √): θ = θ - η V̂ / (√Ŝ + ε)

@@ -8,13 +8,14 @@ is the strided slice ``x[:, :, i::s_h, j::s_w]`` (cropped to the ``OH × OW`` wi
 forward and backward loop over the ``kH·kW`` kernel offsets; nothing is scattered with
 ``np.add.at``.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 from .. import backend
-from .module import Module
 from ..checks import check_input, check_pair
+from .module import Module
 
 __all__ = ["MaxPool2D", "AvgPool2D"]
 
@@ -35,8 +36,9 @@ class _Pool2D(Module):
     def _sizes(self, H, W):
         (kh, kw), (sh, sw) = self.kernel_size, self.stride
         if H < kh or W < kw:
-            raise ValueError(f"{type(self).__name__}({self.extra_repr()}): kernel {kh}x{kw} is larger than "
-                             f"the input {H}x{W}")
+            raise ValueError(
+                f"{type(self).__name__}({self.extra_repr()}): kernel {kh}x{kw} is larger than the input {H}x{W}"
+            )
         return (H - kh) // sh + 1, (W - kw) // sw + 1  # ⌊(n − f)/s⌋ + 1 (document 001 §3.1.3, corrected)
 
     def _check(self, x):
@@ -71,7 +73,7 @@ class _Pool2D(Module):
             eh, ew = sh * (OH - 1) + 1, sw * (OW - 1) + 1
             for i in range(kh):
                 for j in range(kw):
-                    yield i * kw + j, a[:, :, i:i + eh:sh, j:j + ew:sw]
+                    yield i * kw + j, a[:, :, i : i + eh : sh, j : j + ew : sw]
 
 
 class MaxPool2D(_Pool2D):

@@ -23,15 +23,16 @@ truncado ao longo do tempo") chains one chunk of a long text to the next.
 Gradient clipping by global norm (document 003's ``tf.clip_by_global_norm(gradients, 5)``) is
 the optimizers' ``clip_norm`` keyword, see :mod:`minigan.nn.optim`.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 from .. import backend
+from ..checks import check_bool, check_float_dtype, check_input, check_positive_int
 from . import init as _init
 from .activations import sigmoid
 from .module import Module, Parameter
-from ..checks import check_bool, check_float_dtype, check_input, check_positive_int
 
 __all__ = ["RNN", "LSTM"]
 
@@ -41,8 +42,12 @@ _NONLINEARITIES = ("tanh", "relu", "linear")
 class _Recurrent(Module):
     """Shared parts of RNN and LSTM: parameters, validation, state handling."""
 
-    torch_names = {"W_ih": "weight_ih_l0", "W_hh": "weight_hh_l0",  # PyTorch's one-layer nn.RNN/LSTM
-                   "b_ih": "bias_ih_l0", "b_hh": "bias_hh_l0"}
+    torch_names = {
+        "W_ih": "weight_ih_l0",
+        "W_hh": "weight_hh_l0",  # PyTorch's one-layer nn.RNN/LSTM
+        "b_ih": "bias_ih_l0",
+        "b_hh": "bias_hh_l0",
+    }
 
     _gates = 1  # number of H-blocks stacked in W_ih / W_hh (LSTM: 4)
 
@@ -62,8 +67,10 @@ class _Recurrent(Module):
             def draw(shape):
                 return _init.make_weight(_init.uniform_fan_in, shape, rng, dtype, name, fan_in=H)
         else:
+
             def draw(shape):
                 return _init.make_weight(fn, shape, rng, dtype, name)
+
         self.params["W_ih"] = Parameter(draw((G * H, D)))
         self.params["W_hh"] = Parameter(draw((G * H, H)))
         if bias:
@@ -81,8 +88,9 @@ class _Recurrent(Module):
         return f"{self.input_size}, {self.hidden_size}" + ("" if "b_ih" in self.params else ", bias=False")
 
     def _check_x(self, x):
-        check_input(self._name(), x, ndim=3, sizes={2: self.input_size},
-                    expected=f"(N, T, {self.input_size}) (batch_first)")
+        check_input(
+            self._name(), x, ndim=3, sizes={2: self.input_size}, expected=f"(N, T, {self.input_size}) (batch_first)"
+        )
         if x.shape[1] < 1:
             raise ValueError(f"{self._name()}: input needs at least one time step, got shape {tuple(x.shape)}")
 
@@ -92,8 +100,10 @@ class _Recurrent(Module):
         check_input(self._name(), s, ndim=(2, 3), name=what, expected=f"(N, H) = ({N}, {H}) or PyTorch's (1, {N}, {H})")
         shape = tuple(s.shape)
         if shape not in ((N, H), (1, N, H)):
-            raise ValueError(f"{self._name()}: {what} must have shape (N, H) = ({N}, {H}) "
-                             f"(or PyTorch's (1, {N}, {H})) for an input of batch size {N}, got {shape}")
+            raise ValueError(
+                f"{self._name()}: {what} must have shape (N, H) = ({N}, {H}) "
+                f"(or PyTorch's (1, {N}, {H})) for an input of batch size {N}, got {shape}"
+            )
         return s.reshape(N, H), shape
 
     def _check_backward(self, dout):
@@ -189,8 +199,16 @@ class RNN(_Recurrent):
     (``clip_norm`` of the optimizers) and the :class:`LSTM`.
     """
 
-    def __init__(self, input_size: int, hidden_size: int, nonlinearity: str = "tanh", bias: bool = True,
-                 init="pytorch", rng=None, dtype=np.float32):
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        nonlinearity: str = "tanh",
+        bias: bool = True,
+        init="pytorch",
+        rng=None,
+        dtype=np.float32,
+    ):
         if nonlinearity not in _NONLINEARITIES:
             raise ValueError(f"RNN: nonlinearity must be one of {_NONLINEARITIES}, got {nonlinearity!r}")
         self.nonlinearity = nonlinearity
@@ -324,8 +342,9 @@ class LSTM(_Recurrent):
 
     _gates = 4
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, init="pytorch", rng=None,
-                 dtype=np.float32):
+    def __init__(
+        self, input_size: int, hidden_size: int, bias: bool = True, init="pytorch", rng=None, dtype=np.float32
+    ):
         super().__init__(input_size, hidden_size, bias, init, rng, dtype)
         self.c_n = None
         self.dc0 = None
@@ -359,17 +378,26 @@ class LSTM(_Recurrent):
         hs = xp.empty((N, T, H), dtype=dtype)
         for t in range(T):
             a = xw[:, t] + h @ W_hh.T  # (N, 4H): pre-activations of i, f, g, o
-            gates[:, t, :2 * H] = sigmoid(a[:, :2 * H])  # i, f = σ(·)
-            gates[:, t, 2 * H:3 * H] = xp.tanh(a[:, 2 * H:3 * H])  # g = tanh(·)
-            gates[:, t, 3 * H:] = sigmoid(a[:, 3 * H:])  # o = σ(·)
-            i, f, g, o = (gates[:, t, k * H:(k + 1) * H] for k in range(4))
+            gates[:, t, : 2 * H] = sigmoid(a[:, : 2 * H])  # i, f = σ(·)
+            gates[:, t, 2 * H : 3 * H] = xp.tanh(a[:, 2 * H : 3 * H])  # g = tanh(·)
+            gates[:, t, 3 * H :] = sigmoid(a[:, 3 * H :])  # o = σ(·)
+            i, f, g, o = (gates[:, t, k * H : (k + 1) * H] for k in range(4))
             c = f * c + i * g  # c_t = f ⊙ c_{t-1} + i ⊙ g
             cs[:, t] = c
             tcs[:, t] = xp.tanh(c)
             h = o * tcs[:, t]  # h_t = o ⊙ tanh(c_t)
             hs[:, t] = h
-        self._cache = {"x": x, "h0": h0, "c0": c0, "hs": hs, "cs": cs, "tcs": tcs, "gates": gates,
-                       "shapes": shapes, "shape": (N, T, H)}
+        self._cache = {
+            "x": x,
+            "h0": h0,
+            "c0": c0,
+            "hs": hs,
+            "cs": cs,
+            "tcs": tcs,
+            "gates": gates,
+            "shapes": shapes,
+            "shape": (N, T, H),
+        }
         self.h_n = hs[:, -1]
         self.c_n = cs[:, -1]
         return hs
@@ -395,15 +423,15 @@ class LSTM(_Recurrent):
         dh_next = xp.zeros((N, H), dtype=dtype) if dh_n is None else dh_n
         dc_next = xp.zeros((N, H), dtype=dtype) if dc_n is None else dc_n
         for t in range(T - 1, -1, -1):
-            i, f, g, o = (gates[:, t, k * H:(k + 1) * H] for k in range(4))
+            i, f, g, o = (gates[:, t, k * H : (k + 1) * H] for k in range(4))
             tc = tcs[:, t]
             c_prev = cs[:, t - 1] if t > 0 else c0
             gh = dout[:, t] + dh_next  # ∂C/∂h_t
             gc = dc_next + gh * o * (1.0 - tc * tc)  # ∂C/∂c_t: from c_{t+1} and through h_t
             da[:, t, :H] = gc * g * i * (1.0 - i)  # ∂C/∂i ⊙ σ'
-            da[:, t, H:2 * H] = gc * c_prev * f * (1.0 - f)  # ∂C/∂f ⊙ σ'
-            da[:, t, 2 * H:3 * H] = gc * i * (1.0 - g * g)  # ∂C/∂g ⊙ tanh'
-            da[:, t, 3 * H:] = gh * tc * o * (1.0 - o)  # ∂C/∂o ⊙ σ'
+            da[:, t, H : 2 * H] = gc * c_prev * f * (1.0 - f)  # ∂C/∂f ⊙ σ'
+            da[:, t, 2 * H : 3 * H] = gc * i * (1.0 - g * g)  # ∂C/∂g ⊙ tanh'
+            da[:, t, 3 * H :] = gh * tc * o * (1.0 - o)  # ∂C/∂o ⊙ σ'
             dc_next = gc * f  # ∂C/∂c_{t-1}: the cell path, no weight matrix
             dh_next = da[:, t] @ W_hh  # ∂C/∂h_{t-1}
         h_prev = xp.concatenate([h0[:, None, :], hs[:, :-1]], axis=1)  # (N, T, H): h_{t-1}

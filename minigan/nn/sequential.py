@@ -4,6 +4,7 @@ There is no autograd graph: ``backward`` simply calls each layer's own ``backwar
 last layer to the first, handing each the gradient the next one returned (document 001 §2.9's
 δˡ recursion, one layer at a time).
 """
+
 from __future__ import annotations
 
 from .module import Module
@@ -30,7 +31,7 @@ class Sequential(Module):
     def children(self) -> list[Module]:
         return self.layers
 
-    def append(self, module: Module) -> "Sequential":
+    def append(self, module: Module) -> Sequential:
         if not isinstance(module, Module):
             raise TypeError(f"Sequential.append: expected a Module, got {type(module).__name__}")
         self.layers.append(module)

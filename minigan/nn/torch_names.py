@@ -8,6 +8,7 @@ PyTorch keeps that minigan does not in ``torch_extra_buffers`` (``BatchNorm``:
 :meth:`~minigan.nn.module.Module.load_state_dict` use the two functions below, and
 :mod:`minigan.interop` builds the PyTorch modules themselves.
 """
+
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -23,7 +24,7 @@ def param_renames(m) -> dict:
     return dict(getattr(type(m), "torch_names", {}))
 
 
-def torch_state_dict(module) -> "OrderedDict[str, Any]":
+def torch_state_dict(module) -> OrderedDict[str, Any]:
     """The module's parameters and buffers under PyTorch's names, in PyTorch's order (each
     module's parameters, then its buffers): ``{"0.weight": ..., "2.running_mean": ...,
     "2.num_batches_tracked": 0}``. The arrays are the module's own (no copy)."""
@@ -46,7 +47,7 @@ def as_array(v):
     return v
 
 
-def from_torch_names(module, state: dict) -> "OrderedDict[str, Any]":
+def from_torch_names(module, state: dict) -> OrderedDict[str, Any]:
     """``state`` with PyTorch's names turned into minigan's for ``module`` (keys that already
     are minigan's pass unchanged; a layer's ``torch_extra_buffers``, e.g. a BatchNorm's
     ``num_batches_tracked``, are dropped; torch tensors become NumPy arrays)."""

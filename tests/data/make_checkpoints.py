@@ -7,6 +7,7 @@ script at commit b39b295, the last commit before the engine moved into ``minigan
 only the public ``mg.*`` names, so it runs before and after the move; the tests check that the
 committed files still load and save back identically.
 """
+
 import sys
 
 import numpy as np
@@ -16,20 +17,43 @@ import minigan as mg
 
 def conv_gan():
     """Conv, transposed conv, BatchNorm (buffers), Dropout (a mask generator), Adam and RMSProp."""
-    G = mg.Sequential(mg.Dense(3, 2 * 4 * 4), mg.Reshape(2, 4, 4), mg.BatchNorm(2), mg.ReLU(),
-                      mg.Conv2DTranspose(2, 1, 4, 2, 1), mg.Tanh())
-    D = mg.Sequential(mg.Conv2D(1, 2, 3, 2, 1), mg.LeakyReLU(0.2), mg.Dropout(0.25, seed=5),
-                      mg.Flatten(), mg.Dense(2 * 4 * 4, 1))
-    return mg.GAN(G, D, latent_dim=3, seed=4, g_opt=mg.Adam(G.parameters(), lr=1e-3, beta1=0.5),
-                  d_opt=mg.RMSProp(D.parameters(), lr=1e-3))
+    G = mg.Sequential(
+        mg.Dense(3, 2 * 4 * 4),
+        mg.Reshape(2, 4, 4),
+        mg.BatchNorm(2),
+        mg.ReLU(),
+        mg.Conv2DTranspose(2, 1, 4, 2, 1),
+        mg.Tanh(),
+    )
+    D = mg.Sequential(
+        mg.Conv2D(1, 2, 3, 2, 1), mg.LeakyReLU(0.2), mg.Dropout(0.25, seed=5), mg.Flatten(), mg.Dense(2 * 4 * 4, 1)
+    )
+    return mg.GAN(
+        G,
+        D,
+        latent_dim=3,
+        seed=4,
+        g_opt=mg.Adam(G.parameters(), lr=1e-3, beta1=0.5),
+        d_opt=mg.RMSProp(D.parameters(), lr=1e-3),
+    )
 
 
 def cgan():
     """The conditional GAN: Embedding, the label-map join and two-input models."""
-    G = mg.Conditional(mg.Sequential(mg.Dense(3 + 2, 8), mg.BatchNorm(8), mg.LeakyReLU(0.2),
-                                     mg.Dense(8, 16), mg.Tanh(), mg.Reshape(1, 4, 4)), 3, 2, rng=2)
-    D = mg.Conditional(mg.Sequential(mg.Conv2D(1 + 2, 2, 3, 2, 1), mg.LeakyReLU(0.2), mg.Flatten(),
-                                     mg.Dense(2 * 2 * 2, 1)), 3, 2, rng=3)
+    G = mg.Conditional(
+        mg.Sequential(
+            mg.Dense(3 + 2, 8), mg.BatchNorm(8), mg.LeakyReLU(0.2), mg.Dense(8, 16), mg.Tanh(), mg.Reshape(1, 4, 4)
+        ),
+        3,
+        2,
+        rng=2,
+    )
+    D = mg.Conditional(
+        mg.Sequential(mg.Conv2D(1 + 2, 2, 3, 2, 1), mg.LeakyReLU(0.2), mg.Flatten(), mg.Dense(2 * 2 * 2, 1)),
+        3,
+        2,
+        rng=3,
+    )
     return mg.ConditionalGAN(G, D, 3, 3, seed=6)
 
 

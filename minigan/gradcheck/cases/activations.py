@@ -1,4 +1,5 @@
 """Gradient-check cases of minigan.nn.activations: ReLU, LeakyReLU, Sigmoid, Tanh, ELU, Softmax."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,7 +16,7 @@ def _away_from_kink(rng, shape):
 
 @register("activations")
 def _gc_activations(rng):
-    x = lambda: _away_from_kink(rng, (4, 5))  # noqa: E731
+    x = lambda: _away_from_kink(rng, (4, 5))
     return [
         GradCase("ReLU", ReLU(), x()),
         GradCase("LeakyReLU(0.2)", LeakyReLU(0.2), x()),

@@ -14,17 +14,18 @@ inputs are fixed:
 The adapters hold the checked layer as their child, so every parameter of it is checked too,
 and their fixed inputs as buffers, so ``.to("gpu")`` moves them with the parameters.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-from ..registry import GradCase, register
-from ...nn.activations import Tanh, LeakyReLU
+from ...nn.activations import LeakyReLU, Tanh
 from ...nn.conditional import Concat, Conditional, Embedding
 from ...nn.conv import Conv2D
 from ...nn.layers import BatchNorm, Dense, Flatten
 from ...nn.module import Module
 from ...nn.sequential import Sequential
+from ..registry import GradCase, register
 
 
 class _Labelled(Module):
@@ -86,10 +87,18 @@ class _PlusEmbedding(Module):
 def _gc_embedding(rng):
     y = np.array([0, 2, 2, 4, 1, 2])  # repeated labels: W.grad rows are sums
     seq = np.array([[0, 3, 3], [4, 0, 1]])  # (N, T) indices of a sequence (lesson 16's words)
-    return [GradCase("Embedding(5, 3) (x + E[y], repeated labels)", _PlusEmbedding(Embedding(5, 3, rng=rng), y),
-                     rng.standard_normal((6, 3))),
-            GradCase("Embedding(5, 3) (x + E[y], y of shape (2, 3))",
-                     _PlusEmbedding(Embedding(5, 3, rng=rng), seq), rng.standard_normal((2, 3, 3)))]
+    return [
+        GradCase(
+            "Embedding(5, 3) (x + E[y], repeated labels)",
+            _PlusEmbedding(Embedding(5, 3, rng=rng), y),
+            rng.standard_normal((6, 3)),
+        ),
+        GradCase(
+            "Embedding(5, 3) (x + E[y], y of shape (2, 3))",
+            _PlusEmbedding(Embedding(5, 3, rng=rng), seq),
+            rng.standard_normal((2, 3, 3)),
+        ),
+    ]
 
 
 @register("Concat")
@@ -107,14 +116,19 @@ def _gc_concat(rng):
 def _gc_conditional(rng):
     y = np.array([0, 3, 1, 3, 2, 0])
     flat = Conditional(Sequential(Dense(4 + 3, 5, rng=rng), Tanh(), Dense(5, 2, rng=rng)), 4, 3, rng=rng)
-    img = Conditional(Sequential(Conv2D(2 + 2, 3, 3, padding=1, rng=rng), LeakyReLU(0.2), Flatten(),
-                                 Dense(3 * 4 * 4, 1, rng=rng)), 4, 2, rng=rng)
+    img = Conditional(
+        Sequential(Conv2D(2 + 2, 3, 3, padding=1, rng=rng), LeakyReLU(0.2), Flatten(), Dense(3 * 4 * 4, 1, rng=rng)),
+        4,
+        2,
+        rng=rng,
+    )
     dense_d = Conditional(Sequential(Dense(16 + 3, 2, rng=rng)), 4, 3, join="flat", rng=rng)
     bn = Conditional(Sequential(Dense(3 + 4, 5, bias=False, rng=rng), BatchNorm(5), Tanh()), 4, embedding_init="onehot")
     return [
         GradCase("Conditional flat [z | e(y)] -> Dense, Tanh, Dense", _Labelled(flat, y), rng.standard_normal((6, 4))),
-        GradCase("Conditional channels (label map) -> Conv2D", _Labelled(img, y[:3]),
-                 rng.standard_normal((3, 2, 4, 4))),
+        GradCase(
+            "Conditional channels (label map) -> Conv2D", _Labelled(img, y[:3]), rng.standard_normal((3, 2, 4, 4))
+        ),
         GradCase("Conditional join='flat' on NCHW x", _Labelled(dense_d, y[:3]), rng.standard_normal((3, 1, 4, 4))),
         GradCase("Conditional one-hot -> Dense, BatchNorm", _Labelled(bn, y), rng.standard_normal((6, 3))),
     ]

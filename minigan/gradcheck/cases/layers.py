@@ -1,4 +1,5 @@
 """Gradient-check cases of minigan.nn.layers: Dense, Flatten, Reshape, Dropout, BatchNorm."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -35,10 +36,12 @@ def _gc_dropout(rng):
 @register("BatchNorm")
 def _gc_batchnorm(rng):
     cases = []
-    for name, shape, train in [("BatchNorm(4) (N,C) train", (6, 4), True),
-                               ("BatchNorm(2) (N,C,H,W) train", (3, 2, 3, 4), True),
-                               ("BatchNorm(4) (N,C) eval", (5, 4), False),
-                               ("BatchNorm(2) (N,C,H,W) eval", (2, 2, 3, 3), False)]:
+    for name, shape, train in [
+        ("BatchNorm(4) (N,C) train", (6, 4), True),
+        ("BatchNorm(2) (N,C,H,W) train", (3, 2, 3, 4), True),
+        ("BatchNorm(4) (N,C) eval", (5, 4), False),
+        ("BatchNorm(2) (N,C,H,W) eval", (2, 2, 3, 3), False),
+    ]:
         bn = BatchNorm(shape[1], momentum=0.3)
         bn.params["gamma"].data = (1.0 + 0.5 * rng.standard_normal(shape[1])).astype(np.float32)
         bn.params["beta"].data = rng.standard_normal(shape[1]).astype(np.float32)

@@ -1,4 +1,5 @@
 """Gradient-check cases of minigan.nn.pooling: MaxPool2D, AvgPool2D (tiling, overlapping and non-square windows)."""
+
 from __future__ import annotations
 
 from ...nn.pooling import AvgPool2D, MaxPool2D

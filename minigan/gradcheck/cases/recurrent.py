@@ -1,4 +1,5 @@
 """Gradient-check cases of minigan.nn.recurrent: RNN, LSTM (and their initial/final state gradients)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -68,10 +69,16 @@ def _gc_rnn(rng):
     return [
         GradCase("RNN(3, 4) tanh", RNN(D, H, rng=rng), rng.standard_normal((N, T, D))),
         GradCase("RNN(3, 4, relu)", relu, x_relu),
-        GradCase("RNN(3, 4, linear, bias=False)", RNN(D, H, nonlinearity="linear", bias=False, rng=rng),
-                           rng.standard_normal((N, T, D))),
-        GradCase("RNN(3, 4) tanh with h0, dh_n", _WithState(RNN(D, H, rng=rng), rng.standard_normal((N, H))),
-                           rng.standard_normal((N, T, D))),
+        GradCase(
+            "RNN(3, 4, linear, bias=False)",
+            RNN(D, H, nonlinearity="linear", bias=False, rng=rng),
+            rng.standard_normal((N, T, D)),
+        ),
+        GradCase(
+            "RNN(3, 4) tanh with h0, dh_n",
+            _WithState(RNN(D, H, rng=rng), rng.standard_normal((N, H))),
+            rng.standard_normal((N, T, D)),
+        ),
     ]
 
 
@@ -81,7 +88,9 @@ def _gc_lstm(rng):
     return [
         GradCase("LSTM(3, 4)", LSTM(D, H, rng=rng), rng.standard_normal((N, T, D))),
         GradCase("LSTM(3, 4, bias=False)", LSTM(D, H, bias=False, rng=rng), rng.standard_normal((N, T, D))),
-        GradCase("LSTM(3, 4) with h0, c0, dh_n, dc_n",
-                           _WithState(LSTM(D, H, rng=rng), rng.standard_normal((N, H)), rng.standard_normal((N, H))),
-                           rng.standard_normal((N, T, D))),
+        GradCase(
+            "LSTM(3, 4) with h0, c0, dh_n, dc_n",
+            _WithState(LSTM(D, H, rng=rng), rng.standard_normal((N, H)), rng.standard_normal((N, H))),
+            rng.standard_normal((N, T, D)),
+        ),
     ]

@@ -259,7 +259,7 @@ depth = 6
 def deep_mlp(act, use_bn, seed=1):
     r = np.random.default_rng(seed)
     mods = []
-    for i in range(depth):
+    for _i in range(depth):
         mods.append(mg.Dense(64, 64, rng=r))
         if use_bn:
             mods.append(mg.BatchNorm(64))

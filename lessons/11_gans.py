@@ -261,7 +261,7 @@ def sample_data_1d(n, rng):
 Dnet = mlp_init([1, 32, 32, 1], rng)
 optD = ScratchAdam(Dnet, lr=3e-3, beta1=0.9)
 m = 256
-for it in range(300 if FAST else 2500):
+for _it in range(300 if FAST else 2500):
     x_real, x_fake = sample_data_1d(m, rng), 1.2 * rng.standard_normal((m, 1))
     a_r, c_r = mlp_forward(Dnet, x_real, 0.2)
     a_f, c_f = mlp_forward(Dnet, x_fake, 0.2)
@@ -346,7 +346,7 @@ Z_DIM, HIDDEN, ALPHA = 2, 64, 0.2
 G0 = mlp_init([Z_DIM, HIDDEN, HIDDEN, 2], np.random.default_rng(1))
 D0 = mlp_init([2, HIDDEN, HIDDEN, 1], np.random.default_rng(2))
 optD0 = ScratchAdam(D0, lr=1e-3)
-for it in range(50 if FAST else 300):
+for _it in range(50 if FAST else 300):
     x_real = ring_batch(128, rng)
     fake, _ = mlp_forward(G0, rng.standard_normal((128, Z_DIM)), 0.0)
     a_r, c_r = mlp_forward(D0, x_real, ALPHA)
@@ -611,7 +611,7 @@ gan_sep = GAN(
     g_opt=mg.Adam(G_sep_m.parameters(), lr=2e-3, beta1=0.5),
     d_opt=mg.Adam(D_sep_m.parameters(), lr=2e-4, beta1=0.5),
 )
-for it in range(3):
+for _it in range(3):
     xi, x = r_sep.standard_normal((64, Z_DIM)), ring_batch(64, r_sep)
     gan_sep.sample_noise = lambda n, xi=xi: xi  # the same noise for both
     gan_sep.d_step(x)

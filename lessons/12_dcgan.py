@@ -269,7 +269,7 @@ perm = rng.permutation(len(X8))
 tr8, te8 = perm[:1400], perm[1400:]
 clf8 = mg.Sequential(mg.Flatten(), mg.Dense(64, 64), mg.ReLU(), mg.Dense(64, 10))
 opt8, ce8 = mg.Adam(clf8.parameters(), lr=3e-3), mg.CrossEntropyLoss()
-for epoch in range(30):
+for _epoch in range(30):
     for idx in iterate_minibatches(len(tr8), 64, rng):
         ce8(clf8(X8[tr8][idx]), y8[tr8][idx])
         opt8.zero_grad()

@@ -211,7 +211,7 @@ pools = {
 pairs = [("R0", "R1"), ("R0", "F0"), ("R0", "F1"), ("R1", "F0"), ("R1", "F1"), ("F0", "F1"), ("R0", "R0"), ("R1", "R1")]
 table = {f"{a}x{b}" + ("'" if a == b else ""): [] for a, b in pairs}
 t0 = time.perf_counter()
-for it in range(ITER):
+for _it in range(ITER):
     for (a, b), key in zip(pairs, table):
         if a == b:  # two disjoint draws of the same real set
             p = rng.permutation(len(pools[a]))

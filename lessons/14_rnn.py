@@ -234,7 +234,7 @@ cell = mg.RNN(1, 1, nonlinearity="linear", bias=False, dtype=np.float64)
 cell.params["W_ih"].data[...] = 0.5
 cell.params["W_hh"].data[...] = 0.5
 opt = optim.Adam(cell.parameters(), lr=0.05)
-for it in range(200 if not FAST else 100):
+for _ in range(200 if not FAST else 100):
     hs = cell(X_ones)
     loss = mse(cell.h_n, Y_ones)
     dout = np.zeros_like(hs)
@@ -296,7 +296,7 @@ cell = mg.RNN(1, 1, nonlinearity="linear", bias=False, dtype=np.float64)
 cell.params["W_ih"].data[...] = -2.0
 cell.params["W_hh"].data[...] = 0.0
 opt = optim.SGD(cell.parameters(), lr=0.001, clip_norm=5.0)
-for it in range(EPOCHS_CLIP):
+for _ in range(EPOCHS_CLIP):
     hs = cell(x_long[..., None])
     loss = mse(cell.h_n, y_long[:, None])
     dout = np.zeros_like(hs)
@@ -366,7 +366,7 @@ head = mg.Dense(16, 1, rng=0)
 opt = optim.Adam(lstm.parameters() + head.parameters(), lr=0.01, clip_norm=5.0)
 lstm_losses = []
 t0 = time.perf_counter()
-for it in range(800 if not FAST else 40):
+for _ in range(800 if not FAST else 40):
     idx = rng.integers(0, N_TRAIN, 64)
     hs = lstm(Xc[idx])
     pred = head(lstm.h_n)  # y = h_T V: many to one
@@ -511,10 +511,10 @@ for tau in (0.5, 1.0):
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.4))
-ax.plot(lm_losses, lw=0.8, label="LSTM(%d, %d) + Dense" % (V, H))
+ax.plot(lm_losses, lw=0.8, label=f"LSTM({V}, {H}) + Dense")
 ax.axhline(np.log(V), color="k", ls=":", lw=0.8, label="uniform guess")
 ax.axhline(unigram, color="k", ls="--", lw=0.8, label="character frequencies")
-ax.set_xlabel("iteration (batch of %d × %d characters)" % (N, T))
+ax.set_xlabel(f"iteration (batch of {N} × {T} characters)")
 ax.set_ylabel("cross-entropy (nats/char)")
 ax.set_title("character-level LSTM on standard-library docstrings", fontsize=9)
 ax.legend(fontsize=8)

@@ -211,7 +211,7 @@ def ring_cgan(seed=0):
 t0 = time.perf_counter()
 cgan = ring_cgan()
 r = np.random.default_rng(1)
-for step in range(STEPS):
+for _step in range(STEPS):
     cgan.train_step(*ring_batch(128, r))
 asked = np.repeat(np.arange(MODES), 250)
 samples = mg.as_numpy(cgan.sample(asked)).astype(np.float64)

@@ -459,7 +459,7 @@ ce = losses.CrossEntropyLoss()
 opt = optim.Adam(nplm.parameters(), lr=3e-3)
 NPLM_STEPS = 1500 if not FAST else 60
 t0 = time.perf_counter()
-for it in range(NPLM_STEPS):
+for _it in range(NPLM_STEPS):
     b = win_train[rng.integers(0, len(win_train), 256)]
     ce(nplm(b[:, :-1]), b[:, -1])
     opt.zero_grad()
@@ -501,7 +501,7 @@ stream_len = len(ids_train) // N
 starts = np.arange(N) * stream_len
 pos, h, c = 0, None, None
 t0 = time.perf_counter()
-for it in range(LSTM_ITERS):
+for _it in range(LSTM_ITERS):
     if pos + T + 1 > stream_len:
         pos, h, c = 0, None, None
     window = ids_train[starts[:, None] + pos + np.arange(T + 1)]  # (N, T + 1)
@@ -626,7 +626,7 @@ opt = optim.Adam(emb.parameters() + out_layer.parameters(), lr=3e-3)
 SG_STEPS = 2500 if not FAST else 100
 sg_losses = []
 t0 = time.perf_counter()
-for it in range(SG_STEPS):
+for _it in range(SG_STEPS):
     j = tr[rng.integers(0, len(tr), 256)]
     sg_losses.append(float(ce(out_layer(emb(centres[j])), contexts[j])))
     opt.zero_grad()

@@ -329,7 +329,7 @@ for k, (cls, X) in enumerate(data.items()):
     noise = lambda n: zrng.standard_normal((n, 100)).astype(np.float32)  # ξ ~ N(0, 1), size 100
     hist = {"g": [], "d_fake": [], "d_real": []}
     t0 = time.perf_counter()
-    for step in range(STEPS):
+    for _step in range(STEPS):
         real = X[rng.integers(0, len(X), BATCH)]
         for key, v in zip(hist, three_stages(G, D, g_opt, d_opt, real, noise)):
             hist[key].append(v)

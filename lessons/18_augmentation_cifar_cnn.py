@@ -340,7 +340,7 @@ described_rows = described_net.summary((3, 32, 32), print_fn=None)
 double = [i for i in range(1, len(printed_rows)) if "ELU" in printed_rows[i][0] and "ELU" in printed_rows[i - 1][0]]
 print(f"  (the printed network has one layer more, the second ELU: row {printed_rows[double[0]][0]!r})")
 aligned = [r for i, r in enumerate(printed_rows) if i not in double]
-for (n1, s1, p1), (n2, s2, p2) in zip(aligned, described_rows):
+for (_n1, s1, p1), (n2, s2, p2) in zip(aligned, described_rows):
     if s1 != s2 or p1 != p2:
         print(f"  {n2:<62} {'x'.join(map(str, s2)):<8} {p2:>7,}   (printed: {'x'.join(map(str, s1))}, {p1:,})")
 

@@ -399,7 +399,7 @@ def _has_bool_mask(k) -> bool:
 
 for _name in ("nonzero", "compress", "repeat"):  # data-dependent output sizes: a device read
 
-    def _counted(self, *args, _m=getattr(FakeArray, _name), _n=_name, **kwargs):
+    def _counted(self, *args, _m=getattr(FakeArray, _name), _n=_name, **kwargs):  # noqa: B008  (bound per name)
         if _n != "repeat" or (args and getattr(args[0], "ndim", 0) > 0):
             _event("sync", f".{_n}(): the output size depends on the data (a device read)")
         return _m(self, *args, **kwargs)

@@ -34,7 +34,7 @@ def _write_idx_folder(folder, parts, gz=False, dotted=False):
         "y_test": "t10k-labels-idx1-ubyte",
     }
     folder.mkdir(exist_ok=True)
-    for (key, name), arr in zip(names.items(), parts):
+    for (_key, name), arr in zip(names.items(), parts):
         if dotted:
             name = name.replace("-idx", ".idx")
         raw = _idx_bytes(arr)

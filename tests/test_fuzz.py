@@ -4,7 +4,8 @@ argument or the file. Never a raw traceback, a hang, a silent wrong number, exec
 or a half-loaded model.
 
 Examples per entry point: 25 by default (the suite, the same examples every run);
-``MINIGAN_FUZZ_EXAMPLES=300`` for the thorough run (new random examples each time). ``MINIGAN_FUZZ_TALLY=path.json`` writes the outcome table of the run::
+``MINIGAN_FUZZ_EXAMPLES=300`` for the thorough run (new random examples each time).
+``MINIGAN_FUZZ_TALLY=path.json`` writes the outcome table of the run::
 
     MINIGAN_FUZZ_EXAMPLES=300 MINIGAN_FUZZ_TALLY=fuzz.json python -m pytest -q tests/test_fuzz.py -p no:randomly
 
@@ -636,7 +637,7 @@ def test_load_mnist_npz(tmp_path):
         try:
             (np.savez_compressed if compress else np.savez)(p, **parts)
         except ValueError:  # object arrays: save them with pickle (the loader must refuse them)
-            np.savez(p, **{k: v for k, v in parts.items()}, allow_pickle=True) if False else p.write_bytes(b"PK")
+            np.savez(p, **dict(parts.items()), allow_pickle=True) if False else p.write_bytes(b"PK")
         ok, res = attempt("load_mnist[npz]", lambda: data.load_mnist(p), [str(p)])
         if not ok:
             return

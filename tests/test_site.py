@@ -137,9 +137,11 @@ def browser():
 _PAGE_STATE = """() => {
   const imgs = Array.from(document.images);
   const broken = imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.getAttribute('src'));
-  const text = document.querySelector('article') ? document.querySelector('article').innerText : document.body.innerText;
+  const article = document.querySelector('article');
+  const text = article ? article.innerText : document.body.innerText;
   const mathNodes = document.querySelectorAll('.math.notranslate');  // Sphinx's; MathJax adds its own .math
-  const unrendered = Array.from(mathNodes).filter(m => !m.querySelector('.MathJax, .MathJax_Display, .MathJax_Preview + script, script[type^="math/tex"]'))
+  const rendered = '.MathJax, .MathJax_Display, .MathJax_Preview + script, script[type^="math/tex"]';
+  const unrendered = Array.from(mathNodes).filter(m => !m.querySelector(rendered))
                         .map(m => m.textContent.slice(0, 60));
   return {images: imgs.length, broken: broken, rawDollars: text.includes('$$'),
           math: mathNodes.length, typeset: document.querySelectorAll('script[type^="math/tex"]').length,

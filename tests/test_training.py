@@ -60,7 +60,7 @@ def test_mlp_fits_sklearn_digits():
     loss = mg.CrossEntropyLoss()
     opt = mg.Adam(model, lr=3e-3)
     batch_rng = np.random.default_rng(2)
-    for epoch in range(20):
+    for _epoch in range(20):
         order = batch_rng.permutation(train)
         for i in range(0, len(order), 64):
             idx = order[i : i + 64]

@@ -36,7 +36,25 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
 FLAT_LAYOUT = {
     "atomic": "foundation",
     "npzread": "foundation",
-    **dict.fromkeys(("module", "sequential", "layers", "activations", "conv", "im2col", "pooling", "recurrent", "conditional", "losses", "optim", "clipping", "init", "torch_names"), "engine"),
+    **dict.fromkeys(
+        (
+            "module",
+            "sequential",
+            "layers",
+            "activations",
+            "conv",
+            "im2col",
+            "pooling",
+            "recurrent",
+            "conditional",
+            "losses",
+            "optim",
+            "clipping",
+            "init",
+            "torch_names",
+        ),
+        "engine",
+    ),
     "batches": "built on the engine",
     "imagefolder": "built on the engine",
     "checkpoint_meta": "checkpoint",
@@ -103,7 +121,7 @@ def build(pkg_dir: Path) -> Graph:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         is_pkg = path.name == "__init__.py"
 
-        def visit(node, lazy: bool, type_only: bool):
+        def visit(node, lazy: bool, type_only: bool, mod: str = mod, is_pkg: bool = is_pkg):
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
                     visit(child, True, type_only)

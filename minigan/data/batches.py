@@ -98,7 +98,7 @@ class ShuffledEpochs:
     def next_index(self) -> int:
         """The next sample's index; a new epoch starts when this one is used up."""
         if self.pos >= self.n:
-            self.order  # the generator moves past this epoch's permutation first
+            _ = self.order  # the generator moves past this epoch's permutation first
             self.new_epoch()
         i = int(self.order[self.pos])
         self.pos += 1
@@ -169,7 +169,7 @@ class BatchStream(ShuffledEpochs):
     def next(self) -> np.ndarray:
         """The next batch's int64 indices (a new shuffled epoch starts when one is used up)."""
         if self.pos + self.batch_size > self.n:
-            self.order  # the generator moves past this epoch's permutation first
+            _ = self.order  # the generator moves past this epoch's permutation first
             self.new_epoch()
         idx = self.order[self.pos : self.pos + self.batch_size]
         self.pos += self.batch_size

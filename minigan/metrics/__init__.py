@@ -48,6 +48,10 @@ from .nearest import memorization, nearest_distances, nn_distance
 from .quality import CONFIDENCE, label_agreement, sample_quality
 
 __all__ = [
+    "HELDOUT_PER_CLASS",
+    "SPLIT_SEED",
+    "WEIGHTS_META_KEY",
+    "clear_classifier_cache",
     "WEIGHTS_PATH",
     "CONFIDENCE",
     "build_classifier",

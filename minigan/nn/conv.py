@@ -180,7 +180,8 @@ class Conv2D(_ConvBase):
         Learn one bias per filter (default True).
     init : str or callable
         Weight initialiser (:mod:`minigan.nn.init`): default ``"xavier"`` (``N(0, 1/n)``, fan-in
-        ``n = C_in·f_h·f_w``); ``"normal"`` is DCGAN's ``N(0, 0.02²)`` (Radford et al. 2016; document 001 §4.3 does not give it);
+        ``n = C_in·f_h·f_w``); ``"normal"`` is DCGAN's ``N(0, 0.02²)`` (Radford et al. 2016;
+        document 001 §4.3 does not give it);
         ``"pytorch"`` is PyTorch's ``U(−1/√n, 1/√n)``. The bias starts at 0.
     rng : numpy.random.Generator or int, optional
         Source of the initial weights (default: minigan's global generator).

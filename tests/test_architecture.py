@@ -306,3 +306,25 @@ def test_nothing_in_the_repository_uses_an_old_path():
                 if pattern.search(line):
                     found.append(f"{p.relative_to(REPO)}:{i}: {line.strip()}")
     assert not found, "\n".join(found)
+
+
+# ---------------------------------------------------------------------------- the map of tests
+def test_the_test_map_names_every_module_and_every_test_file():
+    """tests/README.md (docs/architecture.md §10) maps every module file under minigan/ to its
+    tests and says what each tests/test_*.py covers: a new, renamed or removed file must show
+    up there, so the map cannot go stale."""
+    text = (REPO / "tests" / "README.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`([^`\s]+\.py)`", text))
+    modules = {p.relative_to(REPO).as_posix() for p in ROOT.rglob("*.py")}
+    test_files = {p.name for p in (REPO / "tests").glob("test_*.py")}
+    assert sorted(modules - named) == [], "module files missing from tests/README.md"
+    assert sorted(test_files - named) == [], "test files missing from tests/README.md"
+    stale = {n for n in named if n.startswith("minigan/") and n not in modules}
+    stale |= {n for n in named if n.startswith("test_") and n not in test_files}
+    assert sorted(stale) == [], "tests/README.md names files that do not exist"
+    covers = {
+        r.split("|")[1].strip().strip("`")
+        for r in text.split("## Test files", 1)[1].splitlines()
+        if r.startswith("| `")
+    }
+    assert covers == test_files, "every test file gets a line in the table of test files"

@@ -3,7 +3,8 @@
 
 The code lives in :mod:`minigan.train`, so that a pip user without this repository runs the
 same job as ``minigan-train`` or ``python -m minigan.train``; see its docstring for the
-options and the files it writes. ``python examples/mnist_gan.py --help`` lists them too.
+options and the files it writes. ``python examples/mnist_gan.py --help`` lists them too, under
+this file's name.
 """
 
 import os
@@ -13,8 +14,20 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 if os.path.isdir(os.path.join(_HERE, "..", "minigan")):  # run from a source checkout
     sys.path.insert(0, os.path.abspath(os.path.join(_HERE, "..")))
 
-from minigan.train import *  # noqa: E402, F403  (main, parse_args, Run, MODELS, ...)
-from minigan.train import main  # noqa: E402
+import minigan.train as _job  # noqa: E402
+from minigan.train import *  # noqa: E402, F403  (Run, MODELS, RECIPES, ...)
+
+#: The usage line names this file, as argparse names a script ("mnist_gan.py").
+PROG = os.path.basename(__file__)
+
+
+def parse_args(argv=None):
+    return _job.parse_args(argv, prog=PROG)
+
+
+def main(argv=None) -> int:
+    return _job.main(argv, prog=PROG, command="python examples/mnist_gan.py")
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -21,8 +21,9 @@ Each run writes into a folder of its own, ``runs/mnist_gan/<model>-<date>-<time>
 
 - ``samples_step_XXXXXX.png``: a 10x10 grid of samples from the same 100 noise vectors every
   ``--sample-every`` steps (document 003's ``plot_generated_images``), and for each grid a line
-  with the share of samples the evaluation classifier recognizes with confidence >= 0.9 and
-  the histogram of the digits it sees (mode collapse shows as a few tall bars);
+  with the share of samples the evaluation classifier recognizes with confidence >= 0.9, how
+  many of the ten digits have at least one such confident sample, and the histogram of the
+  digits it reads in all the samples (mode collapse shows as a few tall bars);
 - ``losses.png``: g, d_real, d_fake (document 001 Fig. 41) and D(x), D(G(z));
 - ``progress.gif``: the grids over training;
 - ``checkpoint.npz`` (and ``checkpoint_ema.npz`` when the recipe averages G's weights):
@@ -107,12 +108,15 @@ HYPER = (
 FAST = dict(steps=24, batch_size=32, sample_every=8, limit=256, eval_samples=100)
 MODELS = {"dense": (models.mnist_dense_gan, 64), "dcgan": (models.mnist_dcgan, 100)}
 RUNS_DIR = os.path.join("runs", "mnist_gan")
+#: The program's name in the usage line of the console script; ``python -m minigan.train`` and
+#: ``examples/mnist_gan.py`` pass their own (:func:`main`'s ``prog``).
+PROG = "minigan-train"
 
 
-def parse_args(argv=None) -> argparse.Namespace:
+def parse_args(argv=None, prog: str = PROG) -> argparse.Namespace:
     r = RECIPES[DEFAULT_RECIPE]
     p = argparse.ArgumentParser(
-        prog="minigan-train",
+        prog=prog,
         description="Train a GAN on MNIST with minigan (document 001 §4.1, Algorithm 1) on the 4,000 "
         "training digits of the 5,000 bundled ones. Default: the recipe "
         f"{DEFAULT_RECIPE!r} ({r['model']} GAN, {r['steps']} steps, about 5 minutes on 2 cores); "
@@ -370,7 +374,8 @@ class Run(runner.RunCallbacks):
             )
             self.note(
                 f"step {step:>6}: confident {100 * q['confident_share']:5.1f}%  "
-                f"modes {q['mode_count']:>2}/10  digits {_fmt_hist(q['histogram'])}"
+                f"digits with a confident sample {q['mode_count']:>2}/10  "
+                f"classified as {_fmt_hist(q['histogram'])}"
             )
         return path
 
@@ -403,14 +408,19 @@ def _build(a, latent):
     return build(latent, rng=np.random.default_rng(a.seed), **kwargs)
 
 
-def main(argv=None) -> int:
+def main(argv=None, prog: str = PROG, command: str | None = None) -> int:
     """Run the job; exit codes as in :mod:`minigan.runner` (2: bad arguments, data, checkpoint,
-    device, folder or an OS error, one line naming the path; 3: a diverged run; 130: Ctrl-C)."""
-    return runner.exit_code(lambda: _main(argv))
+    device, folder or an OS error, one line naming the path; 3: a diverged run; 130: Ctrl-C).
+
+    ``prog`` is the program's name in the usage line and argparse's errors (``minigan-train``,
+    ``python -m minigan.train``, ``mnist_gan.py``); ``command`` runs it again, for the line
+    that says how to resume after Ctrl-C (default ``prog``).
+    """
+    return runner.exit_code(lambda: _main(argv, prog, command or prog))
 
 
-def _main(argv=None) -> int:
-    a = parse_args(argv)
+def _main(argv, prog: str, command: str) -> int:
+    a = parse_args(argv, prog)
     runner.use_device(a.device)
     dropout_given, lr_given = a.d_dropout is not None, (a.lr, a.lr_d) != (None, None)
     if a.resume is not None:
@@ -446,10 +456,10 @@ def _main(argv=None) -> int:
     a.sample_every = a.sample_every or max(1, total // 20)
     a.checkpoint_every = a.checkpoint_every or a.sample_every
     with blas.limited(a.threads) as (threads, _):  # the previous count comes back after the run
-        return _train(a, X_train, X_test, total, start, ckpt_path, threads)
+        return _train(a, X_train, X_test, total, start, ckpt_path, threads, command)
 
 
-def _train(a, X_train, X_test, total: int, start: int, ckpt_path: str | None, threads: int | None) -> int:
+def _train(a, X_train, X_test, total: int, start: int, ckpt_path: str | None, threads: int | None, command: str) -> int:
     _, latent = MODELS[a.model]
     G, D = _build(a, latent)
     G.to(a.device)
@@ -494,7 +504,7 @@ def _train(a, X_train, X_test, total: int, start: int, ckpt_path: str | None, th
     code, elapsed = runner.train(
         run,
         lambda cb: gan.fit(X_train, total, a.batch_size, callback=cb, log_every=min(25, a.sample_every)),
-        resume_hint=f"minigan-train --resume {a.out}",
+        resume_hint=f"{command} --resume {a.out}",
     )
     if code is not None:
         return code
@@ -505,7 +515,7 @@ def _train(a, X_train, X_test, total: int, start: int, ckpt_path: str | None, th
         mem = result["memorization"]
         print(
             f"final samples ({result['samples']}): {100 * result['confident_share']:.1f}% classified with "
-            f"confidence >= 0.9, {result['mode_count']}/10 digits reached"
+            f"confidence >= 0.9, {result['mode_count']}/10 digits with a confident sample"
         )
         print(f"digit histogram: {_fmt_hist(result['histogram'])}")
         print(
@@ -523,4 +533,4 @@ def _train(a, X_train, X_test, total: int, start: int, ckpt_path: str | None, th
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(prog="python -m minigan.train"))

@@ -4,6 +4,8 @@ import importlib.util
 import json
 import os
 import signal
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -11,7 +13,8 @@ import pytest
 import minigan as mg
 from minigan import checkpoint
 
-_PATH = os.path.join(os.path.dirname(__file__), "..", "examples", "mnist_gan.py")
+_REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+_PATH = os.path.join(_REPO, "examples", "mnist_gan.py")
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +50,26 @@ def test_help(ex, capsys):
         assert opt in out
 
 
+def test_usage_line_names_the_program_that_was_run(ex, capsys):
+    """minigan-train, python -m minigan.train and examples/mnist_gan.py run one job; each one's
+    usage line (and argparse's error lines) names the program the user ran."""
+    from minigan import train
+
+    for parse, prog in ((ex.parse_args, "mnist_gan.py"), (train.parse_args, "minigan-train")):
+        with pytest.raises(SystemExit):
+            parse(["--help"])
+        assert capsys.readouterr().out.startswith(f"usage: {prog} [-h]")
+        with pytest.raises(SystemExit):
+            parse(["--no-such-option"])
+        assert f"{prog}: error: unrecognized arguments: --no-such-option" in capsys.readouterr().err
+    cfg = open(os.path.join(_REPO, "setup.cfg"), encoding="utf-8").read()
+    assert "minigan-train = minigan.train:main" in cfg  # the console script: main's default prog
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([_REPO, os.environ.get("PYTHONPATH", "")])}
+    for cmd, prog in (([_PATH], "mnist_gan.py"), (["-m", "minigan.train"], "python -m minigan.train")):
+        r = subprocess.run([sys.executable, *cmd, "--help"], capture_output=True, text=True, env=env, timeout=120)
+        assert r.returncode == 0 and r.stdout.startswith(f"usage: {prog} [-h]"), (cmd, r.stdout[:200], r.stderr)
+
+
 def test_bad_arguments_data_and_device(ex, tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
         ex.parse_args(["--batch-size", "0"])
@@ -76,6 +99,9 @@ def test_fast_run_writes_everything(ex, tmp_path, capsys):
     assert len(ck.arrays["history/g"]) == 24
     text = capsys.readouterr()
     assert "FID" in text.out and "confident" in text.err
+    # each grid's line and the final one say what the count of digits counts
+    assert "/10  classified as 0:" in text.err and "digits with a confident sample" in text.err
+    assert "/10 digits with a confident sample" in text.out and "modes" not in text.err + text.out
 
 
 @pytest.mark.slow
@@ -109,7 +135,8 @@ def test_ctrl_c_saves_and_resume_finishes(ex, tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(ex.Run, "callback", callback)
     assert ex.main(["--fast", "--no-eval", "--out", str(out)]) == 130
-    assert "interrupted at step 5" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "interrupted at step 5" in err and f"Continue with: python examples/mnist_gan.py --resume {out}" in err
     assert checkpoint.load(out / "checkpoint.npz").step == 5
     monkeypatch.setattr(ex.Run, "callback", real_callback)
     assert ex.main(["--fast", "--no-eval", "--out", str(out), "--resume", "--lr", "1e-3"]) == 2

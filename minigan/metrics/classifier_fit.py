@@ -220,7 +220,8 @@ def _report(path: str | None) -> dict:
     print(f"held-out accuracy (1,000 digits): {res['heldout_accuracy']:.4f}")
     for k in ("real_quality", "noise_quality"):
         q = res[k]
-        print(f"{k}: confident share {q['confident_share']:.3f}, modes {q['mode_count']}, histogram {q['histogram']}")
+        share, digits, hist = q["confident_share"], q["mode_count"], q["histogram"]
+        print(f"{k}: confident share {share:.3f}, digits with a confident sample {digits}/10, histogram {hist}")
     print(f"FID real vs real (500 vs 500 held-out): {res['fid_real_vs_real_500']:.3f}")
     print(f"FID real vs uniform noise (500 vs 500): {res['fid_real_vs_noise_500']:.3f}")
     return res

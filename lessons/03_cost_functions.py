@@ -18,7 +18,7 @@
 # Custo") for a binary classifier, the Binary Cross-Entropy, together with its gradient; see
 # why it is computed on logits in practice; check it against `minigan.nn.losses`; and see in an
 # experiment why a sigmoid classifier is trained with BCE rather than with the squared error.
-# The same BCE is the GAN discriminator's loss (lesson 11).
+# The same BCE is the GAN discriminator's loss (lesson 14).
 #
 # Source: document 001 (Marques 2021, *Rede Adversária Generativa Convolucional Profunda Aplicada a Exames de Raio-x do Tórax*), §2.7 "Função de
 # Custo", §2.7.1 "Entropia Cruzada Binária (BCE)"; the squared error of §2.3.

@@ -377,5 +377,5 @@ path = save(fig, "10_cnn_classifier.png", dpi=85)
 #    layer have now? (Use the formula before you run `summary`.)
 # 5. Which pairs of digits does the confusion matrix mix up most often? Look at the mistakes:
 #    would you have got them right?
-# 6. Lesson 12 uses a CNN like this one as a GAN's *discriminator*. Which change would you make
+# 6. Lesson 15 uses a CNN like this one as a GAN's *discriminator*. Which change would you make
 #    to its last layer, and which loss would you use?

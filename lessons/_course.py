@@ -8,7 +8,7 @@ A lesson starts with ``from _course import FAST, OUT, save`` and ends each plot 
 - as a notebook (Jupyter, VS Code, ``jupytext --to notebook``): the figure is saved too, and
   also shown inline under the cell.
 
-Lessons 14 and 16 read their text from the docstrings of Python's own standard library
+Lessons 12 and 13 read their text from the docstrings of Python's own standard library
 (:func:`stdlib_docstrings`, :func:`stdlib_text`): it ships with every Python, so nothing is
 downloaded, and both lessons read the very same characters.
 
@@ -76,7 +76,7 @@ def show_saved(path) -> None:
     print("saved", path)
 
 
-#: The modules whose docstrings are lesson 14's text (and the text of lesson 16's character models).
+#: The modules whose docstrings are lesson 12's text (and the text of lesson 13's character models).
 CHAR_MODULES = [
     "textwrap",
     "heapq",

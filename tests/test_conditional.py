@@ -40,7 +40,7 @@ def test_embedding_onehot_init_and_bad_labels():
         e(np.array([0, 3]))
     with pytest.raises(ValueError, match="at least 1-D"):
         e(np.array(1))
-    # (N, T) indices (a sequence of words, lesson 16): one vector per index, as nn.Embedding
+    # (N, T) indices (a sequence of words, lesson 13): one vector per index, as nn.Embedding
     seq = np.array([[2, 0], [1, 1]])
     np.testing.assert_array_equal(e(seq), np.eye(3, dtype=np.float32)[seq])
     assert e(seq).shape == (2, 2, 3) and e.output_shape((2,)) == (2, 3)

@@ -31,7 +31,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = sorted((ROOT / "lessons").glob("[0-9][0-9]_*.py"))
 SCREENSHOT_DIR = ROOT / "build" / "site-test"
-SCREENSHOT_LESSON = "11_gans"
+SCREENSHOT_LESSON = "14_gans"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CHROMIUM_ARGS = [
     "--headless",

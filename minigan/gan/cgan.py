@@ -1,6 +1,6 @@
 """The conditional GAN (Mirza & Osindero 2014; document 003 ch. 3's pointer): ask for a class.
 
-Document 001 §6.4 (and lesson 13) train one GAN per class. A conditional GAN trains one pair
+Document 001 §6.4 (and lesson 16) train one GAN per class. A conditional GAN trains one pair
 ``G(z, y)``, ``D(x, y)`` on all classes at once: both nets see the label, D learns to reject
 an image that does not match its label, and so G must draw the digit it is asked for. The
 value function of Algorithm 1 becomes

@@ -118,13 +118,13 @@ class GAN:
     which :meth:`d_step` minimizes (``d = ½ (d_real + d_fake)``; the real target is
     ``real_label``).
 
-    The documents' loops differ (lesson 11 measures it). The defaults (``"joint"``,
+    The documents' loops differ (lesson 14 measures it). The defaults (``"joint"``,
     ``"train"``) are Algorithm 1, document 002's ``L_D`` and a PyTorch DCGAN loop.
     ``d_update="separate", fake_mode="eval"`` is document 003 ch. 3's Keras loop:
     ``generator.predict(noise)``, then ``train_on_batch`` on the reals and on the fakes, i.e.
     **two** Adam updates, each on one batch's full BCE, the second seeing D after the first (the
     ``0.5 · (real_loss + fake_loss)`` it prints is a report, not the loss it descends; document
-    001 §6.2 also trains D in stages, lesson 17). There ``d_x`` is measured before the real
+    001 §6.2 also trains D in stages, lesson 19). There ``d_x`` is measured before the real
     update and ``d_g_z`` after it (before the fake one).
 
     The generator's ``"minimax"`` loss minimizes ``E_z log(1 - D(G(z)))`` (Algorithm 1, line 8)

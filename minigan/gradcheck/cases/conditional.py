@@ -86,7 +86,7 @@ class _PlusEmbedding(Module):
 @register("Embedding")
 def _gc_embedding(rng):
     y = np.array([0, 2, 2, 4, 1, 2])  # repeated labels: W.grad rows are sums
-    seq = np.array([[0, 3, 3], [4, 0, 1]])  # (N, T) indices of a sequence (lesson 16's words)
+    seq = np.array([[0, 3, 3], [4, 0, 1]])  # (N, T) indices of a sequence (lesson 13's words)
     return [
         GradCase(
             "Embedding(5, 3) (x + E[y], repeated labels)",

@@ -12,7 +12,7 @@
 # ---
 
 # %% [markdown]
-# # Lesson 14: recurrent networks, backpropagation through time, and the LSTM
+# # Lesson 12: recurrent networks, backpropagation through time, and the LSTM
 #
 # **Objective.** Build the smallest recurrent network there is, the two-weight "count the
 # ones" cell of document 003, and train it with backpropagation through time (BPTT) written
@@ -187,7 +187,7 @@ def plot_run(ax, h, title, wlim=(-3, 2)):
 fig, ax = plt.subplots(figsize=(5, 3.4))
 plot_run(ax, h25, "count the ones, 10 steps (document 003 Fig. 25)")
 fig.tight_layout()
-path = save(fig, "14_count_ones.png", dpi=100)
+path = save(fig, "12_count_ones.png", dpi=100)
 
 # %% [markdown]
 # ## 3. The same cell in minigan
@@ -326,7 +326,7 @@ axes[2].set_ylabel("‖(gU, gW)‖")
 axes[2].set_title("gradient norm", fontsize=9)
 axes[2].legend(fontsize=8)
 fig.tight_layout()
-path = save(fig, "14_exploding_gradient.png", dpi=100)
+path = save(fig, "12_exploding_gradient.png", dpi=100)
 
 # %% [markdown]
 # Clipping does not change where the cliff is; it only stops one step from jumping off it.
@@ -405,7 +405,7 @@ axes[1].set_xlabel("step t")
 axes[1].set_ylabel("mean |∂ŷ/∂x_t|  (ones)")
 axes[1].set_title("every step still counts: no vanishing gradient", fontsize=9)
 fig.tight_layout()
-path = save(fig, "14_lstm_count.png", dpi=100)
+path = save(fig, "12_lstm_count.png", dpi=100)
 
 # %% [markdown]
 # ## 6. A character-level language model ("Modelos baseados em caracteres")
@@ -428,7 +428,7 @@ path = save(fig, "14_lstm_count.png", dpi=100)
 # - Adam with `lr = 2e-3` and clipping by global norm 5 (`tf.clip_by_global_norm`).
 
 # %%
-# `stdlib_text` (in `lessons/_course.py`, which lesson 16 reads too) joins the docstrings of
+# `stdlib_text` (in `lessons/_course.py`, which lesson 13 reads too) joins the docstrings of
 # the modules `CHAR_MODULES` (textwrap, heapq, bisect, functools, ... argparse: each module's
 # and each public function's and class's), keeps printable ASCII (anything else becomes `?`)
 # and cuts runs of spaces to one: indentation would teach the model mostly spaces.
@@ -519,7 +519,7 @@ ax.set_ylabel("cross-entropy (nats/char)")
 ax.set_title("character-level LSTM on standard-library docstrings", fontsize=9)
 ax.legend(fontsize=8)
 fig.tight_layout()
-path = save(fig, "14_char_lm.png", dpi=100)
+path = save(fig, "12_char_lm.png", dpi=100)
 
 # %% [markdown]
 # After a thousand batches the samples are at about the stage of the document's "Após 500
@@ -534,7 +534,7 @@ path = save(fig, "14_char_lm.png", dpi=100)
 #    from `U = W = 0.5`. Does it explode? Plot `|W|` against the epoch and mark `|W| = 1`.
 # 3. Vanishing gradients: build `mg.RNN(1, 8)` (tanh) + `mg.Dense(8, 1)` and train it on the
 #    40-step counting task of section 5. Plot `mean |∂ŷ/∂x_t|` over `t` as in
-#    `14_lstm_count.png`. What happens to the first steps?
+#    `12_lstm_count.png`. What happens to the first steps?
 # 4. Set the LSTM's forget-gate bias (rows `H:2H` of `b_ih`) to +1 before training (a common
 #    trick, Jozefowicz et al. 2015) and compare the learning curves of section 5.
 # 5. Language model: stack two LSTMs (`mg.LSTM(V, H)` then `mg.LSTM(H, H)`, the document's

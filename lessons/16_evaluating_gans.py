@@ -12,7 +12,7 @@
 # ---
 
 # %% [markdown]
-# # Lesson 13 — Evaluating GANs: FID and document 001's cross-table
+# # Lesson 16 — Evaluating GANs: FID and document 001's cross-table
 #
 # **Objective.** A GAN's losses do not say whether its samples are good (document 001 §6.4:
 # "O gráfico do Loss não nos dá informações tão precisas…"). Learn the Fréchet distance (FID)
@@ -282,9 +282,9 @@ ax = fig.add_subplot(gs[1, 2])
 ax.imshow(grid_array(np.concatenate([X_all[y_all == 0][:20], X_all[y_all == 1][:20]]), nrow=10), cmap="gray")
 ax.set_title("R0 and R1: real digits")
 ax.axis("off")
-fig.suptitle("Lesson 13: evaluating GANs with FID")
+fig.suptitle("Lesson 16: evaluating GANs with FID")
 fig.tight_layout()
-path = save(fig, "13_fid_cross_table.png", dpi=85)
+path = save(fig, "16_fid_cross_table.png", dpi=85)
 
 # %% [markdown]
 # ## Reading the table

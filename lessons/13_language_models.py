@@ -12,7 +12,7 @@
 # ---
 
 # %% [markdown]
-# # Lesson 16: language models, n-grams, embeddings and Word2Vec
+# # Lesson 13: language models, n-grams, embeddings and Word2Vec
 #
 # **Objective.** Count n-grams and turn the counts into probabilities; measure, on real text,
 # why counting stops working as `n` grows (the "maldição da dimensionalidade"); write the
@@ -24,13 +24,13 @@
 # Source: document 003 (Pereira n.d.), *Deep Learning, Unidade III* (the course unit is
 # undated; its references were accessed in 2019), ch. 2 "Modelagem de linguagem": "Modelos
 # baseados em palavras", "N-grams", "Modelos neurais de linguagem", "Modelo de linguagem neural
-# probabilístico", "Word2Vec", "Modelos baseados em caracteres". Lesson 14 covers the same
+# probabilístico", "Word2Vec", "Modelos baseados em caracteres". Lesson 12 covers the same
 # chapter's RNNs and its character-level LSTM.
 #
 # *Slips in the chapter* (each is shown again where it matters):
 # 1. The chain rule is printed `P(w_1, ..., w_m) = P(w_1)P(w_1)P(w_1, w_2), ..., P(w_1, ..., w_{m-1})`.
 #    It is `P(w_1) P(w_2 | w_1) P(w_3 | w_1, w_2) ⋯ P(w_m | w_1, ..., w_{m-1})`: every factor
-#    is the *conditional* probability of the next word (lesson 14 §6 says so too).
+#    is the *conditional* probability of the next word (lesson 12 §6 says so too).
 # 2. The bigram is printed `P(w_{i-1}) = contagem(w_{i-1}, w_i) / contagem(w_{i-1})`. The left
 #    side is `P(w_i | w_{i-1})`: the probability of the word *given* the previous one.
 # 3. The "trigram" line, `P(w_n, ..., w_{n+i-1}) = contagem(w_n, ..., w_{n+i}) / contagem(w_n, ..., w_{n+i-1})`,
@@ -62,7 +62,7 @@ from minigan import gradcheck
 from minigan.blas import set_blas_threads
 from minigan.nn import losses, optim
 
-set_blas_threads(1)  # small matrices: one BLAS thread beats several that wait on each other (lesson 14)
+set_blas_threads(1)  # small matrices: one BLAS thread beats several that wait on each other (lesson 12)
 
 rng = np.random.default_rng(0)
 T_START = time.perf_counter()
@@ -104,7 +104,7 @@ for n, printed in document_lists.items():
 # ## 2. Counting on real text: Python's own docstrings
 #
 # We have no download, so the text is one that ships with every Python: the docstrings of
-# standard-library modules, read at run time with `inspect` (lesson 14 reads a few of them for
+# standard-library modules, read at run time with `inspect` (lesson 12 reads a few of them for
 # its character LSTM; here, for words, we read more modules and their classes' methods).
 # Words are lower-case runs of letters. The first 90 % of the words are for counting
 # (training), the last 10 % are held out.
@@ -255,7 +255,7 @@ assert 100**5 == 10**10
 # ## 4. A character n-gram model, and its nats per character
 #
 # At the character level the vocabulary is small (every character of the text) and the same
-# counting works for longer contexts. We use **exactly lesson 14's text** (the docstrings of
+# counting works for longer contexts. We use **exactly lesson 12's text** (the docstrings of
 # its fourteen modules, the same cleaning) and hold out its last 10 %.
 #
 # The counting formula gives probability 0 to a character never seen after a context, and a
@@ -269,17 +269,17 @@ assert 100**5 == 10**10
 # and, at the bottom, the unigram with one added to every count. A context followed by many
 # different characters leaves more weight to the shorter one. The score is the **cross-entropy
 # in nats per character**, `−(1/N) Σ ln P(c_t | c_{t-n+1} ... c_{t-1})`, the same quantity as
-# lesson 14's `CrossEntropyLoss` (which uses the natural log).
+# lesson 12's `CrossEntropyLoss` (which uses the natural log).
 
 # %%
-text = stdlib_text(CHAR_MODULES)  # lesson 14's text, character for character (lessons/_course.py)
+text = stdlib_text(CHAR_MODULES)  # lesson 12's text, character for character (lessons/_course.py)
 chars = sorted(set(text))
 V = len(chars)
 char_to_id = {c: i for i, c in enumerate(chars)}
 split = int(0.9 * len(text))
 c_train, c_test = text[:split], text[split:]
 print(
-    f"lesson 14's text: {len(text):,} characters, vocabulary {V}; {len(c_train):,} for training, "
+    f"lesson 12's text: {len(text):,} characters, vocabulary {V}; {len(c_train):,} for training, "
     f"{len(c_test):,} held out; uniform guess ln {V} = {np.log(V):.2f} nats/char"
 )
 
@@ -483,7 +483,7 @@ print(
 # %% [markdown]
 # ## 7. The LSTM on the same split
 #
-# Lesson 14 trains a one-layer, 128-cell LSTM on this text with truncated BPTT (32 streams of
+# Lesson 12 trains a one-layer, 128-cell LSTM on this text with truncated BPTT (32 streams of
 # 32 characters, Adam 2e-3, clipping at norm 5) for 1,000 batches and prints its loss on the
 # *training* batches. Here the same recipe is trained on the first 90 % only, for fewer
 # batches (the one-minute budget), and scored on the held-out 10 % (the held-out text is read
@@ -531,9 +531,9 @@ print(
 )
 
 # %% [markdown]
-# **The table.** Everything below is nats per character on the same 10 % of lesson 14's
-# text, except the last line: lesson 14's own figure, printed by
-# `python lessons/14_rnn.py` ("iteration 999 loss ..."), is the loss of its last *training*
+# **The table.** Everything below is nats per character on the same 10 % of lesson 12's
+# text, except the last line: lesson 12's own figure, printed by
+# `python lessons/12_rnn.py` ("iteration 999 loss ..."), is the loss of its last *training*
 # batch after 1,000 batches on the whole text, seen many times over (1.727 nats/char when
 # it was run for this lesson; it is a training figure, not a held-out one).
 
@@ -542,17 +542,17 @@ rows = [("uniform guess", np.log(V)), ("count unigram (n = 1)", ngram_nats[1][1]
 rows += [(f"count n-gram, n = {n}", ngram_nats[n][1]) for n in ORDERS if n > 1]
 rows += [
     ("neural 6-gram (embedding + tanh MLP)", nplm_test),
-    (f"LSTM, lesson 14's recipe, {LSTM_ITERS} batches", lstm_test),
+    (f"LSTM, lesson 12's recipe, {LSTM_ITERS} batches", lstm_test),
 ]
 print(f"{'model':<44} {'held-out nats/char':>19}")
 for name, v in rows:
     print(f"{name:<44} {v:>19.3f}")
-print(f"{'(lesson 14: LSTM, 1,000 batches, training loss)':<44} {'1.727':>19}")
+print(f"{'(lesson 12: LSTM, 1,000 batches, training loss)':<44} {'1.727':>19}")
 
 # %% [markdown]
 # **Reading the table.** On fifty thousand characters, the smoothed count model is a strong
 # baseline: in our runs its best order beats both neural models, which had only seconds of
-# training (and lesson 14's LSTM, after 1,000 batches, is still above it even on its own
+# training (and lesson 12's LSTM, after 1,000 batches, is still above it even on its own
 # training batches). The neural 6-gram needs no smoothing rule: it gives every context a
 # distribution through the embeddings, and its training and held-out figures stay close,
 # while the count model's training figure collapses with `n` (memorisation). What the neural
@@ -569,10 +569,10 @@ ax.axhline(lstm_test, color="tab:red", ls=":", label=f"LSTM {LSTM_ITERS} batches
 ax.axhline(np.log(V), color="k", lw=0.8, ls="-.", label="uniform guess")
 ax.set_xlabel("n (context of n − 1 characters)")
 ax.set_ylabel("cross-entropy (nats/char)")
-ax.set_title("character language models on lesson 14's text", fontsize=9)
+ax.set_title("character language models on lesson 12's text", fontsize=9)
 ax.legend(fontsize=7)
 fig.tight_layout()
-path = save(fig, "16_char_models.png", dpi=100)
+path = save(fig, "13_char_models.png", dpi=100)
 
 # %% [markdown]
 # ## 8. Word2Vec: skip-gram
@@ -683,8 +683,8 @@ for (x_, y_), w in zip(xy, shown):
     axes[1].annotate(w, (x_, y_), fontsize=7)
 axes[1].set_title("word vectors of the 80 most frequent content words, first two principal directions", fontsize=9)
 fig.tight_layout()
-path = save(fig, "16_word2vec.png", dpi=100)
-print(f"lesson 16 ran in {time.perf_counter() - T_START:.1f} s")
+path = save(fig, "13_word2vec.png", dpi=100)
+print(f"lesson 13 ran in {time.perf_counter() - T_START:.1f} s")
 
 # %% [markdown]
 # The document's closing example, "homem − mulher ≈ rei − rainha", needs a much larger corpus
@@ -705,7 +705,7 @@ print(f"lesson 16 ran in {time.perf_counter() - T_START:.1f} s")
 #    `(a, b, c) = ("read", "write", "get")` or `("true", "false", "yes")`. Which work?
 # 5. Section 3 at the character level: print the share of held-out character n-grams never
 #    seen in training for `n = 1..8`, and relate it to where the held-out curve of
-#    `16_char_models.png` turns up.
-# 6. Train the LSTM of section 7 for 1,000 batches (lesson 14's budget). Does it beat the best
+#    `13_char_models.png` turns up.
+# 6. Train the LSTM of section 7 for 1,000 batches (lesson 12's budget). Does it beat the best
 #    count model on the held-out text? Is the neural 6-gram closer to the count 6-gram or to the
 #    LSTM, and why?

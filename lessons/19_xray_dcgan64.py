@@ -12,21 +12,21 @@
 # ---
 
 # %% [markdown]
-# # Lesson 17: document 001's chest X-ray DCGAN, its training and its FID table
+# # Lesson 19: document 001's chest X-ray DCGAN, its training and its FID table
 #
 # **Objective.** Lay document 001 (Marques 2021) §6 beside minigan: rebuild the 64x64 DCGAN of Tabela 1
 # and 2 layer by layer and check every parameter count; write the three-stage training loop
 # of §6.2 by hand and see that its generator stage is `minigan.gan.GAN.g_step`; draw the `g`,
 # `d1`, `d2` curves of Figura 41/42 on a short demonstration run; and read §6.4.1's FID table
-# critically, beside lesson 13's, with the rank of a 100-sample covariance in 2,048
+# critically, beside lesson 16's, with the rank of a 100-sample covariance in 2,048
 # dimensions.
 #
 # Source: document 001 (Marques 2021), "Rede Adversária Generativa Convolucional Profunda
 # Aplicada a Exames de Raio-x do Tórax": §6.1 "Arquitetura DCGAN" (§6.1.1 Discriminador,
 # §6.1.2 Gerador), §6.2 "Etapas de treinamento" (§6.2.1 stages (1) and (2), Tabela 1; §6.2.2
 # stage (3), Tabela 2), §6.3 "Base de Dados" (Tabela 3), §6.4 "Resultados" (Figura 41/42),
-# §6.4.1 "Distância FID"; §5.3 for the formula. Lesson 12 covers the DCGAN rules (§4.3),
-# lesson 13 the FID and the cross-table on digits.
+# §6.4.1 "Distância FID"; §5.3 for the formula. Lesson 15 covers the DCGAN rules (§4.3),
+# lesson 16 the FID and the cross-table on digits.
 #
 # *Slips and gaps in §6* (each is shown again where it matters):
 # 1. §6.2.1: C4 has "512 filtros de tamanho 3 × 3 × 512"; its input has 256 channels, so the
@@ -60,7 +60,7 @@ from minigan.blas import set_blas_threads
 from minigan.gan import GAN, frozen
 from minigan.viz import grid_array
 
-set_blas_threads(1)  # small matrices: one BLAS thread beats several that wait on each other (see lesson 14)
+set_blas_threads(1)  # small matrices: one BLAS thread beats several that wait on each other (see lesson 12)
 
 rng = np.random.default_rng(0)
 T_START = time.perf_counter()
@@ -141,9 +141,9 @@ print(f"\n§6.2.1 'pouco mais de 2 milhões de parâmetros': {nD:,};  §6.2.2 'a
 # (Brownlee 2019). minigan's `GAN.d_step` differs in one respect: it makes **one** update of `D`
 # on `½ BCE(real, 1) + ½ BCE(fake, 0)` (Goodfellow's Algorithm 1); stages 1 and 2 make **two**,
 # the second one at the weights the first has already moved. `GAN(..., d_update="separate")`
-# makes those two updates (lesson 11 compares the two loops; add `fake_mode="eval"` for fakes
+# makes those two updates (lesson 14 compares the two loops; add `fake_mode="eval"` for fakes
 # made by `G` in inference mode, like Keras's `g_model.predict`). Stage 3 is exactly
-# `GAN.g_step` with the non-saturating loss (lesson 11): we check that below on a small copy.
+# `GAN.g_step` with the non-saturating loss (lesson 14): we check that below on a small copy.
 #
 # D ends in a logit and the losses are `BCEWithLogitsLoss` (sigmoid + BCE in the stable form;
 # the sigmoid of Tabela 1's last row is inside the loss). For speed the loop runs on the
@@ -369,7 +369,7 @@ fig.suptitle(
     fontsize=10,
 )
 fig.tight_layout()
-path = save(fig, "17_xray_dcgan_curves.png", dpi=90)
+path = save(fig, "19_xray_dcgan_curves.png", dpi=90)
 
 # %% [markdown]
 # As §6.4 says of its own curves, the losses only tell that training did not diverge; what
@@ -380,13 +380,13 @@ path = save(fig, "17_xray_dcgan_curves.png", dpi=90)
 # thorax yet (that takes hundreds of iterations more). The document ran 2,000 (NORMAL) and 6,000 (PNEUMONIA) iterations of
 # batch 128 with the full-width network, the tens of hours estimated above.
 #
-# ## 4. §6.4.1's FID table, beside lesson 13's
+# ## 4. §6.4.1's FID table, beside lesson 16's
 #
 # The document compares four sets of 100 images, RN / RP (real NORMAL / PNEUMONIA, from the
 # test base) and FN / FP (fakes of each GAN), 100 times each, with 2,048 Inception-v3 features.
-# Lesson 13 redid the experiment on the digits 0 and 1 (R0, R1 real; F0, F1 from two GANs),
+# Lesson 16 redid the experiment on the digits 0 and 1 (R0, R1 real; F0, F1 from two GANs),
 # with minigan's classifier's 128 features, 100 images per set, 100 draws; its table is printed
-# by `python lessons/13_evaluating_gans.py` (full mode; the values below are from one run for
+# by `python lessons/16_evaluating_gans.py` (full mode; the values below are from one run for
 # this lesson). Same order of pairs: RN↔R0, RP↔R1.
 
 # %%
@@ -398,7 +398,7 @@ DOC_6_4_1 = {  # mean, std, min, 25 %, 50 %, 75 %, max (document 001 (Marques 20
     "RP x FP": (2.038317, 0.700336, 0.973648, 1.461451, 1.942160, 2.568950, 3.763087),
     "FN x FP": (7.698875, 0.946177, 4.893967, 7.150980, 7.777950, 8.291801, 10.217985),
 }
-LESSON_13 = {  # the same columns, from `python lessons/13_evaluating_gans.py` (its section 5)
+LESSON_13 = {  # the same columns, from `python lessons/16_evaluating_gans.py` (its section 5)
     "R0xR1": (598.73, 15.59, 567.79, 587.23, 597.98, 606.89, 633.10),
     "R0xF0": (36.13, 4.67, 27.17, 32.94, 35.75, 39.07, 52.80),
     "R0xF1": (566.98, 15.76, 533.85, 554.63, 567.39, 576.81, 608.62),
@@ -418,7 +418,7 @@ PAIRS = [
 ]
 print(
     f"{'document 001 §6.4.1':<20} {'mean':>7} {'std':>6} {'min':>7} {'max':>7}   |   "
-    f"{'lesson 13':<9} {'mean':>8} {'std':>7} {'min':>8} {'max':>8}"
+    f"{'lesson 16':<9} {'mean':>8} {'std':>7} {'min':>8} {'max':>8}"
 )
 for doc_key, l13_key in PAIRS:
     d, l = DOC_6_4_1[doc_key], LESSON_13[l13_key]
@@ -434,7 +434,7 @@ print(
 
 # %% [markdown]
 # Both tables agree on the *ordering* the document hypothesised (same-class pairs below
-# cross-class pairs). But look at the scale: lesson 13's floor, real 0s against another draw
+# cross-class pairs). But look at the scale: lesson 16's floor, real 0s against another draw
 # of real 0s, is already far above the document's largest value, with features of only 128
 # dimensions. The document's numbers are small in a way the computation does not allow.
 #
@@ -519,7 +519,7 @@ print(f"  mean term alone (any spectrum): Tr Σ ≲ 2.04 · {N_FID} / 2 = {2.04 
 # case, for 2,048 Inception-v3 features of X-rays. FID is normally computed from 10,000 to
 # 50,000 images precisely because with fewer the estimate is dominated by sample noise
 # (Heusel et al. 2017, who introduced it, recommend at least 10,000). Our own 128 classifier
-# features, at `N = 100`, give a floor of 15.02 for the 0s and 7.15 for the 1s (lesson 13,
+# features, at `N = 100`, give a floor of 15.02 for the 0s and 7.15 for the 1s (lesson 16,
 # R0×R0' and R1×R1'), above every number of the document's table; the document reports no
 # floor at all (it dropped the same-set pairs, §6.4.1).
 #
@@ -545,19 +545,19 @@ ax.bar(
     [LESSON_13[l][0] for _, l in PAIRS],
     0.4,
     yerr=[LESSON_13[l][1] for _, l in PAIRS],
-    label="lesson 13 (minigan classifier, 128 features, digits 0/1)",
+    label="lesson 16 (minigan classifier, 128 features, digits 0/1)",
 )
-ax.axhline(LESSON_13["R0xR0'"][0], color="k", ls="--", lw=0.8, label="lesson 13's floor: real 0s vs real 0s")
+ax.axhline(LESSON_13["R0xR0'"][0], color="k", ls="--", lw=0.8, label="lesson 16's floor: real 0s vs real 0s")
 ax.set_yscale("log")
 ax.set_ylim(0.8, 2e4)  # room for the legend above the bars
 ax.set_xticks(pos)
 ax.set_xticklabels([f"{d}\n{l}" for d, l in PAIRS], fontsize=8)
 ax.set_ylabel("mean FID over 100 draws (log scale)")
-ax.set_title("100 vs 100 images: the document's cross-table and lesson 13's", fontsize=9)
+ax.set_title("100 vs 100 images: the document's cross-table and lesson 16's", fontsize=9)
 ax.legend(fontsize=7)
 fig.tight_layout()
-path = save(fig, "17_fid_tables.png", dpi=100)
-print(f"lesson 17 ran in {time.perf_counter() - T_START:.1f} s")
+path = save(fig, "19_fid_tables.png", dpi=100)
+print(f"lesson 19 ran in {time.perf_counter() - T_START:.1f} s")
 
 # %% [markdown]
 # ## Exercises
@@ -571,5 +571,5 @@ print(f"lesson 17 ran in {time.perf_counter() - T_START:.1f} s")
 #    running statistics.
 # 4. In section 5, replace the flat spectrum by one with only 50 non-zero variances. What happens
 #    to the floor, and why (compare 50 with the rank 99)?
-# 5. Compute lesson 13's cross-table with `N = 400` per set instead of 100. Which entries move
+# 5. Compute lesson 16's cross-table with `N = 400` per set instead of 100. Which entries move
 #    most, and does the ordering survive?

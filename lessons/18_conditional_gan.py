@@ -12,16 +12,16 @@
 # ---
 
 # %% [markdown]
-# # Lesson 15 — The conditional GAN: "draw me a 7"
+# # Lesson 18 — The conditional GAN: "draw me a 7"
 #
 # **Objective.** Make a GAN take requests. Document 001 §6.4 trains one GAN per class (NORMAL
-# and PNEUMONIA X-rays; lesson 13 did the same with two digits) and document 003 ch. 3 points to
+# and PNEUMONIA X-rays; lesson 16 did the same with two digits) and document 003 ch. 3 points to
 # the way out: the *conditional* GAN of Mirza & Osindero (2014), which gives the class label to
 # both networks. You will write the two pieces the engine needs — an **embedding** (a label
 # becomes a vector) and a **join** (the vector meets the noise, or the image) — from scratch,
 # forward and backward, check them against `minigan.Embedding`, `minigan.Concat` and
 # `minigan.Conditional` and against finite differences, and then train a conditional GAN on the
-# ring of Gaussians of lesson 11, where asking for mode `y` must put the samples on mode `y`.
+# ring of Gaussians of lesson 14, where asking for mode `y` must put the samples on mode `y`.
 #
 # Sources:
 # - document 003 (Pereira n.d.) ch. 3, "Existem tipos especiais de GAN": "GAN Condicional (*Conditional GAN*):
@@ -163,7 +163,7 @@ assert all(r[3] for r in rows)
 # %% [markdown]
 # ## 5. Experiment: ask the ring for a mode
 #
-# Lesson 11's ring of 8 Gaussians, where an unconditional GAN may collapse onto a few modes.
+# Lesson 14's ring of 8 Gaussians, where an unconditional GAN may collapse onto a few modes.
 # Here each point's label is its mode, `y ∈ {0..7}`, and both networks get an 8-dimensional
 # embedding. After training we ask for each mode in turn: a working conditional G puts the
 # samples for `y` on mode `y` — and so covers all 8 modes by construction. We measure the share
@@ -251,18 +251,18 @@ axes[2].plot(smooth(h["d_real"]), label="d2 (D on reals)")
 axes[2].set_xlabel("step")
 axes[2].set_title("losses (document 001 Fig. 41's names)")
 axes[2].legend()
-fig.suptitle("Lesson 15: a conditional GAN takes requests")
+fig.suptitle("Lesson 18: a conditional GAN takes requests")
 fig.tight_layout()
-save(fig, "15_conditional_gan.png", dpi=85)
+save(fig, "18_conditional_gan.png", dpi=85)
 
 # %% [markdown]
 # ## 7. On MNIST
 #
 # `examples/mnist_cgan.py` trains document 003's dense MNIST GAN with the digit joined to the
 # noise and to D's input (`minigan.models.mnist_dense_cgan`), and measures what this lesson
-# promised: row `r` of its grids is digit `r`, and the evaluation classifier of lesson 13 reads
+# promised: row `r` of its grids is digit `r`, and the evaluation classifier of lesson 16 reads
 # the requested digit on most samples (`examples/README.md` has the figures). Per-class FID
-# against each digit's held-out real images replaces lesson 13's one-GAN-per-class table.
+# against each digit's held-out real images replaces lesson 16's one-GAN-per-class table.
 #
 # ## Exercises
 #

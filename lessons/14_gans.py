@@ -12,7 +12,7 @@
 # ---
 
 # %% [markdown]
-# # Lesson 11 — Generative adversarial networks: the game, D*, and mode collapse
+# # Lesson 14 — Generative adversarial networks: the game, D*, and mode collapse
 #
 # **Objective.** Understand a GAN from its equations up: the minimax game between a generator
 # `G` and a discriminator `D`; the optimal discriminator `D*` (and check it numerically); why
@@ -589,7 +589,7 @@ for name, cfg in settings.items():
 #    Early in training, when the running statistics lag behind the weights, the two differ.
 #
 # Document 001 §6.2 also trains `D` in separate stages, stage (1) on a real batch and stage
-# (2) on a fake one, before the generator's stage (3) (lesson 17). `minigan.gan.GAN` offers
+# (2) on a fake one, before the generator's stage (3) (lesson 19). `minigan.gan.GAN` offers
 # both loops exactly: `d_update="separate"` is the two `train_on_batch` updates, and
 # `fake_mode="eval"` makes the fakes with `G` in inference mode like `generator.predict`;
 # the defaults (`"joint"`, `"train"`) are Algorithm 1 with `G` in training mode, as in a
@@ -741,7 +741,7 @@ ax.set_ylabel("|gradient w.r.t. the logit a|")
 ax.set_title("generator loss gradients")
 ax.legend(fontsize=8)
 fig.tight_layout()
-path1 = save(fig, "11_dstar_and_gradients.png", dpi=90)
+path1 = save(fig, "14_dstar_and_gradients.png", dpi=90)
 
 fig, axes = plt.subplots(3, 4, figsize=(13, 10))
 data_pts = ring_batch(2000, rng)
@@ -776,9 +776,9 @@ for ax in axes[:, :].ravel()[:10]:
     ax.set_xlim(-3, 3)
     ax.set_ylim(-3, 3)
     ax.set_aspect("equal")
-fig.suptitle("Lesson 11: mode collapse on a ring of 8 Gaussians (gray: data; colour: G's samples)")
+fig.suptitle("Lesson 14: mode collapse on a ring of 8 Gaussians (gray: data; colour: G's samples)")
 fig.tight_layout()
-path2 = save(fig, "11_ring_mode_collapse.png", dpi=80)
+path2 = save(fig, "14_ring_mode_collapse.png", dpi=80)
 
 # %% [markdown]
 # ## What to take away

@@ -12,9 +12,9 @@
 # ---
 
 # %% [markdown]
-# # Lesson 12 — DCGAN: convolutional GANs, and document 000's experiments
+# # Lesson 15 — DCGAN: convolutional GANs, and document 000's experiments
 #
-# **Objective.** Combine lessons 08–11: a generator made of transposed convolutions and a
+# **Objective.** Combine lessons 08–10 and 14: a generator made of transposed convolutions and a
 # discriminator made of convolutions (a DCGAN), following the architecture rules of document
 # 001 §4.3 and the DCGAN paper. Work out every layer's size by hand, check a generator's
 # gradients, train a small DCGAN on real MNIST digits, and then rerun — in miniature — the
@@ -222,12 +222,12 @@ print(
 show_saved(
     save_grid(
         after,
-        OUT / "12_dcgan_mnist_samples.png",
+        OUT / "15_dcgan_mnist_samples.png",
         nrow=10,
         title=f"small DCGAN, {DC_STEPS} steps (rough: lesson budget)",
     )
 )
-show_saved(plot_losses(gan28.history, OUT / "12_dcgan_mnist_losses.png", title="small DCGAN on MNIST"))
+show_saved(plot_losses(gan28.history, OUT / "15_dcgan_mnist_losses.png", title="small DCGAN on MNIST"))
 
 # %% [markdown]
 # ## 5. Document 000's experiments, in miniature
@@ -258,7 +258,7 @@ show_saved(plot_losses(gan28.history, OUT / "12_dcgan_mnist_losses.png", title="
 # accuracy printed), then report for 500 samples of each GAN: the share it classifies with
 # ≥ 90 % confidence, the number of classes among those, and the share of pixels outside
 # `[−1, 1]` (impossible for a real image). To see who is ahead in the game, the table also
-# gives the generator's loss `g` and the discriminator's `d` (lesson 11's history keys), each
+# gives the generator's loss `g` and the discriminator's `d` (lesson 14's history keys), each
 # averaged over the last quarter of the steps: a generator that runs ahead has a low `g` and
 # a high `d` (`d` near `log 2 ≈ 0.69` or above: D can no longer tell); a discriminator that
 # wins has a low `d` and a high `g`.
@@ -390,9 +390,9 @@ for ax, (name, imgs, sc) in zip(axes, rows):
         fontsize=9,
     )
     ax.axis("off")
-fig.suptitle(f"Lesson 12: document 000's experiments on 8x8 digits ({V_STEPS} steps each)")
+fig.suptitle(f"Lesson 15: document 000's experiments on 8x8 digits ({V_STEPS} steps each)")
 fig.tight_layout()
-path = save(fig, "12_doc000_experiments.png", dpi=90)
+path = save(fig, "15_doc000_experiments.png", dpi=90)
 
 # %% [markdown]
 # ## What to look for
@@ -426,7 +426,7 @@ path = save(fig, "12_doc000_experiments.png", dpi=90)
 #   `SEEDS = [1, 2]` and the three rows only, so their 8x8 classifier is trained on other
 #   minibatches: compare rows within a seed.)
 # - **dense only**: at equal steps the dense GAN is far behind the convolutional one here — look
-#   at its row: when every sample is the same blob, that is complete mode collapse (lesson 11).
+#   at its row: when every sample is the same blob, that is complete mode collapse (lesson 14).
 #   It is also much cheaper per step, so try giving it 10x the steps (exercise 3).
 #
 # ## Exercises
@@ -440,7 +440,7 @@ path = save(fig, "12_doc000_experiments.png", dpi=90)
 #    produce only noise, as in §4.1.4?
 # 3. Give the dense-only GAN 4 000 steps (it is ~10x cheaper per step). Does it catch up?
 # 4. Remove the one-sided label smoothing (`real_label=1.0`). Derive `D*` with smoothing
-#    (lesson 11) and explain what it does to the generator's gradient.
+#    (lesson 14) and explain what it does to the generator's gradient.
 # 5. Run `python examples/mnist_gan.py --model dcgan --steps 5000` and compare its
 #    `sample_quality` with section 4's.
 

@@ -12,7 +12,7 @@
 # ---
 
 # %% [markdown]
-# # Lesson 18: data augmentation against overfitting, and the CIFAR-10 CNN
+# # Lesson 11: data augmentation against overfitting, and the CIFAR-10 CNN
 #
 # **Objective.** Write data augmentation (shifts and flips) from scratch, see that a shift is
 # a convolution with a one-hot kernel, and *measure* what it does against overfitting: a small
@@ -60,7 +60,7 @@ from minigan.blas import set_blas_threads
 from minigan.data import load_mnist
 from minigan.viz import grid_array
 
-set_blas_threads(1)  # small matrices: one BLAS thread beats several that wait on each other (see lesson 14)
+set_blas_threads(1)  # small matrices: one BLAS thread beats several that wait on each other (see lesson 12)
 
 rng = np.random.default_rng(0)
 T_START = time.perf_counter()
@@ -237,7 +237,7 @@ ax.imshow(grid_array(demo, nrow=6), cmap="gray")
 ax.set_title("originals; shifted; shifted and flipped", fontsize=8)
 ax.axis("off")
 fig.tight_layout()
-path = save(fig, "18_augmentation.png", dpi=100)
+path = save(fig, "11_augmentation.png", dpi=100)
 
 # %% [markdown]
 # Without augmentation the network reaches (nearly) 100 % on its 500 digits while the
@@ -401,8 +401,8 @@ ax.set_xlabel("layer")
 ax.set_ylabel("activations per image")
 ax.set_title("document 003's CIFAR-10 CNN (as described): size of each layer's output", fontsize=9)
 fig.tight_layout()
-path = save(fig, "18_cifar_cnn.png", dpi=100)
-print(f"lesson 18 ran in {time.perf_counter() - T_START:.1f} s")
+path = save(fig, "11_cifar_cnn.png", dpi=100)
+print(f"lesson 11 ran in {time.perf_counter() - T_START:.1f} s")
 
 # %% [markdown]
 # ## Exercises

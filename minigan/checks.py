@@ -8,12 +8,15 @@ function) and the argument, then says what was expected and what came, e.g.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import backend
 from .errors import DataError
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeGuard  # typing.TypeGuard is Python 3.10+
 
 __all__ = [
     "DataError",
@@ -38,7 +41,7 @@ def shape_str(shape) -> str:
 
 
 # ---------------------------------------------------------------------------- predicates
-def is_int(value: Any) -> bool:
+def is_int(value: Any) -> TypeGuard[int | np.integer]:
     """An integer (Python or NumPy), and not a bool (``True`` is an ``int`` to Python)."""
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 

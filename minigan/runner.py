@@ -318,7 +318,7 @@ class RunCallbacks:
     #: The title of ``losses.png``.
     plot_title = "losses (document 001 Fig. 41)"
 
-    def sample_grid(self) -> None:  # pragma: no cover - every script defines its own
+    def sample_grid(self) -> str | None:  # pragma: no cover - every script defines its own
         raise NotImplementedError
 
     def settings(self) -> dict:

@@ -47,6 +47,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import Any
 
 import numpy as np
 
@@ -61,7 +62,7 @@ __all__ = ["main", "parse_args", "Run", "MODELS", "RECIPES", "DEFAULT_RECIPE", "
 
 #: Recipes: a model and the settings that train it. ``lr_d``/``ema``/``d_dropout`` None or 0 mean
 #: "as lr" / no average / no Dropout. See examples/README.md for the measurements behind them.
-RECIPES = {
+RECIPES: dict[str, dict[str, Any]] = {
     "doc003": dict(
         model="dense",
         steps=15000,
@@ -363,6 +364,7 @@ class Run(runner.RunCallbacks):
         path = os.path.join(self.out, f"samples_step_{step:06d}.png")
         viz.save_grid(imgs, path, nrow=10, title=f"{self.a.model} GAN, step {step}")
         if self.classifier is not None:
+            assert self.metrics is not None  # set with the classifier
             q = self.metrics.sample_quality(imgs, self.classifier)
             self.grid_log.append(
                 {
@@ -380,6 +382,7 @@ class Run(runner.RunCallbacks):
         return path
 
     def evaluate(self) -> dict:
+        assert self.metrics is not None  # evaluate=True (main calls this without --no-eval)
         n = self.a.eval_samples
         gen = self.generate(n)
         q = self.metrics.sample_quality(gen, self.classifier)
@@ -508,7 +511,7 @@ def _train(a, X_train, X_test, total: int, start: int, ckpt_path: str | None, th
     )
     if code is not None:
         return code
-    result = {"step": gan.step, "seconds": round(elapsed, 2), "grids": run.grid_log}
+    result: dict[str, Any] = {"step": gan.step, "seconds": round(elapsed, 2), "grids": run.grid_log}
     if not a.no_eval:
         result = run.evaluate()
         result["seconds"] = round(elapsed, 2)

@@ -9,6 +9,7 @@ uninterrupted one would. ``minigan.data`` re-exports both.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -80,7 +81,7 @@ class ShuffledEpochs:
     def new_epoch(self) -> None:
         """Start the next epoch (its permutation is drawn when it is first used)."""
         self._rng_state = self.rng.bit_generator.state
-        self._order = None  # drawn at first use (order): a stream costs nothing until used
+        self._order: np.ndarray | None = None  # drawn at first use (order): a stream costs nothing until used
         self.pos = 0
         self.epoch += 1
 
@@ -126,8 +127,9 @@ class ShuffledEpochs:
         if not is_int(epoch) or epoch < 0:
             raise ValueError(f"{who}: epoch must be an int >= 0, got {epoch!r}")
         g = np.random.default_rng()
+        rng_state: Any = state.get("rng")  # any value: the generator checks it
         try:
-            g.bit_generator.state = state.get("rng")
+            g.bit_generator.state = rng_state
         except (TypeError, ValueError, KeyError, OverflowError, AttributeError) as exc:
             raise ValueError(f"{who}: rng is not a valid generator state ({exc})") from None
         self.rng = g
@@ -184,7 +186,7 @@ class BatchStream(ShuffledEpochs):
         """JSON-able state: epoch, position in the epoch, generator state before the epoch."""
         return {**super().state_dict(), "batch_size": self.batch_size}
 
-    def load_state_dict(self, state: dict) -> BatchStream:  # type: ignore[override]
+    def load_state_dict(self, state: dict) -> BatchStream:  # type: ignore[override]  # no **expected; returns self
         """Continue from a :meth:`state_dict` (same ``n`` and ``batch_size``); validated in full
         before anything changes (ValueError naming the field)."""
         super().load_state_dict(state, batch_size=self.batch_size)

@@ -141,7 +141,8 @@ class ImageFolder:
         self.log = log or _stderr
         self.skipped: list[tuple[str, str]] = []
 
-        found, other = [], []
+        found: list[str] = []
+        other: list[str] = []
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames.sort()
             for f in sorted(filenames):
@@ -162,7 +163,7 @@ class ImageFolder:
             keep = [(p, index[r.split(os.sep, 1)[0]]) for p, r in zip(found, rel) if r.split(os.sep, 1)[0] in index]
             self.classes = names
             self.paths = [p for p, _ in keep]
-            self.labels = np.array([c for _, c in keep], dtype=np.int64)
+            self.labels: np.ndarray | None = np.array([c for _, c in keep], dtype=np.int64)
         else:
             if classes is not None:
                 raise DataError(f"ImageFolder: classes={classes!r} needs one sub-folder per class in {root}")

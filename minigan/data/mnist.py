@@ -315,7 +315,7 @@ def _load_idx_folder(folder: str):
     missing = [MNIST_IDX_FILES[k][0] for k, p in found.items() if p is None]
     if missing:
         raise DataError(f"load_mnist: {folder} holds no mnist.npz and lacks the IDX file(s) {missing} (gzipped or not)")
-    parts = {k: read_idx(p) for k, p in found.items()}
+    parts = {k: read_idx(p) for k, p in found.items() if p is not None}  # none is None: checked above
     for k in ("x_train", "x_test"):
         if parts[k].ndim != 3 or parts[k].shape[1:] != (28, 28):
             raise DataError(f"load_mnist: {found[k]} must hold images of shape (N, 28, 28), got {parts[k].shape}")

@@ -54,7 +54,7 @@ def clean_stale_tmp(path) -> list[str]:
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     pat = _tmp_pattern(os.path.basename(path))
-    removed = []
+    removed: list[str] = []
     try:
         names = os.listdir(folder)
     except OSError:

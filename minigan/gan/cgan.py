@@ -85,7 +85,7 @@ class ConditionalGAN(GAN):
             )
         return backend.asarray(y, self.device) if backend.device_of(y) != self.device else y
 
-    def d_step(self, real, labels) -> dict:
+    def d_step(self, real, labels) -> dict:  # type: ignore[override]  # needs the labels: not a drop-in GAN
         """One discriminator step on ``(real, labels)`` and as many fakes ``G(z, labels)``
         (:meth:`GAN.d_step` with the label beside every input; ``d_update`` and ``fake_mode``
         work as there)."""
@@ -112,7 +112,7 @@ class ConditionalGAN(GAN):
             self._check_real(x)
         return self._iteration([(x, self._labels(y, x.shape[0], "train_step")) for x, y in pairs])
 
-    def sample(self, labels=None, n: int | None = None, z=None, train_mode: bool = False):
+    def sample(self, labels=None, n: int | None = None, z=None, train_mode: bool = False):  # type: ignore[override]  # labels first
         """``G(z, labels)``; ``labels`` default: :func:`grid_labels` for ``n`` a multiple of the
         class count (row r of a grid is class r), else ``arange(n) % num_classes``.
 
@@ -133,7 +133,7 @@ class ConditionalGAN(GAN):
         with eval_mode(self.G, not train_mode):
             return self.G((z, y))
 
-    def fit(
+    def fit(  # type: ignore[override]  # labelled data: fit(X, y, steps)
         self, X, y, steps: int, batch_size: int = 128, *, callback: Callable | None = None, log_every: int = 50
     ) -> str:
         """As :meth:`GAN.fit`, on labelled data ``(X, y)``; the minibatch order (a
@@ -150,6 +150,7 @@ class ConditionalGAN(GAN):
         yd = backend.asarray(np.asarray(y, dtype=np.int64), dev)
 
         def next_batch():
+            assert self.stream is not None  # _use_stream made it
             idx = backend.asarray(self.stream.next(), dev)
             return Xd[idx], yd[idx]
 

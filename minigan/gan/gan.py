@@ -212,9 +212,9 @@ class GAN:
         self._targets: dict = {}
         self.step = 0
         self._log = LossHistory(HISTORY_KEYS)
-        self.stream = None
+        self.stream: BatchStream | None = None
         self._stop = False
-        self._checked_step = None
+        self._checked_step: int | None = None
 
     # ------------------------------------------------------------------ set-up
     @property
@@ -462,9 +462,12 @@ class GAN:
         self._use_stream(len(X), batch_size)
         Xd = backend.asarray(X, self.device, dtype=_first_param(self.G, "G").dtype)
         dev = self.device
-        return self.fit_stream(
-            lambda: Xd[backend.asarray(self.stream.next(), dev)], steps, callback=callback, log_every=log_every
-        )
+
+        def next_batch():
+            assert self.stream is not None  # _use_stream made it
+            return Xd[backend.asarray(self.stream.next(), dev)]
+
+        return self.fit_stream(next_batch, steps, callback=callback, log_every=log_every)
 
     def fit_stream(
         self, next_batch: Callable[[], Any], steps: int, *, callback: Callable | None = None, log_every: int = 50

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -25,7 +26,9 @@ __all__ = ["LossHistory", "NonFiniteLossError", "NonFiniteStateError", "first_no
 def finite_flags(named_arrays) -> tuple[list[str], object]:
     """``(names, flags)``: the floating arrays' names and a 1-D device array of their
     ``isfinite(a).all()`` (None when there is none); no host copy (all arrays on one device)."""
-    names, flags, xp = [], [], None
+    names: list[str] = []
+    flags: list = []
+    xp: Any = None  # numpy or cupy, set with the first flag
     for name, a in named_arrays:
         if a is None or not hasattr(a, "dtype") or a.dtype.kind not in "fc":
             continue
@@ -69,7 +72,7 @@ class LossHistory:
     def __init__(self, keys: Iterable[str]):
         self.keys = tuple(keys)
         self.pending: list[dict] = []
-        self.also = None
+        self.also: np.ndarray | None = None
         self.values: OrderedDict[str, list[float]] = OrderedDict((k, []) for k in self.keys)
 
     def append(self, step_values: dict) -> None:

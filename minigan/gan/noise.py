@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import numpy as np
 
 from .. import backend
@@ -34,8 +36,8 @@ class Prior:
         self.latent_dim = check_positive_int(who, "latent_dim", latent_dim)
         self.kind = check_choice(who, "noise", kind, NOISE_KINDS)
         self.seed = check_int(who, "seed", seed)
-        self.rng = None  # the training stream's generator (NumPy's or CuPy's), made at the first draw
-        self.rng_key = None  # which array module made it
+        self.rng: Any = None  # the training stream's generator (NumPy's or CuPy's), made at the first draw
+        self.rng_key: str | None = None  # which array module made it
 
     def _stream(self, xp, step: int):
         key = getattr(xp, "__name__", str(xp))
@@ -68,7 +70,7 @@ class Prior:
         """The training stream's state when it is NumPy's (CPU, after the first draw), else None
         (a CuPy generator's state is not saved)."""
         if self.rng_key == "numpy" and isinstance(self.rng, np.random.Generator):
-            return self.rng.bit_generator.state
+            return cast(dict, self.rng.bit_generator.state)  # a dict (NumPy's stubs say Mapping)
         return None
 
     def set_state(self, state: dict | None, device: str) -> None:

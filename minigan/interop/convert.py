@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .. import backend
@@ -37,7 +39,8 @@ def torch_classes() -> dict:
     if _CLASSES:
         return _CLASSES
     torch = _torch()
-    nn, F = torch.nn, torch.nn.functional
+    nn: Any = torch.nn  # Any: torch is imported at run time, and nn.Conv2d etc. are base classes below
+    F = torch.nn.functional
 
     class Conv2dSame(nn.Conv2d):
         """nn.Conv2d with TensorFlow/Keras ``padding="same"`` for any stride: output
@@ -230,7 +233,7 @@ def _convert(m: Module, torch, spatial, top=False):
     return tm
 
 
-_SIMPLE = {ReLU: "ReLU", Sigmoid: "Sigmoid", Tanh: "Tanh"}
+_SIMPLE: dict[type[Module], str] = {ReLU: "ReLU", Sigmoid: "Sigmoid", Tanh: "Tanh"}
 
 
 def _convert_bn(m: BatchNorm, torch, spatial):
@@ -299,7 +302,7 @@ def from_torch(torch_module) -> Module:
         )
         transposed = isinstance(tm, nn.ConvTranspose2d)
         if type(tm) in (C["Conv2dSame"], C["ConvTranspose2dSame"]):
-            padding = "same"
+            padding: str | tuple[int, ...] = "same"
         else:
             padding = tm.padding if isinstance(tm.padding, str) else tuple(tm.padding)
         kw = dict(stride=tuple(tm.stride), padding=padding, bias=tm.bias is not None, dtype=dtype)
@@ -343,8 +346,8 @@ def from_torch(torch_module) -> Module:
         else:
             ok = ok and tm.divisor_override is None
         _require(ok, tm, "minigan's pools have no padding, ceil_mode=False, dilation 1")
-        cls = MaxPool2D if isinstance(tm, nn.MaxPool2d) else AvgPool2D
-        return copy_into(cls(tm.kernel_size, tm.stride))
+        pool = MaxPool2D if isinstance(tm, nn.MaxPool2d) else AvgPool2D
+        return copy_into(pool(tm.kernel_size, tm.stride))
     if type(tm) is nn.Dropout:
         return copy_into(Dropout(tm.p))
     if type(tm) is nn.Flatten:

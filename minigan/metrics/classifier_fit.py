@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import time
+from typing import Any
 
 import numpy as np
 
@@ -42,8 +43,8 @@ def _random_shift(x: np.ndarray, rng: np.random.Generator, max_shift: int = 2) -
     p = max_shift
     padded = np.full((n, c, h + 2 * p, w + 2 * p), -1.0, dtype=x.dtype)
     padded[:, :, p : p + h, p : p + w] = x
-    dy = rng.integers(0, 2 * p + 1, size=n)
-    dx = rng.integers(0, 2 * p + 1, size=n)
+    dy = rng.integers(0, 2 * p + 1, size=(n,))  # size=(n,): an array to NumPy's stubs (n from x.shape is untyped)
+    dx = rng.integers(0, 2 * p + 1, size=(n,))
     out = np.empty_like(x)
     for k in range(n):
         out[k] = padded[k, :, dy[k] : dy[k] + h, dx[k] : dx[k] + w]
@@ -209,7 +210,7 @@ def _report(path: str | None) -> dict:
     half = len(yva) // 2
     perm = rng.permutation(len(yva))
     a, b = Xva[perm[:half]], Xva[perm[half:]]
-    res = {
+    res: dict[str, Any] = {
         "heldout_accuracy": accuracy(model, Xva, yva),
         "real_quality": sample_quality(Xva, model),
         "noise_quality": sample_quality(noise, model),

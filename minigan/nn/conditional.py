@@ -155,7 +155,7 @@ class Concat(Module):
         if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or axis == 0:
             raise ValueError(f"Concat: axis must be a non-zero int (axis 0 is the batch), got {axis!r}")
         self.axis = int(axis)
-        self._sizes = None
+        self._sizes: list[int] = []  # the inputs' sizes along axis, set by forward
 
     def extra_repr(self) -> str:
         return f"axis={self.axis}"

@@ -110,7 +110,7 @@ class _ConvBase(Module):
         k = self.kernel_size[0] if self.kernel_size[0] == self.kernel_size[1] else self.kernel_size
         s = self.stride[0] if self.stride[0] == self.stride[1] else self.stride
         if isinstance(self.padding, str):
-            p = repr(self.padding)
+            p: str | int | tuple[int, int] = repr(self.padding)
         else:
             p = self.padding[0] if self.padding[0] == self.padding[1] else self.padding
         r = f"{self.in_channels}, {self.out_channels}, kernel_size={k}, stride={s}, padding={p}"
@@ -223,6 +223,7 @@ class Conv2D(_ConvBase):
         elif self.padding == "valid":
             pt = pb = pl = pr = 0
         else:
+            assert not isinstance(self.padding, str)  # parse_padding: "same", "valid" or a pair
             (pt, pl), (pb, pr) = self.padding, self.padding
         if H + pt + pb < kh or W + pl + pr < kw:
             raise ValueError(
@@ -311,7 +312,7 @@ class Conv2DTranspose(_ConvBase):
             OH, OW = H * sh, W * sw  # TensorFlow: out = in · stride
             (pt, pb), (pl, pr) = same_padding(OH, kh, sh), same_padding(OW, kw, sw)
         else:
-            (ph, pw) = (0, 0) if self.padding == "valid" else self.padding
+            (ph, pw) = (0, 0) if isinstance(self.padding, str) else self.padding  # a str here is "valid"
             (oph, opw) = self.output_padding
             OH = conv_transpose_output_size(H, kh, sh, ph, oph)
             OW = conv_transpose_output_size(W, kw, sw, pw, opw)

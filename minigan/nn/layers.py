@@ -9,6 +9,7 @@ document's ``Z = W X + b`` with ``X ∈ ℝ^{n_x × m}`` is our ``Z = X Wᵀ + b
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -84,7 +85,7 @@ class Dense(Module):
         )
         if bias:
             self.params["b"] = Parameter(np.zeros(self.out_features, dtype=dtype))
-        self._x = None
+        self._x: Any = None  # the latest input (NumPy or CuPy), kept for backward
 
     def extra_repr(self) -> str:
         return f"{self.in_features}, {self.out_features}" + ("" if "b" in self.params else ", bias=False")
@@ -234,9 +235,9 @@ class Dropout(Module):
         super().__init__()
         self.p = check_float("Dropout", "p", p, 0.0, 1.0)
         self.seed = check_seed("Dropout", "seed", seed)
-        self._rngs = {}
-        self.fixed_mask = None
-        self._scale = None
+        self._rngs: dict[str, Any] = {}  # array module name -> its generator (NumPy's or CuPy's)
+        self.fixed_mask: Any = None  # an array of 0/1, or None
+        self._scale: Any = None
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
@@ -361,7 +362,7 @@ class BatchNorm(Module):
         self.params["beta"] = Parameter(np.zeros(C, dtype=dtype))
         self.buffers["running_mean"] = np.zeros(C, dtype=dtype)
         self.buffers["running_var"] = np.ones(C, dtype=dtype)
-        self._cache = None
+        self._cache: tuple | None = None
 
     def extra_repr(self) -> str:
         return f"{self.num_features}, momentum={self.momentum}, eps={self.eps}"

@@ -17,6 +17,8 @@ Semantics are PyTorch's for the same names (``torch.nn.BCELoss`` etc., with ``re
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .. import backend
@@ -55,8 +57,8 @@ class Loss:
         if reduction not in _REDUCTIONS:
             raise ValueError(f"{type(self).__name__}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
         self.reduction = reduction
-        self._cache = None
-        self._n = None
+        self._cache: Any = None  # whatever _forward returned (None before the first call)
+        self._n: int | None = None
         self._dtype = None
 
     # ------------------------------------------------------------------ protocol
@@ -97,6 +99,7 @@ class Loss:
                 f"{type(self).__name__}.backward: grad must be a real number or a 0-d real array, "
                 f"got {type(grad).__name__}"
             )
+        assert self._n is not None  # forward sets it with _cache
         scale = 1.0 / self._n if self.reduction == "mean" else 1.0
         d = self._grad(self._cache) * scale
         if grad is not None:

@@ -11,6 +11,8 @@ forward and backward loop over the ``kH·kW`` kernel offsets; nothing is scatter
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .. import backend
@@ -45,7 +47,8 @@ class _Pool2D(Module):
         check_input(f"{type(self).__name__}({self.extra_repr()})", x, ndim=4, expected="(N, C, H, W)")
 
     def output_shape(self, input_shape: tuple) -> tuple:
-        x = np.empty((1,) + tuple(input_shape), dtype=np.float32)  # validated as forward does; never touched
+        shape: tuple[int, ...] = (1,) + tuple(input_shape)  # (NumPy's stubs read a bare tuple as 0-d)
+        x = np.empty(shape, dtype=np.float32)  # validated as forward does; never touched
         self._check(x)
         return (x.shape[1],) + self._sizes(*x.shape[2:])
 
@@ -107,7 +110,8 @@ class MaxPool2D(_Pool2D):
     def forward(self, x):
         OH, OW = self._prepare(x)
         xp = backend.get_array_module(x)
-        out = idx = None
+        out: Any = None  # arrays (NumPy or CuPy) from the first offset on
+        idx: Any = None
         for o, v in self._offsets(x, OH, OW):
             if out is None:
                 out = v.copy()
@@ -162,7 +166,7 @@ class AvgPool2D(_Pool2D):
     def forward(self, x):
         OH, OW = self._prepare(x)
         (kh, kw) = self.kernel_size
-        out = None
+        out: Any = None  # an array from the first offset on
         for _, v in self._offsets(x, OH, OW):  # kH·kW adds (faster than a 2-axis mean in NumPy)
             out = v.copy() if out is None else out + v
         return out * (1.0 / (kh * kw))  # Python float: keeps float32

@@ -26,6 +26,8 @@ the optimizers' ``clip_norm`` keyword, see :mod:`minigan.nn.optim`.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .. import backend
@@ -76,9 +78,9 @@ class _Recurrent(Module):
         if bias:
             for b in ("b_ih", "b_hh"):
                 self.params[b] = Parameter(draw((G * H,)) if pytorch_init else np.zeros(G * H, dtype=dtype))
-        self._cache = None
-        self.h_n = None
-        self.dh0 = None
+        self._cache: dict | None = None
+        self.h_n: Any = None  # arrays (NumPy or CuPy) once forward/backward ran
+        self.dh0: Any = None
 
     # ------------------------------------------------------------------ helpers
     def _name(self) -> str:
@@ -106,11 +108,13 @@ class _Recurrent(Module):
             )
         return s.reshape(N, H), shape
 
-    def _check_backward(self, dout):
+    def _check_backward(self, dout) -> dict:
+        """The latest forward's cache, once ``dout`` is checked against it."""
         if self._cache is None:
             raise RuntimeError(f"{self._name()}.backward called before forward")
         want = self._cache["shape"]
         check_input(self._name(), dout, ndim=3, name="dout", expected=f"{want} (the output's shape)")
+        return self._cache
 
     def _input_projection(self, x):
         """``x_t W_ihᵀ + b_ih + b_hh`` for every t in one GEMM: (N, T, G·H)."""
@@ -266,8 +270,7 @@ class RNN(_Recurrent):
         ∂C/∂x ``(N, T, D)``, adds the parameter gradients, and sets ``self.dh0`` (shaped like
         the ``h0`` that was given, else ``(N, H)``)."""
         self._check_dout(dout)
-        self._check_backward(dout)
-        c = self._cache
+        c = self._check_backward(dout)
         x, hs = c["x"], c["hs"]
         xp = backend.get_array_module(dout)
         N, T, H = c["shape"]
@@ -346,8 +349,8 @@ class LSTM(_Recurrent):
         self, input_size: int, hidden_size: int, bias: bool = True, init="pytorch", rng=None, dtype=np.float32
     ):
         super().__init__(input_size, hidden_size, bias, init, rng, dtype)
-        self.c_n = None
-        self.dc0 = None
+        self.c_n: Any = None
+        self.dc0: Any = None
 
     def __call__(self, x, h0=None, c0=None):
         return super().__call__(x, h0=h0, c0=c0)
@@ -406,8 +409,7 @@ class LSTM(_Recurrent):
         """BPTT. ``dout`` = ∂C/∂(all h_t) ``(N, T, H)``; optional ``dh_n``, ``dc_n`` for the final
         states. Returns ∂C/∂x, adds the parameter gradients, sets ``dh0`` and ``dc0``."""
         self._check_dout(dout)
-        self._check_backward(dout)
-        c_ = self._cache
+        c_ = self._check_backward(dout)
         x, hs, cs, tcs, gates = c_["x"], c_["hs"], c_["cs"], c_["tcs"], c_["gates"]
         xp = backend.get_array_module(dout)
         N, T, H = c_["shape"]

@@ -73,7 +73,7 @@ class Sequential(Module):
         return shape
 
     def _summary_rows(self, input_shape: tuple) -> list[tuple[str, tuple, int]]:
-        rows = []
+        rows: list[tuple[str, tuple, int]] = []
         shape = tuple(input_shape)
         for i, layer in enumerate(self.layers):
             sub = layer._summary_rows(shape)

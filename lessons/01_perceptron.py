@@ -25,11 +25,14 @@
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
-from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
-
 import minigan as mg
+import numpy as np
 from minigan import gradcheck
+
+from _course import (
+    FAST,
+    save,
+)  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 rng = np.random.default_rng(0)
 
@@ -81,7 +84,12 @@ def perceptron_train(X, y, epochs, lr=1.0):
 
 
 n_per_class = 20 if FAST else 100
-X_blobs = np.concatenate([rng.normal([0.0, 2.0], 0.6, (n_per_class, 2)), rng.normal([2.5, 0.5], 0.6, (n_per_class, 2))])
+X_blobs = np.concatenate(
+    [
+        rng.normal([0.0, 2.0], 0.6, (n_per_class, 2)),
+        rng.normal([2.5, 0.5], 0.6, (n_per_class, 2)),
+    ]
+)
 y_blobs = np.concatenate([np.zeros(n_per_class), np.ones(n_per_class)])
 perm = rng.permutation(len(y_blobs))
 X_blobs, y_blobs = X_blobs[perm], y_blobs[perm]
@@ -93,9 +101,13 @@ epochs = 10 if FAST else 30
 w_p, b_p, mistakes_blobs = perceptron_train(X_blobs, y_blobs, epochs)
 _, _, mistakes_xor = perceptron_train(X_xor, y_xor, epochs)
 acc = (perceptron_predict(X_blobs, w_p, b_p) == y_blobs).mean()
-print(f"perceptron on two blobs: w = {w_p.round(3)}, b = {b_p:.3f}, training accuracy = {acc:.3f}")
+print(
+    f"perceptron on two blobs: w = {w_p.round(3)}, b = {b_p:.3f}, training accuracy = {acc:.3f}"
+)
 print(f"mistakes per epoch (blobs): {mistakes_blobs[:10]} ...")
-print(f"mistakes per epoch (XOR):   {mistakes_xor[:10]} ...  (never 0: XOR is not linearly separable)")
+print(
+    f"mistakes per epoch (XOR):   {mistakes_xor[:10]} ...  (never 0: XOR is not linearly separable)"
+)
 assert mistakes_blobs[-1] == 0 and min(mistakes_xor) > 0
 
 # %% [markdown]
@@ -198,7 +210,9 @@ dw, db = mse_grads(X_lin, linear_forward(X_lin, params[:2], params[2]), y_lin)
 ana = np.concatenate([dw, [db]])
 print(f"{'gradient':<10}{'analytic':>12}{'numerical':>12}{'rel. error':>12}")
 for name, a, n_ in zip(["dC/dw1", "dC/dw2", "dC/db"], ana, num):
-    print(f"{name:<10}{a:>12.6f}{n_:>12.6f}{gradcheck.rel_error(np.array(a), np.array(n_)):>12.2e}")
+    print(
+        f"{name:<10}{a:>12.6f}{n_:>12.6f}{gradcheck.rel_error(np.array(a), np.array(n_)):>12.2e}"
+    )
 assert gradcheck.rel_error(ana, num) < 1e-7
 
 res = gradcheck.check_module(mg.Dense(2, 1, rng=0), rng.standard_normal((5, 2)))
@@ -229,7 +243,9 @@ ax.set(xlabel="epoch", ylabel="mistakes in the epoch", title="Perceptron rule")
 ax.legend(fontsize=8)
 ax = axes[2]
 ax.semilogy(losses)
-ax.set(xlabel="gradient-descent step", ylabel="MSE  C(w, b)", title="Linear model (§2.3)")
+ax.set(
+    xlabel="gradient-descent step", ylabel="MSE  C(w, b)", title="Linear model (§2.3)"
+)
 fig.tight_layout()
 path = save(fig, "01_perceptron.png", dpi=100)
 

@@ -26,11 +26,14 @@
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
-from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
-
 import minigan as mg
+import numpy as np
 from minigan import gradcheck
+
+from _course import (
+    FAST,
+    save,
+)  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 rng = np.random.default_rng(0)
 
@@ -86,7 +89,12 @@ derivatives = {
     "LeakyReLU": lambda z: np.where(z > 0, 1.0, ALPHA),
 }
 scratch = {"Sigmoid": sigmoid, "Tanh": tanh, "ReLU": relu, "LeakyReLU": leaky_relu}
-layers = {"Sigmoid": mg.Sigmoid(), "Tanh": mg.Tanh(), "ReLU": mg.ReLU(), "LeakyReLU": mg.LeakyReLU(ALPHA)}
+layers = {
+    "Sigmoid": mg.Sigmoid(),
+    "Tanh": mg.Tanh(),
+    "ReLU": mg.ReLU(),
+    "LeakyReLU": mg.LeakyReLU(ALPHA),
+}
 
 # %% [markdown]
 # ### The same in minigan: `mg.Sigmoid`, `mg.Tanh`, `mg.ReLU`, `mg.LeakyReLU`
@@ -98,8 +106,12 @@ layers = {"Sigmoid": mg.Sigmoid(), "Tanh": mg.Tanh(), "ReLU": mg.ReLU(), "LeakyR
 z = np.linspace(-5, 5, 401)[None, :]  # one "sample" of 401 values
 for name, layer in layers.items():
     np.testing.assert_allclose(layer(z), scratch[name](z), rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(layer.backward(np.ones_like(z)), derivatives[name](z), rtol=1e-12, atol=1e-15)
-print("minigan activations == the formulas of document 001 §2.5, and backward(ones) == g'(z)")
+    np.testing.assert_allclose(
+        layer.backward(np.ones_like(z)), derivatives[name](z), rtol=1e-12, atol=1e-15
+    )
+print(
+    "minigan activations == the formulas of document 001 §2.5, and backward(ones) == g'(z)"
+)
 
 z_big = np.array([-1000.0])
 with np.errstate(over="ignore", invalid="ignore"):
@@ -131,7 +143,10 @@ print(
 # %%
 sizes = [2, 8, 8, 1]  # n_x = 2, two hidden layers, one output
 acts = [tanh, relu, sigmoid]  # g of each layer
-Ws = [rng.normal(0, np.sqrt(1 / n_in), (n_out, n_in)) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+Ws = [
+    rng.normal(0, np.sqrt(1 / n_in), (n_out, n_in))
+    for n_in, n_out in zip(sizes[:-1], sizes[1:])
+]
 bs = [rng.normal(0, 0.1, n_out) for n_out in sizes[1:]]
 
 
@@ -160,7 +175,9 @@ X = rng.standard_normal((5, 2))  # 5 samples in rows
 Y_doc = feedforward_columns(X.T, Ws, bs, acts)  # (1, 5): samples in columns
 Y_mg = model(X)  # (5, 1): samples in rows
 np.testing.assert_allclose(Y_mg, Y_doc.T, rtol=1e-12)
-print("minigan.Sequential(Dense, Tanh, Dense, ReLU, Dense, Sigmoid) == equations (1)-(3), transposed")
+print(
+    "minigan.Sequential(Dense, Tanh, Dense, ReLU, Dense, Sigmoid) == equations (1)-(3), transposed"
+)
 model.summary((2,))
 
 # %% [markdown]
@@ -197,7 +214,11 @@ def make_moons(n, noise, seed):
     r = np.random.default_rng(seed)
     t = r.uniform(0, np.pi, n)
     y = (np.arange(n) % 2).astype(np.float64)
-    X = np.where(y[:, None] == 0, np.stack([np.cos(t), np.sin(t)], 1), np.stack([1 - np.cos(t), 0.5 - np.sin(t)], 1))
+    X = np.where(
+        y[:, None] == 0,
+        np.stack([np.cos(t), np.sin(t)], 1),
+        np.stack([1 - np.cos(t), 0.5 - np.sin(t)], 1),
+    )
     return X + noise * r.standard_normal((n, 2)), y
 
 
@@ -247,7 +268,9 @@ for kind in ["linear", "tanh", "relu"]:
     nets[kind] = build(kind)
     curves[kind] = train(nets[kind], steps)
     acc = float(((nets[kind](Xm) > 0.5) == ym).mean())
-    print(f"{kind:>7}: final BCE = {curves[kind][-1]:.4f}, training accuracy = {acc:.3f}")
+    print(
+        f"{kind:>7}: final BCE = {curves[kind][-1]:.4f}, training accuracy = {acc:.3f}"
+    )
 
 # %%
 fig, axes = plt.subplots(1, 4, figsize=(16, 3.8))
@@ -269,7 +292,9 @@ for ax, kind in zip(axes[2:], ["linear", "tanh"]):
     ax.contour(gx, gy, p, levels=[0.5], colors="k")
     ax.scatter(*Xm[ym[:, 0] == 0].T, s=8, c="tab:blue")
     ax.scatter(*Xm[ym[:, 0] == 1].T, s=8, c="tab:red")
-    ax.set(xlabel="$x_1$", ylabel="$x_2$", title=f"{kind} model: P(y=1|x), boundary 0.5")
+    ax.set(
+        xlabel="$x_1$", ylabel="$x_2$", title=f"{kind} model: P(y=1|x), boundary 0.5"
+    )
 fig.tight_layout()
 path = save(fig, "02_mlp.png", dpi=100)
 

@@ -25,11 +25,14 @@
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
-from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
-
 import minigan as mg
+import numpy as np
 from minigan import gradcheck
+
+from _course import (
+    FAST,
+    save,
+)  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 rng = np.random.default_rng(0)
 
@@ -93,7 +96,9 @@ def mse_grad(y_hat, y):
 z = rng.normal(0, 2, (8, 1))
 y = rng.integers(0, 2, (8, 1)).astype(np.float64)
 y_hat = 1 / (1 + np.exp(-z))
-print(f"BCE from probabilities = {bce(y_hat, y):.6f}, from logits = {bce_logits(z, y):.6f}")
+print(
+    f"BCE from probabilities = {bce(y_hat, y):.6f}, from logits = {bce_logits(z, y):.6f}"
+)
 
 with np.errstate(divide="ignore", invalid="ignore"):
     print(
@@ -121,7 +126,9 @@ for name, loss, pred, f, g in [
     np.testing.assert_allclose(loss.backward(), g(pred, y), rtol=1e-10)
     print(f"minigan.nn.losses.{name:<18} == from scratch: value {float(value):.6f}")
 
-print(f"BCELoss at ŷ = 1, y = 0: {float(mg.BCELoss()(np.array([1.0]), np.array([0.0]))):.1f} (clamped, not inf)")
+print(
+    f"BCELoss at ŷ = 1, y = 0: {float(mg.BCELoss()(np.array([1.0]), np.array([0.0]))):.1f} (clamped, not inf)"
+)
 
 # %% [markdown]
 # The multi-class case of the same idea is the softmax cross-entropy, `mg.CrossEntropyLoss`
@@ -144,11 +151,31 @@ print(f"CrossEntropyLoss == −mean log softmax(z)_y = {ce:.6f}")
 
 # %%
 cases = [
-    ("BCELoss", mg.BCELoss(), rng.uniform(0.05, 0.95, (4, 3)), rng.integers(0, 2, (4, 3)).astype(float)),
-    ("BCELoss, soft target 0.9", mg.BCELoss(), rng.uniform(0.05, 0.95, (4, 3)), np.full((4, 3), 0.9)),
-    ("BCEWithLogitsLoss", mg.BCEWithLogitsLoss(), rng.normal(0, 3, (4, 3)), rng.integers(0, 2, (4, 3)).astype(float)),
+    (
+        "BCELoss",
+        mg.BCELoss(),
+        rng.uniform(0.05, 0.95, (4, 3)),
+        rng.integers(0, 2, (4, 3)).astype(float),
+    ),
+    (
+        "BCELoss, soft target 0.9",
+        mg.BCELoss(),
+        rng.uniform(0.05, 0.95, (4, 3)),
+        np.full((4, 3), 0.9),
+    ),
+    (
+        "BCEWithLogitsLoss",
+        mg.BCEWithLogitsLoss(),
+        rng.normal(0, 3, (4, 3)),
+        rng.integers(0, 2, (4, 3)).astype(float),
+    ),
     ("MSELoss", mg.MSELoss(), rng.standard_normal((4, 3)), rng.standard_normal((4, 3))),
-    ("CrossEntropyLoss", mg.CrossEntropyLoss(), rng.standard_normal((4, 5)), rng.integers(0, 5, 4)),
+    (
+        "CrossEntropyLoss",
+        mg.CrossEntropyLoss(),
+        rng.standard_normal((4, 5)),
+        rng.integers(0, 5, 4),
+    ),
 ]
 print(f"{'loss':<28}{'rel. error':>12}  result")
 for name, loss, pred, target in cases:
@@ -172,7 +199,9 @@ for name, loss, pred, target in cases:
 
 # %%
 n = 100 if FAST else 400
-X = np.concatenate([rng.normal([-1, -1], 0.8, (n // 2, 2)), rng.normal([1, 1], 0.8, (n // 2, 2))])
+X = np.concatenate(
+    [rng.normal([-1, -1], 0.8, (n // 2, 2)), rng.normal([1, 1], 0.8, (n // 2, 2))]
+)
 Y = np.concatenate([np.zeros((n // 2, 1)), np.ones((n // 2, 1))])
 steps = 150 if FAST else 600
 history = {}
@@ -205,17 +234,30 @@ p_ = np.linspace(0.001, 0.999, 400)
 ax.plot(p_, -np.log(p_), label="BCE, y = 1: −log ŷ")
 ax.plot(p_, -np.log(1 - p_), label="BCE, y = 0: −log(1 − ŷ)")
 ax.plot(p_, (p_ - 1) ** 2, "--", label="MSE, y = 1: (ŷ − 1)²")
-ax.set(xlabel="predicted probability ŷ", ylabel="loss L", title="Loss of one example (§2.7.1)", ylim=(0, 5))
+ax.set(
+    xlabel="predicted probability ŷ",
+    ylabel="loss L",
+    title="Loss of one example (§2.7.1)",
+    ylim=(0, 5),
+)
 ax.legend(fontsize=8)
 ax = axes[1]
 ax.plot(zz, np.abs(s - 1), label="BCE: |σ(z) − 1|")
 ax.plot(zz, np.abs(2 * (s - 1) * s * (1 - s)), label="MSE: |2(σ(z) − 1)σ'(z)|")
-ax.set(xlabel="logit z (true label y = 1)", ylabel="|∂L/∂z|", title="Gradient reaching the logit")
+ax.set(
+    xlabel="logit z (true label y = 1)",
+    ylabel="|∂L/∂z|",
+    title="Gradient reaching the logit",
+)
 ax.legend(fontsize=8)
 ax = axes[2]
 for name, (accs, _) in history.items():
     ax.plot(accs, label=f"trained with {name}")
-ax.set(xlabel="gradient-descent step", ylabel="training accuracy", title="Logistic regression, bad start")
+ax.set(
+    xlabel="gradient-descent step",
+    ylabel="training accuracy",
+    title="Logistic regression, bad start",
+)
 ax.legend(fontsize=8)
 fig.tight_layout()
 path = save(fig, "03_cost_functions.png", dpi=100)

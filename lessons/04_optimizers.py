@@ -23,11 +23,14 @@
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
-from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
-
 import minigan as mg
+import numpy as np
 from minigan import gradcheck
+
+from _course import (
+    FAST,
+    save,
+)  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 rng = np.random.default_rng(0)
 
@@ -86,14 +89,20 @@ def momentum_step(theta, g, state, lr, mu=0.9):
 
 
 def rmsprop_step(theta, g, state, lr, beta=0.9, eps=1e-8):
-    state["S"] = beta * state.get("S", 0.0) + (1 - beta) * g**2  # S_t = β S_{t−1} + (1 − β) g²
+    state["S"] = (
+        beta * state.get("S", 0.0) + (1 - beta) * g**2
+    )  # S_t = β S_{t−1} + (1 − β) g²
     return theta - lr * g / (np.sqrt(state["S"]) + eps)  # θ ← θ − η g / (√S + ε)
 
 
 def adam_step(theta, g, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
     t = state["t"] = state.get("t", 0) + 1
-    state["V"] = beta1 * state.get("V", 0.0) + (1 - beta1) * g  # V_t = β₁ V_{t−1} + (1 − β₁) g
-    state["S"] = beta2 * state.get("S", 0.0) + (1 - beta2) * g**2  # S_t = β₂ S_{t−1} + (1 − β₂) g²
+    state["V"] = (
+        beta1 * state.get("V", 0.0) + (1 - beta1) * g
+    )  # V_t = β₁ V_{t−1} + (1 − β₁) g
+    state["S"] = (
+        beta2 * state.get("S", 0.0) + (1 - beta2) * g**2
+    )  # S_t = β₂ S_{t−1} + (1 − β₂) g²
     V_hat = state["V"] / (1 - beta1**t)  # bias correction
     S_hat = state["S"] / (1 - beta2**t)
     return theta - lr * V_hat / (np.sqrt(S_hat) + eps)  # ε after the root
@@ -112,7 +121,9 @@ def adam_as_printed(theta, g, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
 
 g_small = np.array([1e-4])
 step_ok = -adam_step(np.zeros(1), g_small, {}, lr=1.0)[0]
-step_doc = -adam_as_printed(np.zeros(1), g_small, {}, lr=1.0)[0]  # ε inside the root, as printed
+step_doc = -adam_as_printed(np.zeros(1), g_small, {}, lr=1.0)[
+    0
+]  # ε inside the root, as printed
 print(
     f"first Adam step for g = 1e-4, lr = 1: ε after the root {step_ok:.4f}, "
     f"ε inside the root (as printed) {step_doc:.4f}  ({100 * (1 - step_doc / step_ok):.0f} % smaller)"
@@ -131,7 +142,12 @@ grads = rng.standard_normal((20, 3))
 theta0 = rng.standard_normal(3)
 pairs = [
     ("SGD (gradient descent)", gd_step, {}, lambda P: mg.SGD([P], lr=0.1)),
-    ("SGD momentum=0.9", momentum_step, {}, lambda P: mg.SGD([P], lr=0.1, momentum=0.9)),
+    (
+        "SGD momentum=0.9",
+        momentum_step,
+        {},
+        lambda P: mg.SGD([P], lr=0.1, momentum=0.9),
+    ),
     ("RMSProp beta=0.9", rmsprop_step, {}, lambda P: mg.RMSProp([P], lr=0.1, beta=0.9)),
     ("Adam", adam_step, {}, lambda P: mg.Adam([P], lr=0.1)),
 ]
@@ -226,7 +242,9 @@ values["Adam as printed (lr=0.05)"] = np.array([f(p) for p in path])
 
 for name, v in values.items():
     end = paths[name][-1]
-    print(f"{name:<28} after {len(v) - 1:>3} steps: (x, y) = ({end[0]:+.3f}, {end[1]:+.3f}), f = {v[-1]:.2e}")
+    print(
+        f"{name:<28} after {len(v) - 1:>3} steps: (x, y) = ({end[0]:+.3f}, {end[1]:+.3f}), f = {v[-1]:.2e}"
+    )
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(13, 5))
@@ -239,7 +257,13 @@ for (name, p), ls in zip(paths.items(), styles):
     ax.plot(p[:, 0], p[:, 1], ls, lw=1.5, marker=".", ms=2, label=name)
 ax.plot(*start, "ko", label="start")
 ax.plot(1, 1, "r*", ms=14, label="minimum (1, 1)")
-ax.set(xlabel="x", ylabel="y", title="f(x, y) = (1 − x)² + 10 (y − x²)²: trajectories", xlim=(-2, 2), ylim=(-1, 3))
+ax.set(
+    xlabel="x",
+    ylabel="y",
+    title="f(x, y) = (1 − x)² + 10 (y − x²)²: trajectories",
+    xlim=(-2, 2),
+    ylim=(-1, 3),
+)
 ax.legend(fontsize=7, loc="upper right")
 ax = axes[1]
 for (name, v), ls in zip(values.items(), styles):

@@ -25,11 +25,14 @@
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
-from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
-
 import minigan as mg
+import numpy as np
 from minigan import gradcheck
+
+from _course import (
+    FAST,
+    save,
+)  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 rng = np.random.default_rng(0)
 
@@ -87,7 +90,9 @@ def forward_backward_columns(X, Y, Ws, bs):
         dWs[l] = delta @ As[l].T  # ∂C/∂W^{[l]} = δ^l (A^{[l−1]})ᵀ
         dbs[l] = delta.sum(axis=1)  # ∂C/∂b^{[l]} = Σ_columns δ^l
         if l > 0:
-            delta = (Ws[l].T @ delta) * (1 - As[l] ** 2)  # δ^{l−1} = (W^{[l]ᵀ} δ^l) ⊙ tanh'(Z^{[l−1]})
+            delta = (Ws[l].T @ delta) * (
+                1 - As[l] ** 2
+            )  # δ^{l−1} = (W^{[l]ᵀ} δ^l) ⊙ tanh'(Z^{[l−1]})
     return C, dWs, dbs
 
 
@@ -130,7 +135,9 @@ net.backward(dy_hat)
 for l, d in enumerate(dense_layers):
     np.testing.assert_allclose(d.params["W"].grad, dWs[l], rtol=1e-9, atol=1e-14)
     np.testing.assert_allclose(d.params["b"].grad, dbs[l], rtol=1e-9, atol=1e-14)
-print("minigan Sequential.backward == the document's recursion (corrected), for every W and b")
+print(
+    "minigan Sequential.backward == the document's recursion (corrected), for every W and b"
+)
 
 # %% [markdown]
 # ## 3. Gradient checking
@@ -151,10 +158,17 @@ def cost():
 
 print(f"{'parameter':<10}{'shape':>8}{'rel. error':>12}  result")
 for l in range(len(Ws)):
-    for name, arr, ana in [(f"W[{l + 1}]", Ws[l], dWs[l]), (f"b[{l + 1}]", bs[l], dbs[l])]:
-        num = gradcheck.numerical_gradient(cost, arr)  # perturbs arr in place, restores it
+    for name, arr, ana in [
+        (f"W[{l + 1}]", Ws[l], dWs[l]),
+        (f"b[{l + 1}]", bs[l], dbs[l]),
+    ]:
+        num = gradcheck.numerical_gradient(
+            cost, arr
+        )  # perturbs arr in place, restores it
         err = gradcheck.rel_error(ana, num)
-        print(f"{name:<10}{str(arr.shape):>8}{err:>12.2e}  {'PASS' if err < 1e-6 else 'FAIL'}")
+        print(
+            f"{name:<10}{str(arr.shape):>8}{err:>12.2e}  {'PASS' if err < 1e-6 else 'FAIL'}"
+        )
         assert err < 1e-6
 
 # %% [markdown]
@@ -225,30 +239,46 @@ class BrokenSoftmax(mg.Softmax):
         return self.y
 
     def backward(self, dout):
-        return dout - (dout * self.y).sum(axis=self.axis, keepdims=True)  # BUG: forgot "y *"
+        return dout - (dout * self.y).sum(
+            axis=self.axis, keepdims=True
+        )  # BUG: forgot "y *"
 
 
 x = rng.standard_normal((4, 5))
 rows = []
-for name, layer in [("Softmax (correct)", mg.Softmax()), ("BrokenSoftmax", BrokenSoftmax())]:
-    for dname, dout in [("ones", np.ones((4, 5))), ("random normal", rng.standard_normal((4, 5)))]:
+for name, layer in [
+    ("Softmax (correct)", mg.Softmax()),
+    ("BrokenSoftmax", BrokenSoftmax()),
+]:
+    for dname, dout in [
+        ("ones", np.ones((4, 5))),
+        ("random normal", rng.standard_normal((4, 5))),
+    ]:
         layer(x)
         analytic = layer.backward(dout)
-        numeric = gradcheck.numerical_gradient(lambda: float(np.sum(layer(x) * dout)), x)
+        numeric = gradcheck.numerical_gradient(
+            lambda: float(np.sum(layer(x) * dout)), x
+        )
         # rel_error is meaningless when the true gradient is 0, so compare absolute errors
         abs_err = float(np.abs(analytic - numeric).max())
         rows.append((name, dname, float(np.abs(numeric).max()), abs_err))
 print(f"{'layer':<20}{'dout':<15}{'max|numeric|':>13}{'max|error|':>12}  result")
 for name, dname, size, err in rows:
-    print(f"{name:<20}{dname:<15}{size:>13.1e}{err:>12.1e}  {'PASS' if err < 1e-6 else 'FAIL'}")
+    print(
+        f"{name:<20}{dname:<15}{size:>13.1e}{err:>12.1e}  {'PASS' if err < 1e-6 else 'FAIL'}"
+    )
 assert rows[0][3] < 1e-6 and rows[1][3] < 1e-6  # the correct layer passes both
-assert rows[2][3] < 1e-6 and rows[3][3] > 1e-2  # the bug passes with ones, fails with random
+assert (
+    rows[2][3] < 1e-6 and rows[3][3] > 1e-2
+)  # the bug passes with ones, fails with random
 
 # BatchNorm in training mode: with dout = ones its dx is exactly zero (up to round-off)
 bn = mg.BatchNorm(5, dtype=np.float64)
 bn(3.0 * rng.standard_normal((8, 5)) + 1.0)
 dx_ones = bn.backward(np.ones((8, 5)))
-print(f"BatchNorm (train) backward(ones): max |dx| = {np.abs(dx_ones).max():.1e}  (lesson 07 shows the bug it hides)")
+print(
+    f"BatchNorm (train) backward(ones): max |dx| = {np.abs(dx_ones).max():.1e}  (lesson 07 shows the bug it hides)"
+)
 assert np.abs(dx_ones).max() < 1e-12
 
 # %%
@@ -258,19 +288,25 @@ for name, errs in errors.items():
     ax.loglog(hs, np.maximum(errs, 1e-17), "o-", label=name)
 ax.axhline(1e-6, color="gray", ls="--", lw=1, label="tolerance 1e-6")
 ax.set(
-    xlabel="finite-difference step h", ylabel="relative error of ∂C/∂W", title="Central differences: float32 vs float64"
+    xlabel="finite-difference step h",
+    ylabel="relative error of ∂C/∂W",
+    title="Central differences: float32 vs float64",
 )
 ax.invert_xaxis()
 ax.legend()
 ax = axes[1]
 labels = [f"{n}\ndout={d}" for n, d, _, _ in rows]
 vals = [max(e, 1e-17) for _, _, _, e in rows]
-ax.bar(range(len(rows)), vals, color=["tab:green", "tab:green", "tab:orange", "tab:red"])
+ax.bar(
+    range(len(rows)), vals, color=["tab:green", "tab:green", "tab:orange", "tab:red"]
+)
 ax.set_yscale("log")
 ax.axhline(1e-6, color="gray", ls="--", lw=1)
 ax.set_xticks(range(len(rows)))
 ax.set_xticklabels(labels, fontsize=7)
-ax.set(ylabel="max |analytic − numerical| of dx", title="Softmax check: ones hide the bug")
+ax.set(
+    ylabel="max |analytic − numerical| of dx", title="Softmax check: ones hide the bug"
+)
 fig.tight_layout()
 path = save(fig, "05_gradcheck.png", dpi=100)
 

@@ -26,11 +26,14 @@
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
-from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
-
 import minigan as mg
+import numpy as np
 from minigan import gradcheck
+
+from _course import (
+    FAST,
+    save,
+)  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 rng = np.random.default_rng(0)
 
@@ -56,13 +59,17 @@ rng = np.random.default_rng(0)
 
 # %%
 def xavier_scratch(n_out, n_in, rng):
-    return rng.normal(0.0, np.sqrt(1.0 / n_in), size=(n_out, n_in))  # W ~ N(0, 1/n^{[l−1]})
+    return rng.normal(
+        0.0, np.sqrt(1.0 / n_in), size=(n_out, n_in)
+    )  # W ~ N(0, 1/n^{[l−1]})
 
 
 W_scratch = xavier_scratch(256, 512, np.random.default_rng(7))
 W_mg = mg.init.xavier((256, 512), rng=np.random.default_rng(7), dtype=np.float64)
 np.testing.assert_allclose(W_mg, W_scratch, rtol=1e-12)
-print(f"mg.init.xavier == N(0, 1/n) from scratch; std = {W_mg.std():.4f} (1/sqrt(512) = {1 / np.sqrt(512):.4f})")
+print(
+    f"mg.init.xavier == N(0, 1/n) from scratch; std = {W_mg.std():.4f} (1/sqrt(512) = {1 / np.sqrt(512):.4f})"
+)
 
 # %% [markdown]
 # ### Experiment 1: activations through a deep tanh network
@@ -74,24 +81,38 @@ print(f"mg.init.xavier == N(0, 1/n) from scratch; std = {W_mg.std():.4f} (1/sqrt
 # %%
 depth, width = 10, 256
 X = rng.standard_normal((300 if FAST else 1000, width))
-scales = {"std 0.5/√n (too small)": 0.5, "Xavier, std 1/√n": 1.0, "std 2.5/√n (too large)": 2.5}
+scales = {
+    "std 0.5/√n (too small)": 0.5,
+    "Xavier, std 1/√n": 1.0,
+    "std 2.5/√n (too large)": 2.5,
+}
 acts = {}
 for label, k in scales.items():
 
     def init_fn(shape, rng=None, dtype=np.float32, k=k):
-        return mg.init.get_rng(rng).normal(0.0, k / np.sqrt(shape[1]), size=shape).astype(dtype)
+        return (
+            mg.init.get_rng(rng)
+            .normal(0.0, k / np.sqrt(shape[1]), size=shape)
+            .astype(dtype)
+        )
 
     r = np.random.default_rng(1)
     layers = []
     for _ in range(depth):
-        layers += [mg.Dense(width, width, init=init_fn, rng=r, dtype=np.float64), mg.Tanh()]
+        layers += [
+            mg.Dense(width, width, init=init_fn, rng=r, dtype=np.float64),
+            mg.Tanh(),
+        ]
     net = mg.Sequential(*layers)
     a, per_layer = X, []
     for i in range(depth):
         a = net[2 * i + 1](net[2 * i](a))
         per_layer.append(a)
     acts[label] = per_layer
-    print(f"{label:<26} std of the activations, layers 1..10: " + " ".join(f"{p.std():.2f}" for p in per_layer))
+    print(
+        f"{label:<26} std of the activations, layers 1..10: "
+        + " ".join(f"{p.std():.2f}" for p in per_layer)
+    )
 
 # %%
 show = [0, 3, 9]
@@ -99,12 +120,18 @@ fig, axes = plt.subplots(len(scales), len(show), figsize=(11, 7), sharex=True)
 for r_, (label, per_layer) in enumerate(acts.items()):
     for c_, li in enumerate(show):
         ax = axes[r_, c_]
-        ax.hist(per_layer[li].ravel(), bins=60, range=(-1, 1), density=True, color=f"C{r_}")
-        ax.set_title(f"{label}: layer {li + 1}, std {per_layer[li].std():.2f}", fontsize=8)
+        ax.hist(
+            per_layer[li].ravel(), bins=60, range=(-1, 1), density=True, color=f"C{r_}"
+        )
+        ax.set_title(
+            f"{label}: layer {li + 1}, std {per_layer[li].std():.2f}", fontsize=8
+        )
         ax.set_yticks([])
         if r_ == len(scales) - 1:
             ax.set_xlabel("tanh activation")
-fig.suptitle("Activations of a 10-layer tanh MLP for three weight scales (document 001 §2.10)")
+fig.suptitle(
+    "Activations of a 10-layer tanh MLP for three weight scales (document 001 §2.10)"
+)
 fig.tight_layout()
 path = save(fig, "06_init_histograms.png", dpi=100)
 
@@ -120,7 +147,12 @@ path = save(fig, "06_init_histograms.png", dpi=100)
 # mentions). Check it: start every weight at the same constant and train a few steps.
 
 # %%
-net = mg.Sequential(mg.Dense(2, 4, dtype=np.float64), mg.Tanh(), mg.Dense(4, 1, dtype=np.float64), mg.Sigmoid())
+net = mg.Sequential(
+    mg.Dense(2, 4, dtype=np.float64),
+    mg.Tanh(),
+    mg.Dense(4, 1, dtype=np.float64),
+    mg.Sigmoid(),
+)
 for p in net.parameters():
     p.data[...] = 0.3
 opt = mg.SGD(net, lr=0.5)
@@ -132,7 +164,10 @@ for _ in range(50):
     net.backward(loss.backward())
     opt.step()
 W1 = net[0].params["W"].data
-print("hidden-unit weight rows after 50 steps from a constant start (all identical):\n", W1.round(4))
+print(
+    "hidden-unit weight rows after 50 steps from a constant start (all identical):\n",
+    W1.round(4),
+)
 assert np.allclose(W1, W1[0])
 
 # %% [markdown]
@@ -280,7 +315,9 @@ for name, cfg in configs.items():
     net = make_net(cfg["dropout"])
     weights = [mod.params["W"] for mod in net if isinstance(mod, mg.Dense)]
     biases = [mod.params["b"] for mod in net if isinstance(mod, mg.Dense)]
-    opt_w = mg.Adam(weights, lr=3e-3, weight_decay=cfg["l2"] / m)  # L2 = weight_decay λ/m
+    opt_w = mg.Adam(
+        weights, lr=3e-3, weight_decay=cfg["l2"] / m
+    )  # L2 = weight_decay λ/m
     opt_b = mg.Adam(biases, lr=3e-3)
     loss = mg.MSELoss()
     for _ in range(steps):
@@ -309,7 +346,11 @@ for ax, (name, (net, mse_tr, mse_te)) in zip(axes, results.items()):
     ax.plot(Xte, yte, "k--", lw=1, label="sin(x)")
     ax.plot(Xte, net(Xte), "C3", lw=2, label="network")
     ax.scatter(Xtr, ytr, s=20, c="C0", zorder=3, label="training points")
-    ax.set(xlabel="x", title=f"{name}\ntrain MSE {mse_tr:.3f}, test MSE {mse_te:.3f}", ylim=(-2, 2))
+    ax.set(
+        xlabel="x",
+        title=f"{name}\ntrain MSE {mse_tr:.3f}, test MSE {mse_te:.3f}",
+        ylim=(-2, 2),
+    )
 axes[0].set_ylabel("y")
 axes[0].legend(fontsize=8)
 fig.tight_layout()

@@ -26,11 +26,14 @@
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
-from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
-
 import minigan as mg
+import numpy as np
 from minigan import gradcheck
+
+from _course import (
+    FAST,
+    save,
+)  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 rng = np.random.default_rng(0)
 
@@ -136,7 +139,9 @@ rm = 0.9 * np.zeros(C) + 0.1 * Z.mean(0)
 rv = 0.9 * np.ones(C) + 0.1 * Z.var(0, ddof=1)  # unbiased variance
 np.testing.assert_allclose(bn.buffers["running_mean"], rm, rtol=1e-12)
 np.testing.assert_allclose(bn.buffers["running_var"], rv, rtol=1e-12)
-print("running_mean / running_var updated as (1 − 0.1)·running + 0.1·batch (unbiased variance)")
+print(
+    "running_mean / running_var updated as (1 − 0.1)·running + 0.1·batch (unbiased variance)"
+)
 
 # %% [markdown]
 # ## 4. Gradient check, and the `dout = ones` trap
@@ -174,9 +179,14 @@ def make(cls, train):
     return layer.train(train)
 
 
-print(f"{'layer':<26}{'mode':<7}{'dout':<8}{'max|true dZ|':>13}{'dZ rel. error':>15}  result")
+print(
+    f"{'layer':<26}{'mode':<7}{'dout':<8}{'max|true dZ|':>13}{'dZ rel. error':>15}  result"
+)
 rows = []
-for name, cls in [("BatchNorm", mg.BatchNorm), ("BatchNorm, σ² path lost", BatchNormNoVariancePath)]:
+for name, cls in [
+    ("BatchNorm", mg.BatchNorm),
+    ("BatchNorm, σ² path lost", BatchNormNoVariancePath),
+]:
     for mode in ["train", "eval"]:
         for dname in ["ones", "random"]:
             layer = make(cls, mode == "train")
@@ -189,10 +199,19 @@ for name, cls in [("BatchNorm", mg.BatchNorm), ("BatchNorm, σ² path lost", Bat
             ok = abs_err < 1e-6 * max(1.0, size)
             rows.append((name, mode, dname, ok))
             rel = f"{gradcheck.rel_error(ana, num):.1e}" if size > 1e-6 else "n/a (0/0)"
-            print(f"{name:<26}{mode:<7}{dname:<8}{size:>13.1e}{rel:>15}  {'PASS' if ok else 'FAIL'}")
+            print(
+                f"{name:<26}{mode:<7}{dname:<8}{size:>13.1e}{rel:>15}  {'PASS' if ok else 'FAIL'}"
+            )
 assert all(ok for name, _, _, ok in rows if name == "BatchNorm")
-assert [ok for name, mode, _, ok in rows if name != "BatchNorm"] == [True, False, True, True]
-res = gradcheck.check_module(make(mg.BatchNorm, True), Z, dout=rng.standard_normal((m, C)))
+assert [ok for name, mode, _, ok in rows if name != "BatchNorm"] == [
+    True,
+    False,
+    True,
+    True,
+]
+res = gradcheck.check_module(
+    make(mg.BatchNorm, True), Z, dout=rng.standard_normal((m, C))
+)
 print("check_module(BatchNorm, train):", {k: f"{v:.1e}" for k, v in res.items()})
 assert all(v < gradcheck.TOLERANCE for v in res.values())
 
@@ -215,7 +234,12 @@ for mom in (0.1, 0.2):
     trace = []
     for _ in range(60):
         layer(data_mean + data_std * rng.standard_normal((32, 1)))
-        trace.append((float(layer.buffers["running_mean"][0]), float(layer.buffers["running_var"][0])))
+        trace.append(
+            (
+                float(layer.buffers["running_mean"][0]),
+                float(layer.buffers["running_var"][0]),
+            )
+        )
     runs[mom] = np.array(trace)
     print(
         f"momentum {mom}: after 60 batches running_mean = {trace[-1][0]:.3f} (data 2.0), "
@@ -289,7 +313,9 @@ for act in (mg.Sigmoid, mg.ReLU):
         net.eval()
         accs[name] = float((net(Xte).argmax(1) == yte).mean())
         curves[name] = np.array(hist)
-        print(f"{name:<22} final training loss {hist[-1]:.3f}, test accuracy {accs[name]:.3f}")
+        print(
+            f"{name:<22} final training loss {hist[-1]:.3f}, test accuracy {accs[name]:.3f}"
+        )
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(12, 4))
@@ -299,7 +325,11 @@ for mom, tr in runs.items():
     ax.plot(tr[:, 1], "--", label=f"running_var, momentum {mom}")
 ax.axhline(data_mean, color="gray", lw=0.8)
 ax.axhline(data_std**2, color="gray", lw=0.8)
-ax.set(xlabel="training batch", ylabel="running statistic", title="Running statistics (data: mean 2, var 9)")
+ax.set(
+    xlabel="training batch",
+    ylabel="running statistic",
+    title="Running statistics (data: mean 2, var 9)",
+)
 ax.legend(fontsize=7)
 ax = axes[1]
 k = 5

@@ -30,12 +30,12 @@
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
-from _course import save  # lessons/_course.py: figures saved (and shown in a notebook)
-
 import minigan as mg
+import numpy as np
 from minigan import gradcheck
 from minigan.data import load_mnist
+
+from _course import save  # lessons/_course.py: figures saved (and shown in a notebook)
 
 rng = np.random.default_rng(0)
 
@@ -107,8 +107,12 @@ K = rng.standard_normal((3, 3))
 flip = lambda k: k[::-1, ::-1]
 err_flip = np.abs(convolve2d_true(I, K) - cross_correlate2d(I, flip(K))).max()
 err_noflip = np.abs(convolve2d_true(I, K) - cross_correlate2d(I, K)).max()
-print(f"max |conv(I, K) − xcorr(I, flip(K))| = {err_flip:.2e}   (they are the same operation)")
-print(f"max |conv(I, K) − xcorr(I, K)|       = {err_noflip:.2e}   (they differ by the kernel flip)")
+print(
+    f"max |conv(I, K) − xcorr(I, flip(K))| = {err_flip:.2e}   (they are the same operation)"
+)
+print(
+    f"max |conv(I, K) − xcorr(I, K)|       = {err_noflip:.2e}   (they differ by the kernel flip)"
+)
 assert err_flip < 1e-12 and err_noflip > 1e-3
 
 # %% [markdown]
@@ -136,7 +140,10 @@ expected = np.array([[0, 3 * a, 3 * a, 0]] * 2)  # the document's printed answer
 assert np.array_equal(C_xcorr, expected)
 assert np.array_equal(C_true, -expected)
 # Horizontal edges: "precisamos apenas transpor o filtro F" (document 001 §3.1.1).
-print("transposed filter on the transposed image:\n", cross_correlate2d(I_edge.T, F_vert.T).T)
+print(
+    "transposed filter on the transposed image:\n",
+    cross_correlate2d(I_edge.T, F_vert.T).T,
+)
 
 # %% [markdown]
 # ## 3. Blur and Sobel on a real digit (document 003 ch. 1)
@@ -158,7 +165,9 @@ print("transposed filter on the transposed image:\n", cross_correlate2d(I_edge.T
 
 # %%
 X_mnist, y_mnist = load_mnist(limit=200)
-digit = X_mnist[int(np.flatnonzero(y_mnist == 3)[0]), 0].astype(np.float64)  # (28, 28) in [-1, 1]
+digit = X_mnist[int(np.flatnonzero(y_mnist == 3)[0]), 0].astype(
+    np.float64
+)  # (28, 28) in [-1, 1]
 digit255 = (digit + 1.0) * 127.5  # the document's 0..255 scale
 
 blur = np.full((10, 10), 1.0 / 100)
@@ -167,9 +176,17 @@ sobel_y = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=float)
 blurred = cross_correlate2d(digit255, blur)
 edges_x = cross_correlate2d(digit255, sobel_x)
 edges_y = cross_correlate2d(digit255, sobel_y)
-print("blurred:", blurred.shape, " sobel:", edges_x.shape, "(28 − 10 + 1 = 19, 28 − 3 + 1 = 26)")
+print(
+    "blurred:",
+    blurred.shape,
+    " sobel:",
+    edges_x.shape,
+    "(28 − 10 + 1 = 19, 28 − 3 + 1 = 26)",
+)
 clipped_share = float(np.mean(edges_x < 0) / max(np.mean(edges_x != 0), 1e-12))
-print(f"share of non-zero Sobel responses that document 003's [0, 255] clipping would erase: {clipped_share:.0%}")
+print(
+    f"share of non-zero Sobel responses that document 003's [0, 255] clipping would erase: {clipped_share:.0%}"
+)
 
 # %% [markdown]
 # ## 4. Padding and stride: the output-size formula (document 001 §3.1.2–3.1.3)
@@ -204,9 +221,16 @@ def conv2d_scratch(image, kernel, stride=1, padding=0):
     """Cross-correlation with zero padding and stride (one channel)."""
     x = pad2d(image, padding)
     f_h, f_w = kernel.shape
-    starts_h = range(0, x.shape[0] - f_h + 1, stride)  # 0, s, 2s, … while the window fits
+    starts_h = range(
+        0, x.shape[0] - f_h + 1, stride
+    )  # 0, s, 2s, … while the window fits
     starts_w = range(0, x.shape[1] - f_w + 1, stride)
-    return np.array([[np.sum(x[r : r + f_h, c : c + f_w] * kernel) for c in starts_w] for r in starts_h])
+    return np.array(
+        [
+            [np.sum(x[r : r + f_h, c : c + f_w] * kernel) for c in starts_w]
+            for r in starts_h
+        ]
+    )
 
 
 def size_printed(n, f, p, s):
@@ -217,19 +241,37 @@ def size_correct(n, f, p, s):
     return (n + 2 * p - f) // s + 1  # Eq. 001 §3.1.3, corrected
 
 
-print(f"{'n':>3} {'f':>2} {'p':>2} {'s':>2} | {'counted':>7} {'correct':>7} {'printed':>7}")
-cases = [(6, 3, 0, 1), (28, 3, 1, 1), (7, 3, 0, 2), (28, 5, 2, 2), (6, 3, 0, 2), (28, 4, 1, 2), (10, 3, 1, 3)]
+print(
+    f"{'n':>3} {'f':>2} {'p':>2} {'s':>2} | {'counted':>7} {'correct':>7} {'printed':>7}"
+)
+cases = [
+    (6, 3, 0, 1),
+    (28, 3, 1, 1),
+    (7, 3, 0, 2),
+    (28, 5, 2, 2),
+    (6, 3, 0, 2),
+    (28, 4, 1, 2),
+    (10, 3, 1, 3),
+]
 mismatches = 0
 for n, f, p, s in cases:
-    counted = conv2d_scratch(np.ones((n, n)), np.ones((f, f)), stride=s, padding=p).shape[0]
+    counted = conv2d_scratch(
+        np.ones((n, n)), np.ones((f, f)), stride=s, padding=p
+    ).shape[0]
     ok = counted == size_correct(n, f, p, s)
     assert ok, (n, f, p, s)
     mismatches += counted != size_printed(n, f, p, s)
     print(
         f"{n:>3} {f:>2} {p:>2} {s:>2} | {counted:>7} {size_correct(n, f, p, s):>7} {size_printed(n, f, p, s):>7}"
-        + ("   ← printed formula is wrong" if counted != size_printed(n, f, p, s) else "")
+        + (
+            "   ← printed formula is wrong"
+            if counted != size_printed(n, f, p, s)
+            else ""
+        )
     )
-print(f"the printed formula is wrong in {mismatches} of {len(cases)} cases; the corrected one in none")
+print(
+    f"the printed formula is wrong in {mismatches} of {len(cases)} cases; the corrected one in none"
+)
 
 # %% [markdown]
 # ## 5. Pooling (document 001 §3.1.4, document 003 "Camadas de agrupamento")
@@ -265,11 +307,16 @@ def avgpool_scratch(x, k):
     return x[: h * k, : w * k].reshape(h, k, w, k).mean(axis=(1, 3))
 
 
-P = np.array([[12, 20, 30, 0], [8, 12, 2, 0], [34, 70, 37, 4], [112, 100, 25, 12]], dtype=float)
+P = np.array(
+    [[12, 20, 30, 0], [8, 12, 2, 0], [34, 70, 37, 4], [112, 100, 25, 12]], dtype=float
+)
 print("input:\n", P)
 print("max pool 2x2:\n", maxpool_scratch(P, 2))
 print("average pool 2x2:\n", avgpool_scratch(P, 2))
-print("max-pool backward of dout = [[1, 2], [3, 4]]:\n", maxpool_backward_scratch(P, 2, np.array([[1.0, 2], [3, 4]])))
+print(
+    "max-pool backward of dout = [[1, 2], [3, 4]]:\n",
+    maxpool_backward_scratch(P, 2, np.array([[1.0, 2], [3, 4]])),
+)
 
 # %% [markdown]
 # ## 6. Convolution over volume (document 001 §3.2, "Convolução sobre Volume")
@@ -289,13 +336,19 @@ def conv_volume_scratch(x_hwc, filters_hwcn, bias, stride=1, padding=0):
     """Document 001 §3.2 in the document's own layout: x (n_h, n_w, n_c), filters (f_h, f_w, n_c, n)."""
     f_h, f_w, n_c, n = filters_hwcn.shape
     x = np.pad(x_hwc, ((padding, padding), (padding, padding), (0, 0)))
-    c_h = (x_hwc.shape[0] + 2 * padding - f_h) // stride + 1  # Eq. 001 §3.1.3, corrected
+    c_h = (
+        x_hwc.shape[0] + 2 * padding - f_h
+    ) // stride + 1  # Eq. 001 §3.1.3, corrected
     c_w = (x_hwc.shape[1] + 2 * padding - f_w) // stride + 1
     out = np.zeros((c_h, c_w, n))
     for r in range(c_h):
         for c in range(c_w):
-            window = x[r * stride : r * stride + f_h, c * stride : c * stride + f_w, :]  # (f_h, f_w, n_c)
-            out[r, c, :] = np.tensordot(window, filters_hwcn, axes=3) + bias  # sum over f_h, f_w, n_c
+            window = x[
+                r * stride : r * stride + f_h, c * stride : c * stride + f_w, :
+            ]  # (f_h, f_w, n_c)
+            out[r, c, :] = (
+                np.tensordot(window, filters_hwcn, axes=3) + bias
+            )  # sum over f_h, f_w, n_c
     return out
 
 
@@ -314,11 +367,15 @@ print("convolution over volume:", x_vol.shape, "*", filt.shape, "->", out_vol.sh
 
 # %%
 conv = mg.Conv2D(3, 4, 3, stride=2, padding=1, dtype=np.float64)
-conv.params["W"].data[...] = filt.transpose(3, 2, 0, 1)  # (f_h, f_w, n_c, n) -> (C_out, C_in, kH, kW)
+conv.params["W"].data[...] = filt.transpose(
+    3, 2, 0, 1
+)  # (f_h, f_w, n_c, n) -> (C_out, C_in, kH, kW)
 conv.params["b"].data[...] = bias
 out_mg = conv(x_vol.transpose(2, 0, 1)[None])  # NCHW: (1, 3, 7, 6)
 err = np.abs(out_mg[0].transpose(1, 2, 0) - out_vol).max()
-print(f"minigan.Conv2D vs from-scratch: max abs difference {err:.2e}, output {out_mg.shape}")
+print(
+    f"minigan.Conv2D vs from-scratch: max abs difference {err:.2e}, output {out_mg.shape}"
+)
 assert err < 1e-10
 
 # the vertical-edge example through minigan: Conv2D is a cross-correlation, as in the document
@@ -331,9 +388,14 @@ assert np.array_equal(edge(I_edge[None, None])[0, 0], expected)
 # padding="same" keeps the size for stride 1; the size formula for every stride
 for s in (1, 2, 3):
     for p in (0, 1, 2):
-        shape = mg.Conv2D(1, 1, 5, stride=s, padding=p)(np.zeros((1, 1, 28, 28), np.float32)).shape
+        shape = mg.Conv2D(1, 1, 5, stride=s, padding=p)(
+            np.zeros((1, 1, 28, 28), np.float32)
+        ).shape
         assert shape[-1] == size_correct(28, 5, p, s), (s, p, shape)
-print("Conv2D 'same', 28x28, f=3:", mg.Conv2D(1, 1, 3, padding="same")(np.zeros((1, 1, 28, 28), np.float32)).shape)
+print(
+    "Conv2D 'same', 28x28, f=3:",
+    mg.Conv2D(1, 1, 3, padding="same")(np.zeros((1, 1, 28, 28), np.float32)).shape,
+)
 
 # pooling
 pool_in = P[None, None]
@@ -342,8 +404,12 @@ assert np.allclose(mg.AvgPool2D(2)(pool_in)[0, 0], avgpool_scratch(P, 2))
 mp = mg.MaxPool2D(2)
 mp(pool_in)
 dx_mg = mp.backward(np.array([[[[1.0, 2], [3, 4]]]]))[0, 0]
-assert np.array_equal(dx_mg, maxpool_backward_scratch(P, 2, np.array([[1.0, 2], [3, 4]])))
-print("MaxPool2D / AvgPool2D forward and MaxPool2D's arg-max backward agree with the scratch versions")
+assert np.array_equal(
+    dx_mg, maxpool_backward_scratch(P, 2, np.array([[1.0, 2], [3, 4]]))
+)
+print(
+    "MaxPool2D / AvgPool2D forward and MaxPool2D's arg-max backward agree with the scratch versions"
+)
 
 # %% [markdown]
 # ## 8. Gradient check
@@ -362,7 +428,9 @@ def conv2d_backward_scratch(image, kernel, dout):
     dimage = np.zeros_like(image)
     for m in range(dout.shape[0]):
         for k in range(dout.shape[1]):
-            dimage[m : m + f_h, k : k + f_w] += dout[m, k] * kernel  # scatter: each δ paints the filter
+            dimage[m : m + f_h, k : k + f_w] += (
+                dout[m, k] * kernel
+            )  # scatter: each δ paints the filter
     return dimage, dkernel
 
 
@@ -370,14 +438,20 @@ img = rng.standard_normal((6, 5))
 ker = rng.standard_normal((3, 2))
 dout = rng.standard_normal((4, 4))
 d_img, d_ker = conv2d_backward_scratch(img, ker, dout)
-num_img = gradcheck.numerical_gradient(lambda: np.sum(cross_correlate2d(img, ker) * dout), img)
-num_ker = gradcheck.numerical_gradient(lambda: np.sum(cross_correlate2d(img, ker) * dout), ker)
+num_img = gradcheck.numerical_gradient(
+    lambda: np.sum(cross_correlate2d(img, ker) * dout), img
+)
+num_ker = gradcheck.numerical_gradient(
+    lambda: np.sum(cross_correlate2d(img, ker) * dout), ker
+)
 print(
     f"scratch conv backward: rel. error dI {gradcheck.rel_error(d_img, num_img):.1e}, "
     f"dF {gradcheck.rel_error(d_ker, num_ker):.1e}"
 )
 # ∂C/∂I is the full convolution of δ with F, i.e. a padded cross-correlation with the flipped filter:
-full_conv = cross_correlate2d(np.pad(dout, ((ker.shape[0] - 1,) * 2, (ker.shape[1] - 1,) * 2)), flip(ker))
+full_conv = cross_correlate2d(
+    np.pad(dout, ((ker.shape[0] - 1,) * 2, (ker.shape[1] - 1,) * 2)), flip(ker)
+)
 assert np.allclose(d_img, full_conv)
 
 checks = {

@@ -32,12 +32,12 @@
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
-from _course import save  # lessons/_course.py: figures saved (and shown in a notebook)
-
 import minigan as mg
+import numpy as np
 from minigan import gradcheck
 from minigan.data import load_mnist
+
+from _course import save  # lessons/_course.py: figures saved (and shown in a notebook)
 
 rng = np.random.default_rng(0)
 
@@ -65,18 +65,31 @@ def conv_transpose2d_scratch(x, kernel, stride=1, padding=0, output_padding=0):
     """
     c_h, c_w = x.shape
     f_h, f_w = kernel.shape
-    full = np.zeros(((c_h - 1) * stride + f_h + output_padding, (c_w - 1) * stride + f_w + output_padding))
+    full = np.zeros(
+        (
+            (c_h - 1) * stride + f_h + output_padding,
+            (c_w - 1) * stride + f_w + output_padding,
+        )
+    )
     for m in range(c_h):
         for k in range(c_w):
-            full[m * stride : m * stride + f_h, k * stride : k * stride + f_w] += x[m, k] * kernel  # Eq. 001 §3.3
+            full[m * stride : m * stride + f_h, k * stride : k * stride + f_w] += (
+                x[m, k] * kernel
+            )  # Eq. 001 §3.3
     return full[padding : full.shape[0] - padding, padding : full.shape[1] - padding]
 
 
 C_small = np.array([[1.0, 2.0], [3.0, 4.0]])
 F_small = np.array([[1.0, 1.0], [1.0, 1.0]])
 print("2x2 input:\n", C_small, "\n2x2 filter of ones:\n", F_small)
-print("transposed convolution, stride 1 -> 3x3:\n", conv_transpose2d_scratch(C_small, F_small))
-print("stride 2 -> 4x4 (the copies no longer overlap):\n", conv_transpose2d_scratch(C_small, F_small, stride=2))
+print(
+    "transposed convolution, stride 1 -> 3x3:\n",
+    conv_transpose2d_scratch(C_small, F_small),
+)
+print(
+    "stride 2 -> 4x4 (the copies no longer overlap):\n",
+    conv_transpose2d_scratch(C_small, F_small, stride=2),
+)
 
 # %% [markdown]
 # ## 2. Why "transposed": the convolution as a matrix
@@ -99,7 +112,10 @@ def conv2d_scratch(image, kernel, stride=1, padding=0):
     f_h, f_w = kernel.shape
     return np.array(
         [
-            [np.sum(x[r : r + f_h, c : c + f_w] * kernel) for c in range(0, x.shape[1] - f_w + 1, stride)]
+            [
+                np.sum(x[r : r + f_h, c : c + f_w] * kernel)
+                for c in range(0, x.shape[1] - f_w + 1, stride)
+            ]
             for r in range(0, x.shape[0] - f_h + 1, stride)
         ]
     )
@@ -127,9 +143,12 @@ print("Mᵀ δ vs scatter: max abs difference", np.abs(via_matrix - via_scatter)
 assert np.allclose(via_matrix, via_scatter)
 
 x5 = rng.standard_normal((n, n))
-num_dx = gradcheck.numerical_gradient(lambda: np.sum(conv2d_scratch(x5, K3, s, p) * delta), x5)
+num_dx = gradcheck.numerical_gradient(
+    lambda: np.sum(conv2d_scratch(x5, K3, s, p) * delta), x5
+)
 print(
-    "∂(Σ δ ⊙ conv(x))/∂x vs transposed convolution of δ: rel. error", f"{gradcheck.rel_error(num_dx, via_scatter):.1e}"
+    "∂(Σ δ ⊙ conv(x))/∂x vs transposed convolution of δ: rel. error",
+    f"{gradcheck.rel_error(num_dx, via_scatter):.1e}",
 )
 
 # %% [markdown]
@@ -158,7 +177,9 @@ def size_doc001(c, f):
     return c + f - 1  # document 001 §3.3 as printed (s = 1, p = 0 only)
 
 
-print(f"{'c':>3} {'f':>2} {'s':>2} {'p':>2} {'op':>2} | {'scratch':>7} {'minigan':>7} {'formula':>7} {'doc 001':>7}")
+print(
+    f"{'c':>3} {'f':>2} {'s':>2} {'p':>2} {'op':>2} | {'scratch':>7} {'minigan':>7} {'formula':>7} {'doc 001':>7}"
+)
 for c_, f_, s_, p_, op_ in [
     (2, 2, 1, 0, 0),
     (7, 3, 1, 0, 0),
@@ -167,19 +188,26 @@ for c_, f_, s_, p_, op_ in [
     (14, 5, 2, 2, 1),
     (4, 5, 2, 0, 0),
 ]:
-    scratch = conv_transpose2d_scratch(np.ones((c_, c_)), np.ones((f_, f_)), s_, p_, op_).shape[0]
+    scratch = conv_transpose2d_scratch(
+        np.ones((c_, c_)), np.ones((f_, f_)), s_, p_, op_
+    ).shape[0]
     layer = mg.Conv2DTranspose(1, 1, f_, stride=s_, padding=p_, output_padding=op_)
     by_mg = layer(np.zeros((1, 1, c_, c_), np.float32)).shape[-1]
     assert scratch == by_mg == size_transposed(c_, f_, s_, p_, op_)
     print(
         f"{c_:>3} {f_:>2} {s_:>2} {p_:>2} {op_:>2} | {scratch:>7} {by_mg:>7} {size_transposed(c_, f_, s_, p_, op_):>7} "
-        f"{size_doc001(c_, f_):>7}" + ("" if size_doc001(c_, f_) == scratch else "   ← doc formula does not apply")
+        f"{size_doc001(c_, f_):>7}"
+        + ("" if size_doc001(c_, f_) == scratch else "   ← doc formula does not apply")
     )
 
 # 'same' padding, the TensorFlow/Keras meaning used by document 000's generator: output = input · stride
 for s_ in (1, 2):
-    y = mg.Conv2DTranspose(1, 1, 5, stride=s_, padding="same")(np.zeros((1, 1, 24, 24), np.float32))
-    print(f"Conv2DTranspose(k=5, stride={s_}, padding='same'): 24x24 -> {y.shape[-2]}x{y.shape[-1]}")
+    y = mg.Conv2DTranspose(1, 1, 5, stride=s_, padding="same")(
+        np.zeros((1, 1, 24, 24), np.float32)
+    )
+    print(
+        f"Conv2DTranspose(k=5, stride={s_}, padding='same'): 24x24 -> {y.shape[-2]}x{y.shape[-1]}"
+    )
     assert y.shape[-1] == 24 * s_
 
 # %% [markdown]
@@ -197,7 +225,9 @@ def conv_transpose_by_dilation(x, kernel, stride=1, padding=0):
     dil = np.zeros(((c_h - 1) * stride + 1, (c_w - 1) * stride + 1))
     dil[::stride, ::stride] = x  # s − 1 zeros between pixels
     q = f_h - 1 - padding
-    return conv2d_scratch(np.pad(dil, q), kernel[::-1, ::-1])  # flipped filter, stride 1
+    return conv2d_scratch(
+        np.pad(dil, q), kernel[::-1, ::-1]
+    )  # flipped filter, stride 1
 
 
 xd = rng.standard_normal((4, 4))
@@ -221,7 +251,10 @@ def conv_transpose_volume_scratch(x, W, b, stride, padding, output_padding=0):
     outs = []
     for o in range(W.shape[1]):
         outs.append(
-            sum(conv_transpose2d_scratch(x[i], W[i, o], stride, padding, output_padding) for i in range(W.shape[0]))
+            sum(
+                conv_transpose2d_scratch(x[i], W[i, o], stride, padding, output_padding)
+                for i in range(W.shape[0])
+            )
             + b[o]
         )
     return np.stack(outs)
@@ -230,7 +263,9 @@ def conv_transpose_volume_scratch(x, W, b, stride, padding, output_padding=0):
 ct = mg.Conv2DTranspose(3, 2, 4, stride=2, padding=1, dtype=np.float64)
 xv = rng.standard_normal((1, 3, 5, 5))
 y_mg = ct(xv)
-y_scratch = conv_transpose_volume_scratch(xv[0], ct.params["W"].data, ct.params["b"].data, 2, 1)
+y_scratch = conv_transpose_volume_scratch(
+    xv[0], ct.params["W"].data, ct.params["b"].data, 2, 1
+)
 print(
     f"Conv2DTranspose(3, 2, 4, stride=2, padding=1): {xv.shape} -> {y_mg.shape}; "
     f"max abs difference to scratch {np.abs(y_mg[0] - y_scratch).max():.1e}"
@@ -289,9 +324,14 @@ for ax, f_ in zip(axes[:2], (3, 4)):
     ones.params["b"].data[...] = 0.0
     cover = ones(np.ones((1, 1, 6, 6)))[0, 0]
     interior = cover[2:-2, 2:-2]
-    print(f"kernel {f_}, stride 2: overlap counts in the interior range {interior.min():.0f}..{interior.max():.0f}")
+    print(
+        f"kernel {f_}, stride 2: overlap counts in the interior range {interior.min():.0f}..{interior.max():.0f}"
+    )
     im = ax.imshow(cover, cmap="viridis")
-    ax.set_title(f"overlap count, k={f_}, s=2 ({interior.min():.0f}..{interior.max():.0f} inside)", fontsize=9)
+    ax.set_title(
+        f"overlap count, k={f_}, s=2 ({interior.min():.0f}..{interior.max():.0f} inside)",
+        fontsize=9,
+    )
     fig.colorbar(im, ax=ax, fraction=0.046)
 X, y = load_mnist(limit=50)
 d = X[:1].astype(np.float64)  # (1, 1, 28, 28)
@@ -300,14 +340,27 @@ down.params["W"].data[...] = 1.0 / 16
 down.params["b"].data[...] = 0.0
 small = down(d)  # 28 -> 14 (average)
 for ax, f_ in zip(axes[2:], (3, 4)):
-    up = mg.Conv2DTranspose(1, 1, f_, stride=2, padding=1, output_padding=1 if f_ == 3 else 0, dtype=np.float64)
+    up = mg.Conv2DTranspose(
+        1,
+        1,
+        f_,
+        stride=2,
+        padding=1,
+        output_padding=1 if f_ == 3 else 0,
+        dtype=np.float64,
+    )
     up.params["W"].data[...] = 1.0
     up.params["b"].data[...] = 0.0
     big = up(small)[0, 0]
     ax.imshow(big, cmap="gray")
-    ax.set_title(f"14x14 digit up-sampled, k={f_}, s=2 -> {big.shape[0]}x{big.shape[1]}", fontsize=9)
+    ax.set_title(
+        f"14x14 digit up-sampled, k={f_}, s=2 -> {big.shape[0]}x{big.shape[1]}",
+        fontsize=9,
+    )
     ax.axis("off")
-fig.suptitle("Lesson 09: transposed convolution — uneven overlap (k=3, s=2) makes a checkerboard")
+fig.suptitle(
+    "Lesson 09: transposed convolution — uneven overlap (k=3, s=2) makes a checkerboard"
+)
 fig.tight_layout()
 path = save(fig, "09_checkerboard.png", dpi=90)
 

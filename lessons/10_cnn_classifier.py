@@ -38,12 +38,15 @@ import os
 import time
 
 import matplotlib.pyplot as plt
-import numpy as np
-from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
-
 import minigan as mg
+import numpy as np
 from minigan import gradcheck
 from minigan.data import iterate_minibatches, load_mnist
+
+from _course import (
+    FAST,
+    save,
+)  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 rng = np.random.default_rng(0)
 mg.manual_seed(0)
@@ -61,7 +64,14 @@ X_test, y_test = load_mnist(split="test")
 if FAST:  # a few seconds: a small slice of each
     X_train, y_train = X_train[::20], y_train[::20]
     X_test, y_test = X_test[::5], y_test[::5]
-print("train", X_train.shape, np.bincount(y_train), "\ntest ", X_test.shape, np.bincount(y_test))
+print(
+    "train",
+    X_train.shape,
+    np.bincount(y_train),
+    "\ntest ",
+    X_test.shape,
+    np.bincount(y_test),
+)
 
 # %% [markdown]
 # ## 2. Softmax cross-entropy from scratch
@@ -100,7 +110,9 @@ loss_s, grad_s = softmax_cross_entropy(z, y)
 ce = mg.CrossEntropyLoss()
 loss_m = float(ce(z, y))
 grad_m = ce.backward()
-print(f"scratch loss {loss_s:.6f}  minigan loss {loss_m:.6f}  max |Δgrad| {np.abs(grad_s - grad_m).max():.1e}")
+print(
+    f"scratch loss {loss_s:.6f}  minigan loss {loss_m:.6f}  max |Δgrad| {np.abs(grad_s - grad_m).max():.1e}"
+)
 assert abs(loss_s - loss_m) < 1e-12 and np.allclose(grad_s, grad_m)
 print("gradient check of the loss:", gradcheck.check_loss(mg.CrossEntropyLoss(), z, y))
 
@@ -161,7 +173,12 @@ def lenet5():
 conv_params = lambda f, c_in, c_out: (f * f * c_in + 1) * c_out
 dense_params = lambda n_in, n_out: (n_in + 1) * n_out
 by_hand = {
-    "doc 003 CNN": [conv_params(3, 1, 32), conv_params(3, 32, 32), dense_params(4608, 64), dense_params(64, 10)],
+    "doc 003 CNN": [
+        conv_params(3, 1, 32),
+        conv_params(3, 32, 32),
+        dense_params(4608, 64),
+        dense_params(64, 10),
+    ],
     "LeNet-5": [
         conv_params(5, 1, 6),
         conv_params(5, 6, 16),
@@ -198,7 +215,12 @@ tiny = mg.Sequential(
     mg.Dense(3, 4),
 )
 errs = gradcheck.check_module(tiny, rng.standard_normal((2, 1, 8, 8)))
-print("tiny CNN, max relative error over dx and", len(errs) - 1, "parameters:", f"{max(errs.values()):.1e}")
+print(
+    "tiny CNN, max relative error over dx and",
+    len(errs) - 1,
+    "parameters:",
+    f"{max(errs.values()):.1e}",
+)
 assert max(errs.values()) < 1e-6
 
 # %% [markdown]
@@ -224,9 +246,14 @@ assert max(errs.values()) < 1e-6
 # %%
 DEVICE = os.environ.get("MINIGAN_DEVICE", "cpu")
 if DEVICE == "gpu" and not mg.gpu_available():
-    print("MINIGAN_DEVICE=gpu, but no GPU is available (install CuPy: pip install 'minigan[gpu]'); using the CPU")
+    print(
+        "MINIGAN_DEVICE=gpu, but no GPU is available (install CuPy: pip install 'minigan[gpu]'); using the CPU"
+    )
     DEVICE = "cpu"
-X_train_dev, y_train_dev = mg.asarray(X_train, DEVICE), mg.asarray(y_train, DEVICE)  # data on the device
+X_train_dev, y_train_dev = (
+    mg.asarray(X_train, DEVICE),
+    mg.asarray(y_train, DEVICE),
+)  # data on the device
 print(f"training on: {DEVICE}")
 
 # %%
@@ -238,7 +265,10 @@ def evaluate(model, X, y, batch=500):
     model.eval()
     device = mg.backend.device_of(model.parameters()[0].data)
     pred = np.concatenate(
-        [mg.as_numpy(model(mg.asarray(X[i : i + batch], device)).argmax(axis=1)) for i in range(0, len(X), batch)]
+        [
+            mg.as_numpy(model(mg.asarray(X[i : i + batch], device)).argmax(axis=1))
+            for i in range(0, len(X), batch)
+        ]
     )
     model.train()
     return float((pred == y).mean()), pred
@@ -260,9 +290,13 @@ def train(model, lr, epochs, seed=0):
             opt.step()  # Adam update
             losses.append(loss)
         xp = mg.get_array_module(losses[0])
-        history.extend(mg.as_numpy(xp.stack(losses)).tolist())  # one copy to the host per epoch
+        history.extend(
+            mg.as_numpy(xp.stack(losses)).tolist()
+        )  # one copy to the host per epoch
         acc, _ = evaluate(model, X_test, y_test)
-        print(f"  epoch {epoch + 1}: last-batch loss {history[-1]:.3f}, held-out accuracy {acc:.1%}")
+        print(
+            f"  epoch {epoch + 1}: last-batch loss {history[-1]:.3f}, held-out accuracy {acc:.1%}"
+        )
     return history
 
 
@@ -271,12 +305,18 @@ for name, build, lr in [("doc 003 CNN", doc003_cnn, 1e-3), ("LeNet-5", lenet5, 2
     mg.manual_seed(0)
     model = build().to(DEVICE)  # the GPU swap: parameters to the device
     t0 = time.perf_counter()
-    print(f"{name}: {model.num_parameters():,} parameters, {EPOCHS} epoch(s) on {len(X_train)} digits")
+    print(
+        f"{name}: {model.num_parameters():,} parameters, {EPOCHS} epoch(s) on {len(X_train)} digits"
+    )
     hist = train(model, lr, EPOCHS)
     acc, pred = evaluate(model, X_test, y_test)
     model.to("cpu")  # back to the host for the cells below
-    results[name] = dict(model=model, history=hist, acc=acc, pred=pred, seconds=time.perf_counter() - t0)
-    print(f"{name}: held-out accuracy {acc:.1%} on {len(X_test)} digits ({results[name]['seconds']:.0f} s)")
+    results[name] = dict(
+        model=model, history=hist, acc=acc, pred=pred, seconds=time.perf_counter() - t0
+    )
+    print(
+        f"{name}: held-out accuracy {acc:.1%} on {len(X_test)} digits ({results[name]['seconds']:.0f} s)"
+    )
 
 print(
     f"\ndocument 003 reports 98.5% for its CNN on the full MNIST test set (60 000 training digits, 5 epochs);"
@@ -295,10 +335,14 @@ cnn = results["doc 003 CNN"]["model"]
 first = cnn[0]
 img = X_test[0, 0].astype(np.float64)
 W0 = first.params["W"].data[5, 0].astype(np.float64)
-scratch_map = np.array([[np.sum(img[r : r + 3, c : c + 3] * W0) for c in range(26)] for r in range(26)])
+scratch_map = np.array(
+    [[np.sum(img[r : r + 3, c : c + 3] * W0) for c in range(26)] for r in range(26)]
+)
 scratch_map += float(first.params["b"].data[5])
 layer_map = first(X_test[:1])[0, 5]
-print(f"filter 5 on test digit 0: max |scratch − Conv2D| = {np.abs(scratch_map - layer_map).max():.1e} (float32)")
+print(
+    f"filter 5 on test digit 0: max |scratch − Conv2D| = {np.abs(scratch_map - layer_map).max():.1e} (float32)"
+)
 assert np.allclose(scratch_map, layer_map, atol=1e-4)
 
 # %% [markdown]
@@ -311,7 +355,10 @@ ax = fig.add_subplot(gs[0, 0:4])
 for name, r in results.items():
     h = np.array(r["history"])
     k = max(1, len(h) // 40)
-    ax.plot(np.convolve(h, np.ones(k) / k, mode="valid"), label=f"{name} ({r['acc']:.1%} held out)")
+    ax.plot(
+        np.convolve(h, np.ones(k) / k, mode="valid"),
+        label=f"{name} ({r['acc']:.1%} held out)",
+    )
 ax.set_xlabel("step")
 ax.set_ylabel("cross-entropy (moving average)")
 ax.set_yscale("log")

@@ -51,16 +51,21 @@
 import time
 
 import matplotlib.pyplot as plt
-import numpy as np
-from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
-
 import minigan as mg
+import numpy as np
 from minigan import gradcheck, metrics
 from minigan.blas import set_blas_threads
 from minigan.data import load_mnist
 from minigan.viz import grid_array
 
-set_blas_threads(1)  # small matrices: one BLAS thread beats several that wait on each other (see lesson 12)
+from _course import (
+    FAST,
+    save,
+)  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
+
+set_blas_threads(
+    1
+)  # small matrices: one BLAS thread beats several that wait on each other (see lesson 12)
 
 rng = np.random.default_rng(0)
 T_START = time.perf_counter()
@@ -106,14 +111,18 @@ conv = mg.Conv2D(1, 1, 2 * r + 1, padding="same", bias=False)
 conv.params["W"].data[...] = 0
 conv.params["W"].data[0, 0, r - dy, r - dx] = 1.0  # the one-hot kernel
 np.testing.assert_allclose(conv(digit + 1) - 1, shift(digit, dy, dx), atol=1e-6)
-print(f"shift by (dy, dx) = ({dy}, {dx}) from scratch == Conv2D with a one-hot 5x5 kernel (on x + 1, minus 1)")
+print(
+    f"shift by (dy, dx) = ({dy}, {dx}) from scratch == Conv2D with a one-hot 5x5 kernel (on x + 1, minus 1)"
+)
 
 
 def augment(x, rng, max_shift=2, flip=False):
     """A random shift in [-max_shift, max_shift]² per image, and with `flip` a horizontal flip
     of half the images. Returns a new array; the labels do not change."""
     out = np.empty_like(x)
-    for i, (sy, sx) in enumerate(rng.integers(-max_shift, max_shift + 1, size=(len(x), 2))):
+    for i, (sy, sx) in enumerate(
+        rng.integers(-max_shift, max_shift + 1, size=(len(x), 2))
+    ):
         out[i] = shift(x[i : i + 1], int(sy), int(sx))[0]
     if flip:
         f = rng.random(len(x)) < 0.5
@@ -138,7 +147,10 @@ print(
     f"classifier on the 1,000 held-out digits: {np.mean(pred == y_test_all):.1%}; on the same digits "
     f"flipped: {np.mean(pred_flip == y_test_all):.1%}"
 )
-print("still recognised after a flip, per digit: " + ", ".join(f"{c}: {k:.0%}" for c, k in enumerate(keep)))
+print(
+    "still recognised after a flip, per digit: "
+    + ", ".join(f"{c}: {k:.0%}" for c, k in enumerate(keep))
+)
 
 # %% [markdown]
 # ## 2. Overfitting, and augmentation against it
@@ -160,7 +172,9 @@ X_tr_all, y_tr_all = load_mnist(split="train")
 PER_CLASS = 50 if not FAST else 20
 idx = np.concatenate([np.flatnonzero(y_tr_all == c)[:PER_CLASS] for c in range(10)])
 X_small, y_small = X_tr_all[idx], y_tr_all[idx]
-X_eval, y_eval = (X_test_all, y_test_all) if not FAST else (X_test_all[:300], y_test_all[:300])
+X_eval, y_eval = (
+    (X_test_all, y_test_all) if not FAST else (X_test_all[:300], y_test_all[:300])
+)
 EPOCHS = 20 if not FAST else 3
 EVAL_EVERY = 2 if not FAST else 1  # held-out accuracy every 2 epochs
 BATCH = 50
@@ -189,7 +203,11 @@ def accuracy(net, X, y):
 results = {}
 ce = mg.CrossEntropyLoss()
 t0 = time.perf_counter()
-for name, aug in (("none", None), ("shifts", dict(flip=False)), ("shifts + flips", dict(flip=True))):
+for name, aug in (
+    ("none", None),
+    ("shifts", dict(flip=False)),
+    ("shifts + flips", dict(flip=True)),
+):
     net = small_cnn(seed=0)
     opt = mg.Adam(net.parameters(), lr=2e-3)
     g = np.random.default_rng(1)
@@ -210,7 +228,9 @@ for name, aug in (("none", None), ("shifts", dict(flip=False)), ("shifts + flips
         f"{name:<15} after {EPOCHS} epochs: training {hist['train'][-1]:.1%}, held out {hist['held-out'][-1]:.1%} "
         f"(best held out {max(hist['held-out']):.1%})"
     )
-print(f"({len(X_small)} training digits, {len(X_eval)} held out; {time.perf_counter() - t0:.1f} s for the three runs)")
+print(
+    f"({len(X_small)} training digits, {len(X_eval)} held out; {time.perf_counter() - t0:.1f} s for the three runs)"
+)
 
 # %%
 fig = plt.figure(figsize=(13, 4.2))
@@ -223,7 +243,9 @@ for name, hist in results.items():
     ax.plot(ep, hist["held-out"], "-", color=colors[name], label=f"{name}: held out")
 ax.set_xlabel("epoch")
 ax.set_ylabel("accuracy")
-ax.set_title(f"{len(X_small)} MNIST digits: augmentation against overfitting", fontsize=9)
+ax.set_title(
+    f"{len(X_small)} MNIST digits: augmentation against overfitting", fontsize=9
+)
 ax.legend(fontsize=7)
 ax = fig.add_subplot(gs[1])
 gaps = [results[n]["train"][-1] - results[n]["held-out"][-1] for n in results]
@@ -232,7 +254,13 @@ ax.set_ylabel("training − held-out accuracy (last epoch)")
 ax.set_title("the generalisation gap", fontsize=9)
 ax = fig.add_subplot(gs[2])
 six = X_small[::PER_CLASS][1:7]  # one 1, 2, ..., 6
-demo = np.concatenate([six, augment(six, np.random.default_rng(3)), hflip(augment(six, np.random.default_rng(3)))])
+demo = np.concatenate(
+    [
+        six,
+        augment(six, np.random.default_rng(3)),
+        hflip(augment(six, np.random.default_rng(3))),
+    ]
+)
 ax.imshow(grid_array(demo, nrow=6), cmap="gray")
 ax.set_title("originals; shifted; shifted and flipped", fontsize=8)
 ax.axis("off")
@@ -279,10 +307,20 @@ block = mg.Sequential(
     mg.MaxPool2D(2),
 )
 errs = gradcheck.check_module(block, rng.standard_normal((2, 3, 6, 6)))
-bias_grads = {k: float(np.abs(p.grad).max()) for k, p in block.named_parameters() if k.endswith(".b")}
-print(f"gradient check of one block (Conv-BN-ELU x2, max-pool), float64: {'parameter':<14} relative error")
+bias_grads = {
+    k: float(np.abs(p.grad).max())
+    for k, p in block.named_parameters()
+    if k.endswith(".b")
+}
+print(
+    f"gradient check of one block (Conv-BN-ELU x2, max-pool), float64: {'parameter':<14} relative error"
+)
 for k, v in errs.items():
-    note = f"   (both gradients are 0: largest |analytic| {bias_grads[k]:.0e})" if k in bias_grads else ""
+    note = (
+        f"   (both gradients are 0: largest |analytic| {bias_grads[k]:.0e})"
+        if k in bias_grads
+        else ""
+    )
     print(f"{'':<67}{k:<14} {v:.1e}{note}")
 assert max(v for k, v in errs.items() if k not in bias_grads) < 1e-6
 assert max(bias_grads.values()) < 1e-9
@@ -313,13 +351,25 @@ def cifar_cnn(block3_padding="same", double_elu=False, seed=0):
             mg.ELU(),
         ]
 
-    layers = conv_bn_elu(3, 32, "same") + conv_bn_elu(32, 32, "same") + [mg.MaxPool2D(2), mg.Dropout(0.2)]
-    layers += conv_bn_elu(32, 64, "same") + conv_bn_elu(64, 64, "same") + [mg.MaxPool2D(2), mg.Dropout(0.2)]
-    layers += conv_bn_elu(64, 128, block3_padding) + conv_bn_elu(128, 128, block3_padding)
+    layers = (
+        conv_bn_elu(3, 32, "same")
+        + conv_bn_elu(32, 32, "same")
+        + [mg.MaxPool2D(2), mg.Dropout(0.2)]
+    )
+    layers += (
+        conv_bn_elu(32, 64, "same")
+        + conv_bn_elu(64, 64, "same")
+        + [mg.MaxPool2D(2), mg.Dropout(0.2)]
+    )
+    layers += conv_bn_elu(64, 128, block3_padding) + conv_bn_elu(
+        128, 128, block3_padding
+    )
     layers += [mg.ELU()] if double_elu else []  # slip 2
     layers += [mg.MaxPool2D(2), mg.Dropout(0.5), mg.Flatten()]
     side = 4 if block3_padding == "same" else 2  # 32 → 16 → 8 → (8 or 8-2-2=4) → /2
-    return mg.Sequential(*layers, mg.Dense(128 * side * side, 10, init="glorot_uniform", rng=seed))
+    return mg.Sequential(
+        *layers, mg.Dense(128 * side * side, 10, init="glorot_uniform", rng=seed)
+    )
 
 
 def count_by_hand(block3_side):
@@ -337,14 +387,25 @@ print("As printed (block 3 'valid', ELU twice):")
 printed_rows = printed_net.summary((3, 32, 32))
 print("\nAs described (padding='same' everywhere): only the rows that differ")
 described_rows = described_net.summary((3, 32, 32), print_fn=None)
-double = [i for i in range(1, len(printed_rows)) if "ELU" in printed_rows[i][0] and "ELU" in printed_rows[i - 1][0]]
-print(f"  (the printed network has one layer more, the second ELU: row {printed_rows[double[0]][0]!r})")
+double = [
+    i
+    for i in range(1, len(printed_rows))
+    if "ELU" in printed_rows[i][0] and "ELU" in printed_rows[i - 1][0]
+]
+print(
+    f"  (the printed network has one layer more, the second ELU: row {printed_rows[double[0]][0]!r})"
+)
 aligned = [r for i, r in enumerate(printed_rows) if i not in double]
 for (_n1, s1, p1), (n2, s2, p2) in zip(aligned, described_rows):
     if s1 != s2 or p1 != p2:
-        print(f"  {n2:<62} {'x'.join(map(str, s2)):<8} {p2:>7,}   (printed: {'x'.join(map(str, s1))}, {p1:,})")
+        print(
+            f"  {n2:<62} {'x'.join(map(str, s2)):<8} {p2:>7,}   (printed: {'x'.join(map(str, s1))}, {p1:,})"
+        )
 
-for name, net, side in (("as printed", printed_net, 2), ("as described", described_net, 4)):
+for name, net, side in (
+    ("as printed", printed_net, 2),
+    ("as described", described_net, 4),
+):
     conv, bn, dense = count_by_hand(side)
     assert net.num_parameters() == conv + bn + dense
     print(
@@ -369,7 +430,9 @@ loss = ce(described_net(xb), yb)
 dx = described_net.backward(ce.backward())
 t_step = time.perf_counter() - t0
 grads = {k: float(np.abs(p.grad).max()) for k, p in described_net.named_parameters()}
-bias_keys = [f"{i}.b" for i, layer in enumerate(described_net) if isinstance(layer, mg.Conv2D)]
+bias_keys = [
+    f"{i}.b" for i, layer in enumerate(described_net) if isinstance(layer, mg.Conv2D)
+]
 others = {k: v for k, v in grads.items() if k not in bias_keys}
 print(
     f"batch of 8: loss {float(loss):.3f} (a uniform guess would be ln 10 = {np.log(10):.3f}; a fresh network "
@@ -399,7 +462,10 @@ for i, (n, s) in enumerate(zip(names, sizes)):
         ax.annotate(n, (i, s), fontsize=6, rotation=45)
 ax.set_xlabel("layer")
 ax.set_ylabel("activations per image")
-ax.set_title("document 003's CIFAR-10 CNN (as described): size of each layer's output", fontsize=9)
+ax.set_title(
+    "document 003's CIFAR-10 CNN (as described): size of each layer's output",
+    fontsize=9,
+)
 fig.tight_layout()
 path = save(fig, "11_cifar_cnn.png", dpi=100)
 print(f"lesson 11 ran in {time.perf_counter() - T_START:.1f} s")

@@ -31,18 +31,18 @@
 import time
 
 import matplotlib.pyplot as plt
+import minigan as mg
 import numpy as np
+from minigan import gradcheck
+from minigan.blas import set_blas_threads
+from minigan.nn import losses, optim
+
 from _course import (
     CHAR_MODULES,
     FAST,
     save,
     stdlib_text,
 )  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
-
-import minigan as mg
-from minigan import gradcheck
-from minigan.blas import set_blas_threads
-from minigan.nn import losses, optim
 
 # The matrices here are small (32 × 128): one BLAS thread beats several that wait on each
 # other (several times faster on a busy 2-core machine).
@@ -215,7 +215,9 @@ print(
     f"minigan:    gU = {rnn.params['W_ih'].grad[0, 0]:.6f}  gW = {rnn.params['W_hh'].grad[0, 0]:.6f}"
     f"  dh0 = {rnn.dh0[0, 0]:.6f}"
 )
-assert np.isclose(gU, rnn.params["W_ih"].grad[0, 0]) and np.isclose(gW, rnn.params["W_hh"].grad[0, 0])
+assert np.isclose(gU, rnn.params["W_ih"].grad[0, 0]) and np.isclose(
+    gW, rnn.params["W_hh"].grad[0, 0]
+)
 
 for layer in (mg.RNN(3, 4, rng=1), mg.LSTM(3, 4, rng=1)):
     errs = gradcheck.check_module(layer, rng.standard_normal((2, 3, 3)))
@@ -311,7 +313,9 @@ print(
 
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(15, 3.6))
-ax2 = plot_run(axes[0], h26, f"40 steps, no clipping (Fig. 26): nan at epoch {first_bad}")
+ax2 = plot_run(
+    axes[0], h26, f"40 steps, no clipping (Fig. 26): nan at epoch {first_bad}"
+)
 ax2.set_ylim(-3, 200)
 plot_run(axes[1], hclip, "40 steps, clipped to norm 5 (lr 0.001)")
 g = np.where(np.isfinite(h26["gnorm"]), h26["gnorm"], np.nan)
@@ -320,7 +324,12 @@ axes[2].semilogy(hclip["gnorm"], "b-", label="clip_norm = 5 (raw norm)")
 axes[2].axhline(5.0, color="k", ls="--", lw=0.8, label="c = 5")
 axes[2].set_ylim(1e-1, 1e10)
 if first_bad is not None:
-    axes[2].annotate(f"→ {np.nanmax(g):.0e}, then inf/nan", xy=(first_bad - 2, 5e9), fontsize=8, color="r")
+    axes[2].annotate(
+        f"→ {np.nanmax(g):.0e}, then inf/nan",
+        xy=(first_bad - 2, 5e9),
+        fontsize=8,
+        color="r",
+    )
 axes[2].set_xlabel("ciclos (epochs)")
 axes[2].set_ylabel("‖(gU, gW)‖")
 axes[2].set_title("gradient norm", fontsize=9)
@@ -389,8 +398,12 @@ print(
 hs = lstm(Xt[:200])
 head(lstm.h_n)
 dx = lstm.backward(np.zeros_like(hs), dh_n=head.backward(np.ones((200, 1), np.float32)))
-sal = np.abs(dx[:, :, 0]).mean(axis=0) * T_LONG  # ŷ is the count / 40: scale back to ones
-print(f"mean |∂ŷ/∂x_t| (in ones): first step {sal[0]:.2f}, last step {sal[-1]:.2f} (ideal: 1 everywhere)")
+sal = (
+    np.abs(dx[:, :, 0]).mean(axis=0) * T_LONG
+)  # ŷ is the count / 40: scale back to ones
+print(
+    f"mean |∂ŷ/∂x_t| (in ones): first step {sal[0]:.2f}, last step {sal[-1]:.2f} (ideal: 1 everywhere)"
+)
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
@@ -466,7 +479,10 @@ for it in range(ITERS):
     xb = one_hot[window[:, :-1]]  # (N, T, V)
     yb = window[:, 1:].reshape(-1)  # (N·T,): the next character
     hs = lm(xb, h0=h, c0=c)
-    h, c = lm.h_n.copy(), lm.c_n.copy()  # carried to the next batch (no gradient across)
+    h, c = (
+        lm.h_n.copy(),
+        lm.c_n.copy(),
+    )  # carried to the next batch (no gradient across)
     logits = out_layer(hs.reshape(N * T, H))  # (N·T, V)
     lm_losses.append(float(ce(logits, yb)))
     opt.zero_grad()

@@ -48,7 +48,12 @@ import time
 from collections import Counter
 
 import matplotlib.pyplot as plt
+import minigan as mg
 import numpy as np
+from minigan import gradcheck
+from minigan.blas import set_blas_threads
+from minigan.nn import losses, optim
+
 from _course import (
     CHAR_MODULES,
     FAST,
@@ -57,12 +62,9 @@ from _course import (
     stdlib_text,
 )  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
-import minigan as mg
-from minigan import gradcheck
-from minigan.blas import set_blas_threads
-from minigan.nn import losses, optim
-
-set_blas_threads(1)  # small matrices: one BLAS thread beats several that wait on each other (lesson 12)
+set_blas_threads(
+    1
+)  # small matrices: one BLAS thread beats several that wait on each other (lesson 12)
 
 rng = np.random.default_rng(0)
 T_START = time.perf_counter()
@@ -212,16 +214,21 @@ if FAST:
 
 
 words = re.findall(r"[a-z]+", stdlib_docstrings(WORD_MODULES, methods=True).lower())
-if len(words) < 5000:  # python -OO strips docstrings: fall back to the source of a few modules
+if (
+    len(words) < 5000
+):  # python -OO strips docstrings: fall back to the source of a few modules
     words = re.findall(
         r"[a-z]+",
         " ".join(
-            inspect.getsource(importlib.import_module(m)) for m in ["textwrap", "argparse", "json", "csv"]
+            inspect.getsource(importlib.import_module(m))
+            for m in ["textwrap", "argparse", "json", "csv"]
         ).lower(),
     )
 cut = int(0.9 * len(words))
 w_train, w_test = words[:cut], words[cut:]
-print(f"{len(words):,} words ({len(set(words)):,} different); {len(w_train):,} for counting, {len(w_test):,} held out")
+print(
+    f"{len(words):,} words ({len(set(words)):,} different); {len(w_train):,} for counting, {len(w_test):,} held out"
+)
 
 uni = Counter(w_train)
 bi = Counter(ngrams(w_train, 2))
@@ -240,14 +247,18 @@ for w, c in top:
 # probability is `0/0` or `0`. Measured on our text:
 
 # %%
-print(f"{'n':>2} {'possible V^n':>14} {'distinct in training':>21} {'held-out n-grams never seen':>28}")
+print(
+    f"{'n':>2} {'possible V^n':>14} {'distinct in training':>21} {'held-out n-grams never seen':>28}"
+)
 V_words = len(uni)
 unseen_share = {}
 for n in range(1, 6):
     seen = set(ngrams(w_train, n))
     test_grams = ngrams(w_test, n)
     unseen_share[n] = float(np.mean([g not in seen for g in test_grams]))
-    print(f"{n:>2} {float(V_words) ** n:>14.2e} {len(seen):>21,} {100 * unseen_share[n]:>27.1f}%")
+    print(
+        f"{n:>2} {float(V_words) ** n:>14.2e} {len(seen):>21,} {100 * unseen_share[n]:>27.1f}%"
+    )
 print(f"the document's example: 100 ** 5 = {100**5:,} (it printed 10^5)")
 assert 100**5 == 10**10
 
@@ -272,7 +283,9 @@ assert 100**5 == 10**10
 # lesson 12's `CrossEntropyLoss` (which uses the natural log).
 
 # %%
-text = stdlib_text(CHAR_MODULES)  # lesson 12's text, character for character (lessons/_course.py)
+text = stdlib_text(
+    CHAR_MODULES
+)  # lesson 12's text, character for character (lessons/_course.py)
 chars = sorted(set(text))
 V = len(chars)
 char_to_id = {c: i for i, c in enumerate(chars)}
@@ -289,7 +302,9 @@ class CharNgram:
 
     def __init__(self, s, n, vocab):
         self.n, self.vocab = n, vocab
-        self.joint = [Counter(s[i : i + k + 1] for i in range(len(s) - k)) for k in range(n)]  # C(h c), |h| = k
+        self.joint = [
+            Counter(s[i : i + k + 1] for i in range(len(s) - k)) for k in range(n)
+        ]  # C(h c), |h| = k
         self.ctx = [Counter(), *[Counter() for _ in range(1, n)]]  # C(h)
         self.types = [Counter(), *[Counter() for _ in range(1, n)]]  # T(h)
         for k in range(1, n):
@@ -312,7 +327,14 @@ class CharNgram:
 
     def nats(self, s, start=0):
         """Mean −ln P(c_t | previous n − 1 characters) over s[start:]."""
-        return -float(np.mean([np.log(self.prob(s[max(0, t - self.n + 1) : t], s[t])) for t in range(start, len(s))]))
+        return -float(
+            np.mean(
+                [
+                    np.log(self.prob(s[max(0, t - self.n + 1) : t], s[t]))
+                    for t in range(start, len(s))
+                ]
+            )
+        )
 
 
 ORDERS = range(1, 9) if not FAST else range(1, 5)
@@ -322,9 +344,13 @@ eval_train = c_train[: len(c_test)]  # as many training characters as held-out o
 for n in ORDERS:
     model = CharNgram(c_train, n, chars)
     ngram_nats[n] = (model.nats(eval_train, start=8), model.nats(text, start=split))
-    print(f"  n = {n}: training text {ngram_nats[n][0]:.3f}, held out {ngram_nats[n][1]:.3f} nats/char")
+    print(
+        f"  n = {n}: training text {ngram_nats[n][0]:.3f}, held out {ngram_nats[n][1]:.3f} nats/char"
+    )
 best_n = min(ngram_nats, key=lambda n: ngram_nats[n][1])
-print(f"best held-out order n = {best_n}: {ngram_nats[best_n][1]:.3f} nats/char ({time.perf_counter() - t0:.1f} s)")
+print(
+    f"best held-out order n = {best_n}: {ngram_nats[best_n][1]:.3f} nats/char ({time.perf_counter() - t0:.1f} s)"
+)
 
 # The counting formula without smoothing (the document's): how many held-out characters get P = 0?
 m3 = CharNgram(c_train, 4, chars)
@@ -386,7 +412,9 @@ class ScratchEmbedding(mg.Module):
     def __init__(self, num_embeddings, embedding_dim, rng=None, dtype=np.float32):
         super().__init__()
         g = np.random.default_rng(rng)
-        self.params["W"] = mg.Parameter(g.standard_normal((num_embeddings, embedding_dim)).astype(dtype))
+        self.params["W"] = mg.Parameter(
+            g.standard_normal((num_embeddings, embedding_dim)).astype(dtype)
+        )
         self._idx = None
 
     def forward(self, idx):
@@ -395,7 +423,9 @@ class ScratchEmbedding(mg.Module):
 
     def backward(self, dout):
         W = self.params["W"]
-        np.add.at(W.grad, self._idx.reshape(-1), dout.reshape(-1, W.shape[1]))  # Xᵀ dout
+        np.add.at(
+            W.grad, self._idx.reshape(-1), dout.reshape(-1, W.shape[1])
+        )  # Xᵀ dout
         return None  # no gradient for integer indices
 
 
@@ -404,9 +434,13 @@ emb_s = ScratchEmbedding(Vt, Dt, rng=1, dtype=np.float64)
 emb_s(idx)
 emb_s.zero_grad()
 emb_s.backward(dout)
-num = gradcheck.numerical_gradient(lambda: float(np.sum(emb_s(idx) * dout)), emb_s.params["W"].data)
+num = gradcheck.numerical_gradient(
+    lambda: float(np.sum(emb_s(idx) * dout)), emb_s.params["W"].data
+)
 err = gradcheck.rel_error(emb_s.params["W"].grad, num)
-print(f"gradient check (float64, central differences): {'layer':<22} {'param':<6} relative error")
+print(
+    f"gradient check (float64, central differences): {'layer':<22} {'param':<6} relative error"
+)
 print(f"{'':<48}{'ScratchEmbedding':<22} {'W':<6} {err:.1e}")
 assert err < 1e-8
 
@@ -419,8 +453,12 @@ np.testing.assert_allclose(emb_m(idx), emb_s(idx))
 emb_m.zero_grad()
 emb_m.backward(dout)
 np.testing.assert_allclose(emb_m.params["W"].grad, emb_s.params["W"].grad)
-num = gradcheck.numerical_gradient(lambda: float(np.sum(emb_m(idx) * dout)), emb_m.params["W"].data)
-print(f"{'':<48}{'mg.Embedding':<22} {'W':<6} {gradcheck.rel_error(emb_m.params['W'].grad, num):.1e}")
+num = gradcheck.numerical_gradient(
+    lambda: float(np.sum(emb_m(idx) * dout)), emb_m.params["W"].data
+)
+print(
+    f"{'':<48}{'mg.Embedding':<22} {'W':<6} {gradcheck.rel_error(emb_m.params['W'].grad, num):.1e}"
+)
 
 
 def new_embedding(n, d, seed, scale):
@@ -444,7 +482,9 @@ def new_embedding(n, d, seed, scale):
 # %%
 CTX = 5
 ids_all = np.array([char_to_id[c] for c in text])
-ctx_windows = np.lib.stride_tricks.sliding_window_view(ids_all, CTX + 1)  # (len − CTX, CTX + 1)
+ctx_windows = np.lib.stride_tricks.sliding_window_view(
+    ids_all, CTX + 1
+)  # (len − CTX, CTX + 1)
 first_test = split - CTX  # windows whose target is a held-out character
 win_train, win_test = ctx_windows[:first_test], ctx_windows[first_test:]
 
@@ -469,7 +509,10 @@ for _it in range(NPLM_STEPS):
 
 def nplm_nats(windows):
     """Mean cross-entropy over all windows (in chunks: CrossEntropyLoss returns a chunk's mean)."""
-    return float(sum(ce(nplm(w[:, :-1]), w[:, -1]) * len(w) for w in np.array_split(windows, 10)) / len(windows))
+    return float(
+        sum(ce(nplm(w[:, :-1]), w[:, -1]) * len(w) for w in np.array_split(windows, 10))
+        / len(windows)
+    )
 
 
 nplm_test = nplm_nats(win_test)
@@ -477,7 +520,11 @@ nplm_train = nplm_nats(win_train[: len(win_test)])
 print(
     f"neural 6-gram (Bengio): {NPLM_STEPS} steps in {time.perf_counter() - t0:.1f} s; training text "
     f"{nplm_train:.3f}, held out {nplm_test:.3f} nats/char"
-    + (f"  (count 6-gram: training {ngram_nats[6][0]:.3f}, held out {ngram_nats[6][1]:.3f})" if 6 in ngram_nats else "")
+    + (
+        f"  (count 6-gram: training {ngram_nats[6][0]:.3f}, held out {ngram_nats[6][1]:.3f})"
+        if 6 in ngram_nats
+        else ""
+    )
 )
 
 # %% [markdown]
@@ -518,7 +565,9 @@ lstm_train_last = float(loss)
 def lstm_nats(ids, streams=8):
     L = (len(ids) - 1) // streams
     x = ids[: streams * L + 1]
-    inp = one_hot[np.stack([x[s * L : (s + 1) * L] for s in range(streams)])]  # (S, L, V)
+    inp = one_hot[
+        np.stack([x[s * L : (s + 1) * L] for s in range(streams)])
+    ]  # (S, L, V)
     tgt = np.stack([x[s * L + 1 : (s + 1) * L + 1] for s in range(streams)]).reshape(-1)
     hs = lm(inp)
     return float(ce(head(hs.reshape(-1, H)), tgt))
@@ -564,8 +613,18 @@ fig, ax = plt.subplots(figsize=(6.2, 3.8))
 ns = list(ORDERS)
 ax.plot(ns, [ngram_nats[n][0] for n in ns], "o-", label="count n-gram, training text")
 ax.plot(ns, [ngram_nats[n][1] for n in ns], "s-", label="count n-gram, held out")
-ax.axhline(nplm_test, color="tab:green", ls="--", label=f"neural 6-gram, held out ({nplm_test:.2f})")
-ax.axhline(lstm_test, color="tab:red", ls=":", label=f"LSTM {LSTM_ITERS} batches, held out ({lstm_test:.2f})")
+ax.axhline(
+    nplm_test,
+    color="tab:green",
+    ls="--",
+    label=f"neural 6-gram, held out ({nplm_test:.2f})",
+)
+ax.axhline(
+    lstm_test,
+    color="tab:red",
+    ls=":",
+    label=f"LSTM {LSTM_ITERS} batches, held out ({lstm_test:.2f})",
+)
 ax.axhline(np.log(V), color="k", lw=0.8, ls="-.", label="uniform guess")
 ax.set_xlabel("n (context of n − 1 characters)")
 ax.set_ylabel("cross-entropy (nats/char)")
@@ -602,7 +661,9 @@ w2i = {w: i for i, w in enumerate(vocab)}
 seq = np.array([w2i.get(w, -1) for w in words])
 freq = np.bincount(seq[seq >= 0], minlength=VW) / len(words)
 seq = seq[seq >= 0]  # drop the rare words
-keep = rng.random(len(seq)) < np.minimum(1.0, np.sqrt(1e-3 / freq[seq]) + 1e-3 / freq[seq])
+keep = rng.random(len(seq)) < np.minimum(
+    1.0, np.sqrt(1e-3 / freq[seq]) + 1e-3 / freq[seq]
+)
 seq = seq[keep]
 centres, contexts = [], []
 for off in [o for o in range(-WINDOW, WINDOW + 1) if o]:
@@ -652,7 +713,17 @@ def neighbours(word, k=5):
     return [vocab[i] for i in np.argsort(-s) if i != w2i[word]][:k]
 
 
-QUERIES = ["true", "directory", "thread", "socket", "error", "string", "read", "first", "integer"]
+QUERIES = [
+    "true",
+    "directory",
+    "thread",
+    "socket",
+    "error",
+    "string",
+    "read",
+    "first",
+    "integer",
+]
 for q in [q for q in QUERIES if q in w2i]:
     print(f"  {q:<10} → {', '.join(neighbours(q))}")
 
@@ -672,8 +743,12 @@ _, _, Vt_svd = np.linalg.svd(P, full_matrices=False)
 xy = P @ Vt_svd[:2].T  # (80, 2)
 fig, axes = plt.subplots(1, 2, figsize=(13, 5.5), gridspec_kw={"width_ratios": [1, 2]})
 axes[0].plot(sg_losses, lw=0.5, alpha=0.6, label="training batches")
-axes[0].axhline(unigram_ce, color="k", ls="--", lw=0.8, label="context word from its frequency")
-axes[0].axhline(sg_hold, color="tab:red", lw=0.8, label=f"held-out pairs ({sg_hold:.2f})")
+axes[0].axhline(
+    unigram_ce, color="k", ls="--", lw=0.8, label="context word from its frequency"
+)
+axes[0].axhline(
+    sg_hold, color="tab:red", lw=0.8, label=f"held-out pairs ({sg_hold:.2f})"
+)
 axes[0].set_xlabel("step (256 pairs)")
 axes[0].set_ylabel("cross-entropy (nats)")
 axes[0].set_title("skip-gram, full softmax over 1,000 words", fontsize=9)
@@ -681,7 +756,10 @@ axes[0].legend(fontsize=8)
 axes[1].scatter(xy[:, 0], xy[:, 1], s=6)
 for (x_, y_), w in zip(xy, shown):
     axes[1].annotate(w, (x_, y_), fontsize=7)
-axes[1].set_title("word vectors of the 80 most frequent content words, first two principal directions", fontsize=9)
+axes[1].set_title(
+    "word vectors of the 80 most frequent content words, first two principal directions",
+    fontsize=9,
+)
 fig.tight_layout()
 path = save(fig, "13_word2vec.png", dpi=100)
 print(f"lesson 13 ran in {time.perf_counter() - T_START:.1f} s")

@@ -37,13 +37,16 @@
 import time
 
 import matplotlib.pyplot as plt
-import numpy as np
-from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
-
 import minigan as mg
+import numpy as np
 from minigan import gradcheck
 from minigan.data import ring_modes, ring_of_gaussians
 from minigan.gan import GAN
+
+from _course import (
+    FAST,
+    save,
+)  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 rng = np.random.default_rng(0)
 
@@ -148,7 +151,9 @@ rng = np.random.default_rng(0)
 ygrid = np.linspace(1e-4, 1 - 1e-4, 100001)
 for a_, b_ in [(1.0, 1.0), (0.3, 1.2), (2.0, 0.5)]:
     best = ygrid[np.argmax(a_ * np.log(ygrid) + b_ * np.log(1 - ygrid))]
-    print(f"a={a_}, b={b_}: argmax on the grid {best:.4f}, a/(a+b) = {a_ / (a_ + b_):.4f}")
+    print(
+        f"a={a_}, b={b_}: argmax on the grid {best:.4f}, a/(a+b) = {a_ / (a_ + b_):.4f}"
+    )
     assert abs(best - a_ / (a_ + b_)) < 1e-3
 
 # %% [markdown]
@@ -180,7 +185,9 @@ def mlp_forward(params, x, alpha):
     for i, (W, b) in enumerate(params):
         z = h @ W + b
         cache.append((h, z))
-        h = z if i == len(params) - 1 else np.where(z > 0, z, alpha * z)  # LeakyReLU / linear
+        h = (
+            z if i == len(params) - 1 else np.where(z > 0, z, alpha * z)
+        )  # LeakyReLU / linear
     return h, cache
 
 
@@ -201,7 +208,14 @@ class ScratchAdam:
     """Adam with bias correction (document 001 §2.8), ε added after the square root."""
 
     def __init__(self, params, lr, beta1=0.5, beta2=0.999, eps=1e-8):
-        self.params, self.lr, self.b1, self.b2, self.eps, self.t = params, lr, beta1, beta2, eps, 0
+        self.params, self.lr, self.b1, self.b2, self.eps, self.t = (
+            params,
+            lr,
+            beta1,
+            beta2,
+            eps,
+            0,
+        )
         self.m = [[np.zeros_like(p) for p in layer] for layer in params]
         self.v = [[np.zeros_like(p) for p in layer] for layer in params]
 
@@ -289,8 +303,12 @@ pd_, pg_ = p_data_1d(xf), p_g_1d(xf)
 Ds = pd_ / (pd_ + pg_)
 V_star = trapezoid(pd_ * np.log(Ds) + pg_ * np.log(1 - Ds), xf)
 mix = 0.5 * (pd_ + pg_)
-jsd = 0.5 * trapezoid(pd_ * np.log(pd_ / mix), xf) + 0.5 * trapezoid(pg_ * np.log(pg_ / mix), xf)
-print(f"V(D*, G) = {V_star:.4f};  −log 4 + 2·JSD = {-np.log(4) + 2 * jsd:.4f};  −log 4 = {-np.log(4):.4f}")
+jsd = 0.5 * trapezoid(pd_ * np.log(pd_ / mix), xf) + 0.5 * trapezoid(
+    pg_ * np.log(pg_ / mix), xf
+)
+print(
+    f"V(D*, G) = {V_star:.4f};  −log 4 + 2·JSD = {-np.log(4) + 2 * jsd:.4f};  −log 4 = {-np.log(4):.4f}"
+)
 assert abs(V_star - (-np.log(4) + 2 * jsd)) < 1e-6
 
 # %% [markdown]
@@ -328,8 +346,15 @@ loss(a, np.ones_like(a))
 assert np.allclose(loss.backward()[:, 0] * a.shape[0], grad_ns)  # mean → × m
 loss(a, np.zeros_like(a))
 assert np.allclose(loss.backward(-1.0)[:, 0] * a.shape[0], grad_sat)
-print("minigan BCEWithLogitsLoss gives both gradients (non-saturating: target 1; saturating: −BCE with target 0)")
-print("gradient check:", gradcheck.check_loss(mg.BCEWithLogitsLoss(), rng.standard_normal((4, 1)) * 3, np.ones((4, 1))))
+print(
+    "minigan BCEWithLogitsLoss gives both gradients (non-saturating: target 1; saturating: −BCE with target 0)"
+)
+print(
+    "gradient check:",
+    gradcheck.check_loss(
+        mg.BCEWithLogitsLoss(), rng.standard_normal((4, 1)) * 3, np.ones((4, 1))
+    ),
+)
 
 # %% [markdown]
 # **Measured, not just drawn.** Take an untrained generator on the 2-D ring below, train `D`
@@ -359,7 +384,10 @@ z = rng.standard_normal((1024, Z_DIM))
 fake, c_g = mlp_forward(G0, z, 0.0)
 a_f, c_f = mlp_forward(D0, fake, ALPHA)
 norms = {}
-for name, da in [("saturating", -sigmoid(a_f) / len(z)), ("non-saturating", (sigmoid(a_f) - 1) / len(z))]:
+for name, da in [
+    ("saturating", -sigmoid(a_f) / len(z)),
+    ("non-saturating", (sigmoid(a_f) - 1) / len(z)),
+]:
     dfake, _ = mlp_backward(D0, c_f, da, ALPHA)
     _, gG = mlp_backward(G0, c_g, dfake, 0.0)
     norms[name] = np.sqrt(sum(np.sum(g**2) for layer in gG for g in layer))
@@ -417,13 +445,19 @@ def train_ring_gan(k, lr_g, lr_d, steps, seed, batch=64, snapshots=()):
             fake, _ = mlp_forward(G, xi, 0.0)  #        (G is not updated here)
             a_r, c_r = mlp_forward(D, x, ALPHA)
             a_f, c_f = mlp_forward(D, fake, ALPHA)
-            _, g_r = mlp_backward(D, c_r, 0.5 * bce_logits_grad(a_r, 1.0), ALPHA)  # 5: update D on
-            _, g_f = mlp_backward(D, c_f, 0.5 * bce_logits_grad(a_f, 0.0), ALPHA)  #    L_D (= ascend V)
+            _, g_r = mlp_backward(
+                D, c_r, 0.5 * bce_logits_grad(a_r, 1.0), ALPHA
+            )  # 5: update D on
+            _, g_f = mlp_backward(
+                D, c_f, 0.5 * bce_logits_grad(a_f, 0.0), ALPHA
+            )  #    L_D (= ascend V)
             optD.step([[p + q for p, q in zip(l1, l2)] for l1, l2 in zip(g_r, g_f)])
         xi = r.standard_normal((batch, Z_DIM))  # 7:   m noise samples
         fake, c_g = mlp_forward(G, xi, 0.0)
         a_f, c_f = mlp_forward(D, fake, ALPHA)
-        dfake, _ = mlp_backward(D, c_f, bce_logits_grad(a_f, 1.0), ALPHA)  # 8: non-saturating loss,
+        dfake, _ = mlp_backward(
+            D, c_f, bce_logits_grad(a_f, 1.0), ALPHA
+        )  # 8: non-saturating loss,
         _, gG = mlp_backward(G, c_g, dfake, 0.0)  #    through D (θ_d fixed)
         optG.step(gG)
         if step in snapshots or step == steps:
@@ -454,7 +488,9 @@ for name, cfg in settings.items():
 # same number of D updates (5x the iterations) and see whether it is only a matter of compute.
 _, _, snaps_long = train_ring_gan(steps=5 * STEPS, seed=0, k=1, lr_g=2e-3, lr_d=2e-4)
 long_cov, long_q = ring_metrics(snaps_long[5 * STEPS])
-print(f"collapse setting with 5x the iterations (as many D updates as k = 5): {long_cov}/8 modes, quality {long_q:.0%}")
+print(
+    f"collapse setting with 5x the iterations (as many D updates as k = 5): {long_cov}/8 modes, quality {long_q:.0%}"
+)
 
 # %% [markdown]
 # ## 5. The gradient that reaches G, checked
@@ -466,8 +502,12 @@ print(f"collapse setting with 5x the iterations (as many D updates as k = 5): {l
 # %%
 Gc = mlp_init([Z_DIM, 6, 2], rng)
 Dc = mlp_init([2, 5, 1], rng)
-for layer in Gc + Dc:  # non-zero biases: with all-zero ones, a sample whose ReLUs are all off
-    layer[1][...] = 0.1 * rng.standard_normal(layer[1].shape)  # gives G(z) = 0 and sits D on its kink
+for layer in (
+    Gc + Dc
+):  # non-zero biases: with all-zero ones, a sample whose ReLUs are all off
+    layer[1][...] = 0.1 * rng.standard_normal(
+        layer[1].shape
+    )  # gives G(z) = 0 and sits D on its kink
 zc = rng.standard_normal((7, Z_DIM))
 
 
@@ -485,7 +525,9 @@ errs = [
     for layer, gl in zip(Gc, gGc)
     for p, g in zip(layer, gl)
 ]
-print(f"∂L_G/∂θ_g through the frozen D vs finite differences: max relative error {max(errs):.1e}")
+print(
+    f"∂L_G/∂θ_g through the frozen D vs finite differences: max relative error {max(errs):.1e}"
+)
 assert max(errs) < 1e-6
 
 # %% [markdown]
@@ -529,9 +571,19 @@ assert np.allclose(a_s, a_m) and np.allclose(dx_s, dx_m)
 
 def minigan_ring_gan(k, lr_g, lr_d, steps, seed, batch=64):
     mg.manual_seed(seed)
-    G = mg.Sequential(mg.Dense(Z_DIM, HIDDEN), mg.ReLU(), mg.Dense(HIDDEN, HIDDEN), mg.ReLU(), mg.Dense(HIDDEN, 2))
+    G = mg.Sequential(
+        mg.Dense(Z_DIM, HIDDEN),
+        mg.ReLU(),
+        mg.Dense(HIDDEN, HIDDEN),
+        mg.ReLU(),
+        mg.Dense(HIDDEN, 2),
+    )
     D = mg.Sequential(
-        mg.Dense(2, HIDDEN), mg.LeakyReLU(ALPHA), mg.Dense(HIDDEN, HIDDEN), mg.LeakyReLU(ALPHA), mg.Dense(HIDDEN, 1)
+        mg.Dense(2, HIDDEN),
+        mg.LeakyReLU(ALPHA),
+        mg.Dense(HIDDEN, HIDDEN),
+        mg.LeakyReLU(ALPHA),
+        mg.Dense(HIDDEN, 1),
     )
     gan = GAN(
         G,
@@ -543,7 +595,9 @@ def minigan_ring_gan(k, lr_g, lr_d, steps, seed, batch=64):
         d_opt=mg.Adam(D.parameters(), lr=lr_d, beta1=0.5),
     )
     r = np.random.default_rng(seed)
-    real = lambda: ring_of_gaussians(batch, std=STD, rng=r)  # a fresh real batch per D step
+    real = lambda: ring_of_gaussians(
+        batch, std=STD, rng=r
+    )  # a fresh real batch per D step
     for _ in range(steps):
         gan.train_step(real)
     return gan
@@ -555,7 +609,9 @@ for name, cfg in settings.items():
     gan = minigan_ring_gan(steps=STEPS, seed=0, **cfg)
     samples = mg.as_numpy(gan.sample(2000)).astype(np.float64)
     covered, quality = ring_metrics(samples)
-    minigan_results[name] = dict(samples=samples, covered=covered, quality=quality, history=gan.history)
+    minigan_results[name] = dict(
+        samples=samples, covered=covered, quality=quality, history=gan.history
+    )
     print(
         f"minigan.gan.GAN, {name:<34}: {covered}/8 modes covered, quality {quality:.0%} "
         f"({time.perf_counter() - t0:.1f} s)"
@@ -599,8 +655,14 @@ for name, cfg in settings.items():
 
 # %%
 r_sep = np.random.default_rng(11)
-G_sep, D_sep = mlp_init([Z_DIM, HIDDEN, HIDDEN, 2], r_sep), mlp_init([2, HIDDEN, HIDDEN, 1], r_sep)
-G_sep_m, D_sep_m = to_minigan(G_sep, mg.ReLU), to_minigan(D_sep, lambda: mg.LeakyReLU(ALPHA))  # copies
+G_sep, D_sep = (
+    mlp_init([Z_DIM, HIDDEN, HIDDEN, 2], r_sep),
+    mlp_init([2, HIDDEN, HIDDEN, 1], r_sep),
+)
+G_sep_m, D_sep_m = (
+    to_minigan(G_sep, mg.ReLU),
+    to_minigan(D_sep, lambda: mg.LeakyReLU(ALPHA)),
+)  # copies
 opt_sep = ScratchAdam(D_sep, lr=2e-4, beta1=0.5)
 gan_sep = GAN(
     G_sep_m,
@@ -616,12 +678,19 @@ for _it in range(3):
     gan_sep.sample_noise = lambda n, xi=xi: xi  # the same noise for both
     gan_sep.d_step(x)
     fake, _ = mlp_forward(G_sep, xi, 0.0)  # generator.predict(noise)
-    a_r, c_r = mlp_forward(D_sep, x, ALPHA)  # train_on_batch(real_images, real): full BCE
+    a_r, c_r = mlp_forward(
+        D_sep, x, ALPHA
+    )  # train_on_batch(real_images, real): full BCE
     opt_sep.step(mlp_backward(D_sep, c_r, bce_logits_grad(a_r, 1.0), ALPHA)[1])
-    a_f, c_f = mlp_forward(D_sep, fake, ALPHA)  # train_on_batch(generated_images, fake),
-    opt_sep.step(mlp_backward(D_sep, c_f, bce_logits_grad(a_f, 0.0), ALPHA)[1])  # on the updated D
+    a_f, c_f = mlp_forward(
+        D_sep, fake, ALPHA
+    )  # train_on_batch(generated_images, fake),
+    opt_sep.step(
+        mlp_backward(D_sep, c_f, bce_logits_grad(a_f, 0.0), ALPHA)[1]
+    )  # on the updated D
 err_sep = max(
-    np.abs(W.T - layer.W.data).max() for (W, b), layer in zip(D_sep, [m for m in D_sep_m if isinstance(m, mg.Dense)])
+    np.abs(W.T - layer.W.data).max()
+    for (W, b), layer in zip(D_sep, [m for m in D_sep_m if isinstance(m, mg.Dense)])
 )
 print(
     f"document 003's D step from scratch vs GAN(d_update='separate'): max |ΔW| after 3 steps {err_sep:.1e} "
@@ -632,9 +701,19 @@ assert err_sep < 1e-12 and gan_sep.d_opt.t == opt_sep.t == 6
 
 def minigan_ring_gan_variant(d_update, steps, seed, batch=64):
     mg.manual_seed(seed)
-    G = mg.Sequential(mg.Dense(Z_DIM, HIDDEN), mg.ReLU(), mg.Dense(HIDDEN, HIDDEN), mg.ReLU(), mg.Dense(HIDDEN, 2))
+    G = mg.Sequential(
+        mg.Dense(Z_DIM, HIDDEN),
+        mg.ReLU(),
+        mg.Dense(HIDDEN, HIDDEN),
+        mg.ReLU(),
+        mg.Dense(HIDDEN, 2),
+    )
     D = mg.Sequential(
-        mg.Dense(2, HIDDEN), mg.LeakyReLU(ALPHA), mg.Dense(HIDDEN, HIDDEN), mg.LeakyReLU(ALPHA), mg.Dense(HIDDEN, 1)
+        mg.Dense(2, HIDDEN),
+        mg.LeakyReLU(ALPHA),
+        mg.Dense(HIDDEN, HIDDEN),
+        mg.LeakyReLU(ALPHA),
+        mg.Dense(HIDDEN, 1),
     )
     gan = GAN(
         G,
@@ -651,7 +730,9 @@ def minigan_ring_gan_variant(d_update, steps, seed, batch=64):
     return ring_metrics(mg.as_numpy(gan.sample(2000)).astype(np.float64))
 
 
-joint = minigan_results["collapse: lr_G = 10·lr_D, k = 1"]  # section 6's run: the same seed and batches
+joint = minigan_results[
+    "collapse: lr_G = 10·lr_D, k = 1"
+]  # section 6's run: the same seed and batches
 print(
     f"collapse setting (lr_G = 10·lr_D, k = 1), d_update='joint'   : {joint['covered']}/8 modes covered, "
     f"quality {joint['quality']:.0%} (section 6)"
@@ -721,7 +802,14 @@ ax = axes[0]
 ax.plot(xs, p_data_1d(xs), "k-", lw=1, label="p_data")
 ax.plot(xs, p_g_1d(xs), "k--", lw=1, label="p_g (fixed)")
 ax.plot(xs, D_star, "C0", lw=2, label="D* = p_data / (p_data + p_g)")
-ax.plot(xs, D_learned, "C1", lw=2, ls=":", label=f"D trained from scratch (max gap {gap:.2f})")
+ax.plot(
+    xs,
+    D_learned,
+    "C1",
+    lw=2,
+    ls=":",
+    label=f"D trained from scratch (max gap {gap:.2f})",
+)
 ax.axhline(0.5, color="gray", lw=0.5)
 ax.set_title("Proposição 1 (document 001 §4.2): the optimal discriminator")
 ax.set_ylim(0, 1.15)
@@ -776,7 +864,9 @@ for ax in axes[:, :].ravel()[:10]:
     ax.set_xlim(-3, 3)
     ax.set_ylim(-3, 3)
     ax.set_aspect("equal")
-fig.suptitle("Lesson 14: mode collapse on a ring of 8 Gaussians (gray: data; colour: G's samples)")
+fig.suptitle(
+    "Lesson 14: mode collapse on a ring of 8 Gaussians (gray: data; colour: G's samples)"
+)
 fig.tight_layout()
 path2 = save(fig, "14_ring_mode_collapse.png", dpi=80)
 

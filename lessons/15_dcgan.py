@@ -43,21 +43,21 @@
 import time
 
 import matplotlib.pyplot as plt
-import numpy as np
-from _course import (
-    FAST,
-    OUT,
-    save,
-    show_saved,
-)  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
-
 import minigan as mg
+import numpy as np
 from minigan import gradcheck
 from minigan.data import iterate_minibatches, load_digits8x8, load_mnist
 from minigan.gan import GAN
 from minigan.metrics import sample_quality
 from minigan.models import anime_dcgan96, mnist_dcgan
 from minigan.viz import grid_array, plot_losses, save_grid
+
+from _course import (
+    FAST,
+    OUT,
+    save,
+    show_saved,
+)  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 rng = np.random.default_rng(0)
 
@@ -116,10 +116,19 @@ convT_out = lambda n, f, s=1, p=0, op=0: (n - 1) * s - 2 * p + f + op
 # mnist_dcgan: G 7 -> 14 -> 28 with k=4, s=2, p=1; D 28 -> 14 -> 7
 g_sizes = [7, convT_out(7, 4, 2, 1), convT_out(convT_out(7, 4, 2, 1), 4, 2, 1)]
 d_sizes = [28, conv_out(28, 4, 2, 1), conv_out(conv_out(28, 4, 2, 1), 4, 2, 1)]
-print("mnist_dcgan  G:", " -> ".join(map(str, g_sizes)), "   D:", " -> ".join(map(str, d_sizes)))
+print(
+    "mnist_dcgan  G:",
+    " -> ".join(map(str, g_sizes)),
+    "   D:",
+    " -> ".join(map(str, d_sizes)),
+)
 G_mn, D_mn = mnist_dcgan(latent_dim=100)
-assert G_mn.output_shape((100,)) == (1, 28, 28) and D_mn.output_shape((1, 28, 28)) == (1,)
-assert [r[1][-1] for r in G_mn.summary((100,), print_fn=None) if "Conv2DTranspose" in r[0]] == g_sizes[1:]
+assert G_mn.output_shape((100,)) == (1, 28, 28) and D_mn.output_shape((1, 28, 28)) == (
+    1,
+)
+assert [
+    r[1][-1] for r in G_mn.summary((100,), print_fn=None) if "Conv2DTranspose" in r[0]
+] == g_sizes[1:]
 
 # document 000 (96x96): dense 24·24·64, ConvT 5x5 'same' with strides 1, 2, 2; D: conv 'same' + 2x2 max pool twice
 doc000_G = [24, 24 * 1, 24 * 1 * 2, 24 * 2 * 2]
@@ -137,9 +146,17 @@ assert D_an.output_shape((1, 96, 96)) == (1,)
 
 # parameter counts of mnist_dcgan by formula: a Conv2D *and* a Conv2DTranspose have f·f·C_in·C_out
 # weights and C_out biases, (f·f·C_in + 1)·C_out; a Dense (n_in + 1)·n_out; a BatchNorm 2·C (γ, β)
-by_formula_G = [(100 + 1) * 128 * 7 * 7, 2 * 128, (4 * 4 * 128 + 1) * 64, 2 * 64, (4 * 4 * 64 + 1) * 1]
+by_formula_G = [
+    (100 + 1) * 128 * 7 * 7,
+    2 * 128,
+    (4 * 4 * 128 + 1) * 64,
+    2 * 64,
+    (4 * 4 * 64 + 1) * 1,
+]
 counted_G = [r[2] for r in G_mn.summary((100,), print_fn=None) if r[2] > 0]
-print("mnist_dcgan G parameters per layer: formula", by_formula_G, " summary", counted_G)
+print(
+    "mnist_dcgan G parameters per layer: formula", by_formula_G, " summary", counted_G
+)
 assert counted_G == by_formula_G
 
 # %% [markdown]
@@ -217,7 +234,10 @@ print(
 )
 print(
     "for comparison, real held-out digits:",
-    {k: sample_quality(load_mnist(split="test")[0][:100])[k] for k in ("confident_share", "mode_count")},
+    {
+        k: sample_quality(load_mnist(split="test")[0][:100])[k]
+        for k in ("confident_share", "mode_count")
+    },
 )
 show_saved(
     save_grid(
@@ -227,7 +247,11 @@ show_saved(
         title=f"small DCGAN, {DC_STEPS} steps (rough: lesson budget)",
     )
 )
-show_saved(plot_losses(gan28.history, OUT / "15_dcgan_mnist_losses.png", title="small DCGAN on MNIST"))
+show_saved(
+    plot_losses(
+        gan28.history, OUT / "15_dcgan_mnist_losses.png", title="small DCGAN on MNIST"
+    )
+)
 
 # %% [markdown]
 # ## 5. Document 000's experiments, in miniature
@@ -276,7 +300,9 @@ for _epoch in range(30):
         clf8.backward(ce8.backward())
         opt8.step()
 clf8.eval()
-print(f"8x8 classifier held-out accuracy: {(clf8(X8[te8]).argmax(1) == y8[te8]).mean():.1%}")
+print(
+    f"8x8 classifier held-out accuracy: {(clf8(X8[te8]).argmax(1) == y8[te8]).mean():.1%}"
+)
 
 
 def score8(samples):
@@ -320,22 +346,37 @@ def D_conv(pool=mg.MaxPool2D, act=lambda: mg.LeakyReLU(0.2), c=16, extra_conv=Fa
         pool(2),
     ]
     out_c = 2 * c
-    if extra_conv:  # document 000 §4.1.4: "mais uma camada de convolução no discriminador"
+    if (
+        extra_conv
+    ):  # document 000 §4.1.4: "mais uma camada de convolução no discriminador"
         layers += [mg.Conv2D(2 * c, 4 * c, 3, padding="same"), act()]
         out_c = 4 * c
     return mg.Sequential(
-        *layers, mg.Flatten(), mg.Dense(out_c * 2 * 2, 64), mg.LeakyReLU(0.2), mg.Dropout(0.2, seed=0), mg.Dense(64, 1)
+        *layers,
+        mg.Flatten(),
+        mg.Dense(out_c * 2 * 2, 64),
+        mg.LeakyReLU(0.2),
+        mg.Dropout(0.2, seed=0),
+        mg.Dense(64, 1),
     )
 
 
 def G_dense():  # document 000 §3.2.1.1 "Versão 1", scaled down: dense ReLU layers, tanh output
     return mg.Sequential(
-        mg.Dense(Z8, 128), mg.ReLU(), mg.Dense(128, 128), mg.ReLU(), mg.Dense(128, 64), mg.Tanh(), mg.Reshape(1, 8, 8)
+        mg.Dense(Z8, 128),
+        mg.ReLU(),
+        mg.Dense(128, 128),
+        mg.ReLU(),
+        mg.Dense(128, 64),
+        mg.Tanh(),
+        mg.Reshape(1, 8, 8),
     )
 
 
 def D_dense():
-    return mg.Sequential(mg.Flatten(), mg.Dense(64, 128), mg.LeakyReLU(0.2), mg.Dense(128, 1))
+    return mg.Sequential(
+        mg.Flatten(), mg.Dense(64, 128), mg.LeakyReLU(0.2), mg.Dense(128, 1)
+    )
 
 
 variants = {
@@ -351,18 +392,33 @@ V_STEPS = 30 if FAST else 400
 SEEDS = [0]  # set [0, 1, 2] to see the spread between runs (3x the time)
 z8 = np.random.default_rng(123).uniform(-1, 1, (500, Z8)).astype(np.float32)
 results8 = {}
-print(f"{'variant':<26} {'seed':>4} {'confident':>9} {'classes':>7} {'|x|>1':>6} {'g':>5} {'d':>5}  time")
+print(
+    f"{'variant':<26} {'seed':>4} {'confident':>9} {'classes':>7} {'|x|>1':>6} {'g':>5} {'d':>5}  time"
+)
 for name, build in variants.items():
     for seed in SEEDS:
         mg.manual_seed(seed)
         G, D = build()
-        gan = GAN(G, D, latent_dim=Z8, k=1, real_label=0.9, noise="uniform", lr=1e-3, beta1=0.5, seed=seed)
+        gan = GAN(
+            G,
+            D,
+            latent_dim=Z8,
+            k=1,
+            real_label=0.9,
+            noise="uniform",
+            lr=1e-3,
+            beta1=0.5,
+            seed=seed,
+        )
         t0 = time.perf_counter()
         gan.fit(X8, V_STEPS, batch_size=64)
         samples = mg.as_numpy(gan.sample(z=z8))
         sc = score8(samples)
         h = gan.history  # the last quarter of the steps: who is ahead at the end
-        sc.update(g=float(np.mean(h["g"][-V_STEPS // 4 :])), d=float(np.mean(h["d"][-V_STEPS // 4 :])))
+        sc.update(
+            g=float(np.mean(h["g"][-V_STEPS // 4 :])),
+            d=float(np.mean(h["d"][-V_STEPS // 4 :])),
+        )
         results8[(name, seed)] = dict(samples=samples, **sc)
         print(
             f"{name:<26} {seed:>4} {sc['confident']:>9.0%} {sc['classes']:>7} {sc['out_of_range']:>6.0%}"
@@ -380,7 +436,8 @@ print(
 # %%
 fig, axes = plt.subplots(len(variants) + 1, 1, figsize=(10, 1.6 * (len(variants) + 1)))
 rows = [("real 8x8 digits", X8[te8][:24], real_sc)] + [
-    (name, results8[(name, SEEDS[0])]["samples"][:24], results8[(name, SEEDS[0])]) for name in variants
+    (name, results8[(name, SEEDS[0])]["samples"][:24], results8[(name, SEEDS[0])])
+    for name in variants
 ]
 for ax, (name, imgs, sc) in zip(axes, rows):
     ax.imshow(grid_array(np.clip(imgs, -1, 1), nrow=24), cmap="gray")
@@ -390,7 +447,9 @@ for ax, (name, imgs, sc) in zip(axes, rows):
         fontsize=9,
     )
     ax.axis("off")
-fig.suptitle(f"Lesson 15: document 000's experiments on 8x8 digits ({V_STEPS} steps each)")
+fig.suptitle(
+    f"Lesson 15: document 000's experiments on 8x8 digits ({V_STEPS} steps each)"
+)
 fig.tight_layout()
 path = save(fig, "15_doc000_experiments.png", dpi=90)
 
@@ -460,7 +519,6 @@ path = save(fig, "15_doc000_experiments.png", dpi=90)
 # %%
 try:
     import torch
-
     from minigan.interop import from_torch, to_torch
 except ImportError:
     print("PyTorch is not installed: pip install torch to run this cell")
@@ -470,9 +528,14 @@ else:
     with torch.no_grad():
         torch_samples = tG28(torch.from_numpy(z_fixed)).numpy()
     print(tG28[:4])
-    print(f"minigan vs PyTorch samples: max |difference| = {np.abs(G28(z_fixed) - torch_samples).max():.1e} (float32)")
+    print(
+        f"minigan vs PyTorch samples: max |difference| = {np.abs(G28(z_fixed) - torch_samples).max():.1e} (float32)"
+    )
     back = from_torch(tG28)
-    same = all(np.array_equal(a, b) for a, b in zip(G28.state_dict().values(), back.state_dict().values()))
+    same = all(
+        np.array_equal(a, b)
+        for a, b in zip(G28.state_dict().values(), back.state_dict().values())
+    )
     print("minigan -> PyTorch -> minigan keeps every weight bit for bit:", same)
     assert same and np.allclose(G28(z_fixed), torch_samples, atol=1e-5)
     G28.train()

@@ -41,15 +41,18 @@
 import time
 
 import matplotlib.pyplot as plt
-import numpy as np
-from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
-
 import minigan as mg
+import numpy as np
 from minigan import metrics
 from minigan.data import load_mnist
 from minigan.gan import GAN
 from minigan.models import mnist_dense_gan
 from minigan.viz import grid_array
+
+from _course import (
+    FAST,
+    save,
+)  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 rng = np.random.default_rng(0)
 
@@ -73,18 +76,30 @@ rng = np.random.default_rng(0)
 def fid_scratch(mu1, s1, mu2, s2):
     """Document 001 §5.3: ‖μ1 − μ2‖² + Tr(Σ1 + Σ2 − 2 √(Σ1 Σ2)), √ the matrix square root."""
     lam = np.linalg.eigvals(s1 @ s2)  # eigenvalues of the (non-symmetric) product
-    tr_sqrt = np.sqrt(np.clip(lam.real, 0.0, None)).sum()  # real and ≥ 0 up to round-off
+    tr_sqrt = np.sqrt(
+        np.clip(lam.real, 0.0, None)
+    ).sum()  # real and ≥ 0 up to round-off
     return float(np.sum((mu1 - mu2) ** 2) + np.trace(s1) + np.trace(s2) - 2.0 * tr_sqrt)
 
 
 # 1-D closed form
 print(
     "1-D:",
-    fid_scratch(np.array([1.0]), np.array([[4.0]]), np.array([-0.5]), np.array([[0.25]])),
+    fid_scratch(
+        np.array([1.0]), np.array([[4.0]]), np.array([-0.5]), np.array([[0.25]])
+    ),
     "= (1 + 0.5)² + (2 − 0.5)² =",
     1.5**2 + 1.5**2,
 )
-assert abs(fid_scratch(np.array([1.0]), np.array([[4.0]]), np.array([-0.5]), np.array([[0.25]])) - 4.5) < 1e-12
+assert (
+    abs(
+        fid_scratch(
+            np.array([1.0]), np.array([[4.0]]), np.array([-0.5]), np.array([[0.25]])
+        )
+        - 4.5
+    )
+    < 1e-12
+)
 # diagonal covariances
 sd1, sd2 = rng.uniform(0.5, 2, 5), rng.uniform(0.5, 2, 5)
 m1, m2 = rng.standard_normal(5), rng.standard_normal(5)
@@ -123,7 +138,12 @@ assert (
 clf = metrics.load_classifier()
 X_all, y_all = load_mnist()
 F_all = metrics.classifier_features(clf, X_all)  # (5000, 128)
-print("features:", F_all.shape, "| classifier held-out accuracy (its metadata):", clf.meta.get("heldout_accuracy"))
+print(
+    "features:",
+    F_all.shape,
+    "| classifier held-out accuracy (its metadata):",
+    clf.meta.get("heldout_accuracy"),
+)
 
 
 def stats(F):
@@ -134,7 +154,9 @@ a_idx = np.flatnonzero(y_all == 3)[:200]
 b_idx = np.flatnonzero(y_all == 8)[:200]
 ours = fid_scratch(*stats(F_all[a_idx]), *stats(F_all[b_idx]))
 theirs = metrics.fid(X_all[a_idx], X_all[b_idx], model=clf)
-print(f"FID(200 real 3s, 200 real 8s): scratch {ours:.4f}, minigan.metrics.fid {theirs:.4f}")
+print(
+    f"FID(200 real 3s, 200 real 8s): scratch {ours:.4f}, minigan.metrics.fid {theirs:.4f}"
+)
 assert abs(ours - theirs) < 1e-6 * max(1.0, abs(theirs))
 
 # %% [markdown]
@@ -157,10 +179,16 @@ for N in Ns:
     for _ in range(REPS):
         p = rng.permutation(zeros)
         same.append(fid_scratch(*stats(F_all[p[:N]]), *stats(F_all[p[N : 2 * N]])))
-        cross.append(fid_scratch(*stats(F_all[p[:N]]), *stats(F_all[rng.choice(ones_, N, replace=False)])))
+        cross.append(
+            fid_scratch(
+                *stats(F_all[p[:N]]), *stats(F_all[rng.choice(ones_, N, replace=False)])
+            )
+        )
     bias["0 vs 0 (same class; true FID = 0)"].append(np.mean(same))
     bias["0 vs 1"].append(np.mean(cross))
-    print(f"N = {N:>3}: FID(0, 0') = {np.mean(same):7.2f}   FID(0, 1) = {np.mean(cross):7.2f}")
+    print(
+        f"N = {N:>3}: FID(0, 0') = {np.mean(same):7.2f}   FID(0, 1) = {np.mean(cross):7.2f}"
+    )
 
 # %% [markdown]
 # ## 4. Two GANs, one per class (document 001 §6.4)
@@ -208,7 +236,16 @@ pools = {
     "F0": metrics.classifier_features(clf, gans[0].sample(1000)),
     "F1": metrics.classifier_features(clf, gans[1].sample(1000)),
 }
-pairs = [("R0", "R1"), ("R0", "F0"), ("R0", "F1"), ("R1", "F0"), ("R1", "F1"), ("F0", "F1"), ("R0", "R0"), ("R1", "R1")]
+pairs = [
+    ("R0", "R1"),
+    ("R0", "F0"),
+    ("R0", "F1"),
+    ("R1", "F0"),
+    ("R1", "F1"),
+    ("F0", "F1"),
+    ("R0", "R0"),
+    ("R1", "R1"),
+]
 table = {f"{a}x{b}" + ("'" if a == b else ""): [] for a, b in pairs}
 t0 = time.perf_counter()
 for _it in range(ITER):
@@ -221,17 +258,23 @@ for _it in range(ITER):
             fb = pools[b][rng.choice(len(pools[b]), N_SET, replace=False)]
         table[key].append(fid_scratch(*stats(fa), *stats(fb)))
 print(f"{ITER} iterations x {len(pairs)} pairs in {time.perf_counter() - t0:.1f} s")
-print(f"{'pair':<8} {'mean':>8} {'std':>7} {'min':>8} {'25%':>8} {'50%':>8} {'75%':>8} {'max':>8}")
+print(
+    f"{'pair':<8} {'mean':>8} {'std':>7} {'min':>8} {'25%':>8} {'50%':>8} {'75%':>8} {'max':>8}"
+)
 for key, vals in table.items():
     v = np.array(vals)
     q1, q2, q3 = np.percentile(v, [25, 50, 75])
-    print(f"{key:<8} {v.mean():8.2f} {v.std(ddof=1):7.2f} {v.min():8.2f} {q1:8.2f} {q2:8.2f} {q3:8.2f} {v.max():8.2f}")
+    print(
+        f"{key:<8} {v.mean():8.2f} {v.std(ddof=1):7.2f} {v.min():8.2f} {q1:8.2f} {q2:8.2f} {q3:8.2f} {v.max():8.2f}"
+    )
 
 mean = {k: float(np.mean(v)) for k, v in table.items()}
 within = max(mean["R0xF0"], mean["R1xF1"])
 across = min(mean["R0xF1"], mean["R1xF0"], mean["R0xR1"])
 floor0, floor1 = mean["R0xR0'"], mean["R1xR1'"]
-print(f"\nwithin-class real×fake (largest of R0xF0, R1xF1): {within:.2f};  across classes (smallest): {across:.2f}")
+print(
+    f"\nwithin-class real×fake (largest of R0xF0, R1xF1): {within:.2f};  across classes (smallest): {across:.2f}"
+)
 print(
     "the document's hypothesis (same-class pairs closer than cross-class pairs)",
     "holds here" if within < across else "does NOT hold here",
@@ -258,7 +301,12 @@ ax.legend(fontsize=8)
 
 ax = fig.add_subplot(gs[0, 1:])
 keys = list(table)
-colors = ["tab:red" if (k[1] != k[4] and "'" not in k) else ("tab:gray" if "'" in k else "tab:blue") for k in keys]
+colors = [
+    "tab:red"
+    if (k[1] != k[4] and "'" not in k)
+    else ("tab:gray" if "'" in k else "tab:blue")
+    for k in keys
+]
 bp = ax.boxplot([table[k] for k in keys], patch_artist=True)
 for patch, c in zip(bp["boxes"], colors):
     patch.set_facecolor(c)
@@ -279,7 +327,12 @@ for i, c in enumerate((0, 1)):
     ax.set_title(f"F{c}: GAN trained on the {c}s ({GAN_STEPS} steps)")
     ax.axis("off")
 ax = fig.add_subplot(gs[1, 2])
-ax.imshow(grid_array(np.concatenate([X_all[y_all == 0][:20], X_all[y_all == 1][:20]]), nrow=10), cmap="gray")
+ax.imshow(
+    grid_array(
+        np.concatenate([X_all[y_all == 0][:20], X_all[y_all == 1][:20]]), nrow=10
+    ),
+    cmap="gray",
+)
 ax.set_title("R0 and R1: real digits")
 ax.axis("off")
 fig.suptitle("Lesson 16: evaluating GANs with FID")

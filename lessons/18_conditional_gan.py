@@ -40,13 +40,16 @@
 import time
 
 import matplotlib.pyplot as plt
-import numpy as np
-from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
-
 import minigan as mg
+import numpy as np
 from minigan import gradcheck
 from minigan.data import ring_modes, ring_of_gaussians
 from minigan.gan.cgan import ConditionalGAN
+
+from _course import (
+    FAST,
+    save,
+)  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 rng = np.random.default_rng(0)
 
@@ -95,7 +98,10 @@ print(
     f"|Δ ∂C/∂W| {np.abs(emb.params['W'].grad - dW_scatter).max():.1e}"
 )
 assert np.allclose(out, E_lookup) and np.allclose(emb.params["W"].grad, dW_scatter)
-print("row 1 of ∂C/∂W = δ₀ + δ₂ + δ₃:", np.allclose(dW_scatter[1], delta[0] + delta[2] + delta[3]))
+print(
+    "row 1 of ∂C/∂W = δ₀ + δ₂ + δ₃:",
+    np.allclose(dW_scatter[1], delta[0] + delta[2] + delta[3]),
+)
 
 # %% [markdown]
 # ## 3. The join: concatenation, and the label map
@@ -121,7 +127,9 @@ dx_s, de_s = dh[:, :4], dh[:, 4:]  # cut δ back
 dW_s = np.zeros_like(W)
 np.add.at(dW_s, y, de_s)
 
-cond = mg.Conditional(mg.Sequential(mg.Dense(4 + E_DIM, 2, dtype=np.float64)), V, E_DIM, dtype=np.float64)
+cond = mg.Conditional(
+    mg.Sequential(mg.Dense(4 + E_DIM, 2, dtype=np.float64)), V, E_DIM, dtype=np.float64
+)
 cond.embedding.params["W"].data[...] = W
 cond.net[0].params["W"].data[...] = Wd
 cond.net[0].params["b"].data[...] = bd
@@ -131,7 +139,11 @@ print(
     f"minigan.Conditional vs scratch: |Δ out| {np.abs(z_m - z).max():.1e}, |Δ dx| {np.abs(dx_m - dx_s).max():.1e}, "
     f"|Δ ∂C/∂W_emb| {np.abs(cond.embedding.params['W'].grad - dW_s).max():.1e}"
 )
-assert np.allclose(z_m, z) and np.allclose(dx_m, dx_s) and np.allclose(cond.embedding.params["W"].grad, dW_s)
+assert (
+    np.allclose(z_m, z)
+    and np.allclose(dx_m, dx_s)
+    and np.allclose(cond.embedding.params["W"].grad, dW_s)
+)
 
 # the label map of a convolutional D: copy forward, sum backward
 img = rng.standard_normal((2, 1, 3, 3))
@@ -177,7 +189,9 @@ centers = ring_modes(MODES)
 
 def ring_batch(n, r):
     pts = ring_of_gaussians(n, MODES, std=STD, rng=r)
-    labels = np.argmin(((pts[:, None, :] - centers[None]) ** 2).sum(-1), axis=1)  # each point's mode
+    labels = np.argmin(
+        ((pts[:, None, :] - centers[None]) ** 2).sum(-1), axis=1
+    )  # each point's mode
     return pts, labels
 
 
@@ -224,7 +238,9 @@ print(
     + " ".join(f"{m}:{p:.0%}" for m, p in enumerate(per_mode))
 )
 if not FAST:
-    assert on_mode.mean() > 0.5, "the conditional GAN should put most samples on the requested mode"
+    assert on_mode.mean() > 0.5, (
+        "the conditional GAN should put most samples on the requested mode"
+    )
 
 # %% [markdown]
 # ## 6. Plots
@@ -237,7 +253,9 @@ axes[0].scatter(real_pts[:, 0], real_pts[:, 1], s=3, c=[cmap(v) for v in real_y]
 axes[0].set_title("real points, coloured by label y")
 axes[1].scatter(samples[:, 0], samples[:, 1], s=3, c=[cmap(v) for v in asked])
 axes[1].scatter(centers[:, 0], centers[:, 1], marker="x", c="k")
-axes[1].set_title(f"G(ξ, y) for y = 0..7 (colour = requested y)\n{on_mode.mean():.0%} on the requested mode")
+axes[1].set_title(
+    f"G(ξ, y) for y = 0..7 (colour = requested y)\n{on_mode.mean():.0%} on the requested mode"
+)
 for ax in axes[:2]:
     ax.set_aspect("equal")
     ax.set_xlim(-2.8, 2.8)

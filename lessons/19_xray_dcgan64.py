@@ -51,16 +51,21 @@
 import time
 
 import matplotlib.pyplot as plt
-import numpy as np
-from _course import FAST, save  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
-
 import minigan as mg
+import numpy as np
 from minigan import metrics
 from minigan.blas import set_blas_threads
 from minigan.gan import GAN, frozen
 from minigan.viz import grid_array
 
-set_blas_threads(1)  # small matrices: one BLAS thread beats several that wait on each other (see lesson 12)
+from _course import (
+    FAST,
+    save,
+)  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
+
+set_blas_threads(
+    1
+)  # small matrices: one BLAS thread beats several that wait on each other (see lesson 12)
 
 rng = np.random.default_rng(0)
 T_START = time.perf_counter()
@@ -88,8 +93,18 @@ TABELA_1 = [  # (camada, dimensão de saída, # parâmetros as printed, by the r
     ("C1", "64x64x128", 1280, conv_params(3, 3, 1, 128)),
     ("C2", "32x32x256", 295168, conv_params(3, 3, 128, 256)),
     ("C3", "16x16x256", 590080, conv_params(3, 3, 256, 256)),
-    ("C4", "8x8x512", 1180160, conv_params(3, 3, 256, 512)),  # slip 1: 3x3x256 filters, not 3x3x512
-    ("Sigmoid", "1", 32769, dense_params(8 * 8 * 512, 1)),  # slip 2: 32,768 inputs + 1 bias
+    (
+        "C4",
+        "8x8x512",
+        1180160,
+        conv_params(3, 3, 256, 512),
+    ),  # slip 1: 3x3x256 filters, not 3x3x512
+    (
+        "Sigmoid",
+        "1",
+        32769,
+        dense_params(8 * 8 * 512, 1),
+    ),  # slip 2: 32,768 inputs + 1 bias
 ]
 TABELA_2 = [
     ("D1", "16384", 1654784, dense_params(100, 16384)),
@@ -101,28 +116,38 @@ TABELA_2 = [
 for name, rows in (("Tabela 1 (D)", TABELA_1), ("Tabela 2 (G)", TABELA_2)):
     for layer, _, printed, rule in rows:
         assert printed == rule, (layer, printed, rule)
-    print(f"{name}: every printed count equals the rule; total {sum(r[2] for r in rows):,}")
+    print(
+        f"{name}: every printed count equals the rule; total {sum(r[2] for r in rows):,}"
+    )
 
 G_full, D_full = mg.xray_dcgan64()
 
 
 def side_by_side(title, doc_rows, model, input_shape):
-    rows = [r for r in model.summary(input_shape, print_fn=None) if r[2] > 0]  # layers with parameters
+    rows = [
+        r for r in model.summary(input_shape, print_fn=None) if r[2] > 0
+    ]  # layers with parameters
     print(f"\n{title}")
     print(
         f"{'document':<9} {'output (NHWC)':<14} {'params':>10}   {'minigan layer':<62} {'output (NCHW)':<16} {'params':>10}"
     )
     for (layer, shape, printed, _), (m_name, m_shape, m_n) in zip(doc_rows, rows):
-        print(f"{layer:<9} {shape:<14} {printed:>10,}   {m_name:<62} {'x'.join(map(str, m_shape)):<16} {m_n:>10,}")
+        print(
+            f"{layer:<9} {shape:<14} {printed:>10,}   {m_name:<62} {'x'.join(map(str, m_shape)):<16} {m_n:>10,}"
+        )
         assert printed == m_n
     total = model.num_parameters()
-    print(f"{'total':<9} {'':<14} {sum(r[2] for r in doc_rows):>10,}   {'':<62} {'':<16} {total:>10,}")
+    print(
+        f"{'total':<9} {'':<14} {sum(r[2] for r in doc_rows):>10,}   {'':<62} {'':<16} {total:>10,}"
+    )
     return total
 
 
 nD = side_by_side("Tabela 1, the discriminator", TABELA_1, D_full, (1, 64, 64))
 nG = side_by_side("Tabela 2, the generator", TABELA_2, G_full, (100,))
-print(f"\n§6.2.1 'pouco mais de 2 milhões de parâmetros': {nD:,};  §6.2.2 'algo próximo de 2.7 milhões': {nG:,}")
+print(
+    f"\n§6.2.1 'pouco mais de 2 milhões de parâmetros': {nD:,};  §6.2.2 'algo próximo de 2.7 milhões': {nG:,}"
+)
 
 # %% [markdown]
 # ## 2. The three stages of §6.2, by hand
@@ -187,7 +212,11 @@ def xray_dcgan64_narrow(div, latent_dim=100, seed=0):
 # The builder with div = 1 is the document's network: same parameter count as mg.xray_dcgan64.
 assert sum(p.size for p in xray_dcgan64_narrow(1)[1].parameters()) == nD
 
-bce_real, bce_fake, bce_g = mg.BCEWithLogitsLoss(), mg.BCEWithLogitsLoss(), mg.BCEWithLogitsLoss()
+bce_real, bce_fake, bce_g = (
+    mg.BCEWithLogitsLoss(),
+    mg.BCEWithLogitsLoss(),
+    mg.BCEWithLogitsLoss(),
+)
 
 
 def three_stages(G, D, g_opt, d_opt, real, noise):
@@ -229,13 +258,18 @@ with frozen(Db):
 Gb.zero_grad()
 Gb.backward(dfake)
 gan_b.g_opt.step()
-gap = max(float(np.abs(pa.data - pb.data).max()) for pa, pb in zip(Ga.parameters(), Gb.parameters()))
+gap = max(
+    float(np.abs(pa.data - pb.data).max())
+    for pa, pb in zip(Ga.parameters(), Gb.parameters())
+)
 print(
     f"stage (3) by hand: g = {g_ours:.6f};  GAN.g_step: g = {g_ref:.6f};  largest difference in G's "
     f"weights after the update: {gap:.1e}"
 )
 assert abs(g_ours - g_ref) < 1e-6 and gap < 1e-6
-assert all(np.array_equal(pa.data, pb.data) for pa, pb in zip(Da.parameters(), Db.parameters()))
+assert all(
+    np.array_equal(pa.data, pb.data) for pa, pb in zip(Da.parameters(), Db.parameters())
+)
 
 # %% [markdown]
 # ## 3. A short run, and the curves of Figura 41/42
@@ -267,7 +301,9 @@ def macs(G, D):
         for layer in net:
             out = layer.output_shape(shape)
             if isinstance(layer, mg.Conv2DTranspose):
-                total += int(np.prod(out)) * layer.params["W"].shape[0] * 4  # 2x2 taps per output pixel
+                total += (
+                    int(np.prod(out)) * layer.params["W"].shape[0] * 4
+                )  # 2x2 taps per output pixel
             elif isinstance(layer, mg.Conv2D):
                 k = layer.params["W"].shape[1:]
                 total += int(np.prod(out)) * int(np.prod(k))
@@ -288,14 +324,22 @@ def xray_like(n, pneumonia, seed):
         cx, cy = g.normal(0, 0.04, 2)
         s = g.uniform(0.9, 1.05)
         body = np.exp(-((((xx - cx) / (0.85 * s)) ** 2 + ((yy - cy) / s) ** 2) ** 3))
-        img = 0.75 * body + 0.25 * body * np.exp(-(((xx - cx) / 0.06) ** 2))  # thorax and spine
+        img = 0.75 * body + 0.25 * body * np.exp(
+            -(((xx - cx) / 0.06) ** 2)
+        )  # thorax and spine
         for side in (-1, 1):
             lx, ly = cx + side * 0.36 * s, cy - 0.05
-            lung = np.exp(-((((xx - lx) / (0.25 * s)) ** 2 + ((yy - ly) / (0.55 * s)) ** 2) ** 2))
+            lung = np.exp(
+                -((((xx - lx) / (0.25 * s)) ** 2 + ((yy - ly) / (0.55 * s)) ** 2) ** 2)
+            )
             img -= 0.55 * lung
             for _ in range(g.integers(1, 3) if pneumonia else 0):  # whiter areas
                 bx, by = lx + g.normal(0, 0.08), ly + g.uniform(-0.3, 0.35)
-                img += g.uniform(0.25, 0.45) * lung * np.exp(-((xx - bx) ** 2 + (yy - by) ** 2) / 0.0288)
+                img += (
+                    g.uniform(0.25, 0.45)
+                    * lung
+                    * np.exp(-((xx - bx) ** 2 + (yy - by) ** 2) / 0.0288)
+                )
         out[i, 0] = img + g.normal(0, 0.03, img.shape)
     return np.clip(out * 2 - 1, -1, 1)
 
@@ -317,7 +361,10 @@ print(
 )
 
 N_IMG = 256 if not FAST else 16
-data = {"NORMAL": xray_like(N_IMG, False, seed=1), "PNEUMONIA": xray_like(N_IMG, True, seed=2)}
+data = {
+    "NORMAL": xray_like(N_IMG, False, seed=1),
+    "PNEUMONIA": xray_like(N_IMG, True, seed=2),
+}
 BATCH = 8 if not FAST else 4
 STEPS = 80 if not FAST else 2
 runs = {}
@@ -326,7 +373,9 @@ for k, (cls, X) in enumerate(data.items()):
     g_opt = mg.Adam(G.parameters(), lr=2e-4, beta1=0.5)
     d_opt = mg.Adam(D.parameters(), lr=2e-4, beta1=0.5)
     zrng = np.random.default_rng(20 + k)
-    noise = lambda n: zrng.standard_normal((n, 100)).astype(np.float32)  # ξ ~ N(0, 1), size 100
+    noise = lambda n: zrng.standard_normal((n, 100)).astype(
+        np.float32
+    )  # ξ ~ N(0, 1), size 100
     hist = {"g": [], "d_fake": [], "d_real": []}
     t0 = time.perf_counter()
     for _step in range(STEPS):
@@ -359,7 +408,11 @@ for col, (cls, (G, hist)) in enumerate(runs.items()):
     ax = fig.add_subplot(gs[1, 2 * col + 1])
     G.eval()
     ax.imshow(
-        grid_array(G(np.random.default_rng(5).standard_normal((16, 100)).astype(np.float32)), nrow=4), cmap="gray"
+        grid_array(
+            G(np.random.default_rng(5).standard_normal((16, 100)).astype(np.float32)),
+            nrow=4,
+        ),
+        cmap="gray",
     )
     ax.set_title(f"G after {STEPS} iterations", fontsize=8)
     ax.axis("off")
@@ -450,7 +503,9 @@ print(
 N_FID, DIM = 100, 2048
 F = rng.standard_normal((N_FID, DIM))
 F_c = F - F.mean(axis=0)
-print(f"100 vectors in 2,048 dimensions: rank(F_c) = {np.linalg.matrix_rank(F_c)}  (rank Σ = rank F_c)")
+print(
+    f"100 vectors in 2,048 dimensions: rank(F_c) = {np.linalg.matrix_rank(F_c)}  (rank Σ = rank F_c)"
+)
 F300 = rng.standard_normal((N_FID, 300))
 print(
     f"the same with 300 dimensions, directly on the covariance: "
@@ -483,21 +538,37 @@ def fid_small_n(X, Y):
     A = (X - X.mean(0)) / np.sqrt(len(X) - 1)
     B = (Y - Y.mean(0)) / np.sqrt(len(Y) - 1)
     tr_sqrt = np.linalg.svd(A @ B.T, compute_uv=False).sum()
-    return float(np.sum((X.mean(0) - Y.mean(0)) ** 2) + np.sum(A * A) + np.sum(B * B) - 2 * tr_sqrt)
+    return float(
+        np.sum((X.mean(0) - Y.mean(0)) ** 2)
+        + np.sum(A * A)
+        + np.sum(B * B)
+        - 2 * tr_sqrt
+    )
 
 
 Xs, Ys = rng.standard_normal((30, 12)), rng.standard_normal((30, 12)) * 1.5 + 0.3
-ref = metrics.frechet_distance(Xs.mean(0), np.cov(Xs, rowvar=False), Ys.mean(0), np.cov(Ys, rowvar=False))
+ref = metrics.frechet_distance(
+    Xs.mean(0), np.cov(Xs, rowvar=False), Ys.mean(0), np.cov(Ys, rowvar=False)
+)
 assert abs(fid_small_n(Xs, Ys) - ref) < 1e-8 * max(1.0, ref), (fid_small_n(Xs, Ys), ref)
 
 REPS = 20 if not FAST else 3
 k = np.arange(1, DIM + 1)
 floor_ratio = {}
-print(f"{'spectrum (2,048 variances)':<28} {'Tr Σ':>5} {'E FID, N = 100, same distribution':>34} {'2 Tr Σ / N':>11}")
-for name, lam in (("flat", np.ones(DIM)), ("λ_k ∝ 1/k", 1.0 / k), ("λ_k ∝ 1/k²", 1.0 / k**2)):
+print(
+    f"{'spectrum (2,048 variances)':<28} {'Tr Σ':>5} {'E FID, N = 100, same distribution':>34} {'2 Tr Σ / N':>11}"
+)
+for name, lam in (
+    ("flat", np.ones(DIM)),
+    ("λ_k ∝ 1/k", 1.0 / k),
+    ("λ_k ∝ 1/k²", 1.0 / k**2),
+):
     lam = lam / lam.sum()
     vals = [
-        fid_small_n(rng.standard_normal((N_FID, DIM)) * np.sqrt(lam), rng.standard_normal((N_FID, DIM)) * np.sqrt(lam))
+        fid_small_n(
+            rng.standard_normal((N_FID, DIM)) * np.sqrt(lam),
+            rng.standard_normal((N_FID, DIM)) * np.sqrt(lam),
+        )
         for _ in range(REPS)
     ]
     floor_ratio[name] = float(np.mean(vals))
@@ -512,7 +583,9 @@ for name, lam in (("flat", np.ones(DIM)), ("λ_k ∝ 1/k", 1.0 / k), ("λ_k ∝ 
 # %%
 for name, ratio in floor_ratio.items():
     print(f"  spectrum {name:<12}: Tr Σ ≲ 2.04 / {ratio:.3f} = {2.04 / ratio:6.1f}")
-print(f"  mean term alone (any spectrum): Tr Σ ≲ 2.04 · {N_FID} / 2 = {2.04 * N_FID / 2:.0f}")
+print(
+    f"  mean term alone (any spectrum): Tr Σ ≲ 2.04 · {N_FID} / 2 = {2.04 * N_FID / 2:.0f}"
+)
 
 # %% [markdown]
 # That is a total variance of one to a few tens of units, and at most about a hundred in the most favourable
@@ -547,13 +620,21 @@ ax.bar(
     yerr=[LESSON_13[l][1] for _, l in PAIRS],
     label="lesson 16 (minigan classifier, 128 features, digits 0/1)",
 )
-ax.axhline(LESSON_13["R0xR0'"][0], color="k", ls="--", lw=0.8, label="lesson 16's floor: real 0s vs real 0s")
+ax.axhline(
+    LESSON_13["R0xR0'"][0],
+    color="k",
+    ls="--",
+    lw=0.8,
+    label="lesson 16's floor: real 0s vs real 0s",
+)
 ax.set_yscale("log")
 ax.set_ylim(0.8, 2e4)  # room for the legend above the bars
 ax.set_xticks(pos)
 ax.set_xticklabels([f"{d}\n{l}" for d, l in PAIRS], fontsize=8)
 ax.set_ylabel("mean FID over 100 draws (log scale)")
-ax.set_title("100 vs 100 images: the document's cross-table and lesson 16's", fontsize=9)
+ax.set_title(
+    "100 vs 100 images: the document's cross-table and lesson 16's", fontsize=9
+)
 ax.legend(fontsize=7)
 fig.tight_layout()
 path = save(fig, "19_fid_tables.png", dpi=100)

@@ -26,7 +26,9 @@ import sys
 from pathlib import Path
 
 FAST = os.environ.get("MINIGAN_FAST") == "1"
-OUT = Path(os.environ.get("MINIGAN_LESSON_OUT") or Path(__file__).resolve().parent / "figures")
+OUT = Path(
+    os.environ.get("MINIGAN_LESSON_OUT") or Path(__file__).resolve().parent / "figures"
+)
 OUT.mkdir(parents=True, exist_ok=True)
 
 
@@ -137,6 +139,8 @@ def stdlib_text(names=CHAR_MODULES) -> str:
 
     text = stdlib_docstrings(names)
     if len(text) < 5000:
-        text = Path(inspect.getsourcefile(importlib.import_module("textwrap"))).read_text()
+        text = Path(
+            inspect.getsourcefile(importlib.import_module("textwrap"))
+        ).read_text()
     text = "".join(c if (32 <= ord(c) < 127 or c == "\n") else "?" for c in text)
     return re.sub(r" +", " ", text)

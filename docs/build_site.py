@@ -4,9 +4,10 @@
     python docs/build_site.py            # full mode (what a student gets from `python lessons/NN.py`)
     python docs/build_site.py --fast     # MINIGAN_FAST=1: a few seconds per lesson (the test suite)
 
-Steps: (1) stage a Sphinx source folder (``build/site-src/``): the README as the home page,
-``lessons/README.md``, the example's sample grid, a packaged MathJax, and ``conf.py`` from
-this folder; (2) turn each ``lessons/NN_*.py`` into a notebook with jupytext and execute it
+Steps: (1) stage a Sphinx source folder (``build/site-src/``): ``docs/index.md`` (the course's
+front page) as the home page, ``lessons/README.md`` (the list of lessons, its links pointing at
+the lesson pages), the example's sample grid, a packaged MathJax, and ``conf.py`` from this
+folder; (2) turn each ``lessons/NN_*.py`` into a notebook with jupytext and execute it
 with nbclient in an ipykernel started in ``lessons/`` (so ``import _course`` works as in
 Jupyter), timing each one; the executed notebook and the script are offered for download on
 the lesson's page; (3) ``sphinx-build -b html`` into ``build/site/`` (MyST-NB renders the
@@ -22,8 +23,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -41,8 +44,8 @@ def lessons(only: str | None = None) -> list[Path]:
 
 
 def stage_pages(src: Path, lesson_paths: list[Path]) -> None:
-    """The home page (README + the table of contents), the lessons' README, images, MathJax."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    """The front page (docs/index.md + the table of contents), the list of lessons, images, MathJax."""
+    front = (DOCS / "index.md").read_text(encoding="utf-8")
     toc = "\n".join(
         [
             "",
@@ -50,22 +53,24 @@ def stage_pages(src: Path, lesson_paths: list[Path]) -> None:
             "```{toctree}",
             ":caption: The course",
             ":maxdepth: 1",
+            ":hidden:",
             "",
             "lessons/README",
             *[f"lessons/{p.stem}" for p in lesson_paths],
-            "docs/README",
             "```",
             "",
         ]
     )
-    (src / "index.md").write_text(readme + toc, encoding="utf-8")
+    (src / "index.md").write_text(front + toc, encoding="utf-8")
     (src / "lessons" / "files").mkdir(parents=True, exist_ok=True)
-    shutil.copy2(LESSONS_DIR / "README.md", src / "lessons" / "README.md")
+    # The list of lessons links each file (lessons/NN_name.py on a repository browser); on the
+    # site the link goes to the lesson's page instead.
+    readme = (LESSONS_DIR / "README.md").read_text(encoding="utf-8")
+    readme = re.sub(r"\]\((\d\d_[a-z0-9_]+)\.py\)", r"](\1.ipynb)", readme)
+    (src / "lessons" / "README.md").write_text(readme, encoding="utf-8")
     shutil.copy2(LESSONS_DIR / "_course.py", src / "lessons" / "files" / "_course.py")
-    (src / "docs").mkdir(exist_ok=True)
-    shutil.copy2(DOCS / "README.md", src / "docs" / "README.md")
     for png in DOCS.glob("*.png"):
-        shutil.copy2(png, src / "docs" / png.name)
+        shutil.copy2(png, src / png.name)
     shutil.copy2(DOCS / "conf.py", src / "conf.py")
     import matplotlib.image as mpimg  # a favicon: one generated digit from the sample grid
 
@@ -88,7 +93,7 @@ def _children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def execute_lesson(lesson: Path, src: Path, fast: bool, timeout: int) -> tuple[float, float, str | None]:
+def execute_lesson(lesson: Path, src: Path, fast: bool, timeout: int, ipc_dir: str) -> tuple[float, float, str | None]:
     """Execute one lesson as a notebook; write the page's notebook and the downloads.
 
     Returns (wall seconds, the kernel's CPU seconds, error message or None).
@@ -96,10 +101,24 @@ def execute_lesson(lesson: Path, src: Path, fast: bool, timeout: int) -> tuple[f
     import jupytext
     import nbclient
     import nbformat
+    from jupyter_client.manager import AsyncKernelManager
 
     nb = jupytext.read(lesson)
+
+    # The kernel talks to nbclient over local IPC sockets rather than TCP: nothing listens on a
+    # port, and ipykernel has no reason to warn that TCP traffic is unencrypted.
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.transport = "ipc"
+            self.ip = str(Path(ipc_dir) / lesson.stem)  # an absolute path for the sockets
+
     client = nbclient.NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(LESSONS_DIR)}}
+        nb,
+        kernel_manager_class=IPCKernelManager,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(LESSONS_DIR)}},
     )
     t0, cpu0 = time.perf_counter(), _children_cpu_seconds()
     error = None
@@ -116,13 +135,19 @@ def execute_lesson(lesson: Path, src: Path, fast: bool, timeout: int) -> tuple[f
     nbformat.write(nb, files / f"{lesson.stem}.ipynb")
     shutil.copy2(lesson, files / lesson.name)
     mode = "fast mode (`MINIGAN_FAST=1`)" if fast else "full mode"
-    note = nbformat.v4.new_markdown_cell(
+    text = (
         f"**Download:** {{download}}`notebook (executed) <files/{lesson.stem}.ipynb>` · "
         f"{{download}}`script <files/{lesson.name}>` · {{download}}`_course.py <files/_course.py>` "
-        f"(the lessons' figure helper: keep it in the same folder). To run the lesson, clone the "
-        f"repository and see the [lessons' README](README.md). This page was executed in {mode} "
-        f"in {seconds:.1f} s."
+        f"(the lessons' figure helper: keep it in the same folder). To run the lesson, see "
+        f"[the list of lessons](README.md). This page was executed in {mode} in {seconds:.1f} s."
     )
+    if fast:
+        text += (
+            "\n\n```{warning}\nThis page was executed in fast mode: smaller data and fewer steps, so "
+            "its numbers and figures differ from the ones the text quotes. Run the lesson without "
+            "`MINIGAN_FAST` for the full version.\n```"
+        )
+    note = nbformat.v4.new_markdown_cell(text)
     title_at = next((i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"), 0)
     nb.cells.insert(title_at + 1, note)
     nbformat.write(nb, src / "lessons" / f"{lesson.stem}.ipynb")
@@ -166,8 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"executing {len(lesson_paths)} lessons as notebooks ({mode} mode)", flush=True)
     print(f"  {'lesson':<28} {'wall':>9} {'kernel CPU':>11}   (CPU time: what a busy machine's wall time hides)")
     timings, failed = {}, {}
+    ipc = tempfile.TemporaryDirectory(prefix="minigan-kernels-")  # the kernels' IPC sockets
     for lesson in lesson_paths:
-        seconds, cpu, error = execute_lesson(lesson, src, args.fast, args.timeout)
+        seconds, cpu, error = execute_lesson(lesson, src, args.fast, args.timeout, ipc.name)
         timings[lesson.stem] = {"wall_s": round(seconds, 1), "cpu_s": round(cpu, 1)}
         print(f"  {lesson.stem:<28} {seconds:7.1f} s {cpu:9.1f} s{'   FAILED' if error else ''}", flush=True)
         if error:
@@ -177,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{sum(v['cpu_s'] for v in timings.values()):9.1f} s",
         flush=True,
     )
+    ipc.cleanup()
     for stem, error in failed.items():
         print(f"\n{stem} raised:\n{error[-4000:]}", file=sys.stderr)
     if failed:
@@ -186,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     from sphinx.cmd.build import build_main
 
     t0 = time.perf_counter()
-    status = build_main(["-b", "html", "-q", str(src), str(out)])
+    # -d: Sphinx's pickled doctrees stay with the staged sources, out of the published site.
+    status = build_main(["-b", "html", "-q", "-d", str(src / ".doctrees"), str(src), str(out)])
     print(f"sphinx-build: {time.perf_counter() - t0:.1f} s, status {status}", flush=True)
     if status:
         return 1

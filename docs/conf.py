@@ -8,10 +8,11 @@ copied into the site's _static/mathjax/: no CDN, the site works offline.
 
 project = "minigan"
 author = "the minigan authors"
-html_title = "minigan: a from-scratch GAN course"
+copyright = "2026, the minigan authors (MIT license; the MNIST digits: CC BY-SA 3.0, see NOTICE.md)"
+html_title = "GANs from the first neuron: a minigan course"
 
 extensions = ["myst_nb"]
-exclude_patterns = ["_build", "lessons/files/**", "_figures/**", "_mathjax/**", "**/.ipynb_checkpoints"]
+exclude_patterns = ["_build", ".doctrees", "lessons/files/**", "_figures/**", "_mathjax/**", "**/.ipynb_checkpoints"]
 nb_execution_mode = "off"  # build_site.py executed and timed every lesson already
 nb_merge_streams = True
 myst_enable_extensions = ["dollarmath", "amsmath"]

@@ -247,7 +247,7 @@ ax.set(
     xlabel="gradient-descent step", ylabel="MSE  C(w, b)", title="Linear model (§2.3)"
 )
 fig.tight_layout()
-path = save(fig, "01_perceptron.png", dpi=100)
+save(fig, "01_perceptron.png", dpi=100)
 
 # %% [markdown]
 # ## Exercises

@@ -296,7 +296,7 @@ for ax, kind in zip(axes[2:], ["linear", "tanh"]):
         xlabel="$x_1$", ylabel="$x_2$", title=f"{kind} model: P(y=1|x), boundary 0.5"
     )
 fig.tight_layout()
-path = save(fig, "02_mlp.png", dpi=100)
+save(fig, "02_mlp.png", dpi=100)
 
 fig, ax = plt.subplots(figsize=(5, 3.5))
 for kind, c in curves.items():
@@ -304,7 +304,7 @@ for kind, c in curves.items():
 ax.set(xlabel="gradient-descent step", ylabel="BCE", title="Training on two moons")
 ax.legend()
 fig.tight_layout()
-path = save(fig, "02_mlp_training.png", dpi=100)
+save(fig, "02_mlp_training.png", dpi=100)
 
 # %% [markdown]
 # ## Exercises

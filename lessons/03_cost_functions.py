@@ -260,7 +260,7 @@ ax.set(
 )
 ax.legend(fontsize=8)
 fig.tight_layout()
-path = save(fig, "03_cost_functions.png", dpi=100)
+save(fig, "03_cost_functions.png", dpi=100)
 
 # %% [markdown]
 # ## Exercises

@@ -271,7 +271,7 @@ for (name, v), ls in zip(values.items(), styles):
 ax.set(xlabel="step t", ylabel="f(x_t, y_t)", title="Cost along the way")
 ax.legend(fontsize=7)
 fig.tight_layout()
-out_path = save(fig, "04_optimizers.png", dpi=100)
+save(fig, "04_optimizers.png", dpi=100)
 
 # %% [markdown]
 # ## Exercises

@@ -308,7 +308,7 @@ ax.set(
     ylabel="max |analytic − numerical| of dx", title="Softmax check: ones hide the bug"
 )
 fig.tight_layout()
-path = save(fig, "05_gradcheck.png", dpi=100)
+save(fig, "05_gradcheck.png", dpi=100)
 
 # %% [markdown]
 # ## Exercises

@@ -133,7 +133,7 @@ fig.suptitle(
     "Activations of a 10-layer tanh MLP for three weight scales (document 001 §2.10)"
 )
 fig.tight_layout()
-path = save(fig, "06_init_histograms.png", dpi=100)
+save(fig, "06_init_histograms.png", dpi=100)
 
 # %% [markdown]
 # Too small: the activations shrink towards 0 layer after layer (and so do the gradients in
@@ -354,7 +354,7 @@ for ax, (name, (net, mse_tr, mse_te)) in zip(axes, results.items()):
 axes[0].set_ylabel("y")
 axes[0].legend(fontsize=8)
 fig.tight_layout()
-path = save(fig, "06_regularization.png", dpi=100)
+save(fig, "06_regularization.png", dpi=100)
 
 # %% [markdown]
 # ## Exercises

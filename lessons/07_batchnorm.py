@@ -343,7 +343,7 @@ ax.set(
 )
 ax.legend(fontsize=8)
 fig.tight_layout()
-path = save(fig, "07_batchnorm.png", dpi=100)
+save(fig, "07_batchnorm.png", dpi=100)
 
 # %% [markdown]
 # ## Exercises

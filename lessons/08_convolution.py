@@ -499,7 +499,7 @@ for ax, (im, title, cmap) in zip(axes.ravel(), panels):
     ax.axis("off")
 fig.suptitle("Lesson 08: convolution filters (red = positive, blue = negative)")
 fig.tight_layout()
-path = save(fig, "08_filters.png", dpi=90)
+save(fig, "08_filters.png", dpi=90)
 
 # %% [markdown]
 # ## Exercises

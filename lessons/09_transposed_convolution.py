@@ -362,7 +362,7 @@ fig.suptitle(
     "Lesson 09: transposed convolution — uneven overlap (k=3, s=2) makes a checkerboard"
 )
 fig.tight_layout()
-path = save(fig, "09_checkerboard.png", dpi=90)
+save(fig, "09_checkerboard.png", dpi=90)
 
 # %% [markdown]
 # ## Exercises

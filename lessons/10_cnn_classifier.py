@@ -409,7 +409,7 @@ fig.suptitle(
     "\nbottom row: held-out digits the doc 003 CNN gets wrong (true→predicted)"
 )
 fig.tight_layout()
-path = save(fig, "10_cnn_classifier.png", dpi=85)
+save(fig, "10_cnn_classifier.png", dpi=85)
 
 # %% [markdown]
 # ## Exercises

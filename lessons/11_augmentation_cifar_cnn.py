@@ -265,7 +265,7 @@ ax.imshow(grid_array(demo, nrow=6), cmap="gray")
 ax.set_title("originals; shifted; shifted and flipped", fontsize=8)
 ax.axis("off")
 fig.tight_layout()
-path = save(fig, "11_augmentation.png", dpi=100)
+save(fig, "11_augmentation.png", dpi=100)
 
 # %% [markdown]
 # Without augmentation the network reaches (nearly) 100 % on its 500 digits while the
@@ -467,7 +467,7 @@ ax.set_title(
     fontsize=9,
 )
 fig.tight_layout()
-path = save(fig, "11_cifar_cnn.png", dpi=100)
+save(fig, "11_cifar_cnn.png", dpi=100)
 print(f"lesson 11 ran in {time.perf_counter() - T_START:.1f} s")
 
 # %% [markdown]

@@ -187,7 +187,7 @@ def plot_run(ax, h, title, wlim=(-3, 2)):
 fig, ax = plt.subplots(figsize=(5, 3.4))
 plot_run(ax, h25, "count the ones, 10 steps (document 003 Fig. 25)")
 fig.tight_layout()
-path = save(fig, "12_count_ones.png", dpi=100)
+save(fig, "12_count_ones.png", dpi=100)
 
 # %% [markdown]
 # ## 3. The same cell in minigan
@@ -335,7 +335,7 @@ axes[2].set_ylabel("‖(gU, gW)‖")
 axes[2].set_title("gradient norm", fontsize=9)
 axes[2].legend(fontsize=8)
 fig.tight_layout()
-path = save(fig, "12_exploding_gradient.png", dpi=100)
+save(fig, "12_exploding_gradient.png", dpi=100)
 
 # %% [markdown]
 # Clipping does not change where the cliff is; it only stops one step from jumping off it.
@@ -418,7 +418,7 @@ axes[1].set_xlabel("step t")
 axes[1].set_ylabel("mean |∂ŷ/∂x_t|  (ones)")
 axes[1].set_title("every step still counts: no vanishing gradient", fontsize=9)
 fig.tight_layout()
-path = save(fig, "12_lstm_count.png", dpi=100)
+save(fig, "12_lstm_count.png", dpi=100)
 
 # %% [markdown]
 # ## 6. A character-level language model ("Modelos baseados em caracteres")
@@ -535,7 +535,7 @@ ax.set_ylabel("cross-entropy (nats/char)")
 ax.set_title("character-level LSTM on standard-library docstrings", fontsize=9)
 ax.legend(fontsize=8)
 fig.tight_layout()
-path = save(fig, "12_char_lm.png", dpi=100)
+save(fig, "12_char_lm.png", dpi=100)
 
 # %% [markdown]
 # After a thousand batches the samples are at about the stage of the document's "Após 500

@@ -631,7 +631,7 @@ ax.set_ylabel("cross-entropy (nats/char)")
 ax.set_title("character language models on lesson 12's text", fontsize=9)
 ax.legend(fontsize=7)
 fig.tight_layout()
-path = save(fig, "13_char_models.png", dpi=100)
+save(fig, "13_char_models.png", dpi=100)
 
 # %% [markdown]
 # ## 8. Word2Vec: skip-gram
@@ -761,7 +761,7 @@ axes[1].set_title(
     fontsize=9,
 )
 fig.tight_layout()
-path = save(fig, "13_word2vec.png", dpi=100)
+save(fig, "13_word2vec.png", dpi=100)
 print(f"lesson 13 ran in {time.perf_counter() - T_START:.1f} s")
 
 # %% [markdown]

@@ -451,7 +451,7 @@ fig.suptitle(
     f"Lesson 15: document 000's experiments on 8x8 digits ({V_STEPS} steps each)"
 )
 fig.tight_layout()
-path = save(fig, "15_doc000_experiments.png", dpi=90)
+save(fig, "15_doc000_experiments.png", dpi=90)
 
 # %% [markdown]
 # ## What to look for

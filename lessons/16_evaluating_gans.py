@@ -337,7 +337,7 @@ ax.set_title("R0 and R1: real digits")
 ax.axis("off")
 fig.suptitle("Lesson 16: evaluating GANs with FID")
 fig.tight_layout()
-path = save(fig, "16_fid_cross_table.png", dpi=85)
+save(fig, "16_fid_cross_table.png", dpi=85)
 
 # %% [markdown]
 # ## Reading the table

@@ -422,7 +422,7 @@ fig.suptitle(
     fontsize=10,
 )
 fig.tight_layout()
-path = save(fig, "19_xray_dcgan_curves.png", dpi=90)
+save(fig, "19_xray_dcgan_curves.png", dpi=90)
 
 # %% [markdown]
 # As §6.4 says of its own curves, the losses only tell that training did not diverge; what
@@ -637,7 +637,7 @@ ax.set_title(
 )
 ax.legend(fontsize=7)
 fig.tight_layout()
-path = save(fig, "19_fid_tables.png", dpi=100)
+save(fig, "19_fid_tables.png", dpi=100)
 print(f"lesson 19 ran in {time.perf_counter() - T_START:.1f} s")
 
 # %% [markdown]

@@ -26,10 +26,14 @@ import sys
 from pathlib import Path
 
 FAST = os.environ.get("MINIGAN_FAST") == "1"
-OUT = Path(
-    os.environ.get("MINIGAN_LESSON_OUT") or Path(__file__).resolve().parent / "figures"
-)
+LESSONS = Path(__file__).resolve().parent
+OUT = Path(os.environ.get("MINIGAN_LESSON_OUT") or LESSONS / "figures")
 OUT.mkdir(parents=True, exist_ok=True)
+if FAST:
+    print(
+        "Fast mode (MINIGAN_FAST=1): smaller data and fewer steps, so the numbers below\n"
+        "differ from the ones the text quotes. Unset MINIGAN_FAST for the full lesson."
+    )
 
 
 def in_notebook() -> bool:
@@ -53,8 +57,9 @@ if NOTEBOOK:
         get_ipython().run_line_magic("matplotlib", "inline")
 
 
-def save(fig, name: str, dpi: int = 100) -> Path:
-    """Save ``fig`` as ``OUT / name``, print the path, show it inline in a notebook, close it."""
+def save(fig, name: str, dpi: int = 100) -> None:
+    """Save ``fig`` as ``OUT / name``, print where (relative to the lessons), show it inline in
+    a notebook, close it."""
     import matplotlib.pyplot as plt
 
     path = OUT / name
@@ -64,8 +69,7 @@ def save(fig, name: str, dpi: int = 100) -> Path:
 
         display(fig)
     plt.close(fig)
-    print("saved", path)
-    return path
+    print("saved", where(path))
 
 
 def show_saved(path) -> None:
@@ -75,7 +79,18 @@ def show_saved(path) -> None:
         from IPython.display import Image, display
 
         display(Image(filename=str(path)))
-    print("saved", path)
+    print("saved", where(path))
+
+
+def where(path) -> str:
+    """``path`` as a lesson prints it: relative to the lessons folder (``figures/05_x.png``),
+    or, when ``MINIGAN_LESSON_OUT`` put the figures elsewhere, the file name in that folder.
+    Never a path of one machine."""
+    path = Path(path).resolve()
+    try:
+        return str(path.relative_to(LESSONS))
+    except ValueError:
+        return f"{path.name} (in the folder MINIGAN_LESSON_OUT names)"
 
 
 #: The modules whose docstrings are lesson 12's text (and the text of lesson 13's character models).

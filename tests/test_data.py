@@ -235,13 +235,29 @@ def test_npz_errors(tmp_path):
 
 
 # ---------------------------------------------------------------------------- other data
-def test_digits8x8():
+def test_digits8x8_ship_with_minigan_and_are_scikit_learns_pixel_for_pixel(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "sklearn", None)  # not needed: the digits ship with minigan
     X, y = data.load_digits8x8()
     assert X.shape == (1797, 1, 8, 8) and X.dtype == np.float32
     assert X.min() == -1.0 and X.max() == 1.0 and set(np.unique(y)) == set(range(10))
+    monkeypatch.undo()
     from sklearn.datasets import load_digits
 
-    np.testing.assert_allclose(X[5, 0], load_digits().images[5] / 8 - 1, atol=1e-6)
+    d = load_digits()
+    np.testing.assert_array_equal(X[:, 0], d.images.astype(np.float32) / 8 - 1)
+    np.testing.assert_array_equal(y, d.target)
+
+
+def test_damaged_bundled_digits8x8_is_a_clear_error(tmp_path, monkeypatch):
+    from minigan.data import toy
+
+    bad = tmp_path / "digits8x8.npz"
+    bad.write_bytes(b"PK\x03\x04 not really")
+    monkeypatch.setattr(toy, "DIGITS8X8_PATH", str(bad))
+    with pytest.raises(data.DataError, match="load_digits8x8"):
+        data.load_digits8x8()
 
 
 def test_ring_of_gaussians():

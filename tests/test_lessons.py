@@ -185,3 +185,83 @@ def test_readme_says_what_each_document_is():
         assert who in readme, f"lessons/README.md should describe the source document of {who}"
     for doc in [ROOT / "README.md", ROOT / "docs" / "README.md", LESSONS_DIR / "README.md", *LESSONS]:
         assert "/work/" not in doc.read_text(encoding="utf-8"), f"{doc.name} cites a path on one machine"
+
+
+# ---------------------------------------------------------------------------- the textbook form
+#: A lesson's code is read on the course website (no horizontal scroll at 1280 px) and on a
+#: laptop: lines of at most 88 characters (lessons/ruff.toml wraps them at that width).
+MAX_CODE_LINE = 88
+
+
+def _cells(lesson: Path):
+    jupytext = pytest.importorskip("jupytext")
+    return jupytext.read(lesson, fmt="py:percent").cells
+
+
+def _prose(markdown: str) -> str:
+    """A markdown cell without its code (fenced blocks, inline code) and its math ($$...$$, $...$)."""
+    text = re.sub(r"```.*?```", " ", markdown, flags=re.S)
+    text = re.sub(r"\$\$.*?\$\$", " ", text, flags=re.S)
+    text = re.sub(r"`[^`]*`", " ", text)
+    return re.sub(r"(?<!\\)\$[^$\n]+?(?<!\\)\$", " ", text)
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[p.name for p in LESSONS])
+def test_lesson_code_lines_fit_the_page(lesson):
+    long = [
+        f"{lesson.name}: a {len(line)}-character line: {line.strip()[:60]}..."
+        for cell in _cells(lesson)
+        if cell.cell_type == "code"
+        for line in cell.source.splitlines()
+        if len(line) > MAX_CODE_LINE and not line.lstrip().startswith("#")
+    ]
+    assert not long, "\n".join(long[:10])
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[p.name for p in LESSONS])
+def test_lesson_title_has_the_course_style(lesson):
+    first = next(c for c in _cells(lesson) if c.cell_type == "markdown").source.splitlines()[0]
+    assert re.fullmatch(rf"# Lesson {lesson.name[:2]}: \S.*", first), (
+        f"{lesson.name}: the first line should read '# Lesson {lesson.name[:2]}: <title>', got {first!r}"
+    )
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[p.name for p in LESSONS])
+def test_lesson_math_is_latex(lesson):
+    """Equations in the prose are $...$ / $$...$$ math: no raw ^{...} or _{...} left in the text,
+    and every display equation is tagged with its source (\\tag{001 §2.9})."""
+    raw, untagged, displays = [], [], 0
+    for cell in _cells(lesson):
+        if cell.cell_type != "markdown":
+            continue
+        for m in re.finditer(r"\$\$(.*?)\$\$", cell.source, flags=re.S):
+            displays += 1
+            if "\\tag{" not in m.group(1):
+                untagged.append(m.group(1).strip()[:60])
+        raw += re.findall(r".{0,30}[\^_]\{.{0,30}", _prose(cell.source))
+    assert not raw, f"{lesson.name}: raw math outside $...$: {raw[:5]}"
+    assert not untagged, f"{lesson.name}: display equations without a \\tag{{document §section}}: {untagged[:5]}"
+    assert displays >= 1, f"{lesson.name}: no display equation ($$...$$)"
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[p.name for p in LESSONS])
+def test_lesson_figures_have_captions_and_fold_their_code(lesson):
+    """A cell that draws a figure (save or show_saved) carries its caption (cell metadata
+    mystnb.figure.caption, rendered under the figure on the site) and the hide-input tag (the
+    site folds the plotting code; the notebook keeps it), and draws only one figure."""
+    problems = []
+    for i, cell in enumerate(_cells(lesson)):
+        if cell.cell_type != "code":
+            continue
+        n = len(re.findall(r"^\s*(?:save|show_saved)\(", cell.source, flags=re.M))
+        if not n:
+            continue
+        meta = cell.metadata
+        caption = meta.get("mystnb", {}).get("figure", {}).get("caption", "")
+        if len(caption.split()) < 4:
+            problems.append(f"cell {i}: no caption (mystnb.figure.caption)")
+        if "hide-input" not in meta.get("tags", []):
+            problems.append(f"cell {i}: no hide-input tag")
+        if n > 1:
+            problems.append(f"cell {i}: {n} figures in one cell (one caption each: split the cell)")
+    assert not problems, f"{lesson.name}: " + "; ".join(problems)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -102,6 +103,32 @@ def test_site_has_every_page_and_download(site):
         )
 
 
+#: What an absolute path of a machine looks like (a home, a temporary or build folder).
+ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])/(?:home|root|tmp|work|Users|var|opt|private)/[\w.-]+")
+
+
+def test_no_absolute_path_in_any_page_or_download(site):
+    """Neither a page nor a downloadable notebook shows where the site was built: figures
+    print paths relative to the lesson, and the build writes no absolute path into a page."""
+    found = []
+    for f in list(site.rglob("*.html")) + list((site / "_downloads").rglob("*.ipynb")):
+        text = f.read_text(encoding="utf-8", errors="replace")
+        text = re.sub(r"data:image/[a-z]+;base64,[A-Za-z0-9+/=]+", "", text)  # inline images
+        for m in ABSOLUTE_PATH.finditer(text):
+            found.append(f"{f.relative_to(site)}: ...{text[max(0, m.start() - 40) : m.end() + 20]}...")
+    assert not found, "\n".join(found[:10])
+
+
+def test_the_site_ships_no_doctrees(site):
+    assert not list(site.rglob(".doctrees")) and not list(site.rglob("*.doctree")), "Sphinx's doctrees are in the site"
+
+
+def test_the_footer_names_the_holder(site):
+    html = (site / "index.html").read_text(encoding="utf-8")
+    footer = html[html.find('class="copyright"') :][:300]
+    assert "the minigan authors" in footer, footer
+
+
 @pytest.fixture(scope="module")
 def server(site):
     handler = functools.partial(_QuietHandler, directory=str(site))
@@ -143,9 +170,28 @@ _PAGE_STATE = """() => {
   const rendered = '.MathJax, .MathJax_Display, .MathJax_Preview + script, script[type^="math/tex"]';
   const unrendered = Array.from(mathNodes).filter(m => !m.querySelector(rendered))
                         .map(m => m.textContent.slice(0, 60));
+  // the prose as a reader sees it, without code (where ^{ and _{ may stand) and typeset math
+  let prose = '';
+  if (article) {
+    const copy = article.cloneNode(true);
+    copy.querySelectorAll('pre, code, .MathJax, .MathJax_Display, .MathJax_Preview, script, .math')
+        .forEach(n => n.remove());
+    prose = copy.innerText;
+  }
+  const raw = (prose.match(/.{0,30}[\\^_]\\{.{0,30}/g) || []).slice(0, 5);
+  const outputs = Array.from(document.querySelectorAll('.cell_output img'));
+  const uncaptioned = outputs
+      .filter(i => { const f = i.closest('figure'); return !f || !f.querySelector('figcaption'); })
+      .map(i => i.getAttribute('src'));
+  const scrolling = Array.from(document.querySelectorAll('article pre'))
+                         .filter(p => p.scrollWidth > p.clientWidth + 1)
+                         .map(p => p.innerText.split('\n').find(l => l.length > 88) || p.innerText.slice(0, 60));
   return {images: imgs.length, broken: broken, rawDollars: text.includes('$$'),
           math: mathNodes.length, typeset: document.querySelectorAll('script[type^="math/tex"]').length,
-          unrendered: unrendered, title: document.title};
+          displays: document.querySelectorAll('.MathJax_Display').length,
+          unrendered: unrendered, title: document.title, raw: raw, figures: outputs.length,
+          uncaptioned: uncaptioned, scrolling: scrolling.slice(0, 5),
+          heading: (document.querySelector('article h1') || {}).innerText || ''};
 }"""
 
 _MATHJAX_DONE = """() => new Promise(resolve => {
@@ -180,7 +226,15 @@ def test_page_in_a_browser(stem, browser, server):
         assert not state["unrendered"], f"{url}: math MathJax did not typeset: {state['unrendered'][:5]}"
         if state["math"]:
             assert state["typeset"] >= state["math"], f"{url}: {state['math']} formulas, {state['typeset']} typeset"
+        if stem == "index":  # the home page is the course's front page, not the engineering README
+            assert state["heading"].startswith("Generative adversarial networks"), state["heading"]
         if stem != "index":
+            assert state["displays"] >= 1, f"{url}: no typeset display equation"
+            assert not state["raw"], f"{url}: raw ^{{ or _{{ outside code and math: {state['raw']}"
+            assert state["figures"] >= 1 and not state["uncaptioned"], (
+                f"{url}: figures without a caption: {state['uncaptioned']}"
+            )
+            assert not state["scrolling"], f"{url}: code blocks wider than the page at 1280 px: {state['scrolling']}"
             if stem == SCREENSHOT_LESSON:
                 SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(SCREENSHOT_DIR / f"{stem}.png"), full_page=False)

@@ -2,27 +2,47 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from ..checks import check_number, check_positive_int
+from ..errors import DataError
+from ..files.npzread import NpzReader
 from ..nn.init import get_rng
 
-__all__ = ["load_digits8x8", "ring_of_gaussians", "ring_modes"]
+__all__ = ["load_digits8x8", "ring_of_gaussians", "ring_modes", "DIGITS8X8_PATH"]
+
+
+#: The 1,797 8x8 digits, shipped with minigan (``minigan/datasets/digits8x8.npz``, 45 KB):
+#: the copy of the UCI "Optical Recognition of Handwritten Digits" test set that scikit-learn's
+#: ``load_digits()`` returns, pixel for pixel (see NOTICE.md).
+DIGITS8X8_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "datasets", "digits8x8.npz")
 
 
 def load_digits8x8() -> tuple[np.ndarray, np.ndarray]:
-    """The 1,797 8x8 digits of scikit-learn (UCI), for fast demos and tests.
+    """The 1,797 8x8 digits (UCI; the ones scikit-learn's ``load_digits`` returns), for fast
+    demos and tests. They ship with minigan: nothing is downloaded, scikit-learn is not needed.
 
     Returns
     -------
     X : float32 array (1797, 1, 8, 8) in [-1, 1] (pixels ``0..16`` mapped by ``x / 8 - 1``)
     y : int64 array (1797,)
     """
-    from sklearn.datasets import load_digits
-
-    d = load_digits()
-    X = (d.images.astype(np.float32) / np.float32(8.0) - np.float32(1.0)).reshape(-1, 1, 8, 8)
-    return np.ascontiguousarray(X), d.target.astype(np.int64)
+    try:
+        with NpzReader(DIGITS8X8_PATH, DataError, "load_digits8x8") as f:
+            images, labels = f.read("images"), f.read("labels")
+    except OSError as exc:
+        raise DataError(
+            f"load_digits8x8: the bundled digits {DIGITS8X8_PATH} are missing or unreadable ({exc}); reinstall minigan"
+        ) from exc
+    if images.shape != (1797, 8, 8) or images.dtype != np.uint8 or labels.shape != (1797,):
+        raise DataError(
+            f"load_digits8x8: the bundled digits {DIGITS8X8_PATH} have shape {images.shape} {images.dtype}, "
+            f"labels {labels.shape}; expected (1797, 8, 8) uint8 and (1797,)"
+        )
+    X = (images.astype(np.float32) / np.float32(8.0) - np.float32(1.0)).reshape(-1, 1, 8, 8)
+    return np.ascontiguousarray(X), labels.astype(np.int64)
 
 
 def ring_of_gaussians(n: int, modes: int = 8, radius: float = 2.0, std: float = 0.02, rng=None) -> np.ndarray:

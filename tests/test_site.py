@@ -12,7 +12,8 @@ screenshot of one lesson in ``build/site-test/``.
 Needs ``pip install -e ".[docs]"`` and a ``chromium`` on PATH (``apt-get install chromium``).
 Locally, without them, the tests skip with the reason; in CI (``CI=true``) they fail instead.
 ``MINIGAN_SITE_DIR=build/site pytest tests/test_site.py`` checks a site built before (for
-example the full-mode one) instead of building one.
+example the full-mode one) instead of building one; ``MINIGAN_SITE_LESSONS=05,06`` builds and
+checks only those lessons (a partial site, while a lesson is being edited).
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = sorted((ROOT / "lessons").glob("[0-9][0-9]_*.py"))
+# MINIGAN_SITE_LESSONS=05,06: build and check only these lessons (a partial site, while editing)
+ONLY = os.environ.get("MINIGAN_SITE_LESSONS")
+if ONLY:
+    LESSONS = [p for p in LESSONS if p.name[:2] in {w.strip() for w in ONLY.split(",")}]
 SCREENSHOT_DIR = ROOT / "build" / "site-test"
 SCREENSHOT_LESSON = "14_gans"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -70,7 +75,8 @@ def site(tmp_path_factory) -> Path:
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env.setdefault(var, "1")  # small products on a shared 2-core machine (see test_lessons)
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "docs" / "build_site.py"), "--fast", "--out", str(out)],
+        [sys.executable, str(ROOT / "docs" / "build_site.py"), "--fast", "--out", str(out)]
+        + (["--lessons", ONLY] if ONLY else []),
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -60,8 +60,9 @@ class LeakyReLU(_Elementwise):
     Parameters
     ----------
     alpha : float
-        Slope for ``z < 0``. Default 0.2, the GAN documents' value (document 003 ch. 3, the
-        DCGAN rule of document 001 §4.3). (PyTorch's ``negative_slope`` default is 0.01.)
+        Slope for ``z < 0``. Default 0.2, the GAN documents' value (document 003 ch. 3's Keras
+        GAN; document 001 §6.2.1: "LeakyReLU de parâmetro 0.2"; §4.3 names LeakyReLU without a
+        value). (PyTorch's ``negative_slope`` default is 0.01.)
 
     Shape
     -----

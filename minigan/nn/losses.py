@@ -281,7 +281,7 @@ class BCEWithLogitsLoss(Loss):
 
 
 class MSELoss(Loss):
-    """Mean squared error ``C = 1/n Σ (ŷ - y)²`` (the squared error of document 001 §2.6).
+    """Mean squared error ``C = 1/n Σ (ŷ - y)²`` (the squared error of document 001 §2.3: C(w, b) = 1/N Σ (z_i − y_i)²).
 
     Parameters
     ----------

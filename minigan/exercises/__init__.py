@@ -49,6 +49,7 @@ the gradient check, and nothing imports it.
 from __future__ import annotations
 
 from .catalogue import CATALOGUE, exercises, get, lessons, select
+from .cli import main
 from .grading import Result, grade
 from .model import LESSONS, Exercise, lesson_file
 from .stubs import exercise_solution, exercise_stub, lesson_source
@@ -67,6 +68,7 @@ __all__ = [
     "lessons",
     "select",
     "lesson_file",
+    "main",
 ]
 
 #: Seconds :func:`check` gives a function before it stops it (an endless loop).

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-from .model import LESSONS, Exercise
+from .model import Exercise
 from .specs import (
     lesson01,
     lesson02,
@@ -81,8 +81,7 @@ def normalize_lesson(lesson) -> str:
     if text.isdigit():
         text = f"{int(text):02d}"
     if text not in lessons():
-        known = ", ".join(f"{n} {LESSONS[n]}" for n in lessons())
-        raise ValueError(f"no exercises for lesson {lesson!r}; the lessons with exercises are: {known}")
+        raise ValueError(f"no exercises for lesson {lesson!r}; lessons with exercises: {', '.join(lessons())}")
     return text
 
 

@@ -1,11 +1,12 @@
 """Grade a student's lesson files in fresh processes, with a time limit enforced from outside.
 
-One process per lesson file (:mod:`minigan.exercises.worker`): the student's file is imported
-there, never here, so a syntax error, ``sys.exit()``, ``os._exit()``, a crash or an endless loop
-costs that file's exercises (or one exercise) an ERROR and nothing else. The worker stops an
-endless loop itself (``SIGALRM``, with the student's line); if it does not answer
-``GRACE`` seconds after the time limit, this side kills it, reads the student's line from its
-``faulthandler`` dump, and starts a new process for the exercises that are left.
+``jobs`` worker processes (:mod:`minigan.exercises.worker`), each grading its share of the
+lesson files one after the other: a student's file is imported there, never here, so a syntax
+error, ``sys.exit()``, ``os._exit()``, a crash or an endless loop costs that file's exercises (or
+one exercise) an ERROR and nothing else. The worker builds every case before it imports any
+student file, and stops an endless loop itself (``SIGALRM``, with the student's line); if it
+does not answer ``GRACE`` seconds after the time limit, this side kills it, reads the student's
+line from its ``faulthandler`` dump, and starts a new worker for the exercises that are left.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def _student_line(err_path: str, student: str) -> tuple[str | None, int | None]:
             text = f.read()
     except OSError:
         return None, None
+    text = text[max(0, text.rfind("Timeout (")) :]  # the latest dump
     target = os.path.realpath(student)
     for m in _FRAME.finditer(text):
         if os.path.realpath(m.group("file")) == target:
@@ -77,79 +79,55 @@ def _environment() -> dict:
     return env
 
 
-def _run_worker(path: str, exercises: list[Exercise], limit: float, results: dict) -> None:
-    """One worker process for ``exercises`` (all of one file); fills ``results`` for the ones it
-    grades or that must be ERROR. Returns when the process is gone."""
-    name = os.path.basename(path)
+Plan = list[tuple[str, list[Exercise]]]
+
+
+def _run_worker(plan: Plan, limit: float, results: dict) -> None:
+    """One worker process for ``plan`` (lesson files and their exercises, in order); fills
+    ``results`` for the exercises it grades or that must be ERROR. Returns when the process is
+    gone: all graded, or killed (the caller starts another for what is left)."""
     fd, err_path = tempfile.mkstemp(prefix="minigan-exercises-", suffix=".err")
     os.close(fd)
     try:
-        cmd = [sys.executable, "-c", BOOT, _ROOT, path, repr(limit)] + [ex.id for ex in exercises]
+        spec = json.dumps([[path, [ex.id for ex in exs]] for path, exs in plan])
+        cmd = [sys.executable, "-c", BOOT, _ROOT, repr(limit), spec]
         with open(err_path, "w") as err_file:
             proc = subprocess.Popen(
                 cmd,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=err_file,
-                cwd=os.path.dirname(path),
+                cwd=os.path.dirname(plan[0][0]),
                 env=_environment(),
                 text=True,
                 encoding="utf-8",
             )
         messages: queue.Queue = queue.Queue()
         threading.Thread(target=_reader, args=(proc.stdout, messages), daemon=True).start()
-        phase, current = "starting", None
+        by_file = dict(plan)
+        phase, path, current = "starting", plan[0][0], None
         deadline = time.monotonic() + STARTUP
-        left = {ex.id: ex for ex in exercises}
-        while left:
+        while True:
             try:
                 msg = messages.get(timeout=max(0.01, deadline - time.monotonic()))
             except queue.Empty:
                 msg = "timeout"
             if msg == "timeout" or msg is None:
-                died = msg is None
-                if not died:
-                    proc.kill()
-                rc = proc.wait()
-                file, line = _student_line(err_path, path)
-                if phase == "starting":
-                    why = _last_line(err_path) or f"exit status {rc}"
-                    for ex in list(left.values()):
-                        results[ex.id] = error_result(ex, f"the grader could not start: {why}")
-                    left.clear()
-                elif phase == "importing":
-                    text = (
-                        f"importing {name} ended the process (status {rc})"
-                        if died
-                        else f"importing {name} took longer than {limit:g} s (an endless loop?)"
-                    )
-                    for ex in list(left.values()):
-                        results[ex.id] = error_result(ex, text, file or name, line)
-                    left.clear()
-                elif current is not None:
-                    ex = left.pop(current)
-                    text = (
-                        f"the process exited (status {rc}) in this function"
-                        if died
-                        else f"took longer than {limit:g} s (an endless loop?)"
-                    )
-                    results[ex.id] = error_result(ex, text, file or name, line)
-                else:  # between two exercises: start again with what is left
-                    pass
+                _stopped(proc, msg is None, phase, path, current, by_file, limit, err_path, results)
                 return
             event = msg.get("event")
             if event == "ready":
-                phase, deadline = "importing", time.monotonic() + limit + GRACE
+                phase, deadline = "between", time.monotonic() + STARTUP
+            elif event == "file":
+                phase, path, deadline = "importing", msg["path"], time.monotonic() + limit + GRACE
             elif event == "imported":
-                phase, deadline = "grading", time.monotonic() + STARTUP
+                phase, deadline = "between", time.monotonic() + STARTUP
             elif event == "start":
-                current, deadline = msg.get("id"), time.monotonic() + limit + GRACE
+                phase, current, deadline = "grading", msg.get("id"), time.monotonic() + limit + GRACE
             elif event == "result":
                 res = Result.from_dict(msg["result"])
                 results[res.exercise] = res
-                left.pop(res.exercise, None)
-                current, deadline = None, time.monotonic() + STARTUP
-        proc.wait()
+                phase, current, deadline = "between", None, time.monotonic() + STARTUP
     finally:
         try:
             os.unlink(err_path)
@@ -157,27 +135,63 @@ def _run_worker(path: str, exercises: list[Exercise], limit: float, results: dic
             pass
 
 
-def _grade_file(path: str, exercises: list[Exercise], limit: float) -> list[Result]:
+def _stopped(proc, died: bool, phase: str, path: str, current, by_file: dict, limit: float, err_path: str, results):
+    """The worker ended early (``died``) or did not answer in time (then it is killed): the
+    exercise it was running, or the file it was importing, is ERROR."""
+    if not died:
+        proc.kill()
+    rc = proc.wait()
+    name = os.path.basename(path)
+    file, line = _student_line(err_path, path)
+    if phase == "starting":
+        why = _last_line(err_path) or f"exit status {rc}"
+        for exs in by_file.values():
+            for ex in exs:
+                results.setdefault(ex.id, error_result(ex, f"the grader could not start: {why}"))
+    elif phase == "importing":
+        text = (
+            f"importing {name} ended the process (status {rc})"
+            if died
+            else f"importing {name} took longer than {limit:g} s (an endless loop?)"
+        )
+        for ex in by_file[path]:
+            results.setdefault(ex.id, error_result(ex, text, file or name, line))
+    elif phase == "grading" and current is not None:
+        ex = next(e for e in by_file[path] if e.id == current)
+        text = (
+            f"the process exited (status {rc}) in this function"
+            if died
+            else f"took longer than {limit:g} s (an endless loop?)"
+        )
+        results[ex.id] = error_result(ex, text, file or name, line)
+
+
+def _grade_plan(plan: Plan, limit: float) -> dict[str, Result]:
+    """Grade ``plan`` in as many workers as it takes (one, unless one is killed or dies)."""
     results: dict[str, Result] = {}
-    for _ in range(len(exercises) + 1):  # each round grades or fails at least one exercise
-        todo = [ex for ex in exercises if ex.id not in results]
-        if not todo:
-            break
+    while True:
+        left = [(path, [ex for ex in exs if ex.id not in results]) for path, exs in plan]
+        left = [(path, exs) for path, exs in left if exs]
+        if not left:
+            return results
         before = len(results)
-        _run_worker(path, todo, limit, results)
-        if len(results) == before:  # the worker died between two exercises: give up on the rest
-            for ex in todo:
-                results.setdefault(ex.id, error_result(ex, "the grading process ended unexpectedly"))
-    return [results[ex.id] for ex in exercises]
+        _run_worker(left, limit, results)
+        if len(results) == before:  # no progress: the worker died between two exercises
+            for _, exs in left:
+                for ex in exs:
+                    results.setdefault(ex.id, error_result(ex, "the grading process ended unexpectedly"))
 
 
-def grade_files(plan: list[tuple[str, list[Exercise]]], limit: float = 10.0, jobs: int = 1) -> list[Result]:
-    """Grade every ``(lesson file, exercises)`` of ``plan``, ``jobs`` files at a time, each in
-    fresh processes; ``limit`` seconds per exercise (and for importing the file). Returns the
+def grade_files(plan: Plan, limit: float = 10.0, jobs: int = 1) -> list[Result]:
+    """Grade every ``(lesson file, exercises)`` of ``plan`` in ``jobs`` worker processes (each
+    takes every ``jobs``-th file), ``limit`` seconds per exercise (and per import). Returns the
     results in the order of ``plan``."""
-    if jobs <= 1 or len(plan) <= 1:
-        graded = [_grade_file(path, exs, limit) for path, exs in plan]
+    jobs = max(1, min(jobs, len(plan)))
+    shares = [plan[i::jobs] for i in range(jobs)]
+    if jobs == 1:
+        found = [_grade_plan(shares[0], limit)]
     else:
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            graded = list(pool.map(lambda item: _grade_file(item[0], item[1], limit), plan))
-    return [r for rs in graded for r in rs]
+            found = list(pool.map(lambda share: _grade_plan(share, limit), shares))
+    results = {k: v for part in found for k, v in part.items()}
+    return [results[ex.id] for _, exs in plan for ex in exs]

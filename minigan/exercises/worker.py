@@ -1,11 +1,12 @@
-"""The grading process of one lesson file, started by :mod:`minigan.exercises.sandbox`.
+"""The grading process of some lesson files, started by :mod:`minigan.exercises.sandbox`.
 
-It builds the cases of its exercises first (before any student code runs), then imports the
-student's file under a time limit, then grades each exercise. It talks to its parent in JSON
-lines on a copy of its original standard output; the student's own output (``print``, and
-anything written to file descriptor 1) goes to ``/dev/null``. Messages, in order::
+It builds the cases of all its exercises first (before any student code runs), then, file by
+file, imports the student's file under a time limit and grades its exercises. It talks to its
+parent in JSON lines on a copy of its original standard output; the student's own output
+(``print``, and anything written to file descriptor 1) goes to ``/dev/null``. Messages::
 
     {"event": "ready"}                         the cases are built
+    {"event": "file", "path": "/.../lesson05_backprop_gradcheck.py"}
     {"event": "imported"}                      the student's file imported
     {"event": "start", "id": "05.dense_backward"}
     {"event": "result", "result": {...}}       Result.to_dict()
@@ -53,20 +54,8 @@ def _load(path: str, name: str) -> ModuleType:
     return module
 
 
-def main(argv: list | None = None) -> int:
-    """``FILE LIMIT ID...``: grade the exercises ``ID...`` of the student's ``FILE``."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    path, limit, ids = os.path.abspath(argv[0]), float(argv[1]), argv[2:]
-    channel = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    devnull = os.open(os.devnull, os.O_RDWR)
-    os.dup2(devnull, 1)  # the student's prints (and C-level writes) go nowhere
-    os.dup2(devnull, 0)  # input() gets EOF
-    sys.stdout = open(os.devnull, "w")
-    sys.path.append(os.path.dirname(path))  # last: the student's helper modules, never shadowing numpy
-    exercises = [catalogue.get(i) for i in ids]
-    for ex in exercises:
-        cases_of(ex)
-    _send(channel, "ready")
+def _grade_file(channel, path: str, exercises: list, limit: float) -> None:
+    _send(channel, "file", path=path)
     if limit > 0:
         faulthandler.dump_traceback_later(limit + DUMP_MARGIN, exit=False, file=sys.stderr)
     try:
@@ -80,7 +69,7 @@ def main(argv: list | None = None) -> int:
         text = "import failed: " + exception_text(exc)
         for ex in exercises:
             _send(channel, "result", result=error_result(ex, text, file, line).to_dict())
-        return 0
+        return
     faulthandler.cancel_dump_traceback_later()
     _send(channel, "imported")
     name = os.path.basename(path)
@@ -95,4 +84,25 @@ def main(argv: list | None = None) -> int:
             result = grade(ex, fn, limit=limit if limit > 0 else None, files=[path])
             faulthandler.cancel_dump_traceback_later()
         _send(channel, "result", result=result.to_dict())
+
+
+def main(argv: list | None = None) -> int:
+    """``LIMIT PLAN``: grade ``PLAN``, a JSON list of ``[file, [exercise id, ...]]``, with
+    ``LIMIT`` seconds per exercise (and per import)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    limit = float(argv[0])
+    plan = [(os.path.abspath(path), [catalogue.get(i) for i in ids]) for path, ids in json.loads(argv[1])]
+    channel = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 1)  # the student's prints (and C-level writes) go nowhere
+    os.dup2(devnull, 0)  # input() gets EOF
+    sys.stdout = open(os.devnull, "w")
+    for _, exercises in plan:
+        for ex in exercises:
+            cases_of(ex)
+    for folder in sorted({os.path.dirname(path) for path, _ in plan}):
+        sys.path.append(folder)  # last: the student's own helper modules, never shadowing numpy
+    _send(channel, "ready")
+    for path, exercises in plan:
+        _grade_file(channel, path, exercises, limit)
     return 0

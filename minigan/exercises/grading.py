@@ -29,7 +29,7 @@ import zlib
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -279,7 +279,9 @@ def error_result(ex: Exercise, text: str, file=None, line=None, seconds: float =
     )
 
 
-def grade(ex: Exercise, fn, *, limit: float | None = None, files: Iterable[str] = ()) -> Result:
+def grade(
+    ex: Exercise, fn, *, limit: float | None = None, files: Iterable[str] = (), on_done: Callable | None = None
+) -> Result:
     """Grade ``fn`` as exercise ``ex`` in this process and return its :class:`Result`.
 
     Parameters
@@ -292,6 +294,9 @@ def grade(ex: Exercise, fn, *, limit: float | None = None, files: Iterable[str] 
     files : iterable of str
         The student's source files, to name the line an exception comes from (``fn``'s own
         file is always one).
+    on_done : callable, optional
+        Called without arguments once the student's code has run (what follows, naming the
+        known mistake, is the grader's own work).
     """
     t0 = time.perf_counter()
     if not callable(fn):
@@ -324,6 +329,8 @@ def grade(ex: Exercise, fn, *, limit: float | None = None, files: Iterable[str] 
     except BaseException as exc:  # the student's exception, sys.exit() or an endless loop
         file, line = locate(exc, files)
         return error_result(ex, exception_text(exc), file, line, time.perf_counter() - t0)
+    if on_done is not None:
+        on_done()
     seconds = time.perf_counter() - t0
     error = worst if math.isfinite(worst) else None
     if problem is None:

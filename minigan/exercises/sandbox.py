@@ -124,6 +124,8 @@ def _run_worker(plan: Plan, limit: float, results: dict) -> None:
                 phase, deadline = "between", time.monotonic() + STARTUP
             elif event == "start":
                 phase, current, deadline = "grading", msg.get("id"), time.monotonic() + limit + GRACE
+            elif event == "checking":  # the student's code is done; the grader's own work follows
+                deadline = time.monotonic() + STARTUP
             elif event == "result":
                 res = Result.from_dict(msg["result"])
                 results[res.exercise] = res

@@ -9,6 +9,7 @@ parent in JSON lines on a copy of its original standard output; the student's ow
     {"event": "file", "path": "/.../lesson05_backprop_gradcheck.py"}
     {"event": "imported"}                      the student's file imported
     {"event": "start", "id": "05.dense_backward"}
+    {"event": "checking"}                      the student's code has run (for a FAIL: the grader names the mistake)
     {"event": "result", "result": {...}}       Result.to_dict()
 
 A file that does not import (a syntax error, an exception, ``sys.exit()``, an endless loop at
@@ -81,7 +82,12 @@ def _grade_file(channel, path: str, exercises: list, limit: float) -> None:
         else:
             if limit > 0:
                 faulthandler.dump_traceback_later(limit + DUMP_MARGIN, exit=False, file=sys.stderr)
-            result = grade(ex, fn, limit=limit if limit > 0 else None, files=[path])
+
+            def done() -> None:  # the student's code has run: the rest is the grader's own time
+                faulthandler.cancel_dump_traceback_later()
+                _send(channel, "checking")
+
+            result = grade(ex, fn, limit=limit if limit > 0 else None, files=[path], on_done=done)
             faulthandler.cancel_dump_traceback_later()
         _send(channel, "result", result=result.to_dict())
 

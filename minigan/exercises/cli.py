@@ -1,7 +1,7 @@
 """The command ``minigan-exercises`` (also ``python -m minigan.exercises``): list, new, grade.
 
 Exit status: 0 done (``grade``: every selected exercise passes); 1 ``grade`` found an exercise
-that does not pass; 2 a bad argument or folder (one line on standard error).
+that does not pass; 2 a bad argument or folder (one line on standard error); 130 Ctrl-C.
 """
 
 from __future__ import annotations
@@ -263,6 +263,9 @@ def main(argv: list | None = None) -> int:
     except _Refuse as exc:
         print(f"{PROG} {args.command}: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"{PROG} {args.command}: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:  # `... | head` closed the pipe: stop quietly
         try:
             devnull = os.open(os.devnull, os.O_WRONLY)

@@ -33,6 +33,11 @@ GRACE = 2.0
 #: Seconds a worker may take to start and build its cases (no student code runs meanwhile).
 STARTUP = 300.0
 
+#: Set on Ctrl-C: every worker is killed and no new one starts.
+_STOP = threading.Event()
+_LIVE: set = set()
+_LIVE_LOCK = threading.Lock()
+
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
 
@@ -88,6 +93,7 @@ def _run_worker(plan: Plan, limit: float, results: dict) -> None:
     gone: all graded, or killed (the caller starts another for what is left)."""
     fd, err_path = tempfile.mkstemp(prefix="minigan-exercises-", suffix=".err")
     os.close(fd)
+    proc = None
     try:
         spec = json.dumps([[path, [ex.id for ex in exs]] for path, exs in plan])
         cmd = [sys.executable, "-c", BOOT, _ROOT, repr(limit), spec]
@@ -102,6 +108,10 @@ def _run_worker(plan: Plan, limit: float, results: dict) -> None:
                 text=True,
                 encoding="utf-8",
             )
+        with _LIVE_LOCK:
+            _LIVE.add(proc)
+        if _STOP.is_set():
+            proc.kill()
         messages: queue.Queue = queue.Queue()
         threading.Thread(target=_reader, args=(proc.stdout, messages), daemon=True).start()
         by_file = dict(plan)
@@ -131,6 +141,12 @@ def _run_worker(plan: Plan, limit: float, results: dict) -> None:
                 results[res.exercise] = res
                 phase, current, deadline = "between", None, time.monotonic() + STARTUP
     finally:
+        if proc is not None:
+            with _LIVE_LOCK:
+                _LIVE.discard(proc)
+            if proc.poll() is None:  # Ctrl-C while waiting: never leave a worker behind
+                proc.kill()
+                proc.wait()
         try:
             os.unlink(err_path)
         except OSError:
@@ -171,7 +187,7 @@ def _stopped(proc, died: bool, phase: str, path: str, current, by_file: dict, li
 def _grade_plan(plan: Plan, limit: float) -> dict[str, Result]:
     """Grade ``plan`` in as many workers as it takes (one, unless one is killed or dies)."""
     results: dict[str, Result] = {}
-    while True:
+    while not _STOP.is_set():
         left = [(path, [ex for ex in exs if ex.id not in results]) for path, exs in plan]
         left = [(path, exs) for path, exs in left if exs]
         if not left:
@@ -182,18 +198,27 @@ def _grade_plan(plan: Plan, limit: float) -> dict[str, Result]:
             for _, exs in left:
                 for ex in exs:
                     results.setdefault(ex.id, error_result(ex, "the grading process ended unexpectedly"))
+    return results
 
 
 def grade_files(plan: Plan, limit: float = 10.0, jobs: int = 1) -> list[Result]:
     """Grade every ``(lesson file, exercises)`` of ``plan`` in ``jobs`` worker processes (each
     takes every ``jobs``-th file), ``limit`` seconds per exercise (and per import). Returns the
-    results in the order of ``plan``."""
+    results in the order of ``plan``. Ctrl-C kills every worker, then raises KeyboardInterrupt."""
+    _STOP.clear()
     jobs = max(1, min(jobs, len(plan)))
     shares = [plan[i::jobs] for i in range(jobs)]
-    if jobs == 1:
-        found = [_grade_plan(shares[0], limit)]
-    else:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            found = list(pool.map(lambda share: _grade_plan(share, limit), shares))
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
+        futures = [pool.submit(_grade_plan, share, limit) for share in shares]
+        found = [f.result() for f in futures]
+    except BaseException:
+        _STOP.set()
+        with _LIVE_LOCK:
+            for proc in list(_LIVE):
+                proc.kill()
+        raise
+    finally:
+        pool.shutdown(wait=True)
     results = {k: v for part in found for k, v in part.items()}
     return [results[ex.id] for _, exs in plan for ex in exs]

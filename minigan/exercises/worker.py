@@ -24,6 +24,7 @@ import faulthandler
 import importlib.util
 import json
 import os
+import signal
 import sys
 from types import ModuleType
 
@@ -96,6 +97,7 @@ def main(argv: list | None = None) -> int:
     """``LIMIT PLAN``: grade ``PLAN``, a JSON list of ``[file, [exercise id, ...]]``, with
     ``LIMIT`` seconds per exercise (and per import)."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it kills this process
     limit = float(argv[0])
     plan = [(os.path.abspath(path), [catalogue.get(i) for i in ids]) for path, ids in json.loads(argv[1])]
     channel = os.fdopen(os.dup(1), "w", encoding="utf-8")

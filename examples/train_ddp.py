@@ -353,7 +353,11 @@ def _load(gan: GAN, path: str) -> dict:
 # ---------------------------------------------------------------------------- the launcher
 def main(argv=None) -> int:
     """Run the job; exit codes as in :mod:`minigan.runner` (and the module docstring)."""
-    return runner.exit_code(lambda: _main(argv))
+    try:
+        return runner.exit_code(lambda: _main(argv))
+    except KeyboardInterrupt:  # before the processes started (after, the launcher handles Ctrl-C)
+        say("interrupted before training began")
+        return runner.EXIT_INTERRUPTED
 
 
 def _main(argv=None) -> int:

@@ -474,7 +474,7 @@ def _process(rank: int, a, port: int, stop) -> int:
     try:
         with blas.limited(a.threads):
             status, run, hashes = _train(rank, a, torch, device, stop)
-    except dist.DistError as exc:
+    except getattr(dist, "DistError", RuntimeError) as exc:  # a peer died or timed out
         raise Refuse(f"process {rank}: the processes lost each other: {_first_line(exc)}") from None
     finally:
         dist.destroy_process_group()

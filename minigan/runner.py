@@ -102,11 +102,19 @@ THREADS_HELP = (
 )
 
 
-def add_run_options(parser: argparse.ArgumentParser, root: str, sample_every: str, resume_rule: str) -> None:
+def add_run_options(
+    parser: argparse.ArgumentParser,
+    root: str,
+    sample_every: str,
+    resume_rule: str,
+    devices: tuple[str, ...] = ("cpu", "gpu"),
+    device_help: str = "gpu needs CuPy",
+    threads_help: str | None = None,
+) -> None:
     """The options every training script has, with the same words: ``--out``, ``--overwrite``,
-    ``--threads``, ``--device``, ``--sample-every`` (default: ``sample_every``, e.g.
-    ``"steps / 20"``), ``--checkpoint-every``, ``--resume [PATH]`` (``resume_rule``: what must
-    match the checkpoint) and ``--fast``."""
+    ``--threads``, ``--device`` (one of ``devices``, the first the default), ``--sample-every``
+    (default: ``sample_every``, e.g. ``"steps / 20"``), ``--checkpoint-every``, ``--resume
+    [PATH]`` (``resume_rule``: what must match the checkpoint) and ``--fast``."""
     p = parser
     p.add_argument(
         "--out",
@@ -117,8 +125,8 @@ def add_run_options(parser: argparse.ArgumentParser, root: str, sample_every: st
     p.add_argument(
         "--overwrite", action="store_true", help="reuse a non-empty --out, deleting the files of the run that was there"
     )
-    p.add_argument("--threads", type=int, default=1, help=THREADS_HELP)
-    p.add_argument("--device", choices=["cpu", "gpu"], default="cpu", help="gpu needs CuPy")
+    p.add_argument("--threads", type=int, default=1, help=threads_help or THREADS_HELP)
+    p.add_argument("--device", choices=list(devices), default=devices[0], help=device_help)
     p.add_argument(
         "--sample-every",
         type=int,
@@ -193,6 +201,8 @@ RUN_FILES = (
     "checkpoint_ema.npz",
     "real_batch.png",
     "metrics.json",
+    "G.safetensors",  # examples/train_ddp.py: the weights with PyTorch's names
+    "D.safetensors",
 )
 
 

@@ -51,14 +51,31 @@ from typing import Any
 
 import numpy as np
 
-from . import blas, checkpoint, data, models, runner, viz
+from . import blas, checkpoint, data, metrics, models, runner, viz
 from .backend import as_numpy
 from .gan import GAN
 from .gan.ema import EMA
 from .nn.optim import Adam
 from .runner import Refuse, say
 
-__all__ = ["main", "parse_args", "Run", "MODELS", "RECIPES", "DEFAULT_RECIPE", "FAST", "DEFAULT_STEPS", "RUNS_DIR"]
+__all__ = [
+    "main",
+    "parse_args",
+    "Run",
+    "MODELS",
+    "RECIPES",
+    "DEFAULT_RECIPE",
+    "FAST",
+    "DEFAULT_STEPS",
+    "RUNS_DIR",
+    "HYPER",
+    "OTHER_MODEL_LR",
+    "model_defaults",
+    "build_models",
+    "saved_settings",
+    "evaluate",
+    "print_result",
+]
 
 #: Recipes: a model and the settings that train it. ``lr_d``/``ema``/``d_dropout`` None or 0 mean
 #: "as lr" / no average / no Dropout. See examples/README.md for the measurements behind them.
@@ -268,10 +285,11 @@ def _fmt_hist(hist) -> str:
     return " ".join(f"{d}:{n}" for d, n in enumerate(hist))
 
 
-def _resolve_resume(a) -> tuple[str, dict, int]:
-    """The checkpoint to resume, its settings (filled into ``a``) and its step; nothing is
-    created or written."""
-    path = runner.resume_path(a.resume, a.out, RUNS_DIR)
+def saved_settings(path: str):
+    """``(checkpoint, settings)``: a minigan-train checkpoint (:func:`minigan.checkpoint.load`)
+    and the run settings it records (every key of :data:`HYPER`, ``data``, ``steps``,
+    ``recipe``; older checkpoints' missing keys filled with what they trained with). A file
+    that cannot be read, or holds no run settings, is refused in one line (:class:`Refuse`)."""
     try:
         ck = checkpoint.load(path)
     except (FileNotFoundError, checkpoint.CheckpointError, ValueError, OSError) as exc:
@@ -284,6 +302,14 @@ def _resolve_resume(a) -> tuple[str, dict, int]:
     saved.setdefault("d_dropout", 0.0)
     saved.setdefault("d_update", "joint")  # checkpoints from before the documents' D-step variants
     saved.setdefault("fake_mode", "train")
+    return ck, saved
+
+
+def _resolve_resume(a) -> tuple[str, dict, int]:
+    """The checkpoint to resume, its settings (filled into ``a``) and its step; nothing is
+    created or written."""
+    path = runner.resume_path(a.resume, a.out, RUNS_DIR)
+    ck, saved = saved_settings(path)
     for key in HYPER:
         given = getattr(a, key)
         if given is not None and key in saved and saved[key] != given:
@@ -382,33 +408,81 @@ class Run(runner.RunCallbacks):
         return path
 
     def evaluate(self) -> dict:
-        assert self.metrics is not None  # evaluate=True (main calls this without --no-eval)
-        n = self.a.eval_samples
-        gen = self.generate(n)
-        q = self.metrics.sample_quality(gen, self.classifier)
-        m = min(n, len(self.X_test), len(self.X_train))
-        fid = self.metrics.fid(self.X_test[:m], gen[:m], self.classifier)
-        floor = self.metrics.fid(self.X_test[:m], self.X_train[:m], self.classifier)
-        mem = self.metrics.memorization(as_numpy(gen[:m]), self.X_train, self.X_test[:m])
-        return {
-            "step": self.gan.step,
-            "samples": n,
-            "confident_share": q["confident_share"],
-            "histogram": q["histogram"],
-            "mode_count": q["mode_count"],
-            "mean_max_prob": q["mean_max_prob"],
-            "fid": fid,
-            "fid_real_vs_real": floor,
-            "fid_samples": m,
-            "memorization": mem,
-            "grids": self.grid_log,
-        }
+        """The final metrics of :func:`evaluate` on ``--eval-samples`` samples of
+        :meth:`generate`, with the run's step and grid log."""
+        result = evaluate(self.generate(self.a.eval_samples), self.X_train, self.X_test, self.classifier)
+        return {"step": self.gan.step, **result, "grids": self.grid_log}
 
 
-def _build(a, latent):
-    build, _ = MODELS[a.model]
-    kwargs = {"d_dropout": a.d_dropout} if a.d_dropout and a.model == "dense" else {}
-    return build(latent, rng=np.random.default_rng(a.seed), **kwargs)
+def evaluate(gen, X_train, X_test, classifier) -> dict:
+    """minigan-train's final metrics of the samples ``gen`` (N, 1, 28, 28): the evaluation
+    classifier's confident share, digit histogram, mode count and mean top probability on all of
+    them; FID against the held-out digits ``X_test`` and the real-vs-real floor (``X_train``
+    against ``X_test``) and the memorization check, on ``min(N, len(X_test), len(X_train))``."""
+    n = len(gen)
+    q = metrics.sample_quality(gen, classifier)
+    m = min(n, len(X_test), len(X_train))
+    fid = metrics.fid(X_test[:m], gen[:m], classifier)
+    floor = metrics.fid(X_test[:m], X_train[:m], classifier)
+    mem = metrics.memorization(as_numpy(gen[:m]), X_train, X_test[:m])
+    return {
+        "samples": n,
+        "confident_share": q["confident_share"],
+        "histogram": q["histogram"],
+        "mode_count": q["mode_count"],
+        "mean_max_prob": q["mean_max_prob"],
+        "fid": fid,
+        "fid_real_vs_real": floor,
+        "fid_samples": m,
+        "memorization": mem,
+    }
+
+
+def print_result(result: dict) -> None:
+    """The final report of :func:`evaluate`'s ``result`` on stdout, four lines (the job's last
+    lines before the list of files)."""
+    mem = result["memorization"]
+    print(
+        f"final samples ({result['samples']}): {100 * result['confident_share']:.1f}% classified with "
+        f"confidence >= 0.9, {result['mode_count']}/10 digits with a confident sample"
+    )
+    print(f"digit histogram: {_fmt_hist(result['histogram'])}")
+    print(
+        f"FID vs held-out real digits ({result['fid_samples']} each): {result['fid']:.2f} "
+        f"(real vs real: {result['fid_real_vs_real']:.2f})"
+    )
+    print(
+        f"memorization: median distance to the nearest training digit {mem['median_nn_sample']:.2f} "
+        f"for samples, {mem['median_nn_heldout']:.2f} for held-out real digits (ratio {mem['ratio']:.2f}; "
+        f"well below 1 would mean copies)"
+    )
+
+
+#: The learning rate a model other than the recipe's gets (Radford et al.'s): the recipes' own
+#: were measured for their own model.
+OTHER_MODEL_LR = 2e-4
+
+
+def model_defaults(model: str, recipe: str = DEFAULT_RECIPE) -> dict:
+    """The settings ``recipe`` trains ``model`` with when the command line gives no other: the
+    recipe's, except that a model other than the recipe's gets lr :data:`OTHER_MODEL_LR` and, if
+    it is not the dense model, no D Dropout (as ``minigan-train --model dcgan`` does)."""
+    r = dict(RECIPES[recipe], model=model)
+    if model != RECIPES[recipe]["model"]:
+        r["lr"] = r["lr_d"] = OTHER_MODEL_LR
+    if model != "dense":
+        r["d_dropout"] = 0.0
+    r["lr_d"] = r["lr_d"] or r["lr"]
+    return r
+
+
+def build_models(model: str, seed: int, d_dropout: float = 0.0):
+    """``(G, D, latent_dim)``: the builder of ``MODELS[model]`` with weights drawn from
+    ``seed`` (and, for the dense D, Dropout ``d_dropout`` after each hidden layer)."""
+    build, latent = MODELS[model]
+    kwargs = {"d_dropout": d_dropout} if d_dropout and model == "dense" else {}
+    G, D = build(latent, rng=np.random.default_rng(seed), **kwargs)
+    return G, D, latent
 
 
 def main(argv=None, prog: str = PROG, command: str | None = None) -> int:
@@ -433,7 +507,7 @@ def _main(argv, prog: str, command: str) -> int:
         model_given = a.model is not None
         _fill_from(a, RECIPES[a.recipe])
         if model_given and a.model != RECIPES[a.recipe]["model"] and not lr_given:
-            a.lr = a.lr_d = 2e-4  # the recipe's learning rate was measured for its own model; Radford et al.'s
+            a.lr = a.lr_d = OTHER_MODEL_LR  # the recipe's learning rate was measured for its own model
         ckpt_path, saved, start = None, {}, 0
         a.out = a.out if a.out is not None else runner.new_run_dir(RUNS_DIR, a.model)
         runner.check_out(a.out, a.overwrite, RUNS_DIR)
@@ -463,8 +537,7 @@ def _main(argv, prog: str, command: str) -> int:
 
 
 def _train(a, X_train, X_test, total: int, start: int, ckpt_path: str | None, threads: int | None, command: str) -> int:
-    _, latent = MODELS[a.model]
-    G, D = _build(a, latent)
+    G, D, latent = build_models(a.model, a.seed, a.d_dropout)
     G.to(a.device)
     D.to(a.device)
     gan = GAN(
@@ -515,21 +588,7 @@ def _train(a, X_train, X_test, total: int, start: int, ckpt_path: str | None, th
     if not a.no_eval:
         result = run.evaluate()
         result["seconds"] = round(elapsed, 2)
-        mem = result["memorization"]
-        print(
-            f"final samples ({result['samples']}): {100 * result['confident_share']:.1f}% classified with "
-            f"confidence >= 0.9, {result['mode_count']}/10 digits with a confident sample"
-        )
-        print(f"digit histogram: {_fmt_hist(result['histogram'])}")
-        print(
-            f"FID vs held-out real digits ({result['fid_samples']} each): {result['fid']:.2f} "
-            f"(real vs real: {result['fid_real_vs_real']:.2f})"
-        )
-        print(
-            f"memorization: median distance to the nearest training digit {mem['median_nn_sample']:.2f} "
-            f"for samples, {mem['median_nn_heldout']:.2f} for held-out real digits (ratio {mem['ratio']:.2f}; "
-            f"well below 1 would mean copies)"
-        )
+        print_result(result)
     result["recipe"] = a.recipe
     result["threads"] = threads
     return runner.finish(a.out, result, also="checkpoint_ema.npz" if ema is not None else "")

@@ -296,3 +296,68 @@ def test_converted_models_pickle_like_any_torch_model():
     t = pickle.loads(pickle.dumps(interop.to_torch(m)))
     assert type(t[0]).__name__ == "Conv2dSame" and type(t[5]).__name__ == "LSTMOutput"
     assert repr(interop.from_torch(t)) == repr(m)
+
+
+# ---------------------------------------------------------------------------- Adam's state
+def _adam_steps(model, opt, x, n):
+    """``n`` minigan Adam steps on a fixed loss of ``model(x)`` (train mode)."""
+    for _ in range(n):
+        out = model(x)
+        model.zero_grad()
+        model.backward(0.01 + 0.1 * out)  # d/dout of Σ 0.01·out + 0.05·out²
+        opt.step()
+
+
+def _torch_adam_steps(tmodel, topt, x, n):
+    for _ in range(n):
+        out = tmodel(torch.from_numpy(x))
+        topt.zero_grad()
+        (0.01 * out + 0.05 * out * out).sum().backward()
+        topt.step()
+
+
+@pytest.mark.parametrize("name", ["mnist_dense_gan.G", "mnist_dcgan.D"])
+def test_adam_state_continues_on_either_side(name):
+    """Two minigan Adam steps, then the third on each side from the mapped state (V, S, t ↔
+    exp_avg, exp_avg_sq, step): the same weights (float64), and the state mapped back is the one
+    minigan reaches by itself."""
+    build, shape = MODELS[name]
+    model = build().astype(np.float64)
+    x = np.random.default_rng(0).standard_normal((8, *shape))
+    opt = mg.Adam(model.parameters(), lr=1e-3, beta1=0.5, weight_decay=1e-4)
+    _adam_steps(model, opt, x, 2)
+    tmodel = interop.to_torch(model)
+    topt = interop.adam_to_torch(opt, model, tmodel)
+    assert topt.param_groups[0]["betas"] == (0.5, 0.999) and topt.param_groups[0]["weight_decay"] == 1e-4
+    _adam_steps(model, opt, x, 1)
+    _torch_adam_steps(tmodel, topt, x, 1)
+    theirs = tmodel.state_dict()
+    for k, v in model.state_dict(naming="torch").items():
+        if not k.endswith("num_batches_tracked"):
+            _close(v, theirs[k].numpy(), 1e-9, f"{name} {k} after the third step")
+    back = interop.adam_from_torch(topt, tmodel, model)
+    assert back.t == opt.t == 3 and (back.lr, back.beta1, back.weight_decay) == (1e-3, 0.5, 1e-4)
+    for slot in ("V", "S"):
+        for i, a in opt.state[slot].items():
+            _close(back.state[slot][i], a, 1e-9, f"{name} {slot}[{i}]")
+
+
+def test_adam_state_round_trip_is_exact_and_refusals_name_the_setting():
+    G, _ = mg.mnist_dense_gan(rng=0)
+    opt = mg.Adam(G.parameters(), lr=2e-4, beta1=0.5)
+    _adam_steps(G, opt, np.random.default_rng(1).standard_normal((4, 64)).astype(np.float32), 2)
+    tG = interop.to_torch(G)
+    fresh = interop.adam_to_torch(mg.Adam(G.parameters()), G, tG)
+    assert not fresh.state  # t = 0: nothing to carry
+    opt2 = mg.Adam(G.parameters())
+    interop.adam_from_torch(interop.adam_to_torch(opt, G, tG), tG, G, opt2)  # into an existing optimizer
+    assert opt2.t == 2 and opt2.lr == 2e-4
+    for slot in ("V", "S"):
+        for i, a in opt.state[slot].items():
+            assert np.array_equal(opt2.state[slot][i], a), (slot, i)
+    with pytest.raises(ValueError, match="clip_norm"):
+        interop.adam_to_torch(mg.Adam(G.parameters(), clip_norm=1.0), G, tG)
+    with pytest.raises(ValueError, match="amsgrad"):
+        interop.adam_from_torch(torch.optim.Adam(tG.parameters(), amsgrad=True), tG, G)
+    with pytest.raises(ValueError, match="no parameter"):
+        interop.adam_to_torch(opt, G, interop.to_torch(mg.mnist_dense_gan(rng=0)[1]))

@@ -12,7 +12,10 @@ converts layer by layer with the same numbers:
   ``module.load_state_dict`` accepts such a dict (even one of torch tensors);
 - :func:`save_safetensors` / :func:`load_safetensors`: ``.safetensors`` files with PyTorch's
   names, loadable by ``torch_model.load_state_dict(safetensors.torch.load_file(path))``
-  without minigan (needs the ``safetensors`` package: ``pip install 'minigan[interop]'``).
+  without minigan (needs the ``safetensors`` package: ``pip install 'minigan[interop]'``);
+- :func:`adam_to_torch` / :func:`adam_from_torch`: an Adam optimizer's state (moments ``V``,
+  ``S`` ↔ ``exp_avg``, ``exp_avg_sq``, the step count, the hyperparameters), so that a run
+  continues on the other side exactly (:mod:`minigan.interop.optim`).
 
 PyTorch is never a dependency: it is imported inside the functions that need it. Naming and
 safetensors need no PyTorch at all.
@@ -48,6 +51,7 @@ weights load into plain ``nn.Conv2d``/``nn.ConvTranspose2d``/``nn.RNN`` modules 
 
 from ..nn.torch_names import as_array, from_torch_names, param_renames, torch_state_dict
 from .convert import from_torch, to_torch, torch_classes
+from .optim import adam_from_torch, adam_to_torch
 from .safetensors_io import load_safetensors, save_safetensors
 
 __all__ = [
@@ -60,6 +64,8 @@ __all__ = [
     "param_renames",
     "as_array",
     "torch_classes",
+    "adam_to_torch",
+    "adam_from_torch",
 ]
 
 

@@ -43,7 +43,8 @@ mathjax2_config = {
         "processClass": "math|output_area",
         "ignoreClass": "tex2jax_ignore|highlight",
     },
-    "menuSettings": {"zoom": "None"},
+    # assistiveMML: no hidden MathML copy, whose fonts (\mathbb, \mathcal) the package lacks
+    "menuSettings": {"zoom": "None", "assistiveMML": False},
     "showMathMenu": False,
     "messageStyle": "none",
 }

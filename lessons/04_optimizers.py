@@ -435,7 +435,7 @@ save(fig, "04_trajectories.png")
 # for the final values: in the full run Adam ends closest to the minimum, and plain gradient
 # descent furthest from it, with momentum and RMSProp in between.
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "The cost $f(x_t, y_t)$ after each step $t$ (log scale), for the same runs: every correct optimizer keeps going down; Adam as printed (dotted) climbs until it leaves the plot.", "name": "fig-04-cost"}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "The cost $f(x_t, y_t)$ after each step $t$ (log scale), for the same runs: the cost of every correct optimizer falls, fastest with Adam; Adam as printed (dotted) climbs until it leaves the plot.", "name": "fig-04-cost"}}
 fig, ax = plt.subplots(figsize=(7.2, 4.6))
 for (name, v), ls in zip(values.items(), styles):
     ax.semilogy(np.maximum(v, 1e-16), ls, lw=1.8, label=name)

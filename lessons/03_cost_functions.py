@@ -301,11 +301,14 @@ for name, loss, pred, target in cases:
 # the factor $\sigma'(z)$:
 #
 # $$
-# \text{BCE:}\;\; \frac{\partial L}{\partial z} = \sigma(z) - 1,
-# \qquad
-# \text{squared error:}\;\; \frac{\partial L}{\partial z}
+# \text{BCE:}\quad \frac{\partial L}{\partial z} = \sigma(z) - 1
+# \tag{03.6a}
+# $$
+#
+# $$
+# \text{squared error:}\quad \frac{\partial L}{\partial z}
 # = 2\,(\sigma(z) - 1)\, \sigma(z)\,(1 - \sigma(z))
-# \tag{03.6}
+# \tag{03.6b}
 # $$
 #
 # When the model is confidently wrong ($z \ll 0$), the BCE's gradient is close to $-1$: a

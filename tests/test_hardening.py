@@ -492,8 +492,10 @@ def test_kill_during_save_leaves_no_temp_after_next_save(tmp_path):
     )
     p = tmp_path / "checkpoint.npz"
     rng = np.random.default_rng(0)
-    leftovers = 0
-    for _ in range(4):
+    kills = mid_save = 0
+    # at least 4 kills, and on until one lands in the middle of a save (the saver spends most
+    # of its time writing, so that takes one or two kills; 20 is a bound, never reached)
+    while kills < 4 or (mid_save == 0 and kills < 20):
         proc = subprocess.Popen(
             [sys.executable, "-c", script, str(p)], stdout=subprocess.PIPE, env=dict(os.environ, PYTHONPATH=ROOT)
         )
@@ -501,9 +503,12 @@ def test_kill_during_save_leaves_no_temp_after_next_save(tmp_path):
         time.sleep(0.2 + rng.random() * 0.5)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        leftovers += len(list(tmp_path.glob(".checkpoint.npz.*.tmp")))
+        proc.stdout.close()
+        kills += 1
+        mid_save += bool(list(tmp_path.glob(f".checkpoint.npz.{proc.pid}.*.tmp")))  # this process's temp file
         if p.exists():
             checkpoint.load(p)  # whatever the kill hit, the file is a whole checkpoint
+    assert mid_save >= 1, f"none of {kills} kills landed during a save: the test proved nothing"
     checkpoint.save(p, modules={"m": mg.Dense(300, 300)}, step=0)
     assert list(tmp_path.glob("*.tmp")) == [] and list(tmp_path.glob(".*.tmp")) == []
     assert checkpoint.load(p).step == 0

@@ -48,6 +48,16 @@ FUZZ = settings(
     derandomize="MINIGAN_FUZZ_EXAMPLES" not in os.environ,
     suppress_health_check=list(HealthCheck),
 )
+# The fuzz feeds NaN, ±inf and 1e30 on purpose (and hyperparameters up to 1e38): NumPy's
+# floating-point RuntimeWarnings ("overflow / invalid value / divide by zero encountered in
+# ...") from minigan's arithmetic on such numbers are expected in the tests marked with this,
+# and only there (pyproject.toml makes every other RuntimeWarning from minigan an error). They
+# come from minigan's modules, or from NumPy's own Python code that minigan called (an
+# ndarray.sum is numpy/_core/_methods.py). Each outcome is still judged: a right answer or a
+# clear error.
+NONFINITE_INPUTS = pytest.mark.filterwarnings(
+    r"ignore:(overflow|invalid value|divide by zero) encountered:RuntimeWarning:(minigan|numpy)(\..*)?\Z"
+)
 ALLOWED = (ValueError, TypeError, CheckpointError, DataError)
 TALLY: dict = collections.defaultdict(collections.Counter)
 HANG_S = 10.0
@@ -249,6 +259,7 @@ def _names(name):
 
 
 @pytest.mark.parametrize("name", sorted(LAYERS))
+@NONFINITE_INPUTS
 def test_constructors(name):
     cls, pos, kw = LAYERS[name]
 
@@ -298,6 +309,7 @@ def _layer(name, rng):
 
 
 @pytest.mark.parametrize("name", sorted(LAYERS))
+@NONFINITE_INPUTS
 def test_forward(name):
     layer = _layer(name, None)
     shape = valid_input(name, layer, np.random.default_rng(0)).shape
@@ -321,6 +333,7 @@ def test_forward(name):
 
 
 @pytest.mark.parametrize("name", sorted(LAYERS))
+@NONFINITE_INPUTS
 def test_backward(name):
     layer = _layer(name, None)
     rng = np.random.default_rng(0)
@@ -355,6 +368,7 @@ LOSSES = {
 
 
 @pytest.mark.parametrize("name", sorted(LOSSES))
+@NONFINITE_INPUTS
 def test_losses(name):
     valid = st.tuples(
         arrays(shape=(3, 2), finite=True),
@@ -417,6 +431,7 @@ COMMON = {"weight_decay": st.floats(0, 1), "clip_norm": st.one_of(st.none(), st.
 
 
 @pytest.mark.parametrize("name", sorted(OPTS))
+@NONFINITE_INPUTS
 def test_optimizers(name):
     cls, kw = OPTS[name]
 
@@ -438,7 +453,9 @@ def test_optimizers(name):
         with np.errstate(all="ignore"):
             g = (
                 np.nan_to_num(
-                    grad.astype(np.float64) if grad.dtype != object else np.zeros((2, 3)),
+                    np.real(grad).astype(np.float64)
+                    if grad.dtype != object
+                    else np.zeros((2, 3)),  # complex: its real part
                     nan=0.0,
                     posinf=1.0,
                     neginf=-1.0,
@@ -698,6 +715,7 @@ def test_read_idx(tmp_path):
 
 
 # ---------------------------------------------------------------------------- containers, GAN, minibatches
+@NONFINITE_INPUTS
 def test_sequential_and_gan():
     @FUZZ
     @given(
@@ -745,6 +763,7 @@ def test_sequential_and_gan():
     run()
 
 
+@NONFINITE_INPUTS
 def test_gan_train_step():
     @FUZZ
     @given(st.one_of(arrays(), arrays(shape=(4, 4)), arrays(shape=(4, 4), finite=True), NOT_ARRAY))

@@ -413,6 +413,51 @@ def test_k_discriminator_steps_per_generator_step():
         gan.train_step([x, x])
 
 
+def test_k_discriminator_steps_each_use_their_own_batch():
+    """Algorithm 1, line 4: each of the k discriminator steps draws its own real minibatch (and
+    its own z); the gradient D's optimizer consumes at step j is that of L_D on batch j."""
+    G, D = _two_step_nets()
+    log = []
+    gan = GAN(G, D, 3, Recording("g", G, log, (G, D)), Recording("d", D, log, (G, D)), k=3, real_label=0.9)
+    zs = []
+    draw = gan.sample_noise
+    gan.sample_noise = lambda n: zs.append(draw(n)) or zs[-1]
+    r = np.random.default_rng(13)
+    xs = [r.standard_normal((6, 4)) + j for j in range(3)]  # three different batches
+    gan.train_step(xs)
+    assert [e["tag"] for e in log] == ["d", "d", "d", "g"] and len(zs) == 4
+    problems = []
+    for j, (x, z, d) in enumerate(zip(xs, zs, log)):
+        fake = d["G"](z)
+        _compare(
+            problems, f"D step {j + 1}", d["D"], d["grads"], lambda d=d, x=x, fake=fake: _d_loss(d["D"], x, fake, 0.9)
+        )
+    assert problems == [], "\n".join(problems)
+
+
+def test_sample_runs_G_in_inference_mode_unless_asked():
+    """GAN.sample: G in evaluation mode by default (BatchNorm's running statistics, Keras'
+    ``generator.predict``), in training mode with ``train_mode=True`` (the batch's own); G's
+    mode is restored either way, and the default sampling moves no running statistic."""
+    G, D = tiny()
+    gan = GAN(G, D, 3, Counting(), Counting())
+    bn = G.layers[1]
+    bn.running_mean[...] = 0.4  # running statistics unlike any batch's
+    bn.running_var[...] = 3.0
+    z = np.random.default_rng(14).standard_normal((6, 3))
+    before = _params(G)
+    G.eval()
+    want_eval = G(z)
+    G.train()
+    want_train = G(z)
+    G.load_state_dict(before)  # undo that forward's running-statistics update
+    np.testing.assert_allclose(gan.sample(z=z), want_eval, rtol=1e-12, err_msg="sample() is not G in eval mode")
+    assert all(m.training for _, m in G.named_modules()), "sample() left G in evaluation mode"
+    np.testing.assert_array_equal(_params(G)["1.running_mean"], before["1.running_mean"])  # eval: no update
+    np.testing.assert_allclose(gan.sample(z=z, train_mode=True), want_train, rtol=1e-12, err_msg="train_mode=True")
+    assert all(m.training for _, m in G.named_modules())
+
+
 def test_fit_history_and_sample():
     from minigan.data import ring_of_gaussians
 

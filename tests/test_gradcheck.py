@@ -123,6 +123,28 @@ def test_check_module_leaves_the_gradient_of_one_backward():
     np.testing.assert_allclose(layer.params["b"].grad, dout.sum(0), rtol=1e-12, err_msg="b.grad after the check")
 
 
+def test_check_module_prefills_a_shared_parameter_once():
+    """A Parameter under two names (tied weights) is pre-filled and taken out once."""
+    from minigan.nn.module import Module, Parameter
+
+    class Tied(Module):
+        def __init__(self):
+            super().__init__()
+            self.params["a"] = self.params["b"] = Parameter(np.array([0.5, -1.0, 2.0]))
+
+        def forward(self, x):
+            self._x = x
+            return x * self.params["a"].data
+
+        def backward(self, dout):
+            self._check_dout(dout)
+            self.params["a"].grad += (dout * self._x).sum(axis=0)
+            return dout * self.params["a"].data
+
+    res = gradcheck.check_module(Tied(), np.random.default_rng(5).standard_normal((4, 3)))
+    assert set(res) == {"dx", "a", "b"} and max(res.values()) < gradcheck.TOLERANCE, res
+
+
 def test_cli_prints_a_table_and_exit_status(capsys):
     assert gradcheck.main(["-k", "Dense"]) == 0
     out = capsys.readouterr().out

@@ -156,9 +156,10 @@ def check_module(module, x, dout=None, h: float = 1e-6, rng=None, params: bool =
     prefill = _prefill_grads(module)
     dx = module.backward(dout)
     analytic = {"dx": dx}
-    for name, p in module.named_parameters():
+    for p in {id(p): p for p in module.parameters()}.values():  # each parameter once
         p.grad -= prefill[id(p)]  # what the backward added: θ.grad − g₀ (θ.grad keeps ∂C/∂θ alone)
-        if params:
+    if params:
+        for name, p in module.named_parameters():
             analytic[name] = p.grad.copy()
     results = {"dx": rel_error(dx, numerical_gradient(lambda: _scalar_of(module, x, dout), x, h))}
     if params:

@@ -48,6 +48,16 @@ FUZZ = settings(
     derandomize="MINIGAN_FUZZ_EXAMPLES" not in os.environ,
     suppress_health_check=list(HealthCheck),
 )
+# The fuzz feeds NaN, ±inf and 1e30 on purpose (and hyperparameters up to 1e38): NumPy's
+# floating-point RuntimeWarnings ("overflow / invalid value / divide by zero encountered in
+# ...") from minigan's arithmetic on such numbers are expected in the tests marked with this,
+# and only there (pyproject.toml makes every other RuntimeWarning from minigan an error). They
+# come from minigan's modules, or from NumPy's own Python code that minigan called (an
+# ndarray.sum is numpy/_core/_methods.py). Each outcome is still judged: a right answer or a
+# clear error.
+NONFINITE_INPUTS = pytest.mark.filterwarnings(
+    r"ignore:(overflow|invalid value|divide by zero) encountered:RuntimeWarning:(minigan|numpy)(\..*)?\Z"
+)
 ALLOWED = (ValueError, TypeError, CheckpointError, DataError)
 TALLY: dict = collections.defaultdict(collections.Counter)
 HANG_S = 10.0
@@ -249,6 +259,7 @@ def _names(name):
 
 
 @pytest.mark.parametrize("name", sorted(LAYERS))
+@NONFINITE_INPUTS
 def test_constructors(name):
     cls, pos, kw = LAYERS[name]
 
@@ -298,6 +309,7 @@ def _layer(name, rng):
 
 
 @pytest.mark.parametrize("name", sorted(LAYERS))
+@NONFINITE_INPUTS
 def test_forward(name):
     layer = _layer(name, None)
     shape = valid_input(name, layer, np.random.default_rng(0)).shape
@@ -321,6 +333,7 @@ def test_forward(name):
 
 
 @pytest.mark.parametrize("name", sorted(LAYERS))
+@NONFINITE_INPUTS
 def test_backward(name):
     layer = _layer(name, None)
     rng = np.random.default_rng(0)
@@ -355,6 +368,7 @@ LOSSES = {
 
 
 @pytest.mark.parametrize("name", sorted(LOSSES))
+@NONFINITE_INPUTS
 def test_losses(name):
     valid = st.tuples(
         arrays(shape=(3, 2), finite=True),
@@ -417,6 +431,7 @@ COMMON = {"weight_decay": st.floats(0, 1), "clip_norm": st.one_of(st.none(), st.
 
 
 @pytest.mark.parametrize("name", sorted(OPTS))
+@NONFINITE_INPUTS
 def test_optimizers(name):
     cls, kw = OPTS[name]
 
@@ -438,7 +453,9 @@ def test_optimizers(name):
         with np.errstate(all="ignore"):
             g = (
                 np.nan_to_num(
-                    grad.astype(np.float64) if grad.dtype != object else np.zeros((2, 3)),
+                    np.real(grad).astype(np.float64)
+                    if grad.dtype != object
+                    else np.zeros((2, 3)),  # complex: its real part
                     nan=0.0,
                     posinf=1.0,
                     neginf=-1.0,
@@ -519,9 +536,11 @@ def test_checkpoint_truncated(real_checkpoint):
     raw, expected, folder = real_checkpoint
 
     @FUZZ
-    @given(st.integers(0, len(raw) - 1), st.integers(0, 64))
-    def run(cut, extra):
-        _check_load("checkpoint.load[truncated]", raw[:cut] + raw[len(raw) - extra :][:0], expected, folder)
+    @given(st.integers(0, len(raw) - 1), st.integers(0, 64), st.binary(max_size=16))
+    def run(cut, tail, junk):
+        # cut the file, then append its last `tail` bytes (the zip's end record and directory:
+        # offsets that now point into the wrong place) and `junk` random bytes
+        _check_load("checkpoint.load[truncated]", raw[:cut] + raw[len(raw) - tail :] + junk, expected, folder)
 
     run()
 
@@ -634,11 +653,12 @@ def test_load_mnist_npz(tmp_path):
         parts = {"x_train": x, "y_train": y, "x_test": x, "y_test": y}
         if drop:
             parts.pop("y_test")
-        try:
-            (np.savez_compressed if compress else np.savez)(p, **parts)
-        except ValueError:  # object arrays: save them with pickle (the loader must refuse them)
-            np.savez(p, **dict(parts.items()), allow_pickle=True) if False else p.write_bytes(b"PK")
+        # object arrays are written pickled, as np.save does: the loader must refuse them
+        (np.savez_compressed if compress else np.savez)(p, allow_pickle=True, **parts)
         ok, res = attempt("load_mnist[npz]", lambda: data.load_mnist(p), [str(p)])
+        if x.dtype == object or y.dtype == object:
+            verdict("load_mnist[npz]", not ok, f"a pickled object array was loaded: x {x.dtype}, y {y.dtype}")
+            return
         if not ok:
             return
         X, Y = res
@@ -695,6 +715,7 @@ def test_read_idx(tmp_path):
 
 
 # ---------------------------------------------------------------------------- containers, GAN, minibatches
+@NONFINITE_INPUTS
 def test_sequential_and_gan():
     @FUZZ
     @given(
@@ -742,6 +763,7 @@ def test_sequential_and_gan():
     run()
 
 
+@NONFINITE_INPUTS
 def test_gan_train_step():
     @FUZZ
     @given(st.one_of(arrays(), arrays(shape=(4, 4)), arrays(shape=(4, 4), finite=True), NOT_ARRAY))

@@ -1,5 +1,6 @@
 """minigan.gan: Algorithm 1 of document 001 §4.1, checked against its definitions."""
 
+import copy
 import io
 
 import numpy as np
@@ -90,6 +91,179 @@ def test_reported_scalars_are_their_definitions():
     assert float(out["d_x"]) == pytest.approx(np.mean(sig(lr)))
     assert float(out["d_g_z"]) == pytest.approx(np.mean(sig(lf)))
     assert float(out["g"]) == pytest.approx(np.mean(softplus(-lf)))
+
+
+# ---------------------------------------------------------------------------- two steps in a row
+class Recording:
+    """An optimizer stand-in for ``net``: at each ``step()`` it logs a copy of every gradient
+    of ``net`` and a deep copy of both nets (the parameters the step's losses were computed
+    with), then takes a plain SGD step ``θ ← θ − lr·θ.grad``. It never clears a gradient."""
+
+    def __init__(self, tag, net, log, nets, lr=0.2):
+        self.tag, self.net, self.log, self.nets, self.lr = tag, net, log, nets, lr
+
+    def step(self):
+        G, D = copy.deepcopy(self.nets)
+        self.log.append({"tag": self.tag, "grads": [p.grad.copy() for p in self.net.parameters()], "G": G, "D": D})
+        for p in self.net.parameters():
+            p.data -= self.lr * p.grad
+
+
+def _two_step_nets():
+    """A tiny float64 G and D, both with BatchNorm. A Dense right before a BatchNorm has no
+    bias (its gradient would be 0, and 0 against a finite difference checks nothing); D's
+    BatchNorm sits after a LeakyReLU, so that G's last bias has a gradient too."""
+    r = np.random.default_rng(11)
+    G = mg.Sequential(mg.Dense(3, 5, bias=False, rng=r), mg.BatchNorm(5), mg.LeakyReLU(0.2), mg.Dense(5, 4, rng=r))
+    D = mg.Sequential(
+        mg.Dense(4, 6, rng=r),
+        mg.LeakyReLU(0.2),
+        mg.Dense(6, 5, bias=False, rng=r),
+        mg.BatchNorm(5),
+        mg.LeakyReLU(0.2),
+        mg.Dense(5, 1, rng=r),
+    )
+    return G.astype(np.float64), D.astype(np.float64)
+
+
+def _compare(problems, where, net, grads, loss):
+    """Append to ``problems`` every parameter of ``net`` whose consumed gradient (``grads``)
+    is not the central difference of ``loss()`` (``net`` is perturbed in place)."""
+    for (name, p), g in zip(net.named_parameters(), grads):
+        err = rel_error(g, numerical_gradient(loss, p.data))
+        if not err < 1e-6:
+            problems.append(f"{where}: {name}'s gradient off by {err:.1e} from the finite difference")
+
+
+def _d_loss(D, x, fake, real_label):
+    """Document 002's L_D = ½ BCE(D(x), real_label) + ½ BCE(D(G(z)), 0), from its definition."""
+    lr, lf = D(x), D(fake)  # BCE(σ(l), y) = y·softplus(-l) + (1-y)·softplus(l)
+    return 0.5 * np.mean(real_label * softplus(-lr) + (1 - real_label) * softplus(lr)) + 0.5 * np.mean(softplus(lf))
+
+
+def _g_loss(G, D, z, g_loss):
+    lf = D(G(z))
+    return np.mean(softplus(-lf)) if g_loss == "non-saturating" else np.mean(-softplus(lf))
+
+
+def two_gan_steps(sabotage=None, g_loss="non-saturating"):
+    """Two consecutive ``GAN.train_step`` on a tiny float64 GAN, each step's consumed
+    gradients checked against central differences of that step's losses at the parameters of
+    that moment. Returns the problems found (empty: the loop is right).
+
+    Checked, for steps 1 and 2: the optimizers step in the order d, g, d, g; D's gradient at
+    its step is ∂L_D/∂θ_d (document 002's ½-weighted BCE, real target 0.9) for that step's real
+    batch and fakes; G's gradient at its step is ∂L_G/∂θ_g through the just-updated D; the
+    G step leaves D's gradients as D's step left them (D is frozen); the reported ``d`` and
+    ``g`` are those losses. ``sabotage(gan)`` breaks the GAN before the steps (the tests of
+    this check)."""
+    G, D = _two_step_nets()
+    log = []
+    gan = GAN(G, D, 3, Recording("g", G, log, (G, D)), Recording("d", D, log, (G, D)), real_label=0.9, g_loss=g_loss)
+    zs = []
+    draw = gan.sample_noise
+    gan.sample_noise = lambda n: zs.append(draw(n)) or zs[-1]  # every z a step draws, in order
+    r = np.random.default_rng(12)
+    xs = [r.standard_normal((6, 4)) for _ in range(2)]
+    if sabotage is not None:
+        sabotage(gan)
+    outs = [gan.train_step(x) for x in xs]
+    order = [e["tag"] for e in log]
+    if order != ["d", "g", "d", "g"] or len(zs) != 4:
+        return [f"optimizer steps {order} and {len(zs)} noise draws; expected d, g, d, g and 4 draws"]
+    problems = []
+    for i, x in enumerate(xs):
+        _check_step(problems, f"step {i + 1}", log[2 * i], log[2 * i + 1], x, zs[2 * i], zs[2 * i + 1], outs[i], g_loss)
+    return problems
+
+
+def _check_step(problems, where, d, g, x, z_d, z_g, out, g_loss):
+    """One step of :func:`two_gan_steps`: ``d`` and ``g`` are the two optimizers' log entries."""
+    fake = d["G"](z_d)  # the D step's fakes: G in training mode, at that moment's weights
+    L_D = lambda: _d_loss(d["D"], x, fake, 0.9)
+    L_G = lambda: _g_loss(g["G"], g["D"], z_g, g_loss)
+    _compare(problems, f"{where}, D", d["D"], d["grads"], L_D)
+    _compare(problems, f"{where}, G", g["G"], g["grads"], L_G)
+    for (name, p), g0 in zip(g["D"].named_parameters(), d["grads"]):
+        if not np.array_equal(p.grad, g0):
+            problems.append(f"{where}: the G step changed D's gradient of {name}")
+    if float(out["d"]) != pytest.approx(L_D(), rel=1e-10):
+        problems.append(f"{where}: reported d {float(out['d'])} is not L_D {L_D()}")
+    if float(out["g"]) != pytest.approx(L_G(), rel=1e-10):
+        problems.append(f"{where}: reported g {float(out['g'])} is not L_G {L_G()}")
+
+
+@pytest.mark.parametrize("g_loss", ["non-saturating", "minimax"])
+def test_two_consecutive_steps_consume_the_gradients_of_their_own_losses(g_loss):
+    """Step 2 is where a missing zero_grad shows: step 1's gradients would still be in .grad."""
+    problems = two_gan_steps(g_loss=g_loss)
+    assert problems == [], "\n".join(problems)
+
+
+def _no_g_zero_grad(gan):
+    gan.G.zero_grad = lambda: None  # G.zero_grad() removed from the G step
+
+
+def _no_d_zero_grad(gan):
+    gan.D.zero_grad = lambda: None  # D.zero_grad() removed from the D step
+
+
+def _no_half(gan):
+    for loss in (gan._bce_real, gan._bce_fake):  # backward(0.5) → backward(1.0): the ½ of L_D dropped
+        loss.backward = lambda grad=None, right=loss.backward: right(None if grad == 0.5 else grad)
+
+
+def _d_steps_in_g_step(gan):
+    right, g_step = gan.D.backward, gan._g_step
+    inside = []
+
+    def g_step_marked(n, y):
+        inside.append(True)
+        try:
+            return g_step(n, y)
+        finally:
+            inside.pop()
+
+    def backward(dout):
+        dx = right(dout)
+        if inside:
+            gan.d_opt.step()  # D updated from the generator's loss
+        return dx
+
+    gan._g_step, gan.D.backward = g_step_marked, backward
+
+
+SABOTAGE = {
+    "G.zero_grad removed": (_no_g_zero_grad, "step 2, G"),
+    "D.zero_grad removed": (_no_d_zero_grad, "step 2, D"),
+    "½ of L_D dropped": (_no_half, "step 1, D"),
+    "D steps in the G step": (_d_steps_in_g_step, "optimizer steps"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SABOTAGE))
+def test_two_step_check_catches_a_broken_loop(name):
+    """The check of the previous test can fail: each way of breaking the loop is reported
+    where it shows."""
+    sabotage, where = SABOTAGE[name]
+    problems = two_gan_steps(sabotage)
+    assert any(p.startswith(where) for p in problems), f"{name}: not reported at {where!r}: {problems}"
+
+
+def test_two_step_check_catches_d_gradients_leaking_from_the_g_step(monkeypatch):
+    """D's gradients from the G step must not outlive it (the next D step would add to them
+    were its zero_grad missing, and they are not D's loss): ``frozen`` that keeps them fails."""
+    from contextlib import contextmanager
+
+    from minigan.gan import gan as gan_module
+
+    @contextmanager
+    def leaky(module):
+        yield module  # no restore: D's G-step gradients stay in D.grad
+
+    monkeypatch.setattr(gan_module, "frozen", leaky)
+    problems = two_gan_steps()
+    assert any("the G step changed D's gradient" in p for p in problems), problems
 
 
 # ---------------------------------------------------------------------------- the documents' D-step variants
@@ -237,6 +411,51 @@ def test_k_discriminator_steps_per_generator_step():
         gan.train_step(x)
     with pytest.raises(ValueError, match="2 real batches"):
         gan.train_step([x, x])
+
+
+def test_k_discriminator_steps_each_use_their_own_batch():
+    """Algorithm 1, line 4: each of the k discriminator steps draws its own real minibatch (and
+    its own z); the gradient D's optimizer consumes at step j is that of L_D on batch j."""
+    G, D = _two_step_nets()
+    log = []
+    gan = GAN(G, D, 3, Recording("g", G, log, (G, D)), Recording("d", D, log, (G, D)), k=3, real_label=0.9)
+    zs = []
+    draw = gan.sample_noise
+    gan.sample_noise = lambda n: zs.append(draw(n)) or zs[-1]
+    r = np.random.default_rng(13)
+    xs = [r.standard_normal((6, 4)) + j for j in range(3)]  # three different batches
+    gan.train_step(xs)
+    assert [e["tag"] for e in log] == ["d", "d", "d", "g"] and len(zs) == 4
+    problems = []
+    for j, (x, z, d) in enumerate(zip(xs, zs, log)):
+        fake = d["G"](z)
+        _compare(
+            problems, f"D step {j + 1}", d["D"], d["grads"], lambda d=d, x=x, fake=fake: _d_loss(d["D"], x, fake, 0.9)
+        )
+    assert problems == [], "\n".join(problems)
+
+
+def test_sample_runs_G_in_inference_mode_unless_asked():
+    """GAN.sample: G in evaluation mode by default (BatchNorm's running statistics, Keras'
+    ``generator.predict``), in training mode with ``train_mode=True`` (the batch's own); G's
+    mode is restored either way, and the default sampling moves no running statistic."""
+    G, D = tiny()
+    gan = GAN(G, D, 3, Counting(), Counting())
+    bn = G.layers[1]
+    bn.running_mean[...] = 0.4  # running statistics unlike any batch's
+    bn.running_var[...] = 3.0
+    z = np.random.default_rng(14).standard_normal((6, 3))
+    before = _params(G)
+    G.eval()
+    want_eval = G(z)
+    G.train()
+    want_train = G(z)
+    G.load_state_dict(before)  # undo that forward's running-statistics update
+    np.testing.assert_allclose(gan.sample(z=z), want_eval, rtol=1e-12, err_msg="sample() is not G in eval mode")
+    assert all(m.training for _, m in G.named_modules()), "sample() left G in evaluation mode"
+    np.testing.assert_array_equal(_params(G)["1.running_mean"], before["1.running_mean"])  # eval: no update
+    np.testing.assert_allclose(gan.sample(z=z, train_mode=True), want_train, rtol=1e-12, err_msg="train_mode=True")
+    assert all(m.training for _, m in G.named_modules())
 
 
 def test_fit_history_and_sample():

@@ -52,6 +52,63 @@ def test_frechet_matches_scipy_sqrtm():
         assert metrics.frechet_distance(m1, s1, m2, s2) == pytest.approx(want, rel=1e-8)
 
 
+def _fid_by_scipy(f1, f2):
+    """The Fréchet distance of two feature sets, computed independently of minigan: the
+    unbiased covariance of ``np.cov`` (ddof 1) and the matrix square root of
+    ``scipy.linalg.sqrtm`` (document 001 §5.3: ‖μ₁ − μ₂‖² + Tr(Σ₁ + Σ₂ − 2 √(Σ₁ Σ₂)))."""
+    linalg = pytest.importorskip("scipy.linalg")
+    m1, m2 = f1.mean(axis=0), f2.mean(axis=0)
+    s1, s2 = np.cov(f1, rowvar=False), np.cov(f2, rowvar=False)
+    covmean = linalg.sqrtm(s1 @ s2)
+    assert np.abs(covmean.imag).max(initial=0) < 1e-8 * np.abs(covmean).max(), "sqrtm went complex"
+    return float(((m1 - m2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean.real))
+
+
+def test_frechet_of_gaussian_features_matches_np_cov_and_scipy_sqrtm():
+    """Two random Gaussian feature sets (correlated, different means and covariances): minigan's
+    FID from their statistics equals the independent computation to 1e-6 relative."""
+    rng = np.random.default_rng(7)
+    for n, d in ((40, 6), (300, 12)):
+        f1 = rng.standard_normal((n, d)) @ rng.standard_normal((d, d)) + rng.standard_normal(d)
+        f2 = rng.standard_normal((n, d)) @ (0.7 * rng.standard_normal((d, d))) + rng.standard_normal(d)
+        want = _fid_by_scipy(f1, f2)
+        got = metrics.frechet_distance(f1.mean(0), np.cov(f1, rowvar=False), f2.mean(0), np.cov(f2, rowvar=False))
+        assert got == pytest.approx(want, rel=1e-6), (n, d)
+
+
+def _linear_feature_model(rng, d, shift=0.0):
+    """A float64 ``Sequential(Flatten, Dense(784, d), Dense(d, 1))``: the FID features of an
+    image (the input of the last layer) are exactly ``x.reshape(784) @ Wᵀ + b``."""
+    first = mg.Dense(784, d, rng=rng, dtype=np.float64)
+    first.params["W"].data[...] = rng.standard_normal((d, 784)) * 0.1
+    first.params["b"].data[...] = shift + rng.standard_normal(d)
+    return mg.Sequential(mg.Flatten(), first, mg.Dense(d, 1, rng=rng, dtype=np.float64))
+
+
+def test_feature_statistics_and_fid_match_an_independent_computation():
+    """feature_statistics computes minigan's covariance from the features themselves: it must
+    be the unbiased one (np.cov, ddof 1); with few images a biased covariance (ddof 0) is
+    off by n/(n-1), and so is the FID. Checked on a model whose features are known exactly."""
+    rng = np.random.default_rng(8)
+    n, d = 30, 5
+    model = _linear_feature_model(rng, d)
+    a = rng.uniform(-1, 1, (n, 1, 28, 28)).astype(np.float32)
+    b = np.clip(0.6 * rng.uniform(-1, 1, (n, 1, 28, 28)) + 0.2, -1, 1).astype(np.float32)
+    W, bias = model[1].params["W"].data, model[1].params["b"].data
+    fa = a.reshape(n, 784).astype(np.float64) @ W.T + bias  # the features, computed here
+    fb = b.reshape(n, 784).astype(np.float64) @ W.T + bias
+    mu, sigma = metrics.feature_statistics(a, model, batch_size=7)  # batches: the statistics are of all n
+    np.testing.assert_allclose(mu, fa.mean(axis=0), rtol=1e-10, atol=1e-12, err_msg="feature mean")
+    np.testing.assert_allclose(sigma, np.cov(fa, rowvar=False), rtol=1e-9, err_msg="feature covariance (unbiased)")
+    biased = np.cov(fa, rowvar=False, bias=True)
+    assert np.abs(sigma - biased).max() > 1e-3 * np.abs(biased).max(), "the check cannot tell ddof 0 from ddof 1"
+    want = _fid_by_scipy(fa, fb)
+    assert metrics.fid(a, b, model) == pytest.approx(want, rel=1e-6)
+    ma, sa = fa.mean(0), np.cov(fa, rowvar=False, bias=True)
+    mb, sb = fb.mean(0), np.cov(fb, rowvar=False, bias=True)
+    assert metrics.frechet_distance(ma, sa, mb, sb) != pytest.approx(want, rel=1e-6), "biased FID would pass too"
+
+
 def test_frechet_singular_covariance_and_symmetry():
     rng = np.random.default_rng(3)
     x = rng.standard_normal((4, 10))  # 4 samples in 10-D: a rank-3 covariance

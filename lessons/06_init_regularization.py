@@ -104,6 +104,8 @@ scales = {
     "std 2.5/√n (too large)": 2.5,
 }
 acts = {}
+print("standard deviation of the activations of each layer")
+print(f"{'layer:':<26}" + "".join(f"{i:>5}" for i in range(1, depth + 1)))
 for label, k in scales.items():
 
     def init_fn(shape, rng=None, dtype=np.float32, k=k):
@@ -126,10 +128,7 @@ for label, k in scales.items():
         a = net[2 * i + 1](net[2 * i](a))
         per_layer.append(a)
     acts[label] = per_layer
-    print(
-        f"{label:<26} std of the activations, layers 1..10: "
-        + " ".join(f"{p.std():.2f}" for p in per_layer)
-    )
+    print(f"{label:<26}" + "".join(f"{p.std():>5.2f}" for p in per_layer))
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Histograms of the tanh activations of layers 1, 4 and 10 (columns) of a 10-layer network, for three scales of the initial weights (rows). Too small: the activations collapse towards 0. Too large: they pile up at -1 and +1, where tanh is flat. Xavier keeps them spread out at every depth.", "name": "fig-06-init-histograms"}}
 show = [0, 3, 9]
@@ -426,8 +425,8 @@ print("mg.Dropout == inverted dropout from scratch; identity in eval()")
 big = np.ones((1000, 1000))
 y_big = mg.Dropout(p, seed=0)(big)
 print(
-    f"mean of Dropout({p})(ones) in training: {y_big.mean():.4f} (expected value 1), "
-    f"fraction zeroed: {(y_big == 0).mean():.3f}"
+    f"Dropout({p}) of ones, training: mean {y_big.mean():.4f} (expected value 1), "
+    f"fraction zeroed {(y_big == 0).mean():.3f}"
 )
 
 d = mg.Dropout(p)  # a fixed mask makes the layer deterministic

@@ -27,6 +27,8 @@
 # Keras GAN's `BatchNormalization(momentum=0.8)`).
 
 # %%
+import textwrap
+
 import matplotlib.pyplot as plt
 import minigan as mg
 import numpy as np
@@ -188,10 +190,10 @@ np.testing.assert_allclose(dZ_mg, dZ, rtol=1e-10, atol=1e-12)
 np.testing.assert_allclose(bn.params["gamma"].grad, dgamma, rtol=1e-10)
 np.testing.assert_allclose(bn.params["beta"].grad, dbeta, rtol=1e-10)
 print("minigan.BatchNorm == from scratch: forward, dZ, dgamma, dbeta")
-print(
-    f"output mean per feature {out_mg.mean(0).round(3)} (= β {beta.round(3)}), "
-    f"std {out_mg.std(0).round(3)} (≈ |γ| {np.abs(gamma).round(3)})"
-)
+print("output mean per feature:", out_mg.mean(0).round(3))
+print("β:                      ", beta.round(3))
+print("output std per feature: ", out_mg.std(0).round(3))
+print("|γ|:                    ", np.abs(gamma).round(3))
 
 # running statistics after this one batch, from scratch
 rm = 0.9 * np.zeros(C) + 0.1 * Z.mean(0)
@@ -314,24 +316,23 @@ for mom in (0.1, 0.2):
         )
     runs[mom] = np.array(trace)
     print(
-        f"momentum {mom}: after 60 batches running_mean = {trace[-1][0]:.3f} "
-        f"(data 2.0), running_var = {trace[-1][1]:.3f} (data 9.0)"
+        f"momentum {mom}, after 60 batches: running_mean {trace[-1][0]:.3f} (data 2), "
+        f"running_var {trace[-1][1]:.3f} (data 9)"
     )
 
 x1 = np.array([[5.0]])
 layer.eval()
 rm1, rv1 = layer.buffers["running_mean"][0], layer.buffers["running_var"][0]
-print(
-    f"eval mode, one example x = 5: output {float(layer(x1)[0, 0]):.3f} "
-    "= (5 − running_mean)/√(running_var + ε) = "
-    f"{(5 - rm1) / np.sqrt(rv1 + layer.eps):.3f}"
-)
+print(f"eval mode, one example x = 5: output {float(layer(x1)[0, 0]):.3f}")
+by_hand = (5 - rm1) / np.sqrt(rv1 + layer.eps)
+print(f"(5 − running_mean)/√(running_var + ε) = {by_hand:.3f}")
 layer.train()
 try:
     layer(x1)
     raise AssertionError("BatchNorm in train mode accepted a batch of one example")
 except ValueError as exc:
-    print("train mode, one example:", exc)
+    print("train mode, one example raises ValueError:")
+    print(textwrap.fill(str(exc), 88))
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "The running mean (solid) and running variance (dashed) of a BatchNorm layer over 60 training batches drawn from a distribution with mean 2 and variance 9 (grey lines), for momentum 0.1 and 0.2. Both start at 0 and 1 and approach the data's values; momentum 0.2 gets there about twice as fast, and then wanders more from batch to batch.", "name": "fig-07-running-stats"}}
 fig, ax = plt.subplots(figsize=(8, 4))

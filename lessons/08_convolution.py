@@ -488,7 +488,8 @@ print(
 )
 assert err < 1e-10
 
-# the vertical-edge example through minigan: Conv2D is a cross-correlation, as in the document
+# the vertical-edge example through minigan: Conv2D is a cross-correlation,
+# as in the document
 edge = mg.Conv2D(1, 1, 3, dtype=np.float64)
 edge.params["W"].data[...] = F_vert
 edge.params["b"].data[...] = 0.0
@@ -517,10 +518,7 @@ dx_mg = mp.backward(np.array([[[[1.0, 2], [3, 4]]]]))[0, 0]
 assert np.array_equal(
     dx_mg, maxpool_backward_scratch(P, 2, np.array([[1.0, 2], [3, 4]]))
 )
-print(
-    "MaxPool2D / AvgPool2D forward and MaxPool2D's arg-max backward "
-    "agree with the scratch versions"
-)
+print("MaxPool2D, AvgPool2D forward and MaxPool2D's arg-max backward == from scratch")
 
 # %% [markdown]
 # ## 8. Why a convolution: sparse interactions, shared parameters, equivariance (document 000 §2.2)

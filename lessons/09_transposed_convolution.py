@@ -340,10 +340,8 @@ y_mg = ct(xv)
 y_scratch = conv_transpose_volume_scratch(
     xv[0], ct.params["W"].data, ct.params["b"].data, 2, 1
 )
-print(
-    f"Conv2DTranspose(3, 2, 4, stride=2, padding=1): {xv.shape} -> {y_mg.shape}; "
-    f"max abs difference to scratch {np.abs(y_mg[0] - y_scratch).max():.1e}"
-)
+print(f"Conv2DTranspose(3, 2, 4, stride=2, padding=1): {xv.shape} -> {y_mg.shape}")
+print(f"max abs difference to scratch {np.abs(y_mg[0] - y_scratch).max():.1e}")
 assert np.allclose(y_mg[0], y_scratch)
 
 # the transposed convolution is the backward of the convolution with the same weights
@@ -356,8 +354,8 @@ cv(np.zeros((1, 2, 10, 10)))
 dx_conv = cv.backward(xv)
 no_bias = y_mg - ct.params["b"].data[None, :, None, None]
 print(
-    "Conv2D input-gradient vs Conv2DTranspose forward (bias removed): "
-    f"max abs difference {np.abs(dx_conv - no_bias).max():.1e}"
+    "Conv2D input gradient vs Conv2DTranspose forward (bias removed): "
+    f"max abs diff. {np.abs(dx_conv - no_bias).max():.1e}"
 )
 assert np.allclose(dx_conv, no_bias)
 
@@ -422,8 +420,10 @@ back_s = convT_s(conv_s(x_img[None, None]))[0, 0]
 M_s = conv_s(np.eye(784).reshape(784, 1, 28, 28)).reshape(784, 196).T
 print(
     f"stride 2: M is {M_s.shape[0]}x{M_s.shape[1]} with rank "
-    f"{np.linalg.matrix_rank(M_s)}: no inverse; "
-    f"transposed convolution vs digit: relative error {rel_err(back_s):.3f}"
+    f"{np.linalg.matrix_rank(M_s)}: no inverse"
+)
+print(
+    f"stride 2: transposed convolution vs digit: relative error {rel_err(back_s):.3f}"
 )
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "A digit, the digit blurred by a 3x3 convolution, the transposed convolution of the blurred digit with the same filter (blurred a second time, not restored), and the real deconvolution, which solves M x = y and gives the digit back. The last panel is the transposed convolution after a stride-2 convolution: the right size again, but not the input.", "name": "fig-09-deconvolution"}}
@@ -502,7 +502,8 @@ relu, pool = mg.ReLU(), mg.MaxPool2D(2)
 x_in = x_img[None, None]
 acts = relu(layer1(x_in))  # (1, 4, 28, 28)
 pooled = pool(acts)  # (1, 4, 14, 14), switches recorded
-# the deconvnet's filtering step: Conv2DTranspose(4 -> 1) with the same (4, 1, 3, 3) array
+# the deconvnet's filtering step: Conv2DTranspose(4 -> 1) with the same
+# (4, 1, 3, 3) array
 layer1_T = mg.Conv2DTranspose(4, 1, 3, padding=1, bias=False, dtype=np.float64)
 layer1_T.params["W"].data[...] = layer1.params["W"].data
 
@@ -525,8 +526,9 @@ one_act[0, feature, r_max, c_max] = pooled[0, feature, r_max, c_max]
 proj_one = project(one_act)
 print(
     f"feature map {feature}: {int((pooled[0, feature] > 0).sum())} of 196 pooled "
-    f"activations are positive; the strongest is at ({r_max}, {c_max}) of 14x14"
+    "activations are positive"
 )
+print(f"the strongest is at ({r_max}, {c_max}) of 14x14")
 rows = np.flatnonzero(np.abs(proj_one).sum(axis=1))
 cols = np.flatnonzero(np.abs(proj_one).sum(axis=0))
 print(
@@ -578,7 +580,8 @@ for name, layer, x in [
     ),
 ]:
     errs = gradcheck.check_module(layer, x)
-    print(f"{name:<66} " + "  ".join(f"{k}: {v:.1e}" for k, v in errs.items()))
+    print(name)
+    print("    " + "  ".join(f"{k}: {v:.1e}" for k, v in errs.items()))
     assert max(errs.values()) < 1e-6
 
 # %% [markdown]

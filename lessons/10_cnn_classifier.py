@@ -358,8 +358,8 @@ for name, build, lr in [("doc 003 CNN", doc003_cnn, 1e-3), ("LeNet-5", lenet5, 2
     )
 
 print(
-    "\ndocument 003 reports 98.5% for its CNN on the full MNIST test set "
-    "(60 000 training digits, 5 epochs);"
+    "\ndocument 003 reports 98.5% for its CNN on the full MNIST test set"
+    "\n(60 000 training digits, 5 epochs);"
     f"\nhere, {len(X_train)} training digits and {EPOCHS} epoch(s): "
     f"doc 003 CNN {results['doc 003 CNN']['acc']:.1%}, "
     f"LeNet-5 {results['LeNet-5']['acc']:.1%}"
@@ -457,10 +457,8 @@ pairs = sorted(
     reverse=True,
 )
 print(f"doc 003 CNN: {int(off.sum())} of {len(y_test)} held-out digits misclassified")
-print(
-    "most frequent confusions (true → predicted: count): "
-    + ", ".join(f"{i} → {j}: {n}" for n, i, j in pairs[:5])
-)
+print("most frequent confusions (true → predicted: count):")
+print("    " + ", ".join(f"{i} → {j}: {n}" for n, i, j in pairs[:5]))
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Confusion matrix of document 003's CNN on the held-out digits: row = true digit, column = predicted digit. The diagonal holds the correct answers; each off-diagonal number is a kind of mistake.", "name": "fig-10-confusion"}}
 fig, ax = plt.subplots(figsize=(6, 5.5))

@@ -129,8 +129,8 @@ conv.params["W"].data[...] = 0
 conv.params["W"].data[0, 0, r - dy, r - dx] = 1.0  # the one-hot kernel
 np.testing.assert_allclose(conv(digit + 1) - 1, shift(digit, dy, dx), atol=1e-6)
 print(
-    f"shift by (dy, dx) = ({dy}, {dx}) from scratch == Conv2D with a one-hot "
-    "5x5 kernel (on x + 1, minus 1)"
+    f"shift by ({dy}, {dx}) from scratch == Conv2D with a one-hot 5x5 kernel "
+    "(on x + 1, minus 1)"
 )
 
 
@@ -188,10 +188,8 @@ print(
     f"classifier on the 1,000 held-out digits: {np.mean(pred == y_test_all):.1%}; "
     f"on the same digits flipped: {np.mean(pred_flip == y_test_all):.1%}"
 )
-print(
-    "still recognised after a flip, per digit: "
-    + ", ".join(f"{c}: {k:.0%}" for c, k in enumerate(keep))
-)
+print("still recognised after a flip, per digit:")
+print("    " + ", ".join(f"{c}: {k:.0%}" for c, k in enumerate(keep)))
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "For each digit, the share of the 100 held-out examples that minigan's MNIST classifier still recognises after a horizontal flip. Digits that look alike in a mirror (0, 4 and 8) mostly keep their label; 2, 3, 5, 6 and 7 almost never do.", "name": "fig-11-flip-recognition"}}
 fig, ax = plt.subplots(figsize=(7, 3.5))
@@ -349,8 +347,9 @@ def elu(z, alpha=1.0):
 
 z = np.linspace(-4, 3, 15)
 np.testing.assert_allclose(elu(z), mg.ELU()(z), rtol=1e-12)
+print("ELU from scratch == mg.ELU")
 print(
-    "ELU from scratch == mg.ELU;  ELU(ELU(z)) − ELU(z) at z = −1, −2, −4:",
+    "ELU(ELU(z)) − ELU(z) at z = −1, −2, −4:",
     ", ".join(f"{elu(elu(v)) - elu(v):+.3f}" for v in (-1.0, -2.0, -4.0)),
 )
 
@@ -449,11 +448,33 @@ def count_by_hand(block3_side):
     return conv, bn, dense
 
 
+def short(name):
+    """A layer's name from summary(), shortened to fit a narrow table."""
+    for long_, short_ in [
+        ("kernel_size=", "k="),
+        (", stride=1", ""),
+        (", stride=2", ""),
+        (", eps=1e-05", ""),
+        ("momentum=", "mom="),
+        ("alpha=", "α="),
+    ]:
+        name = name.replace(long_, short_)
+    return name
+
+
+def print_summary(rows):
+    """summary()'s rows as a compact table: layer, output shape, parameters."""
+    print(f"{'layer':<46}{'output':>12}{'params':>10}")
+    for name, shape, n in rows:
+        print(f"{short(name):<46}{'x'.join(map(str, shape)):>12}{n:>10,}")
+    print(f"{'total':<46}{'':>12}{sum(n for _, _, n in rows):>10,}")
+
+
 printed_net = cifar_cnn(block3_padding=0, double_elu=True)
 described_net = cifar_cnn()
 print("As printed (block 3 'valid', ELU twice):")
-printed_rows = printed_net.summary((3, 32, 32))
-print("\nAs described (padding='same' everywhere): only the rows that differ")
+printed_rows = printed_net.summary((3, 32, 32), print_fn=None)
+print_summary(printed_rows)
 described_rows = described_net.summary((3, 32, 32), print_fn=None)
 double = [
     i
@@ -461,25 +482,29 @@ double = [
     if "ELU" in printed_rows[i][0] and "ELU" in printed_rows[i - 1][0]
 ]
 print(
-    "  (the printed network has one layer more, the second ELU: "
-    f"row {printed_rows[double[0]][0]!r})"
+    "\nThe printed network has one layer more, the second ELU: "
+    f"row {short(printed_rows[double[0]][0])!r}."
 )
+print("As described (padding='same' everywhere), the rows that differ:")
+print(f"{'layer (as described)':<42}{'described':>18}{'printed':>18}")
 aligned = [r for i, r in enumerate(printed_rows) if i not in double]
 for (_n1, s1, p1), (n2, s2, p2) in zip(aligned, described_rows):
     if s1 != s2 or p1 != p2:
         shape1, shape2 = "x".join(map(str, s1)), "x".join(map(str, s2))
-        print(f"  {n2:<62} {shape2:<8} {p2:>7,}   (printed: {shape1}, {p1:,})")
+        print(f"{short(n2):<42}{shape2:>9}{p2:>9,}{shape1:>9}{p1:>9,}")
 
+print()
 for name, net, side in (
     ("as printed", printed_net, 2),
     ("as described", described_net, 4),
 ):
     conv, bn, dense = count_by_hand(side)
     assert net.num_parameters() == conv + bn + dense
+    keras_total = conv + 2 * bn + dense
     print(
-        f"{name:<13}: convolutions {conv:,} + BatchNorm γ, β {bn:,} + dense {dense:,} "
-        f"= {conv + bn + dense:,} trainable; Keras's summary() would also count the "
-        f"{bn:,} moving means and variances: 'Total params: {conv + 2 * bn + dense:,}'"
+        f"{name}: convolutions {conv:,} + BatchNorm γ, β {bn:,} + dense {dense:,}"
+        f"\n    = {conv + bn + dense:,} trainable; Keras's summary() also counts the "
+        f"{bn:,} moving\n    means and variances: 'Total params: {keras_total:,}'"
     )
 
 # %% [markdown]
@@ -525,8 +550,9 @@ bias_keys = [
 others = {k: v for k, v in grads.items() if k not in bias_keys}
 print(
     f"batch of 8: loss {float(loss):.3f} (a uniform guess would be "
-    f"ln 10 = {np.log(10):.3f}; a fresh network is not uniform), dx {dx.shape}"
+    f"ln 10 = {np.log(10):.3f};"
 )
+print(f"    a fresh network is not uniform), dx {dx.shape}")
 print(
     "smallest largest-|gradient| among the weights, γ, β and the dense layer: "
     f"{min(others.values()):.1e}"

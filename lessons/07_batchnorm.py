@@ -93,10 +93,12 @@ rng = np.random.default_rng(0)
 # The running averages of slip 2 are updated after each training batch:
 #
 # $$
-# \mu_{\text{run}} \leftarrow (1 - \text{momentum})\, \mu_{\text{run}} + \text{momentum}\, \mu,
-# \qquad
-# \sigma^2_{\text{run}} \leftarrow (1 - \text{momentum})\, \sigma^2_{\text{run}}
+# \begin{aligned}
+# \mu_{\text{run}} &\leftarrow (1 - \text{momentum})\, \mu_{\text{run}}
+# + \text{momentum}\, \mu \cr
+# \sigma^2_{\text{run}} &\leftarrow (1 - \text{momentum})\, \sigma^2_{\text{run}}
 # + \text{momentum}\, \frac{m}{m - 1}\, \sigma^2
+# \end{aligned}
 # \tag{7.1}
 # \label{eq:07-running}
 # $$

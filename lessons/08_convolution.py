@@ -75,12 +75,12 @@ def show_map(ax, im, title, signed=False, vmin=None, vmax=None):
 # Document 001 §3.1 writes the operation that a CNN layer computes (its $C = I * F$) as
 #
 # $$
-# C_{m,k} = \sum_{j=m}^{(f_w+m-1)} \sum_{i=k}^{(f_h+k-1)} I_{i,j} F_{i,j},
-# \qquad m = \{1, \dots, c_h\},\ k = \{1, \dots, c_w\}
+# C_{m,k} = \sum_{j=m}^{(f_w+m-1)} \sum_{i=k}^{(f_h+k-1)} I_{i,j} F_{i,j}
 # \tag{001 §3.1, as printed}
 # $$
 #
-# with an output of size $c_h = n_h - f_h + 1$, $c_w = n_w - f_w + 1$. Here the kernel
+# for $m = \{1, \dots, c_h\}$ and $k = \{1, \dots, c_w\}$, with an output of size
+# $c_h = n_h - f_h + 1$, $c_w = n_w - f_w + 1$. Here the kernel
 # slides over the image **without** a flip: that is a *cross-correlation* ("correlação
 # cruzada"), and it is what Keras, PyTorch, TensorFlow (and minigan) call `Conv2D`. The code
 # of document 003 ch. 1 (`im_c[row, col] += image[row + i, col + j] * im_filter[i][j]`) is
@@ -155,13 +155,16 @@ assert err_flip < 1e-12 and err_noflip > 1e-3
 # document prints
 #
 # $$
-# I = \begin{bmatrix} a & a & a & 0 & 0 & 0 \\ a & a & a & 0 & 0 & 0 \\
-# a & a & a & 0 & 0 & 0 \\ a & a & a & 0 & 0 & 0 \end{bmatrix},
-# \quad
-# F = \begin{bmatrix} 1 & 0 & -1 \\ 1 & 0 & -1 \\ 1 & 0 & -1 \end{bmatrix},
-# \quad
-# I * F = \begin{bmatrix} 0 & 3a & 3a & 0 \\ 0 & 3a & 3a & 0 \end{bmatrix}
-# \tag{001 §3.1.1}
+# I = \left[\matrix{a & a & a & 0 & 0 & 0 \cr a & a & a & 0 & 0 & 0 \cr
+# a & a & a & 0 & 0 & 0 \cr a & a & a & 0 & 0 & 0}\right],
+# \qquad
+# F = \left[\matrix{1 & 0 & -1 \cr 1 & 0 & -1 \cr 1 & 0 & -1}\right]
+# \tag{001 §3.1.1a}
+# $$
+#
+# $$
+# I * F = \left[\matrix{0 & 3a & 3a & 0 \cr 0 & 3a & 3a & 0}\right]
+# \tag{001 §3.1.1b}
 # $$
 #
 # a 2x4 result ($c = n - f + 1$) that lights up in the middle columns, where the edge is.
@@ -205,9 +208,9 @@ save(fig, "08_edge_example.png", dpi=100)
 # ("blur") filter, `np.full([10, 10], 1/100)`, and two Sobel filters:
 #
 # $$
-# \text{sobel\_x} = \begin{bmatrix} -1 & -2 & -1 \\ 0 & 0 & 0 \\ 1 & 2 & 1 \end{bmatrix},
+# \text{sobel_x} = \left[\matrix{-1 & -2 & -1 \cr 0 & 0 & 0 \cr 1 & 2 & 1}\right],
 # \qquad
-# \text{sobel\_y} = \begin{bmatrix} -1 & 0 & 1 \\ -2 & 0 & 2 \\ -1 & 0 & 1 \end{bmatrix}
+# \text{sobel_y} = \left[\matrix{-1 & 0 & 1 \cr -2 & 0 & 2 \cr -1 & 0 & 1}\right]
 # \tag{003 ch. 1}
 # $$
 #

@@ -222,7 +222,7 @@ save(fig, "09_conv_matrix.png", dpi=100)
 # (lesson 08) gives
 #
 # $$
-# n = (c - 1)\, s - 2p + f + \text{output\_padding}
+# n = (c - 1)\, s - 2p + f + \text{output_padding}
 # \tag{9.3}
 # \label{eq:09-size}
 # $$
@@ -230,7 +230,7 @@ save(fig, "09_conv_matrix.png", dpi=100)
 # which is PyTorch's (and minigan's) formula for `Conv2DTranspose`. The floor loses
 # information when $s \ge 2$ (a 7x7 and an 8x8 image both convolve to 4x4 with $f = 3$,
 # $s = 2$, $p = 1$), so a transposed convolution needs an
-# $\text{output\_padding} \in [0, s)$ to say which size it should produce.
+# $\text{output_padding} \in [0, s)$ to say which size it should produce.
 #
 # Document 001 §3.3 prints $\eqref{eq:09-size-doc}$, $n_h = c_h + f_h - 1$. That is
 # **correct, but only for $s = 1$, $p = 0$** (put them in $\eqref{eq:09-size}$). The document
@@ -373,12 +373,14 @@ assert np.allclose(dx_conv, no_bias)
 # convolution, it does not give the input back,
 #
 # $$
-# \operatorname{conv}^{\top}\big(\operatorname{conv}(x)\big) = M^{\top} M\, x \ne x,
-# \qquad
-# \operatorname{deconv}\big(\operatorname{conv}(x)\big) = M^{-1} M\, x = x
-# \ \text{(when } M \text{ is invertible)}
+# \begin{aligned}
+# \operatorname{conv}^{\top}\big(\operatorname{conv}(x)\big) &= M^{\top} M\, x \ne x \cr
+# \operatorname{deconv}\big(\operatorname{conv}(x)\big) &= M^{-1} M\, x = x
+# \end{aligned}
 # \tag{9.4}
 # $$
+#
+# (the second line when $M$ is invertible).
 #
 # We check it on a digit with a mild 3x3 blur (stride 1, padding 1, so that $M$ is a square
 # $784 \times 784$ matrix that can be inverted), using minigan's `Conv2D` and

@@ -94,14 +94,19 @@ T_START = time.perf_counter()
 # cross-correlation with padding $r$ computes
 #
 # $$
-# \text{out}_{i,j} = \sum_{m=0}^{2r} \sum_{n=0}^{2r} x_{i+m-r,\; j+n-r}\, K_{m,n},
-# \qquad
-# K_{m,n} = \begin{cases} 1 & (m, n) = (r - \Delta y,\; r - \Delta x) \\ 0 & \text{otherwise}
-# \end{cases}
+# \text{out}_{i,j} = \sum_{m=0}^{2r} \sum_{n=0}^{2r} x_{i+m-r,\; j+n-r}\, K_{m,n}
 # \tag{11.2}
 # $$
 #
-# so the single 1 picks $x_{i - \Delta y,\, j - \Delta x}$. With zero padding it fills with
+# and with the kernel
+#
+# $$
+# K_{m,n} = \left\{\begin{array}{ll} 1 & (m, n) = (r - \Delta y,\; r - \Delta x) \cr
+# 0 & \text{otherwise} \end{array}\right.
+# \tag{11.3}
+# $$
+#
+# the single 1 picks $x_{i - \Delta y,\, j - \Delta x}$. With zero padding it fills with
 # 0, so we shift $x + 1$ (background 0) and subtract 1 again.
 
 
@@ -326,12 +331,17 @@ save(fig, "11_augmentation.png", dpi=100)
 # $\alpha = 1$ in Keras:
 #
 # $$
-# \operatorname{ELU}(z) = \begin{cases} z & z > 0 \\ \alpha\left(e^{z} - 1\right) & z \le 0
-# \end{cases},
-# \qquad
-# \operatorname{ELU}'(z) = \begin{cases} 1 & z > 0 \\ \alpha e^{z} = \operatorname{ELU}(z)
-# + \alpha & z \le 0 \end{cases}
-# \tag{Clevert 2016}
+# \operatorname{ELU}(z) = \left\{\begin{array}{ll} z & z > 0 \cr
+# \alpha\left(e^{z} - 1\right) & z \le 0 \end{array}\right.
+# \tag{Clevert 2016a}
+# $$
+#
+# and its derivative
+#
+# $$
+# \operatorname{ELU}'(z) = \left\{\begin{array}{ll} 1 & z > 0 \cr
+# \alpha e^{z} = \operatorname{ELU}(z) + \alpha & z \le 0 \end{array}\right.
+# \tag{Clevert 2016b}
 # $$
 #
 # We write it from scratch and compare it with `mg.ELU`, and see what the duplicated
@@ -404,7 +414,7 @@ assert max(bias_grads.values()) < 1e-9
 # $$
 # P = \sum_{\text{convolutions}} \left(9\, C_{\text{in}} C_{\text{out}} + C_{\text{out}}\right)
 # + \sum_{\text{BatchNorms}} 2C + \left(128\, s^2 + 1\right) \cdot 10
-# \tag{11.3}
+# \tag{11.4}
 # $$
 
 
@@ -439,7 +449,7 @@ def cifar_cnn(block3_padding="same", double_elu=False, seed=0):
 
 
 def count_by_hand(block3_side):
-    """Trainable parameters (11.3): convolutions k·k·C_in·C_out + C_out, BatchNorm
+    """Trainable parameters (11.4): convolutions k·k·C_in·C_out + C_out, BatchNorm
     γ and β (2·C), dense."""
     convs = [(3, 32), (32, 32), (32, 64), (64, 64), (64, 128), (128, 128)]
     conv = sum(9 * ci * co + co for ci, co in convs)

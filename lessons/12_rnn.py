@@ -193,10 +193,10 @@ def diagram(ax, x0, y0, inputs, outputs, title):
 
 
 fig, ax = plt.subplots(figsize=(10, 7.2))
-diagram(ax, 0, 4.4, [1], [1], "Um para Um\n(one to one): an image")
+diagram(ax, 0, 4.4, [1], [1], "Um para Um\n(one to one)")
 diagram(
     ax,
-    2.2,
+    2.5,
     4.4,
     [1, 0, 0, 0],
     [1, 1, 1, 1],
@@ -253,12 +253,13 @@ save(fig, "12_rnn_taxonomy.png", dpi=100)
 # With the loss $C = (s_T - y)^2$, the chain rule through $s_k = s_{k-1} W + x_k U$ gives
 #
 # $$
+# \begin{gathered}
 # \frac{\partial C}{\partial s_T} = 2\,(s_T - y), \qquad
+# \frac{\partial C}{\partial s_{k-1}} = \frac{\partial C}{\partial s_k}\, W,\cr
 # \frac{\partial C}{\partial U} = \sum_{k=1}^{T} \frac{\partial C}{\partial s_k}\, x_k,
 # \qquad
-# \frac{\partial C}{\partial W} = \sum_{k=1}^{T} \frac{\partial C}{\partial s_k}\, s_{k-1},
-# \qquad
-# \frac{\partial C}{\partial s_{k-1}} = \frac{\partial C}{\partial s_k}\, W
+# \frac{\partial C}{\partial W} = \sum_{k=1}^{T} \frac{\partial C}{\partial s_k}\, s_{k-1}
+# \end{gathered}
 # \tag{12.1}
 # \label{eq:12-bptt}
 # $$
@@ -427,9 +428,11 @@ print(
 # follow at once:
 #
 # $$
-# s_T = \sum_{k=1}^{T} x_k\, U\, W^{T-k}, \qquad
+# \begin{gathered}
+# s_T = \sum_{k=1}^{T} x_k\, U\, W^{T-k},\cr
 # \frac{\partial s_T}{\partial s_0} = W^{T}, \qquad
 # \frac{\partial s_T}{\partial W} = \sum_{k=1}^{T} (T-k)\, x_k\, U\, W^{T-k-1}
+# \end{gathered}
 # \tag{12.2}
 # \label{eq:12-unrolled}
 # $$
@@ -545,14 +548,15 @@ save(fig, "12_clipping.png", dpi=100)
 # gates, each made of a sigmoid and an element-wise product; an input gate, a forget gate
 # and an output gate; and tanh as the activation. In equations (PyTorch's `nn.LSTM`, which
 # minigan follows), with the four blocks stacked in $W_{ih}$ ($4H \times D$) and $W_{hh}$
-# ($4H \times H$) in the order i, f, g, o:
+# ($4H \times H$) in the order i, f, g, o, and $b = b_{ih} + b_{hh}$ the sum of the two
+# bias vectors:
 #
 # $$
 # \begin{aligned}
-# [\,a_i,\ a_f,\ a_g,\ a_o\,] &= x_t W_{ih}^{\top} + b_{ih} + h_{t-1} W_{hh}^{\top} + b_{hh}\\
-# i_t = \sigma(a_i), \quad f_t &= \sigma(a_f), \quad g_t = \tanh(a_g), \quad
-# o_t = \sigma(a_o)\\
-# c_t &= f_t \odot c_{t-1} + i_t \odot g_t\\
+# \big[\,a_i,\ a_f,\ a_g,\ a_o\,\big] &= x_t W_{ih}^{\top} + h_{t-1} W_{hh}^{\top} + b\cr
+# i_t &= \sigma(a_i), \quad f_t = \sigma(a_f)\cr
+# o_t &= \sigma(a_o), \quad g_t = \tanh(a_g)\cr
+# c_t &= f_t \odot c_{t-1} + i_t \odot g_t\cr
 # h_t &= o_t \odot \tanh(c_t)
 # \end{aligned}
 # \tag{PyTorch nn.LSTM}
@@ -637,8 +641,11 @@ save(fig, "12_lstm_count.png", dpi=100)
 # A language model gives the probability of a sequence of symbols, one symbol at a time:
 #
 # $$
-# P(w_1, \ldots, w_m) = P(w_1)\, P(w_2 \mid w_1) \cdots P(w_m \mid w_1, \ldots, w_{m-1})
-# = \prod_{i=1}^{m} P(w_i \mid w_1, \ldots, w_{i-1})
+# \begin{aligned}
+# P(w_1, \ldots, w_m)
+# &= P(w_1)\, P(w_2 \mid w_1) \cdots P(w_m \mid w_1, \ldots, w_{m-1})\cr
+# &= \prod_{i=1}^{m} P(w_i \mid w_1, \ldots, w_{i-1})
+# \end{aligned}
 # \tag{003 ch. 2d}
 # $$
 #
@@ -669,10 +676,11 @@ save(fig, "12_lstm_count.png", dpi=100)
 # cross-entropy of a model that knows only how often each character occurs.
 
 # %%
-# `stdlib_text` (in `lessons/_course.py`, which lesson 13 reads too) joins the docstrings of
-# the modules `CHAR_MODULES` (textwrap, heapq, bisect, functools, ... argparse: each module's
-# and each public function's and class's), keeps printable ASCII (anything else becomes `?`)
-# and cuts runs of spaces to one: indentation would teach the model mostly spaces.
+# `stdlib_text` (in `lessons/_course.py`, which lesson 13 reads too) joins the
+# docstrings of the modules `CHAR_MODULES` (textwrap, heapq, bisect, functools, ...
+# argparse: each module's and each public function's and class's), keeps printable
+# ASCII (anything else becomes `?`) and cuts runs of spaces to one: indentation would
+# teach the model mostly spaces.
 text = stdlib_text(CHAR_MODULES)
 chars = sorted(set(text))
 V = len(chars)

@@ -116,18 +116,18 @@ T_START = time.perf_counter()
 #
 # $$
 # \begin{aligned}
-# \text{unigram:}\quad & P(w) = \frac{\text{contagem}(w)}{\text{número total de palavras}}\\
+# \text{unigram:}\quad & P(w) = \frac{\text{contagem}(w)}{\text{número total de palavras}}\cr
 # \text{bigram:}\quad & P(w_i \mid w_{i-1})
-#   = \frac{\text{contagem}(w_{i-1}, w_i)}{\text{contagem}(w_{i-1})}\\
+#   = \frac{\text{contagem}(w_{i-1}, w_i)}{\text{contagem}(w_{i-1})}\cr
 # \text{n-gram:}\quad & P(w_i \mid h)
-#   = \frac{\text{contagem}(h, w_i)}{\text{contagem}(h)},
-#   \qquad h = (w_{i-n+1}, \ldots, w_{i-1})
+#   = \frac{\text{contagem}(h, w_i)}{\text{contagem}(h)}
 # \end{aligned}
 # \tag{003 ch. 2c}
 # \label{eq:13-count}
 # $$
 #
-# ("contagem" is "count"; the left sides are corrected as in slips 2 and 3.) First the
+# where $h = (w_{i-n+1}, \ldots, w_{i-1})$ is the context of the last $n - 1$ words
+# ("contagem" is "count"; the left sides are corrected as in slips 2 and 3). First the
 # document's own example, the n-grams of "Está fazendo sol hoje". The cell checks that our
 # `ngrams` function gives exactly the document's four lists.
 
@@ -342,10 +342,11 @@ assert 100**5 == 10**10
 # the context one character shorter. Then
 #
 # $$
+# \begin{gathered}
 # P(c \mid h) = \frac{C(hc) + T(h)\, P(c \mid h')}{C(h) + T(h)}
-# \quad (\text{and } P(c \mid h) = P(c \mid h') \text{ if } C(h) = 0),
-# \qquad
+# \quad (\text{or } P(c \mid h') \text{ if } C(h) = 0),\cr
 # P(c) = \frac{C(c) + 1}{N + V}
+# \end{gathered}
 # \tag{13.1}
 # $$
 #
@@ -593,14 +594,16 @@ def new_embedding(n, d, seed, scale):
 # section 4's models:
 #
 # $$
-# P(\cdot \mid c_{t-5}, \ldots, c_{t-1})
-# = \operatorname{softmax}\!\Big(\tanh\big([\,C_{c_{t-5}},\ \ldots,\ C_{c_{t-1}}\,]\,
-# W_1 + b_1\big)\, W_2 + b_2\Big)
+# \begin{aligned}
+# P(\cdot \mid c_{t-5}, \ldots, c_{t-1}) &= \operatorname{softmax}\big(a\, W_2 + b_2\big),\cr
+# a &= \tanh\big([\,C_{c_{t-5}},\ \ldots,\ C_{c_{t-1}}\,]\, W_1 + b_1\big)
+# \end{aligned}
 # \tag{Bengio 2003}
 # $$
 #
 # where $[\ldots]$ is the concatenation of the five embedding rows ($5 \cdot 16 = 80$
-# numbers), $W_1$ is $80 \times 128$ and $W_2$ is $128 \times V$. In minigan layers:
+# numbers), $a$ is the hidden layer's output, $W_1$ is $80 \times 128$ and $W_2$ is
+# $128 \times V$. In minigan layers:
 # `Embedding(V, 16) → Flatten → Dense(80, 128) → Tanh → Dense(128, V)`, trained with the
 # softmax cross-entropy. The cell trains it and prints its score $\eqref{eq:13-nats}$ on
 # training text and on held-out text, beside the count 6-gram's.
@@ -766,7 +769,8 @@ ax.axhline(np.log(V), color="k", lw=0.8, ls="-.", label="uniform guess")
 ax.set_xlabel("n (context of n − 1 characters)")
 ax.set_ylabel("cross-entropy (nats/char)")
 ax.set_title("character language models on lesson 12's text")
-ax.legend(fontsize=9)
+ax.set_ylim(0, 6.6)  # room for the legend above the curves
+ax.legend(fontsize=9, ncols=2, loc="upper right")
 fig.tight_layout()
 save(fig, "13_char_models.png", dpi=100)
 

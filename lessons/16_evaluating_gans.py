@@ -410,9 +410,12 @@ save(fig, "16_bias_digits.png", dpi=100)
 # too little variety. Because $0.05\,\Sigma$ and $\Sigma$ commute, its true FID is
 #
 # $$
+# \begin{aligned}
 # \text{FID}\big(\mathcal{N}(0, \Sigma), \mathcal{N}(0, 0.05\,\Sigma)\big)
-# = \operatorname{Tr}\left(\Sigma + 0.05\,\Sigma - 2\sqrt{0.05}\,\Sigma\right)
-# = \left(1 - \sqrt{0.05}\right)^2 \operatorname{Tr}\Sigma \approx 0.603
+# &= \operatorname{Tr}\left(\Sigma + 0.05\,\Sigma - 2\sqrt{0.05}\,\Sigma\right)\cr
+# &= \left(1 - \sqrt{0.05}\right)^2 \operatorname{Tr}\Sigma
+# \approx 0.603 \operatorname{Tr}\Sigma
+# \end{aligned}
 # \tag{16.5}
 # $$
 #
@@ -423,11 +426,11 @@ save(fig, "16_bias_digits.png", dpi=100)
 # $(A B^{\top} B) A^{\top} = (A B^{\top})(A B^{\top})^{\top}$, so
 #
 # $$
-# \operatorname{Tr}\sqrt{\hat\Sigma_X \hat\Sigma_Y} = \sum_i s_i\!\left(A B^{\top}\right),
-# \qquad s_i = \text{the singular values of the } N \times N \text{ matrix } A B^{\top}
+# \operatorname{Tr}\sqrt{\hat\Sigma_X \hat\Sigma_Y} = \sum_i s_i\!\left(A B^{\top}\right)
 # \tag{16.6}
 # $$
 #
+# where $s_i(A B^{\top})$ are the singular values of the $N \times N$ matrix $A B^{\top}$.
 # The cell checks this shortcut against `fid_scratch`, then computes both FIDs at several
 # $N$, for $D = 2{,}048$ and, for comparison, for $D = 128$ (our classifier's features),
 # where $N$ can go far beyond $D$ cheaply. Each value is a mean over a few draws (the
@@ -636,7 +639,7 @@ print(
     f"across classes (smallest): {across:.2f}"
 )
 print(
-    "the document's hypothesis, same-class pairs closer than cross-class pairs:",
+    "the document's hypothesis, same-class pairs closer than cross-class pairs:\n ",
     "holds here" if within < across else "does NOT hold here",
 )
 print(

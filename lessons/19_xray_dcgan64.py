@@ -174,9 +174,9 @@ print(f"§6.2.2 'algo próximo de 2.7 milhões': {nG:,}")
 # $$
 # \begin{aligned}
 # &(1)\quad \text{update } \theta_d \text{ to lower } \text{BCE}\big(D(x),\, 1\big)
-# && \text{real images, class 1}\\
+# && \text{real, class 1}\cr
 # &(2)\quad \text{update } \theta_d \text{ to lower } \text{BCE}\big(D(G(\xi)),\, 0\big)
-# && \text{fakes, class 0}\\
+# && \text{fakes, class 0}\cr
 # &(3)\quad \text{update } \theta_g \text{ to lower } \text{BCE}\big(D(G(\xi)),\, 1\big)
 # && \theta_d \text{ fixed}
 # \end{aligned}
@@ -237,7 +237,8 @@ def xray_dcgan64_narrow(div, latent_dim=100, seed=0):
     return G, D
 
 
-# The builder with div = 1 is the document's network: same parameter count as mg.xray_dcgan64.
+# The builder with div = 1 is the document's network: the same parameter count as
+# mg.xray_dcgan64.
 assert sum(p.size for p in xray_dcgan64_narrow(1)[1].parameters()) == nD
 
 bce_real, bce_fake, bce_g = (
@@ -316,11 +317,11 @@ assert all(
 # per output pixel, and a dense layer costs one per weight:
 #
 # $$
-# M_{\text{conv}} = H_{\text{out}} W_{\text{out}} C_{\text{out}} \cdot k^2 C_{\text{in}},
-# \qquad
-# M_{\text{convT}} = H_{\text{out}} W_{\text{out}} C_{\text{out}} \cdot 4\, C_{\text{in}},
-# \qquad
-# M_{\text{dense}} = n_{\text{in}}\, n_{\text{out}}
+# \begin{aligned}
+# M_{\text{conv}} &= H_{\text{out}} W_{\text{out}} C_{\text{out}} \cdot k^2 C_{\text{in}},\cr
+# M_{\text{convT}} &= H_{\text{out}} W_{\text{out}} C_{\text{out}} \cdot 4\, C_{\text{in}},\cr
+# M_{\text{dense}} &= n_{\text{in}}\, n_{\text{out}}
+# \end{aligned}
 # \tag{19.1}
 # $$
 #

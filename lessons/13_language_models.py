@@ -938,9 +938,11 @@ save(fig, "13_word2vec.png", dpi=100)
 print(f"lesson 13 ran in {time.perf_counter() - T_START:.1f} s")
 
 # %% [markdown]
-# The document's closing example, "homem − mulher ≈ rei − rainha" (the difference between
-# the vectors of "man" and "woman" is about the difference between "king" and "queen"),
-# needs a much larger corpus than docstrings, and those words. The same arithmetic is
+# The document closes with an analogy: the difference between the vectors of **homem**
+# and **mulher** ("man" and "woman") is about the same as between **rei** and **rainha**
+# ("king" and "queen"):
+# $E_{\text{homem}} - E_{\text{mulher}} \approx E_{\text{rei}} - E_{\text{rainha}}$.
+# That needs a much larger corpus than docstrings, and those words. The same arithmetic is
 # exercise 4.
 #
 # ## Exercises

@@ -12,27 +12,34 @@
 # ---
 
 # %% [markdown]
-# # Lesson 12: recurrent networks, backpropagation through time, and the LSTM
+# # Lesson 12: Recurrent networks, backpropagation through time and the LSTM
 #
 # **Objective.** Build the smallest recurrent network there is, the two-weight "count the
 # ones" cell of document 003, and train it with backpropagation through time (BPTT) written
-# by hand. Watch its gradient explode on a longer sequence (the document's Fig. 26) and cure
-# it with gradient clipping. Then solve the same task with an LSTM, and finish with a small
-# character-level LSTM language model trained on text that ships with Python (the standard
-# library's own docstrings), sampling new text from it.
+# by hand. Learn the five ways in which a recurrent network can map inputs to outputs, and
+# which of them this lesson's tasks are. Watch the cell's gradient explode on a longer
+# sequence (the document's Fig. 26) and cure it with gradient clipping. Then solve the same
+# task with an LSTM, and finish with a small character-level LSTM language model trained on
+# text that ships with Python (the standard library's own docstrings), sampling new text
+# from it.
 #
-# Source: document 003 (Pereira, *Deep Learning, Unidade III: Redes convolucionais, recorrentes e adversárias*), ch. 2 "Redes Neurais
-# Recorrentes": the RNN equations, "Implementação e treinamento" (the count-the-ones example
+# **Source.** Document 003 (Pereira, *Deep Learning, Unidade III: Redes convolucionais,
+# recorrentes e adversárias*), chapter 2, "Redes Neurais Recorrentes": the RNN equations and
+# the list of input/output shapes, "Implementação e treinamento" (the count-the-ones example
 # of Vasilev et al. 2019), "Backpropagation ao longo do tempo", "Problema da dissipação e
 # explosão dos gradientes" (Fig. 26), "Long short-term memory", "Modelagem de linguagem" and
-# "Modelos baseados em caracteres" (the character-level LSTM and truncated BPTT).
+# "Modelos baseados em caracteres" (the character-level LSTM and truncated BPTT). The
+# chapter's sections have no numbers, so the equations below are tagged "003 ch. 2" with a
+# letter. Lesson 13 continues with the same chapter's language models.
 
 # %%
+import textwrap
 import time
 
 import matplotlib.pyplot as plt
 import minigan as mg
 import numpy as np
+from matplotlib.patches import FancyBboxPatch
 from minigan import gradcheck
 from minigan.blas import set_blas_threads
 from minigan.nn import losses, optim
@@ -44,65 +51,223 @@ from _course import (
     stdlib_text,
 )  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
-# The matrices here are small (32 × 128): one BLAS thread beats several that wait on each
-# other (several times faster on a busy 2-core machine).
+# The matrices here are small (32 × 128): one BLAS thread is faster than several threads
+# that wait for each other.
 set_blas_threads(1)
+plt.rcParams.update({"font.size": 11, "axes.titlesize": 11, "legend.fontsize": 10})
 
 rng = np.random.default_rng(0)
 
 # %% [markdown]
-# ## 1. The equations ("Redes Neurais Recorrentes", document 003 ch. 2)
+# ## 1. The equations ("Redes Neurais Recorrentes")
 #
-# A recurrent network applies the same function to every element of a sequence, carrying an
-# internal state ("estado interno") from one step ("interação") to the next:
+# A recurrent network applies the same function to every element of a sequence, and carries
+# an internal state ("estado interno") from one step ("interação") to the next. The document
+# writes the state and the output as
 #
-#     s_t = f(s_{t-1} W + x_t U)        (the state)
-#     y_t = s_t V                       (the output)
+# $$
+# s_t = f\left(s_{t-1} W + x_t U\right)
+# \tag{003 ch. 2a}
+# \label{eq:12-state}
+# $$
 #
-# `U` maps the input to the state, `W` the previous state to the new one and `V` the state to
-# the output; all three are shared by every step. The document writes row vectors, so with
-# `x_t ∈ ℝ^D` and `s_t ∈ ℝ^H`, `U` is `(D, H)` and `W` is `(H, H)`.
+# $$
+# y_t = s_t V
+# \tag{003 ch. 2b}
+# $$
 #
-# `minigan.RNN` follows PyTorch's `nn.RNN(batch_first=True)` so that models port either way:
+# where $f$ is a non-linear activation (tanh, sigmoid or ReLU). $U$ maps the input to the
+# state, $W$ maps the previous state to the new one, and $V$ maps the state to the output.
+# The same three matrices are used at every step. The document writes row vectors, so with
+# $x_t \in \mathbb{R}^D$ and $s_t \in \mathbb{R}^H$, $U$ is $D \times H$ and $W$ is
+# $H \times H$.
 #
-#     h_t = f(x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh)
+# `minigan.RNN` follows PyTorch's `nn.RNN(batch_first=True)`, so that models can be moved
+# from one library to the other:
 #
-# that is, **`U = W_ihᵀ`, `W = W_hhᵀ`**, `s_t = h_t`, and `V` is a separate `mg.Dense`. Input
-# `(N, T, D)`, output every state `(N, T, H)`, the last one in `rnn.h_n`; an initial state is
-# the keyword `h0`.
+# $$
+# h_t = f\left(x_t W_{ih}^{\top} + b_{ih} + h_{t-1} W_{hh}^{\top} + b_{hh}\right)
+# \tag{PyTorch nn.RNN}
+# $$
+#
+# that is, $U = W_{ih}^{\top}$, $W = W_{hh}^{\top}$ and $s_t = h_t$, and $V$ is a separate
+# `mg.Dense` layer. The input has shape `(N, T, D)`; the output is every state, `(N, T, H)`,
+# and the last state is also kept in `rnn.h_n`. An initial state is given with the keyword
+# `h0`.
 #
 # *Slips in the document's chapter* (each is pointed out again where it matters):
-# 1. The state equation is printed `S_t = f(s_{t-1} * W + x_t * U)` with a capital `S_t`; it is
-#    the same `s_t`.
+# 1. The state equation is printed $S_t = f(s_{t-1} * W + x_t * U)$, with a capital $S_t$
+#    on the left. It is the same $s_t$ as on the right.
 # 2. The printed `forward(x, U, W)` builds the stack of states `s` but never returns it
 #    (`return s` is missing), although `train` uses its result.
 # 3. In the printed `backward`, the line `gS = gS * W` lost its indentation and stands after
 #    the loop. It belongs *inside* the loop (it is there in Vasilev et al.'s original): every
-#    step back multiplies the gradient by `W` once more. Outside the loop, `gW` would be
-#    `gS_T · Σ s_{k-1}`, the gradient of a network without recurrence.
+#    step back multiplies the gradient by $W$ once more. Outside the loop, `gW` would be
+#    $\frac{\partial C}{\partial s_T} \sum_k s_{k-1}$, the gradient of a network without
+#    recurrence.
 # 4. The exploding-gradient section says "vamos utilizar uma sequência de treinamento um
 #    pouco mais longa" and then prints no sequence. Vasilev et al.'s sequence is the first
 #    one repeated four times (length 40, 12 ones); we use that.
-# 5. The LSTM section prints no equations (we give PyTorch's below) and calls the LSTM "uma
-#    rede neural recorrente modificada com suporte a DL4J": DL4J is a Java library that
-#    implements LSTMs, not part of what an LSTM is.
+# 5. The LSTM section prints no equations (we give PyTorch's in section 6) and calls the
+#    LSTM "uma rede neural recorrente modificada com suporte a DL4J". DL4J is a Java library
+#    that implements LSTMs; it is not part of what an LSTM is.
+#
+# ## 2. One input or many, one output or many
+#
+# Because the same cell is applied at every step, a recurrent network can read a sequence
+# of any length and can emit an output at any step it likes. Document 003 (after Vasilev et
+# al. 2019) lists five arrangements; the figure below draws each one, with the inputs $x_t$
+# at the bottom, the states $s_t$ in the middle and the outputs $y_t$ at the top:
+#
+# - **Um para Um** (one to one): "processamento não sequencial, como redes neurais
+#   *Feedforward* ou redes neurais convolucionais". One input, one output, one step: there
+#   is no sequence at all. Example: classifying one image (lessons 10 and 11).
+# - **Um para Muitos** (one to many): "gera como saída uma sequência baseada em uma única
+#   entrada". The input enters once; the network then runs on by itself and emits an
+#   output at every step. Example (the document's): writing a caption for an image
+#   (Vinyals et al. 2015), where the image's features are the single input and the words
+#   of the caption are the outputs.
+# - **Muitos para Um** (many to one): "gera como saída um único resultado baseado em uma
+#   sequência de entrada". The network reads the whole sequence and only its last state is
+#   used. Example: the sentiment (positive or negative) of a review.
+# - **Muitos para Muitos (Indiretamente)** (many to many, with delay): "uma sequência de
+#   entrada é codificada em um vetor de estados, em seguida, o vetor de estados é
+#   codificado em uma nova sequência". The network first reads the whole input, and only
+#   then starts to emit outputs, so the first output comes after a delay. The second step
+#   is usually called *decoding*: the state is turned back into a sequence. The two
+#   sequences may have different lengths. Example: translating a sentence (Cho et al.
+#   2014; Sutskever, Vinyals & Le 2014), where the first translated word may depend on the
+#   last word of the original sentence.
+# - **Muitos para Muitos (Diretamente)** (many to many, without delay): "gera uma saída
+#   para cada entrada". One output per input, at the same step. Example: speech
+#   recognition, where each short frame of sound gets a label.
+#
+# This lesson meets three of them. The **count-the-ones** cell of sections 3 to 6 is **many
+# to one**, as the document says ("É um exemplo de RNN 'Muitos para Um'"): ten (or forty)
+# digits go in, and the only output that counts is the last state, the number of ones.
+# The **character-level language model** of section 7 is trained **many to many without
+# delay**: at every step it reads a character and predicts the next one, so the output
+# sequence is the input sequence shifted by one character. When it writes new text it runs
+# **one to many**: after a short prime it receives no more input from us, and each
+# character it draws is fed back in as its next input.
+
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "The five arrangements of document 003: inputs $x_t$ (bottom), states $s_t$ (middle) and outputs $y_t$ (top). Arrows between states carry the state to the next step; an empty place means no input or no output at that step.", "name": "fig-12-rnn-taxonomy"}}
+COLORS = {"x": "#f4b6b6", "s": "#b9e3b0", "y": "#b6cdf4"}
+
+
+def box(ax, x, y, kind, t):
+    """A labelled box for x_t, s_t or y_t, centred at (x, y)."""
+    ax.add_patch(
+        FancyBboxPatch(
+            (x - 0.3, y - 0.27),
+            0.6,
+            0.54,
+            boxstyle="round,pad=0.02",
+            fc=COLORS[kind],
+            ec="k",
+            lw=0.8,
+        )
+    )
+    ax.text(x, y, f"${kind}_{{{t}}}$", ha="center", va="center", fontsize=11)
+
+
+def arrow(ax, a, b):
+    ax.annotate("", xy=b, xytext=a, arrowprops=dict(arrowstyle="->", lw=1.0))
+
+
+def diagram(ax, x0, y0, inputs, outputs, title):
+    """One arrangement: inputs/outputs are lists of 0/1, one entry per step."""
+    T = len(inputs)
+    for t in range(T):
+        x = x0 + t
+        box(ax, x, y0 + 1.1, "s", t + 1)
+        if t:
+            arrow(ax, (x - 0.68, y0 + 1.1), (x - 0.32, y0 + 1.1))
+        if inputs[t]:
+            box(ax, x, y0, "x", t + 1)
+            arrow(ax, (x, y0 + 0.29), (x, y0 + 0.81))
+        if outputs[t]:
+            box(ax, x, y0 + 2.2, "y", t + 1)
+            arrow(ax, (x, y0 + 1.39), (x, y0 + 1.91))
+    ax.text(x0 - 0.4, y0 + 2.75, title, ha="left", va="bottom", fontsize=11)
+
+
+fig, ax = plt.subplots(figsize=(10, 7.2))
+diagram(ax, 0, 4.4, [1], [1], "Um para Um\n(one to one)")
+diagram(
+    ax,
+    2.5,
+    4.4,
+    [1, 0, 0, 0],
+    [1, 1, 1, 1],
+    "Um para Muitos (one to many)\nimage captions; sampling text",
+)
+diagram(
+    ax,
+    7.0,
+    4.4,
+    [1, 1, 1, 1],
+    [0, 0, 0, 1],
+    "Muitos para Um (many to one)\ncount the ones",
+)
+diagram(
+    ax,
+    0,
+    0,
+    [1, 1, 1, 0, 0, 0],
+    [0, 0, 0, 1, 1, 1],
+    "Muitos para Muitos, Indiretamente\n(with delay): translation",
+)
+diagram(
+    ax,
+    7.0,
+    0,
+    [1, 1, 1, 1],
+    [1, 1, 1, 1],
+    "Muitos para Muitos, Diretamente\n(without delay): the character model",
+)
+ax.set_xlim(-0.6, 10.6)
+ax.set_ylim(-0.5, 7.9)
+ax.set_aspect("equal")
+ax.axis("off")
+fig.tight_layout()
+save(fig, "12_rnn_taxonomy.png", dpi=100)
 
 # %% [markdown]
-# ## 2. Count the ones, from scratch ("Implementação e treinamento")
+# ## 3. Count the ones, from scratch ("Implementação e treinamento")
 #
-# Input `(0, 0, 0, 0, 1, 0, 1, 0, 1, 0)`, target 3. The cell is linear and scalar,
-# `s_t = s_{t-1} W + x_t U`, with `V = 1` so the output is the last state. With `U = 1`
-# each one adds 1 and with `W = 1` nothing decays: `U = W = 1` is the closed-form solution.
+# The input is `(0, 0, 0, 0, 1, 0, 1, 0, 1, 0)` and the target is 3. The cell of
+# $\eqref{eq:12-state}$ is linear ($f$ is the identity) and scalar, with $V = 1$, so the
+# output is the last state:
 #
-# BPTT ("Backpropagation ao longo do tempo"): unroll the cell over the sequence into a deep
-# feed-forward network whose layers share `U` and `W`, then walk it backwards. With the loss
-# `C = (s_T − y)²`, `gS = ∂C/∂s_T = 2(s_T − y)`, and for `k = T, ..., 1`:
+# $$
+# s_t = s_{t-1} W + x_t U, \qquad s_0 = 0, \qquad y = s_T
+# \tag{003 ch. 2c}
+# $$
 #
-#     gU += gS · x_k          (∂s_k/∂U = x_k)
-#     gW += gS · s_{k-1}      (∂s_k/∂W = s_{k-1})
-#     gS  = gS · W            (∂s_k/∂s_{k-1} = W: one step further back)
+# With $U = 1$ each one adds 1 to the state, and with $W = 1$ nothing decays: $U = W = 1$
+# is the closed-form solution.
 #
-# The shared weights get the *sum* of their gradients over all steps.
+# BPTT ("Backpropagation ao longo do tempo") unrolls the cell over the sequence into a deep
+# feed-forward network whose layers all share $U$ and $W$, and then walks it backwards.
+# With the loss $C = (s_T - y)^2$, the chain rule through $s_k = s_{k-1} W + x_k U$ gives
+#
+# $$
+# \begin{gathered}
+# \frac{\partial C}{\partial s_T} = 2\,(s_T - y), \qquad
+# \frac{\partial C}{\partial s_{k-1}} = \frac{\partial C}{\partial s_k}\, W,\cr
+# \frac{\partial C}{\partial U} = \sum_{k=1}^{T} \frac{\partial C}{\partial s_k}\, x_k,
+# \qquad
+# \frac{\partial C}{\partial W} = \sum_{k=1}^{T} \frac{\partial C}{\partial s_k}\, s_{k-1}
+# \end{gathered}
+# \tag{12.1}
+# \label{eq:12-bptt}
+# $$
+#
+# The code keeps $\partial C / \partial s_k$ in `gS`, starts at $k = T$ and goes down to
+# $k = 1$: at each step it adds `gS * x[k-1]` to `gU` and `gS * s[k-1]` to `gW`, then
+# multiplies `gS` by `W` to move one step further back. The shared weights get the *sum*
+# of their gradients over all steps.
 
 
 # %%
@@ -132,8 +297,8 @@ def backward(x, s, y, W):
 
 
 def train(x, y, epochs, lr=0.0005, weights=(-2.0, 0.0), clip=None):
-    """Plain gradient descent from the document's start (U, W) = (-2, 0); optional clipping
-    of the gradient (gU, gW) to global norm `clip`."""
+    """Plain gradient descent from the document's start (U, W) = (-2, 0); optional
+    clipping of the gradient (gU, gW) to global norm `clip`."""
     U, W = weights
     hist = {"loss": [], "U": [], "W": [], "gnorm": []}
     with np.errstate(over="ignore", invalid="ignore"):
@@ -156,47 +321,51 @@ y_doc = np.array([3.0])
 print("U = W = 1 gives", forward(x_doc, 1.0, 1.0)[0, -1], "(the closed form)")
 h25 = train(x_doc, y_doc, epochs=150)
 print(
-    f"after 150 epochs from (U, W) = (-2, 0): U = {h25['U'][-1]:.3f}, W = {h25['W'][-1]:.3f}, "
-    f"loss = {h25['loss'][-1]:.4f}"
+    f"after 150 epochs from (U, W) = (-2, 0): U = {h25['U'][-1]:.3f}, "
+    f"W = {h25['W'][-1]:.3f}, loss = {h25['loss'][-1]:.4f}"
 )
 
 # %% [markdown]
-# The loss goes to almost 0, but **not at `U = W = 1`**: gradient descent stops near
-# `U ≈ −2.09, W ≈ −0.75`. One training sequence is one equation `s_T(U, W) = 3` in two
-# unknowns; a whole curve of `(U, W)` solves it, and descent stops at the point of that
-# curve nearest its start. (This is what the document's Fig. 25 shows, too.) To pin down the
-# counting rule we need many different sequences: section 3.
+# Read the two printed lines. The loss goes to almost 0, but **not at $U = W = 1$**:
+# gradient descent stops at another point (the figure below follows the two weights). One
+# training sequence gives one equation, $s_T(U, W) = 3$, in two unknowns; a whole curve of
+# points $(U, W)$ solves it, and the descent stops at the point of that curve nearest its
+# start. This is also what the document's Fig. 25 shows. To pin down the counting rule we
+# need many different sequences (section 4).
 
 
-# %%
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Training the scalar cell on the document's single sequence (as in its Fig. 25): the weights $U$ and $W$ (left axis) settle and the loss (green, right axis) falls to almost zero, but the weights do not reach $U = W = 1$.", "name": "fig-12-count-ones"}}
 def plot_run(ax, h, title, wlim=(-3, 2)):
     n = np.isfinite(h["loss"]) & np.isfinite(h["U"]) & np.isfinite(h["W"])
     ax.plot(np.flatnonzero(n), h["W"][n], "r-", label="W")
     ax.plot(np.flatnonzero(n), h["U"][n], "b:", label="U")
     ax.set_ylim(*wlim)
     ax.set_xlabel("ciclos (epochs)")
+    ax.set_ylabel("weights U, W")
     ax.legend(loc="upper left")
-    ax.set_title(title, fontsize=9)
+    ax.set_title(title)
     ax2 = ax.twinx()
     ax2.plot(np.flatnonzero(n), h["loss"][n], "g-", label="loss")
     ax2.tick_params(axis="y", labelcolor="green")
+    ax2.set_ylabel("loss", color="green")
     ax2.legend(loc="upper right")
     return ax2
 
 
-fig, ax = plt.subplots(figsize=(5, 3.4))
-plot_run(ax, h25, "count the ones, 10 steps (document 003 Fig. 25)")
+fig, ax = plt.subplots(figsize=(6.4, 4))
+plot_run(ax, h25, "count the ones, 10 steps (document 003, Fig. 25)")
 fig.tight_layout()
 save(fig, "12_count_ones.png", dpi=100)
 
 # %% [markdown]
-# ## 3. The same cell in minigan
+# ## 4. The same cell in minigan
 #
-# `mg.RNN(1, 1, nonlinearity="linear", bias=False)` is exactly this cell: `W_ih` is `U` and
-# `W_hh` is `W`. (`"linear"` is a minigan extension for this example; PyTorch's `nn.RNN`
-# offers only `"tanh"` and `"relu"`.) Its backward is the same BPTT loop, vectorised over the
-# batch; let us check that both give the same numbers, and that minigan's RNN and LSTM pass
-# the float64 finite-difference check of lesson 05 (`python -m minigan.gradcheck -k RNN`).
+# `mg.RNN(1, 1, nonlinearity="linear", bias=False)` is exactly this cell: `W_ih` is $U$ and
+# `W_hh` is $W$. (`"linear"` is a minigan extension for this example; PyTorch's `nn.RNN`
+# offers only `"tanh"` and `"relu"`.) Its backward pass is the same BPTT loop of
+# $\eqref{eq:12-bptt}$, vectorised over the batch. The cell below checks that both give the
+# same numbers, and that minigan's RNN and LSTM pass the float64 finite-difference check
+# of lesson 05 (`python -m minigan.gradcheck -k RNN`).
 
 # %%
 U0, W0 = 0.7, 0.9
@@ -212,8 +381,8 @@ rnn.backward(dout)
 gU, gW, gs0 = backward(x_doc, forward(x_doc, U0, W0), y_doc, W0)
 print(f"hand BPTT:  gU = {gU:.6f}  gW = {gW:.6f}  dC/ds_0 = {gs0[0]:.6f}")
 print(
-    f"minigan:    gU = {rnn.params['W_ih'].grad[0, 0]:.6f}  gW = {rnn.params['W_hh'].grad[0, 0]:.6f}"
-    f"  dh0 = {rnn.dh0[0, 0]:.6f}"
+    f"minigan:    gU = {rnn.params['W_ih'].grad[0, 0]:.6f}"
+    f"  gW = {rnn.params['W_hh'].grad[0, 0]:.6f}  dh0 = {rnn.dh0[0, 0]:.6f}"
 )
 assert np.isclose(gU, rnn.params["W_ih"].grad[0, 0]) and np.isclose(
     gW, rnn.params["W_hh"].grad[0, 0]
@@ -225,9 +394,10 @@ for layer in (mg.RNN(3, 4, rng=1), mg.LSTM(3, 4, rng=1)):
 
 # %% [markdown]
 # Now train the minigan cell on many random binary sequences (each one a different equation
-# in `U, W`), with `mg.Adam`: this time the only solution is the counting rule. (We start
-# from `U = W = 0.5`. From the document's `(−2, 0)` the descent wanders into `|W| > 1`,
-# where, as section 4 shows, the gradient is enormous: exercise 2.)
+# in $U$ and $W$), with `mg.Adam`: this time the only solution is the counting rule. We
+# start from $U = W = 0.5$. From the document's start $(U, W) = (-2, 0)$ the descent wanders
+# into the region $|W| > 1$, where, as section 5 shows, the gradient is enormous (exercise
+# 2).
 
 # %%
 X_ones = (rng.random((256, 10, 1)) < 0.3).astype(np.float64)
@@ -246,22 +416,35 @@ for _ in range(200 if not FAST else 100):
     opt.step()
 print(
     f"256 random sequences: U = {cell.params['W_ih'].data[0, 0]:.4f}, "
-    f"W = {cell.params['W_hh'].data[0, 0]:.4f}, loss = {float(loss):.2e}  (closed form: U = W = 1)"
+    f"W = {cell.params['W_hh'].data[0, 0]:.4f}, loss = {float(loss):.2e}"
+    "  (closed form: U = W = 1)"
 )
 
 # %% [markdown]
-# ## 4. Exploding gradients ("Problema da dissipação e explosão dos gradientes")
+# ## 5. Exploding gradients ("Problema da dissipação e explosão dos gradientes")
 #
 # Take the document's sequence four times over (40 steps, 12 ones; slip 4) and run the very
-# same training. Unrolled, `s_T = Σ_k x_k U W^{T−k}`, so
+# same training. Unrolled, the linear cell is a sum over the inputs, and its derivatives
+# follow at once:
 #
-#     ∂s_T/∂s_0 = W^T,      ∂s_T/∂W = Σ_k (T − k) x_k U W^{T−k−1}
+# $$
+# \begin{gathered}
+# s_T = \sum_{k=1}^{T} x_k\, U\, W^{T-k},\cr
+# \frac{\partial s_T}{\partial s_0} = W^{T}, \qquad
+# \frac{\partial s_T}{\partial W} = \sum_{k=1}^{T} (T-k)\, x_k\, U\, W^{T-k-1}
+# \end{gathered}
+# \tag{12.2}
+# \label{eq:12-unrolled}
+# $$
 #
-# With `|W| > 1` these grow like `|W|^T`: at `T = 40`, `1.1^40 ≈ 45` and `1.5^40 ≈ 10^7`. With
-# `|W| < 1` they shrink like `|W|^T` (`0.9^40 ≈ 0.015`): the vanishing gradient, where the
-# first steps of a long sequence stop influencing the update. On the way to a solution the
-# weights walk into the region `|W| > 1`; one gradient of ~10^259 later, the weights are
-# `inf` and then `nan`: the document's `RuntimeWarning`s and its Fig. 26.
+# Here $W^{T}$ is the scalar $W$ raised to the power $T$ (not a transpose). With $|W| > 1$
+# these derivatives grow like $|W|^{T}$: at $T = 40$, $1.1^{40} \approx 45$ and
+# $1.5^{40} \approx 10^{7}$. With $|W| < 1$ they shrink like $|W|^{T}$
+# ($0.9^{40} \approx 0.015$): this is the vanishing gradient, where the first steps of a
+# long sequence stop influencing the update. On its way to a solution the descent walks
+# into the region $|W| > 1$; there one huge gradient throws the weights to `inf` and then
+# to `nan`. These are the document's `RuntimeWarning`s and its Fig. 26. The cell prints the
+# epoch where it happens and the largest finite gradient norm before it.
 
 # %%
 x_long = np.tile(x_doc, 4)  # (1, 40)
@@ -269,28 +452,44 @@ y_long = np.array([12.0])
 h26 = train(x_long, y_long, epochs=150)
 bad = np.flatnonzero(~np.isfinite(h26["loss"]) | ~np.isfinite(h26["U"]))
 first_bad = int(bad[0]) if bad.size else None
+g26 = np.where(np.isfinite(h26["gnorm"]), h26["gnorm"], np.nan)
 print(
-    f"40 steps, lr 0.0005, no clipping: weights become inf/nan at epoch {first_bad}; "
-    f"largest finite gradient norm {np.nanmax(np.where(np.isfinite(h26['gnorm']), h26['gnorm'], np.nan)):.2e}"
+    f"40 steps, lr 0.0005, no clipping: weights inf/nan at epoch {first_bad};\n"
+    f"largest finite gradient norm before that {np.nanmax(g26):.2e}"
 )
 for w in (0.9, 1.1, 1.5):
     print(f"  |W|^40 for W = {w}: {w**40:.3g}")
 
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "The same training on the 40-step sequence (the document's Fig. 26): the weights move towards a solution and the loss falls, until one enormous gradient throws the weights out of the plot; after that they are inf and then nan, and nothing more is drawn.", "name": "fig-12-exploding-gradient"}}
+fig, ax = plt.subplots(figsize=(6.4, 4))
+ax2 = plot_run(ax, h26, f"40 steps, no clipping: nan from epoch {first_bad}")
+ax2.set_ylim(-3, 200)
+fig.tight_layout()
+save(fig, "12_exploding_gradient.png", dpi=100)
+
 # %% [markdown]
-# **The cure: clip the gradient by its global norm.** If `‖g‖ > c`, rescale it to
-# `g · c/‖g‖`: the direction is kept, the step is bounded by `lr · c`, and one cliff-edge
-# gradient can no longer throw the weights to infinity. This is what the document's language
-# model does (`tf.clip_by_global_norm(gradients, 5)`); in minigan it is the optimizers'
-# `clip_norm` keyword (or `minigan.nn.optim.clip_grad_norm`). Same start, same 40-step sequence,
-# `c = 5` (the document's value), `lr = 0.001`, twice the epochs: first our scalar loop, then
-# `mg.RNN` with `mg.SGD(..., clip_norm=5)`, which must agree.
+# **The cure: clip the gradient by its global norm.** Put all the gradients in one vector
+# $g$ (here $g = (g_U, g_W)$) and, when it is longer than a threshold $c$, shrink it:
+#
+# $$
+# g \leftarrow g \cdot \frac{c}{\lVert g \rVert} \quad \text{if } \lVert g \rVert > c
+# \tag{12.3}
+# $$
+#
+# The direction is kept, the step is at most $\text{lr} \cdot c$ long, and one cliff-edge
+# gradient can no longer throw the weights to infinity. This is what the document's
+# language model does (`tf.clip_by_global_norm(gradients, 5)`); in minigan it is the
+# optimizers' `clip_norm` keyword (or `minigan.nn.optim.clip_grad_norm`). Same start, same
+# 40-step sequence, $c = 5$ (the document's value), $\text{lr} = 0.001$ and twice the
+# epochs: first our scalar loop, then `mg.RNN` with `mg.SGD(..., clip_norm=5)`. The two
+# must agree.
 
 # %%
 EPOCHS_CLIP = 300
 hclip = train(x_long, y_long, epochs=EPOCHS_CLIP, lr=0.001, clip=5.0)
 print(
     f"clipped (c = 5): final loss {hclip['loss'][-1]:.3f}, U = {hclip['U'][-1]:.3f}, "
-    f"W = {hclip['W'][-1]:.3f}, all finite: {np.isfinite(hclip['loss']).all()}, "
+    f"W = {hclip['W'][-1]:.3f}, all finite: {np.isfinite(hclip['loss']).all()},\n"
     f"largest raw gradient norm {hclip['gnorm'].max():.1f}"
 )
 
@@ -308,62 +507,78 @@ for _ in range(EPOCHS_CLIP):
     opt.step()
 print(
     f"mg.RNN + SGD(clip_norm=5): U = {cell.params['W_ih'].data[0, 0]:.3f}, "
-    f"W = {cell.params['W_hh'].data[0, 0]:.3f}  (the loop above: {hclip['U'][-1]:.3f}, {hclip['W'][-1]:.3f})"
+    f"W = {cell.params['W_hh'].data[0, 0]:.3f}"
+    f"  (the loop above: {hclip['U'][-1]:.3f}, {hclip['W'][-1]:.3f})"
 )
 
-# %%
-fig, axes = plt.subplots(1, 3, figsize=(15, 3.6))
-ax2 = plot_run(
-    axes[0], h26, f"40 steps, no clipping (Fig. 26): nan at epoch {first_bad}"
-)
-ax2.set_ylim(-3, 200)
-plot_run(axes[1], hclip, "40 steps, clipped to norm 5 (lr 0.001)")
-g = np.where(np.isfinite(h26["gnorm"]), h26["gnorm"], np.nan)
-axes[2].semilogy(g, "r-", label="no clipping")
-axes[2].semilogy(hclip["gnorm"], "b-", label="clip_norm = 5 (raw norm)")
-axes[2].axhline(5.0, color="k", ls="--", lw=0.8, label="c = 5")
-axes[2].set_ylim(1e-1, 1e10)
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Left: the clipped run on the 40-step sequence stays finite, and the loss falls. Right: the raw gradient norm (before clipping) on a log scale; without clipping it explodes within a few epochs, with clipping it stays far above the threshold $c = 5$ to the end.", "name": "fig-12-clipping"}}
+fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+plot_run(axes[0], hclip, "clipped to norm 5 (lr 0.001)")
+axes[1].semilogy(g26, "r-", label="no clipping")
+axes[1].semilogy(hclip["gnorm"], "b-", label="clip_norm = 5 (raw norm)")
+axes[1].axhline(5.0, color="k", ls="--", lw=0.8, label="c = 5")
+axes[1].set_ylim(1e-1, 1e10)
 if first_bad is not None:
-    axes[2].annotate(
-        f"→ {np.nanmax(g):.0e}, then inf/nan",
-        xy=(first_bad - 2, 5e9),
-        fontsize=8,
+    axes[1].annotate(
+        f"→ {np.nanmax(g26):.0e}, then inf/nan",
+        xy=(min(first_bad, EPOCHS_CLIP - 120), 5e8),
+        fontsize=10,
         color="r",
     )
-axes[2].set_xlabel("ciclos (epochs)")
-axes[2].set_ylabel("‖(gU, gW)‖")
-axes[2].set_title("gradient norm", fontsize=9)
-axes[2].legend(fontsize=8)
+axes[1].set_xlabel("ciclos (epochs)")
+axes[1].set_ylabel("‖(gU, gW)‖")
+axes[1].set_title("gradient norm")
+axes[1].legend(loc="center right")
 fig.tight_layout()
-save(fig, "12_exploding_gradient.png", dpi=100)
+save(fig, "12_clipping.png", dpi=100)
 
 # %% [markdown]
 # Clipping does not change where the cliff is; it only stops one step from jumping off it.
-# The raw gradient norm (right panel) stays far above `c` to the end: the solution lies in a
+# The raw gradient norm (right panel) stays far above $c$ to the end: the solution lies in a
 # narrow valley with steep walls (the "cliff" of Pascanu, Mikolov & Bengio 2013), and the
-# clipped steps, each of length at most `lr · c`, bounce between the walls instead of
-# flying off. (The two runs agree closely but not to the last digit: PyTorch's rule, which
-# minigan follows, scales by `c / (‖g‖ + 10⁻⁶)`, and on the cliff that difference is
-# amplified.) The deeper cure is an architecture whose gradient does not pass through `W^T`:
-# the LSTM.
+# clipped steps, each at most $\text{lr} \cdot c$ long, bounce between the walls instead of
+# flying off. The two runs agree closely but not to the last digit: PyTorch's rule, which
+# minigan follows, scales by $c / (\lVert g \rVert + 10^{-6})$, and on the cliff that small
+# difference is amplified. The deeper cure is an architecture whose gradient does not pass
+# through a product of many $W$s: the LSTM.
 #
-# ## 5. The LSTM ("Long short-term memory")
+# ## 6. The LSTM ("Long short-term memory")
 #
-# The document describes it in words: a cell state `c_t` that is changed only through gates
-# made of a sigmoid and an element-wise product; an input gate, a forget gate and an output
-# gate; tanh as the activation. In equations (PyTorch's `nn.LSTM`, gate order i, f, g, o,
-# stacked in `W_ih (4H, D)`, `W_hh (4H, H)`):
+# The document describes the LSTM in words: a cell state $c_t$ that is changed only through
+# gates, each made of a sigmoid and an element-wise product; an input gate, a forget gate
+# and an output gate; and tanh as the activation. In equations (PyTorch's `nn.LSTM`, which
+# minigan follows), with the four blocks stacked in $W_{ih}$ ($4H \times D$) and $W_{hh}$
+# ($4H \times H$) in the order i, f, g, o, and $b = b_{ih} + b_{hh}$ the sum of the two
+# bias vectors:
 #
-#     [i, f, g, o] = x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh
-#     i = σ(·)  (input gate)   f = σ(·)  (forget gate)   g = tanh(·)   o = σ(·)  (output gate)
-#     c_t = f ⊙ c_{t-1} + i ⊙ g
-#     h_t = o ⊙ tanh(c_t)
+# $$
+# \begin{aligned}
+# \big[\,a_i,\ a_f,\ a_g,\ a_o\,\big] &= x_t W_{ih}^{\top} + h_{t-1} W_{hh}^{\top} + b\cr
+# i_t &= \sigma(a_i), \quad f_t = \sigma(a_f)\cr
+# o_t &= \sigma(a_o), \quad g_t = \tanh(a_g)\cr
+# c_t &= f_t \odot c_{t-1} + i_t \odot g_t\cr
+# h_t &= o_t \odot \tanh(c_t)
+# \end{aligned}
+# \tag{PyTorch nn.LSTM}
+# $$
 #
-# Backwards, `∂C/∂c_{t-1} = ∂C/∂c_t ⊙ f`: no weight matrix on the cell path. With `f ≈ 1`
-# the gradient is carried back unchanged over many steps. Below, `mg.LSTM(1, 16)` and a
-# `mg.Dense(16, 1)` on the last state count the ones of random 40-step sequences (the length
-# that exploded above); the target is the count divided by 40, and the prediction is rounded
-# back to an integer count to score it.
+# Here $i_t$ is the input gate, $f_t$ the forget gate and $o_t$ the output gate, each a
+# vector of numbers between 0 and 1. Backwards, along the cell state,
+#
+# $$
+# \frac{\partial C}{\partial c_{t-1}} = \frac{\partial C}{\partial c_t} \odot f_t
+# \quad \text{(the path through } c_t \text{ only)}
+# \tag{12.4}
+# $$
+#
+# with no weight matrix on that path. With $f_t \approx 1$ the gradient is carried back
+# unchanged over many steps. Below, `mg.LSTM(1, 16)` and an `mg.Dense(16, 1)` on the last
+# state count the ones of random 40-step sequences (the length that exploded above): many
+# to one again. The target is the count divided by 40, and the prediction is multiplied by
+# 40 and rounded back to an integer count to score it. The second part of the cell measures
+# how much each step's input moves the prediction, $|\partial \hat{y} / \partial x_t|$, with
+# one backward pass: if the gradient vanished, the first steps would count less than the
+# last ones.
 
 # %%
 T_LONG = 40
@@ -389,62 +604,83 @@ Yt = Xt.sum(axis=1)
 lstm(Xt)
 pred_t = head(lstm.h_n) * T_LONG
 acc = float(np.mean(np.round(pred_t) == Yt))
+rmse = float(np.sqrt(np.mean((pred_t - Yt) ** 2)))
 print(
-    f"LSTM count the ones, 40 steps: {time.perf_counter() - t0:.1f} s, test RMSE "
-    f"{float(np.sqrt(np.mean((pred_t - Yt) ** 2))):.3f} ones, exact count {100 * acc:.1f} % of 1000 sequences"
+    f"LSTM count the ones, 40 steps: {time.perf_counter() - t0:.1f} s, "
+    f"test RMSE {rmse:.3f} ones,\nexact count {100 * acc:.1f} % of 1000 sequences"
 )
 
 # How much does each step's input move the prediction? ∂ŷ/∂x_t by one backward pass.
 hs = lstm(Xt[:200])
 head(lstm.h_n)
 dx = lstm.backward(np.zeros_like(hs), dh_n=head.backward(np.ones((200, 1), np.float32)))
-sal = (
-    np.abs(dx[:, :, 0]).mean(axis=0) * T_LONG
-)  # ŷ is the count / 40: scale back to ones
+sal = np.abs(dx[:, :, 0]).mean(axis=0) * T_LONG  # ŷ is the count / 40: back to ones
 print(
-    f"mean |∂ŷ/∂x_t| (in ones): first step {sal[0]:.2f}, last step {sal[-1]:.2f} (ideal: 1 everywhere)"
+    f"mean |∂ŷ/∂x_t| (in ones): first step {sal[0]:.2f}, last step {sal[-1]:.2f}"
+    " (ideal: 1 everywhere)"
 )
 
-# %%
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "The LSTM counts the ones of 40-step sequences. Left: the training loss (in squared ones, log scale) falls. Right: how much the input at each step moves the predicted count; a value near 1 at every step means the first inputs count as much as the last ones, so the gradient did not vanish.", "name": "fig-12-lstm-count"}}
+fig, axes = plt.subplots(1, 2, figsize=(10, 4))
 axes[0].semilogy(np.array(lstm_losses) * T_LONG**2)
 axes[0].set_xlabel("iteration")
 axes[0].set_ylabel("MSE (ones²)")
-axes[0].set_title("LSTM(1, 16) + Dense: count the ones in 40 steps", fontsize=9)
+axes[0].set_title("LSTM(1, 16) + Dense, 40 steps")
 axes[1].plot(np.arange(1, T_LONG + 1), sal, "o-", ms=3)
 axes[1].axhline(1.0, color="k", ls="--", lw=0.8)
 axes[1].set_ylim(0, 1.5)
 axes[1].set_xlabel("step t")
 axes[1].set_ylabel("mean |∂ŷ/∂x_t|  (ones)")
-axes[1].set_title("every step still counts: no vanishing gradient", fontsize=9)
+axes[1].set_title("the effect of each step's input")
 fig.tight_layout()
 save(fig, "12_lstm_count.png", dpi=100)
 
 # %% [markdown]
-# ## 6. A character-level language model ("Modelos baseados em caracteres")
+# ## 7. A character-level language model ("Modelos baseados em caracteres")
 #
-# A language model gives the probability of the next symbol given the previous ones,
-# `P(w_1, ..., w_m) = P(w_1) P(w_2 | w_1) ⋯ P(w_m | w_1, ..., w_{m-1})`. (The document's
-# n-gram section prints this chain rule as `P(w_1)P(w_1)P(w_1, w_2), ..., P(w_1, ..., w_{m-1})`,
-# a slip: each factor is a *conditional* probability of the next word.) A character-level
-# model has a tiny vocabulary (every character of the text) and needs long memory, hence the
-# LSTM. The document trains Vasilev et al.'s two-layer, 512-cell LSTM on *War and Peace*; we
-# have no download, so we train one layer of 128 cells on text that ships with every Python:
-# the docstrings of a few standard-library modules, read at run time with `inspect`.
+# A language model gives the probability of a sequence of symbols, one symbol at a time:
+#
+# $$
+# \begin{aligned}
+# P(w_1, \ldots, w_m)
+# &= P(w_1)\, P(w_2 \mid w_1) \cdots P(w_m \mid w_1, \ldots, w_{m-1})\cr
+# &= \prod_{i=1}^{m} P(w_i \mid w_1, \ldots, w_{i-1})
+# \end{aligned}
+# \tag{003 ch. 2d}
+# $$
+#
+# The document's n-gram section prints this chain rule as
+# "$P(w_1, w_2, ..., w_m) = P(w_1)P(w_1)P(w_1, w_2), ..., P(w_1, ..., w_{m-1})$". That is a
+# slip: each factor is the *conditional* probability of the next word given the previous
+# ones, as above, and not the probability of the previous words (lesson 13 covers that
+# section). A character-level model predicts the next *character*. Its vocabulary is tiny
+# (every character of the text), but it needs a long memory, hence the LSTM. The document
+# trains Vasilev et al.'s two-layer, 512-cell LSTM on *War and Peace*. We download nothing,
+# so we train one layer of 128 cells on text that ships with every Python: the docstrings
+# of a few standard-library modules, read when the lesson runs.
 #
 # The recipe is the document's:
 # - characters → integer ids → one-hot vectors (`tf.one_hot`);
-# - the text is too long for one BPTT pass, so it is cut into `N` parallel streams read
-#   `T` characters at a time, and **the last state of one batch is the initial state of the
-#   next** (truncated BPTT, "backpropagation truncado ao longo do tempo"): `h0=`, `c0=`;
-# - a linear layer to logits, softmax cross-entropy against the next character;
-# - Adam with `lr = 2e-3` and clipping by global norm 5 (`tf.clip_by_global_norm`).
+# - the text is too long for one BPTT pass, so it is cut into $N$ parallel streams read
+#   $T$ characters at a time, and **the last state of one batch is the initial state of
+#   the next** (truncated BPTT, "backpropagation truncado ao longo do tempo"): the keywords
+#   `h0=` and `c0=`;
+# - a linear layer to logits $z_t$, and the softmax cross-entropy against the next
+#   character, $-\ln p_t(w_{t+1})$ averaged over all positions (in nats per character);
+# - Adam with $\text{lr} = 2 \cdot 10^{-3}$ and clipping by global norm 5
+#   (`tf.clip_by_global_norm`).
+#
+# Every position has a target, the next character: this is the many-to-many arrangement
+# without delay of section 2. The first cell reads the text and prints two baselines: the
+# uniform guess, $\ln V$ nats per character for $V$ different characters, and the
+# cross-entropy of a model that knows only how often each character occurs.
 
 # %%
-# `stdlib_text` (in `lessons/_course.py`, which lesson 13 reads too) joins the docstrings of
-# the modules `CHAR_MODULES` (textwrap, heapq, bisect, functools, ... argparse: each module's
-# and each public function's and class's), keeps printable ASCII (anything else becomes `?`)
-# and cuts runs of spaces to one: indentation would teach the model mostly spaces.
+# `stdlib_text` (in `lessons/_course.py`, which lesson 13 reads too) joins the
+# docstrings of the modules `CHAR_MODULES` (textwrap, heapq, bisect, functools, ...
+# argparse: each module's and each public function's and class's), keeps printable
+# ASCII (anything else becomes `?`) and cuts runs of spaces to one: indentation would
+# teach the model mostly spaces.
 text = stdlib_text(CHAR_MODULES)
 chars = sorted(set(text))
 V = len(chars)
@@ -453,10 +689,11 @@ ids = np.array([char_to_id[c] for c in text])
 freq = np.bincount(ids, minlength=V) / len(ids)
 unigram = float(-(freq * np.log(freq)).sum())
 print(
-    f"text: {len(text):,} characters, vocabulary {V}; uniform guess {np.log(V):.2f} nats/char, "
-    f"character frequencies alone (unigram) {unigram:.2f} nats/char"
+    f"text: {len(text):,} characters, vocabulary {V}; uniform guess "
+    f"{np.log(V):.2f} nats/char,\ncharacter frequencies alone (unigram) "
+    f"{unigram:.2f} nats/char"
 )
-print("first lines:", repr(text[:120]))
+print("first lines:", repr(text[:60]))
 
 # %%
 H, N, T = 128, 32, 32
@@ -479,10 +716,8 @@ for it in range(ITERS):
     xb = one_hot[window[:, :-1]]  # (N, T, V)
     yb = window[:, 1:].reshape(-1)  # (N·T,): the next character
     hs = lm(xb, h0=h, c0=c)
-    h, c = (
-        lm.h_n.copy(),
-        lm.c_n.copy(),
-    )  # carried to the next batch (no gradient across)
+    # carried to the next batch (no gradient flows across)
+    h, c = lm.h_n.copy(), lm.c_n.copy()
     logits = out_layer(hs.reshape(N * T, H))  # (N·T, V)
     lm_losses.append(float(ce(logits, yb)))
     opt.zero_grad()
@@ -491,16 +726,37 @@ for it in range(ITERS):
     opt.step()
     if it % 200 == 0 or it == ITERS - 1:
         print(
-            f"  iteration {it:4d}  loss {lm_losses[-1]:.3f} nats/char  grad norm before clipping "
-            f"{float(opt.last_grad_norm):.2f}  ({time.perf_counter() - t0:.1f} s)"
+            f"  iteration {it:4d}  loss {lm_losses[-1]:.3f} nats/char  "
+            f"grad norm before clipping {float(opt.last_grad_norm):.2f}  "
+            f"({time.perf_counter() - t0:.1f} s)"
         )
 
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "The character-level LSTM's cross-entropy on its training batches, in nats per character, against the number of batches. The dotted line is the uniform guess and the dashed line a model that knows only the character frequencies; in the full run the LSTM ends below both.", "name": "fig-12-char-lm"}}
+fig, ax = plt.subplots(figsize=(6.4, 4))
+ax.plot(lm_losses, lw=0.8, label=f"LSTM({V}, {H}) + Dense")
+ax.axhline(np.log(V), color="k", ls=":", lw=0.8, label="uniform guess")
+ax.axhline(unigram, color="k", ls="--", lw=0.8, label="character frequencies")
+ax.set_xlabel(f"iteration (batch of {N} × {T} characters)")
+ax.set_ylabel("cross-entropy (nats/char)")
+ax.set_title("character-level LSTM on docstrings")
+ax.legend()
+fig.tight_layout()
+save(fig, "12_char_lm.png", dpi=100)
+
 # %% [markdown]
-# **Sampling.** Feed a prime string, then repeatedly draw the next character from
-# `softmax(logits / τ)` and feed it back, one step at a time, carrying `(h, c)`. The
-# temperature `τ` reshapes the distribution: `τ → 0` is greedy (always the most likely
-# character, which soon loops), `τ = 1` is the model's own distribution, `τ > 1` is flatter
-# and noisier. (The document samples with `τ = 1`: `np.random.choice(labels, p=out)`.)
+# **Sampling.** Feed a prime string, then repeatedly draw the next character from the
+# softmax of the logits divided by a *temperature* $\tau$,
+#
+# $$
+# p_i = \frac{e^{z_i / \tau}}{\sum_{j=1}^{V} e^{z_j / \tau}}
+# \tag{12.5}
+# $$
+#
+# and feed the drawn character back in, one step at a time, carrying $(h, c)$. This is the
+# one-to-many arrangement of section 2. The temperature reshapes the distribution:
+# $\tau \to 0$ is greedy (always the most likely character, which soon loops), $\tau = 1$
+# is the model's own distribution, and $\tau > 1$ is flatter and noisier. The document
+# samples with $\tau = 1$: `np.random.choice(labels, p=out)`.
 
 
 # %%
@@ -523,39 +779,37 @@ def sample(prime, length, temperature, seed=0):
 
 for tau in (0.5, 1.0):
     print(f"--- temperature {tau} ---")
-    print(sample("Return the ", 200 if not FAST else 40, tau))
-
-# %%
-fig, ax = plt.subplots(figsize=(6, 3.4))
-ax.plot(lm_losses, lw=0.8, label=f"LSTM({V}, {H}) + Dense")
-ax.axhline(np.log(V), color="k", ls=":", lw=0.8, label="uniform guess")
-ax.axhline(unigram, color="k", ls="--", lw=0.8, label="character frequencies")
-ax.set_xlabel(f"iteration (batch of {N} × {T} characters)")
-ax.set_ylabel("cross-entropy (nats/char)")
-ax.set_title("character-level LSTM on standard-library docstrings", fontsize=9)
-ax.legend(fontsize=8)
-fig.tight_layout()
-save(fig, "12_char_lm.png", dpi=100)
+    text_out = sample("Return the ", 200 if not FAST else 40, tau)
+    for line in text_out.splitlines():  # wrapped at 88 characters for the page
+        print(textwrap.fill(line, 88) if line.strip() else line)
 
 # %% [markdown]
-# After a thousand batches the samples are at about the stage of the document's "Após 500
-# lotes" sample: English-looking words, spaces and punctuation in the right places, little
-# meaning. The document's own samples improve with 5,000 to 500,000 batches of a 2 × 512
-# network, far beyond a lesson's minute.
+# Compare the printed samples with the document's. After the full run's thousand batches,
+# look for English-looking words, spaces and punctuation in mostly the right places, and
+# little meaning: about the stage of the document's first sample, "Após 500 lotes" ("after
+# 500 batches"). The lower temperature gives more common words and more repetition. The
+# document's later samples improve with 5,000 to 500,000 batches of a 2 × 512 network, far
+# beyond a lesson's minute.
 #
 # ## Exercises
 # 1. Put the printed `gS = gS * W` of the document outside the loop (slip 3) and compare its
-#    `gW` with the finite difference of `forward`. Which of `gU`, `gW` is still right, and why?
-# 2. Train the scalar cell of section 3 on sequences of length 40 without clipping, starting
-#    from `U = W = 0.5`. Does it explode? Plot `|W|` against the epoch and mark `|W| = 1`.
-# 3. Vanishing gradients: build `mg.RNN(1, 8)` (tanh) + `mg.Dense(8, 1)` and train it on the
-#    40-step counting task of section 5. Plot `mean |∂ŷ/∂x_t|` over `t` as in
-#    `12_lstm_count.png`. What happens to the first steps?
-# 4. Set the LSTM's forget-gate bias (rows `H:2H` of `b_ih`) to +1 before training (a common
-#    trick, Jozefowicz et al. 2015) and compare the learning curves of section 5.
+#    `gW` with the finite difference of `forward`. Which of `gU`, `gW` is still right, and
+#    why?
+# 2. Train the scalar cell of section 4 on sequences of length 40 without clipping,
+#    starting from $U = W = 0.5$. Does it explode? Plot $|W|$ against the epoch and mark
+#    $|W| = 1$.
+# 3. Vanishing gradients: build `mg.RNN(1, 8)` (tanh) + `mg.Dense(8, 1)` and train it on
+#    the 40-step counting task of section 6. Plot the mean
+#    $|\partial \hat{y} / \partial x_t|$ against $t$ as in `12_lstm_count.png`. What
+#    happens to the first steps?
+# 4. Set the LSTM's forget-gate bias (rows `H:2H` of `b_ih`) to +1 before training (a
+#    common trick, Jozefowicz et al. 2015) and compare the learning curves of section 6.
 # 5. Language model: stack two LSTMs (`mg.LSTM(V, H)` then `mg.LSTM(H, H)`, the document's
-#    "MultiRNNCell"), or raise `H`. Does the loss per character go down faster per second?
-# 6. Reset the state `(h, c)` to zeros at every batch instead of carrying it. What does the
+#    "MultiRNNCell"), or raise $H$. Does the loss per character go down faster per second?
+# 6. Reset the state $(h, c)$ to zeros at every batch instead of carrying it. What does the
 #    model lose? (Hint: the first characters of each batch.)
-# 7. Port the trained LSTM to PyTorch: copy `W_ih, W_hh, b_ih, b_hh` into `weight_ih_l0, ...`
-#    of `torch.nn.LSTM(V, H, batch_first=True)` and check that both give the same `h_n`.
+# 7. Port the trained LSTM to PyTorch: copy `W_ih, W_hh, b_ih, b_hh` into
+#    `weight_ih_l0, ...` of `torch.nn.LSTM(V, H, batch_first=True)` and check that both
+#    give the same `h_n`.
+# 8. Which arrangement of section 2 is a network that reads a whole sentence and then
+#    writes its translation, and why can it not be the one without delay?

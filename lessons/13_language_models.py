@@ -12,33 +12,54 @@
 # ---
 
 # %% [markdown]
-# # Lesson 13: language models, n-grams, embeddings and Word2Vec
+# # Lesson 13: Language models, n-grams, embeddings and Word2Vec
 #
 # **Objective.** Count n-grams and turn the counts into probabilities; measure, on real text,
-# why counting stops working as `n` grows (the "maldição da dimensionalidade"); write the
-# embedding layer (a lookup that is secretly a one-hot matrix product) with its hand-written
-# backward and a gradient check; train the neural probabilistic language model and Word2Vec's
-# skip-gram on text that ships with Python; and put a character n-gram model's **nats per
-# character** beside an LSTM's, on the same held-out text.
+# why counting stops working as $n$ grows (the "maldição da dimensionalidade", the curse of
+# dimensionality); write the embedding layer (a lookup that is secretly a product with a
+# one-hot matrix) with its hand-written backward pass and a gradient check; train the
+# neural probabilistic language model and Word2Vec's skip-gram on text that ships with
+# Python; and put a character n-gram model's **nats per character** beside an LSTM's, on
+# the same held-out text.
 #
-# Source: document 003 (Pereira n.d.), *Deep Learning, Unidade III* (the course unit is
-# undated; its references were accessed in 2019), ch. 2 "Modelagem de linguagem": "Modelos
-# baseados em palavras", "N-grams", "Modelos neurais de linguagem", "Modelo de linguagem neural
-# probabilístico", "Word2Vec", "Modelos baseados em caracteres". Lesson 12 covers the same
-# chapter's RNNs and its character-level LSTM.
+# **Source.** Document 003 (Pereira n.d.), *Deep Learning, Unidade III* (the course unit is
+# undated; its references were accessed in 2019), chapter 2, "Modelagem de linguagem":
+# "Modelos baseados em palavras", "N-grams", "Modelos neurais de linguagem", "Modelo de
+# linguagem neural probabilístico", "Word2Vec" and "Modelos baseados em caracteres". The
+# chapter's sections have no numbers, so the equations below are tagged "003 ch. 2" with a
+# letter. Lesson 12 covers the same chapter's recurrent networks and its character-level
+# LSTM.
 #
 # *Slips in the chapter* (each is shown again where it matters):
-# 1. The chain rule is printed `P(w_1, ..., w_m) = P(w_1)P(w_1)P(w_1, w_2), ..., P(w_1, ..., w_{m-1})`.
-#    It is `P(w_1) P(w_2 | w_1) P(w_3 | w_1, w_2) ⋯ P(w_m | w_1, ..., w_{m-1})`: every factor
-#    is the *conditional* probability of the next word (lesson 12 §6 says so too).
-# 2. The bigram is printed `P(w_{i-1}) = contagem(w_{i-1}, w_i) / contagem(w_{i-1})`. The left
-#    side is `P(w_i | w_{i-1})`: the probability of the word *given* the previous one.
-# 3. The "trigram" line, `P(w_n, ..., w_{n+i-1}) = contagem(w_n, ..., w_{n+i}) / contagem(w_n, ..., w_{n+i-1})`,
-#    is the general n-gram estimate, and its left side is again a conditional:
-#    `P(w_{n+i} | w_n, ..., w_{n+i-1})`.
-# 4. "para um pequeno vocabulário contendo 100 palavras, a quantidade de 5-grams seria
-#    `10^5 = 10.000.000.000.000.5`-grams": the count is `100^5 = 10^10` (ten thousand million;
-#    the printed number runs the digits of 10,000,000,000 into the "5" of "5-grams").
+# 1. The chain rule is printed
+#    "$P(w_1, w_2, ..., w_m) = P(w_1)P(w_1)P(w_1, w_2), ..., P(w_1, ..., w_{m-1})$". Every
+#    factor should be the *conditional* probability of the next word given the previous
+#    ones, $P(w_i \mid w_1, \ldots, w_{i-1})$, as in $\eqref{eq:13-chain}$ below (lesson 12
+#    §7 says so too).
+# 2. The bigram is printed
+#    "$P(w_{i-1}) = \frac{\text{contagem}(w_{i-1}, w_i)}{\text{contagem}(w_{i-1})}$". The
+#    right side is right, but the left side is the probability of the word *given* the
+#    previous one, $P(w_i \mid w_{i-1})$.
+# 3. The line labelled "3. gram (trigram)" is printed
+#    "$P(w_n,...,w_{n+i-1}) = \frac{contagem(w_n,...,w_{n+i-1},w_{n+i})}{contagem(w_n,...,w_{n+i-1})}$".
+#    It is the general n-gram estimate (a context of $i$ words), not only the trigram, and
+#    its left side is again a conditional probability:
+#    $P(w_{n+i} \mid w_n, \ldots, w_{n+i-1})$.
+# 4. The size of the 5-gram table. The document prints: "para um pequeno vocabulário
+#    contendo 100 palavras, a quantidade de 5-grams seria
+#    $10^5 = 10.000.000.000.000.5$ -grams diferentes". The count of 5-grams of a
+#    100-word vocabulary is $100^5 = (10^2)^5 = 10^{10}$, ten billion (dez bilhões,
+#    10.000.000.000 with the Brazilian thousands separator). The printed line gets it wrong
+#    three ways, and its two sides are not even equal to each other:
+#    - the power $10^5$ has base 10 instead of the vocabulary size 100: $10^5$ is one
+#      hundred thousand (100.000), the number of 5-grams of a 10-word vocabulary;
+#    - the number after the equals sign, read with the period as the thousands separator,
+#      is 10.000.000.000.000 $= 10^{13}$ (dez trilhões): a "10" followed by four groups of
+#      "000", one group too many for $10^{10}$;
+#    - the final ".5" is most likely the "5" of "5-grams", run into the number: the math
+#      closes after it, and "-grams diferentes" stands outside.
+#
+#    Section 3 prints all three numbers.
 
 # %%
 import importlib
@@ -62,9 +83,9 @@ from _course import (
     stdlib_text,
 )  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
-set_blas_threads(
-    1
-)  # small matrices: one BLAS thread beats several that wait on each other (lesson 12)
+# small matrices: one BLAS thread is faster than several that wait for each other
+set_blas_threads(1)
+plt.rcParams.update({"font.size": 11, "axes.titlesize": 11, "legend.fontsize": 10})
 
 rng = np.random.default_rng(0)
 T_START = time.perf_counter()
@@ -72,16 +93,43 @@ T_START = time.perf_counter()
 # %% [markdown]
 # ## 1. N-grams from the document's sentence
 #
-# A word-level language model gives a probability to every sequence of words,
-# `P(w_1, ..., w_m) = P(w_1) P(w_2 | w_1) ⋯ P(w_m | w_1, ..., w_{m-1})` (slip 1). The n-gram
-# model cuts each condition down to the last `n − 1` words,
-# `P(w_i | w_1, ..., w_{i-1}) ≈ P(w_i | w_{i-n+1}, ..., w_{i-1})`, and estimates it by counting:
+# A word-level language model ("Modelos baseados em palavras") gives a probability to every
+# sequence of $m$ words. By the chain rule of probability it is a product of conditional
+# probabilities, each one the probability of the next word given all the words before it
+# (slip 1):
 #
-#     unigram   P(w)              = contagem(w) / número total de palavras
-#     bigram    P(w_i | w_{i-1})  = contagem(w_{i-1}, w_i) / contagem(w_{i-1})          (slip 2)
-#     n-gram    P(w_i | h)        = contagem(h, w_i) / contagem(h),  h = w_{i-n+1} ... w_{i-1}   (slip 3)
+# $$
+# P(w_1, \ldots, w_m) = P(w_1)\, P(w_2 \mid w_1) \cdots P(w_m \mid w_1, \ldots, w_{m-1})
+# \tag{003 ch. 2a}
+# \label{eq:13-chain}
+# $$
 #
-# First the document's own example, "Está fazendo sol hoje":
+# The n-gram model ("N-grams") cuts each condition down to the last $n - 1$ words,
+#
+# $$
+# P(w_i \mid w_1, \ldots, w_{i-1}) \approx P(w_i \mid w_{i-n+1}, \ldots, w_{i-1})
+# \tag{003 ch. 2b}
+# $$
+#
+# and estimates the right side by counting how often each n-gram (each run of $n$
+# consecutive words) occurs in a text:
+#
+# $$
+# \begin{aligned}
+# \text{unigram:}\quad & P(w) = \frac{\text{contagem}(w)}{\text{número total de palavras}}\cr
+# \text{bigram:}\quad & P(w_i \mid w_{i-1})
+#   = \frac{\text{contagem}(w_{i-1}, w_i)}{\text{contagem}(w_{i-1})}\cr
+# \text{n-gram:}\quad & P(w_i \mid h)
+#   = \frac{\text{contagem}(h, w_i)}{\text{contagem}(h)}
+# \end{aligned}
+# \tag{003 ch. 2c}
+# \label{eq:13-count}
+# $$
+#
+# where $h = (w_{i-n+1}, \ldots, w_{i-1})$ is the context of the last $n - 1$ words
+# ("contagem" is "count"; the left sides are corrected as in slips 2 and 3). First the
+# document's own example, the n-grams of "Está fazendo sol hoje". The cell checks that our
+# `ngrams` function gives exactly the document's four lists.
 
 
 # %%
@@ -105,11 +153,13 @@ for n, printed in document_lists.items():
 # %% [markdown]
 # ## 2. Counting on real text: Python's own docstrings
 #
-# We have no download, so the text is one that ships with every Python: the docstrings of
-# standard-library modules, read at run time with `inspect` (lesson 12 reads a few of them for
-# its character LSTM; here, for words, we read more modules and their classes' methods).
-# Words are lower-case runs of letters. The first 90 % of the words are for counting
-# (training), the last 10 % are held out.
+# We download nothing, so the text is one that ships with every Python: the docstrings of
+# standard-library modules, read when the lesson runs with `inspect`. Lesson 12 reads a few
+# of them for its character LSTM; here, for words, we read more modules and their classes'
+# methods. Words are lower-case runs of letters. The first 90 % of the words are for
+# counting (training), the last 10 % are held out. The cell then applies the bigram formula
+# of $\eqref{eq:13-count}$ to the word "return" and prints the words that most often follow
+# it.
 
 # %%
 WORD_MODULES = [
@@ -214,9 +264,7 @@ if FAST:
 
 
 words = re.findall(r"[a-z]+", stdlib_docstrings(WORD_MODULES, methods=True).lower())
-if (
-    len(words) < 5000
-):  # python -OO strips docstrings: fall back to the source of a few modules
+if len(words) < 5000:  # python -OO strips docstrings: fall back to the source of a few
     words = re.findall(
         r"[a-z]+",
         " ".join(
@@ -227,7 +275,8 @@ if (
 cut = int(0.9 * len(words))
 w_train, w_test = words[:cut], words[cut:]
 print(
-    f"{len(words):,} words ({len(set(words)):,} different); {len(w_train):,} for counting, {len(w_test):,} held out"
+    f"{len(words):,} words ({len(set(words)):,} different); "
+    f"{len(w_train):,} for counting, {len(w_test):,} held out"
 )
 
 uni = Counter(w_train)
@@ -241,14 +290,26 @@ for w, c in top:
 # %% [markdown]
 # ## 3. The curse of dimensionality ("maldição da dimensionalidade")
 #
-# With `V` words there are `V^n` possible n-grams: for the document's 100 words and `n = 5`,
-# `100^5 = 10^10` (slip 4). A text of `N` words holds at most `N` of them, so as `n` grows
-# almost every n-gram of new text is one the counts have **never seen**, and its estimated
-# probability is `0/0` or `0`. Measured on our text:
+# With a vocabulary of $V$ words there are
+#
+# $$
+# V^{n} \ \text{possible n-grams; for } V = 100,\ n = 5:\quad
+# 100^{5} = 10^{10}
+# \tag{003 ch. 2d}
+# $$
+#
+# (slip 4: the document printed $10^5 = 10.000.000.000.000.5$). A text of $N$ words holds
+# at most $N$ different n-grams, so as $n$ grows almost every n-gram of new text is one
+# that the counts have **never seen**, and its estimated probability in
+# $\eqref{eq:13-count}$ is $0/0$ (the context was never seen) or $0$. The table below
+# measures this on our text: for each $n$, the number of possible n-grams, the number of
+# different n-grams in the training words, and the share of the held-out n-grams that never
+# occur in the training words. Its last lines print the numbers of slip 4.
 
 # %%
 print(
-    f"{'n':>2} {'possible V^n':>14} {'distinct in training':>21} {'held-out n-grams never seen':>28}"
+    f"{'n':>2} {'possible V^n':>14} {'distinct in training':>21}"
+    f" {'held-out n-grams never seen':>28}"
 )
 V_words = len(uni)
 unseen_share = {}
@@ -257,43 +318,65 @@ for n in range(1, 6):
     test_grams = ngrams(w_test, n)
     unseen_share[n] = float(np.mean([g not in seen for g in test_grams]))
     print(
-        f"{n:>2} {float(V_words) ** n:>14.2e} {len(seen):>21,} {100 * unseen_share[n]:>27.1f}%"
+        f"{n:>2} {float(V_words) ** n:>14.2e} {len(seen):>21,}"
+        f" {100 * unseen_share[n]:>27.1f}%"
     )
-print(f"the document's example: 100 ** 5 = {100**5:,} (it printed 10^5)")
+print("the document's example, 100 words and n = 5:")
+print(f"  100 ** 5 = {100**5:,} = 10 ** 10  (the right count)")
+print(f"  10 ** 5 = {10**5:,}  (the printed power)")
+print(f"  10 ** 13 = {10**13:,}  (the printed number, without its '.5')")
 assert 100**5 == 10**10
 
 # %% [markdown]
 # ## 4. A character n-gram model, and its nats per character
 #
-# At the character level the vocabulary is small (every character of the text) and the same
-# counting works for longer contexts. We use **exactly lesson 12's text** (the docstrings of
-# its fourteen modules, the same cleaning) and hold out its last 10 %.
+# At the character level the vocabulary is small (every character of the text), and the
+# same counting works for longer contexts. We use **exactly lesson 12's text** (the
+# docstrings of its fourteen modules, with the same cleaning) and hold out its last 10 %.
 #
-# The counting formula gives probability 0 to a character never seen after a context, and a
-# single such character in the held-out text makes the average `−log P` infinite. The fix is
-# *smoothing*. We use Witten–Bell interpolation, one line per order: with `C(h)` the count of
-# the context `h`, `T(h)` the number of *different* characters seen after it, and `h'` the
-# context one character shorter,
+# The counting formula $\eqref{eq:13-count}$ gives probability 0 to a character never seen
+# after a context, and a single such character in the held-out text makes the average
+# $-\ln P$ infinite. The fix is *smoothing*. We use Witten–Bell interpolation, one line per
+# order. Let $C(h)$ be the count of the context $h$, $C(hc)$ the count of $h$ followed by
+# the character $c$, $T(h)$ the number of *different* characters seen after $h$, and $h'$
+# the context one character shorter. Then
 #
-#     P(c | h) = (C(h c) + T(h) · P(c | h')) / (C(h) + T(h))          (P(c | h) = P(c | h') if C(h) = 0)
+# $$
+# \begin{gathered}
+# P(c \mid h) = \frac{C(hc) + T(h)\, P(c \mid h')}{C(h) + T(h)}
+# \quad (\text{or } P(c \mid h') \text{ if } C(h) = 0),\cr
+# P(c) = \frac{C(c) + 1}{N + V}
+# \end{gathered}
+# \tag{13.1}
+# $$
 #
-# and, at the bottom, the unigram with one added to every count. A context followed by many
-# different characters leaves more weight to the shorter one. The score is the **cross-entropy
-# in nats per character**, `−(1/N) Σ ln P(c_t | c_{t-n+1} ... c_{t-1})`, the same quantity as
-# lesson 12's `CrossEntropyLoss` (which uses the natural log).
+# where the last formula, the bottom of the recursion, is the unigram with one added to
+# every count ($N$ characters of training text, $V$ different characters). A context
+# followed by many different characters leaves more weight to the shorter context. The
+# score is the **cross-entropy in nats per character** over the $N$ characters of a text,
+#
+# $$
+# H = -\frac{1}{N} \sum_{t=1}^{N} \ln P(c_t \mid c_{t-n+1}, \ldots, c_{t-1})
+# \tag{13.2}
+# \label{eq:13-nats}
+# $$
+#
+# the same quantity as lesson 12's `CrossEntropyLoss` (which also uses the natural log).
+# The uniform guess scores $\ln V$. The cell fits one model per order $n$ and prints its
+# score on training text and on the held-out text; its last line counts how many held-out
+# characters the unsmoothed formula would give probability 0.
 
 # %%
-text = stdlib_text(
-    CHAR_MODULES
-)  # lesson 12's text, character for character (lessons/_course.py)
+text = stdlib_text(CHAR_MODULES)  # lesson 12's text, character for character
 chars = sorted(set(text))
 V = len(chars)
 char_to_id = {c: i for i, c in enumerate(chars)}
 split = int(0.9 * len(text))
 c_train, c_test = text[:split], text[split:]
 print(
-    f"lesson 12's text: {len(text):,} characters, vocabulary {V}; {len(c_train):,} for training, "
-    f"{len(c_test):,} held out; uniform guess ln {V} = {np.log(V):.2f} nats/char"
+    f"lesson 12's text: {len(text):,} characters, vocabulary {V}; "
+    f"{len(c_train):,} for training,\n{len(c_test):,} held out; "
+    f"uniform guess ln {V} = {np.log(V):.2f} nats/char"
 )
 
 
@@ -345,47 +428,79 @@ for n in ORDERS:
     model = CharNgram(c_train, n, chars)
     ngram_nats[n] = (model.nats(eval_train, start=8), model.nats(text, start=split))
     print(
-        f"  n = {n}: training text {ngram_nats[n][0]:.3f}, held out {ngram_nats[n][1]:.3f} nats/char"
+        f"  n = {n}: training text {ngram_nats[n][0]:.3f}, "
+        f"held out {ngram_nats[n][1]:.3f} nats/char"
     )
 best_n = min(ngram_nats, key=lambda n: ngram_nats[n][1])
 print(
-    f"best held-out order n = {best_n}: {ngram_nats[best_n][1]:.3f} nats/char ({time.perf_counter() - t0:.1f} s)"
+    f"best held-out order n = {best_n}: {ngram_nats[best_n][1]:.3f} nats/char "
+    f"({time.perf_counter() - t0:.1f} s)"
 )
 
-# The counting formula without smoothing (the document's): how many held-out characters get P = 0?
+# The counting formula without smoothing (the document's): how many held-out
+# characters get P = 0?
 m3 = CharNgram(c_train, 4, chars)
 zero = np.mean([m3.joint[3][text[t - 3 : t + 1]] == 0 for t in range(split, len(text))])
 print(
-    f"unsmoothed 4-gram: {100 * zero:.1f} % of held-out characters follow a context never seen with "
-    f"them, P = 0 and −ln P = ∞"
+    f"unsmoothed 4-gram: {100 * zero:.1f} % of held-out characters never follow their\n"
+    "context in the training text: P = 0 and −ln P = ∞"
 )
 
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Cross-entropy of the Witten–Bell character n-gram models against the order $n$, on training text and on the held-out text. In the full run the training curve keeps falling with $n$ while the held-out curve falls, reaches a minimum and rises again.", "name": "fig-13-char-ngrams"}}
+ns = list(ORDERS)
+fig, ax = plt.subplots(figsize=(6.4, 4))
+ax.plot(ns, [ngram_nats[n][0] for n in ns], "o-", label="training text")
+ax.plot(ns, [ngram_nats[n][1] for n in ns], "s-", label="held out")
+ax.axhline(np.log(V), color="k", lw=0.8, ls="-.", label="uniform guess")
+ax.set_xlabel("n (context of n − 1 characters)")
+ax.set_ylabel("cross-entropy (nats/char)")
+ax.set_title("Witten–Bell character n-grams")
+ax.legend()
+fig.tight_layout()
+save(fig, "13_char_ngrams.png", dpi=100)
+
 # %% [markdown]
-# Training nats keep falling with `n` (the model memorises its text), held-out nats fall and
-# then rise: with long contexts most held-out contexts are new (section 3, at the character
-# level), and the model falls back on shorter ones. The gap between the two curves is
-# overfitting by counting.
+# In the full run, the training nats keep falling with $n$ (the model memorises its text),
+# while the held-out nats fall and then rise: with long contexts most held-out contexts are
+# new (section 3, at the character level), and the model falls back on shorter ones. The
+# gap between the two curves is overfitting by counting. The order with the lowest held-out
+# score is printed above the figure.
 #
 # ## 5. The embedding layer, from scratch
 #
 # "Modelos neurais de linguagem": instead of counting each n-gram separately, map each word
-# (or character) to a dense vector of size `D` and let a network compute the probability from
-# the vectors. Similar words get similar vectors, so what is learnt about one n-gram carries
-# over to n-grams never seen. The map is the embedding matrix `C` of shape `V × D`
-# ("a matriz de incorporação C ... V * D"), and applying it to the one-hot vector `e_w` of a
-# word is a matrix product that picks a row:
+# (or character) to a dense vector of size $D$ and let a network compute the probability
+# from the vectors. Similar words get similar vectors, so what is learnt about one n-gram
+# carries over to n-grams never seen. The map is the embedding matrix $C$ of shape
+# $V \times D$ ("a matriz de incorporação C ... V * D"). Applying it to the one-hot row
+# vector $e_w$ of a word $w$ (a 1 in place $w$, 0 elsewhere) is a matrix product that picks
+# one row:
 #
-#     e_w C = C[w]          (one-hot (1, V) @ (V, D) = row w of C)
+# $$
+# e_w\, C = C_{w,:} \qquad (1 \times V \text{ times } V \times D = \text{row } w \text{ of } C)
+# \tag{003 ch. 2e}
+# $$
 #
 # so the layer is a lookup, `out = C[idx]`, for integer indices of any shape. Its backward
-# follows from the product: with `X` the one-hot rows and `dout = ∂L/∂out`,
+# pass follows from the product. With $X$ the one-hot rows of all positions of the batch
+# (one row per position $p$, with index $w_p$) and $\partial L / \partial \text{out}$ the
+# incoming gradient,
 #
-#     ∂L/∂C = Xᵀ dout  =  for every position p: C.grad[idx[p]] += dout[p]     (a scatter-add)
+# $$
+# \frac{\partial L}{\partial C} = X^{\top} \frac{\partial L}{\partial \text{out}},
+# \qquad\text{that is,}\qquad
+# \frac{\partial L}{\partial C_{w,:}}
+# = \sum_{p \,:\, w_p = w} \frac{\partial L}{\partial \text{out}_{p,:}}
+# \tag{13.3}
+# $$
 #
-# A word that occurs twice in the batch receives both gradients. (There is no gradient with
-# respect to the integer indices.) NumPy's `C.grad[idx] += dout` would be **wrong** for
-# repeated indices (the buffered assignment keeps only one of them); `np.add.at` is the
-# unbuffered scatter-add.
+# a *scatter-add*: every position adds its gradient to the row of its word, and a word that
+# occurs twice in the batch receives both gradients. (There is no gradient with respect to
+# the integer indices.) NumPy's `C.grad[idx] += dout` would be **wrong** for repeated
+# indices: the buffered assignment keeps only one of them. `np.add.at` is the unbuffered
+# scatter-add. The cell checks all three statements on a small example, then writes the
+# layer as a minigan `Module`, checks its gradient against central differences, and checks
+# that minigan's own `mg.Embedding` gives the same outputs and gradients.
 
 # %%
 Vt, Dt = 7, 3
@@ -400,14 +515,17 @@ np.add.at(grad_scatter, idx.reshape(-1), dout.reshape(-1, Dt))
 np.testing.assert_allclose(grad_scatter, grad_matmul)
 grad_buffered = np.zeros_like(C)
 grad_buffered[idx.reshape(-1)] += dout.reshape(-1, Dt)
+print("one-hot @ C == C[idx]; scatter-add == Xᵀ dout;")
 print(
-    "one-hot @ C == C[idx]; scatter-add == Xᵀ dout; buffered `grad[idx] += dout` differs by",
+    "buffered `grad[idx] += dout` differs by",
     f"{np.abs(grad_buffered - grad_matmul).max():.2f} (rows 1 and 4 appear twice)",
 )
 
 
 class ScratchEmbedding(mg.Module):
-    """A lookup table as a minigan Module: params {"W": (num_embeddings, embedding_dim)}."""
+    """A lookup table as a minigan Module.
+
+    Its one parameter is "W", of shape (num_embeddings, embedding_dim)."""
 
     def __init__(self, num_embeddings, embedding_dim, rng=None, dtype=np.float32):
         super().__init__()
@@ -423,9 +541,8 @@ class ScratchEmbedding(mg.Module):
 
     def backward(self, dout):
         W = self.params["W"]
-        np.add.at(
-            W.grad, self._idx.reshape(-1), dout.reshape(-1, W.shape[1])
-        )  # Xᵀ dout
+        # Xᵀ dout, as a scatter-add
+        np.add.at(W.grad, self._idx.reshape(-1), dout.reshape(-1, W.shape[1]))
         return None  # no gradient for integer indices
 
 
@@ -438,10 +555,8 @@ num = gradcheck.numerical_gradient(
     lambda: float(np.sum(emb_s(idx) * dout)), emb_s.params["W"].data
 )
 err = gradcheck.rel_error(emb_s.params["W"].grad, num)
-print(
-    f"gradient check (float64, central differences): {'layer':<22} {'param':<6} relative error"
-)
-print(f"{'':<48}{'ScratchEmbedding':<22} {'W':<6} {err:.1e}")
+print("gradient check (float64, central differences):")
+print(f"  {'ScratchEmbedding':<18} W  relative error {err:.1e}")
 assert err < 1e-8
 
 # The engine's layer, minigan.Embedding (minigan/nn/conditional.py), must equal ours.
@@ -456,13 +571,13 @@ np.testing.assert_allclose(emb_m.params["W"].grad, emb_s.params["W"].grad)
 num = gradcheck.numerical_gradient(
     lambda: float(np.sum(emb_m(idx) * dout)), emb_m.params["W"].data
 )
-print(
-    f"{'':<48}{'mg.Embedding':<22} {'W':<6} {gradcheck.rel_error(emb_m.params['W'].grad, num):.1e}"
-)
+err_m = gradcheck.rel_error(emb_m.params["W"].grad, num)
+print(f"  {'mg.Embedding':<18} W  relative error {err_m:.1e}")
 
 
 def new_embedding(n, d, seed, scale):
-    """An Embedding with our own N(0, scale²) start, whatever the layer's default init."""
+    """An Embedding with our own N(0, scale²) start, whatever the layer's default
+    init."""
     e = Embedding(n, d)
     e.params["W"].data[...] = np.random.default_rng(seed).normal(0, scale, (n, d))
     return e
@@ -471,20 +586,33 @@ def new_embedding(n, d, seed, scale):
 # %% [markdown]
 # ## 6. The neural probabilistic language model ("Modelo de linguagem neural probabilístico")
 #
-# Bengio et al. (2003), as the document describes it: the `n − 1` previous symbols go through
-# the *same* embedding `C`, their vectors are concatenated and fed to a hidden layer with
-# tanh, and a softmax output layer gives the distribution of the next symbol. Both `C` and the
-# network are learnt together. We build it on characters, with the same context as a count
-# 6-gram (5 previous characters), so it is the neural answer to section 4's table:
+# Bengio et al. (2003), as the document describes it: the $n - 1$ previous symbols go
+# through the *same* embedding $C$, their vectors are concatenated and fed to a hidden
+# layer with tanh, and a softmax output layer gives the distribution of the next symbol.
+# The embedding and the network are learnt together. We build it on characters, with the
+# same context as a count 6-gram (5 previous characters), so it is the neural answer to
+# section 4's models:
 #
-#     Embedding(V, 16) → Flatten (5·16) → Dense(80, 128) → Tanh → Dense(128, V) → softmax cross-entropy
+# $$
+# \begin{aligned}
+# P(\cdot \mid c_{t-5}, \ldots, c_{t-1}) &= \operatorname{softmax}\big(a\, W_2 + b_2\big),\cr
+# a &= \tanh\big([\,C_{c_{t-5}},\ \ldots,\ C_{c_{t-1}}\,]\, W_1 + b_1\big)
+# \end{aligned}
+# \tag{Bengio 2003}
+# $$
+#
+# where $[\ldots]$ is the concatenation of the five embedding rows ($5 \cdot 16 = 80$
+# numbers), $a$ is the hidden layer's output, $W_1$ is $80 \times 128$ and $W_2$ is
+# $128 \times V$. In minigan layers:
+# `Embedding(V, 16) → Flatten → Dense(80, 128) → Tanh → Dense(128, V)`, trained with the
+# softmax cross-entropy. The cell trains it and prints its score $\eqref{eq:13-nats}$ on
+# training text and on held-out text, beside the count 6-gram's.
 
 # %%
 CTX = 5
 ids_all = np.array([char_to_id[c] for c in text])
-ctx_windows = np.lib.stride_tricks.sliding_window_view(
-    ids_all, CTX + 1
-)  # (len − CTX, CTX + 1)
+# every window of CTX + 1 characters: (len − CTX, CTX + 1)
+ctx_windows = np.lib.stride_tricks.sliding_window_view(ids_all, CTX + 1)
 first_test = split - CTX  # windows whose target is a held-out character
 win_train, win_test = ctx_windows[:first_test], ctx_windows[first_test:]
 
@@ -508,33 +636,34 @@ for _it in range(NPLM_STEPS):
 
 
 def nplm_nats(windows):
-    """Mean cross-entropy over all windows (in chunks: CrossEntropyLoss returns a chunk's mean)."""
-    return float(
-        sum(ce(nplm(w[:, :-1]), w[:, -1]) * len(w) for w in np.array_split(windows, 10))
-        / len(windows)
-    )
+    """Mean cross-entropy over all windows (in chunks: CrossEntropyLoss returns a
+    chunk's mean)."""
+    chunks = np.array_split(windows, 10)
+    total = sum(ce(nplm(w[:, :-1]), w[:, -1]) * len(w) for w in chunks)
+    return float(total / len(windows))
 
 
 nplm_test = nplm_nats(win_test)
 nplm_train = nplm_nats(win_train[: len(win_test)])
 print(
-    f"neural 6-gram (Bengio): {NPLM_STEPS} steps in {time.perf_counter() - t0:.1f} s; training text "
-    f"{nplm_train:.3f}, held out {nplm_test:.3f} nats/char"
-    + (
-        f"  (count 6-gram: training {ngram_nats[6][0]:.3f}, held out {ngram_nats[6][1]:.3f})"
-        if 6 in ngram_nats
-        else ""
-    )
+    f"neural 6-gram (Bengio): {NPLM_STEPS} steps in {time.perf_counter() - t0:.1f} s; "
+    f"training text {nplm_train:.3f},\nheld out {nplm_test:.3f} nats/char"
 )
+if 6 in ngram_nats:
+    print(
+        f"count 6-gram: training text {ngram_nats[6][0]:.3f}, "
+        f"held out {ngram_nats[6][1]:.3f} nats/char"
+    )
 
 # %% [markdown]
 # ## 7. The LSTM on the same split
 #
-# Lesson 12 trains a one-layer, 128-cell LSTM on this text with truncated BPTT (32 streams of
-# 32 characters, Adam 2e-3, clipping at norm 5) for 1,000 batches and prints its loss on the
-# *training* batches. Here the same recipe is trained on the first 90 % only, for fewer
-# batches (the one-minute budget), and scored on the held-out 10 % (the held-out text is read
-# as 8 streams, the state carried from character to character).
+# Lesson 12 trains a one-layer, 128-cell LSTM on this text with truncated BPTT (32 streams
+# of 32 characters, Adam $2 \cdot 10^{-3}$, clipping at norm 5) for 1,000 batches, and
+# prints its loss on the *training* batches. Here the same recipe is trained on the first
+# 90 % only, for fewer batches (to keep the lesson to about a minute), and scored on the
+# held-out 10 %. The held-out text is read as 8 streams, with the state carried from
+# character to character.
 
 # %%
 H, N, T = 128, 32, 32
@@ -575,42 +704,53 @@ def lstm_nats(ids, streams=8):
 
 lstm_test = lstm_nats(ids_all[split:])
 print(
-    f"LSTM({V}, {H}): {LSTM_ITERS} batches in {time.perf_counter() - t0:.1f} s; last training batch "
-    f"{lstm_train_last:.3f}, held out {lstm_test:.3f} nats/char"
+    f"LSTM({V}, {H}): {LSTM_ITERS} batches in {time.perf_counter() - t0:.1f} s; "
+    f"last training batch {lstm_train_last:.3f},\nheld out {lstm_test:.3f} nats/char"
 )
 
 # %% [markdown]
-# **The table.** Everything below is nats per character on the same 10 % of lesson 12's
-# text, except the last line: lesson 12's own figure, printed by
-# `python lessons/12_rnn.py` ("iteration 999 loss ..."), is the loss of its last *training*
-# batch after 1,000 batches on the whole text, seen many times over (1.727 nats/char when
-# it was run for this lesson; it is a training figure, not a held-out one).
+# **The table.** Every line below is nats per character on the same held-out 10 % of
+# lesson 12's text, except the last one. That line is lesson 12's own figure, printed by
+# `python lessons/12_rnn.py` as "iteration 999 loss ...": the loss of its last *training*
+# batch after 1,000 batches on the whole text, seen many times over. It was measured once,
+# in a full run of lesson 12, and is copied here (`LESSON_12_LOSS`); it is a training
+# figure, not a held-out one. The cell also prints which model is best on the held-out
+# text.
 
 # %%
+LESSON_12_LOSS = 1.727  # lesson 12's "iteration 999 loss", measured once in a full run
 rows = [("uniform guess", np.log(V)), ("count unigram (n = 1)", ngram_nats[1][1])]
 rows += [(f"count n-gram, n = {n}", ngram_nats[n][1]) for n in ORDERS if n > 1]
 rows += [
     ("neural 6-gram (embedding + tanh MLP)", nplm_test),
     (f"LSTM, lesson 12's recipe, {LSTM_ITERS} batches", lstm_test),
 ]
-print(f"{'model':<44} {'held-out nats/char':>19}")
+print(f"{'model':<54} {'held-out nats/char':>19}")
 for name, v in rows:
-    print(f"{name:<44} {v:>19.3f}")
-print(f"{'(lesson 12: LSTM, 1,000 batches, training loss)':<44} {'1.727':>19}")
+    print(f"{name:<54} {v:>19.3f}")
+lesson12 = "(lesson 12, full run: LSTM, 1,000 batches, training)"
+print(f"{lesson12:<54} {LESSON_12_LOSS:>19.3f}")
+best = min(rows[1:], key=lambda r: r[1])
+print(f"best on the held-out text: {best[0]} ({best[1]:.3f})")
+print(
+    "the best count model beats both neural models:",
+    ngram_nats[best_n][1] < min(nplm_test, lstm_test),
+)
 
 # %% [markdown]
 # **Reading the table.** On fifty thousand characters, the smoothed count model is a strong
-# baseline: in our runs its best order beats both neural models, which had only seconds of
-# training (and lesson 12's LSTM, after 1,000 batches, is still above it even on its own
-# training batches). The neural 6-gram needs no smoothing rule: it gives every context a
-# distribution through the embeddings, and its training and held-out figures stay close,
-# while the count model's training figure collapses with `n` (memorisation). What the neural
-# models buy is generalisation to contexts never seen, which matters more as the context
-# grows (the LSTM's is unbounded) and as there is more text and training time (exercise 6).
+# baseline: in the full run its best order beats both neural models, which had only
+# seconds of training, and lesson 12's LSTM, after 1,000 batches, is still above it even
+# on its own training batches (the last printed lines say whether this holds in your
+# run). The neural 6-gram needs no smoothing rule: it gives every context a distribution
+# through the embeddings, and its training and held-out scores stay close, while the count
+# model's training score collapses as $n$ grows (memorisation). What the neural models buy
+# is generalisation to contexts never seen, which matters more as the context grows (the
+# LSTM's is unbounded) and as there is more text and more training time (exercise 6). The
+# figure puts the two neural models' held-out scores beside section 4's curves.
 
-# %%
-fig, ax = plt.subplots(figsize=(6.2, 3.8))
-ns = list(ORDERS)
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Held-out cross-entropy of all the character models on the same text: the count n-grams against $n$ (training and held out), and the neural 6-gram and the LSTM as horizontal lines. Lower is better; the uniform guess is the top line.", "name": "fig-13-char-models"}}
+fig, ax = plt.subplots(figsize=(7.2, 4.6))
 ax.plot(ns, [ngram_nats[n][0] for n in ns], "o-", label="count n-gram, training text")
 ax.plot(ns, [ngram_nats[n][1] for n in ns], "s-", label="count n-gram, held out")
 ax.axhline(
@@ -628,30 +768,50 @@ ax.axhline(
 ax.axhline(np.log(V), color="k", lw=0.8, ls="-.", label="uniform guess")
 ax.set_xlabel("n (context of n − 1 characters)")
 ax.set_ylabel("cross-entropy (nats/char)")
-ax.set_title("character language models on lesson 12's text", fontsize=9)
-ax.legend(fontsize=7)
+ax.set_title("character language models on lesson 12's text")
+ax.set_ylim(0, 6.6)  # room for the legend above the curves
+ax.legend(fontsize=9, ncols=2, loc="upper right")
 fig.tight_layout()
 save(fig, "13_char_models.png", dpi=100)
 
 # %% [markdown]
 # ## 8. Word2Vec: skip-gram
 #
-# "Word2Vec": a network with an input layer (one-hot), one hidden layer of `D` neurons without
-# activation, and a softmax output over the vocabulary, trained on pairs of words that appear
-# near each other. The input-to-hidden weights, the `V × D` matrix, **are** the word vectors:
-# the hidden layer is the embedding lookup of section 5. Two ways to make the pairs:
+# "Word2Vec": a network with an input layer (one-hot), one hidden layer of $D$ neurons
+# without activation, and a softmax output over the vocabulary, trained on pairs of words
+# that appear near each other. The input-to-hidden weights, the $V \times D$ matrix, **are**
+# the word vectors: the hidden layer is the embedding lookup of section 5. There are two
+# ways to make the pairs:
 #
-# - **CBOW** ("saco contínuo de palavras"): predict a word from the words around it (the
-#   average of their embeddings is the hidden layer);
+# - **CBOW** ("saco contínuo de palavras", continuous bag of words): predict a word from
+#   the words around it (the average of their embeddings is the hidden layer);
 # - **skip-gram**: the opposite, predict each surrounding word from the centre word.
 #
 # We train **skip-gram with the full softmax** (the document's description; the original
-# Word2Vec replaces it with negative sampling or a hierarchical softmax for speed, exercise 3):
-# `Embedding(V, 48) → Dense(48, V) → CrossEntropyLoss`, window 2 on each side, vocabulary the
-# 1,000 most frequent words of section 2's text (other words are dropped), and Mikolov et al.'s
-# subsampling of frequent words (keep a word with probability `√(t/f) + t/f`, `t = 10⁻³`), so
-# that "the", "a", "is" do not dominate the pairs. A random 5 % of the pairs is held out to
-# score the model against the simplest guess, the context word's frequency.
+# Word2Vec replaces it with negative sampling or a hierarchical softmax for speed, exercise
+# 3). For a centre word $w_c$ and a context word $w_o$ at most 2 places away, the model is
+#
+# $$
+# P(w_o \mid w_c) = \operatorname{softmax}\big(C_{w_c,:}\, W_{\text{out}}
+# + b_{\text{out}}\big)_{w_o}
+# \tag{003 ch. 2f}
+# $$
+#
+# with $C$ ($V \times D$) the embedding and $W_{\text{out}}$ ($D \times V$) the output
+# layer, trained to minimise the mean of $-\ln P(w_o \mid w_c)$ over the pairs:
+# `Embedding(V, 48) → Dense(48, V) → CrossEntropyLoss`. The vocabulary is the 1,000 most
+# frequent words of section 2's text (other words are dropped). Very frequent words such as
+# "the", "a" and "is" would dominate the pairs, so we use Mikolov et al.'s subsampling: a
+# word that makes up the share $f(w)$ of the text is kept with probability
+#
+# $$
+# P_{\text{keep}}(w) = \min\left(1,\ \sqrt{\frac{t}{f(w)}} + \frac{t}{f(w)}\right),
+# \qquad t = 10^{-3}
+# \tag{Mikolov 2013}
+# $$
+#
+# A random 5 % of the pairs is held out to score the model against the simplest guess:
+# predicting the context word from its frequency alone.
 
 # %%
 VW, DW, WINDOW = 1000, 48, 2
@@ -677,8 +837,8 @@ hold, tr = perm[:n_hold], perm[n_hold:]
 ctx_freq = np.bincount(contexts[tr], minlength=VW) / len(tr)
 unigram_ce = float(-np.mean(np.log(ctx_freq[contexts[hold]] + 1e-12)))
 print(
-    f"{len(seq):,} words after subsampling, {len(centres):,} (centre, context) pairs; predicting the "
-    f"context word from its frequency alone: {unigram_ce:.2f} nats"
+    f"{len(seq):,} words after subsampling, {len(centres):,} (centre, context) pairs;\n"
+    f"predicting the context word from its frequency alone: {unigram_ce:.2f} nats"
 )
 
 emb = new_embedding(VW, DW, seed=0, scale=0.1)
@@ -695,13 +855,34 @@ for _it in range(SG_STEPS):
     opt.step()
 sg_hold = float(ce(out_layer(emb(centres[hold])), contexts[hold]))
 print(
-    f"skip-gram: {SG_STEPS} steps in {time.perf_counter() - t0:.1f} s; held-out pairs {sg_hold:.2f} nats "
-    f"(frequency alone: {unigram_ce:.2f})"
+    f"skip-gram: {SG_STEPS} steps in {time.perf_counter() - t0:.1f} s; "
+    f"held-out pairs {sg_hold:.2f} nats (frequency alone: {unigram_ce:.2f})"
 )
 
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Skip-gram training: the cross-entropy of the training batches (256 pairs each) against the step, the held-out pairs' cross-entropy after training (red) and the score of a guess from the context word's frequency alone (dashed). Below the dashed line, the centre word helps to predict its neighbours.", "name": "fig-13-skipgram-loss"}}
+fig, ax = plt.subplots(figsize=(6.4, 4))
+ax.plot(sg_losses, lw=0.5, alpha=0.6, label="training batches")
+ax.axhline(unigram_ce, color="k", ls="--", lw=0.8, label="from the word's frequency")
+ax.axhline(sg_hold, color="tab:red", lw=0.8, label=f"held-out pairs ({sg_hold:.2f})")
+ax.set_xlabel("step (256 pairs)")
+ax.set_ylabel("cross-entropy (nats)")
+ax.set_title("skip-gram, full softmax over 1,000 words")
+ax.legend()
+fig.tight_layout()
+save(fig, "13_skipgram_loss.png", dpi=100)
+
 # %% [markdown]
-# **Nearest neighbours.** The cosine similarity `cos(a, b) = a·b / (‖a‖ ‖b‖)` between rows of
-# the embedding matrix. Words that occur in similar contexts end up close.
+# **Nearest neighbours.** Two word vectors $a$ and $b$ (rows of the embedding matrix) are
+# compared by their cosine similarity,
+#
+# $$
+# \cos(a, b) = \frac{a \cdot b}{\lVert a \rVert\, \lVert b \rVert}
+# \tag{13.4}
+# $$
+#
+# which is 1 for vectors that point the same way and 0 for perpendicular ones. Words that
+# occur in similar contexts end up close. The cell prints the five nearest neighbours of a
+# few words.
 
 # %%
 E = emb.params["W"].data.astype(np.float64)
@@ -728,62 +909,58 @@ for q in [q for q in QUERIES if q in w2i]:
     print(f"  {q:<10} → {', '.join(neighbours(q))}")
 
 # %% [markdown]
-# **A 2-D picture.** Project the vectors of the 80 most frequent content words on their two
-# principal directions (PCA from scratch: centre, SVD, keep two right-singular vectors).
+# **A 2-D picture.** Project the vectors of the 50 most frequent content words on their two
+# principal directions (PCA from scratch: centre the vectors, take the singular value
+# decomposition, keep the two right-singular vectors with the largest singular values).
+# Two dimensions keep only part of the 48, so look for small groups of related words
+# rather than for a clean map.
 
-# %%
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "The skip-gram word vectors of the 50 most frequent content words, projected on their first two principal directions. Words used in similar contexts tend to lie near each other.", "name": "fig-13-word2vec"}}
 STOP = set(
-    "the a is to of and for if be in or this an as that are with it by not will from s can on "
-    "which all when has no at otherwise any one may must have been but only its use so".split()
+    "the a is to of and for if be in or this an as that are with it by not will from "
+    "s can on which all when has no at otherwise any one may must have been but only "
+    "its use so".split()
 )
-shown = [w for w in vocab if w not in STOP and len(w) > 2][:80]
+shown = [w for w in vocab if w not in STOP and len(w) > 2][:50]
 P = En[[w2i[w] for w in shown]]
 P = P - P.mean(axis=0)
 _, _, Vt_svd = np.linalg.svd(P, full_matrices=False)
-xy = P @ Vt_svd[:2].T  # (80, 2)
-fig, axes = plt.subplots(1, 2, figsize=(13, 5.5), gridspec_kw={"width_ratios": [1, 2]})
-axes[0].plot(sg_losses, lw=0.5, alpha=0.6, label="training batches")
-axes[0].axhline(
-    unigram_ce, color="k", ls="--", lw=0.8, label="context word from its frequency"
-)
-axes[0].axhline(
-    sg_hold, color="tab:red", lw=0.8, label=f"held-out pairs ({sg_hold:.2f})"
-)
-axes[0].set_xlabel("step (256 pairs)")
-axes[0].set_ylabel("cross-entropy (nats)")
-axes[0].set_title("skip-gram, full softmax over 1,000 words", fontsize=9)
-axes[0].legend(fontsize=8)
-axes[1].scatter(xy[:, 0], xy[:, 1], s=6)
+xy = P @ Vt_svd[:2].T  # (50, 2)
+fig, ax = plt.subplots(figsize=(9, 6.5))
+ax.scatter(xy[:, 0], xy[:, 1], s=8)
 for (x_, y_), w in zip(xy, shown):
-    axes[1].annotate(w, (x_, y_), fontsize=7)
-axes[1].set_title(
-    "word vectors of the 80 most frequent content words, first two principal directions",
-    fontsize=9,
-)
+    ax.annotate(w, (x_, y_), fontsize=10, xytext=(2, 2), textcoords="offset points")
+ax.set_xlabel("first principal direction")
+ax.set_ylabel("second principal direction")
+ax.set_title("word vectors, first two principal directions")
 fig.tight_layout()
 save(fig, "13_word2vec.png", dpi=100)
 print(f"lesson 13 ran in {time.perf_counter() - T_START:.1f} s")
 
 # %% [markdown]
-# The document's closing example, "homem − mulher ≈ rei − rainha", needs a much larger corpus
-# than docstrings (and the words); the same arithmetic is exercise 4.
+# The document closes with an analogy: the difference between the vectors of **homem**
+# and **mulher** ("man" and "woman") is about the same as between **rei** and **rainha**
+# ("king" and "queen"):
+# $E_{\text{homem}} - E_{\text{mulher}} \approx E_{\text{rei}} - E_{\text{rainha}}$.
+# That needs a much larger corpus than docstrings, and those words. The same arithmetic is
+# exercise 4.
 #
 # ## Exercises
-# 1. Replace Witten–Bell by add-one (Laplace) smoothing, `(C(h c) + 1) / (C(h) + V)`, in
-#    `CharNgram.prob` without interpolation. Plot held-out nats against `n` again. Why is it so
-#    much worse for large `n`?
-# 2. CBOW: predict the centre word from the mean of the `2·WINDOW` context embeddings. Write the
-#    mean's backward (each context word receives `dout / (2·WINDOW)` through the scatter-add)
-#    and compare the neighbours with skip-gram's.
-# 3. Negative sampling: replace the softmax over 1,000 words with `mg.BCEWithLogitsLoss` on the
-#    dot product of the centre's vector with the true context word's output vector (label 1)
-#    and with 5 random words' (label 0). How much faster is a step, and how do the neighbours
-#    change?
-# 4. Analogies: find the word whose vector is nearest to `E[b] − E[a] + E[c]` for
+# 1. Replace Witten–Bell by add-one (Laplace) smoothing,
+#    $P(c \mid h) = (C(hc) + 1) / (C(h) + V)$, in `CharNgram.prob`, without interpolation.
+#    Plot held-out nats against $n$ again. Why is it so much worse for large $n$?
+# 2. CBOW: predict the centre word from the mean of the `2·WINDOW` context embeddings.
+#    Write the mean's backward pass (each context word receives `dout / (2·WINDOW)` through
+#    the scatter-add) and compare the neighbours with skip-gram's.
+# 3. Negative sampling: replace the softmax over 1,000 words with `mg.BCEWithLogitsLoss` on
+#    the dot product of the centre's vector with the true context word's output vector
+#    (label 1) and with 5 random words' (label 0). How much faster is a step, and how do
+#    the neighbours change?
+# 4. Analogies: find the word whose vector is nearest to $E_b - E_a + E_c$ for
 #    `(a, b, c) = ("read", "write", "get")` or `("true", "false", "yes")`. Which work?
 # 5. Section 3 at the character level: print the share of held-out character n-grams never
-#    seen in training for `n = 1..8`, and relate it to where the held-out curve of
-#    `13_char_models.png` turns up.
-# 6. Train the LSTM of section 7 for 1,000 batches (lesson 12's budget). Does it beat the best
-#    count model on the held-out text? Is the neural 6-gram closer to the count 6-gram or to the
-#    LSTM, and why?
+#    seen in training for $n = 1, \ldots, 8$, and relate it to where the held-out curve of
+#    `13_char_ngrams.png` turns up.
+# 6. Train the LSTM of section 7 for 1,000 batches (lesson 12's budget). Does it beat the
+#    best count model on the held-out text? Is the neural 6-gram closer to the count 6-gram
+#    or to the LSTM, and why?

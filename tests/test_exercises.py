@@ -26,7 +26,7 @@ from minigan.exercises.catalogue import CATALOGUE, exercises, lessons
 from minigan.exercises.cli import WIDTH, format_catalogue, format_results, main
 from minigan.exercises.grading import Result, grade
 from minigan.exercises.model import LESSONS, lesson_file
-from minigan.exercises.stubs import SOLUTION_MODULES, STUB_MARK
+from minigan.exercises.stubs import MAX_LINE, SOLUTION_MODULES, STUB_MARK
 
 REPO = Path(minigan.__file__).parent.parent
 EXERCISES = exercises()
@@ -156,6 +156,19 @@ def test_stub_source_is_what_new_writes_and_check_can_use():
         stub_source("05.dense_backwards")
     with pytest.raises(ValueError, match="lesson '99'"):
         stub_source("99")
+
+
+def test_stubs_and_answers_fit_the_lessons_page():
+    """The stubs become lesson cells ("Your turn"), whose code lines are at most 88 characters
+    (tests/test_lessons.py): every line of every stub file and every file of answers fits."""
+    long = [
+        f"{kind} {lesson}: a {len(line)}-character line: {line.strip()[:60]}"
+        for lesson in lessons()
+        for kind, text in (("stub_source", stub_source(lesson)), ("solution_source", solution_source(lesson)))
+        for line in text.splitlines()
+        if len(line) > MAX_LINE
+    ]
+    assert MAX_LINE == 88 and not long, "\n".join(long[:10])
 
 
 def test_nothing_in_minigan_imports_the_exercises():

@@ -24,7 +24,7 @@ import minigan
 from minigan.exercises import check, solution_source, stub_source
 from minigan.exercises.catalogue import CATALOGUE, exercises, lessons
 from minigan.exercises.cli import WIDTH, format_catalogue, format_results, main
-from minigan.exercises.grading import Result, grade
+from minigan.exercises.grading import TODO_HINT, Result, grade
 from minigan.exercises.model import LESSONS, lesson_file
 from minigan.exercises.stubs import MAX_LINE, SOLUTION_MODULES, STUB_MARK
 
@@ -255,6 +255,38 @@ def test_check_prints_one_line_and_never_raises(capsys):
     assert check("05.dense_backward", 42, quiet=True).status == "error"
     with pytest.raises(ValueError, match="did you mean 05.dense_backward"):
         check("05.dense_backwrd", right)
+
+
+def test_a_todo_line_fits_the_lessons_page():
+    """A lesson's "Your turn" cells print check()'s TODO lines; the course website shows
+    them in a column of 88 characters."""
+    for ex in EXERCISES:
+        line = Result(ex.id, ex.lesson, ex.title, "todo", hint=TODO_HINT).summary()
+        assert len(line) <= MAX_LINE, line
+
+
+def test_a_notebook_cell_ending_in_check_shows_the_line_once(capsys, monkeypatch):
+    """IPython shows a cell's last value: the Result of ``check(...)`` does not repeat the
+    line check printed in that cell, and shows it when displayed in a later cell."""
+
+    class Shell:
+        execution_count = 7
+
+    shell = Shell()
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+
+    def todo(dout, x, W):
+        raise NotImplementedError
+
+    r = check("05.dense_backward", todo)
+    r._ipython_display_()  # the same cell: nothing more
+    assert capsys.readouterr().out.splitlines() == [r.summary()]
+    shell.execution_count = 8
+    r._ipython_display_()  # a later cell shows it
+    quiet = check("05.dense_backward", todo, quiet=True)
+    quiet._ipython_display_()
+    assert capsys.readouterr().out.splitlines() == [r.summary(), quiet.summary()]
+    assert "_printed_in" not in r.to_dict()
 
 
 # ---------------------------------------------------------------------------- the command

@@ -430,6 +430,55 @@ def test_bad_command_lines_exit_2_and_every_subcommand_has_help(tmp_path, capsys
         assert code == 0 and out.startswith(f"usage: minigan-exercises {sub}")
 
 
+#: The pages that teach the commands: the README and the course website's page for instructors.
+DOCUMENTED = [REPO / "README.md", REPO / "docs" / "teaching.md"]
+
+
+def _documented_commands(program: str) -> list[list[str]]:
+    """Every ``program ...`` command line the pages show: in inline code, in code blocks and
+    in a workflow's ``command:``, without comments and shell redirections (placeholders such
+    as DIR are words like any other)."""
+    found = []
+    for page in DOCUMENTED:
+        text = page.read_text(encoding="utf-8")
+        inline = re.findall(rf"`({program}\b[^`]*)`", text)
+        lines = re.findall(rf"^\s*(?:command:\s*)?({program}\b.*)$", text, flags=re.M)
+        for command in inline + lines:
+            words = re.split(r"#|\s(?:>|\|)", command)[0].split()  # no comment, redirection
+            if words and words[0] == program:
+                found.append(words[1:])
+    return found
+
+
+def test_the_pages_show_only_commands_that_exist(capsys):
+    """README.md and docs/teaching.md do not contradict the code: every minigan-exercises and
+    minigan-gradcheck command line they show is accepted by the command's parser (a misspelt
+    option or subcommand exits with status 2), and the JSON fields they name are the ones
+    ``grade --json`` prints."""
+    from minigan.exercises.cli import build_parser
+    from minigan.gradcheck import main as gradcheck_main
+
+    commands = _documented_commands("minigan-exercises")
+    assert len(commands) >= 15 and {c[0] for c in commands if c} >= {"list", "new", "grade"}
+    for words in commands:
+        try:
+            build_parser().parse_args(words or ["list"])
+        except SystemExit as exc:
+            pytest.fail(f"the pages show `minigan-exercises {' '.join(words)}`: exit {exc.code}")
+    gradchecks = _documented_commands("minigan-gradcheck")
+    assert [] in gradchecks
+    for words in gradchecks:
+        if words:  # the whole check is run by test_gradcheck; the pages' options here
+            assert gradcheck_main(words) == 0, words
+    capsys.readouterr()
+    fields = set(Result("05.x", "05", "t", "todo").to_dict())
+    for page in DOCUMENTED:
+        text = " ".join(page.read_text(encoding="utf-8").split())
+        named = re.search(r"fields (?:are )?(.*?)\.(?:\s|$)", text)
+        assert named, f"{page.name} does not say which fields the JSON has"
+        assert set(re.findall(r"`(\w+)`", named.group(1))) == fields, page.name
+
+
 def test_python_m_minigan_exercises_is_the_command():
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     r = subprocess.run(

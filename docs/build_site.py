@@ -6,14 +6,14 @@
 
 Steps: (1) stage a Sphinx source folder (``build/site-src/``): ``docs/index.md`` (the course's
 front page) as the home page, ``lessons/README.md`` (the list of lessons, its links pointing at
-the lesson pages), the example's sample grid, a packaged MathJax, and ``conf.py`` from this
-folder; (2) turn each ``lessons/NN_*.py`` into a notebook with jupytext and execute it
-with nbclient in an ipykernel started in ``lessons/`` (so ``import _course`` works as in
-Jupyter), timing each one; the executed notebook and the script are offered for download on
-the lesson's page; (3) ``sphinx-build -b html`` into ``build/site/`` (MyST-NB renders the
-stored outputs and executes nothing). Open ``build/site/index.html``, or serve the folder with
-``python -m http.server -d build/site``. Nothing is fetched from a network at build or at
-reading time.
+the lesson pages), ``docs/teaching.md`` (teaching with minigan, after the lessons), the
+example's sample grid, a packaged MathJax, and ``conf.py`` from this folder; (2) turn each
+``lessons/NN_*.py`` into a notebook with jupytext and execute it with nbclient in an ipykernel
+started in ``lessons/`` (so ``import _course`` works as in Jupyter), timing each one; the
+executed notebook and the script are offered for download on the lesson's page; (3)
+``sphinx-build -b html`` into ``build/site/`` (MyST-NB renders the stored outputs and executes
+nothing). Open ``build/site/index.html``, or serve the folder with ``python -m http.server -d
+build/site``. Nothing is fetched from a network at build or at reading time.
 
 Exit status 1 if a lesson raises (its traceback is printed) or Sphinx fails.
 """
@@ -44,7 +44,8 @@ def lessons(only: str | None = None) -> list[Path]:
 
 
 def stage_pages(src: Path, lesson_paths: list[Path]) -> None:
-    """The front page (docs/index.md + the table of contents), the list of lessons, images, MathJax."""
+    """The front page (docs/index.md + the table of contents), the list of lessons, the
+    instructors' page (docs/teaching.md, after the lessons), images, MathJax."""
     front = (DOCS / "index.md").read_text(encoding="utf-8")
     toc = "\n".join(
         [
@@ -59,9 +60,18 @@ def stage_pages(src: Path, lesson_paths: list[Path]) -> None:
             *[f"lessons/{p.stem}" for p in lesson_paths],
             "```",
             "",
+            "```{toctree}",
+            ":caption: For instructors",
+            ":maxdepth: 1",
+            ":hidden:",
+            "",
+            "teaching",
+            "```",
+            "",
         ]
     )
     (src / "index.md").write_text(front + toc, encoding="utf-8")
+    shutil.copy2(DOCS / "teaching.md", src / "teaching.md")  # the class workflow, after the lessons
     (src / "lessons" / "files").mkdir(parents=True, exist_ok=True)
     # The list of lessons links each file (lessons/NN_name.py on a repository browser); on the
     # site the link goes to the lesson's page instead.

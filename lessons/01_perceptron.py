@@ -542,3 +542,84 @@ assert all(v < gradcheck.TOLERANCE for v in res.values())
 # 5. Put a slip into `mse_grads` (drop the factor 2, or flip the sign of `db`) and run the
 #    gradient check of section 5. How large is the relative error now? Would the model
 #    still train with each slip?
+
+# %% [markdown]
+# ## Your turn
+#
+# The exercises above are for thinking and experimenting; the cells below are graded. Each
+# holds a stub: a function's signature and a docstring with the equation, the shapes and the
+# document section. Write the body where it says `# YOUR CODE HERE` (delete the line
+# `raise NotImplementedError`) and run the cell: the `check(...)` line underneath grades your
+# function against minigan's own implementation, on inputs of several shapes, and prints one
+# line: `PASS`; `FAIL` with a hint (the known mistake your answer makes, when it makes one);
+# `ERROR` with the exception and its line; or `TODO` while the function still raises
+# `NotImplementedError`. An answer 1 % off fails. `check` never raises, so the lesson still
+# runs top to bottom with the stubs unanswered.
+#
+# | exercise | what you write | document section | points |
+# |---|---|---|---|
+# | `01.perceptron_update` | one step of Rosenblatt's perceptron rule | document 001 §2.2 | 1 |
+# | `01.linear_mse_gradient` | the squared-error cost of a linear model and its gradient | document 001 §2.3 | 1 |
+#
+# 2 points in all. The same stubs come as a plain file, to write in your editor and grade
+# from a terminal (`minigan-exercises list` shows every lesson's exercises):
+#
+# ```bash
+# minigan-exercises new ex/ --lesson 01   # writes ex/lesson01_perceptron.py
+# minigan-exercises grade ex/ -k 01       # PASS, FAIL, TODO or ERROR, and the points
+# ```
+
+# %%
+import numpy as np
+from minigan.exercises import check
+
+
+# %%
+def perceptron_update(w, b, x, y, lr=1.0):
+    """One step of Rosenblatt's perceptron rule on one example (x, y).
+
+    Document 001 §2.2 (threshold moved into the bias b):
+        ŷ = 1 if Σⱼ wⱼ xⱼ + b > 0, else 0
+    Rosenblatt's rule changes the weights only on a mistake (y − ŷ = ±1):
+        w ← w + η (y − ŷ) x,        b ← b + η (y − ŷ)
+
+    Parameters
+    ----------
+    w : (d,) float64 weights;  b : float, the bias
+    x : (d,) float64, one example;  y : 0.0 or 1.0, its label
+    lr : float, the learning rate η
+
+    Returns
+    -------
+    (w_new, b_new) : a new (d,) array and a float (do not change w in place)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("01.perceptron_update", perceptron_update)
+
+
+# %%
+def linear_mse_gradient(X, y, w, b):
+    """The squared-error cost of the linear model and its gradient.
+
+    Document 001 §2.3, for N examples (the rows of X):
+        zᵢ = Σⱼ wⱼ xᵢⱼ + b
+        C(w, b) = (1/N) Σᵢ (zᵢ − yᵢ)²
+        ∂C/∂w = (2/N) Σᵢ (zᵢ − yᵢ) xᵢ,     ∂C/∂b = (2/N) Σᵢ (zᵢ − yᵢ)
+
+    Parameters
+    ----------
+    X : (N, d) float64;  y : (N,) float64 targets
+    w : (d,) float64;  b : float
+
+    Returns
+    -------
+    (C, dw, db) : a float, a (d,) array and a float
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("01.linear_mse_gradient", linear_mse_gradient)

@@ -516,3 +516,217 @@ save(fig, "02_moons_training.png")
 # 4. Write equation (1) for a batch in columns with NumPy broadcasting, and show that
 #    forgetting the `[:, None]` on `b` gives a silently wrong answer for $m = n_l$, a wrong
 #    *shape* for $m = 1$, and an error for most other $m$.
+
+# %% [markdown]
+# ## Your turn
+#
+# The exercises above are for thinking and experimenting; the cells below are graded. Each
+# holds a stub: a function's signature and a docstring with the equation, the shapes and the
+# document section. Write the body where it says `# YOUR CODE HERE` (delete the line
+# `raise NotImplementedError`) and run the cell: the `check(...)` line underneath grades your
+# function against minigan's own implementation, on inputs of several shapes, and prints one
+# line: `PASS`; `FAIL` with a hint (the known mistake your answer makes, when it makes one);
+# `ERROR` with the exception and its line; or `TODO` while the function still raises
+# `NotImplementedError`. An answer 1 % off fails. `check` never raises, so the lesson still
+# runs top to bottom with the stubs unanswered.
+#
+# | exercise | what you write | document section | points |
+# |---|---|---|---|
+# | `02.sigmoid_forward` | the logistic sigmoid σ(z) | document 001 §2.5.1 | 1 |
+# | `02.sigmoid_backward` | the sigmoid's backward pass dout ⊙ σ'(z) | document 001 §2.5.1 | 1 |
+# | `02.tanh_forward` | the hyperbolic tangent | document 001 §2.5.2 | 1 |
+# | `02.tanh_backward` | the tanh's backward pass dout ⊙ (1 − tanh²(z)) | document 001 §2.5.2 | 1 |
+# | `02.relu_forward` | the rectified linear unit max(0, z) | document 001 §2.5.3 | 1 |
+# | `02.relu_backward` | the ReLU's backward pass dout ⊙ 1[z > 0] | document 001 §2.5.3 | 1 |
+# | `02.leaky_relu_forward` | the leaky ReLU max(αz, z) | document 001 §2.5.4 | 1 |
+# | `02.leaky_relu_backward` | the leaky ReLU's backward pass | document 001 §2.5.4 | 1 |
+#
+# 8 points in all. The same stubs come as a plain file, to write in your editor and grade
+# from a terminal (`minigan-exercises list` shows every lesson's exercises):
+#
+# ```bash
+# minigan-exercises new ex/ --lesson 02   # writes ex/lesson02_mlp.py
+# minigan-exercises grade ex/ -k 02       # PASS, FAIL, TODO or ERROR, and the points
+# ```
+
+# %%
+import numpy as np
+from minigan.exercises import check
+
+
+# %%
+def sigmoid_forward(z):
+    """The logistic sigmoid, elementwise.
+
+    Document 001 §2.5.1: σ(z) = 1 / (1 + e⁻ᶻ)
+
+    e⁻ᶻ overflows for z ≪ 0; there use the equal form eᶻ / (1 + eᶻ).
+
+    Parameters
+    ----------
+    z : array, any shape, float64
+
+    Returns
+    -------
+    σ(z) : the shape of z
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("02.sigmoid_forward", sigmoid_forward)
+
+
+# %%
+def sigmoid_backward(dout, z):
+    """The sigmoid's backward pass: ∂C/∂z = dout ⊙ σ'(z).
+
+    Document 001 §2.5.1: σ'(z) = σ(z) (1 − σ(z))
+
+    Parameters
+    ----------
+    dout : array, the upstream gradient ∂C/∂σ(z), the shape of z
+    z : array, the forward pass's input
+
+    Returns
+    -------
+    dz : the shape of z
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("02.sigmoid_backward", sigmoid_backward)
+
+
+# %%
+def tanh_forward(z):
+    """The hyperbolic tangent, elementwise.
+
+    Document 001 §2.5.2: tanh(z) = (eᶻ − e⁻ᶻ) / (eᶻ + e⁻ᶻ)
+
+    Parameters
+    ----------
+    z : array, any shape, float64
+
+    Returns
+    -------
+    tanh(z) : the shape of z
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("02.tanh_forward", tanh_forward)
+
+
+# %%
+def tanh_backward(dout, z):
+    """The tanh's backward pass: ∂C/∂z = dout ⊙ tanh'(z).
+
+    Document 001 §2.5.2: tanh'(z) = 1 − tanh²(z)
+
+    Parameters
+    ----------
+    dout : array, the upstream gradient, the shape of z
+    z : array, the forward pass's input
+
+    Returns
+    -------
+    dz : the shape of z
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("02.tanh_backward", tanh_backward)
+
+
+# %%
+def relu_forward(z):
+    """The rectified linear unit, elementwise.
+
+    Document 001 §2.5.3: ReLU(z) = max(0, z)
+
+    Parameters
+    ----------
+    z : array, any shape, float64
+
+    Returns
+    -------
+    max(0, z) : the shape of z
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("02.relu_forward", relu_forward)
+
+
+# %%
+def relu_backward(dout, z):
+    """The ReLU's backward pass: ∂C/∂z = dout ⊙ ReLU'(z).
+
+    Document 001 §2.5.3: ReLU'(z) = 1 for z > 0 and 0 otherwise (take 0 at z = 0, as
+    PyTorch and minigan do).
+
+    Parameters
+    ----------
+    dout : array, the upstream gradient, the shape of z
+    z : array, the forward pass's input
+
+    Returns
+    -------
+    dz : the shape of z
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("02.relu_backward", relu_backward)
+
+
+# %%
+def leaky_relu_forward(z, alpha=0.2):
+    """The leaky ReLU, elementwise.
+
+    Document 001 §2.5.4: LeakyReLU(z) = max(αz, z), 0 ≤ α < 1
+    (the GAN documents use α = 0.2)
+
+    Parameters
+    ----------
+    z : array, any shape, float64
+    alpha : float, the slope α for z < 0
+
+    Returns
+    -------
+    max(αz, z) : the shape of z
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("02.leaky_relu_forward", leaky_relu_forward)
+
+
+# %%
+def leaky_relu_backward(dout, z, alpha=0.2):
+    """The leaky ReLU's backward pass: ∂C/∂z = dout ⊙ g'(z).
+
+    Document 001 §2.5.4: g'(z) = 1 for z > 0, α otherwise
+
+    Parameters
+    ----------
+    dout : array, the upstream gradient, the shape of z
+    z : array, the forward pass's input
+    alpha : float, the slope α for z < 0
+
+    Returns
+    -------
+    dz : the shape of z
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("02.leaky_relu_backward", leaky_relu_backward)

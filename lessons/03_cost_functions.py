@@ -405,3 +405,110 @@ save(fig, "03_bad_start.png")
 #    find the smallest $z$ (in float32 and in float64) for which they start to disagree.
 # 4. In the experiment, start from $W = 0$ instead. Does the squared error still lag behind
 #    the BCE? Why?
+
+# %% [markdown]
+# ## Your turn
+#
+# The exercises above are for thinking and experimenting; the cells below are graded. Each
+# holds a stub: a function's signature and a docstring with the equation, the shapes and the
+# document section. Write the body where it says `# YOUR CODE HERE` (delete the line
+# `raise NotImplementedError`) and run the cell: the `check(...)` line underneath grades your
+# function against minigan's own implementation, on inputs of several shapes, and prints one
+# line: `PASS`; `FAIL` with a hint (the known mistake your answer makes, when it makes one);
+# `ERROR` with the exception and its line; or `TODO` while the function still raises
+# `NotImplementedError`. An answer 1 % off fails. `check` never raises, so the lesson still
+# runs top to bottom with the stubs unanswered.
+#
+# | exercise | what you write | document section | points |
+# |---|---|---|---|
+# | `03.bce` | binary cross-entropy on probabilities and its gradient | document 001 §2.7.1 | 1 |
+# | `03.bce_with_logits` | binary cross-entropy on logits, the stable form | document 001 §2.7.1 | 2 |
+# | `03.softmax_cross_entropy` | softmax cross-entropy of logits and its gradient | document 003 ch. 1 | 2 |
+#
+# 5 points in all. The same stubs come as a plain file, to write in your editor and grade
+# from a terminal (`minigan-exercises list` shows every lesson's exercises):
+#
+# ```bash
+# minigan-exercises new ex/ --lesson 03   # writes ex/lesson03_cost_functions.py
+# minigan-exercises grade ex/ -k 03       # PASS, FAIL, TODO or ERROR, and the points
+# ```
+
+# %%
+import numpy as np
+from minigan.exercises import check
+
+
+# %%
+def bce(y_hat, y):
+    """Binary cross-entropy on probabilities, and its gradient.
+
+    Document 001 §2.7.1, over the m elements of y_hat:
+        C = −(1/m) Σᵢ [yᵢ log ŷᵢ + (1 − yᵢ) log(1 − ŷᵢ)]
+        ∂C/∂ŷᵢ = (ŷᵢ − yᵢ) / (ŷᵢ (1 − ŷᵢ)) · (1/m)
+
+    Parameters
+    ----------
+    y_hat : array, any shape, probabilities in (0, 1)
+    y : array, the shape of y_hat, targets in [0, 1] (soft targets allowed)
+
+    Returns
+    -------
+    (C, dy_hat) : a float and an array the shape of y_hat
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("03.bce", bce)
+
+
+# %%
+def bce_with_logits(z, y):
+    """Binary cross-entropy on logits z (ŷ = σ(z)) in the stable form, and its gradient.
+
+    Document 001 §2.7.1 with ŷ = σ(z) becomes L = z − z·y + log(1 + e⁻ᶻ), which
+    overflows for z ≪ 0. The stable form (document 000 §3.2's
+    sigmoid_cross_entropy_with_logits):
+        L(z, y) = max(z, 0) − z·y + log(1 + e^(−|z|)),      C = (1/m) Σᵢ L(zᵢ, yᵢ)
+        ∂C/∂zᵢ = (σ(zᵢ) − yᵢ) / m
+
+    Parameters
+    ----------
+    z : array, any shape, logits (any real value, e.g. ±1000)
+    y : array, the shape of z, targets in [0, 1]
+
+    Returns
+    -------
+    (C, dz) : a float and an array the shape of z
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("03.bce_with_logits", bce_with_logits)
+
+
+# %%
+def softmax_cross_entropy(z, y):
+    """Softmax cross-entropy of logits against integer labels, and its gradient.
+
+    Document 003 ch. 1 (the multi-class case of document 001 §2.7.1), for N samples:
+        softmax(z)ₖ = e^(zₖ − max z) / Σⱼ e^(zⱼ − max z)
+                                        (subtract the row's max: no overflow)
+        C = −(1/N) Σᵢ log softmax(zᵢ)_{yᵢ}
+        ∂C/∂zᵢ = (softmax(zᵢ) − onehot(yᵢ)) / N
+
+    Parameters
+    ----------
+    z : (N, K) float64 logits (any real values, e.g. ±1000)
+    y : (N,) int class labels in [0, K)
+
+    Returns
+    -------
+    (C, dz) : a float and an (N, K) array
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("03.softmax_cross_entropy", softmax_cross_entropy)

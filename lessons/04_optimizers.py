@@ -469,3 +469,114 @@ save(fig, "04_cost.png")
 # 4. Use `weight_decay=0.1` with `mg.SGD` and show, from the update rule, that it adds the
 #    gradient of $\frac{0.1}{2} \lVert \theta \rVert^2$ (lesson 06's L2 penalty). Where does
 #    the minimum move?
+
+# %% [markdown]
+# ## Your turn
+#
+# The exercises above are for thinking and experimenting; the cells below are graded. Each
+# holds a stub: a function's signature and a docstring with the equation, the shapes and the
+# document section. Write the body where it says `# YOUR CODE HERE` (delete the line
+# `raise NotImplementedError`) and run the cell: the `check(...)` line underneath grades your
+# function against minigan's own implementation, on inputs of several shapes, and prints one
+# line: `PASS`; `FAIL` with a hint (the known mistake your answer makes, when it makes one);
+# `ERROR` with the exception and its line; or `TODO` while the function still raises
+# `NotImplementedError`. An answer 1 % off fails. `check` never raises, so the lesson still
+# runs top to bottom with the stubs unanswered.
+#
+# | exercise | what you write | document section | points |
+# |---|---|---|---|
+# | `04.sgd_momentum_step` | one step of SGD with momentum | document 001 §2.8.2 | 1 |
+# | `04.rmsprop_step` | one RMSProp step | document 001 §2.8.2 | 1 |
+# | `04.adam_step` | one Adam step with bias correction | document 001 §2.8.3 | 2 |
+#
+# 4 points in all. The same stubs come as a plain file, to write in your editor and grade
+# from a terminal (`minigan-exercises list` shows every lesson's exercises):
+#
+# ```bash
+# minigan-exercises new ex/ --lesson 04   # writes ex/lesson04_optimizers.py
+# minigan-exercises grade ex/ -k 04       # PASS, FAIL, TODO or ERROR, and the points
+# ```
+
+# %%
+import numpy as np
+from minigan.exercises import check
+
+
+# %%
+def sgd_momentum_step(theta, grad, v, lr, momentum=0.9):
+    """One step of SGD with momentum (PyTorch's form, as minigan.nn.optim.SGD).
+
+    Document 001 §2.8: θ ← θ − η g. With momentum, document 001 §2.8.2
+    ("médias móveis"):
+        v ← μ v + g
+        θ ← θ − η v
+    v starts at 0, so the first step is plain SGD.
+
+    Parameters
+    ----------
+    theta, grad, v : arrays of one shape (the parameter, its gradient, the velocity)
+    lr : float η;  momentum : float μ
+
+    Returns
+    -------
+    (theta_new, v_new) : arrays of theta's shape
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("04.sgd_momentum_step", sgd_momentum_step)
+
+
+# %%
+def rmsprop_step(theta, grad, S, lr=1e-3, beta=0.9, eps=1e-8):
+    """One RMSProp step (as minigan.nn.optim.RMSProp).
+
+    Document 001 §2.8.2 (g² elementwise):
+        S ← β S + (1 − β) g²
+        θ ← θ − η g / (√S + ε)
+    The document prints no ε; like PyTorch, add it AFTER the square root. S starts at 0.
+
+    Parameters
+    ----------
+    theta, grad, S : arrays of one shape
+    lr : float η;  beta : float β;  eps : float ε
+
+    Returns
+    -------
+    (theta_new, S_new) : arrays of theta's shape
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("04.rmsprop_step", rmsprop_step)
+
+
+# %%
+def adam_step(theta, grad, V, S, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    """One Adam step with bias correction (as minigan.nn.optim.Adam).
+
+    Document 001 §2.8.3, at step t = 1, 2, ... (V and S start at 0):
+        V ← β₁ V + (1 − β₁) g
+        S ← β₂ S + (1 − β₂) g²
+        V̂ = V / (1 − β₁ᵗ),    Ŝ = S / (1 − β₂ᵗ)
+        θ ← θ − η V̂ / (√Ŝ + ε)
+    The document prints β₁ S in the first line (β₁ V is meant) and √(Ŝ + ε) in the
+    update (Kingma & Ba and PyTorch add ε after the square root).
+
+    Parameters
+    ----------
+    theta, grad, V, S : arrays of one shape
+    t : int, this step's number (1 at the first step)
+    lr : float η;  beta1, beta2 : floats β₁, β₂;  eps : float ε
+
+    Returns
+    -------
+    (theta_new, V_new, S_new) : arrays of theta's shape
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("04.adam_step", adam_step)

@@ -612,3 +612,141 @@ save(fig, "05_softmax_check.png")
 #    instead of $O(h^2)$.)
 # 4. Write a tiny layer `Square()` ($y = x^2$) with its backward, and check it with
 #    `gradcheck.check_module`; then break the backward (return `x * dout`) and see it fail.
+
+# %% [markdown]
+# ## Your turn
+#
+# The exercises above are for thinking and experimenting; the cells below are graded. Each
+# holds a stub: a function's signature and a docstring with the equation, the shapes and the
+# document section. Write the body where it says `# YOUR CODE HERE` (delete the line
+# `raise NotImplementedError`) and run the cell: the `check(...)` line underneath grades your
+# function against minigan's own implementation, on inputs of several shapes, and prints one
+# line: `PASS`; `FAIL` with a hint (the known mistake your answer makes, when it makes one);
+# `ERROR` with the exception and its line; or `TODO` while the function still raises
+# `NotImplementedError`. An answer 1 % off fails. `check` never raises, so the lesson still
+# runs top to bottom with the stubs unanswered.
+#
+# | exercise | what you write | document section | points |
+# |---|---|---|---|
+# | `05.dense_forward` | the fully connected layer's forward pass | document 001 §2.6 | 1 |
+# | `05.dense_backward` | the fully connected layer's backward pass | document 001 §2.9 | 2 |
+# | `05.mlp_backward_columns` | an MLP's backpropagation in the document's column notation | document 001 §2.9 | 3 |
+# | `05.numerical_gradient` | a central-difference gradient | document 001 §2.9 | 1 |
+#
+# 7 points in all. The same stubs come as a plain file, to write in your editor and grade
+# from a terminal (`minigan-exercises list` shows every lesson's exercises):
+#
+# ```bash
+# minigan-exercises new ex/ --lesson 05   # writes ex/lesson05_backprop_gradcheck.py
+# minigan-exercises grade ex/ -k 05       # PASS, FAIL, TODO or ERROR, and the points
+# ```
+
+# %%
+import numpy as np
+from minigan.exercises import check
+
+
+# %%
+def dense_forward(x, W, b):
+    """The fully connected layer's forward pass, samples in rows (minigan's layout).
+
+    Document 001 §2.6 (1)–(3) in columns: Z = W A + b. With the N samples in the rows
+    of x (minigan's and PyTorch's layout) the same layer is
+        Z = x Wᵀ + b
+
+    Parameters
+    ----------
+    x : (N, n_in) float64;  W : (n_out, n_in);  b : (n_out,)
+
+    Returns
+    -------
+    Z : (N, n_out)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("05.dense_forward", dense_forward)
+
+
+# %%
+def dense_backward(dout, x, W):
+    """The fully connected layer's backward pass, samples in rows.
+
+    Document 001 §2.9 with δ = ∂C/∂Z = dout; in columns ∂C/∂W = δ Aᵀ, ∂C/∂b = Σ δ and
+    the error passed down is Wᵀ δ. In rows (Z = x Wᵀ + b):
+        ∂C/∂W = δᵀ x          (n_out, n_in), W's shape
+        ∂C/∂b = Σ_samples δ   (n_out,)
+        ∂C/∂x = δ W           (N, n_in)
+
+    Parameters
+    ----------
+    dout : (N, n_out), the upstream gradient δ;  x : (N, n_in), the forward's input
+    W : (n_out, n_in)
+
+    Returns
+    -------
+    (dx, dW, db) : arrays of shapes (N, n_in), (n_out, n_in), (n_out,)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("05.dense_backward", dense_backward)
+
+
+# %%
+def mlp_backward_columns(X, Y, Ws, bs):
+    """Forward and backward pass of an MLP in the document's column notation.
+
+    Samples are the COLUMNS of X. Hidden layers use tanh, the last layer a sigmoid, the
+    cost is the binary cross-entropy of document 001 §2.7.1. Document 001 §2.6, and
+    document 001 §2.9 as corrected in lesson 05, for layers l = 1..L with A⁰ = X:
+        Zˡ = Wˡ Aˡ⁻¹ + bˡ,     Aˡ = tanh(Zˡ) (l < L),     Ŷ = Aᴸ = σ(Zᴸ)
+        C = −(1/m) Σ [Y log Ŷ + (1 − Y) log(1 − Ŷ)]
+        δᴸ = (Ŷ − Y) / m                              (= ∂C/∂Aᴸ ⊙ σ'(Zᴸ))
+        δˡ = ((Wˡ⁺¹)ᵀ δˡ⁺¹) ⊙ g'(Zˡ),   g'(Zˡ) = 1 − (Aˡ)² for tanh
+        ∂C/∂Wˡ = δˡ (Aˡ⁻¹)ᵀ,     ∂C/∂bˡ = Σ_columns δˡ
+
+    Parameters
+    ----------
+    X : (n₀, m) float64, m samples in columns;  Y : (1, m), labels 0 or 1
+    Ws : list of L arrays, Ws[l] of shape (n_{l+1}, n_l)
+    bs : list of L arrays, bs[l] of shape (n_{l+1},)
+
+    Returns
+    -------
+    (C, dWs, dbs) : the cost (float) and two lists of arrays, shaped like Ws and bs
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("05.mlp_backward_columns", mlp_backward_columns)
+
+
+# %%
+def numerical_gradient(f, x, h=1e-5):
+    """The central-difference gradient of a scalar function, one element at a time.
+
+    Document 001 §2.9 (finite differences check backpropagation; lesson 05):
+        ∂f/∂xᵢ ≈ (f(x + h eᵢ) − f(x − h eᵢ)) / (2h)        (error O(h²))
+
+    f takes no argument: it reads x. Change x in place (x[idx] = ...), evaluate f, and
+    put the old value back, so that x is unchanged at the end.
+
+    Parameters
+    ----------
+    f : callable, f() → float, reads the array x
+    x : float64 array, any shape
+    h : float, the step
+
+    Returns
+    -------
+    grad : float64 array of x's shape
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("05.numerical_gradient", numerical_gradient)

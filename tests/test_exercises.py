@@ -24,9 +24,9 @@ import minigan
 from minigan.exercises import check, solution_source, stub_source
 from minigan.exercises.catalogue import CATALOGUE, exercises, lessons
 from minigan.exercises.cli import WIDTH, format_catalogue, format_results, main
-from minigan.exercises.grading import Result, grade
+from minigan.exercises.grading import TODO_HINT, Result, grade
 from minigan.exercises.model import LESSONS, lesson_file
-from minigan.exercises.stubs import SOLUTION_MODULES, STUB_MARK
+from minigan.exercises.stubs import MAX_LINE, SOLUTION_MODULES, STUB_MARK
 
 REPO = Path(minigan.__file__).parent.parent
 EXERCISES = exercises()
@@ -158,6 +158,19 @@ def test_stub_source_is_what_new_writes_and_check_can_use():
         stub_source("99")
 
 
+def test_stubs_and_answers_fit_the_lessons_page():
+    """The stubs become lesson cells ("Your turn"), whose code lines are at most 88 characters
+    (tests/test_lessons.py): every line of every stub file and every file of answers fits."""
+    long = [
+        f"{kind} {lesson}: a {len(line)}-character line: {line.strip()[:60]}"
+        for lesson in lessons()
+        for kind, text in (("stub_source", stub_source(lesson)), ("solution_source", solution_source(lesson)))
+        for line in text.splitlines()
+        if len(line) > MAX_LINE
+    ]
+    assert MAX_LINE == 88 and not long, "\n".join(long[:10])
+
+
 def test_nothing_in_minigan_imports_the_exercises():
     """The top "applications" layer (docs/architecture.md §2): nothing imports it."""
     sys.path.insert(0, str(REPO / "tools"))
@@ -242,6 +255,38 @@ def test_check_prints_one_line_and_never_raises(capsys):
     assert check("05.dense_backward", 42, quiet=True).status == "error"
     with pytest.raises(ValueError, match="did you mean 05.dense_backward"):
         check("05.dense_backwrd", right)
+
+
+def test_a_todo_line_fits_the_lessons_page():
+    """A lesson's "Your turn" cells print check()'s TODO lines; the course website shows
+    them in a column of 88 characters."""
+    for ex in EXERCISES:
+        line = Result(ex.id, ex.lesson, ex.title, "todo", hint=TODO_HINT).summary()
+        assert len(line) <= MAX_LINE, line
+
+
+def test_a_notebook_cell_ending_in_check_shows_the_line_once(capsys, monkeypatch):
+    """IPython shows a cell's last value: the Result of ``check(...)`` does not repeat the
+    line check printed in that cell, and shows it when displayed in a later cell."""
+
+    class Shell:
+        execution_count = 7
+
+    shell = Shell()
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+
+    def todo(dout, x, W):
+        raise NotImplementedError
+
+    r = check("05.dense_backward", todo)
+    r._ipython_display_()  # the same cell: nothing more
+    assert capsys.readouterr().out.splitlines() == [r.summary()]
+    shell.execution_count = 8
+    r._ipython_display_()  # a later cell shows it
+    quiet = check("05.dense_backward", todo, quiet=True)
+    quiet._ipython_display_()
+    assert capsys.readouterr().out.splitlines() == [r.summary(), quiet.summary()]
+    assert "_printed_in" not in r.to_dict()
 
 
 # ---------------------------------------------------------------------------- the command
@@ -383,6 +428,55 @@ def test_bad_command_lines_exit_2_and_every_subcommand_has_help(tmp_path, capsys
     for sub in ("list", "new", "grade"):
         code, out, err = _cli(capsys, sub, "--help")
         assert code == 0 and out.startswith(f"usage: minigan-exercises {sub}")
+
+
+#: The pages that teach the commands: the README and the course website's page for instructors.
+DOCUMENTED = [REPO / "README.md", REPO / "docs" / "teaching.md"]
+
+
+def _documented_commands(program: str) -> list[list[str]]:
+    """Every ``program ...`` command line the pages show: in inline code, in code blocks and
+    in a workflow's ``command:``, without comments and shell redirections (placeholders such
+    as DIR are words like any other)."""
+    found = []
+    for page in DOCUMENTED:
+        text = page.read_text(encoding="utf-8")
+        inline = re.findall(rf"`({program}\b[^`]*)`", text)
+        lines = re.findall(rf"^\s*(?:command:\s*)?({program}\b.*)$", text, flags=re.M)
+        for command in inline + lines:
+            words = re.split(r"#|\s(?:>|\|)", command)[0].split()  # no comment, redirection
+            if words and words[0] == program:
+                found.append(words[1:])
+    return found
+
+
+def test_the_pages_show_only_commands_that_exist(capsys):
+    """README.md and docs/teaching.md do not contradict the code: every minigan-exercises and
+    minigan-gradcheck command line they show is accepted by the command's parser (a misspelt
+    option or subcommand exits with status 2), and the JSON fields they name are the ones
+    ``grade --json`` prints."""
+    from minigan.exercises.cli import build_parser
+    from minigan.gradcheck import main as gradcheck_main
+
+    commands = _documented_commands("minigan-exercises")
+    assert len(commands) >= 15 and {c[0] for c in commands if c} >= {"list", "new", "grade"}
+    for words in commands:
+        try:
+            build_parser().parse_args(words or ["list"])
+        except SystemExit as exc:
+            pytest.fail(f"the pages show `minigan-exercises {' '.join(words)}`: exit {exc.code}")
+    gradchecks = _documented_commands("minigan-gradcheck")
+    assert [] in gradchecks
+    for words in gradchecks:
+        if words:  # the whole check is run by test_gradcheck; the pages' options here
+            assert gradcheck_main(words) == 0, words
+    capsys.readouterr()
+    fields = set(Result("05.x", "05", "t", "todo").to_dict())
+    for page in DOCUMENTED:
+        text = " ".join(page.read_text(encoding="utf-8").split())
+        named = re.search(r"fields (?:are )?(.*?)\.(?:\s|$)", text)
+        assert named, f"{page.name} does not say which fields the JSON has"
+        assert set(re.findall(r"`(\w+)`", named.group(1))) == fields, page.name
 
 
 def test_python_m_minigan_exercises_is_the_command():

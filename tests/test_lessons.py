@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -265,3 +266,95 @@ def test_lesson_figures_have_captions_and_fold_their_code(lesson):
         if n > 1:
             problems.append(f"cell {i}: {n} figures in one cell (one caption each: split the cell)")
     assert not problems, f"{lesson.name}: " + "; ".join(problems)
+
+
+# ---------------------------------------------------------------------------- "Your turn"
+def _your_turn():
+    """tools/your_turn.py, imported."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import your_turn
+    finally:
+        sys.path.pop(0)
+    return your_turn
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[p.name for p in LESSONS])
+def test_your_turn_section_is_what_the_catalogue_writes(lesson):
+    """A lesson with exercises ends with its "Your turn" section exactly as
+    tools/your_turn.py writes it from minigan.exercises (the stubs as ``minigan-exercises
+    new`` writes them, each followed by its check); a lesson without exercises has none."""
+    your_turn = _your_turn()
+    problems = your_turn.problems(LESSONS_DIR, [lesson.name[:2]])
+    assert not problems, f"{problems[0]}; write it with: python tools/your_turn.py {lesson.name[:2]}"
+
+
+def test_your_turn_cells_hold_the_stubs():
+    """The section's code cells are the stubs of ``stub_source``, each followed by
+    ``check("NN.name", name)``, after one cell of imports."""
+    from minigan.exercises import exercises, stub_source
+
+    jupytext = pytest.importorskip("jupytext")
+    your_turn = _your_turn()
+    body, _ = your_turn.split((LESSONS_DIR / "05_backprop_gradcheck.py").read_text(encoding="utf-8"))
+    text = your_turn.section("05", body)
+    cells = [c.source for c in jupytext.reads(text, fmt="py:percent").cells if c.cell_type == "code"]
+    assert cells[0] == "import numpy as np\nfrom minigan.exercises import check"
+    assert cells[1:] == [f'{stub_source(ex.id).rstrip()}\n\n\ncheck("{ex.id}", {ex.name})' for ex in exercises("05")]
+
+
+def test_your_turn_script_writes_checks_and_is_idempotent(tmp_path):
+    your_turn = _your_turn()
+    lesson05 = LESSONS_DIR / "05_backprop_gradcheck.py"
+    written = your_turn.updated(lesson05.read_text(encoding="utf-8"), "05")
+    body, section = your_turn.split(written)
+    assert section == your_turn.section("05", body) and section.startswith("# %% [markdown]\n# ## Your turn\n")
+    no_exercises = next(p for p in LESSONS if p.name[:2] not in your_turn.lessons_with_exercises())
+    (tmp_path / lesson05.name).write_text(body, encoding="utf-8")  # no section yet
+    (tmp_path / no_exercises.name).write_text(
+        your_turn.split(no_exercises.read_text(encoding="utf-8"))[0].rstrip("\n") + "\n\n" + section,
+        encoding="utf-8",
+    )
+    only = ["05", no_exercises.name[:2]]  # the other lessons are not in tmp_path
+    script = [sys.executable, str(ROOT / "tools" / "your_turn.py"), "--lessons-dir", str(tmp_path), *only]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.run(script + ["--check"], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert f'lessons/{lesson05.name} has no "Your turn" section' in proc.stdout
+    assert f'lessons/{no_exercises.name} has a "Your turn" section but no exercises' in proc.stdout
+    proc = subprocess.run(script, capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.count("wrote ") == 2, proc.stdout + proc.stderr
+    assert (tmp_path / lesson05.name).read_text(encoding="utf-8") == written
+    assert your_turn.split((tmp_path / no_exercises.name).read_text(encoding="utf-8"))[1] is None
+    assert your_turn.main(["--lessons-dir", str(tmp_path), *only]) == 0  # a second run: no change
+    assert (tmp_path / lesson05.name).read_text(encoding="utf-8") == written
+    assert your_turn.main(["--check", "--lessons-dir", str(tmp_path), *only]) == 0
+    # the rest of the lesson may change; the section may not
+    path = tmp_path / lesson05.name
+    path.write_text(body + "# %% [markdown]\n# A new cell.\n\n" + section, encoding="utf-8")
+    assert not your_turn.problems(tmp_path, only)
+    path.write_text(written.replace("    # YOUR CODE HERE\n", "    # your code\n", 1), encoding="utf-8")
+    assert your_turn.problems(tmp_path, only) == [
+        f'lessons/{path.name} has a "Your turn" section that differs from the catalogue'
+    ]
+
+
+def test_your_turn_sections_are_ruff_clean_and_fit_the_page(tmp_path):
+    """Every lesson with exercises, its section written (on copies): ``ruff check`` and
+    ``ruff format --check`` with lessons/ruff.toml pass, and every code line fits 88 columns."""
+    ruff = shutil.which("ruff")
+    if ruff is None:
+        pytest.skip("ruff is not installed: pip install -e '.[dev]'")
+    your_turn = _your_turn()
+    copy = tmp_path / "lessons"
+    shutil.copytree(
+        LESSONS_DIR, copy, ignore=shutil.ignore_patterns("figures", "__pycache__", ".ruff_cache", "*.ipynb")
+    )
+    shutil.copy2(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    assert your_turn.main(["--lessons-dir", str(copy)]) == 0 and not your_turn.problems(copy)
+    for args in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
+        proc = subprocess.run([ruff, *args], cwd=copy, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, f"ruff {' '.join(args)}:\n{proc.stdout[-3000:]}{proc.stderr[-1000:]}"
+    for lesson in your_turn.lessons_with_exercises():
+        code = [line for line in your_turn.section(lesson).splitlines() if not line.startswith("#")]
+        assert max(map(len, code)) <= MAX_CODE_LINE, lesson

@@ -264,6 +264,25 @@ def test_page_in_a_browser(stem, browser, server):
         page.close()
 
 
+def test_teaching_page_in_a_browser(site, browser, server):
+    """docs/teaching.md is a page of the site, after the lessons (its "previous" link is the
+    last lesson) and linked from the front page: it loads without a console error, and its
+    code blocks fit the page at 1280 px."""
+    assert (site / "teaching.html").is_file(), "no page for docs/teaching.md"
+    assert 'href="teaching.html"' in (site / "index.html").read_text(encoding="utf-8")
+    page, problems = _visit(browser, f"{server}/teaching.html")
+    try:
+        state = page.evaluate(_PAGE_STATE)
+        assert not problems, "teaching.html: " + "; ".join(problems)
+        assert state["heading"].startswith("Teaching with minigan"), state["heading"]
+        assert not state["scrolling"], f"teaching.html: code blocks wider than the page: {state['scrolling']}"
+        assert not state["raw"] and not state["rawDollars"], state["raw"]
+        previous = page.get_attribute("a.prev-page", "href") or ""
+        assert previous.endswith(f"lessons/{LESSONS[-1].stem}.html"), previous
+    finally:
+        page.close()
+
+
 def test_screenshot_was_saved(browser, server):
     if SCREENSHOT_LESSON not in [p.stem for p in LESSONS]:
         pytest.skip(f"{SCREENSHOT_LESSON} is not in this partial site (MINIGAN_SITE_LESSONS)")

@@ -50,7 +50,7 @@ from __future__ import annotations
 
 from .catalogue import CATALOGUE, exercises, get, lessons, select
 from .cli import main
-from .grading import Result, grade
+from .grading import Result, grade, mark_printed
 from .model import LESSONS, Exercise, lesson_file
 from .stubs import exercise_solution, exercise_stub, lesson_source
 
@@ -83,7 +83,8 @@ def check(exercise_id: str, obj, *, time_limit: float | None = CHECK_TIME_LIMIT,
     the exception and its line. It never raises for what ``obj`` does: exceptions,
     ``sys.exit()`` and (in the main thread of a POSIX system) a run longer than
     ``time_limit`` seconds are reported. An unknown ``exercise_id`` is a ValueError naming the
-    closest ids.
+    closest ids. In a notebook, a cell that ends with ``check(...)`` shows the line once (the
+    Result it returns does not repeat it).
 
     Parameters
     ----------
@@ -99,6 +100,7 @@ def check(exercise_id: str, obj, *, time_limit: float | None = CHECK_TIME_LIMIT,
     result = grade(get(exercise_id), obj, limit=time_limit)
     if not quiet:
         print(result.summary())
+        mark_printed(result)  # a notebook cell that ends with check(...) shows the line once
     return result
 
 

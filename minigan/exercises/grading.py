@@ -21,6 +21,7 @@ import copy
 import math
 import os
 import signal
+import sys
 import threading
 import time
 import traceback
@@ -47,11 +48,14 @@ __all__ = [
     "error_result",
     "STATUSES",
     "TODO_HINT",
+    "mark_printed",
 ]
 
 #: The four outcomes, as the JSON output spells them.
 STATUSES = ("pass", "fail", "todo", "error")
-TODO_HINT = "not written yet: replace `raise NotImplementedError` with your code"
+#: The hint of a TODO. check()'s line ``TODO  NN.name: <hint>`` fits the lessons' 88 columns
+#: (a lesson's output is read on the course website) for every exercise id of the catalogue.
+TODO_HINT = "not written yet (still raises NotImplementedError)"
 
 _HERE = os.path.dirname(os.path.realpath(__file__))
 _SOLUTIONS = os.path.join(_HERE, "solutions")
@@ -93,6 +97,12 @@ class Result:
     def from_dict(cls, d: dict) -> Result:
         return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
 
+    def _ipython_display_(self) -> None:
+        """In a notebook, a Result that ends a cell shows as its summary line, once: not again
+        in the cell where :func:`minigan.exercises.check` has just printed that line."""
+        if vars(self).get("_printed_in") != _cell_number():
+            print(self.summary())
+
     @property
     def where(self) -> str:
         """``lesson05_backprop_gradcheck.py, line 42`` (empty when unknown)."""
@@ -110,6 +120,22 @@ class Result:
         if self.status == "fail":
             return f"FAIL  {self.exercise}{err}: {'known mistake: ' if self.mistake else 'hint: '}{self.hint}"
         return f"ERROR {self.exercise}: {self.message}"
+
+
+def _cell_number() -> int | None:
+    """The number of the notebook cell running now (IPython's execution count), or None
+    outside IPython."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return None if shell is None else shell.execution_count
+
+
+def mark_printed(result: Result) -> None:
+    """Note that ``result``'s summary was printed in the current notebook cell (see
+    :meth:`Result._ipython_display_`); outside IPython this does nothing."""
+    number = _cell_number()
+    if number is not None:
+        vars(result)["_printed_in"] = number
 
 
 class ExerciseTimeout(BaseException):

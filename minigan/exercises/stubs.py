@@ -33,7 +33,15 @@ from .solutions import (
     lesson16,
 )
 
-__all__ = ["SOLUTION_MODULES", "exercise_stub", "exercise_solution", "lesson_source", "STUB_MARK"]
+__all__ = [
+    "SOLUTION_MODULES",
+    "exercise_stub",
+    "exercise_solution",
+    "lesson_imports",
+    "lesson_source",
+    "STUB_MARK",
+    "MAX_LINE",
+]
 
 #: lesson → its module of reference answers.
 SOLUTION_MODULES: dict[str, ModuleType] = {
@@ -63,20 +71,26 @@ STUB_MARK = "# YOUR CODE HERE"
 _STUDENT_HEADER = '''"""Lesson {lesson} ({name}): your answers to minigan's exercises.
 
 Write the body of each function where it says ``# YOUR CODE HERE`` and delete the line
-``raise NotImplementedError``. Each docstring gives the equation, the shapes and the document
-section it comes from. Use NumPy, in float64. Grade your answers from this folder:
+``raise NotImplementedError``. Each docstring gives the equation, the shapes and the
+document section it comes from. Use NumPy, in float64. Grade your answers from this
+folder:
 
     minigan-exercises grade . -k {lesson}
 
-(or ``python -m minigan.exercises grade . -k {lesson}``): PASS, FAIL with a hint, TODO or ERROR.
+(or ``python -m minigan.exercises grade . -k {lesson}``): PASS, FAIL with a hint, TODO
+or ERROR.
 """
 '''
 
-_SOLUTION_HEADER = '''"""Lesson {lesson} ({name}): the reference answers of minigan's exercises (for instructors).
+_SOLUTION_HEADER = '''"""Lesson {lesson} ({name}): the reference answers (for instructors).
 
-Grade them like a student's file: ``minigan-exercises grade . -k {lesson}``.
+The answers to minigan's exercises. Grade them like a student's file:
+``minigan-exercises grade . -k {lesson}``.
 """
 '''
+
+#: The widest line of a stub or an answer file: they become lesson cells (lessons/ruff.toml).
+MAX_LINE = 88
 
 
 def _parsed(lesson: str) -> tuple[str, ast.Module]:
@@ -114,17 +128,24 @@ def exercise_solution(ex: Exercise) -> str:
     return (ast.get_source_segment(source, _function_node(tree, ex.name)) or "") + "\n"
 
 
-def lesson_source(lesson: str, solutions: bool = False) -> str:
-    """The text of lesson ``lesson``'s file in a student's workspace: the stubs (or the answers)."""
-    lesson = catalogue.normalize_lesson(lesson)
-    source, tree = _parsed(lesson)
-    header = (_SOLUTION_HEADER if solutions else _STUDENT_HEADER).format(lesson=lesson, name=LESSONS[lesson])
-    imports = [
+def lesson_imports(lesson: str) -> list[str]:
+    """The import statements that lesson ``lesson``'s stubs need (the top-level imports of its
+    module of answers, ``from __future__`` left out), one string each, in the module's order."""
+    source, tree = _parsed(catalogue.normalize_lesson(lesson))
+    return [
         ast.get_source_segment(source, node) or ""
         for node in tree.body
         if isinstance(node, (ast.Import, ast.ImportFrom))
         and not (isinstance(node, ast.ImportFrom) and node.module == "__future__")
     ]
+
+
+def lesson_source(lesson: str, solutions: bool = False) -> str:
+    """The text of lesson ``lesson``'s file in a student's workspace: the stubs (or the answers)."""
+    lesson = catalogue.normalize_lesson(lesson)
+    source, tree = _parsed(lesson)
+    header = (_SOLUTION_HEADER if solutions else _STUDENT_HEADER).format(lesson=lesson, name=LESSONS[lesson])
+    imports = lesson_imports(lesson)
     if solutions:
         bodies = [
             (ast.get_source_segment(source, node) or "") + "\n"

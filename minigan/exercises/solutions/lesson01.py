@@ -21,7 +21,8 @@ def perceptron_update(w, b, x, y, lr=1.0):
     -------
     (w_new, b_new) : a new (d,) array and a float (do not change w in place)
     """
-    y_hat = 1.0 if float(x @ w + b) > 0 else 0.0  # Eq. 001 §2.2: saída = 1 se Σ w x + b > 0
+    # Eq. 001 §2.2: saída = 1 se Σ w x + b > 0
+    y_hat = 1.0 if float(x @ w + b) > 0 else 0.0
     err = y - y_hat
     return w + lr * err * x, float(b + lr * err)
 

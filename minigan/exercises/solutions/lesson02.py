@@ -1,8 +1,9 @@
 """Lesson 02: activation functions A = g(Z) and their derivatives (document 001 §2.5).
 
 Every activation is a pair of functions: ``<name>_forward(z)`` gives ``g(z)`` and
-``<name>_backward(dout, z)`` gives ``∂C/∂z = dout ⊙ g'(z)``, the ``⊙ g'(zˡ)`` factor of document
-001 §2.9's ``δˡ = ((Wˡ⁺¹)ᵀ δˡ⁺¹) ⊙ g'(zˡ)``. ``dout`` is the upstream gradient ``∂C/∂A``.
+``<name>_backward(dout, z)`` gives ``∂C/∂z = dout ⊙ g'(z)``, the ``⊙ g'(zˡ)`` factor
+of document 001 §2.9's ``δˡ = ((Wˡ⁺¹)ᵀ δˡ⁺¹) ⊙ g'(zˡ)``. ``dout`` is the upstream
+gradient ``∂C/∂A``.
 """
 
 import numpy as np
@@ -98,8 +99,8 @@ def relu_forward(z):
 def relu_backward(dout, z):
     """The ReLU's backward pass: ∂C/∂z = dout ⊙ ReLU'(z).
 
-    Document 001 §2.5.3: ReLU'(z) = 1 for z > 0 and 0 otherwise (take 0 at z = 0, as PyTorch
-    and minigan do).
+    Document 001 §2.5.3: ReLU'(z) = 1 for z > 0 and 0 otherwise (take 0 at z = 0, as
+    PyTorch and minigan do).
 
     Parameters
     ----------
@@ -116,7 +117,8 @@ def relu_backward(dout, z):
 def leaky_relu_forward(z, alpha=0.2):
     """The leaky ReLU, elementwise.
 
-    Document 001 §2.5.4: LeakyReLU(z) = max(αz, z), 0 ≤ α < 1 (the GAN documents use α = 0.2)
+    Document 001 §2.5.4: LeakyReLU(z) = max(αz, z), 0 ≤ α < 1
+    (the GAN documents use α = 0.2)
 
     Parameters
     ----------

@@ -1,7 +1,7 @@
-"""Lesson 03: cost functions and their gradients (document 001 §2.7.1, document 003 ch. 1).
+"""Lesson 03: cost functions and their gradients (document 001 §2.7.1, 003 ch. 1).
 
-Each function returns the cost (a mean, a Python float) and its gradient with respect to the
-prediction, the array a network's backward pass starts from.
+Each function returns the cost (a mean, a Python float) and its gradient with respect to
+the prediction, the array a network's backward pass starts from.
 """
 
 import numpy as np
@@ -29,10 +29,11 @@ def bce(y_hat, y):
 
 
 def bce_with_logits(z, y):
-    """Binary cross-entropy on logits z (ŷ = σ(z)), in the stable form, and its gradient.
+    """Binary cross-entropy on logits z (ŷ = σ(z)) in the stable form, and its gradient.
 
-    Document 001 §2.7.1 with ŷ = σ(z) becomes L = z − z·y + log(1 + e⁻ᶻ), which overflows for
-    z ≪ 0. The stable form (document 000 §3.2's sigmoid_cross_entropy_with_logits):
+    Document 001 §2.7.1 with ŷ = σ(z) becomes L = z − z·y + log(1 + e⁻ᶻ), which
+    overflows for z ≪ 0. The stable form (document 000 §3.2's
+    sigmoid_cross_entropy_with_logits):
         L(z, y) = max(z, 0) − z·y + log(1 + e^(−|z|)),      C = (1/m) Σᵢ L(zᵢ, yᵢ)
         ∂C/∂zᵢ = (σ(zᵢ) − yᵢ) / m
 
@@ -56,7 +57,8 @@ def softmax_cross_entropy(z, y):
     """Softmax cross-entropy of logits against integer labels, and its gradient.
 
     Document 003 ch. 1 (the multi-class case of document 001 §2.7.1), for N samples:
-        softmax(z)ₖ = e^(zₖ − max z) / Σⱼ e^(zⱼ − max z)      (subtract the row's max: no overflow)
+        softmax(z)ₖ = e^(zₖ − max z) / Σⱼ e^(zⱼ − max z)
+                                        (subtract the row's max: no overflow)
         C = −(1/N) Σᵢ log softmax(zᵢ)_{yᵢ}
         ∂C/∂zᵢ = (softmax(zᵢ) − onehot(yᵢ)) / N
 

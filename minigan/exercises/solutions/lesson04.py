@@ -1,7 +1,7 @@
 """Lesson 04: optimizers (document 001 §2.8–§2.8.3).
 
-Each function is one update of one parameter θ from its gradient g = ∂C/∂θ. It returns the new
-θ and the new optimizer state instead of changing its arguments in place.
+Each function is one update of one parameter θ from its gradient g = ∂C/∂θ. It returns
+the new θ and the new optimizer state instead of changing its arguments in place.
 """
 
 import numpy as np
@@ -10,7 +10,8 @@ import numpy as np
 def sgd_momentum_step(theta, grad, v, lr, momentum=0.9):
     """One step of SGD with momentum (PyTorch's form, as minigan.nn.optim.SGD).
 
-    Document 001 §2.8: θ ← θ − η g. With momentum, document 001 §2.8.2 ("médias móveis"):
+    Document 001 §2.8: θ ← θ − η g. With momentum, document 001 §2.8.2
+    ("médias móveis"):
         v ← μ v + g
         θ ← θ − η v
     v starts at 0, so the first step is plain SGD.
@@ -57,8 +58,8 @@ def adam_step(theta, grad, V, S, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
         S ← β₂ S + (1 − β₂) g²
         V̂ = V / (1 − β₁ᵗ),    Ŝ = S / (1 − β₂ᵗ)
         θ ← θ − η V̂ / (√Ŝ + ε)
-    The document prints β₁ S in the first line (β₁ V is meant) and √(Ŝ + ε) in the update
-    (Kingma & Ba and PyTorch add ε after the square root).
+    The document prints β₁ S in the first line (β₁ V is meant) and √(Ŝ + ε) in the
+    update (Kingma & Ba and PyTorch add ε after the square root).
 
     Parameters
     ----------

@@ -6,8 +6,8 @@ import numpy as np
 def dense_forward(x, W, b):
     """The fully connected layer's forward pass, samples in rows (minigan's layout).
 
-    Document 001 §2.6 (1)–(3) in columns: Z = W A + b. With the N samples in the rows of x
-    (minigan's and PyTorch's layout) the same layer is
+    Document 001 §2.6 (1)–(3) in columns: Z = W A + b. With the N samples in the rows
+    of x (minigan's and PyTorch's layout) the same layer is
         Z = x Wᵀ + b
 
     Parameters
@@ -24,8 +24,8 @@ def dense_forward(x, W, b):
 def dense_backward(dout, x, W):
     """The fully connected layer's backward pass, samples in rows.
 
-    Document 001 §2.9 with δ = ∂C/∂Z = dout; in columns ∂C/∂W = δ Aᵀ, ∂C/∂b = Σ δ and the error
-    passed down is Wᵀ δ. In rows (Z = x Wᵀ + b):
+    Document 001 §2.9 with δ = ∂C/∂Z = dout; in columns ∂C/∂W = δ Aᵀ, ∂C/∂b = Σ δ and
+    the error passed down is Wᵀ δ. In rows (Z = x Wᵀ + b):
         ∂C/∂W = δᵀ x          (n_out, n_in), W's shape
         ∂C/∂b = Σ_samples δ   (n_out,)
         ∂C/∂x = δ W           (N, n_in)
@@ -45,9 +45,9 @@ def dense_backward(dout, x, W):
 def mlp_backward_columns(X, Y, Ws, bs):
     """Forward and backward pass of an MLP in the document's column notation.
 
-    Samples are the COLUMNS of X. Hidden layers use tanh, the last layer a sigmoid, the cost is
-    the binary cross-entropy of document 001 §2.7.1. Document 001 §2.6, and document 001 §2.9
-    as corrected in lesson 05, for layers l = 1..L with A⁰ = X:
+    Samples are the COLUMNS of X. Hidden layers use tanh, the last layer a sigmoid, the
+    cost is the binary cross-entropy of document 001 §2.7.1. Document 001 §2.6, and
+    document 001 §2.9 as corrected in lesson 05, for layers l = 1..L with A⁰ = X:
         Zˡ = Wˡ Aˡ⁻¹ + bˡ,     Aˡ = tanh(Zˡ) (l < L),     Ŷ = Aᴸ = σ(Zᴸ)
         C = −(1/m) Σ [Y log Ŷ + (1 − Y) log(1 − Ŷ)]
         δᴸ = (Ŷ − Y) / m                              (= ∂C/∂Aᴸ ⊙ σ'(Zᴸ))
@@ -57,7 +57,8 @@ def mlp_backward_columns(X, Y, Ws, bs):
     Parameters
     ----------
     X : (n₀, m) float64, m samples in columns;  Y : (1, m), labels 0 or 1
-    Ws : list of L arrays, Ws[l] of shape (n_{l+1}, n_l);  bs : list of L arrays (n_{l+1},)
+    Ws : list of L arrays, Ws[l] of shape (n_{l+1}, n_l)
+    bs : list of L arrays, bs[l] of shape (n_{l+1},)
 
     Returns
     -------
@@ -76,7 +77,8 @@ def mlp_backward_columns(X, Y, Ws, bs):
         dWs[l] = delta @ As[l].T  # ∂C/∂Wˡ = δˡ (Aˡ⁻¹)ᵀ
         dbs[l] = delta.sum(axis=1)  # ∂C/∂bˡ = Σ_columns δˡ
         if l > 0:
-            delta = (Ws[l].T @ delta) * (1.0 - As[l] ** 2)  # δˡ⁻¹ = (Wˡᵀ δˡ) ⊙ tanh'(Zˡ⁻¹)
+            # δˡ⁻¹ = (Wˡᵀ δˡ) ⊙ tanh'(Zˡ⁻¹)
+            delta = (Ws[l].T @ delta) * (1.0 - As[l] ** 2)
     return float(C), dWs, dbs
 
 
@@ -86,8 +88,8 @@ def numerical_gradient(f, x, h=1e-5):
     Document 001 §2.9 (finite differences check backpropagation; lesson 05):
         ∂f/∂xᵢ ≈ (f(x + h eᵢ) − f(x − h eᵢ)) / (2h)        (error O(h²))
 
-    f takes no argument: it reads x. Change x in place (x[idx] = ...), evaluate f, and put the
-    old value back, so that x is unchanged at the end.
+    f takes no argument: it reads x. Change x in place (x[idx] = ...), evaluate f, and
+    put the old value back, so that x is unchanged at the end.
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Lesson 06: initialization and regularization (document 001 §2.10–§2.11, document 003 ch. 1)."""
+"""Lesson 06: initialization, regularization (document 001 §2.10–§2.11, 003 ch. 1)."""
 
 import numpy as np
 
@@ -6,8 +6,9 @@ import numpy as np
 def xavier_init(n_in, n_out, rng):
     """Xavier initialization as the documents write it: W ~ N(0, 1/n_in).
 
-    Document 001 §2.10: Wˡ ~ N(0, 1/nˡ⁻¹), nˡ⁻¹ the layer's number of inputs (the fan-in); the
-    variance is 1/n, so the standard deviation is √(1/n). Draw with rng (e.g. rng.normal).
+    Document 001 §2.10: Wˡ ~ N(0, 1/nˡ⁻¹), nˡ⁻¹ the layer's number of inputs (the
+    fan-in); the variance is 1/n, so the standard deviation is √(1/n). Draw with rng
+    (e.g. rng.normal).
 
     Parameters
     ----------
@@ -79,8 +80,9 @@ def soft_threshold(w, t):
 def dropout_forward(x, mask, p, training=True):
     """Inverted dropout with a given keep-mask (as minigan.Dropout).
 
-    Document 001 §2.11.1: each unit is switched off ("desligado") with probability p. Inverted
-    dropout scales the kept ones at training time so that evaluation is the identity:
+    Document 001 §2.11.1: each unit is switched off ("desligado") with probability p.
+    Inverted dropout scales the kept ones at training time so that evaluation is the
+    identity:
         training:   y = x ⊙ m / (1 − p)        (m ∈ {0, 1}, 1 = kept)
         evaluation: y = x
 

@@ -3,14 +3,17 @@
 import numpy as np
 
 
-def batchnorm_forward(x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5):
-    """Batch normalization of (N, D) inputs, training and evaluation (as minigan.BatchNorm).
+def batchnorm_forward(
+    x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5
+):
+    """Batch normalization of (N, D) inputs, in training and in evaluation.
 
-    Document 001 §2.12.1, per feature over the m = N values of the batch:
+    As minigan.BatchNorm. Document 001 §2.12.1, per feature over the m = N values of the
+    batch:
         μ = (1/m) Σᵢ zᵢ,    σ² = (1/m) Σᵢ (zᵢ − μ)²          (the biased variance)
         ẑ = (z − μ) / √(σ² + ε),    y = γ ẑ + β
-    Training: normalize with the batch's μ and σ², and update the running statistics with the
-    UNBIASED variance (PyTorch's convention):
+    Training: normalize with the batch's μ and σ², and update the running statistics
+    with the UNBIASED variance (PyTorch's convention):
         running_mean ← (1 − momentum) running_mean + momentum μ
         running_var  ← (1 − momentum) running_var  + momentum σ² m / (m − 1)
     Evaluation: normalize with running_mean and running_var; they do not change.
@@ -42,7 +45,8 @@ def batchnorm_backward(dout, x, gamma, running_mean, running_var, training, eps=
     With δ = dout = ∂C/∂y and ẑ as in the forward pass (document 001 §2.12.1):
         ∂C/∂γ = Σ_batch δ ⊙ ẑ,     ∂C/∂β = Σ_batch δ
     Training (μ and σ² depend on every zᵢ; the compact form of the chain rule):
-        ∂C/∂z = (1/√(σ² + ε)) · (δγ − mean(δγ) − ẑ ⊙ mean(δγ ⊙ ẑ))     (means over the batch)
+        ∂C/∂z = (1/√(σ² + ε)) · (δγ − mean(δγ) − ẑ ⊙ mean(δγ ⊙ ẑ))
+                                                            (means over the batch)
     Evaluation (the layer is affine: running statistics are constants):
         ∂C/∂z = δ γ / √(running_var + ε),   ẑ = (z − running_mean) / √(running_var + ε)
 

@@ -4,9 +4,10 @@
 def conv_param_count(c_in, c_out, kh, kw, bias=True):
     """The number of learned parameters of a convolutional layer.
 
-    Document 001 §3.4 (LeNet-5's table): each of the c_out filters has kh·kw·c_in weights and,
-    with a bias, one bias:
-        parameters = c_out · (kh · kw · c_in + 1)        (without bias: c_out · kh · kw · c_in)
+    Document 001 §3.4 (LeNet-5's table): each of the c_out filters has kh·kw·c_in
+    weights and, with a bias, one bias:
+        parameters = c_out · (kh · kw · c_in + 1)
+        parameters = c_out · kh · kw · c_in                (without bias)
 
     Parameters
     ----------

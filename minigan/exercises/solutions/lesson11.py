@@ -6,11 +6,11 @@ import numpy as np
 def shift(x, dy, dx, fill=-1.0):
     """Shift images dy rows down and dx columns right, filling what comes in with fill.
 
-    Document 003 ch. 1: augmentation makes new training images that keep their label. A shift
-    by (dy, dx) (negative: up or left) is
-        out[n, c, i, j] = x[n, c, i − dy, j − dx]   where 0 ≤ i − dy < H and 0 ≤ j − dx < W,
-        out[n, c, i, j] = fill                      elsewhere (−1: the background of digits in [−1, 1])
-    Nothing wraps around.
+    Document 003 ch. 1: augmentation makes new training images that keep their label.
+    A shift by (dy, dx) (negative: up or left) is
+        out[n, c, i, j] = x[n, c, i − dy, j − dx]  if 0 ≤ i − dy < H and 0 ≤ j − dx < W
+        out[n, c, i, j] = fill                     elsewhere
+    (fill = −1: the background of digits in [−1, 1]). Nothing wraps around.
 
     Parameters
     ----------

@@ -1,8 +1,9 @@
 """Lesson 12: recurrent networks (document 003 ch. 2).
 
-minigan's layout (PyTorch's): batch-first sequences x (N, T, D), states h (N, H), weights
-W_ih (G·H, D) and W_hh (G·H, H) used transposed. Document 003's s_t = f(s_{t−1} W + x_t U) is
-h_t = f(x_t W_ihᵀ + h_{t−1} W_hhᵀ + b) with U = W_ihᵀ and W = W_hhᵀ.
+minigan's layout (PyTorch's): batch-first sequences x (N, T, D), states h (N, H),
+weights W_ih (G·H, D) and W_hh (G·H, H) used transposed. Document 003's
+s_t = f(s_{t−1} W + x_t U) is h_t = f(x_t W_ihᵀ + h_{t−1} W_hhᵀ + b) with U = W_ihᵀ and
+W = W_hhᵀ.
 """
 
 import numpy as np
@@ -31,9 +32,10 @@ def rnn_bptt(dout, x, hs, h0, W_ih, W_hh):
 
     Document 003 ch. 2, "Backpropagation ao longo do tempo": walk the unrolled network
     backwards, t = T−1, ..., 0, carrying the gradient that reaches h_t from step t+1:
-        g_t = dout_t + (δ_{t+1} W_hh)               (∂C/∂h_t; nothing comes from after the last step)
-        δ_t = g_t ⊙ (1 − h_t²)                      (tanh' from the output h_t)
-        ∂C/∂W_ih = Σ_t δ_tᵀ x_t,   ∂C/∂W_hh = Σ_t δ_tᵀ h_{t−1},   ∂C/∂b = Σ_t Σ_batch δ_t
+        g_t = dout_t + (δ_{t+1} W_hh)   (∂C/∂h_t; no δ_{t+1} after the last step)
+        δ_t = g_t ⊙ (1 − h_t²)          (tanh' from the output h_t)
+        ∂C/∂W_ih = Σ_t δ_tᵀ x_t,   ∂C/∂W_hh = Σ_t δ_tᵀ h_{t−1},
+        ∂C/∂b = Σ_t Σ_batch δ_t
         ∂C/∂x_t = δ_t W_ih,        ∂C/∂h0 = δ_0 W_hh
     (The document's printed code has "gS = gS · W" after its loop; it belongs inside.)
 
@@ -63,10 +65,12 @@ def rnn_bptt(dout, x, hs, h0, W_ih, W_hh):
 
 
 def lstm_cell_backward(dh, dc, x, h_prev, c_prev, W_ih, W_hh, b):
-    """The backward pass of one LSTM step (PyTorch's gate order i, f, g, o, as minigan.LSTM).
+    """The backward pass of one LSTM step (gates in PyTorch's order i, f, g, o).
 
-    Forward (document 003 ch. 2 describes the gates in words; Hochreiter & Schmidhuber 1997):
-        a = x W_ihᵀ + h_prev W_hhᵀ + b,  split into 4 blocks of H columns: a_i, a_f, a_g, a_o
+    As minigan.LSTM. Forward (document 003 ch. 2 describes the gates in words;
+    Hochreiter & Schmidhuber 1997):
+        a = x W_ihᵀ + h_prev W_hhᵀ + b,
+            split into 4 blocks of H columns: a_i, a_f, a_g, a_o
         i = σ(a_i), f = σ(a_f), g = tanh(a_g), o = σ(a_o)
         c = f ⊙ c_prev + i ⊙ g,    h = o ⊙ tanh(c)
     Backward, with dh = ∂C/∂h and dc = ∂C/∂c arriving from later:
@@ -84,7 +88,8 @@ def lstm_cell_backward(dh, dc, x, h_prev, c_prev, W_ih, W_hh, b):
 
     Returns
     -------
-    (dx, dh_prev, dc_prev, dW_ih, dW_hh, db) : arrays (N, D), (N, H), (N, H), (4H, D), (4H, H), (4H,)
+    (dx, dh_prev, dc_prev, dW_ih, dW_hh, db)
+        arrays (N, D), (N, H), (N, H), (4H, D), (4H, H), (4H,)
     """
     H = h_prev.shape[1]
     a = x @ W_ih.T + h_prev @ W_hh.T + b
@@ -95,17 +100,19 @@ def lstm_cell_backward(dh, dc, x, h_prev, c_prev, W_ih, W_hh, b):
     c = f * c_prev + i * g
     tc = np.tanh(c)
     gc = dc + dh * o * (1.0 - tc**2)
-    delta = np.concatenate(
-        [gc * g * i * (1.0 - i), gc * c_prev * f * (1.0 - f), gc * i * (1.0 - g**2), dh * tc * o * (1.0 - o)], axis=1
-    )
-    return delta @ W_ih, delta @ W_hh, gc * f, delta.T @ x, delta.T @ h_prev, delta.sum(axis=0)
+    da_i, da_f = gc * g * i * (1.0 - i), gc * c_prev * f * (1.0 - f)
+    da_g, da_o = gc * i * (1.0 - g**2), dh * tc * o * (1.0 - o)
+    delta = np.concatenate([da_i, da_f, da_g, da_o], axis=1)  # ∂C/∂a, (N, 4H)
+    dW_ih, dW_hh, db = delta.T @ x, delta.T @ h_prev, delta.sum(axis=0)
+    return delta @ W_ih, delta @ W_hh, gc * f, dW_ih, dW_hh, db
 
 
 def clip_by_global_norm(grads, max_norm):
     """Scale a list of gradients so that their global L2 norm is at most max_norm.
 
-    Document 003 ch. 2's tf.clip_by_global_norm(gradients, 5), as minigan.clip_grad_norm:
-        total = √(Σ_k Σ gₖ²)                       (one norm over every element of every array)
+    Document 003 ch. 2's tf.clip_by_global_norm(gradients, 5), as
+    minigan.clip_grad_norm:
+        total = √(Σ_k Σ gₖ²)    (one norm over every element of every array)
         gₖ ← gₖ · min(1, max_norm / (total + 10⁻⁶))
     The direction of the joint gradient is kept; only its length is capped.
 
@@ -115,7 +122,8 @@ def clip_by_global_norm(grads, max_norm):
 
     Returns
     -------
-    (clipped, total) : a list of new arrays (the shapes of grads) and the norm before clipping
+    (clipped, total) : a list of new arrays (the shapes of grads) and the norm before
+        clipping
     """
     total = float(np.sqrt(sum(np.sum(g * g) for g in grads)))
     coef = min(1.0, max_norm / (total + 1e-6))

@@ -1,7 +1,8 @@
-"""Lesson 14: generative adversarial networks (document 001 §4.1–§4.2, document 000 §3.2).
+"""Lesson 14: generative adversarial networks (document 001 §4.1–§4.2, 000 §3.2).
 
-The tiny model of the Algorithm 1 exercises: a linear generator G(z) = z W_gᵀ + b_g (k → d) and a
-logistic discriminator whose logit is D_logit(x) = x W_dᵀ + b_d (d → 1), D(x) = σ(D_logit(x)).
+The tiny model of the Algorithm 1 exercises: a linear generator G(z) = z W_gᵀ + b_g
+(k → d) and a logistic discriminator whose logit is D_logit(x) = x W_dᵀ + b_d (d → 1),
+D(x) = σ(D_logit(x)).
 """
 
 import numpy as np
@@ -49,7 +50,8 @@ def gan_d_step(Wd, bd, Wg, bg, x_real, z, lr, real_label=1.0):
     l_real, l_fake = x_real @ Wd.T + bd, fake @ Wd.T + bd  # (N, 1) logits
 
     def bce(logit, y):
-        return np.mean(np.maximum(logit, 0.0) - logit * y + np.log1p(np.exp(-np.abs(logit))))
+        softplus = np.log1p(np.exp(-np.abs(logit)))  # log(1 + e^(−|ℓ|))
+        return np.mean(np.maximum(logit, 0.0) - logit * y + softplus)
 
     loss = 0.5 * bce(l_real, real_label) + 0.5 * bce(l_fake, 0.0)
     d_real = 0.5 * (1.0 / (1.0 + np.exp(-l_real)) - real_label) / N
@@ -60,11 +62,11 @@ def gan_d_step(Wd, bd, Wg, bg, x_real, z, lr, real_label=1.0):
 
 
 def gan_g_step(Wd, bd, Wg, bg, z, lr):
-    """One generator step of Algorithm 1 on the tiny model, with the non-saturating loss.
+    """One generator step of Algorithm 1 on the tiny model, non-saturating loss.
 
-    Document 001 §4.1: instead of minimizing E log(1 − D(G(z))) (Algorithm 1, line 8), which
-    saturates while D rejects the fakes, maximize E log D(G(z)) ("possível, e também mais
-    indicado"), i.e. minimize BCE with the fakes labelled real:
+    Document 001 §4.1: instead of minimizing E log(1 − D(G(z))) (Algorithm 1, line 8),
+    which saturates while D rejects the fakes, maximize E log D(G(z)) ("possível, e
+    também mais indicado"), i.e. minimize BCE with the fakes labelled real:
         fake = z W_gᵀ + b_g,   ℓ = fake W_dᵀ + b_d
         L_G = BCE(ℓ, 1) = mean[log(1 + e^(−ℓ))]         (D is fixed)
         ∂L_G/∂ℓ = (σ(ℓ) − 1) / N,   ∂L_G/∂fake = ∂L_G/∂ℓ · W_d
@@ -90,14 +92,17 @@ def gan_g_step(Wd, bd, Wg, bg, z, lr):
 def smoothed_d_loss(logits_real, logits_fake, smooth=0.9):
     """The discriminator's loss with one-sided label smoothing, and its gradients.
 
-    Document 000 §3.2.3 labels the real images 0.9 (tf.ones_like(logits) * 0.9) and keeps the
-    fakes' target at 0: only the real side is smoothed. With BCE on logits (lesson 03):
+    Document 000 §3.2.3 labels the real images 0.9 (tf.ones_like(logits) * 0.9) and
+    keeps the fakes' target at 0: only the real side is smoothed. With BCE on logits
+    (lesson 03):
         L_D = ½ BCE(logits_real, smooth) + ½ BCE(logits_fake, 0)
-        ∂L_D/∂ℓ_real = ½ (σ(ℓ_real) − smooth) / N_real,   ∂L_D/∂ℓ_fake = ½ σ(ℓ_fake) / N_fake
+        ∂L_D/∂ℓ_real = ½ (σ(ℓ_real) − smooth) / N_real
+        ∂L_D/∂ℓ_fake = ½ σ(ℓ_fake) / N_fake
 
     Parameters
     ----------
-    logits_real : (N_real, 1);  logits_fake : (N_fake, 1);  smooth : float, the real target
+    logits_real : (N_real, 1);  logits_fake : (N_fake, 1)
+    smooth : float, the real samples' target
 
     Returns
     -------
@@ -105,7 +110,8 @@ def smoothed_d_loss(logits_real, logits_fake, smooth=0.9):
     """
 
     def bce(logit, y):
-        return np.mean(np.maximum(logit, 0.0) - logit * y + np.log1p(np.exp(-np.abs(logit))))
+        softplus = np.log1p(np.exp(-np.abs(logit)))  # log(1 + e^(−|ℓ|))
+        return np.mean(np.maximum(logit, 0.0) - logit * y + softplus)
 
     loss = 0.5 * bce(logits_real, smooth) + 0.5 * bce(logits_fake, 0.0)
     d_real = 0.5 * (1.0 / (1.0 + np.exp(-logits_real)) - smooth) / logits_real.size

@@ -6,8 +6,8 @@ import numpy as np
 def matrix_sqrt_psd(A):
     """The square root of a symmetric positive semi-definite matrix.
 
-    Document 001 §5.3 needs the MATRIX square root √M (the S with S S = M, not the elementwise
-    √). For a symmetric PSD A = V diag(λ) Vᵀ (np.linalg.eigh):
+    Document 001 §5.3 needs the MATRIX square root √M (the S with S S = M, not the
+    elementwise √). For a symmetric PSD A = V diag(λ) Vᵀ (np.linalg.eigh):
         √A = V diag(√λ) Vᵀ
     Round-off can make a zero eigenvalue slightly negative (−1e−15): clip λ at 0 first.
 
@@ -26,11 +26,12 @@ def matrix_sqrt_psd(A):
 def fid_from_features(feats_a, feats_b):
     """The Fréchet distance between Gaussians fitted to two sets of features (FID).
 
-    Document 001 §5.3, with μ, Σ the mean and the (unbiased, np.cov) covariance of each set:
+    Document 001 §5.3, with μ, Σ the mean and the (unbiased, np.cov) covariance of each
+    set:
         FID = ‖μ_a − μ_b‖² + Tr(Σ_a + Σ_b − 2 √(Σ_a Σ_b))
-    √(Σ_a Σ_b) is a matrix square root. Σ_a Σ_b is not symmetric, but it has the eigenvalues of
-    the symmetric PSD M = √Σ_a Σ_b √Σ_a, so Tr √(Σ_a Σ_b) = Σᵢ √λᵢ(M) (use matrix_sqrt_psd's
-    idea twice), or scipy.linalg.sqrtm(Σ_a Σ_b).real.
+    √(Σ_a Σ_b) is a matrix square root. Σ_a Σ_b is not symmetric, but it has the
+    eigenvalues of the symmetric PSD M = √Σ_a Σ_b √Σ_a, so Tr √(Σ_a Σ_b) = Σᵢ √λᵢ(M)
+    (use matrix_sqrt_psd's idea twice), or scipy.linalg.sqrtm(Σ_a Σ_b).real.
 
     Parameters
     ----------

@@ -656,3 +656,157 @@ save(fig, "06_early_stopping.png", dpi=100)
 # 6. Run the early-stopping experiment with 4 and with 64 validation points (draw them the same
 #    way). How much does the best step move? Combine early stopping with L2: does the best
 #    step still matter?
+
+# %% [markdown]
+# ## Your turn
+#
+# The exercises above are for thinking and experimenting; the cells below are graded. Each
+# holds a stub: a function's signature and a docstring with the equation, the shapes and the
+# document section. Write the body where it says `# YOUR CODE HERE` (delete the line
+# `raise NotImplementedError`) and run the cell: the `check(...)` line underneath grades your
+# function against minigan's own implementation, on inputs of several shapes, and prints one
+# line: `PASS`; `FAIL` with a hint (the known mistake your answer makes, when it makes one);
+# `ERROR` with the exception and its line; or `TODO` while the function still raises
+# `NotImplementedError`. An answer 1 % off fails. `check` never raises, so the lesson still
+# runs top to bottom with the stubs unanswered.
+#
+# | exercise | what you write | document section | points |
+# |---|---|---|---|
+# | `06.xavier_init` | Xavier initialization N(0, 1/n_in) | document 001 §2.10 | 1 |
+# | `06.l2_penalty` | the L2 penalty and its gradient (weight decay) | document 003 ch. 1 | 1 |
+# | `06.l1_penalty` | the L1 penalty and its subgradient | document 003 ch. 1 | 1 |
+# | `06.soft_threshold` | the L1 proximal step (soft thresholding) | document 003 ch. 1 | 1 |
+# | `06.dropout_forward` | inverted dropout with a given mask | document 001 §2.11.1 | 1 |
+#
+# 5 points in all. The same stubs come as a plain file, to write in your editor and grade
+# from a terminal (`minigan-exercises list` shows every lesson's exercises):
+#
+# ```bash
+# minigan-exercises new ex/ --lesson 06   # writes ex/lesson06_init_regularization.py
+# minigan-exercises grade ex/ -k 06       # PASS, FAIL, TODO or ERROR, and the points
+# ```
+
+# %%
+import numpy as np
+from minigan.exercises import check
+
+
+# %%
+def xavier_init(n_in, n_out, rng):
+    """Xavier initialization as the documents write it: W ~ N(0, 1/n_in).
+
+    Document 001 §2.10: Wˡ ~ N(0, 1/nˡ⁻¹), nˡ⁻¹ the layer's number of inputs (the
+    fan-in); the variance is 1/n, so the standard deviation is √(1/n). Draw with rng
+    (e.g. rng.normal).
+
+    Parameters
+    ----------
+    n_in, n_out : int, the layer's inputs and outputs
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    W : (n_out, n_in) float64 (a Dense layer's weight)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("06.xavier_init", xavier_init)
+
+
+# %%
+def l2_penalty(W, lam, m):
+    """The L2 penalty of a weight matrix and its gradient ("decaimento de peso").
+
+    Document 003 ch. 1, "Regularização L1 e L2":
+        Custo = Perda + (λ / 2m) Σ w²
+        ∂/∂w [(λ / 2m) Σ w²] = (λ / m) w
+    (minigan's weight_decay = λ/m adds exactly this gradient.)
+
+    Parameters
+    ----------
+    W : float64 array, any shape;  lam : float λ;  m : int, the number of examples
+
+    Returns
+    -------
+    (penalty, dW) : a float and an array of W's shape
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("06.l2_penalty", l2_penalty)
+
+
+# %%
+def l1_penalty(W, lam, m):
+    """The L1 penalty as document 003 prints it, and its subgradient.
+
+    Document 003 ch. 1, "Regularização L1 e L2":
+        Custo = Perda + (λ / 2m) Σ |w|
+        ∂/∂w [(λ / 2m) Σ |w|] = (λ / 2m) sign(w)      (take 0 at w = 0: np.sign)
+
+    Parameters
+    ----------
+    W : float64 array, any shape;  lam : float λ;  m : int, the number of examples
+
+    Returns
+    -------
+    (penalty, dW) : a float and an array of W's shape
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("06.l1_penalty", l1_penalty)
+
+
+# %%
+def soft_threshold(w, t):
+    """The proximal step of the L1 penalty t·|w| (soft thresholding), elementwise.
+
+    Document 003 ch. 1 says L1 drives small weights to exactly 0; the subgradient step
+    w − t·sign(w) never lands on 0, the proximal step does:
+        prox(w) = argmin_u ½ (u − w)² + t |u| = sign(w) · max(|w| − t, 0)
+
+    Parameters
+    ----------
+    w : float64 array, any shape;  t : float ≥ 0 (η times the L1 weight)
+
+    Returns
+    -------
+    array of w's shape
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("06.soft_threshold", soft_threshold)
+
+
+# %%
+def dropout_forward(x, mask, p, training=True):
+    """Inverted dropout with a given keep-mask (as minigan.Dropout).
+
+    Document 001 §2.11.1: each unit is switched off ("desligado") with probability p.
+    Inverted dropout scales the kept ones at training time so that evaluation is the
+    identity:
+        training:   y = x ⊙ m / (1 − p)        (m ∈ {0, 1}, 1 = kept)
+        evaluation: y = x
+
+    Parameters
+    ----------
+    x : float64 array, any shape
+    mask : array of x's shape, 0.0 (dropped) or 1.0 (kept)
+    p : float in [0, 1), the drop probability;  training : bool
+
+    Returns
+    -------
+    y : array of x's shape
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("06.dropout_forward", dropout_forward)

@@ -458,3 +458,93 @@ save(fig, "07_deep_mlp.png", dpi=100)
 #    400 examples. Why do the accuracies differ, and why does `eval()` fix it?
 # 4. Put BatchNorm after the activation instead of before it (document 001 §2.12.1 says both
 #    are used). Compare the curves.
+
+# %% [markdown]
+# ## Your turn
+#
+# The exercises above are for thinking and experimenting; the cells below are graded. Each
+# holds a stub: a function's signature and a docstring with the equation, the shapes and the
+# document section. Write the body where it says `# YOUR CODE HERE` (delete the line
+# `raise NotImplementedError`) and run the cell: the `check(...)` line underneath grades your
+# function against minigan's own implementation, on inputs of several shapes, and prints one
+# line: `PASS`; `FAIL` with a hint (the known mistake your answer makes, when it makes one);
+# `ERROR` with the exception and its line; or `TODO` while the function still raises
+# `NotImplementedError`. An answer 1 % off fails. `check` never raises, so the lesson still
+# runs top to bottom with the stubs unanswered.
+#
+# | exercise | what you write | document section | points |
+# |---|---|---|---|
+# | `07.batchnorm_forward` | batch normalization's forward pass, training and evaluation | document 001 §2.12.1 | 2 |
+# | `07.batchnorm_backward` | batch normalization's backward pass, training and evaluation | document 001 §2.12.1 | 3 |
+#
+# 5 points in all. The same stubs come as a plain file, to write in your editor and grade
+# from a terminal (`minigan-exercises list` shows every lesson's exercises):
+#
+# ```bash
+# minigan-exercises new ex/ --lesson 07   # writes ex/lesson07_batchnorm.py
+# minigan-exercises grade ex/ -k 07       # PASS, FAIL, TODO or ERROR, and the points
+# ```
+
+# %%
+import numpy as np
+from minigan.exercises import check
+
+
+# %%
+def batchnorm_forward(
+    x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5
+):
+    """Batch normalization of (N, D) inputs, in training and in evaluation.
+
+    As minigan.BatchNorm. Document 001 §2.12.1, per feature over the m = N values of the
+    batch:
+        μ = (1/m) Σᵢ zᵢ,    σ² = (1/m) Σᵢ (zᵢ − μ)²          (the biased variance)
+        ẑ = (z − μ) / √(σ² + ε),    y = γ ẑ + β
+    Training: normalize with the batch's μ and σ², and update the running statistics
+    with the UNBIASED variance (PyTorch's convention):
+        running_mean ← (1 − momentum) running_mean + momentum μ
+        running_var  ← (1 − momentum) running_var  + momentum σ² m / (m − 1)
+    Evaluation: normalize with running_mean and running_var; they do not change.
+
+    Parameters
+    ----------
+    x : (N, D) float64;  gamma, beta, running_mean, running_var : (D,)
+    training : bool;  momentum : float;  eps : float ε
+
+    Returns
+    -------
+    (y, new_running_mean, new_running_var) : arrays (N, D), (D,), (D,)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("07.batchnorm_forward", batchnorm_forward)
+
+
+# %%
+def batchnorm_backward(dout, x, gamma, running_mean, running_var, training, eps=1e-5):
+    """Batch normalization's backward pass for (N, D) inputs, training and evaluation.
+
+    With δ = dout = ∂C/∂y and ẑ as in the forward pass (document 001 §2.12.1):
+        ∂C/∂γ = Σ_batch δ ⊙ ẑ,     ∂C/∂β = Σ_batch δ
+    Training (μ and σ² depend on every zᵢ; the compact form of the chain rule):
+        ∂C/∂z = (1/√(σ² + ε)) · (δγ − mean(δγ) − ẑ ⊙ mean(δγ ⊙ ẑ))
+                                                            (means over the batch)
+    Evaluation (the layer is affine: running statistics are constants):
+        ∂C/∂z = δ γ / √(running_var + ε),   ẑ = (z − running_mean) / √(running_var + ε)
+
+    Parameters
+    ----------
+    dout : (N, D), the upstream gradient;  x : (N, D), the forward's input
+    gamma, running_mean, running_var : (D,);  training : bool;  eps : float ε
+
+    Returns
+    -------
+    (dx, dgamma, dbeta) : arrays (N, D), (D,), (D,)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("07.batchnorm_backward", batchnorm_backward)

@@ -782,3 +782,249 @@ for name, (layer, x) in checks.items():
 #    Check $\eqref{eq:08-equivariance}$ numerically with `mg.Conv2D(1, 8, 3, stride=2)`.
 # 8. Add a `MaxPool2D(2)` after `conv8` and shift the digit by 1 pixel. How much of the pooled
 #    output changes? And for a shift of 2 pixels?
+
+# %% [markdown]
+# ## Your turn
+#
+# The exercises above are for thinking and experimenting; the cells below are graded. Each
+# holds a stub: a function's signature and a docstring with the equation, the shapes and the
+# document section. Write the body where it says `# YOUR CODE HERE` (delete the line
+# `raise NotImplementedError`) and run the cell: the `check(...)` line underneath grades your
+# function against minigan's own implementation, on inputs of several shapes, and prints one
+# line: `PASS`; `FAIL` with a hint (the known mistake your answer makes, when it makes one);
+# `ERROR` with the exception and its line; or `TODO` while the function still raises
+# `NotImplementedError`. An answer 1 % off fails. `check` never raises, so the lesson still
+# runs top to bottom with the stubs unanswered.
+#
+# | exercise | what you write | document section | points |
+# |---|---|---|---|
+# | `08.conv_output_size` | the output length of a convolution | document 001 §3.1.3 | 1 |
+# | `08.im2col` | im2col: every window of the padded input as one row | document 001 §3.2 | 2 |
+# | `08.col2im` | col2im: add every row back onto its window | document 003 ch. 1 | 2 |
+# | `08.conv2d_forward` | a 2-D convolution via im2col | document 001 §3.2 | 2 |
+# | `08.conv2d_backward` | the convolution's backward pass via im2col and col2im | document 001 §2.9 | 3 |
+# | `08.maxpool_forward` | max pooling | document 001 §3.1.4 | 1 |
+# | `08.maxpool_backward` | max pooling's backward pass: routing to the arg-max | document 003 ch. 1 | 2 |
+# | `08.avgpool_backward` | average pooling's backward pass | document 003 ch. 1 | 1 |
+#
+# 14 points in all. The same stubs come as a plain file, to write in your editor and grade
+# from a terminal (`minigan-exercises list` shows every lesson's exercises):
+#
+# ```bash
+# minigan-exercises new ex/ --lesson 08   # writes ex/lesson08_convolution.py
+# minigan-exercises grade ex/ -k 08       # PASS, FAIL, TODO or ERROR, and the points
+# ```
+
+# %%
+import numpy as np
+from minigan.exercises import check
+
+
+# %%
+def conv_output_size(n, f, s=1, p=0):
+    """The output length of a convolution along one axis.
+
+    Document 001 §3.1.2 (padding) and document 001 §3.1.3 (stride): windows of size f
+    start at 0, s, 2s, ... of the padded input n + 2p; the last start must satisfy
+    start + f ≤ n + 2p, so there are
+        ⌊(n + 2p − f) / s⌋ + 1
+    of them. (The document prints ⌊(n + 2p − f + 1) / s⌋, right only for s = 1.)
+
+    Parameters
+    ----------
+    n : int input length;  f : int kernel size
+    s : int stride;  p : int padding per side
+
+    Returns
+    -------
+    int
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("08.conv_output_size", conv_output_size)
+
+
+# %%
+def im2col(x, kh, kw, stride=1, padding=0):
+    """Lay every kh × kw × C window of the zero-padded input out as one row.
+
+    Document 001 §3.1, document 001 §3.2: output position (y, x) sees the window of the
+    padded input that starts at (y·s, x·s). Row r = (n·OH + y)·OW + x of the result
+    holds that window of image n, its column (i·kw + j)·C + c holding
+    x_pad[n, c, y·s + i, x·s + j] (channels last, as minigan.nn.im2col), so that a
+    convolution is one product: Y = cols · W_matᵀ.
+        OH = ⌊(H + 2p − kh) / s⌋ + 1,   OW = ⌊(W + 2p − kw) / s⌋ + 1
+
+    Parameters
+    ----------
+    x : (N, C, H, W) float64;  kh, kw : int, the kernel size
+    stride : int s;  padding : int p, zeros on every side
+
+    Returns
+    -------
+    cols : (N·OH·OW, kh·kw·C)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("08.im2col", im2col)
+
+
+# %%
+def col2im(cols, x_shape, kh, kw, stride=1, padding=0):
+    """The adjoint of im2col: add every row back onto the window it came from.
+
+    Document 003 ch. 1: the gradient of a convolution with respect to its input (the
+    transposed convolution). Element x_pad[n, c, y·s + i, x·s + j] receives the sum of
+    the entries of cols that im2col copied from it (overlapping windows ADD); the
+    padding is cropped off at the end. cols uses im2col's layout: (N·OH·OW, kh·kw·C),
+    channels last.
+
+    Parameters
+    ----------
+    cols : (N·OH·OW, kh·kw·C) float64
+    x_shape : (N, C, H, W), the convolution input's shape
+    kh, kw : int;  stride : int s;  padding : int p
+
+    Returns
+    -------
+    dx : (N, C, H, W)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("08.col2im", col2im)
+
+
+# %%
+def conv2d_forward(x, W, b, stride=1, padding=0):
+    """A 2-D convolution (cross-correlation) over a volume, via im2col.
+
+    Document 001 §3.2, with stride s and zero padding p, for filter o:
+        Y[n, o, y, x] = b[o] + Σ_c Σ_i Σ_j X_pad[n, c, y·s + i, x·s + j] · W[o, c, i, j]
+    As one product: cols = im2col(x) (N·OH·OW, kh·kw·C), W_mat = W laid out as
+    (C_out, kh·kw·C) in the same (i, j, c) order, Y = cols · W_matᵀ + b, reshaped to
+    NCHW.
+
+    Parameters
+    ----------
+    x : (N, C, H, W) float64
+    W : (C_out, C, kh, kw) (PyTorch's layout);  b : (C_out,)
+    stride : int s;  padding : int p
+
+    Returns
+    -------
+    Y : (N, C_out, OH, OW)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("08.conv2d_forward", conv2d_forward)
+
+
+# %%
+def conv2d_backward(dout, x, W, stride=1, padding=0):
+    """The convolution's backward pass, via im2col and col2im.
+
+    Document 001 §2.9 applied to the convolution's product Y = cols · W_matᵀ + b, with
+    δ = dout laid out as d2 (N·OH·OW, C_out) (channels last, like the rows of cols):
+        ∂C/∂W_mat = d2ᵀ · cols    → reshaped back to (C_out, C, kh, kw)
+        ∂C/∂b = Σ_{n, y, x} δ     (C_out,)
+        ∂C/∂x = col2im(d2 · W_mat)  (document 003 ch. 1: a transposed convolution)
+
+    Parameters
+    ----------
+    dout : (N, C_out, OH, OW), the upstream gradient
+    x : (N, C, H, W), the forward's input
+    W : (C_out, C, kh, kw);  stride : int s;  padding : int p
+
+    Returns
+    -------
+    (dx, dW, db) : arrays (N, C, H, W), (C_out, C, kh, kw), (C_out,)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("08.conv2d_backward", conv2d_backward)
+
+
+# %%
+def maxpool_forward(x, k, stride=None):
+    """Max pooling: the largest value of every k × k window.
+
+    Document 001 §3.1.4 (windows every s pixels, no padding; s = k by default):
+        Y[n, c, y, x] = max_{i, j < k} X[n, c, y·s + i, x·s + j]
+        OH = ⌊(H − k) / s⌋ + 1
+
+    Parameters
+    ----------
+    x : (N, C, H, W) float64;  k : int, the window;  stride : int s, or None for k
+
+    Returns
+    -------
+    Y : (N, C, OH, OW)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("08.maxpool_forward", maxpool_forward)
+
+
+# %%
+def maxpool_backward(dout, x, k, stride=None):
+    """Max pooling's backward pass: route each window's gradient to its arg-max.
+
+    Document 003 ch. 1: "o gradiente é direcionado apenas ao neurônio que possui maior
+    valor de ativação durante o passo para frente, os outros neurônios propagam zero".
+    Each dout[n, c, y, x] goes to the position of the maximum of its window in x (on a
+    tie: the first in row-major window order); an element that is the maximum of several
+    overlapping windows (s < k) receives the SUM of their gradients.
+
+    Parameters
+    ----------
+    dout : (N, C, OH, OW), the upstream gradient
+    x : (N, C, H, W), the forward's input
+    k : int;  stride : int s, or None for k
+
+    Returns
+    -------
+    dx : (N, C, H, W)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("08.maxpool_backward", maxpool_backward)
+
+
+# %%
+def avgpool_backward(dout, x_shape, k, stride=None):
+    """Average pooling's backward pass.
+
+    Document 003 ch. 1: average pooling outputs "a média de todos os valores de ativação
+    do campo",
+        Y[n, c, y, x] = (1/k²) Σ_{i, j < k} X[n, c, y·s + i, x·s + j]
+    So every element of a window receives dout[n, c, y, x] / k², summed over the
+    (overlapping, s < k) windows it belongs to.
+
+    Parameters
+    ----------
+    dout : (N, C, OH, OW);  x_shape : (N, C, H, W), the forward's input shape
+    k : int;  stride : int s, or None for k
+
+    Returns
+    -------
+    dx : (N, C, H, W)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("08.avgpool_backward", avgpool_backward)

@@ -680,3 +680,90 @@ save(fig, "09_checkerboard.png", dpi=100)
 #    deconvolution become hopeless for a strong blur, even with stride 1?
 # 7. Train lesson 10's CNN and run section 6's deconvnet on its first layer: project the
 #    strongest activation of each of the 32 maps. What does each filter respond to?
+
+# %% [markdown]
+# ## Your turn
+#
+# The exercises above are for thinking and experimenting; the cells below are graded. Each
+# holds a stub: a function's signature and a docstring with the equation, the shapes and the
+# document section. Write the body where it says `# YOUR CODE HERE` (delete the line
+# `raise NotImplementedError`) and run the cell: the `check(...)` line underneath grades your
+# function against minigan's own implementation, on inputs of several shapes, and prints one
+# line: `PASS`; `FAIL` with a hint (the known mistake your answer makes, when it makes one);
+# `ERROR` with the exception and its line; or `TODO` while the function still raises
+# `NotImplementedError`. An answer 1 % off fails. `check` never raises, so the lesson still
+# runs top to bottom with the stubs unanswered.
+#
+# | exercise | what you write | document section | points |
+# |---|---|---|---|
+# | `09.conv_transpose_output_size` | the output length of a transposed convolution | document 001 §3.3 | 1 |
+# | `09.conv_transpose_forward` | the transposed convolution as a convolution's backward pass | document 003 ch. 1 | 2 |
+#
+# 3 points in all. The same stubs come as a plain file, to write in your editor and grade
+# from a terminal (`minigan-exercises list` shows every lesson's exercises):
+#
+# ```bash
+# minigan-exercises new ex/ --lesson 09   # writes ex/lesson09_transposed_convolution.py
+# minigan-exercises grade ex/ -k 09       # PASS, FAIL, TODO or ERROR, and the points
+# ```
+
+# %%
+from minigan.exercises import check
+from minigan.exercises.solutions.lesson08 import col2im  # noqa: F401
+
+
+# %%
+def conv_transpose_output_size(n, f, s=1, p=0, output_padding=0):
+    """The output length of a transposed convolution along one axis (PyTorch's formula).
+
+    Document 001 §3.3 gives n_h = c_h + f_h − 1, the case s = 1, p = 0. Solving the
+    convolution's size formula ⌊(o + 2p − f)/s⌋ + 1 = n for its input o gives, in
+    general,
+        o = (n − 1)·s − 2p + f + output_padding   (0 ≤ output_padding < s picks one o)
+
+    Parameters
+    ----------
+    n : int input length;  f : int kernel;  s : int stride;  p : int padding
+    output_padding : int
+
+    Returns
+    -------
+    int
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("09.conv_transpose_output_size", conv_transpose_output_size)
+
+
+# %%
+def conv_transpose_forward(x, W, b, stride=1, padding=0):
+    """The transposed convolution's forward pass, as a convolution's backward pass.
+
+    Document 003 ch. 1: the transposed convolution is what backpropagation through a
+    convolution computes. Take the convolution whose INPUT has this layer's output
+    shape (N, C_out, OH, OW) and whose filters are W seen as (C_in filters of C_out
+    channels); its input gradient for the upstream gradient x is this layer's output:
+        cols = x₂ · W_mat,   x₂ = x as (N·H·W, C_in) (channels last),
+                             W_mat = W as (C_in, kh·kw·C_out)
+        Y = col2im(cols, (N, C_out, OH, OW), kh, kw, s, p) + b
+        OH = (H − 1)·s − 2p + kh
+                    (document 001 §3.3: OH = H + kh − 1 for s = 1, p = 0)
+    col2im (lesson 08) is imported at the top of this file.
+
+    Parameters
+    ----------
+    x : (N, C_in, H, W) float64
+    W : (C_in, C_out, kh, kw) (PyTorch's layout);  b : (C_out,)
+    stride : int s;  padding : int p
+
+    Returns
+    -------
+    Y : (N, C_out, OH, OW)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("09.conv_transpose_forward", conv_transpose_forward)

@@ -514,3 +514,55 @@ save(fig, "10_mistakes.png", dpi=100)
 #    would you have got them right?
 # 6. Lesson 15 uses a CNN like this one as a GAN's *discriminator*. Which change would you make
 #    to its last layer, and which loss would you use?
+
+# %% [markdown]
+# ## Your turn
+#
+# The exercises above are for thinking and experimenting; the cells below are graded. Each
+# holds a stub: a function's signature and a docstring with the equation, the shapes and the
+# document section. Write the body where it says `# YOUR CODE HERE` (delete the line
+# `raise NotImplementedError`) and run the cell: the `check(...)` line underneath grades your
+# function against minigan's own implementation, on inputs of several shapes, and prints one
+# line: `PASS`; `FAIL` with a hint (the known mistake your answer makes, when it makes one);
+# `ERROR` with the exception and its line; or `TODO` while the function still raises
+# `NotImplementedError`. An answer 1 % off fails. `check` never raises, so the lesson still
+# runs top to bottom with the stubs unanswered.
+#
+# | exercise | what you write | document section | points |
+# |---|---|---|---|
+# | `10.conv_param_count` | the number of parameters of a convolutional layer | document 001 §3.4 | 1 |
+#
+# 1 point in all. The same stub comes as a plain file, to write in your editor and grade
+# from a terminal (`minigan-exercises list` shows every lesson's exercises):
+#
+# ```bash
+# minigan-exercises new ex/ --lesson 10   # writes ex/lesson10_cnn_classifier.py
+# minigan-exercises grade ex/ -k 10       # PASS, FAIL, TODO or ERROR, and the points
+# ```
+
+# %%
+from minigan.exercises import check
+
+
+# %%
+def conv_param_count(c_in, c_out, kh, kw, bias=True):
+    """The number of learned parameters of a convolutional layer.
+
+    Document 001 §3.4 (LeNet-5's table): each of the c_out filters has kh·kw·c_in
+    weights and, with a bias, one bias:
+        parameters = c_out · (kh · kw · c_in + 1)
+        parameters = c_out · kh · kw · c_in                (without bias)
+
+    Parameters
+    ----------
+    c_in, c_out, kh, kw : int;  bias : bool
+
+    Returns
+    -------
+    int
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("10.conv_param_count", conv_param_count)

@@ -601,3 +601,79 @@ print(f"lesson 11 ran in {time.perf_counter() - T_START:.1f} s")
 #    a sensible augmentation for CIFAR-10's cars, ships and horses?
 # 5. With the CIFAR-10 files on disk, train the network for 3 epochs as printed and as
 #    described. Do you get the document's 47 %?
+
+# %% [markdown]
+# ## Your turn
+#
+# The exercises above are for thinking and experimenting; the cells below are graded. Each
+# holds a stub: a function's signature and a docstring with the equation, the shapes and the
+# document section. Write the body where it says `# YOUR CODE HERE` (delete the line
+# `raise NotImplementedError`) and run the cell: the `check(...)` line underneath grades your
+# function against minigan's own implementation, on inputs of several shapes, and prints one
+# line: `PASS`; `FAIL` with a hint (the known mistake your answer makes, when it makes one);
+# `ERROR` with the exception and its line; or `TODO` while the function still raises
+# `NotImplementedError`. An answer 1 % off fails. `check` never raises, so the lesson still
+# runs top to bottom with the stubs unanswered.
+#
+# | exercise | what you write | document section | points |
+# |---|---|---|---|
+# | `11.shift` | shift images by (dy, dx), filling with the background | document 003 ch. 1 | 1 |
+# | `11.hflip` | flip images left to right | document 003 ch. 1 | 1 |
+#
+# 2 points in all. The same stubs come as a plain file, to write in your editor and grade
+# from a terminal (`minigan-exercises list` shows every lesson's exercises):
+#
+# ```bash
+# minigan-exercises new ex/ --lesson 11   # writes ex/lesson11_augmentation_cifar_cnn.py
+# minigan-exercises grade ex/ -k 11       # PASS, FAIL, TODO or ERROR, and the points
+# ```
+
+# %%
+import numpy as np
+from minigan.exercises import check
+
+
+# %%
+def shift(x, dy, dx, fill=-1.0):
+    """Shift images dy rows down and dx columns right, filling what comes in with fill.
+
+    Document 003 ch. 1: augmentation makes new training images that keep their label.
+    A shift by (dy, dx) (negative: up or left) is
+        out[n, c, i, j] = x[n, c, i − dy, j − dx]  if 0 ≤ i − dy < H and 0 ≤ j − dx < W
+        out[n, c, i, j] = fill                     elsewhere
+    (fill = −1: the background of digits in [−1, 1]). Nothing wraps around.
+
+    Parameters
+    ----------
+    x : (N, C, H, W) float64;  dy, dx : int, |dy| < H, |dx| < W;  fill : float
+
+    Returns
+    -------
+    out : (N, C, H, W), a new array
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("11.shift", shift)
+
+
+# %%
+def hflip(x):
+    """Flip images left to right (a mirror image).
+
+    Document 003 ch. 1, "inversão horizontal": out[n, c, i, j] = x[n, c, i, W − 1 − j].
+
+    Parameters
+    ----------
+    x : (N, C, H, W)
+
+    Returns
+    -------
+    out : (N, C, H, W)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("11.hflip", hflip)

@@ -813,3 +813,149 @@ for tau in (0.5, 1.0):
 #    give the same `h_n`.
 # 8. Which arrangement of section 2 is a network that reads a whole sentence and then
 #    writes its translation, and why can it not be the one without delay?
+
+# %% [markdown]
+# ## Your turn
+#
+# The exercises above are for thinking and experimenting; the cells below are graded. Each
+# holds a stub: a function's signature and a docstring with the equation, the shapes and the
+# document section. Write the body where it says `# YOUR CODE HERE` (delete the line
+# `raise NotImplementedError`) and run the cell: the `check(...)` line underneath grades your
+# function against minigan's own implementation, on inputs of several shapes, and prints one
+# line: `PASS`; `FAIL` with a hint (the known mistake your answer makes, when it makes one);
+# `ERROR` with the exception and its line; or `TODO` while the function still raises
+# `NotImplementedError`. An answer 1 % off fails. `check` never raises, so the lesson still
+# runs top to bottom with the stubs unanswered.
+#
+# | exercise | what you write | document section | points |
+# |---|---|---|---|
+# | `12.rnn_step` | one step of a tanh RNN | document 003 ch. 2 | 1 |
+# | `12.rnn_bptt` | backpropagation through time for a tanh RNN | document 003 ch. 2 | 3 |
+# | `12.lstm_cell_backward` | the backward pass of one LSTM step | document 003 ch. 2 | 3 |
+# | `12.clip_by_global_norm` | gradient clipping by global norm | document 003 ch. 2 | 1 |
+#
+# 8 points in all. The same stubs come as a plain file, to write in your editor and grade
+# from a terminal (`minigan-exercises list` shows every lesson's exercises):
+#
+# ```bash
+# minigan-exercises new ex/ --lesson 12   # writes ex/lesson12_rnn.py
+# minigan-exercises grade ex/ -k 12       # PASS, FAIL, TODO or ERROR, and the points
+# ```
+
+# %%
+import numpy as np
+from minigan.exercises import check
+
+
+# %%
+def rnn_step(x_t, h_prev, W_ih, W_hh, b):
+    """One step of an Elman RNN with tanh.
+
+    Document 003 ch. 2: s_t = f(s_{t−1} W + x_t U); in minigan's layout
+        h_t = tanh(x_t W_ihᵀ + h_{t−1} W_hhᵀ + b)
+
+    Parameters
+    ----------
+    x_t : (N, D) float64;  h_prev : (N, H)
+    W_ih : (H, D);  W_hh : (H, H);  b : (H,)
+
+    Returns
+    -------
+    h_t : (N, H)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("12.rnn_step", rnn_step)
+
+
+# %%
+def rnn_bptt(dout, x, hs, h0, W_ih, W_hh):
+    """Backpropagation through time for the tanh RNN of rnn_step, over a whole sequence.
+
+    Document 003 ch. 2, "Backpropagation ao longo do tempo": walk the unrolled network
+    backwards, t = T−1, ..., 0, carrying the gradient that reaches h_t from step t+1:
+        g_t = dout_t + (δ_{t+1} W_hh)   (∂C/∂h_t; no δ_{t+1} after the last step)
+        δ_t = g_t ⊙ (1 − h_t²)          (tanh' from the output h_t)
+        ∂C/∂W_ih = Σ_t δ_tᵀ x_t,   ∂C/∂W_hh = Σ_t δ_tᵀ h_{t−1},
+        ∂C/∂b = Σ_t Σ_batch δ_t
+        ∂C/∂x_t = δ_t W_ih,        ∂C/∂h0 = δ_0 W_hh
+    (The document's printed code has "gS = gS · W" after its loop; it belongs inside.)
+
+    Parameters
+    ----------
+    dout : (N, T, H), ∂C/∂h_t for every t;  x : (N, T, D), the inputs
+    hs : (N, T, H), the forward's states h_1..h_T;  h0 : (N, H), the initial state
+    W_ih : (H, D);  W_hh : (H, H)
+
+    Returns
+    -------
+    (dx, dW_ih, dW_hh, db, dh0) : arrays (N, T, D), (H, D), (H, H), (H,), (N, H)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("12.rnn_bptt", rnn_bptt)
+
+
+# %%
+def lstm_cell_backward(dh, dc, x, h_prev, c_prev, W_ih, W_hh, b):
+    """The backward pass of one LSTM step (gates in PyTorch's order i, f, g, o).
+
+    As minigan.LSTM. Forward (document 003 ch. 2 describes the gates in words;
+    Hochreiter & Schmidhuber 1997):
+        a = x W_ihᵀ + h_prev W_hhᵀ + b,
+            split into 4 blocks of H columns: a_i, a_f, a_g, a_o
+        i = σ(a_i), f = σ(a_f), g = tanh(a_g), o = σ(a_o)
+        c = f ⊙ c_prev + i ⊙ g,    h = o ⊙ tanh(c)
+    Backward, with dh = ∂C/∂h and dc = ∂C/∂c arriving from later:
+        g_c = dc + dh ⊙ o ⊙ (1 − tanh²(c))          (both paths into c)
+        ∂C/∂a_i = g_c ⊙ g ⊙ i(1 − i),   ∂C/∂a_f = g_c ⊙ c_prev ⊙ f(1 − f)
+        ∂C/∂a_g = g_c ⊙ i ⊙ (1 − g²),   ∂C/∂a_o = dh ⊙ tanh(c) ⊙ o(1 − o)
+        ∂C/∂c_prev = g_c ⊙ f            (the cell path: no weight matrix)
+        with δ = ∂C/∂a (N, 4H):  ∂C/∂x = δ W_ih,  ∂C/∂h_prev = δ W_hh,
+        ∂C/∂W_ih = δᵀ x,  ∂C/∂W_hh = δᵀ h_prev,  ∂C/∂b = Σ_batch δ
+
+    Parameters
+    ----------
+    dh, dc : (N, H);  x : (N, D);  h_prev, c_prev : (N, H)
+    W_ih : (4H, D);  W_hh : (4H, H);  b : (4H,)
+
+    Returns
+    -------
+    (dx, dh_prev, dc_prev, dW_ih, dW_hh, db)
+        arrays (N, D), (N, H), (N, H), (4H, D), (4H, H), (4H,)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("12.lstm_cell_backward", lstm_cell_backward)
+
+
+# %%
+def clip_by_global_norm(grads, max_norm):
+    """Scale a list of gradients so that their global L2 norm is at most max_norm.
+
+    Document 003 ch. 2's tf.clip_by_global_norm(gradients, 5), as
+    minigan.clip_grad_norm:
+        total = √(Σ_k Σ gₖ²)    (one norm over every element of every array)
+        gₖ ← gₖ · min(1, max_norm / (total + 10⁻⁶))
+    The direction of the joint gradient is kept; only its length is capped.
+
+    Parameters
+    ----------
+    grads : list of float64 arrays;  max_norm : float > 0
+
+    Returns
+    -------
+    (clipped, total) : a list of new arrays (the shapes of grads) and the norm before
+        clipping
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("12.clip_by_global_norm", clip_by_global_norm)

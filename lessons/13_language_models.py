@@ -964,3 +964,60 @@ print(f"lesson 13 ran in {time.perf_counter() - T_START:.1f} s")
 # 6. Train the LSTM of section 7 for 1,000 batches (lesson 12's budget). Does it beat the
 #    best count model on the held-out text? Is the neural 6-gram closer to the count 6-gram
 #    or to the LSTM, and why?
+
+# %% [markdown]
+# ## Your turn
+#
+# The exercises above are for thinking and experimenting; the cells below are graded. Each
+# holds a stub: a function's signature and a docstring with the equation, the shapes and the
+# document section. Write the body where it says `# YOUR CODE HERE` (delete the line
+# `raise NotImplementedError`) and run the cell: the `check(...)` line underneath grades your
+# function against minigan's own implementation, on inputs of several shapes, and prints one
+# line: `PASS`; `FAIL` with a hint (the known mistake your answer makes, when it makes one);
+# `ERROR` with the exception and its line; or `TODO` while the function still raises
+# `NotImplementedError`. An answer 1 % off fails. `check` never raises, so the lesson still
+# runs top to bottom with the stubs unanswered.
+#
+# | exercise | what you write | document section | points |
+# |---|---|---|---|
+# | `13.embedding_backward` | the embedding lookup's backward pass (scatter-add) | document 001 §2.9 | 2 |
+#
+# 2 points in all. The same stub comes as a plain file, to write in your editor and grade
+# from a terminal (`minigan-exercises list` shows every lesson's exercises):
+#
+# ```bash
+# minigan-exercises new ex/ --lesson 13   # writes ex/lesson13_language_models.py
+# minigan-exercises grade ex/ -k 13       # PASS, FAIL, TODO or ERROR, and the points
+# ```
+
+# %%
+import numpy as np
+from minigan.exercises import check
+
+
+# %%
+def embedding_backward(dout, y, num_embeddings):
+    """The gradient of an embedding table: a scatter-add of dout's rows.
+
+    The lookup E = W[y] is the product onehot(y) · W with a one-hot matrix
+    (document 001 §2.6 without a bias), so its weight gradient (document 001 §2.9,
+    ∂C/∂W = δᵀ A) is
+        ∂C/∂W = onehot(y)ᵀ · δ
+    so row v of ∂C/∂W is the sum of the rows of δ = dout whose label is v. A label used
+    k times adds k rows (np.add.at, or a loop; W[y] += dout keeps only one of them).
+
+    Parameters
+    ----------
+    dout : (N, E) or (N, T, E), the upstream gradient of the looked-up vectors
+    y : (N,) or (N, T) int labels in [0, num_embeddings)
+    num_embeddings : int V
+
+    Returns
+    -------
+    dW : (V, E)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("13.embedding_backward", embedding_backward)

@@ -727,3 +727,83 @@ save(fig, "16_fid_cross_table.png", dpi=100)
 #    ($0.05\,\Sigma$) by one with *more* variance than the data ($2\,\Sigma$). Is its
 #    estimate above or below the floor at $N = 100$, $D = 2{,}048$? Explain with
 #    $\eqref{eq:16-bounds}$.
+
+# %% [markdown]
+# ## Your turn
+#
+# The exercises above are for thinking and experimenting; the cells below are graded. Each
+# holds a stub: a function's signature and a docstring with the equation, the shapes and the
+# document section. Write the body where it says `# YOUR CODE HERE` (delete the line
+# `raise NotImplementedError`) and run the cell: the `check(...)` line underneath grades your
+# function against minigan's own implementation, on inputs of several shapes, and prints one
+# line: `PASS`; `FAIL` with a hint (the known mistake your answer makes, when it makes one);
+# `ERROR` with the exception and its line; or `TODO` while the function still raises
+# `NotImplementedError`. An answer 1 % off fails. `check` never raises, so the lesson still
+# runs top to bottom with the stubs unanswered.
+#
+# | exercise | what you write | document section | points |
+# |---|---|---|---|
+# | `16.matrix_sqrt_psd` | the square root of a symmetric PSD matrix | document 001 §5.3 | 1 |
+# | `16.fid_from_features` | the Fréchet distance (FID) between two sets of features | document 001 §5.3 | 2 |
+#
+# 3 points in all. The same stubs come as a plain file, to write in your editor and grade
+# from a terminal (`minigan-exercises list` shows every lesson's exercises):
+#
+# ```bash
+# minigan-exercises new ex/ --lesson 16   # writes ex/lesson16_evaluating_gans.py
+# minigan-exercises grade ex/ -k 16       # PASS, FAIL, TODO or ERROR, and the points
+# ```
+
+# %%
+import numpy as np
+from minigan.exercises import check
+
+
+# %%
+def matrix_sqrt_psd(A):
+    """The square root of a symmetric positive semi-definite matrix.
+
+    Document 001 §5.3 needs the MATRIX square root √M (the S with S S = M, not the
+    elementwise √). For a symmetric PSD A = V diag(λ) Vᵀ (np.linalg.eigh):
+        √A = V diag(√λ) Vᵀ
+    Round-off can make a zero eigenvalue slightly negative (−1e−15): clip λ at 0 first.
+
+    Parameters
+    ----------
+    A : (d, d) float64, symmetric positive semi-definite
+
+    Returns
+    -------
+    S : (d, d), symmetric, S S = A
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("16.matrix_sqrt_psd", matrix_sqrt_psd)
+
+
+# %%
+def fid_from_features(feats_a, feats_b):
+    """The Fréchet distance between Gaussians fitted to two sets of features (FID).
+
+    Document 001 §5.3, with μ, Σ the mean and the (unbiased, np.cov) covariance of each
+    set:
+        FID = ‖μ_a − μ_b‖² + Tr(Σ_a + Σ_b − 2 √(Σ_a Σ_b))
+    √(Σ_a Σ_b) is a matrix square root. Σ_a Σ_b is not symmetric, but it has the
+    eigenvalues of the symmetric PSD M = √Σ_a Σ_b √Σ_a, so Tr √(Σ_a Σ_b) = Σᵢ √λᵢ(M)
+    (use matrix_sqrt_psd's idea twice), or scipy.linalg.sqrtm(Σ_a Σ_b).real.
+
+    Parameters
+    ----------
+    feats_a : (N_a, d) float64;  feats_b : (N_b, d), N_a, N_b ≥ 2
+
+    Returns
+    -------
+    float ≥ 0
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+check("16.fid_from_features", fid_from_features)

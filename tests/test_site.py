@@ -191,7 +191,7 @@ _PAGE_STATE = """() => {
       .map(i => i.getAttribute('src'));
   const scrolling = Array.from(document.querySelectorAll('article pre'))
                          .filter(p => p.scrollWidth > p.clientWidth + 1)
-                         .map(p => p.innerText.split('\n').find(l => l.length > 88) || p.innerText.slice(0, 60));
+                         .map(p => p.innerText.split('\\n').find(l => l.length > 88) || p.innerText.slice(0, 60));
   return {images: imgs.length, broken: broken, rawDollars: text.includes('$$'),
           math: mathNodes.length, typeset: document.querySelectorAll('script[type^="math/tex"]').length,
           displays: document.querySelectorAll('.MathJax_Display').length,

@@ -124,8 +124,10 @@ rng = np.random.default_rng(0)
 # (and document 000, eq. 2.1) define the game by one value function:
 #
 # $$
-# \min_G \max_D V(D, G) = \mathbb{E}_{x \sim p_{\text{data}}}\left[\log D(x)\right]
-#   + \mathbb{E}_{\xi \sim p_\xi}\left[\log\left(1 - D(G(\xi))\right)\right]
+# \begin{aligned}
+# \min_G \max_D V(D, G) = {} & \mathbb{E}_{x \sim p_{\text{data}}}\left[\log D(x)\right] \\
+#   & + \mathbb{E}_{\xi \sim p_\xi}\left[\log\left(1 - D(G(\xi))\right)\right]
+# \end{aligned}
 # \tag{001 §4.1a}
 # \label{eq:14-value}
 # $$
@@ -236,8 +238,10 @@ rng = np.random.default_rng(0)
 #    the same for $p_g$:
 #
 # $$
-# C(G) = \int p_{\text{data}} \log \frac{p_{\text{data}}}{m}\, dx + \int p_g \log \frac{p_g}{m}\, dx
-#      - \log 2 \int p_{\text{data}}\, dx - \log 2 \int p_g\, dx
+# \begin{aligned}
+# C(G) = {} & \int p_{\text{data}} \log \frac{p_{\text{data}}}{m}\, dx + \int p_g \log \frac{p_g}{m}\, dx \\
+#   & - \log 2 \int p_{\text{data}}\, dx - \log 2 \int p_g\, dx
+# \end{aligned}
 # \tag{14.4}
 # $$
 #
@@ -255,7 +259,7 @@ rng = np.random.default_rng(0)
 #
 # $$
 # C(G) = -\log 4 + 2 \cdot \mathrm{JSD}(p_{\text{data}} \,\|\, p_g)
-# \tag{Goodfellow 2014, Thm. 1}
+# \tag{Goodfellow 2014}
 # \label{eq:14-thm1}
 # $$
 #

@@ -58,13 +58,15 @@ rng = np.random.default_rng(0)
 # Lesson 14's value function (document 001 §4.1) with the label $y$ given to both networks:
 #
 # $$
-# \min_G \max_D V(D, G) = \mathbb{E}_{(x, y) \sim p_{\text{data}}}\left[\log D(x, y)\right]
-#   + \mathbb{E}_{\xi \sim p_\xi,\, y \sim p_y}\left[\log\left(1 - D(G(\xi, y), y)\right)\right]
-# \tag{Mirza & Osindero 2014, (2)}
+# \begin{aligned}
+# \min_G \max_D V(D, G) = {} & \mathbb{E}_{(x, y) \sim p_{\text{data}}}\left[\log D(x, y)\right] \\
+#   & + \mathbb{E}_{\xi \sim p_\xi,\, y \sim p_y}\left[\log\left(1 - D(G(\xi, y), y)\right)\right]
+# \end{aligned}
+# \tag{Mirza 2014, (2)}
 # \label{eq:18-value}
 # $$
 #
-# (Mirza & Osindero write $D(x \mid y)$ and $G(z \mid y)$ for the same networks.) $D$ now
+# (Mirza & Osindero's eq. (2) writes $D(x \mid y)$ and $G(z \mid y)$ for the same networks.) $D$ now
 # judges *pairs*: a real image with its true label is "real"; a fake with the label it was
 # asked for is "fake". A generator that draws a perfect 3 when asked for a 7 is caught,
 # because $D$ has learned what 7s look like, so $G$ must learn $p(x \mid y)$, one distribution

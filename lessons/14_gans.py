@@ -125,7 +125,7 @@ rng = np.random.default_rng(0)
 #
 # $$
 # \begin{aligned}
-# \min_G \max_D V(D, G) = {} & \mathbb{E}_{x \sim p_{\text{data}}}\left[\log D(x)\right] \\
+# \min_G \max_D V(D, G) = {} & \mathbb{E}_{x \sim p_{\text{data}}}\left[\log D(x)\right] \cr
 #   & + \mathbb{E}_{\xi \sim p_\xi}\left[\log\left(1 - D(G(\xi))\right)\right]
 # \end{aligned}
 # \tag{001 §4.1a}
@@ -239,7 +239,7 @@ rng = np.random.default_rng(0)
 #
 # $$
 # \begin{aligned}
-# C(G) = {} & \int p_{\text{data}} \log \frac{p_{\text{data}}}{m}\, dx + \int p_g \log \frac{p_g}{m}\, dx \\
+# C(G) = {} & \int p_{\text{data}} \log \frac{p_{\text{data}}}{m}\, dx + \int p_g \log \frac{p_g}{m}\, dx \cr
 #   & - \log 2 \int p_{\text{data}}\, dx - \log 2 \int p_g\, dx
 # \end{aligned}
 # \tag{14.4}

@@ -20,8 +20,8 @@
 # fake batch. The code in the documents does not always do that. Here you will see exactly
 # how the discriminator step of Algorithm 1, of document 000's TensorFlow code and of
 # document 003's Keras loop differ; write document 003's step from scratch and check it
-# against `GAN(d_update="separate", fake_mode="eval")`; measure how far each loop moves the
-# discriminator; compare the loops on MNIST with the FID of lesson 16, with more than one
+# against `GAN(d_update="separate", fake_mode="eval")`; test whether the separate loop makes
+# a faster discriminator; compare the loops on MNIST with the FID of lesson 16, with more than one
 # seed; and learn a pitfall of document 003's code in today's Keras.
 #
 # Sources:
@@ -67,11 +67,11 @@ rng = np.random.default_rng(0)
 # (`erro_discriminador = erro_discriminador_real + erro_discriminador_ruido`, then one
 # `AdamOptimizer(...).minimize`). With Adam a constant factor $c > 0$ on the loss changes
 # almost nothing. Adam divides the first moment of the gradients by the square root of the
-# second moment, and both scale with $c$:
+# second moment (document 001 §2.8, lesson 04), and both scale with $c$:
 #
 # $$
 # \frac{c\, \hat{m}_t}{\sqrt{c^2\, \hat{v}_t} + \epsilon} = \frac{\hat{m}_t}{\sqrt{\hat{v}_t} + \epsilon / c}
-# \tag{001 §2.8}
+# \tag{17.1}
 # $$
 #
 # so the factor only moves the small $\epsilon$.
@@ -91,8 +91,10 @@ rng = np.random.default_rng(0)
 #    from where the first left $D$. With plain gradient descent:
 #
 # $$
-# \theta_d' = \theta_d - \eta\, \nabla \text{BCE}\left(D_{\theta_d}(x), 1\right), \qquad
-# \theta_d'' = \theta_d' - \eta\, \nabla \text{BCE}\left(D_{\theta_d'}(\tilde{x}), 0\right)
+# \begin{aligned}
+# \theta_d' &= \theta_d - \eta\, \nabla \text{BCE}\left(D_{\theta_d}(x), 1\right) \cr
+# \theta_d'' &= \theta_d' - \eta\, \nabla \text{BCE}\left(D_{\theta_d'}(\tilde{x}), 0\right)
+# \end{aligned}
 # \tag{003 ch. 3}
 # \label{eq:17-separate}
 # $$
@@ -112,15 +114,16 @@ rng = np.random.default_rng(0)
 #
 # $$
 # \theta_d'' = \theta_d - \eta\,(g_r + g_f) + \eta^2 H_f\, g_r + O(\eta^3)
-# \tag{17.1}
+# \tag{17.2}
 # \label{eq:17-taylor}
 # $$
 #
 # To first order in $\eta$ this is the joint step $\eqref{eq:17-joint}$ with **twice** the
 # learning rate (the joint step has the factor $\tfrac{1}{2}$); the $\eta^2$ term is the
 # effect of the fake update seeing $D$ after the real one. With Adam the factor
-# $\tfrac{1}{2}$ disappears (as above), but two Adam updates still make two steps of size
-# about $\eta$ each, instead of one. Section 3 measures both.
+# $\tfrac{1}{2}$ disappears (as above), but two Adam updates make two steps of size about
+# $\eta$ each instead of one, so one might expect a discriminator twice as fast here too.
+# Section 3 tests both expectations.
 #
 # Document 001 §6.2 also trains $D$ in separate stages, stage (1) on a real batch and stage
 # (2) on a fake one, before the generator's stage (3) (lesson 19). `minigan.gan.GAN` offers
@@ -638,10 +641,8 @@ t_d = gan_c.d_opt.t
 gan_c.g_step(64)
 d_moved = max(np.abs(p.data - q).max() for p, q in zip(D_c.parameters(), D_before))
 g_moved = max(np.abs(p.data - q).max() for p, q in zip(G_c.parameters(), G_before))
-print(
-    f"after GAN.g_step: D's largest weight change {d_moved:.1e} "
-    f"(d_opt steps {t_d} -> {gan_c.d_opt.t}); G's largest change {g_moved:.1e}"
-)
+print(f"after GAN.g_step: D's largest weight change {d_moved:.1e}, G's {g_moved:.1e}")
+print(f"  steps taken by d_opt: {t_d} before, {gan_c.d_opt.t} after")
 assert d_moved == 0.0 and gan_c.d_opt.t == t_d and g_moved > 0.0
 
 # %% [markdown]

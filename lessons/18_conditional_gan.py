@@ -59,10 +59,10 @@ rng = np.random.default_rng(0)
 #
 # $$
 # \begin{aligned}
-# \min_G \max_D V(D, G) = {} & \mathbb{E}_{(x, y) \sim p_{\text{data}}}\left[\log D(x, y)\right] \\
+# \min_G \max_D V(D, G) = {} & \mathbb{E}_{(x, y) \sim p_{\text{data}}}\left[\log D(x, y)\right] \cr
 #   & + \mathbb{E}_{\xi \sim p_\xi,\, y \sim p_y}\left[\log\left(1 - D(G(\xi, y), y)\right)\right]
 # \end{aligned}
-# \tag{Mirza 2014, (2)}
+# \tag{Mirza 2014}
 # \label{eq:18-value}
 # $$
 #

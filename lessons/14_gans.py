@@ -104,11 +104,12 @@ rng = np.random.default_rng(0)
 # clothes and furniture, video, 3-D models from images, sharper astronomical images, and
 # image enlargement (super-resolution, the 2017 work it describes). Document 001 uses a DCGAN
 # to make extra chest X-rays, "servindo como complementação dos dados (Data Augmentation)"
-# (its Resumo; lesson 19). The price was known from the start: document 000 §2.3.1 warns that "Otimizar G demais em relação a D pode acabar gerando overfitting onde
-# G se aproveita das vulnerabilidades de D para gerar seus elementos de apenas um modo,
-# tirando a variedade do resultado" (this is **mode collapse**, section 5), and document 001
-# §4.1 that "não há uma métrica bem definida para saber quando os modelos conseguiram
-# convergir ou não" (lesson 16).
+# (its Resumo; lesson 19). The price was known from the start. Document 000 §2.3.1 warns
+# that "Otimizar G demais em relação a D pode acabar gerando overfitting onde G se aproveita
+# das vulnerabilidades de D para gerar seus elementos de apenas um modo, tirando a variedade
+# do resultado" (this is **mode collapse**, section 5), and document 001 §4.1 that "não há
+# uma métrica bem definida para saber quando os modelos conseguiram convergir ou não"
+# (lesson 16).
 #
 # *A slip in document 004.* Its first sentence calls GANs "redes geradoras de conflitos"
 # ("conflict-generating networks"), a mistranslation of "generative adversarial networks";

@@ -118,7 +118,7 @@ class GAN:
     which :meth:`d_step` minimizes (``d = ½ (d_real + d_fake)``; the real target is
     ``real_label``).
 
-    The documents' loops differ (lesson 14 measures it). The defaults (``"joint"``,
+    The documents' loops differ (lesson 17 measures it). The defaults (``"joint"``,
     ``"train"``) are Algorithm 1, document 002's ``L_D`` and a PyTorch DCGAN loop.
     ``d_update="separate", fake_mode="eval"`` is document 003 ch. 3's Keras loop:
     ``generator.predict(noise)``, then ``train_on_batch`` on the reals and on the fakes, i.e.

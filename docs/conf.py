@@ -19,7 +19,27 @@ myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 3
 suppress_warnings = ["myst.header", "misc.highlighting_failure"]
 
+# Two editions: English (the source) and Brazilian Portuguese. build_site.py passes
+# -D language=pt_BR; the translations are docs/locale/pt_BR/LC_MESSAGES/*.po, one catalog per
+# page (gettext_compact = False), without source locations (they would change at every edit).
+language = "en"
+locale_dirs = ["locale/"]
+gettext_compact = False
+gettext_uuid = False
+gettext_location = False
+templates_path = ["_templates"]
+
 html_theme = "furo"
+html_sidebars = {
+    "**": [
+        "sidebar/brand.html",
+        "sidebar/language.html",  # the same page in the other edition (docs/_templates/)
+        "sidebar/search.html",
+        "sidebar/scroll-start.html",
+        "sidebar/navigation.html",
+        "sidebar/scroll-end.html",
+    ]
+}
 html_static_path = ["_mathjax"]  # -> _static/mathjax/MathJax.js
 html_favicon = "favicon.png"  # written by build_site.py (else the browser asks for /favicon.ico)
 html_show_sourcelink = False
@@ -48,3 +68,20 @@ mathjax2_config = {
     "showMathMenu": False,
     "messageStyle": "none",
 }
+
+
+def setup(app):
+    """A display equation goes into the catalogs only when it holds words (\\text{...}): the
+    rest is the same in both editions, and a translator need not copy it."""
+    from docutils import nodes
+    from sphinx.transforms import SphinxTransform
+
+    class KeepWordlessMath(SphinxTransform):
+        default_priority = 10  # before Sphinx's Locale transform (20) and the gettext extraction
+
+        def apply(self, **kwargs):
+            for node in self.document.findall(nodes.math_block):
+                if "\\text" not in node.astext():
+                    node["translatable"] = False
+
+    app.add_transform(KeepWordlessMath)

@@ -13,6 +13,8 @@ Lessons 12 and 13 read their text from the docstrings of Python's own standard l
 downloaded, and both lessons read the very same characters.
 
 ``FAST`` is ``MINIGAN_FAST=1`` (smaller data, fewer steps: a few seconds per lesson).
+``t("loss")`` gives a figure's words in the course's language (``MINIGAN_LANG``: ``en`` or
+``pt_BR``; the Portuguese words of each lesson are in ``lessons/locale/pt_BR/NN.json``).
 ``OUT`` is ``MINIGAN_LESSON_OUT`` if set, else ``lessons/figures/`` beside this file (this
 module has a ``__file__``; a notebook's cells do not, which is why the lessons ask here).
 Python finds this module because a script's folder, and a notebook kernel's working
@@ -26,6 +28,9 @@ import sys
 from pathlib import Path
 
 FAST = os.environ.get("MINIGAN_FAST") == "1"
+#: The course's language: "en" (the default) or "pt_BR" (MINIGAN_LANG=pt_BR), for the words
+#: inside the figures (t below); the prose of the Portuguese edition is on the website.
+LANG = os.environ.get("MINIGAN_LANG") or "en"
 LESSONS = Path(__file__).resolve().parent
 OUT = Path(os.environ.get("MINIGAN_LESSON_OUT") or LESSONS / "figures")
 OUT.mkdir(parents=True, exist_ok=True)
@@ -55,6 +60,29 @@ if NOTEBOOK:
         from IPython import get_ipython
 
         get_ipython().run_line_magic("matplotlib", "inline")
+
+
+def _words(lang: str) -> dict:
+    """The figure words of every lesson in ``lang``: ``lessons/locale/<lang>/NN.json`` files,
+    English text -> translation (each lesson keeps its own file)."""
+    import json
+
+    words: dict = {}
+    for f in sorted((LESSONS / "locale" / lang).glob("*.json")):
+        words.update(json.loads(f.read_text(encoding="utf-8")))
+    return words
+
+
+WORDS = _words(LANG) if LANG != "en" else {}
+
+
+def t(text: str, **values) -> str:
+    """The words of a figure (a title, an axis label, a legend entry) in the course's language.
+
+    ``t("loss")`` is ``"perda"`` under ``MINIGAN_LANG=pt_BR`` and ``"loss"`` otherwise; numbers go
+    in as named fields, so that the text to translate stays the same:
+    ``t("step {n}", n=step)``. A text without a translation stays English."""
+    return WORDS.get(text, text).format(**values) if values else WORDS.get(text, text)
 
 
 def save(fig, name: str, dpi: int = 100) -> None:

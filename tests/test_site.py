@@ -1,9 +1,11 @@
-"""The course website, built and read in a real browser.
+"""The course website, both editions (English and Brazilian Portuguese), built and read in a
+real browser.
 
 ``docs/build_site.py --fast`` builds the site (every lesson executed as a notebook, in fast
-mode to keep the suite short; the published site is built in full mode, the same code path);
-a local HTTP server serves it, and headless Chromium (Debian's ``chromium``, driven by
-Playwright for Python) opens the home page and every lesson page and checks: no console
+mode to keep the suite short; the published site is built in full mode, the same code path)
+into ``en/`` and ``pt_BR/``; a local HTTP server serves it, and headless Chromium (Debian's
+``chromium``, driven by Playwright for Python) opens the home page and every lesson page of
+each edition, follows the language switch both ways, and checks: no console
 error and no uncaught exception, every ``<img>`` loaded (``naturalWidth > 0``), the math
 typeset by MathJax (no raw ``$$`` or unprocessed ``\\(`` left), the lesson's download links
 and figures present, and that the "next" link leads to the next lesson. It saves a
@@ -38,6 +40,9 @@ if ONLY:
     LESSONS = [p for p in LESSONS if p.name[:2] in {w.strip() for w in ONLY.split(",")}]
 SCREENSHOT_DIR = ROOT / "build" / "site-test"
 SCREENSHOT_LESSON = "14_gans"
+EDITIONS = ("en", "pt_BR")
+#: The home page's heading in each edition: the course's front page (docs/index.md), translated.
+HOME_HEADINGS = {"en": "Generative adversarial networks", "pt_BR": "Redes adversárias generativas"}
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CHROMIUM_ARGS = [
     "--headless",
@@ -90,23 +95,39 @@ def site(tmp_path_factory) -> Path:
 
 
 def test_site_has_every_page_and_download(site):
-    assert (site / "index.html").is_file()
-    assert (site / "_static" / "mathjax" / "MathJax.js").is_file(), "MathJax is not served from the site"
-    for lesson in LESSONS:
-        page = site / "lessons" / f"{lesson.stem}.html"
-        assert page.is_file(), f"no page for {lesson.name}"
-        html = page.read_text(encoding="utf-8")
-        for suffix in (".ipynb", ".py"):
-            assert f"{lesson.stem}{suffix}" in html, f"{page.name}: no download link to the {suffix}"
-        assert "<img" in html, f"{page.name}: no figure"
-    downloads = {p.name for p in (site / "_downloads").rglob("*")}
-    for lesson in LESSONS:
-        assert {f"{lesson.stem}.ipynb", lesson.name} <= downloads, f"{lesson.stem}: downloads missing"
+    assert (site / "index.html").is_file(), "no page to choose an edition"
+    for lang in EDITIONS:
+        ed = site / lang
+        assert (ed / "index.html").is_file(), f"no {lang} edition"
+        assert (ed / "_static" / "mathjax" / "MathJax.js").is_file(), f"{lang}: MathJax is not served from the site"
+        for lesson in LESSONS:
+            page = ed / "lessons" / f"{lesson.stem}.html"
+            assert page.is_file(), f"{lang}: no page for {lesson.name}"
+            html = page.read_text(encoding="utf-8")
+            for suffix in (".ipynb", ".py"):
+                assert f"{lesson.stem}{suffix}" in html, f"{lang}/{page.name}: no download link to the {suffix}"
+            assert "<img" in html, f"{lang}/{page.name}: no figure"
+        downloads = {p.name for p in (ed / "_downloads").rglob("*")}
+        for lesson in LESSONS:
+            assert {f"{lesson.stem}.ipynb", lesson.name} <= downloads, f"{lang}/{lesson.stem}: downloads missing"
     for page in site.rglob("*.html"):  # offline: nothing loaded from another host
         html = page.read_text(encoding="utf-8")
         assert "cdn.jsdelivr" not in html and "cdnjs" not in html and "unpkg.com" not in html, (
             f"{page.relative_to(site)} loads something from a CDN"
         )
+
+
+def test_the_editions_share_their_code(site):
+    """Only the prose is translated: each lesson's downloadable script is the same file in both
+    editions, and the code cells of its page are the same."""
+    for lesson in LESSONS:
+        scripts = {lang: next((site / lang / "_downloads").rglob(lesson.name)).read_bytes() for lang in EDITIONS}
+        assert scripts["en"] == scripts["pt_BR"] == lesson.read_bytes(), lesson.name
+        cells = {}
+        for lang in EDITIONS:
+            html = (site / lang / "lessons" / f"{lesson.stem}.html").read_text(encoding="utf-8")
+            cells[lang] = re.findall(r'<div class="cell_input docutils container">(.*?)</div>\s*</div>', html, re.S)
+        assert cells["en"] == cells["pt_BR"] and cells["en"], f"{lesson.stem}: the code cells differ between editions"
 
 
 #: What an absolute path of a machine looks like (a home, a temporary or build folder).
@@ -129,8 +150,9 @@ def test_the_site_ships_no_doctrees(site):
     assert not list(site.rglob(".doctrees")) and not list(site.rglob("*.doctree")), "Sphinx's doctrees are in the site"
 
 
-def test_the_footer_names_the_holder(site):
-    html = (site / "index.html").read_text(encoding="utf-8")
+@pytest.mark.parametrize("lang", EDITIONS)
+def test_the_footer_names_the_holder(site, lang):
+    html = (site / lang / "index.html").read_text(encoding="utf-8")
     footer = html[html.find('class="copyright"') :][:300]
     assert "the minigan authors" in footer, footer
 
@@ -203,7 +225,8 @@ _PAGE_STATE = """() => {
           displays: document.querySelectorAll('.MathJax_Display').length,
           unrendered: unrendered, title: document.title, raw: raw, figures: outputs.length,
           uncaptioned: uncaptioned, scrolling: scrolling.slice(0, 5),
-          heading: (document.querySelector('article h1') || {}).innerText || ''};
+          heading: (document.querySelector('article h1') || {}).innerText || '',
+          lang: document.documentElement.lang};
 }"""
 
 _MATHJAX_DONE = """() => new Promise(resolve => {
@@ -225,9 +248,11 @@ def _visit(browser, url: str):
     return page, problems
 
 
+@pytest.mark.parametrize("lang", EDITIONS)
 @pytest.mark.parametrize("stem", ["index"] + [p.stem for p in LESSONS])
-def test_page_in_a_browser(stem, browser, server):
-    url = f"{server}/index.html" if stem == "index" else f"{server}/lessons/{stem}.html"
+def test_page_in_a_browser(stem, lang, browser, server):
+    base = f"{server}/{lang}"
+    url = f"{base}/index.html" if stem == "index" else f"{base}/lessons/{stem}.html"
     page, problems = _visit(browser, url)
     try:
         state = page.evaluate(_PAGE_STATE)
@@ -241,7 +266,8 @@ def test_page_in_a_browser(stem, browser, server):
         if state["math"]:
             assert state["typeset"] >= state["math"], f"{url}: {state['math']} formulas, {state['typeset']} typeset"
         if stem == "index":  # the home page is the course's front page, not the engineering README
-            assert state["heading"].startswith("Generative adversarial networks"), state["heading"]
+            assert state["heading"].startswith(HOME_HEADINGS[lang]), state["heading"]
+        assert state["lang"] == lang.replace("_", "-"), f"{url}: <html lang={state['lang']!r}>"
         if stem != "index":
             assert state["displays"] >= 1, f"{url}: no typeset display equation"
             assert not state["raw"], f"{url}: raw ^{{ or _{{ outside code and math: {state['raw']}"
@@ -251,7 +277,7 @@ def test_page_in_a_browser(stem, browser, server):
             assert not state["scrolling"], f"{url}: code blocks wider than the page at 1280 px: {state['scrolling']}"
             if stem == SCREENSHOT_LESSON:
                 SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(SCREENSHOT_DIR / f"{stem}.png"), full_page=False)
+                page.screenshot(path=str(SCREENSHOT_DIR / f"{stem}-{lang}.png"), full_page=False)
         stems = ["index"] + [p.stem for p in LESSONS]
         i = stems.index(stem)
         if 0 < i < len(stems) - 1:  # the "next" link leads to the next lesson
@@ -268,9 +294,10 @@ def test_teaching_page_in_a_browser(site, browser, server):
     """docs/teaching.md is a page of the site, after the lessons (its "previous" link is the
     last lesson) and linked from the front page: it loads without a console error, and its
     code blocks fit the page at 1280 px."""
+    site = site / "en"
     assert (site / "teaching.html").is_file(), "no page for docs/teaching.md"
     assert 'href="teaching.html"' in (site / "index.html").read_text(encoding="utf-8")
-    page, problems = _visit(browser, f"{server}/teaching.html")
+    page, problems = _visit(browser, f"{server}/en/teaching.html")
     try:
         state = page.evaluate(_PAGE_STATE)
         assert not problems, "teaching.html: " + "; ".join(problems)
@@ -286,10 +313,34 @@ def test_teaching_page_in_a_browser(site, browser, server):
 def test_screenshot_was_saved(browser, server):
     if SCREENSHOT_LESSON not in [p.stem for p in LESSONS]:
         pytest.skip(f"{SCREENSHOT_LESSON} is not in this partial site (MINIGAN_SITE_LESSONS)")
-    shot = SCREENSHOT_DIR / f"{SCREENSHOT_LESSON}.png"
+    shot = SCREENSHOT_DIR / f"{SCREENSHOT_LESSON}-en.png"
     if not shot.exists():
-        page, _ = _visit(browser, f"{server}/lessons/{SCREENSHOT_LESSON}.html")
+        page, _ = _visit(browser, f"{server}/en/lessons/{SCREENSHOT_LESSON}.html")
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shot))
         page.close()
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("stem", ["index", "glossary"] + [p.stem for p in LESSONS[:1] + LESSONS[-1:]])
+def test_the_language_switch_works_both_ways(stem, browser, server):
+    """Every page has a link to the same page in the other edition: English -> Portuguese ->
+    English lands where it started."""
+    path = f"lessons/{stem}.html" if stem[:2].isdigit() else f"{stem}.html"
+    page, problems = _visit(browser, f"{server}/en/{path}")
+    try:
+        page.click("a.language-switch")
+        page.wait_for_load_state("load")
+        assert page.url.endswith(f"/pt_BR/{path}"), page.url
+        assert page.evaluate("() => document.documentElement.lang") == "pt-BR"
+        page.click("a.language-switch")
+        page.wait_for_load_state("load")
+        assert page.url.endswith(f"/en/{path}"), page.url
+        assert not problems, "; ".join(problems)
+    finally:
+        page.close()
+
+
+def test_the_root_page_offers_both_editions(site):
+    html = (site / "index.html").read_text(encoding="utf-8")
+    assert 'href="en/index.html"' in html and 'href="pt_BR/index.html"' in html

@@ -720,7 +720,7 @@ save(fig, "15_doc000_experiments.png", dpi=90)
 #   a somewhat weaker discriminator, as §4.1.3 says, but no better samples, as §3.2.2.2
 #   claims.
 # - **weak D**: a discriminator that learns little gives the generator little direction.
-#   Watch the number of classes reached and `d`: at $\log 2 pprox 0.69$, $D$ cannot tell
+#   Watch the number of classes reached and `d`: at $\log 2 \approx 0.69$, $D$ cannot tell
 #   reals from fakes at all. In the full run this row lost classes in every seed.
 # - **strong D** (§4.1.4): does the extra convolution put $D$ ahead? Then its `g` is above
 #   the baseline's and its `d` below, seed by seed. And does $G$ then "gerar apenas ruído"?

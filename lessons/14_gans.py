@@ -48,7 +48,7 @@ from minigan import gradcheck
 from minigan.data import ring_modes, ring_of_gaussians
 from minigan.gan import GAN
 
-from _course import FAST, save  # lessons/_course.py: fast mode, figures
+from _course import FAST, save, t  # lessons/_course.py: fast mode, figures, their words
 
 rng = np.random.default_rng(0)
 
@@ -430,12 +430,19 @@ print(f"learned D vs D* where the densities are not tiny: max |D − D*| = {gap:
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "The optimal discriminator $D^*$ of document 001 §4.2 (blue) for two fixed 1-D densities (black), and a discriminator trained from scratch on samples of them (orange, dotted). Where the data density is higher than the generator's, $D^*$ is above one half.", "name": "fig-14-dstar"}}
 fig, ax = plt.subplots(figsize=(8, 4.4))
 ax.plot(xs, p_data_1d(xs), "k-", lw=1, label=r"$p_{\rm data}$")
-ax.plot(xs, p_g_1d(xs), "k--", lw=1, label=r"$p_g$ (fixed)")
+ax.plot(xs, p_g_1d(xs), "k--", lw=1, label=t(r"$p_g$ (fixed)"))
 ax.plot(xs, D_star, "C0", lw=2, label=r"$D^* = p_{\rm data}\,/\,(p_{\rm data} + p_g)$")
-ax.plot(xs, D_learned, "C1", lw=2, ls=":", label=f"D trained (max gap {gap:.2f})")
+ax.plot(
+    xs,
+    D_learned,
+    "C1",
+    lw=2,
+    ls=":",
+    label=t("D trained (max gap {gap:.2f})", gap=gap),
+)
 ax.axhline(0.5, color="gray", lw=0.5)
 ax.set_xlabel("x")
-ax.set_title("The optimal discriminator and a trained one")
+ax.set_title(t("The optimal discriminator and a trained one"))
 ax.set_ylim(0, 1.2)
 ax.legend(fontsize=10, loc="upper center", ncol=2)
 fig.tight_layout()
@@ -579,28 +586,34 @@ print(
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Size of the generator's gradient with respect to the discriminator's logit, for the saturating loss (14.6) and the non-saturating loss (14.7), against $D(G(\\xi))$. The dashed line is the mean $D(G(z))$ measured above: where a strong discriminator puts the fakes, only the non-saturating loss has a gradient.", "name": "fig-14-gradients"}}
 fig, ax = plt.subplots(figsize=(8, 4.4))
 ax.plot(
-    Dg, np.abs(grad_sat), label=r"saturating: $|\partial \log(1 - D)/\partial a| = D$"
+    Dg,
+    np.abs(grad_sat),
+    label=t(r"saturating: $|\partial \log(1 - D)/\partial a| = D$"),
 )
 ax.plot(
     Dg,
     np.abs(grad_ns),
-    label=r"non-saturating: $|\partial(-\log D)/\partial a| = 1 - D$",
+    label=t(r"non-saturating: $|\partial(-\log D)/\partial a| = 1 - D$"),
 )
 ax.axvline(mean_dgz, color="gray", ls="--", lw=1)
 ax.text(
     0.02,
     1.44,
-    f"mean D(G(z)) = {mean_dgz:.3f} (dashed)\n"
-    f"gradient norm on θ_g:\n"
-    f"saturating {norms['saturating']:.1e}\n"
-    f"non-saturating {norms['non-saturating']:.1e}",
+    "\n".join(
+        [
+            t("mean D(G(z)) = {v:.3f} (dashed)", v=mean_dgz),
+            t("gradient norm on θ_g:"),
+            t("saturating {v:.1e}", v=norms["saturating"]),
+            t("non-saturating {v:.1e}", v=norms["non-saturating"]),
+        ]
+    ),
     va="top",
     fontsize=10,
 )
 ax.set_ylim(-0.03, 1.5)
 ax.set_xlabel(r"$D(G(\xi)) = \sigma(a)$")
-ax.set_ylabel("|gradient w.r.t. the logit a|")
-ax.set_title("Generator loss gradients")
+ax.set_ylabel(t("|gradient w.r.t. the logit a|"))
+ax.set_title(t("Generator loss gradients"))
 ax.legend(fontsize=10, loc="upper right")
 fig.tight_layout()
 save(fig, "14_gradients.png", dpi=100)
@@ -724,7 +737,9 @@ for row, name in enumerate(settings):
         ax.scatter(data_pts[:, 0], data_pts[:, 1], s=1, c="lightgray")
         ax.scatter(snaps[st][:, 0], snaps[st][:, 1], s=1, c=("C3", "C2")[row])
         cov, q = ring_metrics(snaps[st])
-        ax.set_title(f"step {st}: {cov}/8 modes, {q:.0%}", fontsize=10)
+        ax.set_title(
+            t("step {st}: {cov}/8 modes, {q:.0%}", st=st, cov=cov, q=q), fontsize=10
+        )
         ax.set_xlim(-3, 3)
         ax.set_ylim(-3, 3)
         ax.set_aspect("equal")
@@ -902,16 +917,21 @@ for col, name in enumerate(settings):
     ax.set_ylim(-3, 3)
     ax.set_aspect("equal")
     ax.set_title(
-        f"{('k = 1', 'k = 5')[col]}, step {STEPS}: {res['covered']}/8 modes, "
-        f"{res['quality']:.0%}",
+        t(
+            "{k}, step {n}: {cov}/8 modes, {q:.0%}",
+            k=("k = 1", "k = 5")[col],
+            n=STEPS,
+            cov=res["covered"],
+            q=res["quality"],
+        ),
         fontsize=11,
     )
     ax = axes[1, col]
-    ax.plot(res["history"]["d_x"], lw=0.6, label="mean D(x)")
-    ax.plot(res["history"]["d_g_z"], lw=0.6, label="mean D(G(z))")
+    ax.plot(res["history"]["d_x"], lw=0.6, label=t("mean D(x)"))
+    ax.plot(res["history"]["d_g_z"], lw=0.6, label=t("mean D(G(z))"))
     ax.axhline(0.5, color="gray", lw=0.5)
     ax.set_ylim(0, 1)
-    ax.set_xlabel("generator step")
+    ax.set_xlabel(t("generator step"))
     ax.set_title(("k = 1", "k = 5")[col], fontsize=11)
     ax.legend(fontsize=10)
 fig.tight_layout()

@@ -63,7 +63,7 @@ from minigan.metrics import sample_quality
 from minigan.models import anime_dcgan96, mnist_dcgan
 from minigan.viz import grid_array, save_grid
 
-from _course import FAST, OUT, save, show_saved  # lessons/_course.py
+from _course import FAST, OUT, save, show_saved, t  # lessons/_course.py
 
 rng = np.random.default_rng(0)
 
@@ -284,7 +284,7 @@ show_saved(
         after,
         OUT / "15_dcgan_mnist_samples.png",
         nrow=10,
-        title=f"small DCGAN, {DC_STEPS} steps",
+        title=t("small DCGAN, {n} steps", n=DC_STEPS),
     )
 )
 
@@ -293,18 +293,22 @@ h28 = gan28.history
 win = max(1, len(h28["g"]) // 30)
 smooth = lambda v: np.convolve(v, np.ones(win) / win, mode="valid")
 fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-for key, label in (("g", "g (generator)"), ("d_real", "d_real"), ("d_fake", "d_fake")):
+for key, label in (
+    ("g", t("g (generator)")),
+    ("d_real", "d_real"),
+    ("d_fake", "d_fake"),
+):
     axes[0].plot(smooth(h28[key]), label=label)
-axes[0].set_xlabel("step")
-axes[0].set_ylabel("loss (BCE)")
-axes[0].set_title("Losses")
+axes[0].set_xlabel(t("step"))
+axes[0].set_ylabel(t("loss (BCE)"))
+axes[0].set_title(t("Losses"))
 axes[0].legend(fontsize=10)
-axes[1].plot(smooth(h28["d_x"]), label="mean D(x), real")
-axes[1].plot(smooth(h28["d_g_z"]), label="mean D(G(z)), fake")
+axes[1].plot(smooth(h28["d_x"]), label=t("mean D(x), real"))
+axes[1].plot(smooth(h28["d_g_z"]), label=t("mean D(G(z)), fake"))
 axes[1].axhline(0.5, color="gray", ls="--", lw=1)
 axes[1].set_ylim(0, 1)
-axes[1].set_xlabel("step")
-axes[1].set_title("Discriminator outputs")
+axes[1].set_xlabel(t("step"))
+axes[1].set_title(t("Discriminator outputs"))
 axes[1].legend(fontsize=10)
 fig.tight_layout()
 save(fig, "15_dcgan_mnist_losses.png", dpi=100)
@@ -457,13 +461,13 @@ assert np.allclose(rebuilt, I0)
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "The Laplacian pyramid of an MNIST digit, read as LAPGAN generates: the 7x7 image is upsampled and a residual is added (top, giving the 14x14 image), and again (bottom, giving the 28x28 image). Residuals are drawn in red (positive) and blue (negative); in LAPGAN each of them is drawn by its own conditional GAN.", "name": "fig-15-laplacian-pyramid"}}
 fig, axes = plt.subplots(2, 4, figsize=(11, 6))
 panels = [
-    (I2, "$I_2$, 7x7: drawn by $G_2$"),
+    (I2, t("$I_2$, 7x7: drawn by $G_2$")),
     (up(I2), "$u(I_2)$, 14x14"),
-    (h1, "$h_1$: drawn by $G_1$"),
+    (h1, t("$h_1$: drawn by $G_1$")),
     (I1, "$I_1 = u(I_2) + h_1$"),
     (I1, "$I_1$, 14x14"),
     (up(I1), "$u(I_1)$, 28x28"),
-    (h0, "$h_0$: drawn by $G_0$"),
+    (h0, t("$h_0$: drawn by $G_0$")),
     (I0, "$I_0 = u(I_1) + h_0$"),
 ]
 for ax, (img, title) in zip(axes.ravel(), panels):
@@ -687,14 +691,17 @@ for name in variants:
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "24 samples of each variant of document 000's experiments (seed 0), next to real 8x8 digits. Samples are clipped to [-1, 1] for display, which hides the out-of-range pixels of the no-tanh variant: the table's |x|>1 column shows them.", "name": "fig-15-doc000-experiments"}}
 fig, axes = plt.subplots(2, 4, figsize=(12, 5.4))
-rows = [("real 8x8 digits", X8[te8][:24], real_sc)] + [
-    (name, results8[(name, SEEDS[0])]["samples"][:24], results8[(name, SEEDS[0])])
-    for name in variants
+rows = [(t("real 8x8 digits"), X8[te8][:24], real_sc)] + [
+    (t(name), results8[(name, SEEDS[0])]["samples"][:24], results8[(name, SEEDS[0])])
+    for name in variants  # t(name): lessons/locale/pt_BR/15.json has every variant name
 ]
 for ax, (name, imgs, sc) in zip(axes.ravel(), rows):
     ax.imshow(grid_array(np.clip(imgs, -1, 1), nrow=6), cmap="gray")
     ax.set_title(
-        f"{name}\nconfident {sc['confident']:.0%}, {sc['classes']} classes", fontsize=10
+        name
+        + "\n"
+        + t("confident {c:.0%}, {n} classes", c=sc["confident"], n=sc["classes"]),
+        fontsize=10,
     )
     ax.axis("off")
 fig.tight_layout()
@@ -720,7 +727,7 @@ save(fig, "15_doc000_experiments.png", dpi=90)
 #   a somewhat weaker discriminator, as §4.1.3 says, but no better samples, as §3.2.2.2
 #   claims.
 # - **weak D**: a discriminator that learns little gives the generator little direction.
-#   Watch the number of classes reached and `d`: at $\log 2 pprox 0.69$, $D$ cannot tell
+#   Watch the number of classes reached and `d`: at $\log 2 \approx 0.69$, $D$ cannot tell
 #   reals from fakes at all. In the full run this row lost classes in every seed.
 # - **strong D** (§4.1.4): does the extra convolution put $D$ ahead? Then its `g` is above
 #   the baseline's and its `d` below, seed by seed. And does $G$ then "gerar apenas ruído"?

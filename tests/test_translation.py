@@ -161,3 +161,30 @@ def test_the_words_in_the_figures_follow_the_edition(lesson):
         assert sorted(re.findall(r"\{(\w*)\}", portuguese)) == fields, (
             f"{table_file.name}: {english!r} -> {portuguese!r} changes the named fields"
         )
+
+
+def test_translated_headings_keep_their_numbers():
+    """A translation that starts with "1. " is read by MyST as a numbered list, and Sphinx then
+    silently keeps the English heading: a number that starts a message is written "1\\. "."""
+    _need("babel")
+    bad = []
+    for po in sorted(LOCALE.rglob("*.po")):
+        for i, m in _messages(po).items():
+            if m.string and re.match(r"\d+\. ", m.string) and re.match(r"\d+\. ", i):
+                bad.append(f"{po.relative_to(LOCALE)}: {m.string[:50]!r}")
+    assert not bad, "write the number as 1\\. (MyST would read a list):\n" + "\n".join(bad[:10])
+
+
+def test_a_figure_word_has_one_portuguese_in_every_lesson():
+    """The lessons' word tables are merged into one (lessons/_course.py): an English text
+    translated differently by two lessons would be shown with whichever table came last."""
+    import json
+
+    seen: dict = {}
+    clashes = []
+    for table in sorted((ROOT / "lessons" / "locale" / "pt_BR").glob("*.json")):
+        for english, portuguese in json.loads(table.read_text(encoding="utf-8")).items():
+            if english in seen and seen[english][1] != portuguese:
+                clashes.append(f"{english!r}: {seen[english][0]} {seen[english][1]!r}, {table.name} {portuguese!r}")
+            seen.setdefault(english, (table.name, portuguese))
+    assert not clashes, "\n".join(clashes)

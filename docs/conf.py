@@ -85,3 +85,33 @@ def setup(app):
                     node["translatable"] = False
 
     app.add_transform(KeepWordlessMath)
+
+    class TranslateMathWithWords(SphinxTransform):
+        """A display equation with words gets its translation here, before Sphinx's Locale
+        transform: Locale re-parses a translated math_block as reStructuredText (``::`` and an
+        indented block), which MyST reads as a paragraph "::", so the equation would vanish."""
+
+        default_priority = 15  # after KeepWordlessMath (10), before Locale (20)
+
+        def apply(self, **kwargs):
+            if self.config.language in (None, "en") or self.app.builder.name == "gettext":
+                return
+            from sphinx.locale import init as init_locale
+            from sphinx.util.i18n import docname_to_domain
+
+            domain = docname_to_domain(self.env.current_document.docname, self.config.gettext_compact)
+            dirs = [self.env.srcdir / d for d in self.config.locale_dirs]
+            catalog, has_catalog = init_locale(dirs, self.config.language, domain)
+            if not has_catalog:
+                return
+            for node in self.document.findall(nodes.math_block):
+                if not node.get("translatable", True):
+                    continue
+                msg = node.rawsource or node.astext()
+                msgstr = catalog.gettext(msg)
+                if msgstr and msgstr != msg:
+                    node.children = [nodes.Text(msgstr)]
+                    node.rawsource = msgstr
+                node["translated"] = True  # Locale leaves it alone
+
+    app.add_transform(TranslateMathWithWords)

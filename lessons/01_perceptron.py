@@ -32,7 +32,7 @@ import numpy as np
 from minigan import gradcheck
 
 # lessons/_course.py: fast mode, and figures saved (and shown inline in a notebook)
-from _course import FAST, save
+from _course import FAST, save, t
 
 plt.rcParams.update({"font.size": 11, "legend.fontsize": 10})
 rng = np.random.default_rng(0)
@@ -218,13 +218,13 @@ assert mistakes_blobs[-1] == 0 and min(mistakes_xor) > 0
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "The perceptron's decision line $w \\cdot x + b = 0$ after training on two blobs of points: it separates the two classes.", "name": "fig-01-perceptron-line"}}
 fig, ax = plt.subplots(figsize=(6.4, 4.4))
-ax.scatter(*X_blobs[y_blobs == 0].T, s=14, label="class 0")
-ax.scatter(*X_blobs[y_blobs == 1].T, s=14, label="class 1")
+ax.scatter(*X_blobs[y_blobs == 0].T, s=14, label=t("class {k}", k=0))
+ax.scatter(*X_blobs[y_blobs == 1].T, s=14, label=t("class {k}", k=1))
 xs = np.linspace(X_blobs[:, 0].min(), X_blobs[:, 0].max(), 2)
 if abs(w_p[1]) > 1e-12:
     ax.plot(xs, -(w_p[0] * xs + b_p) / w_p[1], "k-", label="$w \\cdot x + b = 0$")
 ax.set_ylim(X_blobs[:, 1].min() - 0.5, X_blobs[:, 1].max() + 0.5)
-ax.set(xlabel="$x_1$", ylabel="$x_2$", title="Perceptron decision line")
+ax.set(xlabel="$x_1$", ylabel="$x_2$", title=t("Perceptron decision line"))
 ax.legend()
 fig.tight_layout()
 save(fig, "01_perceptron_line.png")
@@ -237,10 +237,10 @@ save(fig, "01_perceptron_line.png")
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Mistakes of the perceptron rule in each epoch: on the two blobs they reach 0; on XOR they never do, because no line separates XOR.", "name": "fig-01-mistakes"}}
 fig, ax = plt.subplots(figsize=(6.4, 4.0))
-ax.plot(range(1, epochs + 1), mistakes_blobs, "o-", label="two blobs")
-ax.plot(range(1, epochs + 1), mistakes_xor, "s-", label="XOR (4 points)")
+ax.plot(range(1, epochs + 1), mistakes_blobs, "o-", label=t("two blobs"))
+ax.plot(range(1, epochs + 1), mistakes_xor, "s-", label=t("XOR (4 points)"))
 ax.yaxis.get_major_locator().set_params(integer=True)
-ax.set(xlabel="epoch", ylabel="mistakes in the epoch", title="Perceptron rule")
+ax.set(xlabel=t("epoch"), ylabel=t("mistakes in the epoch"), title=t("Perceptron rule"))
 ax.legend()
 fig.tight_layout()
 save(fig, "01_perceptron_mistakes.png")
@@ -353,8 +353,8 @@ print(f"  final MSE = {losses[-1]:.4f}   (noise variance: {noise_std**2:.4f})")
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "The squared-error cost $C(w, b)$ of the linear model during gradient descent (log scale): it falls and levels off near the variance of the noise (dashed).", "name": "fig-01-mse"}}
 fig, ax = plt.subplots(figsize=(6.4, 4.0))
 ax.semilogy(losses, label="$C(w, b)$")
-ax.axhline(noise_std**2, color="gray", ls="--", label="noise variance $0.3^2$")
-ax.set(xlabel="gradient-descent step", ylabel="MSE", title="Linear model (§2.3)")
+ax.axhline(noise_std**2, color="gray", ls="--", label=t("noise variance $0.3^2$"))
+ax.set(xlabel=t("gradient-descent step"), ylabel="MSE", title=t("Linear model (§2.3)"))
 ax.legend()
 fig.tight_layout()
 save(fig, "01_linear_mse.png")

@@ -31,7 +31,7 @@ import numpy as np
 from minigan import gradcheck
 
 # lessons/_course.py: fast mode, and figures saved (and shown inline in a notebook)
-from _course import FAST, save
+from _course import FAST, save, t
 
 plt.rcParams.update({"font.size": 11, "legend.fontsize": 10})
 rng = np.random.default_rng(0)
@@ -228,7 +228,7 @@ print(f"           minigan σ = {mg.activations.sigmoid(z_big)[0]}")
 fig, ax = plt.subplots(figsize=(6.4, 4.2))
 for name in layers:
     ax.plot(z[0], scratch[name](z)[0], label=name)
-ax.set(xlabel="$z$", ylabel="$g(z)$", title="Activations (§2.5)", ylim=(-1.5, 3))
+ax.set(xlabel="$z$", ylabel="$g(z)$", title=t("Activations (§2.5)"), ylim=(-1.5, 3))
 ax.grid(alpha=0.3)
 ax.legend()
 fig.tight_layout()
@@ -244,7 +244,7 @@ save(fig, "02_activations.png")
 fig, ax = plt.subplots(figsize=(6.4, 4.2))
 for name in layers:
     ax.plot(z[0], derivatives[name](z)[0], label=name)
-ax.set(xlabel="$z$", ylabel="$g'(z)$", title="Their derivatives (equation 02.3)")
+ax.set(xlabel="$z$", ylabel="$g'(z)$", title=t("Their derivatives (equation 02.3)"))
 ax.grid(alpha=0.3)
 ax.legend()
 fig.tight_layout()
@@ -463,7 +463,7 @@ for kind in ["linear", "tanh", "relu"]:
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Decision regions on the two moons: the colour is the predicted $P(y = 1 \\mid x)$, the black curve the boundary at 0.5. The linear model draws a line; both MLPs bend the boundary around the moons.", "name": "fig-02-moons"}}
 gx, gy = np.meshgrid(np.linspace(-2.5, 2.5, 150), np.linspace(-2.5, 2.5, 150))
 grid = np.stack([gx.ravel(), gy.ravel()], 1)
-titles = {"linear": "linear model", "tanh": "MLP, tanh", "relu": "MLP, ReLU"}
+titles = {"linear": t("linear model"), "tanh": "MLP, tanh", "relu": "MLP, ReLU"}
 with plt.rc_context({"font.size": 13}):  # three panels, shown at page width
     fig, axes = plt.subplots(1, 3, figsize=(9, 3.6), sharey=True)
     for ax, kind in zip(axes, ["linear", "tanh", "relu"]):
@@ -486,7 +486,9 @@ save(fig, "02_moons_regions.png")
 fig, ax = plt.subplots(figsize=(6.4, 4.2))
 for kind, c in curves.items():
     ax.semilogy(c, label=titles[kind])
-ax.set(xlabel="gradient-descent step", ylabel="BCE", title="Training on two moons")
+ax.set(
+    xlabel=t("gradient-descent step"), ylabel="BCE", title=t("Training on two moons")
+)
 ax.legend()
 fig.tight_layout()
 save(fig, "02_moons_training.png")

@@ -51,6 +51,12 @@ LESSONS_DIR = ROOT / "lessons"
 LOCALE = DOCS / "locale"
 LANGUAGES = ("en", "pt_BR")
 
+#: The site's title (the sidebar and the browser tab) in each edition.
+TITLES = {
+    "en": "GANs from the first neuron: a minigan course",
+    "pt_BR": "GANs a partir do primeiro neurônio: um curso minigan",
+}
+
 #: The words build_site.py adds to each lesson page, in each edition (they are not in the
 #: catalogs: the build writes them in the edition's language).
 NOTES = {
@@ -265,7 +271,9 @@ def build_edition(language: str, src: Path, out: Path, lesson_paths: list[Path],
     # Sphinx writes into the staged sources (MyST-NB puts its extracted outputs beside the output
     # folder, in jupyter_execute/): the finished edition is then moved into the site.
     html = src / "_build" / "html"
-    argv = ["-b", "html", "-q", "-D", f"language={language}", "-d", str(src / ".doctrees"), str(src), str(html)]
+    title = TITLES[language]
+    argv = ["-b", "html", "-q", "-D", f"language={language}", "-D", f"html_title={title}"]
+    argv += ["-d", str(src / ".doctrees"), str(src), str(html)]
     status = build_main(argv)
     print(f"[{language}] sphinx-build: {time.perf_counter() - t0:.1f} s, status {status}", flush=True)
     if status:

@@ -334,7 +334,6 @@ def test_the_language_switch_works_both_ways(stem, browser, server):
         page.evaluate(_MATHJAX_DONE)  # let the page finish (leaving earlier would cancel its fonts)
         assert page.url.endswith(f"/pt_BR/{path}"), page.url
         assert page.evaluate("() => document.documentElement.lang") == "pt-BR"
-        page.evaluate(_MATHJAX_DONE)  # leave only after MathJax fetched its fonts
         page.click("a.language-switch")
         page.wait_for_load_state("load")
         page.evaluate(_MATHJAX_DONE)

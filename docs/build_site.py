@@ -51,10 +51,15 @@ LESSONS_DIR = ROOT / "lessons"
 LOCALE = DOCS / "locale"
 LANGUAGES = ("en", "pt_BR")
 
-#: The site's title (the sidebar and the browser tab) in each edition.
+#: The site's title (the sidebar and the browser tab) and the words of the folded code cells'
+#: buttons (MyST-NB), in each edition.
 TITLES = {
     "en": "GANs from the first neuron: a minigan course",
     "pt_BR": "GANs a partir do primeiro neurônio: um curso minigan",
+}
+CODE_PROMPTS = {
+    "en": ("Show code cell {type}", "Hide code cell {type}"),
+    "pt_BR": ("Mostrar o código", "Esconder o código"),
 }
 
 #: The words build_site.py adds to each lesson page, in each edition (they are not in the
@@ -272,7 +277,9 @@ def build_edition(language: str, src: Path, out: Path, lesson_paths: list[Path],
     # folder, in jupyter_execute/): the finished edition is then moved into the site.
     html = src / "_build" / "html"
     title = TITLES[language]
+    show, hide = CODE_PROMPTS[language]
     argv = ["-b", "html", "-q", "-D", f"language={language}", "-D", f"html_title={title}"]
+    argv += ["-D", f"nb_code_prompt_show={show}", "-D", f"nb_code_prompt_hide={hide}"]
     argv += ["-d", str(src / ".doctrees"), str(src), str(html)]
     status = build_main(argv)
     print(f"[{language}] sphinx-build: {time.perf_counter() - t0:.1f} s, status {status}", flush=True)

@@ -70,6 +70,36 @@ mathjax2_config = {
 }
 
 
+#: The few words of the equations' tags (\\tag{001 §3.1, corrected}), in each edition: the tags
+#: are otherwise names and numbers, so the equations without \\text stay out of the catalogs.
+TAG_WORDS = {
+    "pt_BR": {
+        "as printed": "como impresso",
+        "corrected": "corrigida",
+        "output": "saída",
+        "slip": "deslize",
+        "ch.": "cap.",
+        "eq.": "eq.",
+    }
+}
+
+
+def _translate_tags(latex: str, language: str) -> str:
+    import re
+
+    words = TAG_WORDS.get(language, {})
+    if not words:
+        return latex
+
+    def tag(m):
+        text = m.group(1)
+        for english, translated in words.items():
+            text = re.sub(rf"(?<![A-Za-z]){re.escape(english)}(?![A-Za-z])", translated, text)
+        return "\\tag{" + text + "}"
+
+    return re.sub(r"\\tag\{([^}]*)\}", tag, latex)
+
+
 def setup(app):
     """A display equation goes into the catalogs only when it holds words (\\text{...}): the
     rest is the same in both editions, and a translator need not copy it."""
@@ -105,10 +135,9 @@ def setup(app):
             if not has_catalog:
                 return
             for node in self.document.findall(nodes.math_block):
-                if not node.get("translatable", True):
-                    continue
                 msg = node.rawsource or node.astext()
-                msgstr = catalog.gettext(msg)
+                msgstr = catalog.gettext(msg) if node.get("translatable", True) else msg
+                msgstr = _translate_tags(msgstr, self.config.language)
                 if msgstr and msgstr != msg:
                     node.children = [nodes.Text(msgstr)]
                     node.rawsource = msgstr

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -92,3 +93,71 @@ def test_the_catalogs_hold_no_message_the_english_no_longer_has(pot):
         if gone:
             extra.append(f"{po.relative_to(LOCALE)}: {len(gone)} messages not in the English, e.g. {gone[0][:60]!r}")
     assert not extra, "\n".join(extra) + "\n(run python docs/build_site.py --gettext to mark them obsolete)"
+
+
+# ---------------------------------------------------------------------------- the figures' words
+LESSONS = sorted((ROOT / "lessons").glob("[0-9][0-9]_*.py"))
+#: matplotlib calls whose string arguments are words a reader sees in a figure
+FIGURE_TEXT_CALLS = {"set_title", "set_xlabel", "set_ylabel", "suptitle", "set_text", "text", "annotate", "title"}
+
+
+def _has_words(value: str) -> bool:
+    """Text a reader reads as words (not only math, numbers or symbols)."""
+    import re
+
+    return bool(re.search(r"[A-Za-zÀ-ÿ]{2,}", re.sub(r"\$[^$]*\$", "", value)))
+
+
+def _figure_strings(tree):
+    """(line, text, wrapped): every string shown in a figure, and whether it goes through t()."""
+    import ast
+
+    wrapped = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "t" and node.args:
+            wrapped.add(id(node.args[0]))
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "attr", getattr(node.func, "id", None))
+        candidates = []
+        if name in FIGURE_TEXT_CALLS:
+            candidates += node.args[:1] if name not in ("text", "annotate") else node.args[:3]
+        candidates += [k.value for k in node.keywords if k.arg in ("label", "title")]
+        for arg in candidates:
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and _has_words(arg.value):
+                yield node.lineno, arg.value, id(arg) in wrapped
+            elif isinstance(arg, ast.JoinedStr):
+                yield node.lineno, ast.unparse(arg), False
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[p.name for p in LESSONS])
+def test_the_words_in_the_figures_follow_the_edition(lesson):
+    """Every title, axis label, legend entry and annotation goes through _course.t(), and every
+    text a lesson passes to t() has its Portuguese in lessons/locale/pt_BR/NN.json (and the table
+    holds nothing else)."""
+    import ast
+    import json
+
+    tree = ast.parse(lesson.read_text(encoding="utf-8"))
+    bare = [f"line {n}: {text!r}" for n, text, wrapped in _figure_strings(tree) if not wrapped]
+    assert not bare, f"{lesson.name}: figure words not in t(): " + "; ".join(bare[:8])
+    used = {
+        n.args[0].value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call)
+        and getattr(n.func, "id", None) == "t"
+        and n.args
+        and isinstance(n.args[0], ast.Constant)
+    }
+    table_file = ROOT / "lessons" / "locale" / "pt_BR" / f"{lesson.name[:2]}.json"
+    table = json.loads(table_file.read_text(encoding="utf-8")) if table_file.is_file() else {}
+    missing = sorted(used - set(table))
+    assert not missing, f"{lesson.name}: no Portuguese in {table_file.name} for {missing[:8]}"
+    unused = sorted(set(table) - used)
+    assert not unused, f"{table_file.name}: entries no t() call uses: {unused[:8]}"
+    for english, portuguese in table.items():
+        fields = sorted(re.findall(r"\{(\w*)\}", english))
+        assert sorted(re.findall(r"\{(\w*)\}", portuguese)) == fields, (
+            f"{table_file.name}: {english!r} -> {portuguese!r} changes the named fields"
+        )

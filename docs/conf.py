@@ -85,3 +85,41 @@ def setup(app):
                     node["translatable"] = False
 
     app.add_transform(KeepWordlessMath)
+    _translate_markdown_as_markdown()
+
+
+def _translate_markdown_as_markdown():
+    """Two translated messages that Sphinx's Locale transform parses as reStructuredText, and
+    MyST (the parser of every page here) reads otherwise:
+
+    - a display equation: Sphinx wraps its translation in rST's literal-block notation
+      ("::" and an indented block); MyST reads "::" as a paragraph, and the equation became
+      the two characters "::". Here it becomes the translated text, verbatim, as in rST;
+    - a numbered section title, "1. The loss and the cost": Sphinx underlines the translation
+      ("1. A perda e o custo" and "====") to parse it as a title; in Markdown "1. " opens an
+      ordered list, so no title came out, and the English title stayed. Here the list marker
+      is escaped ("1\\. "), as a Markdown author would write it.
+
+    Sphinx 8 and 9 call the module's ``_publish_msgstr(source, source_path, ...)``; if a later
+    Sphinx renames it, this does nothing (and both faults come back)."""
+    import re
+    from textwrap import dedent
+
+    from docutils import nodes
+    from sphinx.transforms import i18n
+
+    publish = getattr(i18n, "_publish_msgstr", None)
+    if publish is None or getattr(publish, "minigan_markdown", False):
+        return
+
+    def publish_markdown(source, source_path, *args, **kwargs):
+        if str(source_path).endswith(".rst"):
+            return publish(source, source_path, *args, **kwargs)
+        if source.startswith("::\n\n"):  # a literal-type node: keep the text as it is
+            text = dedent(source[len("::\n\n") :])
+            return nodes.literal_block(text, text)
+        source = re.sub(r"\A(\d{1,9})([.)])(?=\s)", r"\1\\\2", source)
+        return publish(source, source_path, *args, **kwargs)
+
+    publish_markdown.minigan_markdown = True
+    i18n._publish_msgstr = publish_markdown

@@ -32,7 +32,7 @@ import numpy as np
 from minigan import gradcheck
 
 # lessons/_course.py: fast mode, and figures saved (and shown inline in a notebook)
-from _course import FAST, save
+from _course import FAST, save, t
 
 plt.rcParams.update({"font.size": 11, "legend.fontsize": 10})
 rng = np.random.default_rng(0)
@@ -84,13 +84,13 @@ rng = np.random.default_rng(0)
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "The loss of one example as a function of the predicted probability $\\hat y$: the BCE grows without bound at the wrong end, the squared error $(\\hat y - 1)^2$ stays below 1.", "name": "fig-03-losses"}}
 p_ = np.linspace(0.001, 0.999, 400)
 fig, ax = plt.subplots(figsize=(6.4, 4.2))
-ax.plot(p_, -np.log(p_), label="BCE, $y = 1$: $-\\log \\hat y$")
-ax.plot(p_, -np.log(1 - p_), label="BCE, $y = 0$: $-\\log(1 - \\hat y)$")
-ax.plot(p_, (p_ - 1) ** 2, "--", label="squared error, $y = 1$: $(\\hat y - 1)^2$")
+ax.plot(p_, -np.log(p_), label=t("BCE, $y = 1$: $-\\log \\hat y$"))
+ax.plot(p_, -np.log(1 - p_), label=t("BCE, $y = 0$: $-\\log(1 - \\hat y)$"))
+ax.plot(p_, (p_ - 1) ** 2, "--", label=t("squared error, $y = 1$: $(\\hat y - 1)^2$"))
 ax.set(
-    xlabel="predicted probability $\\hat y$",
-    ylabel="loss $L$",
-    title="Loss of one example (§2.7.1)",
+    xlabel=t("predicted probability $\\hat y$"),
+    ylabel=t("loss $L$"),
+    title=t("Loss of one example (§2.7.1)"),
     ylim=(0, 5),
 )
 ax.legend(loc="upper center")
@@ -319,12 +319,12 @@ for name, loss, pred, target in cases:
 zz = np.linspace(-8, 8, 400)
 s = 1 / (1 + np.exp(-zz))
 fig, ax = plt.subplots(figsize=(6.4, 4.2))
-ax.plot(zz, np.abs(s - 1), label="BCE: $|\\sigma(z) - 1|$")
-ax.plot(zz, np.abs(2 * (s - 1) * s * (1 - s)), label="squared error (03.6)")
+ax.plot(zz, np.abs(s - 1), label=t("BCE: $|\\sigma(z) - 1|$"))
+ax.plot(zz, np.abs(2 * (s - 1) * s * (1 - s)), label=t("squared error (03.6)"))
 ax.set(
-    xlabel="logit $z$ (true label $y = 1$)",
+    xlabel=t("logit $z$ (true label $y = 1$)"),
     ylabel="$|\\partial L / \\partial z|$",
-    title="Gradient reaching the logit",
+    title=t("Gradient reaching the logit"),
 )
 ax.legend()
 fig.tight_layout()
@@ -370,13 +370,17 @@ for name, loss in [("BCE", mg.BCELoss()), ("squared error", mg.MSELoss())]:
 # to crawl out of the saturated region, where its gradient is nearly 0.
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Training accuracy of logistic regression from a confidently wrong start: trained with the BCE it recovers at once; trained with the squared error it stays stuck while the sigmoid is saturated.", "name": "fig-03-bad-start"}}
+trained_with = {
+    "BCE": t("trained with BCE"),
+    "squared error": t("trained with squared error"),
+}
 fig, ax = plt.subplots(figsize=(6.4, 4.2))
 for name, (accs, _) in history.items():
-    ax.plot(accs, label=f"trained with {name}")
+    ax.plot(accs, label=trained_with[name])
 ax.set(
-    xlabel="gradient-descent step",
-    ylabel="training accuracy",
-    title="Logistic regression, bad start",
+    xlabel=t("gradient-descent step"),
+    ylabel=t("training accuracy"),
+    title=t("Logistic regression, bad start"),
 )
 ax.legend()
 fig.tight_layout()

@@ -30,7 +30,7 @@ import numpy as np
 from minigan import gradcheck
 
 # lessons/_course.py: fast mode, and figures saved (and shown inline in a notebook)
-from _course import FAST, save
+from _course import FAST, save, t
 
 plt.rcParams.update({"font.size": 11, "legend.fontsize": 10})
 rng = np.random.default_rng(0)
@@ -377,10 +377,10 @@ for name, make in runs.items():
 
 theta, state, path = start.copy(), {}, [start.copy()]
 with np.errstate(all="ignore"):
-    for t in range(steps):
+    for k in range(steps):
         theta = adam_as_printed(theta, grad_f(theta), state, 0.05)
         if not (np.isfinite(theta).all() and f(theta) < 1e6):
-            print(f"Adam as printed left the plot (f > 1e6 or nan) at step {t + 1}")
+            print(f"Adam as printed left the plot (f > 1e6 or nan) at step {k + 1}")
             break
         path.append(theta.copy())
 paths["Adam as printed (lr=0.05)"] = np.array(path)
@@ -413,16 +413,21 @@ for name, v in values.items():
 gx, gy = np.meshgrid(np.linspace(-2, 2, 300), np.linspace(-1, 3, 300))
 fz = (1 - gx) ** 2 + B * (gy - gx**2) ** 2
 styles = ["-", "-", "-", "-", ":"]
+# the legend's words (the table printed above keeps the English names)
+shown = {
+    "SGD momentum 0.9 (lr=0.002)": t("SGD momentum 0.9 (lr=0.002)"),
+    "Adam as printed (lr=0.05)": t("Adam as printed (lr=0.05)"),
+}
 fig, ax = plt.subplots(figsize=(7.2, 6))
 ax.contour(gx, gy, np.log10(fz + 1e-3), levels=25, cmap="Greys", linewidths=0.7)
 for (name, p), ls in zip(paths.items(), styles):
-    ax.plot(p[:, 0], p[:, 1], ls, lw=1.8, marker=".", ms=2, label=name)
-ax.plot(*start, "ko", label="start")
-ax.plot(1, 1, "r*", ms=14, label="minimum (1, 1)")
+    ax.plot(p[:, 0], p[:, 1], ls, lw=1.8, marker=".", ms=2, label=shown.get(name, name))
+ax.plot(*start, "ko", label=t("start"))
+ax.plot(1, 1, "r*", ms=14, label=t("minimum (1, 1)"))
 ax.set(
     xlabel="$x$",
     ylabel="$y$",
-    title="Trajectories on the valley (04.4)",
+    title=t("Trajectories on the valley (04.4)"),
     xlim=(-2, 2),
     ylim=(-1, 3),
 )
@@ -438,8 +443,8 @@ save(fig, "04_trajectories.png")
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "The cost $f(x_t, y_t)$ after each step $t$ (log scale), for the same runs: the cost of every correct optimizer falls, fastest with Adam; Adam as printed (dotted) climbs until it leaves the plot.", "name": "fig-04-cost"}}
 fig, ax = plt.subplots(figsize=(7.2, 4.6))
 for (name, v), ls in zip(values.items(), styles):
-    ax.semilogy(np.maximum(v, 1e-16), ls, lw=1.8, label=name)
-ax.set(xlabel="step $t$", ylabel="$f(x_t, y_t)$", title="Cost along the way")
+    ax.semilogy(np.maximum(v, 1e-16), ls, lw=1.8, label=shown.get(name, name))
+ax.set(xlabel=t("step $t$"), ylabel="$f(x_t, y_t)$", title=t("Cost along the way"))
 ax.legend(fontsize=10)
 fig.tight_layout()
 save(fig, "04_cost.png")

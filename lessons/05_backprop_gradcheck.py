@@ -32,7 +32,7 @@ import numpy as np
 from minigan import gradcheck
 
 # lessons/_course.py: fast mode, and figures saved (and shown inline in a notebook)
-from _course import FAST, save
+from _course import FAST, save, t
 
 plt.rcParams.update({"font.size": 11, "legend.fontsize": 10})
 rng = np.random.default_rng(0)
@@ -484,11 +484,11 @@ assert errors["float64"].min() < 1e-8 and errors["float32"].min() > gradcheck.TO
 fig, ax = plt.subplots(figsize=(6.8, 4.4))
 for name, errs in errors.items():
     ax.loglog(hs, np.maximum(errs, 1e-17), "o-", label=name)
-ax.axhline(1e-6, color="gray", ls="--", lw=1, label="tolerance $10^{-6}$")
+ax.axhline(1e-6, color="gray", ls="--", lw=1, label=t("tolerance $10^{-6}$"))
 ax.set(
-    xlabel="finite-difference step $h$",
-    ylabel="relative error of $\\partial C / \\partial W$",
-    title="Central differences: float32 vs float64",
+    xlabel=t("finite-difference step $h$"),
+    ylabel=t("relative error of $\\partial C / \\partial W$"),
+    title=t("Central differences: float32 vs float64"),
 )
 ax.invert_xaxis()
 ax.legend()
@@ -575,7 +575,8 @@ assert np.abs(dx_ones).max() < 1e-12
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Largest absolute error of the softmax's backward against central differences, for the correct layer and the buggy one of (05.8), with dout = ones and with a random dout (log scale; dashed: the tolerance). Only the random dout exposes the bug.", "name": "fig-05-softmax"}}
 fig, ax = plt.subplots(figsize=(6.8, 4.4))
-labels = [f"{n.split(' ')[0]}\ndout = {d.split(' ')[0]}" for n, d, _, _ in rows]
+kinds = {"ones": "ones", "random normal": t("random")}
+labels = [f"{n.split(' ')[0]}\ndout = {kinds[d]}" for n, d, _, _ in rows]
 vals = [max(e, 1e-17) for _, _, _, e in rows]
 colors = ["tab:green", "tab:green", "tab:orange", "tab:red"]
 ax.bar(range(len(rows)), vals, color=colors)
@@ -583,7 +584,10 @@ ax.set_yscale("log")
 ax.axhline(1e-6, color="gray", ls="--", lw=1)
 ax.set_xticks(range(len(rows)))
 ax.set_xticklabels(labels, fontsize=10)
-ax.set(ylabel="max |analytic − numerical|", title="Softmax check: ones hide the bug")
+ax.set(
+    ylabel=t("max |analytic − numerical|"),
+    title=t("Softmax check: ones hide the bug"),
+)
 fig.tight_layout()
 save(fig, "05_softmax_check.png")
 

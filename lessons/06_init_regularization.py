@@ -34,7 +34,7 @@ import numpy as np
 from minigan import gradcheck
 
 # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
-from _course import FAST, save
+from _course import FAST, save, t
 
 rng = np.random.default_rng(0)
 
@@ -132,6 +132,11 @@ for label, k in scales.items():
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Histograms of the tanh activations of layers 1, 4 and 10 (columns) of a 10-layer network, for three scales of the initial weights (rows). Too small: the activations collapse towards 0. Too large: they pile up at -1 and +1, where tanh is flat. Xavier keeps them spread out at every depth.", "name": "fig-06-init-histograms"}}
 show = [0, 3, 9]
+row_names = {  # the rows' words (the table printed above keeps the English names)
+    "std 0.5/√n (too small)": t("std 0.5/√n (too small)"),
+    "Xavier, std 1/√n": t("Xavier, std 1/√n"),
+    "std 2.5/√n (too large)": t("std 2.5/√n (too large)"),
+}
 fig, axes = plt.subplots(len(scales), len(show), figsize=(10, 7.5), sharex=True)
 for r_, (label, per_layer) in enumerate(acts.items()):
     for c_, li in enumerate(show):
@@ -139,13 +144,16 @@ for r_, (label, per_layer) in enumerate(acts.items()):
         ax.hist(
             per_layer[li].ravel(), bins=60, range=(-1, 1), density=True, color=f"C{r_}"
         )
-        ax.set_title(f"layer {li + 1}, std {per_layer[li].std():.2f}", fontsize=11)
+        std = f"{per_layer[li].std():.2f}"
+        ax.set_title(t("layer {n}, std {std}", n=li + 1, std=std), fontsize=11)
         ax.set_yticks([])
         if c_ == 0:
-            ax.set_ylabel(label.replace(" (", "\n("), fontsize=11)
+            ax.set_ylabel(row_names[label].replace(" (", "\n("), fontsize=11)
         if r_ == len(scales) - 1:
-            ax.set_xlabel("tanh activation", fontsize=11)
-fig.suptitle("Activations of a 10-layer tanh MLP for three weight scales", fontsize=12)
+            ax.set_xlabel(t("tanh activation"), fontsize=11)
+fig.suptitle(
+    t("Activations of a 10-layer tanh MLP for three weight scales"), fontsize=12
+)
 fig.tight_layout()
 save(fig, "06_init_histograms.png", dpi=100)
 
@@ -358,17 +366,20 @@ last = 60
 t_axis = np.arange(steps_l1 - last, steps_l1) + 1
 fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
 for ax, path, title in [
-    (axes[0], path_sub, "subgradient step on α Σ|w|"),
-    (axes[1], path_prox, "proximal step (6.3)"),
+    (axes[0], path_sub, t("subgradient step on α Σ|w|")),
+    (axes[1], path_prox, t("proximal step (6.3)")),
 ]:
     ax.plot(t_axis, path[-last:, null], lw=1, marker=".", ms=3)
     for s_ in (-1, 1):
         ax.axhline(s_ * eta * alpha, color="gray", ls="--", lw=1)
     ax.axhline(0, color="k", lw=0.8)
     zeros = int((path[-1] == 0).sum())
-    ax.set_title(f"{title}\n{zeros} weights exactly 0 at the end", fontsize=11)
-    ax.set_xlabel("step", fontsize=11)
-axes[0].set_ylabel("weights whose true value is 0", fontsize=11)
+    ax.set_title(
+        t("{title}\n{zeros} weights exactly 0 at the end", title=title, zeros=zeros),
+        fontsize=11,
+    )
+    ax.set_xlabel(t("step"), fontsize=11)
+axes[0].set_ylabel(t("weights whose true value is 0"), fontsize=11)
 fig.tight_layout()
 save(fig, "06_l1_proximal.png", dpi=100)
 
@@ -505,11 +516,18 @@ for name, cfg in configs.items():
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "The 16 noisy training points, the noise-free curve sin(x) (dashed) and the fitted network (red) for each way of training. Without regularization the network bends through the noise; L2, L1 and dropout give smoother curves closer to sin(x).", "name": "fig-06-regularization"}}
 fig, axes = plt.subplots(2, 2, figsize=(10, 7), sharex=True, sharey=True)
+names = {"no regularization": t("no regularization")}  # the other names are the same
 for ax, (name, (net, mse_tr, mse_te)) in zip(axes.ravel(), results.items()):
-    ax.plot(Xte, yte, "k--", lw=1, label="sin(x)")
-    ax.plot(Xte, net(Xte), "C3", lw=2, label="network")
-    ax.scatter(Xtr, ytr, s=20, c="C0", zorder=3, label="training points")
-    ax.set_title(f"{name}\ntrain MSE {mse_tr:.3f}, test MSE {mse_te:.3f}", fontsize=11)
+    ax.plot(Xte, yte, "k--", lw=1, label=t("sin(x)"))
+    ax.plot(Xte, net(Xte), "C3", lw=2, label=t("network"))
+    ax.scatter(Xtr, ytr, s=20, c="C0", zorder=3, label=t("training points"))
+    title = t(
+        "{name}\ntrain MSE {train}, test MSE {test}",
+        name=names.get(name, name),
+        train=f"{mse_tr:.3f}",
+        test=f"{mse_te:.3f}",
+    )
+    ax.set_title(title, fontsize=11)
     ax.set_ylim(-2, 2)
 for ax in axes[1]:
     ax.set_xlabel("x", fontsize=11)
@@ -609,22 +627,26 @@ print(f"(for comparison, L2 in experiment 2: {results['L2 (λ = 0.5)'][2]:.4f})"
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Early stopping on the overfitting MLP. Left: training, validation and test MSE during training (log scales); the dotted line marks the step with the lowest validation MSE. Right: the network with the restored weights of that step, and the network after all the steps.", "name": "fig-06-early-stopping"}}
 fig, axes = plt.subplots(1, 2, figsize=(10, 4))
 ax = axes[0]
-for key, style in [("train", "C0-"), ("validation", "C1-"), ("test", "k--")]:
-    ax.loglog(curve["step"], curve[key], style, lw=1.5, label=key)
-ax.axvline(best[1], color="C1", ls=":", lw=2, label=f"best step {best[1]}")
-ax.set_xlabel("step (log scale)", fontsize=11)
-ax.set_ylabel("MSE", fontsize=11)
-ax.set_title("loss curves", fontsize=11)
+for key, name, style in [
+    ("train", t("train"), "C0-"),
+    ("validation", t("validation"), "C1-"),
+    ("test", t("test"), "k--"),
+]:
+    ax.loglog(curve["step"], curve[key], style, lw=1.5, label=name)
+ax.axvline(best[1], color="C1", ls=":", lw=2, label=t("best step {n}", n=best[1]))
+ax.set_xlabel(t("step (log scale)"), fontsize=11)
+ax.set_ylabel(t("MSE"), fontsize=11)
+ax.set_title(t("loss curves"), fontsize=11)
 ax.legend(fontsize=10)
 ax = axes[1]
-ax.plot(Xte, yte, "k--", lw=1, label="sin(x)")
-ax.plot(Xte, final_fit, "C3", lw=1.5, label=f"after {steps} steps")
-ax.plot(Xte, best_fit, "C1", lw=2, label=f"restored, step {best[1]}")
-ax.scatter(Xtr, ytr, s=20, c="C0", zorder=3, label="training points")
-ax.scatter(Xva, yva, s=20, c="C1", marker="x", zorder=3, label="validation points")
+ax.plot(Xte, yte, "k--", lw=1, label=t("sin(x)"))
+ax.plot(Xte, final_fit, "C3", lw=1.5, label=t("after {n} steps", n=steps))
+ax.plot(Xte, best_fit, "C1", lw=2, label=t("restored, step {n}", n=best[1]))
+ax.scatter(Xtr, ytr, s=20, c="C0", zorder=3, label=t("training points"))
+ax.scatter(Xva, yva, s=20, c="C1", marker="x", zorder=3, label=t("validation points"))
 ax.set(ylim=(-2, 2))
 ax.set_xlabel("x", fontsize=11)
-ax.set_title("fits", fontsize=11)
+ax.set_title(t("fits"), fontsize=11)
 ax.legend(fontsize=9, loc="lower right")
 fig.tight_layout()
 save(fig, "06_early_stopping.png", dpi=100)

@@ -123,6 +123,7 @@ def stage_pages(src: Path, lesson_paths: list[Path], mathjax: bool = True) -> No
     shutil.copy2(DOCS / "glossary.md", src / "glossary.md")  # the documents' terms, pt <-> en
     if LOCALE.is_dir():  # the catalogs (Sphinx compiles them into .mo files inside src)
         shutil.copytree(LOCALE, src / "locale", ignore=shutil.ignore_patterns("*.mo"))
+        escape_numbered_headings(src / "locale")
     shutil.copytree(DOCS / "_templates", src / "_templates")  # the language switch
     (src / "lessons" / "files").mkdir(parents=True, exist_ok=True)
     # The list of lessons links each file (lessons/NN_name.py on a repository browser); on the
@@ -282,6 +283,34 @@ CHOOSER = """<!DOCTYPE html>
 <ul><li><a href="en/index.html" hreflang="en">English</a></li>
 <li><a href="pt_BR/index.html" hreflang="pt-BR">Português (Brasil)</a></li></ul></body></html>
 """
+
+
+def escape_numbered_headings(locale: Path) -> None:
+    """In the staged copy of the catalogs, escape the number of a numbered heading's
+    translation: "1. As equações" becomes "1\\. As equações", which renders as the same text.
+
+    Sphinx translates a heading by parsing its translation as a heading of its own; MyST reads
+    "1. As equações" as an ordered list instead, and Sphinx then keeps the English heading. A
+    message whose English starts with "1. " can only be a heading (or a caption): in Markdown a
+    paragraph cannot start that way."""
+    from babel.messages.pofile import read_po, write_po
+
+    for po in sorted(locale.rglob("*.po")):
+        with open(po, "rb") as fh:
+            catalog = read_po(fh)
+        changed = False
+        for message in catalog:
+            if (
+                isinstance(message.id, str)
+                and isinstance(message.string, str)
+                and re.match(r"\d+\. ", message.id)
+                and re.match(r"\d+\. ", message.string)
+            ):
+                message.string = re.sub(r"^(\d+)\.", r"\1\\.", message.string, count=1)
+                changed = True
+        if changed:
+            with open(po, "wb") as fh:
+                write_po(fh, catalog, width=0)
 
 
 def extract(src: Path, lesson_paths: list[Path]) -> Path | None:

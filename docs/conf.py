@@ -84,4 +84,37 @@ def setup(app):
                 if "\\text" not in node.astext():
                     node["translatable"] = False
 
+    class TranslateDisplayMath(SphinxTransform):
+        """Put a display equation's translation in place, before Sphinx's Locale transform.
+
+        Locale translates a literal node (a display equation is one) by parsing "::" and the
+        indented translation, reStructuredText's literal-block notation; MyST reads that as a
+        paragraph "::", and the page shows "::" in place of the equation. The translation of an
+        equation is its new source, so it is set here, and Locale is told to leave the node."""
+
+        default_priority = 15  # after KeepWordlessMath (10), before Locale (20)
+
+        def apply(self, **kwargs):
+            if not self.config.language or self.config.language == "en":
+                return
+            from sphinx.locale import init as init_locale
+            from sphinx.util.i18n import docname_to_domain
+            from sphinx.util.nodes import extract_messages
+
+            dirs = [self.env.srcdir / d for d in self.config.locale_dirs]
+            domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+            catalog, has_catalog = init_locale(dirs, self.config.language, domain)
+            if not has_catalog:
+                return
+            for node, msg in list(extract_messages(self.document)):
+                if not isinstance(node, nodes.math_block):
+                    continue
+                msgstr = catalog.gettext(msg)
+                if msgstr and msgstr != msg:
+                    node.children = [nodes.Text(msgstr)]
+                    node.rawsource = msgstr
+                    node["translatable"] = False
+                    node["translated"] = True
+
     app.add_transform(KeepWordlessMath)
+    app.add_transform(TranslateDisplayMath)

@@ -35,7 +35,7 @@ import numpy as np
 from minigan import gradcheck
 
 # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
-from _course import FAST, save
+from _course import FAST, save, t
 
 rng = np.random.default_rng(0)
 
@@ -340,13 +340,20 @@ except ValueError as exc:
 fig, ax = plt.subplots(figsize=(8, 4))
 for mom, tr in runs.items():
     c = "C0" if mom == 0.1 else "C1"
-    ax.plot(np.arange(1, 61), tr[:, 0], c, label=f"running_mean, momentum {mom}")
-    ax.plot(np.arange(1, 61), tr[:, 1], c + "--", label=f"running_var, momentum {mom}")
+    ax.plot(
+        np.arange(1, 61), tr[:, 0], c, label=t("running_mean, momentum {mom}", mom=mom)
+    )
+    ax.plot(
+        np.arange(1, 61),
+        tr[:, 1],
+        c + "--",
+        label=t("running_var, momentum {mom}", mom=mom),
+    )
 ax.axhline(data_mean, color="gray", lw=0.8)
 ax.axhline(data_std**2, color="gray", lw=0.8)
-ax.set_xlabel("training batch", fontsize=11)
-ax.set_ylabel("running statistic", fontsize=11)
-ax.set_title("Running statistics (data: mean 2, variance 9)", fontsize=11)
+ax.set_xlabel(t("training batch"), fontsize=11)
+ax.set_ylabel(t("running statistic"), fontsize=11)
+ax.set_title(t("Running statistics (data: mean 2, variance 9)"), fontsize=11)
 ax.legend(fontsize=10, loc="center right")
 fig.tight_layout()
 save(fig, "07_running_stats.png", dpi=100)
@@ -427,11 +434,16 @@ styles = {
 }
 for name, c in curves.items():
     smooth = np.convolve(c, np.ones(k) / k, mode="valid")
-    ax.plot(smooth, styles[name], label=f"{name} (test accuracy {accs[name]:.2f})")
-ax.set_xlabel("SGD step", fontsize=11)
-ax.set_ylabel("training cross-entropy (5-step mean)", fontsize=11)
+    ax.plot(
+        smooth,
+        styles[name],
+        label=t("{name} (test accuracy {acc:.2f})", name=name, acc=accs[name]),
+    )
+ax.set_xlabel(t("SGD step"), fontsize=11)
+ax.set_ylabel(t("training cross-entropy (5-step mean)"), fontsize=11)
 ax.set_title(
-    f"{depth}-block MLP on 8x8 digits: with and without BatchNorm", fontsize=11
+    t("{depth}-block MLP on 8x8 digits: with and without BatchNorm", depth=depth),
+    fontsize=11,
 )
 ax.set_yscale("log")
 ax.legend(fontsize=10)

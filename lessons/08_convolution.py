@@ -40,7 +40,7 @@ from minigan import gradcheck
 from minigan.data import load_mnist
 
 # lessons/_course.py: figures saved (and shown in a notebook)
-from _course import save
+from _course import save, t
 
 rng = np.random.default_rng(0)
 
@@ -190,10 +190,10 @@ print(
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Document 001's vertical-edge example with a = 10: the 4x6 image, the 3x3 filter, the cross-correlation that a CNN computes (the document's answer: 3a in the two middle columns) and the true convolution (the same edge with the opposite sign). Red is positive, blue negative.", "name": "fig-08-edge-example"}}
 fig, axes = plt.subplots(1, 4, figsize=(10, 2.8))
-show_map(axes[0], I_edge, "image I (a = 10)", signed=True)
-show_map(axes[1], F_vert, "filter F", signed=True)
-show_map(axes[2], C_xcorr, "cross-correlation", signed=True)
-show_map(axes[3], C_true, "true convolution", signed=True)
+show_map(axes[0], I_edge, t("image I (a = 10)"), signed=True)
+show_map(axes[1], F_vert, t("filter F"), signed=True)
+show_map(axes[2], C_xcorr, t("cross-correlation"), signed=True)
+show_map(axes[3], C_true, t("true convolution"), signed=True)
 for ax, im in zip(axes, [I_edge, F_vert, C_xcorr, C_true]):
     for (r_, c_), v in np.ndenumerate(im):
         color = "white" if abs(v) > np.abs(im).max() / 2 else "black"
@@ -247,10 +247,10 @@ print(
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "An MNIST 3 filtered with document 003's filters: the 10x10 blur (a 19x19 output) and the two Sobel filters (signed, 26x26). sobel_x lights up the horizontal strokes of the 3, sobel_y the vertical ones; red and blue mark the two directions of the edge.", "name": "fig-08-blur-sobel"}}
 fig, axes = plt.subplots(1, 4, figsize=(11, 3.2))
-show_map(axes[0], digit255, "digit (28x28)")
-show_map(axes[1], blurred, "10x10 blur → 19x19")
-show_map(axes[2], edges_x, "sobel_x (signed)", signed=True)
-show_map(axes[3], edges_y, "sobel_y (signed)", signed=True)
+show_map(axes[0], digit255, t("digit (28x28)"))
+show_map(axes[1], blurred, t("10x10 blur → 19x19"))
+show_map(axes[2], edges_x, t("sobel_x (signed)"), signed=True)
+show_map(axes[3], edges_y, t("sobel_y (signed)"), signed=True)
 fig.tight_layout()
 save(fig, "08_blur_sobel.png", dpi=100)
 
@@ -265,8 +265,8 @@ print(f"share of the non-zero Sobel responses that the clipping erases: {erased:
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "The sobel_x response of the digit, signed (left) and clipped to the range 0 to 255 as document 003's conv does (right). The clipping keeps only the dark-to-bright edges (the top side of each horizontal stroke) and erases the others.", "name": "fig-08-clipping"}}
 fig, axes = plt.subplots(1, 2, figsize=(7, 3.6))
-show_map(axes[0], edges_x, "sobel_x, signed", signed=True)
-show_map(axes[1], clipped, "sobel_x clipped to [0, 255]")
+show_map(axes[0], edges_x, t("sobel_x, signed"), signed=True)
+show_map(axes[1], clipped, t("sobel_x clipped to [0, 255]"))
 fig.tight_layout()
 save(fig, "08_sobel_clipping.png", dpi=100)
 
@@ -420,9 +420,9 @@ print(
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "The digit (28x28) and its 2x2 max pooling and 2x2 average pooling (14x14 each). Max pooling keeps the strokes bright and thick; average pooling blurs their edges.", "name": "fig-08-pooling"}}
 fig, axes = plt.subplots(1, 3, figsize=(9, 3.4))
-show_map(axes[0], digit255, "digit (28x28)")
-show_map(axes[1], maxpool_scratch(digit255, 2), "2x2 max pool → 14x14")
-show_map(axes[2], avgpool_scratch(digit255, 2), "2x2 average pool → 14x14")
+show_map(axes[0], digit255, t("digit (28x28)"))
+show_map(axes[1], maxpool_scratch(digit255, 2), t("2x2 max pool → 14x14"))
+show_map(axes[2], avgpool_scratch(digit255, 2), t("2x2 average pool → 14x14"))
 fig.tight_layout()
 save(fig, "08_pooling.png", dpi=100)
 
@@ -584,9 +584,9 @@ fig, axes = plt.subplots(1, 3, figsize=(9, 3.4))
 for ax, (title, rf) in zip(
     axes,
     [
-        ("one 3x3 conv: 9 pixels", rf_one),
-        ("two 3x3 convs: 25 pixels", rf_two),
-        ("dense: all 784 pixels", rf_dense),
+        (t("one 3x3 conv: 9 pixels"), rf_one),
+        (t("two 3x3 convs: 25 pixels"), rf_two),
+        (t("dense: all 784 pixels"), rf_dense),
     ],
 ):
     show_map(ax, rf.astype(float), title, vmin=0.0, vmax=1.0)
@@ -664,12 +664,14 @@ print(f"max |conv(rotate x) − rotate conv(x)|: {rot.max():.2f} (not 0)")
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Equivariance of a convolution to translation. Top: the digit and the digit shifted 3 pixels down and 2 right. Bottom: the response of one of the 8 filters to each; the second map is the first one shifted by the same amount (away from the borders the printed difference is 0, up to round-off).", "name": "fig-08-equivariance"}}
 fig, axes = plt.subplots(2, 2, figsize=(7, 7))
-show_map(axes[0, 0], x0[0, 0], "digit x")
+show_map(axes[0, 0], x0[0, 0], t("digit x"))
 show_map(
-    axes[0, 1], shift_image(x0, dy, dx)[0, 0], f"T x (shift {dy} down, {dx} right)"
+    axes[0, 1],
+    shift_image(x0, dy, dx)[0, 0],
+    t("T x (shift {dy} down, {dx} right)", dy=dy, dx=dx),
 )
-show_map(axes[1, 0], conv8(x0)[0, 3], "conv(x), filter 3", signed=True)
-show_map(axes[1, 1], shifted_then_conv[0, 3], "conv(T x), filter 3", signed=True)
+show_map(axes[1, 0], conv8(x0)[0, 3], t("conv(x), filter 3"), signed=True)
+show_map(axes[1, 1], shifted_then_conv[0, 3], t("conv(T x), filter 3"), signed=True)
 for ax in axes.ravel():  # a grid to see the shift
     ax.set_xticks(np.arange(-0.5, 28, 7), minor=True)
     ax.set_yticks(np.arange(-0.5, 28, 7), minor=True)

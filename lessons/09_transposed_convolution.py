@@ -39,7 +39,7 @@ from minigan import gradcheck
 from minigan.data import load_mnist
 
 # lessons/_course.py: figures saved (and shown in a notebook)
-from _course import save
+from _course import save, t
 
 rng = np.random.default_rng(0)
 
@@ -116,11 +116,13 @@ for ax, (m_, k_) in zip(axes[:4], [(0, 0), (0, 1), (1, 0), (1, 1)]):
     one[m_, k_] = C_small[m_, k_]
     copy = conv_transpose2d_scratch(one, F_small)
     ax.imshow(copy, cmap="Blues", vmin=0, vmax=total.max())
-    ax.set_title(f"C[{m_},{k_}] = {C_small[m_, k_]:g} paints", fontsize=10)
+    ax.set_title(
+        t("C[{m},{k}] = {v:g} paints", m=m_, k=k_, v=C_small[m_, k_]), fontsize=10
+    )
     for (r_, c_), v in np.ndenumerate(copy):
         ax.text(c_, r_, f"{v:g}", ha="center", va="center", fontsize=11)
 axes[4].imshow(total, cmap="Blues", vmin=0, vmax=total.max())
-axes[4].set_title("sum: the 3x3 output", fontsize=10)
+axes[4].set_title(t("sum: the 3x3 output"), fontsize=10)
 for (r_, c_), v in np.ndenumerate(total):
     color = "white" if v > total.max() / 2 else "black"
     axes[4].text(c_, r_, f"{v:g}", ha="center", va="center", fontsize=11, color=color)
@@ -207,11 +209,18 @@ print(
 fig, ax = plt.subplots(figsize=(10, 3.6))
 lim = np.abs(M).max()
 ax.imshow(M, cmap="RdBu_r", vmin=-lim, vmax=lim)
-ax.set_xlabel("input pixel (5x5 image, flattened)", fontsize=11)
-ax.set_ylabel("output pixel", fontsize=11)
+ax.set_xlabel(t("input pixel (5x5 image, flattened)"), fontsize=11)
+ax.set_ylabel(t("output pixel"), fontsize=11)
 ax.set_xticks(range(0, 25, 5))
 ax.set_yticks(range(9))
-ax.set_title(f"M: {M.shape[0]}x{M.shape[1]}, red positive, blue negative", fontsize=11)
+ax.set_title(
+    t(
+        "M: {rows}x{cols}, red positive, blue negative",
+        rows=M.shape[0],
+        cols=M.shape[1],
+    ),
+    fontsize=11,
+)
 fig.tight_layout()
 save(fig, "09_conv_matrix.png", dpi=100)
 
@@ -434,11 +443,11 @@ for ax, im, title in zip(
     axes,
     [x_img, y_b[0, 0], back_T, back_solve, back_s],
     [
-        "digit x",
-        "conv(x), blurred",
+        t("digit x"),
+        t("conv(x), blurred"),
         "convᵀ(conv(x))",
-        "solve M x = y",
-        "stride 2: convᵀ(conv(x))",
+        t("solve M x = y"),
+        t("stride 2: convᵀ(conv(x))"),
     ],
 ):
     ax.imshow(im, cmap="gray", vmin=0, vmax=max(1.0, float(im.max())))
@@ -542,10 +551,10 @@ print(
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "A one-layer deconvnet in the manner of Zeiler and Fergus: the digit; the pooled map of the horizontal-edge filter after ReLU; that whole map projected back to pixel space (unpool with the max-pooling switches, ReLU, transposed filter); and the projection of its single strongest activation, a 3x3 patch on the stroke that caused it.", "name": "fig-09-deconvnet"}}
 fig, axes = plt.subplots(1, 4, figsize=(11, 3.2))
 panels = [
-    (x_img, "digit", "gray"),
-    (pooled[0, feature], "pooled feature map (14x14)", "magma"),
-    (proj_map, "projection of the map", "RdBu_r"),
-    (proj_one, "projection of its maximum", "RdBu_r"),
+    (x_img, t("digit"), "gray"),
+    (pooled[0, feature], t("pooled feature map (14x14)"), "magma"),
+    (proj_map, t("projection of the map"), "RdBu_r"),
+    (proj_one, t("projection of its maximum"), "RdBu_r"),
 ]
 for ax, (im, title, cmap) in zip(axes, panels):
     if cmap == "RdBu_r":
@@ -615,11 +624,17 @@ fig, axes = plt.subplots(1, 2, figsize=(9, 4))
 for ax, (f_, (cover, interior)) in zip(axes, covers.items()):
     im = ax.imshow(cover, cmap="viridis", vmin=0, vmax=4)
     ax.set_title(
-        f"k={f_}, s=2: {interior.min():.0f} to {interior.max():.0f} inside", fontsize=11
+        t(
+            "k={k}, s=2: {lo:.0f} to {hi:.0f} inside",
+            k=f_,
+            lo=interior.min(),
+            hi=interior.max(),
+        ),
+        fontsize=11,
     )
     ax.set_xticks([])
     ax.set_yticks([])
-    fig.colorbar(im, ax=ax, fraction=0.046, label="overlap count")
+    fig.colorbar(im, ax=ax, fraction=0.046, label=t("overlap count"))
 fig.tight_layout()
 save(fig, "09_overlap.png", dpi=100)
 
@@ -654,7 +669,7 @@ for f_ in (3, 4):
 fig, axes = plt.subplots(1, 2, figsize=(8, 4.2))
 for ax, (f_, big) in zip(axes, ups.items()):
     ax.imshow(big, cmap="gray")
-    ax.set_title(f"up-sampled with k={f_}, s=2", fontsize=11)
+    ax.set_title(t("up-sampled with k={k}, s=2", k=f_), fontsize=11)
     ax.axis("off")
 fig.tight_layout()
 save(fig, "09_checkerboard.png", dpi=100)

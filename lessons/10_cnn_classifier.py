@@ -44,7 +44,7 @@ from minigan import gradcheck
 from minigan.data import iterate_minibatches, load_mnist
 
 # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
-from _course import FAST, save
+from _course import FAST, save, t
 
 rng = np.random.default_rng(0)
 mg.manual_seed(0)
@@ -367,18 +367,19 @@ print(
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Training cross-entropy of the two networks, step by step (a moving average, log scale), with their held-out accuracy in the legend. Both losses fall quickly in the first epoch and more slowly after it.", "name": "fig-10-learning-curves"}}
 fig, ax = plt.subplots(figsize=(8, 4.2))
+shown = {"doc 003 CNN": t("doc 003 CNN"), "LeNet-5": "LeNet-5"}
 for name, r in results.items():
     h = np.array(r["history"])
     k = max(1, len(h) // 40)
     ax.plot(
         np.convolve(h, np.ones(k) / k, mode="valid"),
-        label=f"{name} ({r['acc']:.1%} held out)",
+        label=t("{name} ({acc:.1%} held out)", name=shown[name], acc=r["acc"]),
     )
-ax.set_xlabel("training step (batches of 64)", fontsize=11)
-ax.set_ylabel("cross-entropy (moving average)", fontsize=11)
+ax.set_xlabel(t("training step (batches of 64)"), fontsize=11)
+ax.set_ylabel(t("cross-entropy (moving average)"), fontsize=11)
 ax.set_yscale("log")
 ax.legend(fontsize=10)
-ax.set_title("Training loss", fontsize=11)
+ax.set_title(t("Training loss"), fontsize=11)
 fig.tight_layout()
 save(fig, "10_learning_curves.png", dpi=100)
 
@@ -426,16 +427,16 @@ for i in range(32):
     tile[r * 4 : r * 4 + 3, c * 4 : c * 4 + 3] = filters[i]
 lim = float(np.nanmax(np.abs(tile)))
 ax.imshow(tile, cmap="RdBu_r", vmin=-lim, vmax=lim)
-ax.set_title("the 32 filters of layer 1", fontsize=11)
+ax.set_title(t("the 32 filters of layer 1"), fontsize=11)
 ax.axis("off")
 ax = fig.add_subplot(gs[1])
 ax.imshow(X_test[0, 0], cmap="gray")
-ax.set_title(f"held-out digit ({y_test[0]})", fontsize=11)
+ax.set_title(t("held-out digit ({label})", label=y_test[0]), fontsize=11)
 ax.axis("off")
 ax = fig.add_subplot(gs[2])
 lim = float(np.abs(layer_map).max())
 ax.imshow(layer_map, cmap="RdBu_r", vmin=-lim, vmax=lim)
-ax.set_title("filter 5's map (26x26)", fontsize=11)
+ax.set_title(t("filter 5's map (26x26)"), fontsize=11)
 ax.axis("off")
 fig.tight_layout()
 save(fig, "10_filters.png", dpi=100)
@@ -475,11 +476,11 @@ for i in range(10):
                 fontsize=10,
                 color="white" if cm[i, j] > cm.max() / 2 else "black",
             )
-ax.set_xlabel("predicted", fontsize=11)
-ax.set_ylabel("true", fontsize=11)
+ax.set_xlabel(t("predicted"), fontsize=11)
+ax.set_ylabel(t("true"), fontsize=11)
 ax.set_xticks(range(10))
 ax.set_yticks(range(10))
-ax.set_title("doc 003 CNN: confusion matrix (held out)", fontsize=11)
+ax.set_title(t("doc 003 CNN: confusion matrix (held out)"), fontsize=11)
 fig.tight_layout()
 save(fig, "10_confusion.png", dpi=100)
 

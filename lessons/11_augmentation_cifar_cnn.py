@@ -61,7 +61,7 @@ from minigan.data import load_mnist
 from minigan.viz import grid_array
 
 # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
-from _course import FAST, save
+from _course import FAST, save, t
 
 # small matrices: one BLAS thread beats several that wait on each other (see lesson 12)
 set_blas_threads(1)
@@ -170,7 +170,11 @@ demo = np.concatenate(
 )
 fig, ax = plt.subplots(figsize=(6, 3.4))
 ax.imshow(grid_array(demo, nrow=6), cmap="gray")
-ax.set_yticks([15, 45, 75], ["original", "shifted", "shifted,\nflipped"], fontsize=11)
+ax.set_yticks(
+    [15, 45, 75],
+    [t("original"), t("shifted"), t("shifted,\nflipped")],
+    fontsize=11,
+)
 ax.set_xticks([])
 fig.tight_layout()
 save(fig, "11_augmented_digits.png", dpi=100)
@@ -201,11 +205,11 @@ fig, ax = plt.subplots(figsize=(7, 3.5))
 ax.bar(range(10), [100 * k for k in keep], color="C0")
 ax.axhline(100 * np.mean(pred == y_test_all), color="k", ls="--", lw=1)
 ax.text(
-    9.4, 100 * np.mean(pred == y_test_all) - 7, "unflipped", ha="right", fontsize=10
+    9.4, 100 * np.mean(pred == y_test_all) - 7, t("unflipped"), ha="right", fontsize=10
 )
 ax.set_xticks(range(10))
-ax.set_xlabel("digit", fontsize=11)
-ax.set_ylabel("recognised after a flip (%)", fontsize=11)
+ax.set_xlabel(t("digit"), fontsize=11)
+ax.set_ylabel(t("recognised after a flip (%)"), fontsize=11)
 ax.set_ylim(0, 100)
 fig.tight_layout()
 save(fig, "11_flip_recognition.png", dpi=100)
@@ -297,21 +301,39 @@ fig = plt.figure(figsize=(11, 4.4))
 gs = fig.add_gridspec(1, 2, width_ratios=[2.2, 1])
 ax = fig.add_subplot(gs[0])
 colors = {"none": "tab:blue", "shifts": "tab:green", "shifts + flips": "tab:red"}
+shown = {
+    "none": t("none"),
+    "shifts": t("shifts"),
+    "shifts + flips": t("shifts + flips"),
+}
 for name, hist in results.items():
     ep = hist["epoch"]
-    ax.plot(ep, hist["train"], "--", color=colors[name], label=f"{name}: training")
-    ax.plot(ep, hist["held-out"], "-", color=colors[name], label=f"{name}: held out")
-ax.set_xlabel("epoch", fontsize=11)
-ax.set_ylabel("accuracy", fontsize=11)
+    ax.plot(
+        ep,
+        hist["train"],
+        "--",
+        color=colors[name],
+        label=t("{name}: training", name=shown[name]),
+    )
+    ax.plot(
+        ep,
+        hist["held-out"],
+        "-",
+        color=colors[name],
+        label=t("{name}: held out", name=shown[name]),
+    )
+ax.set_xlabel(t("epoch"), fontsize=11)
+ax.set_ylabel(t("accuracy"), fontsize=11)
 ax.set_title(
-    f"{len(X_small)} MNIST digits: augmentation against overfitting", fontsize=11
+    t("{n} MNIST digits: augmentation against overfitting", n=len(X_small)),
+    fontsize=11,
 )
 ax.legend(fontsize=10, ncol=2, loc="lower right")
 ax = fig.add_subplot(gs[1])
 gaps = [results[n]["train"][-1] - results[n]["held-out"][-1] for n in results]
-ax.bar(list(results), gaps, color=[colors[n] for n in results])
-ax.set_ylabel("training − held-out accuracy", fontsize=11)
-ax.set_title("the generalisation gap", fontsize=11)
+ax.bar([shown[n] for n in results], gaps, color=[colors[n] for n in results])
+ax.set_ylabel(t("training − held-out accuracy"), fontsize=11)
+ax.set_title(t("the generalisation gap"), fontsize=11)
 ax.tick_params(axis="x", labelsize=10)
 fig.tight_layout()
 save(fig, "11_augmentation.png", dpi=100)
@@ -537,8 +559,8 @@ ax.set_yticks(
 )
 ax.tick_params(axis="y", labelsize=10)
 ax.set_xscale("log")
-ax.set_xlabel("values per image (log scale)", fontsize=11)
-ax.set_title("Output size of each layer", fontsize=11)
+ax.set_xlabel(t("values per image (log scale)"), fontsize=11)
+ax.set_title(t("Output size of each layer"), fontsize=11)
 fig.tight_layout()
 save(fig, "11_cifar_cnn.png", dpi=100)
 

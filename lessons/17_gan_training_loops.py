@@ -43,7 +43,7 @@ from minigan import metrics
 from minigan.data import load_mnist, ring_of_gaussians
 from minigan.gan import GAN
 
-from _course import FAST, save  # lessons/_course.py: fast mode, figures
+from _course import FAST, save, t  # lessons/_course.py: fast mode, figures, words
 
 rng = np.random.default_rng(0)
 
@@ -398,8 +398,8 @@ styles = {"joint": ("C0", "-"), "separate": ("C3", "-"), "joint, lr x 2": ("k", 
 for ax, opt_name in zip(axes, ("SGD", "Adam")):
     for loop, (color, ls) in styles.items():
         ax.plot(curves[(opt_name, loop)], color=color, ls=ls, lw=1.5, label=loop)
-    ax.set_xlabel("iteration")
-    ax.set_ylabel(r"$\mathcal{L}_D$ on the evaluation set")
+    ax.set_xlabel(t("iteration"))
+    ax.set_ylabel(t(r"$\mathcal{L}_D$ on the evaluation set"))
     ax.set_title(opt_name, fontsize=11)
     ax.legend(fontsize=10)
 fig.tight_layout()
@@ -555,17 +555,21 @@ print(
 )
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "FID against held-out digits (lower is better) after the same number of steps, for the four combinations of d_update and fake_mode and for Algorithm 1 with twice the discriminator's learning rate; each dot is one seed, the bar the mean. The dashed line is the FID between two sets of real digits of the same size.", "name": "fig-17-fid"}}
+LABELS = {  # the loops' names in the figures (the rest of each name is code)
+    "Algorithm 1 (joint, train)": t("Algorithm 1 (joint, train)"),
+    "document 003 (separate, eval)": t("document 003 (separate, eval)"),
+}
 fig, ax = plt.subplots(figsize=(9, 4.4))
 for i, name in enumerate(LOOPS):
     vals = [fids[(name, s)] for s in MN_SEEDS]
     ax.scatter([i] * len(vals), vals, color="C0", zorder=3)
     ax.hlines(np.mean(vals), i - 0.25, i + 0.25, color="k", lw=2)
-ax.axhline(floor, color="gray", ls="--", lw=1, label="real vs real")
+ax.axhline(floor, color="gray", ls="--", lw=1, label=t("real vs real"))
 ax.set_xticks(range(len(LOOPS)))
-ax.set_xticklabels([n.replace(" (", "\n(") for n in LOOPS], fontsize=10)
+ax.set_xticklabels([LABELS.get(n, n).replace(" (", "\n(") for n in LOOPS], fontsize=10)
 ax.set_ylim(0, None)
-ax.set_ylabel("FID (lower is better)")
-ax.set_title(f"Five training loops, {MN_STEPS} steps each")
+ax.set_ylabel(t("FID (lower is better)"))
+ax.set_title(t("Five training loops, {n} steps each", n=MN_STEPS))
 ax.legend(fontsize=10)
 fig.tight_layout()
 save(fig, "17_fid_by_loop.png", dpi=100)
@@ -595,11 +599,18 @@ fig, ax = plt.subplots(figsize=(8, 4.2))
 for i, (name, (_, fake_mode, _)) in enumerate(LOOPS.items()):
     mean_gap = np.mean([bn_gap[(name, seed)] for seed in MN_SEEDS], axis=0)
     ls = "--" if fake_mode == "eval" else "-"
-    ax.plot(CHECKS, mean_gap, color=f"C{i}", ls=ls, marker="os^vD"[i], label=name)
+    ax.plot(
+        CHECKS,
+        mean_gap,
+        color=f"C{i}",
+        ls=ls,
+        marker="os^vD"[i],
+        label=LABELS.get(name, name),
+    )
 ax.set_xscale("log")
-ax.set_xlabel("step")
-ax.set_ylabel("RMS difference of pixels")
-ax.set_title("Fakes in training mode vs inference mode")
+ax.set_xlabel(t("step"))
+ax.set_ylabel(t("RMS difference of pixels"))
+ax.set_title(t("Fakes in training mode vs inference mode"))
 ax.set_ylim(0, None)
 ax.legend(fontsize=10)
 fig.tight_layout()

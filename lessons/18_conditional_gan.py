@@ -48,7 +48,7 @@ from minigan import gradcheck
 from minigan.data import ring_modes, ring_of_gaussians
 from minigan.gan.cgan import ConditionalGAN
 
-from _course import FAST, save  # lessons/_course.py: fast mode, figures
+from _course import FAST, save, t  # lessons/_course.py: fast mode, figures, words
 
 rng = np.random.default_rng(0)
 
@@ -294,10 +294,15 @@ fig, axes = plt.subplots(1, 2, figsize=(9.5, 4.8))
 cmap = plt.get_cmap("tab10")
 real_pts, real_y = ring_batch(2000, np.random.default_rng(2))
 axes[0].scatter(real_pts[:, 0], real_pts[:, 1], s=3, c=[cmap(v) for v in real_y])
-axes[0].set_title("real points, coloured by label y")
+axes[0].set_title(t("real points, coloured by label y"))
 axes[1].scatter(samples[:, 0], samples[:, 1], s=3, c=[cmap(v) for v in asked])
 axes[1].scatter(centers[:, 0], centers[:, 1], marker="x", c="k")
-axes[1].set_title(f"G(ξ, y) for y = 0..7\n{on_mode.mean():.0%} on the requested mode")
+axes[1].set_title(
+    t(
+        "G(ξ, y) for y = 0..7\n{share} on the requested mode",
+        share=f"{on_mode.mean():.0%}",
+    )
+)
 for ax in axes:
     ax.set_aspect("equal")
     ax.set_xlim(-2.8, 2.8)
@@ -319,11 +324,11 @@ k = max(1, len(h["g"]) // 50)
 smooth = lambda v: np.convolve(v, np.ones(k) / k, mode="valid")
 fig, ax = plt.subplots(figsize=(8, 4))
 ax.plot(smooth(h["g"]), label="g")
-ax.plot(smooth(h["d_fake"]), label="d1 (D on fakes)")
-ax.plot(smooth(h["d_real"]), label="d2 (D on reals)")
-ax.set_xlabel("step")
-ax.set_ylabel("loss (BCE)")
-ax.set_title("Conditional GAN on the ring: losses")
+ax.plot(smooth(h["d_fake"]), label=t("d1 (D on fakes)"))
+ax.plot(smooth(h["d_real"]), label=t("d2 (D on reals)"))
+ax.set_xlabel(t("step"))
+ax.set_ylabel(t("loss (BCE)"))
+ax.set_title(t("Conditional GAN on the ring: losses"))
 ax.legend(fontsize=10)
 fig.tight_layout()
 save(fig, "18_losses.png", dpi=100)

@@ -68,7 +68,8 @@ from minigan.viz import grid_array
 from _course import (
     FAST,
     save,
-)  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
+    t,
+)  # lessons/_course.py: fast mode, figures saved (and shown in a notebook), their words
 
 # small matrices: one BLAS thread is faster than several that wait for each other
 set_blas_threads(1)
@@ -445,12 +446,12 @@ for k, (cls, X) in enumerate(data.items()):
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "The three losses of §6.2's loop on the synthetic images, one panel per class (like the document's Figura 41 and 42): g is the generator's loss; the two d curves are the discriminator's loss on the fakes and on the real images, named by what they measure.", "name": "fig-19-loss-curves"}}
 fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
 for ax, (fig_no, (cls, (_, hist))) in zip(axes, enumerate(runs.items(), start=41)):
-    ax.plot(hist["g"], label="g = BCE(D(G(ξ)), 1)")
-    ax.plot(hist["d_fake"], label="d on fakes (§6.4's d1)")
-    ax.plot(hist["d_real"], label="d on reals (§6.4's d2)")
-    ax.set_xlabel("iteration")
-    ax.set_title(f"class {cls} (synthetic), like Figura {fig_no}")
-axes[0].set_ylabel("loss")
+    ax.plot(hist["g"], label=t("g = BCE(D(G(ξ)), 1)"))
+    ax.plot(hist["d_fake"], label=t("d on fakes (§6.4's d1)"))
+    ax.plot(hist["d_real"], label=t("d on reals (§6.4's d2)"))
+    ax.set_xlabel(t("iteration"))
+    ax.set_title(t("class {cls} (synthetic), like Figura {n}", cls=cls, n=fig_no))
+axes[0].set_ylabel(t("loss"))
 axes[0].legend()
 fig.tight_layout()
 save(fig, "19_xray_dcgan_curves.png", dpi=100)
@@ -459,11 +460,11 @@ save(fig, "19_xray_dcgan_curves.png", dpi=100)
 fig, axes = plt.subplots(1, 4, figsize=(12, 3.6))
 for col, (cls, (G, _)) in enumerate(runs.items()):
     axes[2 * col].imshow(grid_array(data[cls][:16], nrow=4), cmap="gray")
-    axes[2 * col].set_title(f"real (synthetic)\n{cls}")
+    axes[2 * col].set_title(t("real (synthetic)\n{cls}", cls=cls))
     G.eval()
     xi = np.random.default_rng(5).standard_normal((16, 100)).astype(np.float32)
     axes[2 * col + 1].imshow(grid_array(G(xi), nrow=4), cmap="gray")
-    axes[2 * col + 1].set_title(f"G after {STEPS} iterations\n{cls}")
+    axes[2 * col + 1].set_title(t("G after {n} iterations\n{cls}", n=STEPS, cls=cls))
 for ax in axes:
     ax.axis("off")
 fig.tight_layout()
@@ -713,28 +714,28 @@ ax.bar(
     [DOC_6_4_1[d][0] for d, _ in PAIRS],
     0.4,
     yerr=[DOC_6_4_1[d][1] for d, _ in PAIRS],
-    label="document 001 §6.4.1 (X-rays)",
+    label=t("document 001 §6.4.1 (X-rays)"),
 )
 ax.bar(
     pos + 0.2,
     [LESSON_16[l16][0] for _, l16 in PAIRS],
     0.4,
     yerr=[LESSON_16[l16][1] for _, l16 in PAIRS],
-    label="lesson 16 (digits 0 and 1)",
+    label=t("lesson 16 (digits 0 and 1)"),
 )
 ax.axhline(
     LESSON_16["R0xR0'"][0],
     color="k",
     ls="--",
     lw=0.8,
-    label="lesson 16: real 0s vs real 0s",
+    label=t("lesson 16: real 0s vs real 0s"),
 )
 ax.set_yscale("log")
 ax.set_ylim(0.8, 2e4)  # room for the legend above the bars
 ax.set_xticks(pos)
 ax.set_xticklabels([f"{d}\n{l16}" for d, l16 in PAIRS])
-ax.set_ylabel("mean FID over 100 draws")
-ax.set_title("100 against 100 images: the document's cross-table and lesson 16's")
+ax.set_ylabel(t("mean FID over 100 draws"))
+ax.set_title(t("100 against 100 images: the document's cross-table and lesson 16's"))
 ax.legend(loc="upper left", ncols=2)
 fig.tight_layout()
 save(fig, "19_fid_tables.png", dpi=100)

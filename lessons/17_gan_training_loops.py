@@ -90,14 +90,14 @@ rng = np.random.default_rng(0)
 # 1. **Two** Adam updates per iteration, each on one batch's *full* BCE; the second starts
 #    from where the first left $D$. With plain gradient descent:
 #
-# $$
-# \begin{aligned}
-# \theta_d' &= \theta_d - \eta\, \nabla \text{BCE}\left(D_{\theta_d}(x), 1\right) \cr
-# \theta_d'' &= \theta_d' - \eta\, \nabla \text{BCE}\left(D_{\theta_d'}(\tilde{x}), 0\right)
-# \end{aligned}
-# \tag{003 ch. 3}
-# \label{eq:17-separate}
-# $$
+#    $$
+#    \begin{aligned}
+#    \theta_d' &= \theta_d - \eta\, \nabla \text{BCE}\left(D_{\theta_d}(x), 1\right) \cr
+#    \theta_d'' &= \theta_d' - \eta\, \nabla \text{BCE}\left(D_{\theta_d'}(\tilde{x}), 0\right)
+#    \end{aligned}
+#    \tag{003 ch. 3}
+#    \label{eq:17-separate}
+#    $$
 #
 #    The `0.5 * np.add(...)` line only *reports* the average of the two losses; it is not the
 #    loss that was descended.

@@ -653,8 +653,8 @@ print(f"(N = {N_FID}; the mean term alone: 2 Tr Σ / N = {2 / N_FID:.3f})")
 # draws of 100 real images, the FID is expected to be about this many times the total
 # variance of the features.
 #
-# **Which of the document's numbers can be held against the floor?** Not the real-against
-# -fake pairs. A generator whose features vary less than the real ones receives a smaller
+# **Which of the document's numbers can be held against the floor?** Not the
+# real-against-fake pairs. A generator whose features vary less than the real ones receives a smaller
 # small-sample bias, and its FID can fall *below* the floor of two real draws: in lesson
 # 16 §4, with $N = 100$, $D = 2{,}048$ and the flat spectrum, real against real gives
 # about 1.65 $\operatorname{Tr}\Sigma$ while a generator with covariance $0.05\,\Sigma$

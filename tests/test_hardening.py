@@ -602,3 +602,48 @@ def test_api_reports(rng):
     ):
         with pytest.raises(err, match=r"Dense\(3, 2\)\.backward: dout"):
             d.backward(bad)
+
+
+# ---------------------------------------------------------------------------- one writer per run folder
+from minigan.files.lock import LOCK_NAME, FolderBusy, RunLock  # noqa: E402
+
+_HOLD = (
+    "import sys, time\n"
+    "from minigan.files.lock import RunLock\n"
+    "RunLock(sys.argv[1]).acquire()\n"
+    "print('held', flush=True)\n"
+    "time.sleep(600)\n"
+)
+
+
+def hold_lock(folder):
+    """A process that holds ``folder``'s lock until killed; returns it once the lock is held."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")])}
+    p = subprocess.Popen([sys.executable, "-c", _HOLD, str(folder)], stdout=subprocess.PIPE, text=True, env=env)
+    assert p.stdout.readline().strip() == "held"
+    return p
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_run_lock_refuses_a_second_writer_and_takes_over_a_dead_ones(tmp_path):
+    folder = tmp_path / "run"
+    lock = RunLock(folder).acquire()
+    assert lock.created and (folder / LOCK_NAME).read_text().strip() == str(os.getpid())
+    with pytest.raises(FolderBusy, match=rf"{re.escape(str(folder))} is in use by another run \(process {os.getpid()}"):
+        RunLock(folder).acquire()  # a second open file of this process conflicts too
+    lock.release()
+    assert not (folder / LOCK_NAME).exists()
+    lock.remove_if_empty()
+    assert not folder.exists()  # created by the lock, left empty: gone
+    holder = hold_lock(folder)
+    try:
+        with pytest.raises(FolderBusy) as e:
+            RunLock(folder).acquire()
+        assert e.value.pid == holder.pid and f"process {holder.pid}" in str(e.value)
+    finally:
+        holder.kill()  # like kill -9: the lock file stays, with a dead pid in it
+        holder.wait()
+    assert (folder / LOCK_NAME).read_text().strip() == str(holder.pid)
+    with RunLock(folder) as again:
+        assert again.took_over == holder.pid
+    assert not (folder / LOCK_NAME).exists()

@@ -594,7 +594,7 @@ def train(run: RunCallbacks, fit: Callable[[Callable], str], resume_hint: str) -
         ctl.run = None
         ctl.idle = (
             f"interrupted after training: the checkpoint of step {step} is saved in {run.ckpt}; "
-            f"metrics.json and progress.gif were not written"
+            f"the final metrics were not finished (metrics.json, progress.gif may be missing)"
         )
     sigint_point("eval")
     return None, elapsed

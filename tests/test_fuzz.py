@@ -935,6 +935,7 @@ def _st_load(raw, expected, folder, exact=True):
     _as_attack("safetensors", body)
 
 
+@pytest.mark.attack
 def test_safetensors_truncated_and_flipped(safetensors_file):
     raw, expected, folder = safetensors_file
 
@@ -957,6 +958,7 @@ def test_safetensors_truncated_and_flipped(safetensors_file):
     run()
 
 
+@pytest.mark.attack
 def test_safetensors_headers(safetensors_file):
     raw, expected, folder = safetensors_file
     (n,) = struct.unpack("<Q", raw[:8])
@@ -1043,6 +1045,7 @@ def _make_folder(root, plan, rng):
             os.symlink(root / "nowhere", p)
 
 
+@pytest.mark.attack
 @pytest.mark.filterwarnings("ignore::UserWarning")  # Pillow on odd files (e.g. "Truncated File Read")
 def test_imagefolder_on_any_folder(tmp_path_factory):
     pytest.importorskip("PIL")
@@ -1060,13 +1063,13 @@ def test_imagefolder_on_any_folder(tmp_path_factory):
         root = tmp_path_factory.mktemp("if")
         _make_folder(root, plan, np.random.default_rng(len(plan)))
         kinds = {k for _, k, _, _ in plan}
-        cls = (
-            "fifo"
-            if kinds & {"fifo", "link_file", "broken"}
-            else "class_folders"
-            if "link_dir" in kinds
-            else "wide_images"
-        )
+        wide = any(k == "image" and m in ("I;16", "I", "F") for _, k, m, _ in plan)
+        if kinds & {"fifo", "link_file", "broken"}:  # the class each example attacks first
+            cls = "fifo"
+        elif "link_dir" in kinds or not wide:
+            cls = "class_folders"  # symlinked folders (loops), or class sub-folders of 8-bit images
+        else:
+            cls = "wide_images"
 
         def body():
             def stream():
@@ -1126,6 +1129,7 @@ def _valid(a) -> bool:
     return bool(ok)
 
 
+@pytest.mark.attack
 @pytest.mark.parametrize("program", ["minigan-train", "mnist_cgan", "image_gan"])
 def test_command_line_values(program, capsys):
     from minigan import train

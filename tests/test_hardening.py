@@ -349,14 +349,15 @@ def _in_thread(fn, timeout=10):
     return box.get("exc")
 
 
+@pytest.mark.attack
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
 def test_fifo_and_devices_are_refused_without_hanging(tmp_path):
+    import attacks  # tests/attacks.py
+
     fifo = tmp_path / "fifo.npz"
     os.mkfifo(fifo)
-    exc = _in_thread(lambda: checkpoint.load(fifo))
-    assert isinstance(exc, CheckpointError) and "not a regular file" in str(exc)
-    exc = _in_thread(lambda: data.load_mnist(fifo))
-    assert isinstance(exc, DataError) and "not a regular file" in str(exc)
+    attacks.expect_error("fifo", lambda: checkpoint.load(fifo), CheckpointError, [str(fifo), "not a regular file"], 10)
+    attacks.expect_error("fifo", lambda: data.load_mnist(fifo), DataError, [str(fifo), "not a regular file"], 10)
     folder = tmp_path / "idx"
     folder.mkdir()
     for name in (
@@ -366,11 +367,14 @@ def test_fifo_and_devices_are_refused_without_hanging(tmp_path):
         "t10k-labels-idx1-ubyte",
     ):
         os.mkfifo(folder / name)
-    exc = _in_thread(lambda: data.load_mnist(folder))
-    assert isinstance(exc, DataError) and "not a regular file" in str(exc)
+    attacks.expect_error("fifo", lambda: data.load_mnist(folder), DataError, ["idx3-ubyte", "not a regular file"], 10)
+    attacks.expect_error(
+        "fifo", lambda: data.read_idx(str(folder / "train-labels-idx1-ubyte"), limit=3), DataError, ["a FIFO"], 10
+    )
+    attacks.expect_error("fifo", lambda: checkpoint.load(tmp_path), CheckpointError, ["a folder"], 10)
     if os.path.exists("/dev/zero"):
-        exc = _in_thread(lambda: checkpoint.load("/dev/zero"))
-        assert isinstance(exc, CheckpointError) and "not a regular file" in str(exc)
+        for dev in ("/dev/zero", "/dev/null"):
+            attacks.expect_error("fifo", lambda dev=dev: checkpoint.load(dev), CheckpointError, [dev, "device"], 10)
 
 
 # ---------------------------------------------------------------------------- 5. non-finite state
@@ -624,6 +628,7 @@ def hold_lock(folder):
     return p
 
 
+@pytest.mark.attack
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_run_lock_refuses_a_second_writer_and_takes_over_a_dead_ones(tmp_path):
     folder = tmp_path / "run"
@@ -637,9 +642,12 @@ def test_run_lock_refuses_a_second_writer_and_takes_over_a_dead_ones(tmp_path):
     assert not folder.exists()  # created by the lock, left empty: gone
     holder = hold_lock(folder)
     try:
-        with pytest.raises(FolderBusy) as e:
-            RunLock(folder).acquire()
-        assert e.value.pid == holder.pid and f"process {holder.pid}" in str(e.value)
+        import attacks  # tests/attacks.py
+
+        exc = attacks.expect_error(
+            "run_lock", lambda: RunLock(folder).acquire(), FolderBusy, [str(folder), f"process {holder.pid}"]
+        )
+        assert exc.pid == holder.pid
     finally:
         holder.kill()  # like kill -9: the lock file stays, with a dead pid in it
         holder.wait()

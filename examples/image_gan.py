@@ -48,7 +48,7 @@ if os.path.isdir(os.path.join(_HERE, "..", "minigan")):  # run from a source che
 import numpy as np  # noqa: E402
 
 import minigan as mg  # noqa: E402
-from minigan import blas, checkpoint, models, runner, viz  # noqa: E402
+from minigan import argtypes, blas, checkpoint, models, runner, viz  # noqa: E402
 from minigan.data import ImageFolder  # noqa: E402
 from minigan.gan import GAN  # noqa: E402
 from minigan.metrics.nearest import nn_distance  # noqa: E402
@@ -58,6 +58,7 @@ from minigan.runner import Refuse, say  # noqa: E402
 MODELS = models.IMAGE_GANS
 DEFAULT_STEPS = 2000
 FAST = dict(steps=4, batch_size=8, sample_every=2)
+BATCH_SIZE = 16
 RUNS_DIR = os.path.join("runs", "image_gan")
 
 
@@ -85,15 +86,25 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     p.add_argument(
         "--steps",
-        type=int,
+        type=argtypes.positive_int,
         default=None,
         help=f"generator steps (default {DEFAULT_STEPS}; with --resume: the new total, default the checkpoint's)",
     )
-    p.add_argument("--batch-size", type=int, default=16, help="minibatch size")
-    p.add_argument("--lr", type=float, default=None, help="Adam learning rate (default: the model's document's)")
-    p.add_argument("--beta1", type=float, default=0.5, help="Adam β1")
-    p.add_argument("--k", type=int, default=1, help="discriminator steps per generator step")
-    p.add_argument("--seed", type=int, default=0, help="seed of weights, noise and folder order")
+    p.add_argument(
+        "--batch-size",
+        type=argtypes.positive_int,
+        default=None,
+        help=f"minibatch size (default {BATCH_SIZE}; --fast {FAST['batch_size']})",
+    )
+    p.add_argument(
+        "--lr",
+        type=argtypes.positive_float,
+        default=None,
+        help="Adam learning rate (default: the model's document's)",
+    )
+    p.add_argument("--beta1", type=argtypes.float_in(0, 1), default=0.5, help="Adam β1")
+    p.add_argument("--k", type=argtypes.positive_int, default=1, help="discriminator steps per generator step")
+    p.add_argument("--seed", type=argtypes.seed, default=0, help="seed of weights, noise and folder order")
     p.add_argument(
         "--strict",
         action="store_true",
@@ -102,16 +113,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     runner.add_run_options(
         p, RUNS_DIR, sample_every="steps / 10", resume_rule="--model and --batch-size must be the checkpoint's"
     )
-    a = p.parse_args(argv)
+    a = p.parse_args(argv)  # every value is checked by its type= (minigan.argtypes): exit 2, one line
     runner.check_run_options(p, a)
-    if a.fast:
+    if a.fast:  # a tiny run; a value given on the command line is kept
         if a.steps is None and a.resume is None:  # a resume keeps its total
             a.steps = FAST["steps"]
-        a.batch_size = FAST["batch_size"] if a.batch_size == 16 else a.batch_size
-        a.sample_every = a.sample_every or FAST["sample_every"]
-    runner.check_at_least_one(p, a, ("steps", "batch_size", "k"))
-    if a.lr is not None and a.lr <= 0 or not 0 <= a.beta1 < 1:
-        p.error(f"need --lr > 0 and 0 <= --beta1 < 1, got {a.lr}, {a.beta1}")
+        a.sample_every = a.sample_every if a.sample_every is not None else FAST["sample_every"]
+    if a.batch_size is None:
+        a.batch_size = FAST["batch_size"] if a.fast else BATCH_SIZE
     return a
 
 
@@ -129,6 +138,8 @@ def fig41_history(h: dict) -> dict:
 class Run(runner.RunCallbacks):
     """The state of one run of the example (so main() stays readable)."""
 
+    job = "image_gan"  # its checkpoints resume here only (runner.check_job)
+
     def __init__(self, a, gan: GAN, folder: ImageFolder, reference: np.ndarray, lr: float, total: int, start: int):
         super().__init__(gan, a.out, total, start, a.model, a.sample_every, a.checkpoint_every)
         self.a, self.folder, self.reference, self.lr = a, folder, reference, lr
@@ -141,6 +152,7 @@ class Run(runner.RunCallbacks):
     def extra(self) -> dict:
         a = self.a
         return {
+            "job": self.job,
             "args": {
                 "model": a.model,
                 "batch_size": a.batch_size,
@@ -217,8 +229,10 @@ def _main(argv=None) -> int:
     log, saved = [], {}
     if ckpt_path is not None:
         try:
+            runner.check_job(ckpt_path, checkpoint.load(ckpt_path).extra, Run.job, "examples/image_gan.py")
             extra = gan.load(ckpt_path)
             saved = extra.get("args", {})
+            saved = saved if isinstance(saved, dict) else {}
             for key in ("model", "batch_size"):
                 if key in saved and saved[key] != getattr(a, key):
                     raise ValueError(
@@ -227,7 +241,7 @@ def _main(argv=None) -> int:
                     )
             folder.load_state_dict(extra["folder"])
             log = list(extra.get("log", []))
-        except (OSError, checkpoint.CheckpointError, ValueError, KeyError) as exc:
+        except (OSError, checkpoint.CheckpointError, ValueError, KeyError, TypeError) as exc:
             raise Refuse(f"cannot resume: {exc}") from None
     # the total: --steps, else a resumed run's own total, else DEFAULT_STEPS
     saved_steps = saved.get("steps")
@@ -266,6 +280,7 @@ def _main(argv=None) -> int:
         viz.save_grid(reference[:64], os.path.join(a.out, "real_batch.png"), nrow=8, title="real images")
         result = {}
         if start == 0:
+            runner.sigint_point("grid0")
             result["nn_distance_untrained"] = nn_distance(run.grid(), reference)
         code, elapsed = runner.train(
             run,

@@ -38,13 +38,14 @@ if os.path.isdir(os.path.join(_HERE, "..", "minigan")):  # run from a source che
 import numpy as np  # noqa: E402
 
 import minigan as mg  # noqa: E402
-from minigan import blas, checkpoint, data, runner, viz  # noqa: E402
+from minigan import argtypes, blas, checkpoint, data, runner, viz  # noqa: E402
 from minigan.gan.cgan import ConditionalGAN, grid_labels, mnist_dense_cgan  # noqa: E402
 from minigan.runner import Refuse, say  # noqa: E402
 
 #: Default number of steps: document 003 ch. 3's 15,000 (see examples/README.md for the time).
 DEFAULT_STEPS = 15000
 FAST = dict(steps=24, batch_size=32, sample_every=8, limit=256, eval_samples=100)
+BATCH_SIZE, EVAL_SAMPLES = 128, 1000
 MODELS = {"dense": (mnist_dense_cgan, 64)}
 NUM_CLASSES = 10
 RUNS_DIR = os.path.join("runs", "mnist_cgan")
@@ -69,18 +70,26 @@ def parse_args(argv=None) -> argparse.Namespace:
     g = p.add_mutually_exclusive_group()
     g.add_argument(
         "--steps",
-        type=int,
+        type=argtypes.positive_int,
         default=None,
         help=f"generator steps to train (default {DEFAULT_STEPS}; with --resume: the new total, "
         "default the checkpoint's)",
     )
     g.add_argument(
-        "--epochs", type=float, default=None, help="train round(EPOCHS × batches per epoch) generator steps instead"
+        "--epochs",
+        type=argtypes.positive_float,
+        default=None,
+        help="train round(EPOCHS × batches per epoch) generator steps instead",
     )
-    p.add_argument("--batch-size", type=int, default=128, help="minibatch size m (document 003: 128)")
-    p.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate for G and D")
-    p.add_argument("--beta1", type=float, default=0.5, help="Adam β1 (Radford et al.: 0.5)")
-    p.add_argument("--k", type=int, default=1, help="discriminator steps per generator step")
+    p.add_argument(
+        "--batch-size",
+        type=argtypes.positive_int,
+        default=None,
+        help=f"minibatch size m (default {BATCH_SIZE}, document 003's; --fast {FAST['batch_size']})",
+    )
+    p.add_argument("--lr", type=argtypes.positive_float, default=2e-4, help="Adam learning rate for G and D")
+    p.add_argument("--beta1", type=argtypes.float_in(0, 1), default=0.5, help="Adam β1 (Radford et al.: 0.5)")
+    p.add_argument("--k", type=argtypes.positive_int, default=1, help="discriminator steps per generator step")
     p.add_argument(
         "--g-loss",
         choices=["non-saturating", "minimax"],
@@ -89,14 +98,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     p.add_argument(
         "--label-smoothing",
-        type=float,
+        type=argtypes.float_in(0, 0.5),
         default=0.0,
         help="one-sided label smoothing: real target 1 - s (document 000 uses 0.1, i.e. 0.9)",
     )
     p.add_argument(
         "--noise", choices=["normal", "uniform"], default="normal", help="z ~ N(0, 1) or U(-1, 1) (document 000)"
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of weights, noise and minibatch order")
+    p.add_argument("--seed", type=argtypes.seed, default=0, help="seed of weights, noise and minibatch order")
     p.add_argument(
         "--data",
         default=None,
@@ -109,34 +118,31 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     p.add_argument(
         "--eval-samples",
-        type=int,
-        default=1000,
-        help="generated samples for the final metrics, the same number per digit (FID per digit "
-        "against that digit's held-out real images)",
+        type=argtypes.positive_int,
+        default=None,
+        help=f"generated samples for the final metrics, the same number per digit (FID per digit "
+        f"against that digit's held-out real images; default {EVAL_SAMPLES}, --fast {FAST['eval_samples']})",
     )
     p.add_argument("--no-eval", action="store_true", help="skip the classifier metrics and FID")
-    a = p.parse_args(argv)
+    a = p.parse_args(argv)  # every value is checked by its type= (minigan.argtypes): exit 2, one line
     runner.check_run_options(p, a)
     a.limit = None
-    if a.fast:
+    if a.fast:  # a tiny run; a value given on the command line is kept
         if a.steps is None and a.epochs is None and a.resume is None:  # a resume keeps its total
             a.steps = FAST["steps"]
-        a.batch_size = FAST["batch_size"] if a.batch_size == 128 else a.batch_size
-        a.sample_every = a.sample_every or FAST["sample_every"]
+        a.sample_every = a.sample_every if a.sample_every is not None else FAST["sample_every"]
         a.limit = FAST["limit"]
-        a.eval_samples = min(a.eval_samples, FAST["eval_samples"])
-    runner.check_at_least_one(p, a, ("batch_size", "k", "eval_samples", "steps"))
-    if a.epochs is not None and a.epochs <= 0:
-        p.error(f"--epochs must be > 0, got {a.epochs}")
-    if not (0.0 <= a.label_smoothing < 0.5):
-        p.error(f"--label-smoothing must be in [0, 0.5), got {a.label_smoothing}")
-    if not (a.lr > 0 and 0 <= a.beta1 < 1):
-        p.error(f"need --lr > 0 and 0 <= --beta1 < 1, got {a.lr}, {a.beta1}")
+    if a.batch_size is None:
+        a.batch_size = FAST["batch_size"] if a.fast else BATCH_SIZE
+    if a.eval_samples is None:
+        a.eval_samples = FAST["eval_samples"] if a.fast else EVAL_SAMPLES
     return a
 
 
 class Run(runner.RunCallbacks):
     """The state of one run of the example (so main() stays readable)."""
+
+    job = "mnist_cgan"  # its checkpoints resume here only (runner.check_job)
 
     def __init__(self, args, gan: ConditionalGAN, train, test, total: int, start: int):
         super().__init__(
@@ -240,10 +246,16 @@ def _main(argv=None) -> int:
     extra, saved = {}, {}
     if ckpt_path is not None:
         try:
+            ck = checkpoint.load(ckpt_path)
+        except (OSError, checkpoint.CheckpointError, ValueError) as exc:
+            raise Refuse(f"cannot resume: {exc}") from None
+        runner.check_job(ckpt_path, ck.extra, Run.job, "examples/mnist_cgan.py")
+        try:
             extra = gan.load(ckpt_path)
         except (OSError, checkpoint.CheckpointError, ValueError) as exc:
             raise Refuse(f"cannot resume: {exc}") from None
         saved = extra.get("args", {})
+        saved = saved if isinstance(saved, dict) else {}
         for key in HYPER:  # the checkpoint's optimizer state would silently win for lr and beta1
             if key in saved and saved[key] != getattr(a, key):
                 raise Refuse(
@@ -273,7 +285,7 @@ def _main(argv=None) -> int:
             f"output in {a.out}"
         )
         if start == 0:
-            run.sample_grid()  # step 0: the untrained generator (first GIF frame)
+            run.first_grid()  # step 0: the untrained generator (first GIF frame)
         code, elapsed = runner.train(
             run,
             lambda cb: gan.fit(X_train, y_train, total, a.batch_size, callback=cb, log_every=min(25, a.sample_every)),

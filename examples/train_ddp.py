@@ -68,8 +68,8 @@ Exit status (as every minigan training script, :mod:`minigan.runner`): 0 done; 2
 data, checkpoint, device or folder, PyTorch missing, or the processes lost each other (one
 line); 3 the run diverged (NaN/inf; the last checkpoint is kept); 130 Ctrl-C (all processes stop
 after the same step and process 0 saves the checkpoint; a second Ctrl-C stops them at once).
-PyTorch is needed by this example only (``pip install torch``, and ``pip install safetensors``
-for the .safetensors files); minigan never imports it on its own.
+PyTorch is needed by this example only (``pip install torch``; minigan writes the
+.safetensors files itself); minigan never imports it on its own.
 """
 
 from __future__ import annotations
@@ -263,16 +263,6 @@ def _check_device(a, torch) -> None:
         )
 
 
-def _check_safetensors() -> None:
-    try:
-        import safetensors.numpy  # noqa: F401
-    except ImportError:
-        raise Refuse(
-            "safetensors is not installed: pip install safetensors (this example writes G.safetensors and "
-            "D.safetensors; or pip install 'minigan[interop]')"
-        ) from None
-
-
 # ---------------------------------------------------------------------------- settings
 def _settings(a) -> tuple[str | None, int]:
     """Fill ``a``'s training settings (from the checkpoint with --resume, else minigan-train's
@@ -364,7 +354,6 @@ def _main(argv=None) -> int:
     a = parse_args(argv)
     torch = _torch()
     _check_device(a, torch)
-    _check_safetensors()
     ckpt, start = _settings(a)
     if a.batch_size % a.world_size:
         raise Refuse(
@@ -710,13 +699,11 @@ class DDPRun(train.Run):
 
     def save_checkpoint(self) -> None:
         """``G.safetensors`` and ``D.safetensors`` (PyTorch's names), then ``checkpoint.npz``
-        (minigan's, what --resume reads), each written to a temporary file and renamed."""
+        (minigan's, what --resume reads), each written atomically."""
         self.sync()
         for name, m in (("G", self.gan.G), ("D", self.gan.D)):
             path = os.path.join(self.out, f"{name}.safetensors")
-            tmp = f"{path}.tmp-{os.getpid()}"
-            save_safetensors(m, tmp, metadata={"step": str(self.gan.step), "model": self.a.model})
-            os.replace(tmp, path)
+            save_safetensors(m, path, metadata={"step": str(self.gan.step), "model": self.a.model})
         super().save_checkpoint()
 
 

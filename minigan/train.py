@@ -51,7 +51,7 @@ from typing import Any
 
 import numpy as np
 
-from . import blas, checkpoint, data, metrics, models, runner, viz
+from . import argtypes, blas, checkpoint, data, metrics, models, runner, viz
 from .backend import as_numpy
 from .gan import GAN
 from .gan.ema import EMA
@@ -124,6 +124,8 @@ HYPER = (
     "fake_mode",
 )
 FAST = dict(steps=24, batch_size=32, sample_every=8, limit=256, eval_samples=100)
+#: Samples of the final metrics (``--eval-samples``).
+EVAL_SAMPLES = 1000
 MODELS = {"dense": (models.mnist_dense_gan, 64), "dcgan": (models.mnist_dcgan, 100)}
 RUNS_DIR = os.path.join("runs", "mnist_gan")
 #: The program's name in the usage line of the console script; ``python -m minigan.train`` and
@@ -157,20 +159,32 @@ def parse_args(argv=None, prog: str = PROG) -> argparse.Namespace:
     g = p.add_mutually_exclusive_group()
     g.add_argument(
         "--steps",
-        type=int,
+        type=argtypes.positive_int,
         default=None,
         help="generator steps to train (default: the recipe's; with --resume: the new total, default the checkpoint's)",
     )
     g.add_argument(
-        "--epochs", type=float, default=None, help="train round(EPOCHS × batches per epoch) generator steps instead"
+        "--epochs",
+        type=argtypes.positive_float,
+        default=None,
+        help="train round(EPOCHS × batches per epoch) generator steps instead",
     )
-    p.add_argument("--batch-size", type=int, default=None, help="minibatch size m (default: the recipe's)")
-    p.add_argument("--lr", type=float, default=None, help="Adam learning rate of G (and of D unless --lr-d)")
     p.add_argument(
-        "--lr-d", type=float, default=None, help="Adam learning rate of D (default: the recipe's, else --lr)"
+        "--batch-size", type=argtypes.positive_int, default=None, help="minibatch size m (default: the recipe's)"
     )
-    p.add_argument("--beta1", type=float, default=None, help="Adam β1 (Radford et al.: 0.5)")
-    p.add_argument("--k", type=int, default=None, help="discriminator steps per generator step (default 1)")
+    p.add_argument(
+        "--lr", type=argtypes.positive_float, default=None, help="Adam learning rate of G (and of D unless --lr-d)"
+    )
+    p.add_argument(
+        "--lr-d",
+        type=argtypes.positive_float,
+        default=None,
+        help="Adam learning rate of D (default: the recipe's, else --lr)",
+    )
+    p.add_argument("--beta1", type=argtypes.float_in(0, 1), default=None, help="Adam β1 (Radford et al.: 0.5)")
+    p.add_argument(
+        "--k", type=argtypes.positive_int, default=None, help="discriminator steps per generator step (default 1)"
+    )
     p.add_argument(
         "--g-loss",
         choices=["non-saturating", "minimax"],
@@ -179,20 +193,20 @@ def parse_args(argv=None, prog: str = PROG) -> argparse.Namespace:
     )
     p.add_argument(
         "--label-smoothing",
-        type=float,
+        type=argtypes.float_in(0, 0.5),
         default=None,
         help="one-sided label smoothing: real target 1 - s (document 000 uses 0.1, i.e. 0.9)",
     )
     p.add_argument(
         "--ema",
-        type=float,
+        type=argtypes.float_in(0, 1),
         default=None,
         metavar="DECAY",
         help="show and evaluate an exponential moving average of G's weights (0 = off)",
     )
     p.add_argument(
         "--d-dropout",
-        type=float,
+        type=argtypes.float_in(0, 1),
         default=None,
         metavar="P",
         help="Dropout after each hidden layer of the dense D (0 = none)",
@@ -200,7 +214,9 @@ def parse_args(argv=None, prog: str = PROG) -> argparse.Namespace:
     p.add_argument(
         "--noise", choices=["normal", "uniform"], default=None, help="z ~ N(0, 1) (default) or U(-1, 1) (document 000)"
     )
-    p.add_argument("--seed", type=int, default=None, help="seed of weights, noise and minibatch order (default 0)")
+    p.add_argument(
+        "--seed", type=argtypes.seed, default=None, help="seed of weights, noise and minibatch order (default 0)"
+    )
     p.add_argument(
         "--d-update",
         choices=["joint", "separate"],
@@ -227,36 +243,23 @@ def parse_args(argv=None, prog: str = PROG) -> argparse.Namespace:
     )
     p.add_argument(
         "--eval-samples",
-        type=int,
-        default=1000,
-        help="generated samples for the final metrics (FID uses at most as many as there are held-out digits)",
+        type=argtypes.positive_int,
+        default=None,
+        help=f"generated samples for the final metrics (default {EVAL_SAMPLES}, --fast {FAST['eval_samples']}; "
+        "FID uses at most as many as there are held-out digits)",
     )
     p.add_argument("--no-eval", action="store_true", help="skip the classifier metrics and FID")
-    a = p.parse_args(argv)
+    a = p.parse_args(argv)  # every value is checked by its type= (minigan.argtypes): exit 2, one line
     runner.check_run_options(p, a)
     a.limit = None
-    if a.fast:  # a tiny run, whatever the recipe
+    if a.fast:  # a tiny run, whatever the recipe; a value given on the command line is kept
         if a.steps is None and a.epochs is None and a.resume is None:  # a resume keeps its total
             a.steps = FAST["steps"]
-        a.batch_size = a.batch_size or FAST["batch_size"]
-        a.sample_every = a.sample_every or FAST["sample_every"]
+        a.batch_size = a.batch_size if a.batch_size is not None else FAST["batch_size"]
+        a.sample_every = a.sample_every if a.sample_every is not None else FAST["sample_every"]
         a.limit = FAST["limit"]
-        a.eval_samples = min(a.eval_samples, FAST["eval_samples"])
-    runner.check_at_least_one(p, a, ("batch_size", "k", "eval_samples", "steps"))
-    if a.epochs is not None and a.epochs <= 0:
-        p.error(f"--epochs must be > 0, got {a.epochs}")
-    if a.label_smoothing is not None and not (0.0 <= a.label_smoothing < 0.5):
-        p.error(f"--label-smoothing must be in [0, 0.5), got {a.label_smoothing}")
-    for name in ("lr", "lr_d"):
-        v = getattr(a, name)
-        if v is not None and not v > 0:
-            p.error(f"--{name.replace('_', '-')} must be > 0, got {v}")
-    if a.beta1 is not None and not (0 <= a.beta1 < 1):
-        p.error(f"--beta1 must be in [0, 1), got {a.beta1}")
-    if a.ema is not None and not (a.ema == 0 or 0 < a.ema < 1):
-        p.error(f"--ema must be 0 (off) or in (0, 1), got {a.ema}")
-    if a.d_dropout is not None and not (0 <= a.d_dropout < 1):
-        p.error(f"--d-dropout must be in [0, 1), got {a.d_dropout}")
+    if a.eval_samples is None:
+        a.eval_samples = FAST["eval_samples"] if a.fast else EVAL_SAMPLES
     return a
 
 
@@ -294,21 +297,88 @@ def saved_settings(path: str):
         ck = checkpoint.load(path)
     except (FileNotFoundError, checkpoint.CheckpointError, ValueError, OSError) as exc:
         raise Refuse(f"cannot resume: {exc}") from None
-    saved = dict(ck.extra.get("args", {}))
-    if not saved:
+    runner.check_job(path, ck.extra, runner.RunCallbacks.job, "minigan-train")
+    saved = ck.extra.get("args", {})
+    if not saved or not isinstance(saved, dict):
         raise Refuse(f"cannot resume: {path} was not written by minigan-train (no run settings in it)")
+    saved = dict(saved)
     saved.setdefault("lr_d", saved.get("lr"))  # checkpoints from before the recipes: one lr, no EMA
     saved.setdefault("ema", 0.0)
     saved.setdefault("d_dropout", 0.0)
     saved.setdefault("d_update", "joint")  # checkpoints from before the documents' D-step variants
     saved.setdefault("fake_mode", "train")
+    _check_saved(path, saved)
     return ck, saved
 
 
-def _resolve_resume(a) -> tuple[str, dict, int]:
-    """The checkpoint to resume, its settings (filled into ``a``) and its step; nothing is
-    created or written."""
-    path = runner.resume_path(a.resume, a.out, RUNS_DIR)
+def _choice(*values):
+    def check(v):
+        if v not in values:
+            raise argparse.ArgumentTypeError(f"is not one of {list(values)}")
+
+    return check
+
+
+def _number(parse):
+    """A recorded number checked as the command line's ``type=`` checks its text (a bool, a
+    string or a list is refused)."""
+
+    def check(v):
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise argparse.ArgumentTypeError(f"is a {type(v).__name__}, not a number")
+        parse(repr(v))
+
+    return check
+
+
+#: How a checkpoint's recorded settings are checked before a resume uses them: the command
+#: line's own types (minigan.argtypes), so a setting no command line could give is refused.
+_SETTING_TYPES = {
+    "model": _choice(*MODELS),
+    "batch_size": _number(argtypes.positive_int),
+    "lr": _number(argtypes.positive_float),
+    "lr_d": _number(argtypes.positive_float),
+    "beta1": _number(argtypes.float_in(0, 1)),
+    "k": _number(argtypes.positive_int),
+    "g_loss": _choice("non-saturating", "minimax"),
+    "label_smoothing": _number(argtypes.float_in(0, 0.5)),
+    "noise": _choice("normal", "uniform"),
+    "seed": _number(argtypes.seed),
+    "ema": _number(argtypes.float_in(0, 1)),
+    "d_dropout": _number(argtypes.float_in(0, 1)),
+    "d_update": _choice("joint", "separate"),
+    "fake_mode": _choice("train", "eval"),
+    "steps": _number(argtypes.positive_int),
+    "recipe": _choice(*RECIPES),
+}
+
+
+def _check_saved(path: str, saved: dict) -> None:
+    """Refuse (one line) recorded settings that minigan-train cannot train with, e.g. the
+    ``xray64`` model of an examples/image_gan.py run (a checkpoint from before the ``job`` tag)."""
+    if saved.get("model") not in MODELS:
+        raise Refuse(
+            f"cannot resume: {path} was trained with --model {str(saved.get('model'))[:40]}, which minigan-train "
+            f"does not have ({', '.join(sorted(MODELS))}); is it a run of another program?"
+        )
+    for key, check in _SETTING_TYPES.items():
+        v = saved.get(key)
+        if v is None:  # not recorded: the recipe's or the default
+            continue
+        try:
+            check(v)
+        except argparse.ArgumentTypeError as exc:
+            raise Refuse(f"cannot resume: {path} records the setting {key} = {str(v)[:40]!r}, which {exc}") from None
+
+
+def _resolve_resume(a, root: str) -> tuple[str, dict, int]:
+    """The checkpoint to resume, its settings (filled into ``a``) and its step. The output
+    folder (``--out``, else the checkpoint's) is locked first (:func:`minigan.runner.lock_out`:
+    a run in progress there is refused); nothing is written."""
+    path = runner.resume_path(a.resume, a.out, root)
+    if a.out is None:
+        a.out = os.path.dirname(os.path.abspath(path))
+    runner.lock_out(a.out)
     ck, saved = saved_settings(path)
     for key in HYPER:
         given = getattr(a, key)
@@ -323,8 +393,6 @@ def _resolve_resume(a) -> tuple[str, dict, int]:
     _fill_from(a, saved)
     if a.data is None:
         a.data = saved.get("data")
-    if a.out is None:
-        a.out = os.path.dirname(os.path.abspath(path))
     return path, saved, int(ck.step)
 
 
@@ -347,6 +415,7 @@ class Run(runner.RunCallbacks):
         self.plot_title = f"{args.model} GAN on MNIST: losses (document 001 Fig. 41)"
         self.X_train, self.X_test = X_train, X_test
         self.ckpt_ema = os.path.join(self.out, "checkpoint_ema.npz")
+        self.ckpt_ema_prev = os.path.join(self.out, "checkpoint_ema_prev.npz")
         self.z_fixed = gan.fixed_noise(100)
         self.ema = ema
         self.bn_noise = gan.fixed_noise(512, seed=gan.seed + 1_000_003) if ema is not None else None
@@ -355,22 +424,42 @@ class Run(runner.RunCallbacks):
         return {**super().settings(), "recipe": self.a.recipe}
 
     def save_checkpoint(self) -> None:
-        if self.ema is not None:  # first: a crash between the two leaves an older average, said on resume
-            checkpoint.save(self.ckpt_ema, step=self.gan.step, arrays=self.ema.state_dict())
+        """``checkpoint.npz`` and, with an average of G's weights, ``checkpoint_ema.npz``: two
+        files, each written atomically, kept a matching pair even when a save is stopped
+        half-way (a second Ctrl-C, a kill): the average that matches the checkpoint on disk is
+        kept as ``checkpoint_ema_prev.npz`` until the new checkpoint is written, and
+        :meth:`load_ema` takes whichever of the two matches the checkpoint's step."""
+        if self.ema is None:
+            self.gan.save(self.ckpt, extra=self.extra())
+            return
+        if os.path.exists(self.ckpt_ema):
+            os.replace(self.ckpt_ema, self.ckpt_ema_prev)
+        checkpoint.save(self.ckpt_ema, step=self.gan.step, arrays=self.ema.state_dict())
         self.gan.save(self.ckpt, extra=self.extra())
+        if os.path.exists(self.ckpt_ema_prev):
+            os.remove(self.ckpt_ema_prev)
 
     def load_ema(self) -> None:
         if self.ema is None:
             return
-        try:
-            ck = checkpoint.load(self.ckpt_ema)
-        except (FileNotFoundError, checkpoint.CheckpointError, ValueError, OSError) as exc:
-            say(f"warning: no usable {self.ckpt_ema} ({exc}); the average of G's weights restarts here")
-            self.ema = EMA(self.gan.G, self.a.ema)
-            return
-        if int(ck.step) != self.gan.step:
-            say(f"warning: {self.ckpt_ema} is at step {ck.step}, the checkpoint at {self.gan.step}; using it anyway")
-        self.ema.load_state_dict(ck.arrays)
+        found = []
+        for path in (self.ckpt_ema, self.ckpt_ema_prev):
+            try:
+                ck = checkpoint.load(path)
+            except (FileNotFoundError, checkpoint.CheckpointError, ValueError, OSError) as exc:
+                found.append(f"{path}: {exc}")
+                continue
+            if int(ck.step) == self.gan.step:
+                if path == self.ckpt_ema_prev:  # a save stopped half-way: the pair is this one again
+                    os.replace(self.ckpt_ema_prev, self.ckpt_ema)
+                self.ema.load_state_dict(ck.arrays)
+                return
+            found.append(f"{path} is at step {ck.step}")
+        say(
+            f"warning: no average of G's weights at the checkpoint's step {self.gan.step} ({'; '.join(found)}); "
+            f"the average restarts here"
+        )
+        self.ema = EMA(self.gan.G, self.a.ema)
 
     def on_step(self) -> None:
         if self.ema is not None:
@@ -500,8 +589,9 @@ def _main(argv, prog: str, command: str) -> int:
     a = parse_args(argv, prog)
     runner.use_device(a.device)
     dropout_given, lr_given = a.d_dropout is not None, (a.lr, a.lr_d) != (None, None)
+    root = runner.runs_root(RUNS_DIR, a.fast)  # --fast runs apart: a bare --resume never picks one
     if a.resume is not None:
-        ckpt_path, saved, start = _resolve_resume(a)
+        ckpt_path, saved, start = _resolve_resume(a, root)
     else:
         a.recipe = a.recipe or DEFAULT_RECIPE
         model_given = a.model is not None
@@ -509,8 +599,9 @@ def _main(argv, prog: str, command: str) -> int:
         if model_given and a.model != RECIPES[a.recipe]["model"] and not lr_given:
             a.lr = a.lr_d = OTHER_MODEL_LR  # the recipe's learning rate was measured for its own model
         ckpt_path, saved, start = None, {}, 0
-        a.out = a.out if a.out is not None else runner.new_run_dir(RUNS_DIR, a.model)
-        runner.check_out(a.out, a.overwrite, RUNS_DIR)
+        a.out = a.out if a.out is not None else runner.new_run_dir(root, a.model)
+        runner.lock_out(a.out)  # one writer per folder, before anything is read or written
+        runner.check_out(a.out, a.overwrite, root)
     if a.d_dropout and a.model != "dense" and not dropout_given:
         a.d_dropout = 0.0  # the recipe's D Dropout is for its dense D
     if a.d_dropout and a.model != "dense":
@@ -576,7 +667,7 @@ def _train(a, X_train, X_test, total: int, start: int, ckpt_path: str | None, th
         f"output in {a.out}"
     )
     if start == 0:
-        run.sample_grid()  # step 0: the untrained generator (first GIF frame)
+        run.first_grid()  # step 0: the untrained generator (first GIF frame)
     code, elapsed = runner.train(
         run,
         lambda cb: gan.fit(X_train, total, a.batch_size, callback=cb, log_every=min(25, a.sample_every)),

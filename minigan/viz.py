@@ -28,6 +28,8 @@ import numpy as np
 
 from . import backend
 from .checks import check_int_range, check_positive_int
+from .files.atomic import atomic_write
+from .files.npzread import open_regular
 from .progress import ProgressBar
 
 __all__ = ["grid_array", "save_grid", "plot_losses", "make_gif", "ProgressBar"]
@@ -406,9 +408,9 @@ def make_gif(
         raise ValueError("make_gif: frame_paths is empty; give at least one image file")
     frames = []
     for p in paths:
-        if not os.path.isfile(p):
+        if not os.path.lexists(p):
             raise FileNotFoundError(f"make_gif: frame {p!r} does not exist")
-        with Image.open(p) as im:
+        with open_regular(p, ValueError, "make_gif") as fh, Image.open(fh) as im:
             frames.append(im.copy())
     grey = all(f.mode in ("L", "1", "LA") for f in frames)
     mode = "L" if grey else "RGB"
@@ -424,10 +426,10 @@ def make_gif(
             f = canvas
         out.append(f)
     path = os.fspath(path)
-    parent = os.path.dirname(path)
-    if parent:
-        os.makedirs(parent, exist_ok=True)
-    out[0].save(
-        path, format="GIF", save_all=True, append_images=out[1:], duration=duration_ms, loop=loop, optimize=False
+    return atomic_write(  # a Ctrl-C while writing leaves the previous GIF (or none), never half of one
+        path,
+        lambda fh: out[0].save(
+            fh, format="GIF", save_all=True, append_images=out[1:], duration=duration_ms, loop=loop, optimize=False
+        ),
+        "write GIF",
     )
-    return path

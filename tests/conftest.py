@@ -9,8 +9,12 @@ and compare results after ``minigan.backend.as_numpy(out)``.
 
 ``fakegpu`` installs the stand-in for one test and yields the :mod:`fakegpu` module (its
 ``STATS`` counters, ``forbid_host_traffic()``, ``record()``).
+
+The tests marked ``attack`` record their outcomes in :mod:`attacks`; ``MINIGAN_ATTACK_TALLY``
+writes them out (:func:`pytest_sessionfinish`).
 """
 
+import json
 import os
 import sys
 
@@ -23,6 +27,7 @@ import minigan as mg
 
 if os.path.dirname(os.path.abspath(__file__)) not in sys.path:  # e.g. --import-mode=importlib
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import attacks as _attacks
 import fakegpu as _fakegpu
 
 _DEVICES = ["cpu", "fakegpu"] + ([pytest.param("gpu", marks=pytest.mark.gpu)] if mg.backend.cupy_available() else [])
@@ -54,3 +59,20 @@ def device(request):
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """``MINIGAN_ATTACK_TALLY=path.json``: write the attack tests' outcomes per class
+    (tests/attacks.py; tools/attack_table.py prints them as a table)."""
+    path = os.environ.get("MINIGAN_ATTACK_TALLY")
+    if path:
+        with open(path, "w") as fh:
+            json.dump(
+                {
+                    "classes": _attacks.CLASSES,
+                    "tally": {k: dict(v) for k, v in _attacks.TALLY.items()},
+                    "tests": {k: sorted(v) for k, v in _attacks.TESTS.items()},
+                },
+                fh,
+                indent=1,
+            )

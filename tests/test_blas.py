@@ -1,4 +1,6 @@
-"""minigan.blas: reading and choosing NumPy's BLAS thread count."""
+"""minigan.blas: reading and choosing NumPy's BLAS thread count, capped at the cores."""
+
+import os
 
 import pytest
 
@@ -33,3 +35,21 @@ def test_without_threadpoolctl_it_says_so(monkeypatch):
     with blas.limited(1) as info:
         assert info == (None, "unknown")
     assert "threadpoolctl" in blas.describe()
+
+
+def test_threads_are_capped_at_the_cores_this_process_may_use(monkeypatch):
+    """--threads 999 used to become 64 OpenBLAS threads on 2 cores (a step 100 times slower)."""
+    cores = blas.available_cores()
+    assert cores >= 1
+    if hasattr(os, "sched_getaffinity"):
+        assert cores == len(os.sched_getaffinity(0))
+    assert blas.cap_threads(1) == (1, None)
+    assert blas.cap_threads(cores) == (cores, None)
+    n, warning = blas.cap_threads(999)
+    assert n == cores and warning.startswith("warning: --threads 999 is more than the") and f"using {cores}" in warning
+    monkeypatch.setattr(blas, "available_cores", lambda: 3)
+    n, warning = blas.cap_threads(8, "threads")
+    assert n == 3 and "threads 8 is more than the 3 CPU cores" in warning
+    for bad in (0, -1, True, 2.5):
+        with pytest.raises(ValueError, match="cap_threads: --threads must be an int >= 1"):
+            blas.cap_threads(bad)

@@ -267,3 +267,78 @@ def test_checkpoints_from_before_the_nn_move_load_and_save_back_the_same(tmp_pat
         assert a.files == b.files
         for k in a.files:
             assert a[k].dtype == b[k].dtype and np.array_equal(a[k], b[k]), k
+
+
+# ---------------------------------------------------------------------------- finite after the cast
+import attacks  # noqa: E402  (tests/attacks.py)
+
+
+def _with_big(src, dst, member, value=1e300):
+    """Copy the checkpoint ``src`` to ``dst`` with ``member`` stored as float64 holding ``value``
+    (finite in float64, infinite in float32)."""
+    with np.load(src) as f:
+        arrays = {k: f[k] for k in f.files}
+    a = arrays[member].astype(np.float64)
+    a.flat[0] = value
+    arrays[member] = a
+    np.savez(dst, **arrays)
+    return dst
+
+
+def _snapshot(gan):
+    return [a.copy() for a in list(gan.G.state_dict().values()) + list(gan.D.state_dict().values())]
+
+
+@pytest.mark.attack
+@pytest.mark.parametrize("member", ["module/G/0.W", "module/D/3.b", "optim/G/S.0", "optim/D/V.1"])
+def test_finite_float64_beyond_float32_is_refused_for_a_float32_model(tmp_path, member):
+    """1e300 is finite in float64 and infinite in float32: the check is made after the cast to the
+    model's dtype, and the GAN is left as it was (it used to load inf weights and sample NaN)."""
+    X = np.random.default_rng(0).standard_normal((40, 4)).astype(np.float32)
+    gan = _gan(0)
+    gan.fit(X, 3, batch_size=8)
+    src = gan.save(tmp_path / "good.npz")
+    bad = _with_big(src, tmp_path / "bad.npz", member)
+    fresh = _gan(1)
+    before = _snapshot(fresh)
+    attacks.expect_error(
+        "finite_after_cast",
+        lambda: fresh.load(bad),
+        CheckpointError,
+        [str(bad), repr(member), "float32"],
+        intact=lambda: all(np.array_equal(a, b) for a, b in zip(before, _snapshot(fresh))),
+    )
+    # the lower-level restore refuses it the same way
+    if member.startswith("module/"):
+        name = member.split("/")[1]
+        target = fresh.G if name == "G" else fresh.D
+        attacks.expect_error(
+            "finite_after_cast",
+            lambda: checkpoint.load(bad).restore(modules={name: target}),
+            CheckpointError,
+            [str(bad), repr(member), "float32"],
+            intact=lambda: all(np.array_equal(a, b) for a, b in zip(before, _snapshot(fresh))),
+        )
+    # sampling the model that refused the file still gives finite images
+    assert np.isfinite(fresh.sample(4)).all()
+
+
+@pytest.mark.attack
+def test_a_float64_model_loads_what_float32_cannot_hold(tmp_path):
+    m = _model(0).astype(np.float64)
+    p = tmp_path / "ck.npz"
+    checkpoint.save(p, modules={"net": m})
+    bad = _with_big(p, tmp_path / "big.npz", "module/net/0.W")
+    m2 = _model(1).astype(np.float64)
+    attacks.expect_ok(
+        "finite_after_cast",
+        lambda: checkpoint.load(bad).restore(modules={"net": m2}),
+        lambda _: m2[0].W.data.flat[0] == 1e300,
+    )
+    m3 = _model(1)
+    attacks.expect_error(
+        "finite_after_cast",
+        lambda: checkpoint.load(bad).restore(modules={"net": m3}),
+        CheckpointError,
+        [str(bad), "'module/net/0.W'", "beyond float32's range"],
+    )

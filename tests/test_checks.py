@@ -80,3 +80,43 @@ def test_check_float():
     for bad in (0, -1.0, math.nan, "1"):
         with pytest.raises(ValueError, match=r"ELU: alpha must be a float > 0, got"):
             check_float("ELU", "alpha", bad, 0.0, low_inclusive=False)
+
+
+# ---------------------------------------------------------------------------- command-line values
+def test_argtypes_refuse_what_would_fail_later_or_run_silently():
+    """minigan.argtypes: the type= of every command line: inf, nan, negative seeds, zero sizes
+    and non-numbers are refused when parsed, with the value in the message."""
+    import argparse
+
+    from minigan import argtypes
+
+    ok = {
+        argtypes.positive_int: [("1", 1), (" 32 ", 32)],
+        argtypes.nonnegative_int: [("0", 0)],
+        argtypes.seed: [("0", 0), (str(2**63 - 1), 2**63 - 1)],
+        argtypes.positive_float: [("2e-4", 2e-4), ("1", 1.0)],
+        argtypes.float_in(0, 1): [("0", 0.0), ("0.999", 0.999)],
+        argtypes.finite_float: [("-3.5", -3.5)],
+    }
+    for fn, cases in ok.items():
+        for text, want in cases:
+            assert fn(text) == want
+    bad = {
+        argtypes.positive_int: ["0", "-3", "1.5", "1e3", "", "ten", str(10**13)],
+        argtypes.nonnegative_int: ["-1"],
+        argtypes.seed: ["-1", str(2**63), "0.5"],
+        argtypes.positive_float: ["0", "-1", "inf", "nan", "-inf", "1e400", "x"],
+        argtypes.float_in(0, 1): ["1", "-0.1", "nan"],
+        argtypes.float_in(0, 0.5): ["0.5"],
+        argtypes.finite_float: ["inf", "nan"],
+    }
+    for fn, texts in bad.items():
+        for text in texts:
+            with pytest.raises(argparse.ArgumentTypeError, match=r"got '") as e:
+                fn(text)
+            assert repr(text) in str(e.value) or "expected" in str(e.value)
+    p = argparse.ArgumentParser(prog="prog")
+    p.add_argument("--lr", type=argtypes.positive_float)
+    with pytest.raises(SystemExit) as e:
+        p.parse_args(["--lr", "inf"])
+    assert e.value.code == 2

@@ -3,11 +3,14 @@
 import gzip
 import pickle
 import struct
+import time
+import tracemalloc
 
 import numpy as np
 import pytest
 
 from minigan import data
+from minigan.data import DataError
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -324,3 +327,73 @@ def test_bundled_digits_and_heldout_mask_are_public_and_shared_with_metrics():
     assert held.sum() == 1000 and np.array_equal(np.sort(te), np.flatnonzero(held))
     assert classifier.bundled_mnist is data.bundled_mnist and classifier.heldout_mask is data.heldout_mask
     assert data.BatchStream is batches.BatchStream and data.iterate_minibatches is batches.iterate_minibatches
+
+
+# ---------------------------------------------------------------------------- IDX read up to the limit
+import attacks  # noqa: E402  (tests/attacks.py)
+
+
+def _bomb_idx_folder(folder, n=1_000_000):
+    """Four gzipped IDX files that declare ``n`` images (labels) each, all zeros: about 0.76 MB
+    on disk for the images of one split, 784 MB decompressed."""
+    folder.mkdir()
+    chunk = bytes(784 * 10_000)
+    for name, dims in (
+        ("train-images-idx3-ubyte.gz", (n, 28, 28)),
+        ("train-labels-idx1-ubyte.gz", (n,)),
+        ("t10k-images-idx3-ubyte.gz", (n, 28, 28)),
+        ("t10k-labels-idx1-ubyte.gz", (n,)),
+    ):
+        with gzip.open(folder / name, "wb", compresslevel=9) as f:
+            f.write(bytes([0, 0, 8, len(dims)]) + struct.pack(">" + "I" * len(dims), *dims))
+            left = int(np.prod(dims))
+            while left:
+                k = min(left, len(chunk))
+                f.write(chunk[:k])
+                left -= k
+    return folder
+
+
+@pytest.fixture(scope="module")
+def bomb_idx(tmp_path_factory):
+    return _bomb_idx_folder(tmp_path_factory.mktemp("bomb") / "idx")
+
+
+@pytest.mark.attack
+@pytest.mark.parametrize("split", ["train", "test", "all"])
+def test_idx_decompression_is_bounded_by_the_limit(bomb_idx, split):
+    """load_mnist(limit=256) of gzipped IDX files declaring 1,000,000 images (within the cap)
+    used to decompress all of them (3.7 GB, 24 s): it now reads only what it returns. Memory is
+    measured with tracemalloc, time as CPU time (not wall-clock)."""
+    folder = bomb_idx
+    assert (folder / "train-images-idx3-ubyte.gz").stat().st_size < 1_000_000
+    tracemalloc.start()
+    t0 = time.process_time()
+    try:
+        X, y = attacks.expect_ok(
+            "idx_limit",
+            lambda: data.load_mnist(folder, split=split, limit=256),
+            lambda r: r[0].shape == (256, 1, 28, 28) and r[1].shape == (256,) and (r[0] == -1).all(),
+        )
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    cpu = time.process_time() - t0
+    assert peak < 16 * 2**20, f"{peak / 2**20:.1f} MiB for 256 images"
+    assert cpu < 2.0, f"{cpu:.2f} s of CPU for 256 images"
+    assert data.read_idx(str(folder / "train-labels-idx1-ubyte.gz"), limit=5).shape == (5,)
+
+
+def test_a_limit_reads_the_first_images_and_the_header_is_still_checked(tmp_path):
+    parts = _fake_mnist(12, 5)
+    folder = _write_idx_folder(tmp_path / "idx", parts, gz=True)
+    full_x, full_y = data.load_mnist(folder, split="train")
+    x, y = data.load_mnist(folder, split="train", limit=4)
+    np.testing.assert_array_equal(x, full_x[:4])
+    np.testing.assert_array_equal(y, full_y[:4])
+    x, y = data.load_mnist(folder, split="all", limit=14)  # 12 train, then 2 test
+    np.testing.assert_array_equal(x, data.load_mnist(folder, split="all")[0][:14])
+    # the labels file of the other split still has to agree with its images (header checked)
+    (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(_idx_bytes(np.zeros(4, np.uint8))))
+    with pytest.raises(DataError, match=r"t10k-labels.*holds \(4,\) labels for 5 images"):
+        data.load_mnist(folder, split="train", limit=4)

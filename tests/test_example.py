@@ -172,11 +172,12 @@ def test_each_run_gets_its_own_folder_and_a_full_out_is_refused(ex, tmp_path, mo
     assert ex.main(common + ["--model", "dcgan"]) == 0
     err = capsys.readouterr().err  # the recipe's lr and D Dropout were measured for its dense GAN
     assert "training dcgan GAN (recipe minigan)" in err and "lr 0.0002," in err
-    runs = sorted(os.listdir(tmp_path / "runs" / "mnist_gan"))
+    assert os.listdir(tmp_path / "runs" / "mnist_gan") == ["fast"]  # --fast runs apart from real ones
+    runs = sorted(os.listdir(tmp_path / "runs" / "mnist_gan" / "fast"))
     assert len(runs) == 2 and runs[0].startswith("dcgan-") and runs[1].startswith("dense-")
     for r in runs:  # each GIF holds its own run's grids only: steps 0, 1, 2
-        assert len(list((tmp_path / "runs" / "mnist_gan" / r).glob("samples_step_*.png"))) == 3
-    out = tmp_path / "runs" / "mnist_gan" / runs[1]
+        assert len(list((tmp_path / "runs" / "mnist_gan" / "fast" / r).glob("samples_step_*.png"))) == 3
+    out = tmp_path / "runs" / "mnist_gan" / "fast" / runs[1]
     capsys.readouterr()
     assert ex.main(common + ["--out", str(out)]) == 2  # not empty: refused, nothing touched
     assert "not empty" in capsys.readouterr().err
@@ -303,9 +304,363 @@ def test_recipes_fill_what_the_command_line_leaves_out():
 def test_bare_resume_continues_the_newest_run(ex, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert ex.main(["--fast", "--no-eval", "--steps", "2", "--sample-every", "1"]) == 0
-    (run,) = (tmp_path / "runs" / "mnist_gan").iterdir()
+    (run,) = (tmp_path / "runs" / "mnist_gan" / "fast").iterdir()
     capsys.readouterr()
     assert ex.main(["--fast", "--no-eval", "--resume", "--steps", "3"]) == 0
     assert f"output in {os.path.abspath(run)}" in capsys.readouterr().err
     assert checkpoint.load(run / "checkpoint.npz").step == 3
-    assert len(list((tmp_path / "runs" / "mnist_gan").iterdir())) == 1  # no new folder
+    assert len(list((tmp_path / "runs" / "mnist_gan" / "fast").iterdir())) == 1  # no new folder
+    # a bare --resume of a real run never picks the fast toy run
+    assert ex.main(["--no-eval", "--resume"]) == 2
+    assert "no run under runs/mnist_gan has a checkpoint.npz" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------- bad values: exit 2, one line
+import attacks  # noqa: E402  (tests/attacks.py)
+
+BAD_VALUES = [
+    (["--lr", "inf"], ["--lr", "'inf'"]),
+    (["--lr", "nan"], ["--lr", "'nan'"]),
+    (["--lr", "-1"], ["--lr"]),
+    (["--lr-d", "inf"], ["--lr-d"]),
+    (["--epochs", "nan"], ["--epochs", "'nan'"]),
+    (["--epochs", "inf"], ["--epochs", "'inf'"]),
+    (["--epochs", "0"], ["--epochs"]),
+    (["--seed", "-1"], ["--seed", "'-1'"]),
+    (["--seed", "1.5"], ["--seed"]),
+    (["--batch-size", "0"], ["--batch-size"]),
+    (["--fast", "--batch-size", "0"], ["--batch-size", "'0'"]),
+    (["--steps", "0"], ["--steps"]),
+    (["--k", "0"], ["--k"]),
+    (["--beta1", "1"], ["--beta1"]),
+    (["--beta1", "nan"], ["--beta1"]),
+    (["--label-smoothing", "0.5"], ["--label-smoothing"]),
+    (["--ema", "1"], ["--ema"]),
+    (["--d-dropout", "inf"], ["--d-dropout"]),
+    (["--threads", "0"], ["--threads"]),
+    (["--threads", "two"], ["--threads"]),
+    (["--sample-every", "0"], ["--sample-every"]),
+    (["--checkpoint-every", "-2"], ["--checkpoint-every"]),
+    (["--eval-samples", "0"], ["--eval-samples"]),
+]
+
+
+@pytest.mark.attack
+@pytest.mark.parametrize("argv, names", BAD_VALUES, ids=lambda v: " ".join(v) if isinstance(v, list) else "")
+def test_every_bad_value_exits_2_with_one_line_naming_the_option(ex, tmp_path, capsys, argv, names):
+    """--lr inf, --epochs nan/inf and --seed -1 used to end in exit 1 and a traceback; --fast
+    used to replace --batch-size 0 by 32 in silence. Each is refused as it is parsed."""
+    out = tmp_path / "o"
+    for main in (ex.main, ex_mod().main):  # examples/mnist_gan.py and minigan-train
+        attacks.main_exit("exit_2", main, argv + ["--no-eval", "--out", str(out)], 2, names, capsys)
+        assert not out.exists()
+
+
+@pytest.mark.attack
+def test_epochs_too_many_for_any_run_is_refused_in_one_line(ex, tmp_path, capsys):
+    out = tmp_path / "o"
+    attacks.main_exit(
+        "exit_2", ex.main, ["--fast", "--no-eval", "--epochs", "1e300", "--out", str(out)], 2, ["--epochs"], capsys
+    )
+    assert not out.exists()  # the folder the lock created is removed again
+
+
+@pytest.mark.attack
+def test_the_command_line_programs_exit_2_in_a_subprocess_too(tmp_path):
+    """The real processes: exit status 2 and an error line, no traceback (python -m minigan.train,
+    examples/mnist_gan.py, python -m minigan.data.drawings, python -m minigan.metrics.drawings)."""
+    for argv, names in (
+        (["-m", "minigan.train", "--lr", "inf"], ["--lr"]),
+        ([_PATH, "--epochs", "nan"], ["--epochs"]),
+        ([_PATH, "--seed", "-1"], ["--seed"]),
+        (["-m", "minigan.data.drawings", str(tmp_path / "d"), "--size", "0"], ["--size"]),
+        (["-m", "minigan.data.drawings", str(tmp_path / "d"), "--n", "0"], ["--n"]),
+        (["-m", "minigan.data.drawings", str(tmp_path / "d"), "--seed", "-1"], ["--seed"]),
+        (["-m", "minigan.data.drawings", str(tmp_path / "d"), "--size", "100000"], ["--size"]),
+        (["-m", "minigan.metrics.drawings", str(tmp_path), "--samples", "0"], ["--samples"]),
+        (["-m", "minigan.metrics.drawings", str(tmp_path), "--samples", "1000000000"], ["--samples"]),
+    ):
+        attacks.cli("exit_2", argv, 2, names, timeout=120)
+    assert not (tmp_path / "d").exists()
+
+
+@pytest.fixture(scope="module")
+def foreign_runs(tmp_path_factory):
+    """A run of examples/image_gan.py and one of examples/mnist_cgan.py (2 steps each), and the
+    image run's checkpoint without the ``job`` tag (as files from before it)."""
+    root = tmp_path_factory.mktemp("foreign")
+    from minigan.data.drawings import write_shape_folder
+
+    spec = importlib.util.spec_from_file_location("image_gan_ex", os.path.join(_REPO, "examples", "image_gan.py"))
+    image = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(image)
+    spec = importlib.util.spec_from_file_location("mnist_cgan_ex", os.path.join(_REPO, "examples", "mnist_cgan.py"))
+    cgan = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cgan)
+    write_shape_folder(root / "shapes", 16, 28, corrupt=0, seed=0)
+    assert (
+        image.main(
+            ["--data", str(root / "shapes"), "--model", "dcgan28", "--fast", "--steps", "2", "--out", str(root / "img")]
+        )
+        == 0
+    )
+    assert cgan.main(["--fast", "--no-eval", "--steps", "2", "--out", str(root / "cgan")]) == 0
+    old = root / "img_old" / "checkpoint.npz"
+    old.parent.mkdir()
+    with np.load(root / "img" / "checkpoint.npz") as f:
+        arrays = {k: f[k] for k in f.files}
+    meta = json.loads(arrays["__meta__"].tobytes())
+    del meta["extra"]["job"]
+    arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    np.savez(old, **arrays)
+    return root, image, cgan
+
+
+@pytest.mark.attack
+@pytest.mark.slow
+def test_a_resume_of_another_programs_run_exits_2(ex, foreign_runs, tmp_path, capsys):
+    """``minigan-train --resume <an image_gan run> --data mnist.npz`` used to end in
+    ``KeyError: 'xray64'`` (exit 1)."""
+    root, image, cgan = foreign_runs
+    keras = tmp_path / "mnist.npz"
+    x = np.zeros((8, 28, 28), np.uint8)
+    np.savez(keras, x_train=x, y_train=np.zeros(8, np.uint8), x_test=x, y_test=np.zeros(8, np.uint8))
+    ckpts = {d: (root / d / "checkpoint.npz").read_bytes() for d in ("img", "cgan", "img_old")}
+
+    def intact():
+        return all((root / d / "checkpoint.npz").read_bytes() == b for d, b in ckpts.items())
+
+    for main in (ex.main, ex_mod().main):
+        attacks.main_exit(
+            "exit_2",
+            main,
+            ["--resume", str(root / "img"), "--data", str(keras), "--no-eval"],
+            2,
+            ["cannot resume", "examples/image_gan.py", "not of minigan-train"],
+            capsys,
+            intact=intact,
+        )
+        attacks.main_exit(
+            "exit_2",
+            main,
+            ["--resume", str(root / "img_old"), "--no-eval"],
+            2,
+            ["cannot resume", "--model dcgan28", "minigan-train does not have"],
+            capsys,
+            intact=intact,
+        )
+        attacks.main_exit(
+            "exit_2",
+            main,
+            ["--resume", str(root / "cgan"), "--no-eval"],
+            2,
+            ["examples/mnist_cgan.py"],
+            capsys,
+            intact=intact,
+        )
+    attacks.main_exit(
+        "exit_2",
+        cgan.main,
+        ["--resume", str(root / "img"), "--no-eval"],
+        2,
+        ["examples/image_gan.py"],
+        capsys,
+        intact=intact,
+    )
+    attacks.main_exit(
+        "exit_2",
+        image.main,
+        ["--data", str(root / "shapes"), "--model", "dcgan28", "--resume", str(root / "cgan")],
+        2,
+        ["examples/mnist_cgan.py"],
+        capsys,
+        intact=intact,
+    )
+
+
+# ---------------------------------------------------------------------------- values once taken in silence
+@pytest.mark.attack
+def test_threads_beyond_the_cores_are_capped_with_one_warning(ex, tmp_path, capsys):
+    from minigan import blas
+
+    cores = blas.available_cores()
+    err = attacks.main_exit(
+        "silent_values",
+        ex.main,
+        ["--fast", "--no-eval", "--steps", "1", "--threads", "999", "--out", str(tmp_path / "o")],
+        0,
+        [],
+        capsys,
+    )
+    assert f"warning: --threads 999 is more than the {cores} CPU core" in err
+    if blas.blas_threads()[0] is not None:
+        assert f"threads: {cores} (BLAS: " in err
+    assert json.loads((tmp_path / "o" / "metrics.json").read_text())["threads"] in (cores, None)
+
+
+@pytest.mark.attack
+def test_fast_keeps_every_value_given_on_the_command_line(ex, capsys):
+    from minigan import train
+
+    a = attacks.expect_ok(
+        "silent_values",
+        lambda: train.parse_args(["--fast", "--batch-size", "128", "--sample-every", "3", "--eval-samples", "500"]),
+        lambda a: (a.batch_size, a.sample_every, a.eval_samples, a.steps) == (128, 3, 500, train.FAST["steps"]),
+    )
+    assert a.limit == train.FAST["limit"]
+    a = train.parse_args(["--fast"])
+    assert (a.batch_size, a.sample_every, a.eval_samples) == (32, 8, 100)
+    a = train.parse_args([])
+    assert (a.batch_size, a.eval_samples) == (None, 1000)  # the recipe's batch size comes later
+
+
+# ---------------------------------------------------------------------------- fast runs apart
+@pytest.mark.attack
+@pytest.mark.slow
+def test_a_bare_resume_never_picks_a_fast_run(ex, tmp_path, monkeypatch, capsys):
+    """Fast runs used to share runs/mnist_gan/ with real ones, so a later bare --resume picked
+    the 24-step toy run."""
+    monkeypatch.chdir(tmp_path)
+    real = tmp_path / "runs" / "mnist_gan" / "real"
+    assert ex.main(["--fast", "--no-eval", "--steps", "2", "--out", str(real)]) == 0  # a "real" run (its folder)
+    assert ex.main(["--fast", "--no-eval", "--steps", "2"]) == 0  # a newer toy run
+    (toy,) = (tmp_path / "runs" / "mnist_gan" / "fast").iterdir()
+    capsys.readouterr()
+    err = attacks.main_exit("fast_root", ex.main, ["--no-eval", "--resume", "--steps", "3", "--fast"], 0, [], capsys)
+    assert f"output in {os.path.abspath(toy)}" in err  # --fast --resume: the newest toy run
+    err = attacks.main_exit("fast_root", ex.main, ["--no-eval", "--resume", "--steps", "3"], 0, [], capsys)
+    assert f"output in {os.path.abspath(real)}" in err  # a bare --resume: the real run, not the newer toy
+    assert checkpoint.load(real / "checkpoint.npz").step == 3 and checkpoint.load(toy / "checkpoint.npz").step == 3
+    r = subprocess.run(
+        [sys.executable, _PATH, "--help"], capture_output=True, text=True, timeout=120, env=attacks.env()
+    )
+    assert "runs/mnist_gan/fast/" in " ".join(r.stdout.split())
+
+
+# ---------------------------------------------------------------------------- Ctrl-C at any moment
+#: (where Ctrl-C is pressed: MINIGAN_SIGINT_AT, the step of the checkpoint left (None: none),
+#: what the one line says). --fast: 24 steps, a grid and a checkpoint every 8, and each save
+#: writes checkpoint_ema.npz then checkpoint.npz (writes 1-2: step 8, 3-4: step 16, 5-6: 24).
+CTRL_C = [
+    ("setup", None, "interrupted before training started: nothing was trained or saved"),
+    ("grid0", 0, "interrupted at step 0; checkpoint saved to"),
+    ("step:1", 1, "interrupted at step 1; checkpoint saved to"),
+    ("step:5", 5, "interrupted at step 5; checkpoint saved to"),
+    ("step:24", 24, "interrupted after the last step (24); checkpoint saved to"),
+    ("save@2", 16, "interrupted at step 16; checkpoint saved to"),
+    ("write@2", 8, "interrupted at step 8; checkpoint saved to"),
+    ("write@4,write@4", 8, "interrupted again: stopped at once without saving; the last checkpoint, step 8 in"),
+    ("write@3,write@3", 8, "interrupted again: stopped at once without saving; the last checkpoint, step 8 in"),
+    ("step:5,step:5", None, "interrupted again: stopped at once without saving; no checkpoint was saved in"),
+    ("step:12,step:12", 8, "interrupted again: stopped at once without saving; the last checkpoint, step 8 in"),
+    ("save@3", 24, "interrupted after the last step (24); checkpoint saved to"),  # the final save
+    ("eval", 24, "interrupted after training: the checkpoint of step 24 is saved in"),
+]
+
+
+@pytest.mark.attack
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("at, step, says", CTRL_C, ids=[c[0] for c in CTRL_C])
+def test_ctrl_c_at_any_moment_exits_130_with_one_line_and_a_consistent_checkpoint(tmp_path, at, step, says):
+    """A real SIGINT, sent by the process to itself at an exact point (MINIGAN_SIGINT_AT, no
+    sleeps): before the first step, during the step-0 grid, during a step, right after the last
+    one, during a save, twice (the second stops at once and the previous checkpoint stays), and
+    during the final evaluation. Every time: exit 130, one line, no traceback, a checkpoint that
+    loads (with its average of G's weights at the same step), and a resume that finishes."""
+    out = tmp_path / "run"
+    ck = out / "checkpoint.npz"
+
+    def consistent():
+        if step is None:
+            return not ck.exists()
+        c = checkpoint.load(ck)
+        if c.step != step:
+            return False
+        # the average of G's weights that goes with it (checkpoint_ema.npz, or _prev after an abort)
+        emas = [checkpoint.load(p).step for p in out.glob("checkpoint_ema*.npz")]
+        return step in emas and not list(out.glob(".*.tmp"))
+
+    r = attacks.cli(
+        "ctrl_c",
+        [_PATH, "--fast", "--no-eval", "--out", str(out)],
+        130,
+        [says],
+        intact=consistent,
+        extra_env={"MINIGAN_SIGINT_AT": at},
+    )
+    assert "error" not in r.stderr.lower() and "Traceback" not in r.stderr
+    if step is not None and step < 24:  # the line's resume command continues to the end
+        assert f"Continue with: python examples/mnist_gan.py --resume {out}" in r.stderr or "again" in r.stderr
+        attacks.cli("ctrl_c", [_PATH, "--fast", "--no-eval", "--resume", str(out)], 0)
+        assert checkpoint.load(ck).step == 24
+
+
+@pytest.mark.attack
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_a_run_resumed_after_an_aborted_save_equals_the_uninterrupted_run(tmp_path):
+    """A second Ctrl-C in the middle of the step-16 save (checkpoint_ema.npz written, checkpoint.npz
+    not): the resume takes the average that matches step 8 and ends bit for bit where an
+    uninterrupted run ends."""
+    attacks.cli(
+        "ctrl_c",
+        [_PATH, "--fast", "--no-eval", "--out", str(tmp_path / "cut")],
+        130,
+        ["interrupted again"],
+        extra_env={"MINIGAN_SIGINT_AT": "write@4,write@4"},
+    )
+    attacks.cli("ctrl_c", [_PATH, "--fast", "--no-eval", "--resume", str(tmp_path / "cut")], 0)
+    attacks.cli("ctrl_c", [_PATH, "--fast", "--no-eval", "--out", str(tmp_path / "full")], 0)
+    for name in ("checkpoint.npz", "checkpoint_ema.npz"):
+        a, b = (checkpoint.load(tmp_path / d / name) for d in ("cut", "full"))
+        assert a.step == b.step == 24
+        for n in a.modules:
+            for k in a.modules[n]:
+                np.testing.assert_array_equal(a.modules[n][k], b.modules[n][k], err_msg=f"{name} {n}.{k}")
+        for k in a.arrays:
+            np.testing.assert_array_equal(a.arrays[k], b.arrays[k], err_msg=f"{name} {k}")
+    assert not (tmp_path / "cut" / "checkpoint_ema_prev.npz").exists()
+
+
+# ---------------------------------------------------------------------------- one writer per folder
+@pytest.mark.attack
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_a_second_writer_of_a_run_folder_is_refused_naming_the_holder(tmp_path):
+    """Two runs with the same --out (or two --resume of one run) used to both exit 0 with their
+    grids interleaved. The second is refused (exit 2) naming the pid that holds the folder; the
+    lock of a killed run is taken over, and said so."""
+    from test_hardening import hold_lock
+
+    out = tmp_path / "runs" / "mnist_gan" / "fast" / "run"  # where a bare --fast --resume looks
+    attacks.cli("run_lock", [_PATH, "--fast", "--no-eval", "--steps", "2", "--out", str(out)], 0)
+    before = (out / "checkpoint.npz").read_bytes()
+    holder = hold_lock(out)  # a run in progress there
+    try:
+        for argv in (
+            [_PATH, "--fast", "--no-eval", "--resume", str(out), "--steps", "4"],
+            [_PATH, "--fast", "--no-eval", "--out", str(out), "--overwrite"],
+            [_PATH, "--fast", "--no-eval", "--resume"],  # the newest run: this one
+        ):
+            attacks.cli(
+                "run_lock",
+                argv,
+                2,
+                [str(out), "in use by another run", f"process {holder.pid}"],
+                cwd=tmp_path,
+                intact=lambda: (out / "checkpoint.npz").read_bytes() == before,
+            )
+        fresh = tmp_path / "fresh"  # a new --out is in use as soon as a run holds it
+        holder2 = hold_lock(fresh)
+        try:
+            attacks.cli("run_lock", [_PATH, "--fast", "--no-eval", "--out", str(fresh)], 2, [f"process {holder2.pid}"])
+        finally:
+            holder2.kill()
+            holder2.wait()
+    finally:
+        holder.kill()  # as kill -9: its lock file stays behind
+        holder.wait()
+    r = attacks.cli("run_lock", [_PATH, "--fast", "--no-eval", "--resume", str(out), "--steps", "3"], 0)
+    assert f"locked by process {holder.pid}, which is no longer running; lock taken over" in r.stderr
+    assert checkpoint.load(out / "checkpoint.npz").step == 3 and not (out / ".lock").exists()

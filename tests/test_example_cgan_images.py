@@ -155,7 +155,7 @@ def test_examples_share_the_run_folder_rules(cgan, image, shapes28, tmp_path, mo
     takes the newest run; a run already at its total is refused (exit 2, one line)."""
     monkeypatch.chdir(tmp_path)
     assert cgan.main(["--fast", "--no-eval", "--steps", "2", "--sample-every", "1"]) == 0
-    (run,) = (tmp_path / "runs" / "mnist_cgan").iterdir()
+    (run,) = (tmp_path / "runs" / "mnist_cgan" / "fast").iterdir()  # --fast runs apart from real ones
     assert run.name.startswith("dense-") and len(list(run.glob("samples_step_*.png"))) == 3
     capsys.readouterr()
     assert cgan.main(["--fast", "--no-eval", "--steps", "2", "--out", str(run)]) == 2
@@ -168,7 +168,7 @@ def test_examples_share_the_run_folder_rules(cgan, image, shapes28, tmp_path, mo
     assert "was trained with --lr 0.0002" in capsys.readouterr().err
     args = ["--data", str(shapes28), "--model", "dcgan28", "--fast", "--steps", "2"]
     assert image.main(args) == 0
-    (irun,) = (tmp_path / "runs" / "image_gan").iterdir()
+    (irun,) = (tmp_path / "runs" / "image_gan" / "fast").iterdir()
     assert irun.name.startswith("dcgan28-")
     capsys.readouterr()
     assert image.main(args[:-2] + ["--resume"]) == 2  # no --steps: the checkpoint's total, 2
@@ -189,3 +189,125 @@ def test_image_anime96_end_to_end(image, shapes28, tmp_path):
     assert image.main(args + ["--steps", "2", "--out", str(out), "--resume"]) == 0
     m = json.loads((out / "metrics.json").read_text())
     assert m["step"] == 2 and np.isfinite(m["nn_distance_trained"])
+
+
+# ---------------------------------------------------------------------------- attacks
+import sys  # noqa: E402
+
+import attacks  # noqa: E402  (tests/attacks.py)
+
+CGAN_BAD = [
+    (["--lr", "inf"], ["--lr"]),
+    (["--lr", "nan"], ["--lr"]),
+    (["--epochs", "nan"], ["--epochs"]),
+    (["--epochs", "inf"], ["--epochs"]),
+    (["--seed", "-1"], ["--seed"]),
+    (["--fast", "--batch-size", "0"], ["--batch-size"]),
+    (["--steps", "0"], ["--steps"]),
+    (["--k", "0"], ["--k"]),
+    (["--beta1", "1"], ["--beta1"]),
+    (["--label-smoothing", "nan"], ["--label-smoothing"]),
+    (["--eval-samples", "-5"], ["--eval-samples"]),
+    (["--threads", "0"], ["--threads"]),
+]
+IMAGE_BAD = [
+    (["--lr", "inf"], ["--lr"]),
+    (["--lr", "0"], ["--lr"]),
+    (["--seed", "-1"], ["--seed"]),
+    (["--fast", "--batch-size", "0"], ["--batch-size"]),
+    (["--steps", "0"], ["--steps"]),
+    (["--k", "-1"], ["--k"]),
+    (["--beta1", "nan"], ["--beta1"]),
+    (["--sample-every", "0"], ["--sample-every"]),
+]
+
+
+@pytest.mark.attack
+@pytest.mark.parametrize("argv, names", CGAN_BAD, ids=lambda v: " ".join(v) if isinstance(v, list) else "")
+def test_cgan_bad_values_exit_2_with_one_line(cgan, tmp_path, capsys, argv, names):
+    attacks.main_exit("exit_2", cgan.main, argv + ["--no-eval", "--out", str(tmp_path / "o")], 2, names, capsys)
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.attack
+@pytest.mark.parametrize("argv, names", IMAGE_BAD, ids=lambda v: " ".join(v) if isinstance(v, list) else "")
+def test_image_bad_values_exit_2_with_one_line(image, shapes28, tmp_path, capsys, argv, names):
+    base = ["--data", str(shapes28), "--model", "dcgan28", "--out", str(tmp_path / "o")]
+    attacks.main_exit("exit_2", image.main, base + argv, 2, names, capsys)
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.attack
+def test_fast_keeps_the_batch_size_given(cgan, image):
+    """--fast used to replace an explicit --batch-size equal to the default (16, 128) by its own."""
+    attacks.expect_ok(
+        "silent_values",
+        lambda: image.parse_args(["--data", "x", "--fast", "--batch-size", "16"]),
+        lambda a: a.batch_size == 16 and a.steps == image.FAST["steps"],
+    )
+    assert image.parse_args(["--data", "x", "--fast"]).batch_size == image.FAST["batch_size"]
+    assert image.parse_args(["--data", "x"]).batch_size == 16
+    attacks.expect_ok(
+        "silent_values",
+        lambda: cgan.parse_args(["--fast", "--batch-size", "128", "--eval-samples", "300"]),
+        lambda a: (a.batch_size, a.eval_samples) == (128, 300),
+    )
+    assert (cgan.parse_args(["--fast"]).batch_size, cgan.parse_args([]).batch_size) == (32, 128)
+
+
+CGAN_CTRL_C = [
+    ("setup", None, "interrupted before training started"),
+    ("grid0", 0, "interrupted at step 0; checkpoint saved to"),
+    ("step:5", 5, "interrupted at step 5; checkpoint saved to"),
+    ("step:24", 24, "interrupted after the last step (24)"),
+    ("write@2,write@2", 8, "interrupted again: stopped at once without saving; the last checkpoint, step 8 in"),
+    ("eval", 24, "interrupted after training: the checkpoint of step 24 is saved in"),
+]
+IMAGE_CTRL_C = [
+    ("setup", None, "interrupted before training started"),
+    ("grid0", 0, "interrupted at step 0; checkpoint saved to"),
+    ("step:1", 1, "interrupted at step 1; checkpoint saved to"),
+    ("step:4", 4, "interrupted after the last step (4)"),
+    ("save@1", 2, "interrupted at step 2; checkpoint saved to"),
+    ("write@2,write@2", 2, "interrupted again: stopped at once without saving; the last checkpoint, step 2 in"),
+    ("eval", 4, "interrupted after training: the checkpoint of step 4 is saved in"),
+]
+
+
+def _ctrl_c_case(script, argv, out, at, step, says, total):
+    ck = out / "checkpoint.npz"
+
+    def consistent():
+        if step is None:
+            return not ck.exists()
+        return checkpoint.load(ck).step == step and not list(out.glob(".*.tmp"))
+
+    attacks.cli(
+        "ctrl_c",
+        [os.path.join(_EX, script), *argv, "--out", str(out)],
+        130,
+        [says],
+        intact=consistent,
+        extra_env={"MINIGAN_SIGINT_AT": at},
+        timeout=300,
+    )
+    if step is not None and step < total:
+        attacks.cli("ctrl_c", [os.path.join(_EX, script), *argv, "--resume", str(out)], 0, timeout=300)
+        assert checkpoint.load(ck).step == total
+
+
+@pytest.mark.attack
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("at, step, says", CGAN_CTRL_C, ids=[c[0] for c in CGAN_CTRL_C])
+def test_cgan_ctrl_c_at_any_moment(tmp_path, at, step, says):
+    _ctrl_c_case("mnist_cgan.py", ["--fast", "--no-eval"], tmp_path / "run", at, step, says, 24)
+
+
+@pytest.mark.attack
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("at, step, says", IMAGE_CTRL_C, ids=[c[0] for c in IMAGE_CTRL_C])
+def test_image_gan_ctrl_c_at_any_moment(shapes28, tmp_path, at, step, says):
+    argv = ["--data", str(shapes28), "--model", "dcgan28", "--fast"]
+    _ctrl_c_case("image_gan.py", argv, tmp_path / "run", at, step, says, 4)

@@ -818,3 +818,354 @@ def test_ring_of_gaussians():
             verdict("ring_of_gaussians", X.shape == (n, 2) and np.isfinite(X).all())
 
     run()
+
+
+# ---------------------------------------------------------------------------- the reliability classes
+# Each example below is also one attempt of tests/attacks.py's tally (tools/attack_table.py).
+import contextlib  # noqa: E402
+
+import attacks  # noqa: E402  (tests/attacks.py)
+
+
+class DataLost(AssertionError):
+    pass
+
+
+def _as_attack(cls: str, body) -> None:
+    """Run one fuzz example ``body()`` and record its outcome for class ``cls`` (attacks.TALLY)."""
+    t0 = time.perf_counter()
+    try:
+        body()
+    except Silent:
+        attacks.record(cls, "silent")
+        raise
+    except DataLost:
+        attacks.record(cls, "data_lost")
+        raise
+    except BaseException:
+        attacks.record(cls, "raw")
+        raise
+    attacks.record(cls, "hang" if time.perf_counter() - t0 > HANG_S else "clear")
+
+
+@pytest.mark.attack
+@NONFINITE_INPUTS
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_backward_after_a_direct_forward(name):
+    """``layer.forward(x)`` (no ``m(x)``), then ``backward`` with any dout: the right gradient or
+    the clear message ``m(x)`` gives; and a fresh layer's backward is a clear RuntimeError."""
+    rng = np.random.default_rng(0)
+
+    @FUZZ
+    @given(st.one_of(arrays(), arrays(finite=True), NOT_ARRAY), st.booleans(), st.booleans())
+    def run(dout, right_shape, first):
+        def body():
+            layer = _layer(name, None)
+            label = repr(layer).split("(")[0] if name != "Sequential" else "Sequential"
+            if first:  # backward before any forward
+                ok, _ = attempt_first(f"{name}.backward[first]", lambda: layer.backward(dout), [label])
+                if ok:
+                    TALLY[f"{name}.backward[first]"]["silent"] += 1
+                    raise Silent(f"{name}.backward before forward returned")
+                return
+            x = valid_input(name, layer, rng)
+            out = layer.forward(x)
+            d = dout
+            if right_shape and isinstance(d, np.ndarray):
+                with np.errstate(all="ignore"):
+                    d = np.resize(d, out.shape).astype(d.dtype)
+            ok, dx = attempt(f"{name}.backward[direct]", lambda: layer.backward(d), [label, "dout"])
+            if ok:
+                good = isinstance(dx, np.ndarray) and dx.shape == x.shape and tuple(d.shape) == tuple(out.shape)
+                verdict(f"{name}.backward[direct]", good, f"dout {getattr(d, 'shape', None)} for {out.shape}")
+
+        _as_attack("direct_forward", body)
+
+    run()
+
+
+# RuntimeError is the backward-before-forward error; the fuzz's other tests do not allow it
+ALLOWED_FIRST = ALLOWED + (RuntimeError,)
+
+
+def attempt_first(entry, fn, names):
+    try:
+        fn()
+    except ALLOWED_FIRST as exc:
+        if any(n in str(exc) for n in names):
+            TALLY[entry]["clear"] += 1
+            return False, exc
+        TALLY[entry]["raw"] += 1
+        raise
+    return True, None
+
+
+# ---------------------------------------------------------------------------- safetensors files
+@pytest.fixture(scope="module")
+def safetensors_file(tmp_path_factory):
+    m = mg.Sequential(mg.Dense(3, 4, rng=0), mg.BatchNorm(4), mg.Dense(4, 2, rng=0))
+    p = tmp_path_factory.mktemp("st") / "m.safetensors"
+    mg.interop.save_safetensors(m, p)
+    return p.read_bytes(), {k: np.array(v) for k, v in m.state_dict().items()}, tmp_path_factory.mktemp("stmut")
+
+
+def _st_model():
+    return mg.Sequential(mg.Dense(3, 4, rng=5), mg.BatchNorm(4), mg.Dense(4, 2, rng=5))
+
+
+def _st_load(raw, expected, folder, exact=True):
+    p = folder / "f.safetensors"
+    p.write_bytes(raw)
+    m = _st_model()
+    before = {k: np.array(v) for k, v in m.state_dict().items()}
+
+    def body():
+        ok, _ = attempt("load_safetensors", lambda: mg.interop.load_safetensors(m, p), [str(p)])
+        now = {k: np.array(v) for k, v in m.state_dict().items()}
+        if not ok:
+            if not all(np.array_equal(before[k], now[k]) for k in now):
+                TALLY["load_safetensors"]["data_lost"] += 1
+                raise DataLost("a refused file changed the model")
+            return
+        good = all(np.isfinite(v).all() for v in now.values())
+        if exact:
+            good = good and all(np.array_equal(expected[k], now[k]) for k in now)
+        verdict("load_safetensors", good, "loaded something else than the file")
+
+    _as_attack("safetensors", body)
+
+
+@pytest.mark.attack
+def test_safetensors_truncated_and_flipped(safetensors_file):
+    raw, expected, folder = safetensors_file
+
+    @FUZZ
+    @given(
+        st.integers(0, len(raw)),
+        st.lists(st.tuples(st.integers(0, len(raw) - 1), st.integers(0, 7)), max_size=4),
+        st.binary(max_size=16),
+    )
+    def run(cut, flips, junk):
+        b = bytearray(raw[:cut])
+        for pos, bit in flips:
+            if pos < len(b):
+                b[pos] ^= 1 << bit
+        changed = cut != len(raw) or bool(flips) or bool(junk)
+        # a flip inside the data gives other (finite or not) numbers: those load, so "exact" only
+        # holds for an untouched file
+        _st_load(bytes(b) + junk, expected, folder, exact=not changed)
+
+    run()
+
+
+@pytest.mark.attack
+def test_safetensors_headers(safetensors_file):
+    raw, expected, folder = safetensors_file
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8 : 8 + n])
+    data = raw[8 + n :]
+    names = sorted(k for k in header if k != "__metadata__")
+
+    @FUZZ
+    @given(
+        st.sampled_from(names),
+        st.sampled_from(["dtype", "shape", "data_offsets", "drop", "rename", "extra"]),
+        WILD,
+        st.sampled_from(["F64", "F32", "F16", "BF16", "I64", "I32", "U8", "BOOL", "X9"]),
+    )
+    def run(name, field, value, dtype):
+        h = json.loads(json.dumps(header))
+        if field == "drop":
+            del h[name]
+        elif field == "rename":
+            h[name + "x"] = h.pop(name)
+        elif field == "extra":
+            h["extra"] = value
+        elif field == "dtype":
+            h[name]["dtype"] = dtype if not isinstance(value, str) else value
+        else:
+            h[name][field] = value if not isinstance(value, (np.dtype, type)) else str(value)
+        try:
+            text = json.dumps(h, default=str).encode()
+        except (TypeError, ValueError):
+            return
+        _st_load(struct.pack("<Q", len(text)) + text + data, expected, folder, exact=False)
+
+    run()
+
+
+# ---------------------------------------------------------------------------- ImageFolder folders
+_MODES = ["L", "RGB", "RGBA", "LA", "P", "1", "I;16", "I", "F"]
+
+
+@st.composite
+def image_folders(draw):
+    """A folder plan: (relative path, kind, mode, size) entries; kinds: an image, junk bytes, an
+    empty file, a FIFO, a symlink to a file or a folder (or a broken one), a sub-folder."""
+    n = draw(st.integers(1, 6))
+    items = []
+    for i in range(n):
+        sub = draw(st.sampled_from(["", "A/", "B/", "A/deep/"]))
+        kind = draw(st.sampled_from(["image"] * 4 + ["junk", "empty", "fifo", "link_file", "link_dir", "broken"]))
+        ext = draw(st.sampled_from([".png", ".tiff", ".jpg", ".bmp", ".txt"]))
+        mode = draw(st.sampled_from(_MODES))
+        size = draw(st.tuples(st.integers(1, 20), st.integers(1, 20)))
+        items.append((f"{sub}f{i}{ext}", kind, mode, size))
+    return items
+
+
+def _make_folder(root, plan, rng):
+    from PIL import Image
+
+    for rel, kind, mode, (h, w) in plan:
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if kind == "image":
+            if mode in ("I;16", "I", "F"):
+                a = rng.integers(0, 65536, (h, w)).astype({"I;16": np.uint16, "I": np.int32, "F": np.float32}[mode])
+                img = Image.fromarray(a)
+            else:
+                img = Image.fromarray(rng.integers(0, 256, (h, w), dtype=np.uint8)).convert(mode)
+            fmt = {".png": "PNG", ".tiff": "TIFF", ".jpg": "JPEG", ".bmp": "BMP", ".txt": "PNG"}[p.suffix]
+            with contextlib.suppress(OSError, ValueError, KeyError):  # a mode the format cannot hold
+                img.save(p, format=fmt)
+            if not p.exists():
+                p.write_bytes(b"\x89PNG\r\n\x1a\n")
+        elif kind == "junk":
+            p.write_bytes(rng.bytes(int(rng.integers(1, 64))))
+        elif kind == "empty":
+            p.write_bytes(b"")
+        elif kind == "fifo" and hasattr(os, "mkfifo"):
+            os.mkfifo(p)
+        elif kind == "link_file" and hasattr(os, "symlink"):
+            os.symlink(os.devnull if rng.random() < 0.5 else root, p)
+        elif kind == "link_dir" and hasattr(os, "symlink"):
+            os.symlink(root, p.parent / f"loop{p.stem}")
+        elif kind == "broken" and hasattr(os, "symlink"):
+            os.symlink(root / "nowhere", p)
+
+
+@pytest.mark.attack
+@pytest.mark.filterwarnings("ignore::UserWarning")  # Pillow on odd files (e.g. "Truncated File Read")
+def test_imagefolder_on_any_folder(tmp_path_factory):
+    pytest.importorskip("PIL")
+    from minigan.data import ImageFolder
+
+    @FUZZ
+    @given(
+        image_folders(),
+        st.sampled_from(["skip", "raise"]),
+        st.sampled_from(["L", "RGB"]),
+        st.integers(1, 9),
+        st.integers(1, 3),
+    )
+    def run(plan, on_error, mode, size, batch):
+        root = tmp_path_factory.mktemp("if")
+        _make_folder(root, plan, np.random.default_rng(len(plan)))
+        kinds = {k for _, k, _, _ in plan}
+        wide = any(k == "image" and m in ("I;16", "I", "F") for _, k, m, _ in plan)
+        if kinds & {"fifo", "link_file", "broken"}:  # the class each example attacks first
+            cls = "fifo"
+        elif "link_dir" in kinds or not wide:
+            cls = "class_folders"  # symlinked folders (loops), or class sub-folders of 8-bit images
+        else:
+            cls = "wide_images"
+
+        def body():
+            def stream():
+                f = ImageFolder(root, size, batch, mode=mode, on_error=on_error, log=lambda m: None)
+                return [f.next_batch() for _ in range(3)]
+
+            ok, batches = attempt("ImageFolder", stream, ["ImageFolder"])
+            if ok:
+                c = 1 if mode == "L" else 3
+                good = all(
+                    b.shape == (batch, c, size, size) and np.isfinite(b).all() and -1 <= b.min() and b.max() <= 1
+                    for b in batches
+                )
+                verdict("ImageFolder", good, "a batch outside [-1, 1] or of another shape")
+
+        _as_attack(cls, body)
+
+    run()
+
+
+# ---------------------------------------------------------------------------- the command lines
+_OPTION_VALUES = st.one_of(
+    st.sampled_from(
+        ["inf", "-inf", "nan", "0", "-1", "1", "2", "0.5", "1e300", "1e-300", "-0", "x", "", "3.0", "99999"]
+    ),
+    st.integers(-5, 300).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+)
+
+
+def _load_example(name):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"{name}_fz", os.path.join(attacks.REPO, "examples", f"{name}.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _valid(a) -> bool:
+    """A parsed namespace holds only values the run can use: counts >= 1, finite positive rates,
+    probabilities in range, a seed >= 0, threads within the cores."""
+    from minigan import blas
+
+    ok = True
+    for k in ("batch_size", "steps", "k", "sample_every", "checkpoint_every", "eval_samples", "threads"):
+        v = getattr(a, k, None)
+        ok &= v is None or (isinstance(v, int) and v >= 1)
+    for k in ("lr", "lr_d", "epochs"):
+        v = getattr(a, k, None)
+        ok &= v is None or (math.isfinite(v) and v > 0)
+    for k, hi in (("beta1", 1), ("label_smoothing", 0.5), ("ema", 1), ("d_dropout", 1)):
+        v = getattr(a, k, None)
+        ok &= v is None or (math.isfinite(v) and 0 <= v < hi)
+    ok &= getattr(a, "seed", None) is None or a.seed >= 0
+    ok &= a.threads <= blas.available_cores()
+    return bool(ok)
+
+
+@pytest.mark.attack
+@pytest.mark.parametrize("program", ["minigan-train", "mnist_cgan", "image_gan"])
+def test_command_line_values(program, capsys):
+    from minigan import train
+
+    parse = {"minigan-train": train.parse_args}.get(program) or _load_example(program).parse_args
+    options = ["--steps", "--batch-size", "--lr", "--beta1", "--k", "--seed", "--threads", "--sample-every"]
+    options += {
+        "minigan-train": ["--epochs", "--lr-d", "--label-smoothing", "--ema", "--d-dropout", "--eval-samples"],
+        "mnist_cgan": ["--epochs", "--label-smoothing", "--eval-samples"],
+        "image_gan": [],
+    }[program]
+    base = ["--data", "x"] if program == "image_gan" else []
+
+    @FUZZ
+    @given(st.lists(st.tuples(st.sampled_from(options), _OPTION_VALUES), min_size=1, max_size=3), st.booleans())
+    def run(pairs, fast):
+        argv = base + (["--fast"] if fast else [])
+        for opt, v in pairs:
+            argv += [opt, v] if not (opt == "--epochs" and "--steps" in argv) else []
+        entry = f"{program} parse_args"
+
+        def body():
+            capsys.readouterr()
+            try:
+                a = parse(argv)
+            except SystemExit as exc:
+                err = capsys.readouterr().err.strip().splitlines()
+                last = err[-1] if err else ""
+                named = any(o in last for o, _ in pairs) or "--epochs" in last
+                if exc.code != 2 or "error:" not in last or not named:
+                    TALLY[entry]["raw"] += 1
+                    raise AssertionError(f"{argv}: exit {exc.code}, {last!r}") from None
+                TALLY[entry]["clear"] += 1
+                return
+            verdict(entry, _valid(a), f"{argv} parsed to invalid values {vars(a)}")
+
+        _as_attack("exit_2", body)
+
+    run()

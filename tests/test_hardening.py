@@ -349,14 +349,15 @@ def _in_thread(fn, timeout=10):
     return box.get("exc")
 
 
+@pytest.mark.attack
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
 def test_fifo_and_devices_are_refused_without_hanging(tmp_path):
+    import attacks  # tests/attacks.py
+
     fifo = tmp_path / "fifo.npz"
     os.mkfifo(fifo)
-    exc = _in_thread(lambda: checkpoint.load(fifo))
-    assert isinstance(exc, CheckpointError) and "not a regular file" in str(exc)
-    exc = _in_thread(lambda: data.load_mnist(fifo))
-    assert isinstance(exc, DataError) and "not a regular file" in str(exc)
+    attacks.expect_error("fifo", lambda: checkpoint.load(fifo), CheckpointError, [str(fifo), "not a regular file"], 10)
+    attacks.expect_error("fifo", lambda: data.load_mnist(fifo), DataError, [str(fifo), "not a regular file"], 10)
     folder = tmp_path / "idx"
     folder.mkdir()
     for name in (
@@ -366,11 +367,14 @@ def test_fifo_and_devices_are_refused_without_hanging(tmp_path):
         "t10k-labels-idx1-ubyte",
     ):
         os.mkfifo(folder / name)
-    exc = _in_thread(lambda: data.load_mnist(folder))
-    assert isinstance(exc, DataError) and "not a regular file" in str(exc)
+    attacks.expect_error("fifo", lambda: data.load_mnist(folder), DataError, ["idx3-ubyte", "not a regular file"], 10)
+    attacks.expect_error(
+        "fifo", lambda: data.read_idx(str(folder / "train-labels-idx1-ubyte"), limit=3), DataError, ["a FIFO"], 10
+    )
+    attacks.expect_error("fifo", lambda: checkpoint.load(tmp_path), CheckpointError, ["a folder"], 10)
     if os.path.exists("/dev/zero"):
-        exc = _in_thread(lambda: checkpoint.load("/dev/zero"))
-        assert isinstance(exc, CheckpointError) and "not a regular file" in str(exc)
+        for dev in ("/dev/zero", "/dev/null"):
+            attacks.expect_error("fifo", lambda dev=dev: checkpoint.load(dev), CheckpointError, [dev, "device"], 10)
 
 
 # ---------------------------------------------------------------------------- 5. non-finite state
@@ -602,3 +606,52 @@ def test_api_reports(rng):
     ):
         with pytest.raises(err, match=r"Dense\(3, 2\)\.backward: dout"):
             d.backward(bad)
+
+
+# ---------------------------------------------------------------------------- one writer per run folder
+from minigan.files.lock import LOCK_NAME, FolderBusy, RunLock  # noqa: E402
+
+_HOLD = (
+    "import sys, time\n"
+    "from minigan.files.lock import RunLock\n"
+    "RunLock(sys.argv[1]).acquire()\n"
+    "print('held', flush=True)\n"
+    "time.sleep(600)\n"
+)
+
+
+def hold_lock(folder):
+    """A process that holds ``folder``'s lock until killed; returns it once the lock is held."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")])}
+    p = subprocess.Popen([sys.executable, "-c", _HOLD, str(folder)], stdout=subprocess.PIPE, text=True, env=env)
+    assert p.stdout.readline().strip() == "held"
+    return p
+
+
+@pytest.mark.attack
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_run_lock_refuses_a_second_writer_and_takes_over_a_dead_ones(tmp_path):
+    folder = tmp_path / "run"
+    lock = RunLock(folder).acquire()
+    assert lock.created and (folder / LOCK_NAME).read_text().strip() == str(os.getpid())
+    with pytest.raises(FolderBusy, match=rf"{re.escape(str(folder))} is in use by another run \(process {os.getpid()}"):
+        RunLock(folder).acquire()  # a second open file of this process conflicts too
+    lock.release()
+    assert not (folder / LOCK_NAME).exists()
+    lock.remove_if_empty()
+    assert not folder.exists()  # created by the lock, left empty: gone
+    holder = hold_lock(folder)
+    try:
+        import attacks  # tests/attacks.py
+
+        exc = attacks.expect_error(
+            "run_lock", lambda: RunLock(folder).acquire(), FolderBusy, [str(folder), f"process {holder.pid}"]
+        )
+        assert exc.pid == holder.pid
+    finally:
+        holder.kill()  # like kill -9: the lock file stays, with a dead pid in it
+        holder.wait()
+    assert (folder / LOCK_NAME).read_text().strip() == str(holder.pid)
+    with RunLock(folder) as again:
+        assert again.took_over == holder.pid
+    assert not (folder / LOCK_NAME).exists()

@@ -171,3 +171,189 @@ def test_shape_score_counts_the_drawings_and_nothing_else(shapes64):
     assert shape_score(bad)["shape_like"] == 0.0
     with pytest.raises(ValueError, match="shape_score: images must be"):
         shape_score(np.zeros((0, 64, 64)))
+
+
+# ---------------------------------------------------------------------------- non-regular files
+import attacks  # noqa: E402  (tests/attacks.py)
+
+
+@pytest.mark.attack
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+@pytest.mark.parametrize("on_error", ["skip", "raise"])
+def test_a_fifo_named_like_an_image_is_refused_without_hanging(tmp_path, on_error):
+    """A FIFO named x.png used to block ImageFolder forever (opening a FIFO waits for a
+    writer), with both on_error settings."""
+    for i in range(3):
+        Image.fromarray(np.full((8, 8), 60 * i, np.uint8)).save(tmp_path / f"{i}.png")
+    os.mkfifo(tmp_path / "x.png")
+    msgs = []
+    if on_error == "raise":
+        attacks.expect_error(
+            "fifo",
+            lambda: ImageFolder(tmp_path, 8, 2, on_error="raise", log=_quiet(msgs)),
+            DataError,
+            [str(tmp_path / "x.png"), "a FIFO", "not a regular file"],
+            timeout=10,
+        )
+        return
+
+    def stream():
+        f = ImageFolder(tmp_path, 8, 2, log=_quiet(msgs))
+        return f, [f.next_batch() for _ in range(4)]
+
+    f, _ = attacks.expect_ok("fifo", stream, lambda r: r[0].n == 3, timeout=10)
+    assert [p for p, _ in f.skipped] == [str(tmp_path / "x.png")] and "a FIFO" in msgs[0]
+    # and ImageFolder.load itself, handed the FIFO's path: refused before any read
+    attacks.expect_error("fifo", lambda: f.load(str(tmp_path / "x.png")), DataError, ["x.png", "a FIFO"], timeout=10)
+
+
+@pytest.mark.attack
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_image_gan_refuses_a_fifo_in_its_folder_without_hanging(tmp_path):
+    """examples/image_gan.py --fast --data DIR with a FIFO x.png in DIR: exit 2 with --strict,
+    a skip line otherwise; never a hang."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for i in range(8):
+        Image.fromarray(np.full((28, 28), 30 * i, np.uint8)).save(data / f"{i}.png")
+    os.mkfifo(data / "x.png")
+    script = os.path.join(attacks.REPO, "examples", "image_gan.py")
+    common = [script, "--data", str(data), "--model", "dcgan28", "--fast", "--batch-size", "4", "--steps", "1"]
+    attacks.cli("fifo", common + ["--out", str(tmp_path / "a"), "--strict"], 2, ["x.png", "a FIFO"], timeout=180)
+    r = attacks.cli("fifo", common + ["--out", str(tmp_path / "b")], 0, timeout=180)
+    assert "x.png: a FIFO, not a regular file; not read" in r.stderr
+
+
+# ---------------------------------------------------------------------------- image modes
+def _ramp16(h=64, w=64):
+    return np.linspace(0, 65535, h * w).reshape(h, w).astype(np.uint16)
+
+
+@pytest.mark.attack
+@pytest.mark.parametrize("mode", ["I;16", "I;16B", "I", "F", "F01", "L", "RGB", "RGBA", "LA", "P", "1"])
+def test_every_mode_is_decoded_by_its_own_range(tmp_path, mode):
+    """A 16-bit grayscale ramp 0..65535 used to decode with 98 % of its pixels at 255 (Pillow's
+    conversion to 8-bit "L" clips). Each mode now maps its own range to [-1, 1]."""
+    ramp = _ramp16()
+    unit = ramp.astype(np.float64) / 65535  # what every mode should give, up to its precision
+    if mode == "I;16":
+        img, tol = Image.fromarray(ramp), 1e-4
+        img.save(tmp_path / "a.png")  # a real 16-bit PNG
+    elif mode == "I;16B":
+        img, tol = Image.frombytes("I;16B", (64, 64), ramp.astype(">u2").tobytes()), 1e-4
+        img.save(tmp_path / "a.tiff")
+    elif mode == "I":
+        img, tol = Image.fromarray(ramp.astype(np.int32)), 1e-4
+        img.save(tmp_path / "a.tiff")
+    elif mode in ("F", "F01"):  # floats: their own min..max (F), or as they are in [0, 1] (F01)
+        vals = (unit * 4000 - 1000) if mode == "F" else unit
+        img, tol = Image.fromarray(vals.astype(np.float32)), 1e-4
+        img.save(tmp_path / "a.tiff")
+    else:
+        img8 = Image.fromarray((unit * 255).round().astype(np.uint8))
+        img = img8.convert(mode) if mode != "1" else img8.point(lambda v: 255 if v >= 128 else 0).convert("1")
+        img.save(tmp_path / "a.png")
+        tol = 1.0 / 127.5 + 1e-6 if mode != "1" else 1.0
+    assert os.listdir(tmp_path)
+    f = ImageFolder(tmp_path, 64, 1, resize="stretch", log=_quiet([]))
+    if mode == "1":
+        want = np.where((unit * 255).round() >= 128, 1.0, -1.0)
+    else:
+        want = unit * 2 - 1
+
+    def check(x):
+        x = x[0, 0]
+        saturated = (x > 0.99).mean()
+        return np.abs(x - want).max() <= tol + 1e-3 and (mode == "1" or saturated < 0.02) and x.min() >= -1
+
+    attacks.expect_ok("wide_images", f.next_batch, check, why=f"mode {mode}")
+
+
+@pytest.mark.attack
+def test_a_16_bit_png_trains_on_its_real_range(tmp_path):
+    """The chest X-ray case: 16-bit PNGs of different brightness stay different (not all white)
+    and span [-1, 1] as their values do, for "L" and "RGB" and cropped to 28x28."""
+    for i, top in enumerate((4095, 30000, 65535)):  # 12-bit, mid and full-range images
+        Image.fromarray((_ramp16().astype(np.float64) * top / 65535).astype(np.uint16)).save(tmp_path / f"{i}.png")
+    for mode in ("L", "RGB"):
+        f = ImageFolder(tmp_path, 28, 3, mode=mode, shuffle=False, log=_quiet([]))
+
+        def check(x, mode=mode):
+            c = 1 if mode == "L" else 3
+            maxes = x.reshape(3, -1).max(axis=1)
+            return x.shape == (3, c, 28, 28) and maxes[0] < -0.8 and -0.2 < maxes[1] < 0 and maxes[2] > 0.9
+
+        attacks.expect_ok("wide_images", f.next_batch, check, why=mode)
+
+
+@pytest.mark.attack
+def test_a_float_image_with_nan_is_reported_by_name(tmp_path):
+    a = np.ones((8, 8), np.float32)
+    a[2, 3] = np.nan
+    Image.fromarray(a).save(tmp_path / "nan.tiff")
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(tmp_path / "ok.png")
+    f = ImageFolder(tmp_path, 8, 1, on_error="raise", shuffle=False, log=_quiet([]))
+    attacks.expect_error("wide_images", lambda: f.load(str(tmp_path / "nan.tiff")), DataError, ["nan.tiff", "NaN"])
+
+
+# ---------------------------------------------------------------------------- class folders
+def _classes(root, names, n=3):
+    for c in names:
+        (root / c).mkdir(parents=True)
+        for i in range(n):
+            Image.fromarray(np.full((8, 8), 40 * i, np.uint8)).save(root / c / f"{i}.png")
+
+
+@pytest.mark.attack
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks here")
+def test_a_symlinked_class_folder_is_followed_and_said(tmp_path):
+    """A class sub-folder that is a symlink used to be dropped without a word (os.walk does not
+    follow links): it is followed, with one line; a link back up (a loop) is reported."""
+    _classes(tmp_path / "elsewhere", ["PNEUMONIA"])
+    root = tmp_path / "root"
+    _classes(root, ["NORMAL"])
+    os.symlink(tmp_path / "elsewhere" / "PNEUMONIA", root / "PNEUMONIA")
+    os.symlink(root, tmp_path / "elsewhere" / "PNEUMONIA" / "loop")
+    msgs = []
+    f = attacks.expect_ok(
+        "class_folders",
+        lambda: ImageFolder(root, 8, 2, log=_quiet(msgs)),
+        lambda f: f.classes == ["NORMAL", "PNEUMONIA"] and f.n == 6 and list(np.bincount(f.labels)) == [3, 3],
+    )
+    assert f.followed == [(str(root / "PNEUMONIA"), os.path.realpath(tmp_path / "elsewhere" / "PNEUMONIA"))]
+    assert any("following the symlinked folder" in m and "PNEUMONIA" in m for m in msgs)
+    assert any("loop" in m and "not followed" in m for m in msgs)
+    attacks.expect_error(
+        "class_folders",
+        lambda: ImageFolder(root, 8, 2, on_error="raise", log=_quiet([])),
+        DataError,
+        ["loop", "a folder above it"],
+    )
+
+
+@pytest.mark.attack
+@pytest.mark.parametrize("on_error", ["skip", "raise"])
+def test_an_unreadable_class_folder_is_reported_by_name(tmp_path, monkeypatch, on_error):
+    """A class folder that cannot be listed (permissions; simulated, since root reads any folder)
+    used to vanish in silence."""
+    _classes(tmp_path, ["A", "B", "C"])
+    real = os.scandir
+
+    def scandir(path):
+        if os.path.basename(os.fspath(path)) == "B":
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    msgs = []
+    if on_error == "raise":
+        attacks.expect_error(
+            "class_folders",
+            lambda: ImageFolder(tmp_path, 8, 2, on_error="raise", log=_quiet(msgs)),
+            DataError,
+            [str(tmp_path / "B"), "cannot read this folder", "Permission denied"],
+        )
+        return
+    f = attacks.expect_ok("class_folders", lambda: ImageFolder(tmp_path, 8, 2, log=_quiet(msgs)), lambda f: f.n == 6)
+    assert any(str(tmp_path / "B") in m and "cannot read this folder" in m for m in msgs)
+    assert (str(tmp_path / "B"), "cannot read this folder (Permission denied); its images are not used") in f.skipped

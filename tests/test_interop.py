@@ -361,3 +361,37 @@ def test_adam_state_round_trip_is_exact_and_refusals_name_the_setting():
         interop.adam_from_torch(torch.optim.Adam(tG.parameters(), amsgrad=True), tG, G)
     with pytest.raises(ValueError, match="no parameter"):
         interop.adam_to_torch(opt, G, interop.to_torch(mg.mnist_dense_gan(rng=0)[1]))
+
+
+# ---------------------------------------------------------------------------- tensors NumPy cannot hold
+import attacks  # noqa: E402  (tests/attacks.py)
+
+
+@pytest.mark.attack
+@pytest.mark.parametrize("where", ["linear", "conv", "batchnorm_buffer"])
+def test_from_torch_names_the_layer_of_a_bfloat16_or_meta_tensor(where):
+    """torch's own errors (``TypeError: Got unsupported ScalarType BFloat16``, ``NotImplementedError:
+    Cannot copy out of meta tensor``) named no layer; from_torch now says which and what to do."""
+    nn = torch.nn
+
+    def build(**kw):
+        if where == "linear":
+            return nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2, **kw))
+        if where == "conv":
+            return nn.Sequential(nn.Conv2d(1, 2, 3, **kw), nn.ReLU())
+        return nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4, **kw))
+
+    layer = {"linear": "Linear 2", "conv": "Conv2d 0", "batchnorm_buffer": "BatchNorm1d 1"}[where]
+    bf = build(dtype=torch.bfloat16)
+    if where == "batchnorm_buffer":  # parameters float32, a buffer bfloat16
+        bf = build()
+        bf[1].running_mean = bf[1].running_mean.to(torch.bfloat16)
+    attacks.expect_error(
+        "silent_values", lambda: interop.from_torch(bf), TypeError, ["from_torch", layer, "bfloat16", ".float()"]
+    )
+    meta = build(device="meta")
+    attacks.expect_error(
+        "silent_values", lambda: interop.from_torch(meta), ValueError, ["from_torch", layer, "'meta' device", "no data"]
+    )
+    # after .float() / on the CPU it converts
+    attacks.expect_ok("silent_values", lambda: interop.from_torch(bf.float()), lambda m: isinstance(m, mg.Sequential))

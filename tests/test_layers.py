@@ -107,7 +107,7 @@ def test_dense_bad_input():
         d(np.zeros((3, 4), np.int64))
     with pytest.raises(TypeError, match=r"Dense\(4, 2\): input must be an array.*got list"):
         d([[0.0] * 4])
-    with pytest.raises(RuntimeError, match="Dense.backward called before forward"):
+    with pytest.raises(RuntimeError, match=r"Dense\(2, 2\)\.backward called before forward"):
         mg.Dense(2, 2).backward(np.zeros((1, 2)))
 
 

@@ -323,16 +323,20 @@ def test_every_layer_class_is_covered():
 
 @pytest.mark.parametrize("cls", _layer_classes(), ids=lambda c: c.__name__)
 def test_backward_is_the_layers_own_code_and_checks_dout_first(cls):
-    """No wrapper: a debugger steps straight into the layer's backward, which is in the layer's
-    own file and begins with the one explicit line ``self._check_dout(dout)``."""
+    """No wrapper around backward: a debugger steps straight into the layer's backward, which is
+    in the layer's own file and begins with the one explicit line ``self._check_dout(dout)``.
+    forward is wrapped once, by Module (it records its output), and the wrapped function is the
+    layer's own code in the layer's own file."""
     import ast
     import inspect
     import sys
     import textwrap
 
-    assert inspect.getsourcefile(cls.backward) == inspect.getsourcefile(sys.modules[cls.__module__])
-    for meth in (cls.forward, cls.backward):
-        assert not hasattr(meth, "__wrapped__"), f"{meth.__qualname__} is wrapped"
+    layer_file = inspect.getsourcefile(sys.modules[cls.__module__])
+    assert inspect.getsourcefile(cls.backward) == layer_file
+    assert not hasattr(cls.backward, "__wrapped__"), f"{cls.backward.__qualname__} is wrapped"
+    assert cls.forward._records_output and inspect.getsourcefile(cls.forward.__wrapped__) == layer_file
+    assert not hasattr(cls.forward.__wrapped__, "__wrapped__")  # wrapped once, not per subclass level
     fn = ast.parse(textwrap.dedent(inspect.getsource(cls.backward))).body[0]
     body = fn.body[1:] if isinstance(fn.body[0], ast.Expr) and isinstance(fn.body[0].value, ast.Constant) else fn.body
     assert ast.unparse(body[0]) == "self._check_dout(dout)", (
@@ -361,3 +365,117 @@ def test_calling_a_module_records_its_output_shape_and_sequential_calls_its_chil
     rnn = mg.RNN(3, 4, rng=0)
     rnn(np.zeros((2, 5, 3), np.float32), h0=np.zeros((2, 4), np.float32))  # keywords pass through __call__
     assert rnn._out_shape == (2, 5, 4)
+
+
+# ---------------------------------------------------------------------------- forward called directly
+import attacks  # noqa: E402  (tests/attacks.py)
+
+
+def _case_id(c):
+    return type(c).__name__ if isinstance(c, Module) else ""
+
+
+def _direct_cases():
+    """(layer, input shape) for every layer class of ``mg``, each called as ``layer.forward(x)``."""
+    return [
+        (mg.ReLU(), (4, 3)),
+        (mg.LeakyReLU(0.2), (4, 3)),
+        (mg.Sigmoid(), (4, 3)),
+        (mg.Tanh(), (4, 3)),
+        (mg.ELU(), (4, 3)),
+        (mg.Softmax(), (4, 3)),
+        (mg.Dense(3, 2, rng=0), (4, 3)),
+        (mg.Dropout(0.5, seed=0), (4, 3)),
+        (mg.Dropout(0.0), (4, 3)),
+        (mg.BatchNorm(3), (4, 3)),
+        (mg.Flatten(), (2, 1, 2, 2)),
+        (mg.Reshape(2, 2), (2, 4)),
+        (mg.Conv2D(1, 2, 3, rng=0), (2, 1, 5, 5)),
+        (mg.Conv2DTranspose(1, 2, 3, rng=0), (2, 1, 3, 3)),
+        (mg.MaxPool2D(2), (2, 1, 4, 4)),
+        (mg.AvgPool2D(2), (2, 1, 4, 4)),
+        (mg.RNN(3, 4, rng=0), (2, 5, 3)),
+        (mg.LSTM(3, 4, rng=0), (2, 5, 3)),
+        (mg.Sequential(mg.Dense(3, 2, rng=0), mg.Tanh()), (4, 3)),
+    ]
+
+
+@pytest.mark.attack
+@pytest.mark.parametrize("layer, x_shape", _direct_cases(), ids=_case_id)
+def test_forward_called_directly_records_what_backward_checks(layer, x_shape):
+    """Students call ``layer.forward(x)`` (the lessons do): a wrong-shaped ``dout`` then gets the
+    same clear message as after ``layer(x)`` (it used to get raw NumPy errors, or broadcast), and
+    the right one a gradient of the input's shape."""
+    x = np.random.default_rng(0).standard_normal(x_shape).astype(np.float32)
+    out = layer.forward(x)
+    label = layer._label()
+    bad = np.ones(tuple(out.shape[:-1]) + (out.shape[-1] + 1,), dtype=np.float32)
+    attacks.expect_error(
+        "direct_forward",
+        lambda: layer.backward(bad),
+        ValueError,
+        [f"{label}.backward: dout must have the output's shape"],
+    )
+    attacks.expect_error(
+        "direct_forward",
+        lambda: layer.backward(np.ones(out.shape[:1], dtype=np.float32)),
+        ValueError,
+        [f"{label}.backward", str(tuple(out.shape))[:-1]],
+    )
+    attacks.expect_error(
+        "direct_forward",
+        lambda: layer.backward(np.ones(out.shape, dtype=np.int64)),
+        TypeError,
+        [f"{label}.backward: dout must have a real floating dtype"],
+    )
+    layer.forward(x)
+    attacks.expect_ok(
+        "direct_forward", lambda: layer.backward(np.ones(out.shape, np.float32)), lambda d: d.shape == x.shape
+    )
+
+
+@pytest.mark.attack
+@pytest.mark.parametrize("layer, x_shape", _direct_cases(), ids=_case_id)
+def test_backward_before_any_forward_is_a_clear_error(layer, x_shape):
+    """Dropout's backward used to return ``dout`` in silence when no forward had run."""
+    attacks.expect_error(  # a layer no forward has run on
+        "direct_forward",
+        lambda: layer.backward(np.ones(x_shape, dtype=np.float32)),
+        RuntimeError,
+        [f"{layer._label()}.backward called before forward"],
+    )
+
+
+def test_dropout_backward_before_forward_names_the_layer():
+    with pytest.raises(RuntimeError, match=r"^Dropout\(p=0\.5\)\.backward called before forward"):
+        mg.Dropout(0.5).backward(np.ones((2, 3), np.float32))
+
+
+def test_a_subclass_forward_that_calls_super_records_the_final_output():
+    class Twice(mg.Dense):
+        def forward(self, x):
+            return np.concatenate([super().forward(x)] * 2, axis=1)
+
+        def backward(self, dout):
+            self._check_dout(dout)
+            return dout[:, :2] @ self.W.data
+
+    t = Twice(3, 2, rng=0)
+    out = t.forward(np.ones((4, 3), np.float32))
+    assert out.shape == (4, 4) and t._out_shape == (4, 4)
+    with pytest.raises(ValueError, match=r"dout must have the output's shape \(4, 4\)"):
+        t.backward(np.ones((4, 2), np.float32))
+
+
+def test_load_state_dict_is_all_or_nothing():
+    """A shape mismatch on the third array leaves the first two untouched."""
+    m = Sequential(mg.Dense(3, 2, rng=0), mg.Dense(2, 2, rng=0))
+    before = {k: v.copy() for k, v in m.state_dict().items()}
+    bad = {k: np.full_like(v, 7.0) for k, v in before.items()}
+    bad["1.W"] = np.zeros((3, 3), np.float32)
+    with pytest.raises(ValueError, match=r"1\.W expected shape \(2, 2\), got \(3, 3\)"):
+        m.load_state_dict(bad)
+    for k, v in m.state_dict().items():
+        np.testing.assert_array_equal(v, before[k], err_msg=k)
+    with pytest.raises(TypeError, match=r"0\.W must hold real numbers, got dtype complex"):
+        m.load_state_dict({**before, "0.W": before["0.W"].astype(np.complex64)})

@@ -23,7 +23,7 @@ from pathlib import Path
 # the two tables agree). A module belongs to the layer that names the first component of its
 # dotted path below ``minigan`` (``minigan.nn.conv`` -> "nn"; ``minigan.data.batches`` -> "data").
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("foundation", ("backend", "checks", "errors", "blas", "files", "_moved")),
+    ("foundation", ("backend", "checks", "argtypes", "errors", "blas", "files", "_moved")),
     ("engine", ("nn",)),
     ("built on the engine", ("models", "gradcheck", "interop", "data")),
     ("checkpoint", ("checkpoint",)),

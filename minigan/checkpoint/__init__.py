@@ -12,7 +12,7 @@ What a GAN's checkpoint holds (so that a resumed run continues exactly) is decid
 from ..errors import CheckpointError
 from ..files.atomic import atomic_savez
 from ..files.jsonable import jsonable
-from .archive import MAX_BYTES, Checkpoint, load, save
+from .archive import MAX_BYTES, Checkpoint, finite_as, load, save
 from .meta import FORMAT, VERSION
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "load",
     "atomic_savez",
     "jsonable",
+    "finite_as",
     "Checkpoint",
     "CheckpointError",
     "FORMAT",

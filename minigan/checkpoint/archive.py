@@ -38,7 +38,17 @@ from ..files.jsonable import jsonable
 from ..files.npzread import NpzReader, open_regular
 from .meta import FORMAT, MAX_META, VERSION, CheckpointError, check_meta, parse_meta
 
-__all__ = ["save", "load", "atomic_savez", "jsonable", "Checkpoint", "CheckpointError", "FORMAT", "VERSION"]
+__all__ = [
+    "save",
+    "load",
+    "atomic_savez",
+    "jsonable",
+    "finite_as",
+    "Checkpoint",
+    "CheckpointError",
+    "FORMAT",
+    "VERSION",
+]
 
 _META = "__meta__"
 
@@ -57,6 +67,27 @@ def _finite(h: np.ndarray, name: str, step) -> np.ndarray:
     if h.dtype.kind in "fc" and not np.isfinite(h).all():
         raise NonFiniteStateError(step, name, where="when saving at")
     return h
+
+
+def finite_as(path: str, member: str, a: np.ndarray, dtype) -> np.ndarray:
+    """``a`` cast to ``dtype`` (the model's), refused with a :class:`CheckpointError` naming the
+    file and the array unless every value is finite *after* the cast: a finite float64 ``1e300``
+    is ``inf`` in float32, and a model must never be loaded with infinite weights."""
+    dtype = np.dtype(dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        c = a.astype(dtype, copy=False) if dtype.kind == "f" else a
+    if c.dtype.kind in "fc" and not np.isfinite(c).all():
+        big = a.dtype.kind == "f" and np.isfinite(a).all()
+        raise CheckpointError(
+            f"{path}: array {member!r} holds "
+            + (
+                f"finite {a.dtype} values beyond {dtype}'s range (they would load as infinity)"
+                if big
+                else "NaN or infinite values"
+            )
+            + "; refused"
+        )
+    return c
 
 
 def _check_name(kind: str, name: str) -> str:
@@ -166,10 +197,11 @@ class Checkpoint:
     def restore(self, modules: dict | None = None, optimizers: dict | None = None) -> Checkpoint:
         """Load the saved states into ``modules`` / ``optimizers`` (dicts name -> object).
 
-        Arrays go to each module's current device and dtype. A name missing from the file, a
-        missing/unexpected key or a shape mismatch raises :class:`CheckpointError` naming the
-        file and the problem, and then every module and optimizer given holds what it held
-        before the call (all or nothing).
+        Arrays go to each module's current device and dtype, and must be finite in that dtype
+        (:func:`finite_as`: a float64 ``1e300`` is refused for a float32 model). A name missing
+        from the file, a missing/unexpected key, a shape mismatch or a non-finite value raises
+        :class:`CheckpointError` naming the file and the problem, and then every module and
+        optimizer given holds what it held before the call (all or nothing).
         """
         mods = [m for obj in (modules or {}).values() for _, m in obj.named_modules()]
         snap = (
@@ -177,6 +209,17 @@ class Checkpoint:
             [(m, dict(m.buffers)) for m in mods],
             [(o, o.t, o.state, o.hyperparameters()) for o in (optimizers or {}).values()],
         )
+        for name, obj in (modules or {}).items():  # finite in the model's own dtypes, before anything changes
+            own = obj.state_dict()
+            for k, a in self.modules.get(name, {}).items():
+                if k in own:
+                    finite_as(self.path, f"module/{name}/{k}", a, own[k].dtype)
+        for name, obj in (optimizers or {}).items():
+            params = getattr(obj, "params", [])
+            for k, a in self.optimizers.get(name, {}).get("arrays", {}).items():
+                i = str(k).rpartition(".")[2]
+                if i.isdigit() and int(i) < len(params):
+                    finite_as(self.path, f"optim/{name}/{k}", a, params[int(i)].data.dtype)
         try:
             for kind, saved, targets in (("module", self.modules, modules), ("optimizer", self.optimizers, optimizers)):
                 for name, obj in (targets or {}).items():

@@ -19,6 +19,8 @@ import sys
 
 import numpy as np
 
+from .. import argtypes
+
 __all__ = ["draw_shape", "write_shape_folder", "main"]
 
 
@@ -86,13 +88,22 @@ def write_shape_folder(
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m minigan.data.drawings", description=__doc__.split("\n\n")[0])
     p.add_argument("root", help="folder to write the drawings into")
-    p.add_argument("--n", type=int, default=400, help="images to draw")
-    p.add_argument("--size", type=int, default=64, help="image side in pixels")
-    p.add_argument("--corrupt", type=int, default=1, help="unreadable files to add (ImageFolder skips them)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--n", type=argtypes.int_in(1, 1_000_000), default=400, help="images to draw (1 to 1,000,000)")
+    p.add_argument("--size", type=argtypes.int_in(16, 2048), default=64, help="image side in pixels (16 to 2048)")
+    p.add_argument(
+        "--corrupt",
+        type=argtypes.int_in(0, 1000),
+        default=1,
+        help="unreadable files to add (ImageFolder skips them)",
+    )
+    p.add_argument("--seed", type=argtypes.seed, default=0)
     p.add_argument("--flat", action="store_true", help="no class sub-folders")
-    a = p.parse_args(argv)
-    info = write_shape_folder(a.root, a.n, a.size, corrupt=a.corrupt, seed=a.seed, classes=not a.flat)
+    a = p.parse_args(argv)  # every value is checked by its type= (minigan.argtypes): exit 2, one line
+    try:
+        info = write_shape_folder(a.root, a.n, a.size, corrupt=a.corrupt, seed=a.seed, classes=not a.flat)
+    except OSError as exc:
+        print(f"error: cannot write {a.root}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     print(
         f"wrote {info['images']} images ({a.size}x{a.size}) to {a.root}, plus {len(info['corrupt'])} corrupt "
         f"and {len(info['other'])} non-image file(s)"

@@ -10,17 +10,23 @@ kind of data from a folder of yours:
       more/c.bmp                 (one sub-folder per class: labels 0, 1, ... in name order)
 
 Each image is converted to grayscale (``"L"``) or RGB, scaled so that its shorter side is the
-model's size and center-cropped to a square (or stretched), and scaled to ``[-1, 1]``
-(``x / 127.5 - 1``, the range of the generator's tanh). Only the list of paths is kept in
+model's size and center-cropped to a square (or stretched), and scaled to ``[-1, 1]``, the
+range of the generator's tanh, by its own mode: 8-bit images as ``x / 127.5 - 1``, 16-bit ones
+(``I;16``, chest X-rays often are) by their range ``0..65535``, 32-bit integer and float images
+as :meth:`ImageFolder.load` says; a 16-bit image is never cut at 255. Only the list of paths is kept in
 memory; each minibatch is read from disk when asked for, so a folder of 100,000 images costs
 its path list plus one batch. The order is a permutation per epoch drawn from ``seed``: the
 same seed gives the same batches, and :meth:`ImageFolder.state_dict` lets a checkpoint resume
 exactly where it stopped.
 
-Files that are not images (by extension), or that Pillow cannot read (corrupt, truncated),
-are reported by name: with ``on_error="skip"`` (default) they are skipped with one line on
-stderr (and listed in :attr:`ImageFolder.skipped`); with ``on_error="raise"`` the first one
-raises :class:`minigan.data.DataError` naming the file. Never a raw Pillow traceback.
+Files that are not images (by extension), that are not regular files (a FIFO or a device
+named ``x.png``: opening it would block forever), or that Pillow cannot read (corrupt,
+truncated), and folders that cannot be listed, are reported by name: with ``on_error="skip"``
+(default) they are skipped with one line on stderr (and listed in :attr:`ImageFolder.skipped`);
+with ``on_error="raise"`` the first one raises :class:`minigan.data.DataError` naming it. Never
+a raw Pillow traceback, never a hang. A symlinked sub-folder (a class folder linked from
+elsewhere) is followed, with one line saying so (:attr:`ImageFolder.followed`); a link back to a
+folder above it is a loop, reported and not followed.
 
 Pillow is an optional dependency (``pip install 'minigan[images]'``); it is imported only when
 an ImageFolder is created.
@@ -36,11 +42,13 @@ import numpy as np
 
 from ..checks import check_positive_int, is_int
 from ..errors import DataError
+from ..files.npzread import file_kind, open_regular
 from .batches import ShuffledEpochs
+from .pixels import decode_image
 
 __all__ = ["ImageFolder", "IMAGE_EXTENSIONS"]
 
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp")
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 
 
 def _pil():
@@ -53,6 +61,20 @@ def _pil():
 
 def _stderr(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
+
+
+def _regular(entry) -> bool:
+    try:
+        return entry.is_file()  # follows a symlink: a link to a regular file is one
+    except OSError:
+        return False
+
+
+def _what(path: str) -> str:
+    try:
+        return file_kind(os.stat(path).st_mode)
+    except OSError:
+        return "a broken link"
 
 
 class ImageFolder:
@@ -92,7 +114,10 @@ class ImageFolder:
     labels : int64 array (n,) or None
     classes : list of str (empty without class sub-folders)
     skipped : list of (path, reason)
-        Files reported so far (non-image files at construction; unreadable ones when met).
+        Files and folders reported so far (non-image files, non-regular files, unreadable
+        folders and symlink loops at construction; unreadable images when met).
+    followed : list of (link, target)
+        The symlinked folders that were followed.
 
     Notes
     -----
@@ -141,13 +166,10 @@ class ImageFolder:
         self.log = log or _stderr
         self.skipped: list[tuple[str, str]] = []
 
+        self.followed: list[tuple[str, str]] = []
         found: list[str] = []
         other: list[str] = []
-        for dirpath, dirnames, filenames in os.walk(root):
-            dirnames.sort()
-            for f in sorted(filenames):
-                full = os.path.join(dirpath, f)
-                (found if f.lower().endswith(IMAGE_EXTENSIONS) else other).append(full)
+        self._scan(root, found, other, {os.path.realpath(root)})
         for path in other:
             self._bad(path, f"not an image file (extensions read: {', '.join(IMAGE_EXTENSIONS)})")
         rel = [os.path.relpath(p, root) for p in found]
@@ -179,37 +201,78 @@ class ImageFolder:
         self.shuffle, self.seed = self.stream.shuffle, int(seed)
         self._dead = np.zeros(self.n, dtype=bool)  # unreadable files met so far (skipped for good)
 
+    # ------------------------------------------------------------------ finding the files
+    def _scan(self, folder: str, found: list, other: list, ancestors: set) -> None:
+        """Add ``folder``'s files to ``found`` (images, by extension) or ``other``, in sorted
+        order, then walk its sub-folders (sorted). A symlinked sub-folder is followed and said so
+        (a link back to a folder above it, a loop, is reported and not followed); a folder that
+        cannot be listed is reported by name (:meth:`_bad`), never dropped in silence."""
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            self._bad(folder, f"cannot read this folder ({exc.strerror or exc}); its images are not used")
+            return
+        subdirs = []
+        for e in entries:
+            full = os.path.join(folder, e.name)
+            try:
+                is_dir = e.is_dir()  # follows a symlink
+            except OSError:
+                is_dir = False
+            if is_dir:
+                subdirs.append((e, full))
+            elif not e.name.lower().endswith(IMAGE_EXTENSIONS):
+                other.append(full)
+            elif _regular(e):
+                found.append(full)
+            else:  # a FIFO named x.png would block the reader forever
+                self._bad(full, f"{_what(full)}, not a regular file; not read")
+        for e, full in subdirs:
+            real = os.path.realpath(full)
+            if e.is_symlink():
+                if real in ancestors:
+                    self._bad(full, f"a symlink to {real}, a folder above it (a loop); not followed")
+                    continue
+                self.followed.append((full, real))
+                self.log(f"ImageFolder: following the symlinked folder {full} -> {real}")
+            self._scan(full, found, other, ancestors | {real})
+
     # ------------------------------------------------------------------ reading
     def _bad(self, path: str, reason: str) -> None:
         if self.on_error == "raise":
-            raise DataError(f"ImageFolder: {path}: {reason} (pass on_error='skip' to skip such files)")
+            raise DataError(f"ImageFolder: {path}: {reason} (pass on_error='skip' to skip it)")
         self.skipped.append((path, reason))
         self.log(f"ImageFolder: skipping {path}: {reason}")
 
     def load(self, path: str) -> np.ndarray:
-        """One image as float32 ``(C, H, W)`` in ``[-1, 1]``; raises DataError naming the file."""
+        """One image as float32 ``(C, H, W)`` in ``[-1, 1]``; raises DataError naming the file.
+
+        Only a regular file is opened (:func:`minigan.files.npzread.open_regular`: a FIFO named
+        ``x.png`` would block forever, a device never end). The image is decoded by its mode:
+        8-bit modes (``1``, ``L``, ``LA``, ``P``, ``RGB``, ``RGBA``, ...) are converted by Pillow
+        and scaled as ``x / 127.5 - 1``; 16-bit ones (``I;16``, ``I;16B``, ...) by their full
+        range ``0..65535``; 32-bit ``I`` by ``0..65535`` when every value lies there (how Pillow
+        has opened 16-bit PNGs), else by the image's own min..max, as is ``F`` (floats) unless
+        it lies in ``[0, 1]`` already. A 16-bit X-ray is never cut at 255 (:mod:`minigan.data.pixels`)."""
         Image = self._Image
-        h, w = self.size
         try:
-            with Image.open(path) as img:
-                img.draft(self.mode, (w, h))  # JPEG: decode at a reduced scale when much larger
-                img = img.convert(self.mode)
-                if self.resize == "stretch":
-                    img = img.resize((w, h), Image.BICUBIC)
-                else:
-                    iw, ih = img.size
-                    s = max(w / iw, h / ih)  # the shorter side (relative to the target) fits
-                    nw, nh = max(w, round(iw * s)), max(h, round(ih * s))
-                    img = img.resize((nw, nh), Image.BICUBIC)
-                    left, top = (nw - w) // 2, (nh - h) // 2
-                    img = img.crop((left, top, left + w, top + h))
-                a = np.asarray(img, dtype=np.uint8)
+            fh = open_regular(path, DataError, "ImageFolder")
+        except FileNotFoundError:
+            raise DataError(f"ImageFolder: {path}: does not exist (removed, or a broken link)") from None
+        try:
+            with fh, Image.open(fh) as img:
+                img.draft(self.mode, (self.size[1], self.size[0]))  # JPEG: decode at a reduced scale
+                a = decode_image(img, self.mode, self.size, self.resize, Image)
+        except DataError:
+            raise
         except Exception as exc:  # Pillow raises many types (UnidentifiedImageError, OSError, ...)
             raise DataError(
                 f"ImageFolder: {path}: cannot read it as an image ({type(exc).__name__}: {str(exc)[:120]})"
             ) from None
-        a = a.reshape(h, w, self.channels).transpose(2, 0, 1)  # HWC -> (C, H, W)
-        return a.astype(np.float32) / np.float32(127.5) - np.float32(1.0)
+        if isinstance(a, str):
+            raise DataError(f"ImageFolder: {path}: {a}")
+        return a
 
     # ------------------------------------------------------------------ the stream
     @property

@@ -11,12 +11,34 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import stat
 import tempfile
 
 import numpy as np
 
-__all__ = ["atomic_savez", "clean_stale_tmp", "os_error"]
+__all__ = ["atomic_write", "atomic_savez", "clean_stale_tmp", "os_error", "sigint_point"]
+
+
+_POINTS: dict = {}  # point name -> times reached in this process
+
+
+def sigint_point(name: str) -> None:
+    """A test hook: press Ctrl-C here. ``MINIGAN_SIGINT_AT`` is a comma-separated list of
+    ``name`` or ``name@k`` (the k-th time the point is reached; default the first); at each
+    entry this process sends itself one SIGINT, which Python handles before the next line runs.
+    Listing an entry twice presses Ctrl-C twice at that moment. Unset (always, outside the
+    tests), this does nothing. The points: ``write`` (here, with the temporary file written and
+    not yet renamed) and those of :mod:`minigan.runner` (``setup``, ``grid0``, ``step:N``,
+    ``save``, ``eval``)."""
+    spec = os.environ.get("MINIGAN_SIGINT_AT")
+    if not spec:
+        return
+    n = _POINTS[name] = _POINTS.get(name, 0) + 1
+    for entry in spec.split(","):
+        point, _, k = entry.strip().partition("@")
+        if point == name and int(k or 1) == n:
+            os.kill(os.getpid(), signal.SIGINT)
 
 
 def _umask() -> int:
@@ -86,15 +108,15 @@ def os_error(exc: OSError, what: str, path: str) -> OSError:
     return new
 
 
-def atomic_savez(path, arrays: dict) -> str:
-    """``np.savez(path, **arrays)`` written atomically: a temporary file in the same folder,
-    flushed and ``fsync``-ed, then renamed over ``path`` with :func:`os.replace`. A crash or a
-    Ctrl-C during the write leaves the previous file intact. The file gets the usual
-    permissions (``0o666`` less the umask), not ``mkstemp``'s private ``0o600``.
-
-    Temporary files that an earlier, killed save to the same path left behind are removed
-    first (:func:`clean_stale_tmp`). An OS error (a full disk, a read-only folder) is raised
-    as the same OSError subclass with one line naming ``path`` and the reason."""
+def atomic_write(path, write, what: str = "write") -> str:
+    """Write ``path`` atomically: ``write(fh)`` fills a temporary file in the same folder (a
+    binary file object), which is flushed, ``fsync``-ed and renamed over ``path`` with
+    :func:`os.replace`. A crash or a Ctrl-C during the write leaves the previous file intact (or
+    no file). The file gets the usual permissions (``0o666`` less the umask), not ``mkstemp``'s
+    private ``0o600``. Temporary files that an earlier, killed write to the same path left
+    behind are removed first (:func:`clean_stale_tmp`). An OS error (a full disk, a read-only
+    folder) is raised as the same OSError subclass with one line naming ``path`` and the
+    reason (``what`` says what was being done: ``"write checkpoint"``)."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     try:
@@ -102,13 +124,14 @@ def atomic_savez(path, arrays: dict) -> str:
         clean_stale_tmp(path)
         fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.{os.getpid()}.", suffix=".tmp", dir=folder)
     except OSError as exc:
-        raise os_error(exc, "write checkpoint", path) from exc
+        raise os_error(exc, what, path) from exc
     try:
         with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o666 & ~_umask())
+        sigint_point("write")
         os.replace(tmp, path)  # atomic: readers see the old file or the new one, never half of one
     except BaseException as exc:
         try:
@@ -116,7 +139,7 @@ def atomic_savez(path, arrays: dict) -> str:
         except OSError:
             pass
         if isinstance(exc, OSError):
-            raise os_error(exc, "write checkpoint", path) from exc
+            raise os_error(exc, what, path) from exc
         raise
     try:  # make the rename itself durable (best effort; not possible on every OS)
         dfd = os.open(folder, os.O_RDONLY)
@@ -127,3 +150,10 @@ def atomic_savez(path, arrays: dict) -> str:
     except OSError:
         pass
     return path
+
+
+def atomic_savez(path, arrays: dict) -> str:
+    """``np.savez(path, **arrays)`` written atomically (:func:`atomic_write`): a crash or a
+    Ctrl-C during the write leaves the previous file intact; an OS error is one line naming
+    ``path``."""
+    return atomic_write(path, lambda fh: np.savez(fh, **arrays), "write checkpoint")

@@ -30,7 +30,7 @@ import zipfile
 
 import numpy as np
 
-__all__ = ["open_regular", "NpzReader", "NpyHeader", "SAFE_KINDS"]
+__all__ = ["open_regular", "file_kind", "NpzReader", "NpyHeader", "SAFE_KINDS"]
 
 #: dtype kinds that are plain numbers: bool, signed and unsigned int, float.
 SAFE_KINDS = "biuf"
@@ -51,7 +51,7 @@ def open_regular(path: str, error: type, who: str | None):
     except OSError as exc:
         raise error(f"{pre}cannot read {path}: {exc.strerror or exc}") from exc
     if not stat.S_ISREG(st.st_mode):
-        raise error(f"{pre}{path} is not a regular file ({_kind(st.st_mode)}); refused without reading")
+        raise error(f"{pre}{path} is not a regular file ({file_kind(st.st_mode)}); refused without reading")
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
@@ -67,7 +67,8 @@ def open_regular(path: str, error: type, who: str | None):
         raise
 
 
-def _kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
+    """What a ``st_mode`` that is not a regular file is, in words: ``"a FIFO"``, ``"a folder"``..."""
     for test, name in (
         (stat.S_ISDIR, "a folder"),
         (stat.S_ISFIFO, "a FIFO"),

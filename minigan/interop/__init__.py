@@ -12,7 +12,8 @@ converts layer by layer with the same numbers:
   ``module.load_state_dict`` accepts such a dict (even one of torch tensors);
 - :func:`save_safetensors` / :func:`load_safetensors`: ``.safetensors`` files with PyTorch's
   names, loadable by ``torch_model.load_state_dict(safetensors.torch.load_file(path))``
-  without minigan (needs the ``safetensors`` package: ``pip install 'minigan[interop]'``);
+  without minigan. minigan reads and writes the format itself (no ``safetensors`` package
+  needed), and validates a file before it changes the model (:mod:`minigan.interop.safetensors_io`);
 - :func:`adam_to_torch` / :func:`adam_from_torch`: an Adam optimizer's state (moments ``V``,
   ``S`` ↔ ``exp_avg``, ``exp_avg_sq``, the step count, the hyperparameters), so that a run
   continues on the other side exactly (:mod:`minigan.interop.optim`).

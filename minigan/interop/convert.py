@@ -260,17 +260,44 @@ def _require(ok: bool, tm, what: str) -> None:
         raise TypeError(f"from_torch: {tm!r} is not supported: {what}")
 
 
+def _check_tensors(tm, torch) -> None:
+    """Refuse, naming the layer and the tensor, what NumPy cannot hold: a tensor on PyTorch's
+    ``meta`` device (a shape without data) and a ``bfloat16`` one (no NumPy dtype); the raw
+    errors of ``tensor.numpy()`` name neither."""
+    for kind, items in (("parameter", tm.named_parameters()), ("buffer", tm.named_buffers())):
+        for tname, t in items:
+            layer, _, leaf = tname.rpartition(".")
+            owner = tm.get_submodule(layer) if layer else tm
+            where = f"from_torch: {type(owner).__name__} {layer or '(top)'}: {kind} {leaf!r}"
+            if t.is_meta or t.device.type == "meta":
+                raise ValueError(
+                    f"{where} is on the 'meta' device: the model has no data (shapes only); build it on "
+                    f"the CPU or load its weights first (e.g. model.to_empty(device='cpu') then load_state_dict)"
+                )
+            if t.dtype == torch.bfloat16:
+                raise TypeError(
+                    f"{where} is bfloat16, which NumPy (so minigan) has no dtype for; convert the model "
+                    f"with model.float() first (lossless: a bfloat16 is the upper half of a float32)"
+                )
+            if t.is_complex():
+                raise TypeError(f"{where} is {t.dtype}; minigan's layers hold real numbers")
+
+
 def from_torch(torch_module) -> Module:
     """The equivalent minigan module of a ``torch.nn`` module, with the same weights and
     buffers (copies, same dtype, on the CPU) and the same training/eval mode.
 
     Supported: the layers :func:`to_torch` produces (see the module docstring). Anything
     else raises a TypeError naming the torch layer (e.g. ``torch.nn.GRU``) and what is
-    supported.
+    supported. A model with bfloat16 tensors is a TypeError (convert it with ``.float()``
+    first), one on the ``meta`` device (no data) a ValueError, each naming the layer.
     """
     torch = _torch()
     nn, C = torch.nn, torch_classes()
     tm = torch_module
+    if not isinstance(tm, nn.Module):
+        raise TypeError(f"from_torch: expected a torch.nn.Module, got {type(tm).__name__}")
+    _check_tensors(tm, torch)
     name = f"{type(tm).__module__}.{type(tm).__name__}"
     dtype = next((p.detach().cpu().numpy().dtype for p in tm.parameters()), np.float32)
 

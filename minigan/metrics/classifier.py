@@ -16,6 +16,7 @@ import numpy as np
 from .. import backend
 from ..checks import check_positive_int
 from ..data import bundled_mnist, heldout_mask, scale_to_unit
+from ..files.npzread import open_regular
 from ..nn.activations import ReLU
 from ..nn.conv import Conv2D
 from ..nn.layers import Dense, Dropout, Flatten
@@ -124,7 +125,7 @@ def build_classifier(arch: str = "cnn", seed: int = 0, dtype=np.float32) -> Sequ
 
 
 def _read_weights(path: str) -> tuple[dict[str, np.ndarray], dict]:
-    with np.load(path, allow_pickle=False) as f:
+    with open_regular(path, ValueError, "load_classifier") as fh, np.load(fh, allow_pickle=False) as f:
         state = {k: f[k] for k in f.files if k != WEIGHTS_META_KEY}
         meta = json.loads(str(f[WEIGHTS_META_KEY])) if WEIGHTS_META_KEY in f.files else {}
     return state, meta

@@ -18,7 +18,7 @@ import sys
 
 import numpy as np
 
-from .. import checkpoint, models
+from .. import argtypes, checkpoint, models
 from ..errors import CheckpointError
 from ..gan.freeze import eval_mode
 
@@ -87,7 +87,8 @@ def score_run(run_dir, n: int = 256, seed: int = 12345) -> dict:
     (``run_dir/checkpoint.npz``; fresh noise from ``seed``, G in evaluation mode)."""
     path = os.path.join(os.fspath(run_dir), "checkpoint.npz")
     ck = checkpoint.load(path)
-    name = ck.extra.get("args", {}).get("model")
+    args = ck.extra.get("args")
+    name = args.get("model") if isinstance(args, dict) else None
     if not isinstance(name, str) or name not in models.IMAGE_GANS:
         raise CheckpointError(
             f"{path}: not an examples/image_gan.py run (model {name!r}; expected one of {sorted(models.IMAGE_GANS)})"
@@ -108,7 +109,9 @@ def score_run(run_dir, n: int = 256, seed: int = 12345) -> dict:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m minigan.metrics.drawings", description=__doc__.split("\n\n")[0])
     p.add_argument("run", metavar="RUN_DIR", help="an examples/image_gan.py run folder (holds checkpoint.npz)")
-    p.add_argument("--samples", type=int, default=256, help="samples to draw and score")
+    p.add_argument(
+        "--samples", type=argtypes.int_in(1, 100_000), default=256, help="samples to draw and score (1 to 100,000)"
+    )
     a = p.parse_args(argv)
     try:
         q = score_run(a.run, a.samples)

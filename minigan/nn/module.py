@@ -16,6 +16,7 @@ next forward of that module.
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
@@ -74,19 +75,29 @@ class Module:
     ``self.buffers`` (name -> array that is state but not trained, e.g. BatchNorm running
     statistics), and implement ``forward(x)`` and ``backward(dout)``.
 
-    Calling a module (``m(x)``) runs ``forward`` and records the output's shape; every
-    layer's ``backward`` begins with ``self._check_dout(dout)``, which refuses a ``dout`` of
-    another shape: a wrong-shaped upstream gradient would otherwise broadcast into silently
-    wrong numbers. A ``forward`` called directly (``m.forward(x)``) records nothing, so call
-    the module itself when a ``backward`` follows.
+    Every ``forward`` records the shape, dtype and device of its output, however it is called
+    (``m(x)`` or ``m.forward(x)``, as the lessons do): :meth:`__init_subclass__` wraps each
+    subclass's ``forward`` once, at class creation, in :func:`_recording`. Every layer's
+    ``backward`` begins with ``self._check_dout(dout)``, which refuses a ``backward`` before
+    any ``forward``, and a ``dout`` of another shape or device than that output: a
+    wrong-shaped upstream gradient would otherwise broadcast into silently wrong numbers.
+    ``backward`` itself is not wrapped: a debugger steps straight into the layer's own code.
     """
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        fwd = cls.__dict__.get("forward")
+        if fwd is not None and not getattr(fwd, "_records_output", False):
+            cls.forward = _recording(fwd)  # type: ignore[method-assign]
 
     def __init__(self) -> None:
         self.params: OrderedDict[str, Parameter] = OrderedDict()
         self.buffers: OrderedDict[str, Any] = OrderedDict()
         self.training: bool = True
         self._out_shape: tuple | None = None
+        self._out_dtype: Any = None
         self._out_device: str | None = None
+        self._forwarded = False  # set by every forward (Module._record_output)
 
     # ---------------------------------------------------------------- computation
     def forward(self, x):  # pragma: no cover - abstract
@@ -96,22 +107,33 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
 
     def __call__(self, x, *args, **kwargs):
-        """``forward(x, ...)``, recording the output's shape and device for :meth:`_check_dout`."""
-        out = self.forward(x, *args, **kwargs)
-        self._out_shape = getattr(out, "shape", None)
-        self._out_device = backend.device_of(out) if self._out_shape is not None else None
-        return out
+        """``forward(x, ...)`` (which records its output for :meth:`_check_dout`)."""
+        return self.forward(x, *args, **kwargs)
+
+    def _record_output(self, out) -> None:
+        """Remember what ``backward``'s ``dout`` must match: the output's shape, dtype and
+        device (None for an output that is not an array). Called by every ``forward``."""
+        shape = getattr(out, "shape", None)
+        self._out_shape = tuple(shape) if shape is not None else None
+        self._out_dtype = getattr(out, "dtype", None)
+        self._out_device = backend.device_of(out) if shape is not None else None
+        self._forwarded = True
 
     def _label(self) -> str:
         """How error messages name this module (its repr; a container shortens it)."""
         return repr(self)
 
     def _check_dout(self, dout) -> None:
-        """Refuse a ``dout`` that is not an array, not of a real floating dtype, on another
-        device or of another shape than the latest output of ``m(x)`` (TypeError/ValueError
-        naming the module). The first line of every layer's ``backward``: a wrong-shaped
-        upstream gradient would otherwise broadcast into silently wrong numbers, a complex one
-        give complex gradients."""
+        """Refuse a ``backward`` before any ``forward`` (RuntimeError), and a ``dout`` that is
+        not an array, not of a real floating dtype, on another device or of another shape than
+        the latest forward's output (TypeError/ValueError naming the module). The first line of
+        every layer's ``backward``: a wrong-shaped upstream gradient would otherwise broadcast
+        into silently wrong numbers, a complex one give complex gradients."""
+        if not getattr(self, "_forwarded", False):
+            raise RuntimeError(
+                f"{self._label()}.backward called before forward: run out = m(x) (or m.forward(x)) "
+                f"first; backward needs what the forward cached"
+            )
         check_dout(self._label(), dout, getattr(self, "_out_shape", None), getattr(self, "_out_device", None))
 
     # ---------------------------------------------------------------- attribute access
@@ -264,11 +286,14 @@ class Module:
         """Copy arrays from ``state`` into this module's parameters and buffers.
 
         Arrays go to the device and dtype of the module's current ones. A shape mismatch, or
-        a value that is not an array, raises ValueError naming the key; with ``strict`` (the
-        default) so does a missing or unexpected key, and without it such keys are skipped.
+        a value that is not an array, raises ValueError naming the key (a bool, complex or
+        non-numeric array a TypeError); with ``strict`` (the default) so does a missing or
+        unexpected key, and without it such keys are skipped. All or nothing: every value is
+        checked before the first is assigned, so a refused dict leaves the module as it was.
         PyTorch-named dicts are accepted too (``"0.weight"``, ``"2.num_batches_tracked"``,
         values as torch tensors): :func:`minigan.nn.torch_names.from_torch_names` renames them.
         """
+        who = f"{type(self).__name__}.load_state_dict"
         state = torch_names.from_torch_names(self, state)
         own_p = dict(self.named_parameters())
         own_b = {}
@@ -279,28 +304,29 @@ class Module:
             missing = [k for k in list(own_p) + list(own_b) if k not in state]
             unexpected = [k for k in state if k not in own_p and k not in own_b]
             if missing or unexpected:
-                raise ValueError(
-                    f"{type(self).__name__}.load_state_dict: missing keys {missing}, unexpected keys {unexpected}"
-                )
+                raise ValueError(f"{who}: missing keys {missing}, unexpected keys {unexpected}")
+        # All or nothing: every value is checked and converted first, then all are assigned.
+        new_p: list[tuple[Parameter, Any]] = []
+        new_b: list[tuple[Module, str, Any]] = []
         for k, v in state.items():
-            if (k in own_p or k in own_b) and not (hasattr(v, "shape") and hasattr(v, "dtype")):
-                raise ValueError(f"{type(self).__name__}.load_state_dict: {k} must be an array, got {type(v).__name__}")
+            if k not in own_p and k not in own_b:
+                continue
+            if not (hasattr(v, "shape") and hasattr(v, "dtype")):
+                raise ValueError(f"{who}: {k} must be an array, got {type(v).__name__}")
+            if getattr(v.dtype, "kind", None) not in ("f", "i", "u"):
+                raise TypeError(f"{who}: {k} must hold real numbers, got dtype {v.dtype}")
+            cur = own_p[k].data if k in own_p else own_b[k][0].buffers[own_b[k][1]]
+            if tuple(v.shape) != tuple(cur.shape):
+                raise ValueError(f"{who}: {k} expected shape {tuple(cur.shape)}, got {tuple(v.shape)}")
+            arr = backend.asarray(v, backend.device_of(cur), dtype=cur.dtype).copy()
             if k in own_p:
-                p = own_p[k]
-                if tuple(v.shape) != p.shape:
-                    raise ValueError(
-                        f"{type(self).__name__}.load_state_dict: {k} expected shape {p.shape}, got {tuple(v.shape)}"
-                    )
-                p.data = backend.asarray(v, backend.device_of(p.data), dtype=p.data.dtype).copy()
-            elif k in own_b:
-                m, name = own_b[k]
-                cur = m.buffers[name]
-                if tuple(v.shape) != tuple(cur.shape):
-                    raise ValueError(
-                        f"{type(self).__name__}.load_state_dict: {k} expected shape "
-                        f"{tuple(cur.shape)}, got {tuple(v.shape)}"
-                    )
-                m.buffers[name] = backend.asarray(v, backend.device_of(cur), dtype=cur.dtype).copy()
+                new_p.append((own_p[k], arr))
+            else:
+                new_b.append((*own_b[k], arr))
+        for p, arr in new_p:
+            p.data = arr
+        for m, name, arr in new_b:
+            m.buffers[name] = arr
         return self
 
     # ---------------------------------------------------------------- description
@@ -360,6 +386,22 @@ class Module:
             print_fn(f"Total params: {total:,}")
             print_fn(line)
         return rows
+
+
+def _recording(forward):
+    """``forward`` that also records its output (:meth:`Module._record_output`), so that the
+    next ``backward`` can check its ``dout`` whether the layer was called as ``m(x)`` or as
+    ``m.forward(x)``. ``inspect.getsource(Layer.forward)`` still shows the layer's own code
+    (``__wrapped__``)."""
+
+    @functools.wraps(forward)
+    def forward_and_record(self, *args, **kwargs):
+        out = forward(self, *args, **kwargs)
+        self._record_output(out)
+        return out
+
+    forward_and_record._records_output = True  # type: ignore[attr-defined]
+    return forward_and_record
 
 
 def parameter_list(params, who: str) -> list[Parameter]:

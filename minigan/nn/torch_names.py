@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["param_renames", "torch_state_dict", "from_torch_names", "as_array"]
+__all__ = ["param_renames", "torch_state_dict", "from_torch_names", "minigan_names", "as_array"]
 
 
 def param_renames(m) -> dict:
@@ -47,26 +47,39 @@ def as_array(v):
     return v
 
 
-def from_torch_names(module, state: dict) -> OrderedDict[str, Any]:
-    """``state`` with PyTorch's names turned into minigan's for ``module`` (keys that already
-    are minigan's pass unchanged; a layer's ``torch_extra_buffers``, e.g. a BatchNorm's
-    ``num_batches_tracked``, are dropped; torch tensors become NumPy arrays)."""
+def minigan_names(module, keys) -> dict:
+    """``{key: minigan name, or None}`` for the names ``keys`` (PyTorch's or minigan's) of
+    ``module``'s arrays, without looking at any value: minigan's names map to themselves,
+    PyTorch's to minigan's, a layer's ``torch_extra_buffers`` (a BatchNorm's
+    ``num_batches_tracked``) to None (minigan keeps no such array), and an unknown name to
+    itself (the caller decides whether it is unexpected)."""
     mods = dict(module.named_modules())
     own = set(module.state_dict())
-    out = OrderedDict()
-    for k, v in state.items():
-        v = as_array(v)
+    out: dict = {}
+    for k in keys:
         if k in own:
-            out[k] = v
+            out[k] = k
             continue
         prefix, _, leaf = k.rpartition(".")
         prefix = prefix + "." if prefix else ""
         m = mods.get(prefix)
         if m is None:
-            out[k] = v
-            continue
-        if leaf in getattr(type(m), "torch_extra_buffers", ()):
-            continue
-        back = {t: n for n, t in param_renames(m).items()}
-        out[prefix + back.get(leaf, leaf)] = v
+            out[k] = k
+        elif leaf in getattr(type(m), "torch_extra_buffers", ()):
+            out[k] = None
+        else:
+            back = {t: n for n, t in param_renames(m).items()}
+            out[k] = prefix + back.get(leaf, leaf)
+    return out
+
+
+def from_torch_names(module, state: dict) -> OrderedDict[str, Any]:
+    """``state`` with PyTorch's names turned into minigan's for ``module`` (keys that already
+    are minigan's pass unchanged; a layer's ``torch_extra_buffers``, e.g. a BatchNorm's
+    ``num_batches_tracked``, are dropped; torch tensors become NumPy arrays)."""
+    names = minigan_names(module, list(state))
+    out = OrderedDict()
+    for k, v in state.items():
+        if names[k] is not None:
+            out[names[k]] = as_array(v)
     return out

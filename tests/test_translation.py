@@ -92,3 +92,46 @@ def test_the_catalogs_hold_no_message_the_english_no_longer_has(pot):
         if gone:
             extra.append(f"{po.relative_to(LOCALE)}: {len(gone)} messages not in the English, e.g. {gone[0][:60]!r}")
     assert not extra, "\n".join(extra) + "\n(run python docs/build_site.py --gettext to mark them obsolete)"
+
+
+def test_the_shipped_course_text_matches_the_catalogs():
+    """minigan/datasets/course_text.npz (the Portuguese text of lessons 12 and 13's character
+    models, and its English originals) is what tools/course_text.py makes of the catalogs:
+    after a catalog changes, run ``python tools/course_text.py``."""
+    _need("babel")
+    import subprocess
+
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "course_text.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_course_text_strips_the_markup_and_check_fails_on_a_stale_file(tmp_path, monkeypatch):
+    _need("babel")
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import course_text
+    finally:
+        sys.path.pop(0)
+    assert course_text.plain(
+        "**Objective.** Train `mg.LSTM` with $\\text{lr} = 2 \\cdot 10^{-3}$ ([lesson 12](12_rnn.ipynb)), "
+        "the *same* as {download}`the notebook <files/x.ipynb>` and $$a$$."
+    ) == "Objective. Train with (lesson 12), the same as the notebook and."
+    assert course_text.plain("7\\. Lendo a tabela, \\*não\\* **esta**") == "7. Lendo a tabela, *não* esta"
+    assert course_text.is_display_equation("\\text{FID} = \\lVert \\mu \\rVert^2")
+    assert not course_text.is_display_equation("the loss $\\mathcal{L}$ falls")
+    stale = tmp_path / "course_text.npz"
+    course_text.write({"en": "one\n", "pt_BR": "um\n"}, stale)
+    assert course_text.shipped(stale) == {"en": "one\n", "pt_BR": "um\n"}
+    monkeypatch.setattr(course_text, "OUT", stale)
+    monkeypatch.setattr(course_text, "ROOT", tmp_path)
+    assert course_text.main(["--check"]) == 1
+    course_text.main([])  # rewrites the file from the catalogs
+    assert course_text.main(["--check"]) == 0
+    first = stale.read_bytes()
+    course_text.main([])
+    assert stale.read_bytes() == first  # the same text, the same bytes

@@ -21,7 +21,9 @@
 # sequence (the document's Fig. 26) and cure it with gradient clipping. Then solve the same
 # task with an LSTM, and finish with a small character-level LSTM language model trained on
 # text that ships with Python (the standard library's own docstrings), sampling new text
-# from it.
+# from it. Last, do the document's exercise: train the same model on Portuguese text, the
+# course's own, and compare it, in nats per character, with the same model on the same
+# text in English.
 #
 # **Source.** Document 003 (Pereira, *Deep Learning, Unidade III: Redes convolucionais,
 # recorrentes e adversárias*), chapter 2, "Redes Neurais Recorrentes": the RNN equations and
@@ -33,6 +35,7 @@
 # letter. Lesson 13 continues with the same chapter's language models.
 
 # %%
+import re
 import textwrap
 import time
 
@@ -47,8 +50,10 @@ from minigan.nn import losses, optim
 from _course import (
     CHAR_MODULES,
     FAST,
+    course_texts,
     save,
     stdlib_text,
+    t,
 )  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 # The matrices here are small (32 × 128): one BLAS thread is faster than several threads
@@ -155,8 +160,8 @@ rng = np.random.default_rng(0)
 COLORS = {"x": "#f4b6b6", "s": "#b9e3b0", "y": "#b6cdf4"}
 
 
-def box(ax, x, y, kind, t):
-    """A labelled box for x_t, s_t or y_t, centred at (x, y)."""
+def box(ax, x, y, kind, k):
+    """A labelled box for x_k, s_k or y_k, centred at (x, y)."""
     ax.add_patch(
         FancyBboxPatch(
             (x - 0.3, y - 0.27),
@@ -168,7 +173,7 @@ def box(ax, x, y, kind, t):
             lw=0.8,
         )
     )
-    ax.text(x, y, f"${kind}_{{{t}}}$", ha="center", va="center", fontsize=11)
+    ax.text(x, y, f"${kind}_{{{k}}}$", ha="center", va="center", fontsize=11)
 
 
 def arrow(ax, a, b):
@@ -178,29 +183,29 @@ def arrow(ax, a, b):
 def diagram(ax, x0, y0, inputs, outputs, title):
     """One arrangement: inputs/outputs are lists of 0/1, one entry per step."""
     T = len(inputs)
-    for t in range(T):
-        x = x0 + t
-        box(ax, x, y0 + 1.1, "s", t + 1)
-        if t:
+    for k in range(T):
+        x = x0 + k
+        box(ax, x, y0 + 1.1, "s", k + 1)
+        if k:
             arrow(ax, (x - 0.68, y0 + 1.1), (x - 0.32, y0 + 1.1))
-        if inputs[t]:
-            box(ax, x, y0, "x", t + 1)
+        if inputs[k]:
+            box(ax, x, y0, "x", k + 1)
             arrow(ax, (x, y0 + 0.29), (x, y0 + 0.81))
-        if outputs[t]:
-            box(ax, x, y0 + 2.2, "y", t + 1)
+        if outputs[k]:
+            box(ax, x, y0 + 2.2, "y", k + 1)
             arrow(ax, (x, y0 + 1.39), (x, y0 + 1.91))
     ax.text(x0 - 0.4, y0 + 2.75, title, ha="left", va="bottom", fontsize=11)
 
 
 fig, ax = plt.subplots(figsize=(10, 7.2))
-diagram(ax, 0, 4.4, [1], [1], "Um para Um\n(one to one)")
+diagram(ax, 0, 4.4, [1], [1], t("Um para Um\n(one to one)"))
 diagram(
     ax,
     2.5,
     4.4,
     [1, 0, 0, 0],
     [1, 1, 1, 1],
-    "Um para Muitos (one to many)\nimage captions; sampling text",
+    t("Um para Muitos (one to many)\nimage captions; sampling text"),
 )
 diagram(
     ax,
@@ -208,7 +213,7 @@ diagram(
     4.4,
     [1, 1, 1, 1],
     [0, 0, 0, 1],
-    "Muitos para Um (many to one)\ncount the ones",
+    t("Muitos para Um (many to one)\ncount the ones"),
 )
 diagram(
     ax,
@@ -216,7 +221,7 @@ diagram(
     0,
     [1, 1, 1, 0, 0, 0],
     [0, 0, 0, 1, 1, 1],
-    "Muitos para Muitos, Indiretamente\n(with delay): translation",
+    t("Muitos para Muitos, Indiretamente\n(with delay): translation"),
 )
 diagram(
     ax,
@@ -224,7 +229,7 @@ diagram(
     0,
     [1, 1, 1, 1],
     [1, 1, 1, 1],
-    "Muitos para Muitos, Diretamente\n(without delay): the character model",
+    t("Muitos para Muitos, Diretamente\n(without delay): the character model"),
 )
 ax.set_xlim(-0.6, 10.6)
 ax.set_ylim(-0.5, 7.9)
@@ -279,8 +284,8 @@ def forward(x, U, W):
     """All states, s[:, 0] = 0 the initial one: (N, T + 1)."""
     N, T = x.shape
     s = np.zeros((N, T + 1))
-    for t in range(T):
-        s[:, t + 1] = step(s[:, t], x[:, t], U, W)
+    for k in range(T):
+        s[:, k + 1] = step(s[:, k], x[:, k], U, W)
     return s  # (missing in the document's listing)
 
 
@@ -340,20 +345,20 @@ def plot_run(ax, h, title, wlim=(-3, 2)):
     ax.plot(np.flatnonzero(n), h["W"][n], "r-", label="W")
     ax.plot(np.flatnonzero(n), h["U"][n], "b:", label="U")
     ax.set_ylim(*wlim)
-    ax.set_xlabel("ciclos (epochs)")
-    ax.set_ylabel("weights U, W")
+    ax.set_xlabel(t("ciclos (epochs)"))
+    ax.set_ylabel(t("weights U, W"))
     ax.legend(loc="upper left")
     ax.set_title(title)
     ax2 = ax.twinx()
-    ax2.plot(np.flatnonzero(n), h["loss"][n], "g-", label="loss")
+    ax2.plot(np.flatnonzero(n), h["loss"][n], "g-", label=t("loss"))
     ax2.tick_params(axis="y", labelcolor="green")
-    ax2.set_ylabel("loss", color="green")
+    ax2.set_ylabel(t("loss"), color="green")
     ax2.legend(loc="upper right")
     return ax2
 
 
 fig, ax = plt.subplots(figsize=(6.4, 4))
-plot_run(ax, h25, "count the ones, 10 steps (document 003, Fig. 25)")
+plot_run(ax, h25, t("count the ones, 10 steps (document 003, Fig. 25)"))
 fig.tight_layout()
 save(fig, "12_count_ones.png", dpi=100)
 
@@ -462,7 +467,9 @@ for w in (0.9, 1.1, 1.5):
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "The same training on the 40-step sequence (the document's Fig. 26): the weights move towards a solution and the loss falls, until one enormous gradient throws the weights out of the plot; after that they are inf and then nan, and nothing more is drawn.", "name": "fig-12-exploding-gradient"}}
 fig, ax = plt.subplots(figsize=(6.4, 4))
-ax2 = plot_run(ax, h26, f"40 steps, no clipping: nan from epoch {first_bad}")
+ax2 = plot_run(
+    ax, h26, t("40 steps, no clipping: nan from epoch {epoch}", epoch=first_bad)
+)
 ax2.set_ylim(-3, 200)
 fig.tight_layout()
 save(fig, "12_exploding_gradient.png", dpi=100)
@@ -513,21 +520,21 @@ print(
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Left: the clipped run on the 40-step sequence stays finite, and the loss falls. Right: the raw gradient norm (before clipping) on a log scale; without clipping it explodes within a few epochs, with clipping it stays far above the threshold $c = 5$ to the end.", "name": "fig-12-clipping"}}
 fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-plot_run(axes[0], hclip, "clipped to norm 5 (lr 0.001)")
-axes[1].semilogy(g26, "r-", label="no clipping")
-axes[1].semilogy(hclip["gnorm"], "b-", label="clip_norm = 5 (raw norm)")
+plot_run(axes[0], hclip, t("clipped to norm 5 (lr 0.001)"))
+axes[1].semilogy(g26, "r-", label=t("no clipping"))
+axes[1].semilogy(hclip["gnorm"], "b-", label=t("clip_norm = 5 (raw norm)"))
 axes[1].axhline(5.0, color="k", ls="--", lw=0.8, label="c = 5")
 axes[1].set_ylim(1e-1, 1e10)
 if first_bad is not None:
     axes[1].annotate(
-        f"→ {np.nanmax(g26):.0e}, then inf/nan",
+        t("→ {g:.0e}, then inf/nan", g=np.nanmax(g26)),
         xy=(min(first_bad, EPOCHS_CLIP - 120), 5e8),
         fontsize=10,
         color="r",
     )
-axes[1].set_xlabel("ciclos (epochs)")
-axes[1].set_ylabel("‖(gU, gW)‖")
-axes[1].set_title("gradient norm")
+axes[1].set_xlabel(t("ciclos (epochs)"))
+axes[1].set_ylabel(r"$\|(g_U, g_W)\|$")
+axes[1].set_title(t("gradient norm"))
 axes[1].legend(loc="center right")
 fig.tight_layout()
 save(fig, "12_clipping.png", dpi=100)
@@ -623,15 +630,15 @@ print(
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "The LSTM counts the ones of 40-step sequences. Left: the training loss (in squared ones, log scale) falls. Right: how much the input at each step moves the predicted count; a value near 1 at every step means the first inputs count as much as the last ones, so the gradient did not vanish.", "name": "fig-12-lstm-count"}}
 fig, axes = plt.subplots(1, 2, figsize=(10, 4))
 axes[0].semilogy(np.array(lstm_losses) * T_LONG**2)
-axes[0].set_xlabel("iteration")
-axes[0].set_ylabel("MSE (ones²)")
-axes[0].set_title("LSTM(1, 16) + Dense, 40 steps")
+axes[0].set_xlabel(t("iteration"))
+axes[0].set_ylabel(t("MSE (ones²)"))
+axes[0].set_title(t("LSTM(1, 16) + Dense, 40 steps"))
 axes[1].plot(np.arange(1, T_LONG + 1), sal, "o-", ms=3)
 axes[1].axhline(1.0, color="k", ls="--", lw=0.8)
 axes[1].set_ylim(0, 1.5)
-axes[1].set_xlabel("step t")
-axes[1].set_ylabel("mean |∂ŷ/∂x_t|  (ones)")
-axes[1].set_title("the effect of each step's input")
+axes[1].set_xlabel(t("step t"))
+axes[1].set_ylabel(t("mean |∂ŷ/∂x_t|  (ones)"))
+axes[1].set_title(t("the effect of each step's input"))
 fig.tight_layout()
 save(fig, "12_lstm_count.png", dpi=100)
 
@@ -733,12 +740,12 @@ for it in range(ITERS):
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "The character-level LSTM's cross-entropy on its training batches, in nats per character, against the number of batches. The dotted line is the uniform guess and the dashed line a model that knows only the character frequencies; in the full run the LSTM ends below both.", "name": "fig-12-char-lm"}}
 fig, ax = plt.subplots(figsize=(6.4, 4))
-ax.plot(lm_losses, lw=0.8, label=f"LSTM({V}, {H}) + Dense")
-ax.axhline(np.log(V), color="k", ls=":", lw=0.8, label="uniform guess")
-ax.axhline(unigram, color="k", ls="--", lw=0.8, label="character frequencies")
-ax.set_xlabel(f"iteration (batch of {N} × {T} characters)")
-ax.set_ylabel("cross-entropy (nats/char)")
-ax.set_title("character-level LSTM on docstrings")
+ax.plot(lm_losses, lw=0.8, label=t("LSTM({V}, {H}) + Dense", V=V, H=H))
+ax.axhline(np.log(V), color="k", ls=":", lw=0.8, label=t("uniform guess"))
+ax.axhline(unigram, color="k", ls="--", lw=0.8, label=t("character frequencies"))
+ax.set_xlabel(t("iteration (batch of {N} × {T} characters)", N=N, T=T))
+ax.set_ylabel(t("cross-entropy (nats/char)"))
+ax.set_title(t("character-level LSTM on docstrings"))
 ax.legend()
 fig.tight_layout()
 save(fig, "12_char_lm.png", dpi=100)
@@ -791,6 +798,217 @@ for tau in (0.5, 1.0):
 # document's later samples improve with 5,000 to 500,000 batches of a 2 × 512 network, far
 # beyond a lesson's minute.
 #
+# ## 8. The same model in Portuguese (document 003's exercise)
+#
+# Document 003 closes its character-level LSTM with four suggestions. The last one is
+# "Repita o experimento com algum texto de sua preferência, em português, e veja se a rede é
+# capaz de montar frases coerentes em nosso idioma." The docstrings are English; the
+# Portuguese text that ships with minigan is this course's own. The course has a Brazilian
+# Portuguese edition, and `minigan.data.course_text("pt_BR")` returns its prose (one
+# paragraph a line, with the math, the code and the Markdown stripped), while
+# `course_text("en")` returns the English originals of the very same paragraphs. The two
+# texts say the same things, so what differs between them is the language.
+#
+# To compare like with like, the two texts are split the same way (`course_texts` in
+# `lessons/_course.py`, which lesson 13 uses too). Their last paragraphs, about 10 % of
+# the English text, are held out: the model never trains on them, and it is scored on
+# them. They are the same paragraphs in the two languages, so the two scores are measured
+# on the same content. The paragraphs before them are for training, cut to the same number
+# of characters in the two languages, and, all together, at most as long as section 7's
+# docstrings. Both models get section 7's recipe, with the same seed, for 500 batches each
+# (the stage of the document's first sample, "Após 500 lotes"). The score is the
+# cross-entropy on the held-out text in nats per character, read as 8 streams with the
+# state carried from character to character. Two baselines come with it, as in section 7:
+# the uniform guess $\ln V$ and the character frequencies of the training part (each count
+# plus one, so that a character seen only in the held-out part does not get probability
+# 0). The cell also prints two properties of the texts, the share of characters outside
+# ASCII (the accents: á, ã, ç, é, õ, ...) and the mean length of a word, and how many
+# Portuguese characters the held-out paragraphs take for each English one.
+
+# %%
+LANG_ITERS = 500 if not FAST else 20
+# {"en": (training text, held-out text), "pt_BR": (...)}: the held-out parts are the same
+# paragraphs in the two languages, the training parts have the same length
+course = course_texts(size=len(text) if not FAST else 20_000)
+
+
+def train_char_lstm(ids_train, V, iters):
+    """Section 7's recipe on the character ids `ids_train`: LSTM(V, 128) + Dense, 32
+    streams of 32 characters, the state carried, Adam 2e-3, clipping at norm 5."""
+    lm_, head_ = mg.LSTM(V, H, rng=0), mg.Dense(H, V, init="pytorch", rng=0)
+    opt_ = optim.Adam(lm_.parameters() + head_.parameters(), lr=2e-3, clip_norm=5.0)
+    eye = np.eye(V, dtype=np.float32)
+    stream = len(ids_train) // N
+    begin = np.arange(N) * stream
+    pos, h, c, curve = 0, None, None, []
+    for _ in range(iters):
+        if pos + T + 1 > stream:  # end of the streams: start over, fresh state
+            pos, h, c = 0, None, None
+        window = ids_train[begin[:, None] + pos + np.arange(T + 1)]  # (N, T + 1)
+        pos += T
+        hs = lm_(eye[window[:, :-1]], h0=h, c0=c)
+        h, c = lm_.h_n.copy(), lm_.c_n.copy()
+        curve.append(float(ce(head_(hs.reshape(N * T, H)), window[:, 1:].reshape(-1))))
+        opt_.zero_grad()
+        lm_.backward(head_.backward(ce.backward()).reshape(N, T, H))
+        opt_.step()
+    return lm_, head_, curve
+
+
+def heldout_nats(lm_, head_, ids, V, streams=8):
+    """Mean −ln p(next character) over `ids`, read as `streams` parallel streams, each
+    from a zero state with the state carried (lesson 13's rule)."""
+    L = (len(ids) - 1) // streams
+    x = np.stack([ids[s * L : (s + 1) * L + 1] for s in range(streams)])  # (S, L + 1)
+    hs = lm_(np.eye(V, dtype=np.float32)[x[:, :-1]])
+    return float(ce(head_(hs.reshape(-1, H)), x[:, 1:].reshape(-1)))
+
+
+runs = {}
+for lang, (train_s, test_s) in course.items():
+    s = train_s + test_s
+    vocab = sorted(set(s))
+    to_id = {ch: i for i, ch in enumerate(vocab)}
+    ids_l = np.array([to_id[ch] for ch in s])
+    cut = len(train_s)
+    counts = np.bincount(ids_l[:cut], minlength=len(vocab)) + 1.0  # add one
+    p_uni = counts / counts.sum()
+    t0 = time.perf_counter()
+    lm_l, head_l, curve = train_char_lstm(ids_l[:cut], len(vocab), LANG_ITERS)
+    runs[lang] = {
+        "vocab": vocab,
+        "to_id": to_id,
+        "lm": lm_l,
+        "head": head_l,
+        "curve": curve,
+        "training": cut,
+        "held out": len(test_s),
+        "non-ASCII": np.mean([ord(ch) > 127 for ch in s]),
+        "word length": np.mean([len(w) for w in re.findall(r"[^\W\d_]+", s)]),
+        "uniform": np.log(len(vocab)),
+        "unigram": float(-np.log(p_uni[ids_l[cut:]]).mean()),
+        "LSTM": heldout_nats(lm_l, head_l, ids_l[cut:], len(vocab)),
+    }
+    print(
+        f"{lang}: {LANG_ITERS} batches in {time.perf_counter() - t0:.1f} s; last "
+        f"training batch {curve[-1]:.3f} nats/char"
+    )
+
+en, pt = runs["en"], runs["pt_BR"]
+rows = [
+    ("characters for training", f"{en['training']:,}", f"{pt['training']:,}"),
+    ("held out (the same paragraphs)", f"{en['held out']:,}", f"{pt['held out']:,}"),
+    ("different characters V", len(en["vocab"]), len(pt["vocab"])),
+    ("characters outside ASCII", f"{en['non-ASCII']:.1%}", f"{pt['non-ASCII']:.1%}"),
+    (
+        "mean word length (letters)",
+        f"{en['word length']:.2f}",
+        f"{pt['word length']:.2f}",
+    ),
+    ("uniform guess ln V", f"{en['uniform']:.3f}", f"{pt['uniform']:.3f}"),
+    ("character frequencies, held out", f"{en['unigram']:.3f}", f"{pt['unigram']:.3f}"),
+    (f"LSTM, {LANG_ITERS} batches, held out", f"{en['LSTM']:.3f}", f"{pt['LSTM']:.3f}"),
+]
+print(f"\n{'nats per character':<36} {'English':>10} {'Portuguese':>11}")
+for name, a, b in rows:
+    print(f"{name:<36} {a:>10} {b:>11}")
+ratio = pt["held out"] / en["held out"]
+print(
+    f"the held-out paragraphs take {ratio:.3f} Portuguese characters for each English "
+    "one;\nthe same content, in nats per English character (Portuguese: its nats per "
+    f"character times {ratio:.3f}):"
+)
+for key, name in (("unigram", "character frequencies"), ("LSTM", "LSTM")):
+    print(f"  {name:<22} English {en[key]:.3f}, Portuguese {pt[key] * ratio:.3f}")
+
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "The same character-level LSTM trained on the course's own text in English and in Brazilian Portuguese (training parts of the same length). Left: the cross-entropy of the training batches. Right: nats per character on the held-out paragraphs, the same in both languages, beside the two baselines.", "name": "fig-12-char-lm-languages"}}
+LANG_NAMES = {"en": t("English"), "pt_BR": t("Portuguese")}
+fig, axes = plt.subplots(1, 2, figsize=(10.5, 4))
+for lang, run in runs.items():
+    axes[0].plot(run["curve"], lw=0.8, label=LANG_NAMES[lang])
+axes[0].set_xlabel(t("iteration (batch of {N} × {T} characters)", N=N, T=T))
+axes[0].set_ylabel(t("cross-entropy (nats/char)"))
+axes[0].set_title(t("training batches"))
+axes[0].legend()
+KINDS = {
+    "uniform": t("uniform\nguess"),
+    "unigram": t("character\nfrequencies"),
+    "LSTM": t("LSTM,\n{n} batches", n=LANG_ITERS),
+}
+for j, (lang, run) in enumerate(runs.items()):
+    x = np.arange(len(KINDS)) + (j - 0.5) * 0.38
+    bars = axes[1].bar(x, [run[k] for k in KINDS], 0.36, label=LANG_NAMES[lang])
+    axes[1].bar_label(bars, fmt="%.2f", fontsize=9)
+axes[1].set_xticks(np.arange(len(KINDS)), list(KINDS.values()))
+axes[1].set_ylabel(t("held-out cross-entropy (nats/char)"))
+axes[1].set_title(t("held out: the same paragraphs in both languages"))
+axes[1].legend(loc="upper right")
+fig.tight_layout()
+save(fig, "12_char_lm_languages.png", dpi=100)
+
+# %% [markdown]
+# **Reading the table.** The two texts are the same paragraphs, and the printed lines
+# measure how they differ. Portuguese writes its accents: in the full run 3.2 % of its
+# characters are outside ASCII, against 0.6 % of the English ones (those come from the
+# documents' quotations, which the English text keeps in Portuguese). The accents do not
+# make the vocabulary much larger, since the English text has a few characters of its own,
+# so the two uniform guesses $\ln V$ are close. Portuguese also spells the same content
+# with more characters: its words are a little longer (4.56 letters against 4.44 in the
+# full run; think of the endings "-ção", "-mente" and "-ões", and of articles, adjectives
+# and participles that agree in gender and number), and the held-out paragraphs take 1.091
+# Portuguese characters for each English one. In the full run the LSTM scores the same
+# 2.161 nats per character on both held-out texts. Per character, then, it finds the two
+# languages about equally predictable; but the Portuguese paragraphs have more characters,
+# so on the same content Portuguese costs more: 2.359 nats per English character against
+# 2.161 (the cell's last line). Nats per character compare models on the same text.
+# Between two languages they mix how predictable each language is with how long its
+# spelling is, and the comparison on the same content is the fairer one. This is also one
+# run, with one seed, scored on a few thousand characters: differences of a few hundredths
+# of a nat are of the size that another seed or another cut of the text could change.
+# Lesson 13 §9 puts the count n-grams and the neural 6-gram beside this LSTM, on the same
+# texts.
+#
+# **Sampling in Portuguese.** The document asks whether the network "é capaz de montar frases
+# coerentes em nosso idioma". The cell primes each model with the start of a sentence in its
+# own language and samples 200 characters at $\tau = 0.5$, as section 7 did.
+
+
+# %%
+def sample_lang(run, prime, length, temperature, seed=0):
+    """`sample` of section 7, for one of this section's models."""
+    g = np.random.default_rng(seed)
+    V_l, eye = len(run["vocab"]), np.eye(len(run["vocab"]), dtype=np.float32)
+    h = c = None
+    for ch in prime:  # the last character's step gives the first distribution
+        run["lm"](eye[None, None, run["to_id"][ch]], h0=h, c0=c)
+        h, c = run["lm"].h_n, run["lm"].c_n
+    out = prime
+    for _ in range(length):
+        z = run["head"](h)[0].astype(np.float64) / temperature
+        p = np.exp(z - z.max())
+        ch = run["vocab"][g.choice(V_l, p=p / p.sum())]
+        out += ch
+        run["lm"](eye[None, None, run["to_id"][ch]], h0=h, c0=c)
+        h, c = run["lm"].h_n, run["lm"].c_n
+    return out
+
+
+for lang, prime in (("pt_BR", "A rede "), ("en", "The network ")):
+    print(f"--- {lang}, temperature 0.5 ---")
+    print(
+        textwrap.fill(sample_lang(runs[lang], prime, 200 if not FAST else 40, 0.5), 88)
+    )
+
+# %% [markdown]
+# After 500 batches, the Portuguese model writes text that looks Portuguese at a glance:
+# frequent short words of the language, common endings, spaces in plausible places and
+# invented words of Portuguese shape, but no sentence that means anything. It is the stage
+# of the document's first sample, "Após 500 lotes", in the other language. The document's
+# question, whether the network "é capaz de montar frases coerentes em nosso idioma",
+# needs many more batches, a larger network and, as the document adds, more text:
+# "Lembre-se, quanto maior for o conjunto de treinamento, melhor a rede será em montar
+# textos compreensíveis" (exercise 9).
+#
 # ## Exercises
 # 1. Put the printed `gS = gS * W` of the document outside the loop (slip 3) and compare its
 #    `gW` with the finite difference of `forward`. Which of `gU`, `gW` is still right, and
@@ -813,6 +1031,9 @@ for tau in (0.5, 1.0):
 #    give the same `h_n`.
 # 8. Which arrangement of section 2 is a network that reads a whole sentence and then
 #    writes its translation, and why can it not be the one without delay?
+# 9. Train section 8's Portuguese model for 2,000 batches, then on the whole course text
+#    (`course_texts()` without `size`: the same split, all the paragraphs). Do its samples
+#    hold more real Portuguese words? Does its held-out score keep falling?
 
 # %% [markdown]
 # ## Your turn

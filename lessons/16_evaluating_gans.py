@@ -60,6 +60,7 @@ from minigan.viz import grid_array
 from _course import (
     FAST,
     save,
+    t,
 )  # lessons/_course.py: fast mode, figures saved (and shown in a notebook)
 
 plt.rcParams.update({"font.size": 11, "axes.titlesize": 11, "legend.fontsize": 10})
@@ -129,25 +130,34 @@ for name, q in quality.items():
     print(f"{name:<17} {q['confident_share']:5.2f} {q['mode_count']:3d}/10 {hist}")
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Fidelity and diversity seen separately. Top: 24 samples of each set. Bottom: how many of the 500 samples the classifier reads as each digit (light) and how many it reads with at least 90 % confidence (dark). The copied sevens are all confident but cover one digit; the noisy digits cover every digit but few are confident.", "name": "fig-16-fidelity-diversity"}}
+SET_TITLES = {
+    "real digits": t("real digits"),
+    "one class copied": t("one class copied"),
+    "noisy digits": t("noisy digits"),
+}
 fig, axes = plt.subplots(2, 3, figsize=(11, 7.4), height_ratios=[1.25, 1])
 for col, (name, imgs) in enumerate(sets.items()):
     show = imgs[g_fd.permutation(len(imgs))[:24]]
     axes[0, col].imshow(grid_array(show, nrow=6), cmap="gray")
-    axes[0, col].set_title(name)
+    axes[0, col].set_title(SET_TITLES[name])
     axes[0, col].axis("off")
     q = quality[name]
     axes[1, col].bar(
-        range(10), q["histogram"], color="tab:blue", alpha=0.35, label="all"
+        range(10), q["histogram"], color="tab:blue", alpha=0.35, label=t("all")
     )
     axes[1, col].bar(
-        range(10), q["confident_histogram"], color="tab:blue", label="≥ 90 %"
+        range(10), q["confident_histogram"], color="tab:blue", label=t("≥ 90 %")
     )
     axes[1, col].set_xticks(range(10))
-    axes[1, col].set_xlabel("digit read by the classifier")
+    axes[1, col].set_xlabel(t("digit read by the classifier"))
     axes[1, col].set_title(
-        f"confident {q['confident_share']:.0%}, digits covered: {q['mode_count']}"
+        t(
+            "confident {share:.0%}, digits covered: {modes}",
+            share=q["confident_share"],
+            modes=q["mode_count"],
+        )
     )
-axes[1, 0].set_ylabel("samples")
+axes[1, 0].set_ylabel(t("samples"))
 axes[1, 0].legend()
 fig.tight_layout()
 save(fig, "16_fidelity_diversity.png", dpi=100)
@@ -336,12 +346,16 @@ for N in Ns:
     )
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Mean FID of real digits against real digits, in the classifier's 128 features, against the number $N$ of images per set (log scale). Two samples of the same class (true FID 0) give a clearly positive value that falls as $N$ grows; 0s against 1s stay far above.", "name": "fig-16-bias-digits"}}
+BIAS_LABELS = {
+    "0 vs 0 (same class; true FID = 0)": t("0 vs 0 (same class; true FID = 0)"),
+    "0 vs 1": t("0 vs 1"),
+}
 fig, ax = plt.subplots(figsize=(6.4, 4.2))
 for label, vals in bias.items():
-    ax.plot(Ns, vals, "o-", label=label)
-ax.set_xlabel("N images per set")
-ax.set_ylabel("mean FID (classifier features)")
-ax.set_title("FID of real digits against real digits")
+    ax.plot(Ns, vals, "o-", label=BIAS_LABELS[label])
+ax.set_xlabel(t("N images per set"))
+ax.set_ylabel(t("mean FID (classifier features)"))
+ax.set_title(t("FID of real digits against real digits"))
 ax.set_yscale("log")
 ax.legend()
 fig.tight_layout()
@@ -488,19 +502,29 @@ for (D, N), (rr, rl) in syn.items():
 fig, axes = plt.subplots(1, 2, figsize=(10.5, 4.2), sharey=True)
 for ax, D in zip(axes, SWEEP):
     sizes = SWEEP[D]
-    ax.plot(sizes, [syn[D, n][0] for n in sizes], "o-", label="real vs real (floor)")
-    ax.plot(sizes, [syn[D, n][1] for n in sizes], "s--", label="real vs low-variance G")
+    ax.plot(
+        sizes,
+        [syn[D, n][0] for n in sizes],
+        "o-",
+        label=t("real vs real (floor)"),
+    )
+    ax.plot(
+        sizes,
+        [syn[D, n][1] for n in sizes],
+        "s--",
+        label=t("real vs low-variance G"),
+    )
     ax.axhline(
-        TRUE_LOW, color="k", ls=":", lw=1, label="true FID of the low-variance G"
+        TRUE_LOW, color="k", ls=":", lw=1, label=t("true FID of the low-variance G")
     )
     ax.axvline(D, color="gray", lw=0.8)
     ax.text(D, 1.95, "N = D ", color="gray", va="top", ha="right")
     ax.set_xscale("log")
     ax.set_xlim(20, max(sizes[-1], D) * 1.5)
     ax.set_ylim(0, 2.05)
-    ax.set_xlabel("N samples per set")
-    ax.set_title(f"D = {D} features")
-axes[0].set_ylabel("estimated FID (Tr Σ = 1)")
+    ax.set_xlabel(t("N samples per set"))
+    ax.set_title(t("D = {D} features", D=D))
+axes[0].set_ylabel(t("estimated FID (Tr Σ = 1)"))
 axes[0].legend(loc="lower left")
 fig.tight_layout()
 save(fig, "16_bias_synthetic.png", dpi=100)
@@ -566,11 +590,11 @@ for c in (0, 1):
 fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
 for ax, c in zip(axes, (0, 1)):
     ax.imshow(grid_array(gans[c].sample(40), nrow=10), cmap="gray")
-    ax.set_title(f"F{c}: GAN trained on the {c}s ({GAN_STEPS} steps)")
+    ax.set_title(t("F{c}: GAN trained on the {c}s ({n} steps)", c=c, n=GAN_STEPS))
     ax.axis("off")
 real01 = np.concatenate([X_all[y_all == 0][:20], X_all[y_all == 1][:20]])
 axes[2].imshow(grid_array(real01, nrow=10), cmap="gray")
-axes[2].set_title("R0 and R1: real digits")
+axes[2].set_title(t("R0 and R1: real digits"))
 axes[2].axis("off")
 fig.tight_layout()
 save(fig, "16_gan_samples.png", dpi=100)
@@ -664,9 +688,9 @@ for patch, c in zip(bp["boxes"], colors):
     patch.set_alpha(0.5)
 ax.set_xticks(range(1, len(keys) + 1))
 ax.set_xticklabels(keys)
-ax.set_ylabel(f"FID, {N_SET} vs {N_SET} images")
+ax.set_ylabel(t("FID, {n} vs {n} images", n=N_SET))
 ax.set_yscale("log")
-ax.set_title(f"the cross-table on the digits 0 and 1 ({ITER} draws)")
+ax.set_title(t("the cross-table on the digits 0 and 1 ({n} draws)", n=ITER))
 fig.tight_layout()
 save(fig, "16_fid_cross_table.png", dpi=100)
 

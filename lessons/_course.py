@@ -10,7 +10,9 @@ A lesson starts with ``from _course import FAST, OUT, save`` and ends each plot 
 
 Lessons 12 and 13 read their text from the docstrings of Python's own standard library
 (:func:`stdlib_docstrings`, :func:`stdlib_text`): it ships with every Python, so nothing is
-downloaded, and both lessons read the very same characters.
+downloaded, and both lessons read the very same characters. Their second text is the course's
+own prose in English and in Brazilian Portuguese (:func:`course_texts`, from
+``minigan.data.course_text``), which ships with minigan.
 
 ``FAST`` is ``MINIGAN_FAST=1`` (smaller data, fewer steps: a few seconds per lesson).
 ``t("loss")`` gives a figure's words in the course's language (``MINIGAN_LANG``: ``en`` or
@@ -187,3 +189,35 @@ def stdlib_text(names=CHAR_MODULES) -> str:
         ).read_text()
     text = "".join(c if (32 <= ord(c) < 127 or c == "\n") else "?" for c in text)
     return re.sub(r" +", " ", text)
+
+
+def course_texts(size: int | None = None, held_out: float = 0.1) -> dict:
+    """Lessons 12 and 13's texts in two languages, split for training and scoring:
+    ``{"en": (train, test), "pt_BR": (train, test)}``.
+
+    The course's own prose (:func:`minigan.data.course_text`): the same messages, line for
+    line, in English and in Brazilian Portuguese. The first messages are taken, as many as
+    fit in ``size`` characters in both languages (all of them without ``size``). The last of
+    them, about ``held_out`` of the English characters, are the held-out part in both
+    languages, so that the two held-out texts say the same things. The training parts are cut
+    to the same number of characters, the shorter one's (the longer one loses its start)."""
+    from minigan.data import course_text
+
+    lines = {
+        lang: course_text(lang).splitlines(keepends=True) for lang in ("en", "pt_BR")
+    }
+    m = n_en = n_pt = 0
+    for a, b in zip(lines["en"], lines["pt_BR"]):
+        if size is not None and max(n_en + len(a), n_pt + len(b)) > size:
+            break
+        m, n_en, n_pt = m + 1, n_en + len(a), n_pt + len(b)
+    k, tail = m, 0
+    while k > 1 and tail < held_out * n_en:  # the held-out messages, from the end back
+        k -= 1
+        tail += len(lines["en"][k])
+    train = {lang: "".join(ls[:k]) for lang, ls in lines.items()}
+    n = min(len(t) for t in train.values())
+    return {
+        lang: (train[lang][len(train[lang]) - n :], "".join(ls[k:m]))
+        for lang, ls in lines.items()
+    }

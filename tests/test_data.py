@@ -1,6 +1,7 @@
 """minigan.data: MNIST from the bundled digits, a Keras npz or IDX files; 8x8 digits; the ring."""
 
 import gzip
+import os
 import pickle
 import struct
 import time
@@ -261,6 +262,40 @@ def test_damaged_bundled_digits8x8_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(toy, "DIGITS8X8_PATH", str(bad))
     with pytest.raises(data.DataError, match="load_digits8x8"):
         data.load_digits8x8()
+
+
+def test_course_text_ships_in_both_languages_line_for_line():
+    """The course's own prose (tools/course_text.py): the Portuguese translation and the
+    English originals of the same messages, one a line, plain text (no math, code or
+    Markdown), read by minigan without babel or the catalogs."""
+    pt, en = data.course_text("pt_BR"), data.course_text("en")
+    assert isinstance(pt, str) and isinstance(en, str) and pt and en
+    assert data.course_text() == pt  # Portuguese is the default: document 003's exercise
+    assert pt.endswith("\n") and en.endswith("\n")
+    assert pt.count("\n") == en.count("\n")  # line i of one translates line i of the other
+    assert not any(mark in text for text in (pt, en) for mark in ("$", "`", "**"))
+    assert any(ch in pt for ch in "ãçéõ")
+    assert os.path.getsize(data.COURSE_TEXT_PATH) < 1_000_000  # small: it ships in the wheel
+
+
+def test_course_text_refuses_an_unknown_language_and_a_damaged_file(tmp_path, monkeypatch):
+    from minigan.data import course
+
+    with pytest.raises(ValueError, match="'en'.*'pt_BR'"):
+        data.course_text("pt")
+    bad = tmp_path / "course_text.npz"
+    bad.write_bytes(b"PK\x03\x04 not really")
+    monkeypatch.setattr(course, "COURSE_TEXT_PATH", str(bad))
+    with pytest.raises(data.DataError, match="course_text"):
+        data.course_text("en")
+    np.savez(bad.with_name("only_en.npz"), en=np.frombuffer(b"text\n", dtype=np.uint8))
+    monkeypatch.setattr(course, "COURSE_TEXT_PATH", str(bad.with_name("only_en.npz")))
+    assert data.course_text("en") == "text\n"
+    with pytest.raises(data.DataError, match="no 'pt_BR' text"):
+        data.course_text("pt_BR")
+    monkeypatch.setattr(course, "COURSE_TEXT_PATH", str(tmp_path / "missing.npz"))
+    with pytest.raises(data.DataError, match="missing or unreadable"):
+        data.course_text("en")
 
 
 def test_ring_of_gaussians():

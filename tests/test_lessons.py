@@ -348,7 +348,15 @@ def test_your_turn_sections_are_ruff_clean_and_fit_the_page(tmp_path):
     your_turn = _your_turn()
     copy = tmp_path / "lessons"
     shutil.copytree(
-        LESSONS_DIR, copy, ignore=shutil.ignore_patterns("figures", "__pycache__", ".ruff_cache", "*.ipynb")
+        LESSONS_DIR,
+        copy,
+        ignore=shutil.ignore_patterns(
+            "figures",
+            "__pycache__",
+            ".ruff_cache",
+            "*.ipynb",
+            "kernel-ipc-*",  # sockets of a kernel
+        ),
     )
     shutil.copy2(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     assert your_turn.main(["--lessons-dir", str(copy)]) == 0 and not your_turn.problems(copy)

@@ -3,6 +3,9 @@
 - :mod:`minigan.data.mnist`: MNIST, the 5,000 digits bundled with minigan or the user's own
   files (``load_mnist``); never a download.
 - :mod:`minigan.data.toy`: the 8x8 digits and a ring of 2-D Gaussians, for fast demos.
+- :mod:`minigan.data.course`: the course's own prose, in English and in Brazilian Portuguese
+  (``course_text``), the text of lessons 12 and 13's character models besides Python's
+  docstrings.
 - :mod:`minigan.data.imagefolder`: :class:`ImageFolder`, a folder of the user's own images
   (one sub-folder per class), streamed in minibatches.
 - :mod:`minigan.data.batches`: shuffled minibatches (:func:`iterate_minibatches`) and the
@@ -13,6 +16,7 @@
 
 from ..errors import DataError
 from .batches import BatchStream, iterate_minibatches
+from .course import COURSE_LANGUAGES, COURSE_TEXT_PATH, course_text
 from .imagefolder import ImageFolder
 from .mnist import (
     BUNDLED_PATH,
@@ -46,4 +50,7 @@ __all__ = [
     "check_images",
     "check_labels",
     "ImageFolder",
+    "course_text",
+    "COURSE_TEXT_PATH",
+    "COURSE_LANGUAGES",
 ]

@@ -115,6 +115,24 @@ class Dense(Module):
             self.params["b"].grad += dout.sum(axis=0)  # Eq. 001 §2.9: ∂C/∂b = δ, summed over the batch
         return dout @ W.data  # Eq. 001 §2.9: Wᵀ δ in columns, δ W in rows  (N, in)
 
+    # The fast paths of docs/architecture.md §3 (Module.backward_params / backward_input): the
+    # lines of backward above, without the GEMM whose result the caller would throw away.
+    def backward_params(self, dout) -> None:
+        """:meth:`backward`'s parameter gradients only (no ``δ W`` GEMM for ``dx``)."""
+        self._check_dout(dout)
+        if self._x is None:
+            raise RuntimeError("Dense.backward called before forward")
+        self.params["W"].grad += dout.T @ self._x  # ∂C/∂W = δᵀ A
+        if "b" in self.params:
+            self.params["b"].grad += dout.sum(axis=0)  # ∂C/∂b = Σ δ
+
+    def backward_input(self, dout):
+        """:meth:`backward`'s ``dx`` only (no ``δᵀ A`` GEMM; ``θ.grad`` untouched)."""
+        self._check_dout(dout)
+        if self._x is None:
+            raise RuntimeError("Dense.backward called before forward")
+        return dout @ self.params["W"].data  # dx = δ W
+
 
 class Flatten(Module):
     """Flatten every axis but the batch axis: ``(N, d1, d2, ...) -> (N, d1·d2·...)``.

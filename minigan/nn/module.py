@@ -95,6 +95,31 @@ class Module:
     def backward(self, dout):  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
 
+    # Two partial backward passes for what a training step does not need (docs/architecture.md §3).
+    # The plain versions below call backward; Dense, Conv2D, Conv2DTranspose and Sequential
+    # override them with fast paths that skip the GEMMs whose result would be thrown away, and
+    # tests/test_module.py asserts in float64 that both agree exactly with backward.
+    def backward_params(self, dout) -> None:
+        """``backward(dout)`` when the input needs no gradient: adds ``∂C/∂θ`` into every
+        ``θ.grad`` exactly as :meth:`backward` does and returns None.
+
+        The discriminator's step back-propagates into its weights only: the real and the fake
+        images are data (PyTorch skips the gradient of a tensor that does not require one)."""
+        self.backward(dout)
+
+    def backward_input(self, dout):
+        """``backward(dout)``'s return value, the input's gradient, leaving every ``θ.grad``
+        as it was.
+
+        The generator's step back-propagates through the frozen discriminator, whose weight
+        gradients would be discarded. The plain path saves the gradients, runs
+        :meth:`backward` and writes them back."""
+        saved = [(p, p.grad.copy()) for p in self.parameters()]
+        dx = self.backward(dout)
+        for p, g in saved:
+            p.grad[...] = g
+        return dx
+
     def __call__(self, x, *args, **kwargs):
         """``forward(x, ...)``, recording the output's shape and device for :meth:`_check_dout`."""
         out = self.forward(x, *args, **kwargs)

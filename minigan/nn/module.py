@@ -39,14 +39,19 @@ class Parameter:
     grad : ndarray
         dC/d(data), the same shape and dtype; ``Module.backward`` adds into it and
         ``zero_grad`` clears it.
+    flat : FlatParameters or None
+        The flat buffer (:mod:`minigan.nn.flat`) whose views ``data`` and ``grad`` were made,
+        if an optimizer made one; assigning a new array to ``data`` or ``grad`` is always
+        allowed (the buffer notices and is rebuilt when next used).
     """
 
-    __slots__ = ("data", "grad")
+    __slots__ = ("data", "grad", "flat")
 
     def __init__(self, data: Any):
         xp = backend.get_array_module(data)
         self.data = data
         self.grad = xp.zeros_like(data)
+        self.flat: Any = None
 
     @property
     def shape(self) -> tuple:
@@ -222,7 +227,12 @@ class Module:
         return sum(p.size for p in self.parameters())
 
     def zero_grad(self) -> None:
-        for p in self.parameters():
+        ps = self.parameters()
+        flat = ps[0].flat if ps else None
+        if flat is not None and flat.holds(ps) and flat.intact():  # fast path: one flat buffer (nn/flat.py)
+            flat.grad[...] = 0
+            return
+        for p in ps:
             p.zero_grad()
 
     # ---------------------------------------------------------------- modes

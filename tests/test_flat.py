@@ -103,8 +103,11 @@ def run_steps(make, flat, steps=5, seed=0, between=None):
     return m, opt
 
 
+@pytest.mark.parametrize("chunk", [None, 7], ids=["one chunk", "chunks of 7"])
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
-def test_flat_step_equals_the_per_tensor_step_exactly(name):
+def test_flat_step_equals_the_per_tensor_step_exactly(name, chunk, monkeypatch):
+    if chunk is not None:  # the buffer in many chunks, their borders inside the parameters
+        monkeypatch.setattr(mg.nn.optim, "FLAT_CHUNK", chunk)
     make = OPTIMIZERS[name]
     (m1, o1), (m2, o2) = run_steps(make, True), run_steps(make, False)
     assert flat_parameters(m1.parameters(), create=False) is not None  # the fast path was taken

@@ -101,7 +101,7 @@ class Dense(Module):
         self._x = x
         z = x @ self.params["W"].data.T  # Eq. 001 §2.6 (1): Z = W X + b, rows = samples
         if "b" in self.params:
-            z = z + self.params["b"].data
+            z += self.params["b"].data  # in place: z is the GEMM's own new array
         return z
 
     def backward(self, dout):
@@ -410,7 +410,9 @@ class BatchNorm(Module):
             xc = x - self.buffers["running_mean"].reshape(shape)
         self._cache = (xc, inv, shape, m, self.training)
         # Eq. 001 §2.12.1: Z_n = (Z − μ)/√(σ² + ε), Z̃ = γ Z_n + β, evaluated as (Z − μ)·(γ/√(σ² + ε)) + β
-        return xc * (gamma * inv).reshape(shape) + self.params["beta"].data.reshape(shape)
+        y = xc * (gamma * inv).reshape(shape)
+        y += self.params["beta"].data.reshape(shape)  # in place: one temporary fewer
+        return y
 
     def backward(self, dout):
         self._check_dout(dout)
@@ -430,4 +432,7 @@ class BatchNorm(Module):
         # (1/√(σ²+ε))·(δγ − mean(δγ) − ẑ·mean(δγ ⊙ ẑ)) = k·δ − k·mean(δ) − (z − μ)·k·inv²·mean(δ ⊙ (z − μ))
         a = (-k * inv * inv * s * (1.0 / m)).reshape(shape)
         c = (-k * dbeta * (1.0 / m)).reshape(shape)
-        return dout * k.reshape(shape) + (xc * a + c)
+        dx = xc * a  # (xc·a + c) + δ·k, summed in place: two temporaries fewer
+        dx += c
+        dx += dout * k.reshape(shape)
+        return dx

@@ -33,6 +33,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from .. import backend
 from ..checks import check_number, is_int
 from .clipping import clip_grad_norm
@@ -40,6 +42,12 @@ from .flat import FlatParameters, flat_parameters
 from .module import Parameter, parameter_list
 
 __all__ = ["Optimizer", "SGD", "RMSProp", "Adam"]
+
+#: The fast path updates the flat buffer (on the CPU) in chunks of this many elements (512 KiB of
+#: float32), so that the temporaries of the update's equations stay in the CPU's cache: on the
+#: dense MNIST GAN's 575,000-parameter generator, Adam then takes about 15 % less time than in
+#: one pass over the whole buffer (benchmarks/README.md).
+FLAT_CHUNK = 1 << 17
 
 #: The smallest ``eps`` accepted by RMSProp and Adam: a smaller one becomes 0 in float32
 #: (its smallest number is 1.4e-45) and a zero gradient then gives 0 / 0 = NaN.
@@ -116,11 +124,22 @@ class Optimizer:
             self.last_grad_norm = clip_grad_norm(self.params, self.clip_norm)
         self.t += 1
         flat = flat_parameters(self.params) if self.flat else None
-        if flat is not None:  # fast path: the same equations once, on the flat buffer
+        if flat is not None:  # fast path: the same equations on the flat buffer, chunk by chunk
             g = flat.grad
             if self.weight_decay:
                 g = g + self.weight_decay * flat.data
-            self._update(flat.data, g, lambda name: self._flat_slot(name, flat))
+            bufs: dict[str, Any] = {}
+
+            def slot(name: str, part: slice):
+                if name not in bufs:
+                    bufs[name] = self._flat_slot(name, flat)
+                return bufs[name][part]
+
+            n = flat.data.size
+            chunk = FLAT_CHUNK if isinstance(flat.data, np.ndarray) else n  # a GPU takes it in one go
+            for start in range(0, n, chunk):
+                part = slice(start, start + chunk)
+                self._update(flat.data[part], g[part], lambda name, part=part: slot(name, part))
             return
         for i, p in enumerate(self.params):  # plain path: tensor by tensor
             g = p.grad

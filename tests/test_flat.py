@@ -231,3 +231,27 @@ def test_ema_over_the_flat_buffer_equals_the_per_tensor_average_exactly():
     with fast.swapped_in() as m:
         for p, s in zip(m.parameters(), fast.shadow):
             np.testing.assert_array_equal(p.data, s)
+
+
+def test_a_copied_model_is_a_model_of_its_own():
+    """copy.deepcopy (and pickle) of a model whose parameters are views into a flat buffer gives
+    parameters of their own: an optimizer and zero_grad on the copy act on the copy only."""
+    import pickle
+
+    m = model()
+    opt = mg.Adam(m, lr=1e-2)
+    fill_grads(m, np.random.default_rng(0))
+    opt.step()
+    for twin in (copy.deepcopy(m), pickle.loads(pickle.dumps(m))):
+        assert all(p.flat is None for p in twin.parameters())
+        before = [p.data.copy() for p in m.parameters()]
+        twin_opt = mg.Adam(twin, lr=1e-2)
+        fill_grads(twin, np.random.default_rng(1))
+        twin_opt.step()
+        for p, q, b in zip(twin.parameters(), m.parameters(), before):
+            assert not np.array_equal(p.data, b)  # the copy moved...
+            np.testing.assert_array_equal(q.data, b)  # ...and the original did not
+        twin.zero_grad()
+        assert not any(p.grad.any() for p in twin.parameters()) and all(p.grad.any() for p in m.parameters())
+    shallow = copy.copy(m[0].params["W"])
+    assert shallow.data is m[0].params["W"].data  # a shallow copy shares the arrays, as before

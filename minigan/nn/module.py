@@ -68,6 +68,14 @@ class Parameter:
     def zero_grad(self) -> None:
         self.grad[...] = 0
 
+    # A copy (copy.deepcopy, pickle) is a parameter of its own: its arrays are new, so it belongs to
+    # no flat buffer, whatever the original belonged to.
+    def __getstate__(self) -> dict:
+        return {"data": self.data, "grad": self.grad}
+
+    def __setstate__(self, state: dict) -> None:
+        self.data, self.grad, self.flat = state["data"], state["grad"], None
+
     def __repr__(self) -> str:
         return f"Parameter(shape={self.shape}, dtype={self.dtype}, device={backend.device_of(self.data)})"
 

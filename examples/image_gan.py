@@ -267,11 +267,13 @@ def _main(argv=None) -> int:
     def next_real():
         return mg.asarray(folder.next_batch(), dev)
 
-    with blas.limited(a.threads) as (threads, _):
+    n, note = runner.resolve_threads(a.threads)
+    with blas.limited(n) as (threads, _):
         say(
             f"training {a.model} ({size}x{size}) on {folder.n} images of {a.data}"
             + (f" (classes {folder.classes})" if folder.classes else "")
-            + f", steps {start} -> {total}, batch {a.batch_size}, device {dev}; {blas.describe()}; output in {a.out}"
+            + f", steps {start} -> {total}, batch {a.batch_size}, device {dev}; {blas.describe()}{note}; "
+            f"output in {a.out}"
         )
         say(
             "each step (document 001 §6.2): (1) D on reals, target 1 -> d2; (2) D on G(ξ), target 0 -> d1; "

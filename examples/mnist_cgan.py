@@ -278,10 +278,11 @@ def _main(argv=None) -> int:
     run = Run(a, gan, (X_train, y_train), (X_test, y_test), total, start)
     run.grid_log = list(extra.get("grids", []))
 
-    with blas.limited(a.threads) as (threads, _):
+    n, note = runner.resolve_threads(a.threads)
+    with blas.limited(n) as (threads, _):
         say(
             f"training {a.model} cGAN on {len(X_train)} digits ({'bundled' if a.data is None else a.data}), "
-            f"steps {start} -> {total}, batch {a.batch_size}, device {a.device}; {blas.describe()}; "
+            f"steps {start} -> {total}, batch {a.batch_size}, device {a.device}; {blas.describe()}{note}; "
             f"output in {a.out}"
         )
         if start == 0:

@@ -199,6 +199,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         devices=("cpu", "cuda"),
         device_help="cpu: gloo; cuda: NCCL, process r on GPU r",
         threads_help="PyTorch (and BLAS) threads per process (default 1: N processes on N cores)",
+        auto_threads=False,
     )
     p.add_argument("--eval-samples", type=int, default=1000, help="generated samples for the final metrics")
     p.add_argument("--no-eval", action="store_true", help="skip the classifier metrics and FID")

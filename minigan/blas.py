@@ -16,10 +16,19 @@ left as it is and reported as unknown.
 
 from __future__ import annotations
 
+import math
 import os
 from contextlib import contextmanager
 
-__all__ = ["blas_threads", "set_blas_threads", "limited", "describe", "available_cores", "cap_threads"]
+__all__ = [
+    "blas_threads",
+    "set_blas_threads",
+    "limited",
+    "describe",
+    "available_cores",
+    "cap_threads",
+    "choose_threads",
+]
 
 _LIMITER: list = []  # keeps threadpoolctl's limiter alive for the whole process
 
@@ -113,3 +122,39 @@ def describe(requested: int | None = None) -> str:
     if n is None:
         return f"threads: BLAS default (pip install threadpoolctl to choose; {cores} CPU cores)"
     return f"threads: {n} (BLAS: {lib}; {cores} CPU cores)"
+
+
+def choose_threads(load: float | None = None, cores: int | None = None, own: int = 0) -> int:
+    """The thread count of ``--threads auto``: one BLAS thread per idle core, at least one.
+
+    The rule. The other programs' load is the 1-minute load average minus ``own``, the threads
+    this process itself has kept busy (0 before it starts; a run that checks again at a
+    checkpoint passes the count it runs with, its own share of the load). A core counts as busy
+    once more than half of it is in use, so the busy cores are that load rounded half down
+    (``⌈load − ½⌉``), and the threads are the rest::
+
+        threads = min(cores, max(1, cores − ⌈max(load − own, 0) − ½⌉))
+
+    On 2 cores: 2 threads while the others' load is at most 0.5, else 1. (Two threads on a
+    machine where another program holds a core make a step several times slower, see the
+    module docstring; one thread too many costs far more than one too few.)
+
+    Parameters
+    ----------
+    load : float, optional
+        The 1-minute load average (default: ``os.getloadavg()[0]``). Where the OS has no load
+        average (Windows), the answer is 1.
+    cores : int, optional
+        The cores to share (default: :func:`available_cores`).
+    own : int
+        This process's own busy threads, as above.
+    """
+    cores = available_cores() if cores is None else max(1, int(cores))
+    if load is None:
+        try:
+            load = os.getloadavg()[0]
+        except (AttributeError, OSError):
+            return 1
+    others = max(float(load) - own, 0.0)
+    busy = max(math.ceil(others - 0.5), 0)
+    return min(cores, max(1, cores - busy))

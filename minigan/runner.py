@@ -62,6 +62,8 @@ __all__ = [
     "say",
     "is_fast",
     "check_at_least_one",
+    "threads_option",
+    "resolve_threads",
     "exit_code",
     "Interrupted",
     "CtrlC",
@@ -126,9 +128,35 @@ def check_at_least_one(parser: argparse.ArgumentParser, args: argparse.Namespace
 
 
 THREADS_HELP = (
-    "BLAS threads (default 1: on an idle 2-core machine 2 threads make a step about 1.45x faster, "
-    "but with other programs busy they made it 2-4x slower; examples/README.md)"
+    "BLAS threads: auto (the default: one per idle core, from the 1-minute load average, chosen again at "
+    "every checkpoint; minigan.blas.choose_threads) or a number. On an idle 2-core machine 2 threads make a "
+    "step about 1.45x faster, but with other programs busy they made it 2-4x slower (examples/README.md)"
 )
+
+
+def threads_option(text: str) -> int | str:
+    """``--threads``: ``"auto"`` or a count >= 1 (:func:`check_run_options` caps it at the cores)."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected auto or a number of threads, got {text!r}") from None
+    return argtypes.positive_int(text)
+
+
+def resolve_threads(requested: int | str) -> tuple[int, str]:
+    """``(count, note)`` for ``--threads``: a number as it is (note ``""``), ``"auto"`` as
+    :func:`minigan.blas.choose_threads` decides now, with a note for the run's header saying so
+    (``" (--threads auto: load average 0.31 on 2 cores)"``)."""
+    if requested != "auto":
+        return int(requested), ""
+    n, cores = blas.choose_threads(), blas.available_cores()
+    try:
+        load = f"load average {os.getloadavg()[0]:.2f}"
+    except (AttributeError, OSError):
+        load = "no load average on this system"
+    return n, f" (--threads auto: {load} on {cores} cores)"
 
 
 def add_run_options(
@@ -139,11 +167,14 @@ def add_run_options(
     devices: tuple[str, ...] = ("cpu", "gpu"),
     device_help: str = "gpu needs CuPy",
     threads_help: str | None = None,
+    auto_threads: bool = True,
 ) -> None:
     """The options every training script has, with the same words: ``--out``, ``--overwrite``,
     ``--threads``, ``--device`` (one of ``devices``, the first the default), ``--sample-every``
     (default: ``sample_every``, e.g. ``"steps / 20"``), ``--checkpoint-every``, ``--resume
-    [PATH]`` (``resume_rule``: what must match the checkpoint) and ``--fast``."""
+    [PATH]`` (``resume_rule``: what must match the checkpoint) and ``--fast``. ``--threads`` is
+    ``auto`` by default (:func:`resolve_threads`); with ``auto_threads=False`` it is a number,
+    default 1."""
     p = parser
     p.add_argument(
         "--out",
@@ -154,12 +185,20 @@ def add_run_options(
     p.add_argument(
         "--overwrite", action="store_true", help="reuse a non-empty --out, deleting the files of the run that was there"
     )
-    p.add_argument(
-        "--threads",
-        type=argtypes.positive_int,
-        default=1,
-        help=(threads_help or THREADS_HELP) + "; at most the CPU cores this process may use",
-    )
+    if auto_threads:
+        p.add_argument(
+            "--threads",
+            type=threads_option,
+            default="auto",
+            help=(threads_help or THREADS_HELP) + "; at most the CPU cores this process may use",
+        )
+    else:
+        p.add_argument(
+            "--threads",
+            type=argtypes.positive_int,
+            default=1,
+            help=(threads_help or THREADS_HELP) + "; at most the CPU cores this process may use",
+        )
     p.add_argument("--device", choices=list(devices), default=devices[0], help=device_help)
     p.add_argument(
         "--sample-every",
@@ -197,12 +236,15 @@ def check_run_options(parser: argparse.ArgumentParser, args: argparse.Namespace)
     and ``--overwrite``, and ``--threads`` capped at the CPU cores this process may use
     (:func:`minigan.blas.cap_threads`, one warning line when capped)."""
     args.fast = is_fast(args.fast)
-    check_at_least_one(parser, args, ("threads", "sample_every", "checkpoint_every"))
+    check_at_least_one(parser, args, ("sample_every", "checkpoint_every"))
+    if args.threads != "auto":
+        check_at_least_one(parser, args, ("threads",))
     if args.resume is not None and args.overwrite:
         parser.error("--resume continues a run in its folder; --overwrite starts a new one there: choose one")
-    args.threads, warning = blas.cap_threads(args.threads)
-    if warning:
-        say(warning)
+    if args.threads != "auto":
+        args.threads, warning = blas.cap_threads(args.threads)
+        if warning:
+            say(warning)
 
 
 class Interrupted(KeyboardInterrupt):
@@ -545,6 +587,20 @@ class RunCallbacks:
             self.plot()
         if step % self.checkpoint_every == 0 and step < self.total:
             self.checkpoint()
+            self.recheck_threads()
+
+    def recheck_threads(self) -> None:
+        """``--threads auto``: choose the thread count again (:func:`minigan.blas.choose_threads`,
+        this run's own threads discounted from the load) and say so when it changes."""
+        if self.a is None or getattr(self.a, "threads", None) != "auto":
+            return
+        now = blas.blas_threads()[0]
+        if now is None:
+            return
+        new = blas.choose_threads(own=now)
+        if new != now:
+            blas.set_blas_threads(new)
+            self.note(f"threads: {now} -> {new} (--threads auto: the load average is now {os.getloadavg()[0]:.2f})")
 
 
 def train(run: RunCallbacks, fit: Callable[[Callable], str], resume_hint: str) -> tuple[int | None, float]:

@@ -623,7 +623,8 @@ def _main(argv, prog: str, command: str) -> int:
         )
     a.sample_every = a.sample_every or max(1, total // 20)
     a.checkpoint_every = a.checkpoint_every or a.sample_every
-    with blas.limited(a.threads) as (threads, _):  # the previous count comes back after the run
+    n, a.threads_note = runner.resolve_threads(a.threads)
+    with blas.limited(n) as (threads, _):  # the previous count comes back after the run
         return _train(a, X_train, X_test, total, start, ckpt_path, threads, command)
 
 
@@ -663,7 +664,7 @@ def _train(a, X_train, X_test, total: int, start: int, ckpt_path: str | None, th
         f"training {a.model} GAN (recipe {a.recipe}) on {len(X_train)} digits "
         f"({'bundled' if a.data is None else a.data}), steps {start} -> {total}, batch {a.batch_size}, {lrs}"
         + (f", EMA {a.ema:g}" if a.ema else "")
-        + f"; device {a.device}; {blas.describe()}; "
+        + f"; device {a.device}; {blas.describe()}{a.threads_note}; "
         f"output in {a.out}"
     )
     if start == 0:

@@ -705,3 +705,26 @@ class TestRealCuPy:
         m.to("gpu").to("cpu")
         for k, v in ref.items():
             np.testing.assert_array_equal(_params_host(m)[k], v)
+
+
+def test_the_flat_parameter_buffer_lives_on_the_device_and_follows_it(fakegpu):
+    from minigan.nn.flat import flat_parameters
+
+    model = _mlp().to("gpu")
+    opt, loss = mg.Adam(model, lr=1e-2), mg.MSELoss()
+    X, y = _toy_data(16)
+    xb, yb = backend.asarray(X, "gpu"), backend.asarray(y, "gpu")
+    with fakegpu.forbid_host_traffic():
+        opt.zero_grad()
+        loss(model(xb), yb)
+        model.backward(loss.backward())
+        opt.step()
+    flat = flat_parameters(model.parameters(), create=False)
+    assert type(flat.data) is fakegpu.FakeArray and type(opt._flat_state["V"][2]) is fakegpu.FakeArray
+    model.to("cpu")  # new arrays: the next step rebuilds the buffer and the moments on the host
+    opt.zero_grad()
+    loss(model(X), y)
+    model.backward(loss.backward())
+    opt.step()
+    flat = flat_parameters(model.parameters(), create=False)
+    assert isinstance(flat.data, np.ndarray) and isinstance(opt.state["V"][0], np.ndarray)

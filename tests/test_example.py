@@ -3,6 +3,7 @@
 import importlib.util
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -106,7 +107,7 @@ def test_fast_run_writes_everything(ex, tmp_path, capsys):
 
 @pytest.mark.slow
 def test_resume_equals_uninterrupted_run(ex, tmp_path):
-    common = ["--fast", "--no-eval", "--seed", "3"]
+    common = ["--fast", "--no-eval", "--seed", "3", "--threads", "1"]  # auto may choose 1 or 2: they round apart
     assert ex.main(common + ["--steps", "16", "--out", str(tmp_path / "full")]) == 0
     assert ex.main(common + ["--steps", "8", "--out", str(tmp_path / "part")]) == 0
     assert ex.main(common + ["--steps", "16", "--out", str(tmp_path / "part"), "--resume"]) == 0
@@ -247,13 +248,41 @@ def test_header_names_the_blas_threads(ex, tmp_path, capsys):
     before = blas.blas_threads()
     assert ex.main(["--fast", "--no-eval", "--steps", "1", "--out", str(tmp_path / "a")]) == 0
     err = capsys.readouterr().err
+    assert "(--threads auto: load average " in err  # the default: chosen from the load, and said
     if before[0] is not None:
-        assert "threads: 1 (BLAS: " in err  # the default: one thread
+        assert re.search(r"threads: [12] \(BLAS: ", err)
         assert blas.blas_threads() == before  # and the caller's count is back afterwards
         assert ex.main(["--fast", "--no-eval", "--steps", "1", "--threads", "2", "--out", str(tmp_path / "b")]) == 0
-        assert "threads: 2 (BLAS: " in capsys.readouterr().err
+        err = capsys.readouterr().err
+        assert "threads: 2 (BLAS: " in err and "--threads auto" not in err
     else:
         assert "threads: BLAS default" in err
+
+
+def test_threads_auto_is_chosen_again_at_every_checkpoint(ex, tmp_path, capsys, monkeypatch):
+    """--threads auto: the count is chosen at the start and again after each checkpoint (with
+    this run's own threads discounted from the load); a change is said in one line."""
+    from minigan import blas
+
+    if blas.blas_threads()[0] is None:
+        pytest.skip("threadpoolctl is not installed")
+    calls = []
+
+    def choose(load=None, cores=None, own=0):
+        calls.append(own)
+        return 1 if len(calls) == 1 else 2  # the start: 1 thread; the first checkpoint: 2
+
+    monkeypatch.setattr(blas, "choose_threads", choose)
+    before = blas.blas_threads()
+    args = ["--fast", "--no-eval", "--steps", "6", "--checkpoint-every", "2", "--out", str(tmp_path / "a")]
+    assert ex.main(args) == 0
+    err = capsys.readouterr().err
+    assert "threads: 1 (BLAS: " in err and "threads: 1 -> 2 (--threads auto: the load average is now" in err
+    assert calls == [0, 1, 2]  # own threads: none at the start, then the count in use
+    assert blas.blas_threads() == before
+    with pytest.raises(SystemExit):
+        ex.main(["--threads", "many"])
+    assert "expected auto or a number of threads, got 'many'" in capsys.readouterr().err
 
 
 def test_memorization_check_sees_copies():
@@ -603,15 +632,16 @@ def test_a_run_resumed_after_an_aborted_save_equals_the_uninterrupted_run(tmp_pa
     """A second Ctrl-C in the middle of the step-16 save (checkpoint_ema.npz written, checkpoint.npz
     not): the resume takes the average that matches step 8 and ends bit for bit where an
     uninterrupted run ends."""
+    one = ["--threads", "1"]  # auto may choose 1 or 2 threads, which round some products differently
     attacks.cli(
         "ctrl_c",
-        [_PATH, "--fast", "--no-eval", "--out", str(tmp_path / "cut")],
+        [_PATH, "--fast", "--no-eval", *one, "--out", str(tmp_path / "cut")],
         130,
         ["interrupted again"],
         extra_env={"MINIGAN_SIGINT_AT": "write@4,write@4"},
     )
-    attacks.cli("ctrl_c", [_PATH, "--fast", "--no-eval", "--resume", str(tmp_path / "cut")], 0)
-    attacks.cli("ctrl_c", [_PATH, "--fast", "--no-eval", "--out", str(tmp_path / "full")], 0)
+    attacks.cli("ctrl_c", [_PATH, "--fast", "--no-eval", *one, "--resume", str(tmp_path / "cut")], 0)
+    attacks.cli("ctrl_c", [_PATH, "--fast", "--no-eval", *one, "--out", str(tmp_path / "full")], 0)
     for name in ("checkpoint.npz", "checkpoint_ema.npz"):
         a, b = (checkpoint.load(tmp_path / d / name) for d in ("cut", "full"))
         assert a.step == b.step == 24

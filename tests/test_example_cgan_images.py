@@ -140,7 +140,7 @@ def test_image_fast_run_dcgan28_and_resume(image, shapes28, tmp_path, capsys):
 @pytest.mark.slow
 def test_image_resume_continues_the_folder_stream(image, shapes28, tmp_path):
     """Stop at step 2 and resume to 4: the same losses as a straight 4-step run (CPU, exact)."""
-    args = ["--data", str(shapes28), "--model", "dcgan28", "--fast", "--sample-every", "100"]
+    args = ["--data", str(shapes28), "--model", "dcgan28", "--fast", "--sample-every", "100", "--threads", "1"]
     assert image.main(args + ["--steps", "4", "--out", str(tmp_path / "a")]) == 0
     assert image.main(args + ["--steps", "2", "--out", str(tmp_path / "b")]) == 0
     assert image.main(args + ["--steps", "4", "--out", str(tmp_path / "b"), "--resume"]) == 0

@@ -1117,6 +1117,8 @@ def _valid(a) -> bool:
     ok = True
     for k in ("batch_size", "steps", "k", "sample_every", "checkpoint_every", "eval_samples", "threads"):
         v = getattr(a, k, None)
+        if k == "threads" and v == "auto":  # chosen from the load when the run starts
+            continue
         ok &= v is None or (isinstance(v, int) and v >= 1)
     for k in ("lr", "lr_d", "epochs"):
         v = getattr(a, k, None)
@@ -1125,7 +1127,7 @@ def _valid(a) -> bool:
         v = getattr(a, k, None)
         ok &= v is None or (math.isfinite(v) and 0 <= v < hi)
     ok &= getattr(a, "seed", None) is None or a.seed >= 0
-    ok &= a.threads <= blas.available_cores()
+    ok &= a.threads == "auto" or a.threads <= blas.available_cores()
     return bool(ok)
 
 

@@ -214,7 +214,7 @@ def _no_half(gan):
 
 
 def _d_steps_in_g_step(gan):
-    right, g_step = gan.D.backward, gan._g_step
+    right, g_step = gan.D.backward_input, gan._g_step
     inside = []
 
     def g_step_marked(n, y):
@@ -230,7 +230,7 @@ def _d_steps_in_g_step(gan):
             gan.d_opt.step()  # D updated from the generator's loss
         return dx
 
-    gan._g_step, gan.D.backward = g_step_marked, backward
+    gan._g_step, gan.D.backward_input = g_step_marked, backward
 
 
 SABOTAGE = {
@@ -261,8 +261,11 @@ def test_two_step_check_catches_d_gradients_leaking_from_the_g_step(monkeypatch)
     def leaky(module):
         yield module  # no restore: D's G-step gradients stay in D.grad
 
+    def full_backward(gan):
+        gan.D.backward_input = gan.D.backward  # the G step computes D's weight gradients too
+
     monkeypatch.setattr(gan_module, "frozen", leaky)
-    problems = two_gan_steps()
+    problems = two_gan_steps(full_backward)
     assert any("the G step changed D's gradient" in p for p in problems), problems
 
 
@@ -628,3 +631,29 @@ def test_new_helpers_refuse_bad_input_by_name():
         nn_distance(np.zeros((3, 1, 28, 28)), np.zeros((5, 1, 64, 64)))
     with pytest.raises(ValueError, match="non-empty reference"):
         nn_distance(np.zeros((3, 1, 28, 28)), np.zeros((0, 1, 28, 28)))
+
+
+def test_the_step_equals_the_plain_backward_passes_exactly():
+    """GAN calls D.backward_params, D.backward_input and G.backward_params (fast paths that skip
+    unneeded GEMMs); with every module's plain Module versions instead (backward, then drop what
+    is not needed) a float64 run is bit for bit the same."""
+    import types
+
+    from minigan.nn.module import Module
+
+    def run(plain):
+        G, D = mg.models.mnist_dcgan(8, rng=0, dtype=np.float64)
+        if plain:
+            for net in (G, D):
+                for _, m in net.named_modules():
+                    m.backward_params = types.MethodType(Module.backward_params, m)
+                    m.backward_input = types.MethodType(Module.backward_input, m)
+        gan = GAN(G, D, 8, seed=1)
+        X = np.random.default_rng(2).uniform(-1, 1, (24, 1, 28, 28))
+        gan.fit(X, 3, batch_size=6)
+        return gan.history, [p.data for p in G.parameters() + D.parameters()]
+
+    (h1, w1), (h2, w2) = run(False), run(True)
+    assert h1 == h2
+    for a, b in zip(w1, w2):
+        np.testing.assert_array_equal(a, b)

@@ -479,3 +479,63 @@ def test_load_state_dict_is_all_or_nothing():
         np.testing.assert_array_equal(v, before[k], err_msg=k)
     with pytest.raises(TypeError, match=r"0\.W must hold real numbers, got dtype complex"):
         m.load_state_dict({**before, "0.W": before["0.W"].astype(np.complex64)})
+
+
+# ---------------------------------------------------------------------------- partial backward passes
+def _module_cases():
+    from minigan import gradcheck
+
+    return [c for c in gradcheck.registered_cases() if c.kind == "module"]
+
+
+@pytest.mark.parametrize("case", _module_cases(), ids=lambda c: c.name)
+def test_backward_params_and_backward_input_equal_backward_exactly(case):
+    """The fast paths (Dense, Conv2D, Conv2DTranspose, Sequential) and the plain ones (every
+    other layer) give, in float64, exactly backward's parameter gradients and exactly its dx."""
+    m = case.obj.astype(np.float64)
+    x = case.x.astype(np.float64) if hasattr(case.x, "astype") else case.x
+    rng = np.random.default_rng(3)
+    params = m.parameters()
+    g0 = [rng.standard_normal(p.shape) for p in params]
+
+    def prefilled():
+        for p, g in zip(params, g0):
+            p.grad[...] = g
+
+    out = m(x)
+    dout = rng.standard_normal(out.shape) if case.dout is None else case.dout.astype(np.float64)
+    prefilled()
+    dx = m.backward(dout)
+    grads = [p.grad.copy() for p in params]
+
+    m(x)
+    prefilled()
+    assert m.backward_params(dout) is None
+    for (name, p), g in zip(m.named_parameters(), grads):
+        np.testing.assert_array_equal(p.grad, g, err_msg=f"{case.name}: backward_params, {name}")
+
+    m(x)
+    prefilled()
+    dx_only = m.backward_input(dout)
+    for (name, p), g in zip(m.named_parameters(), g0):
+        np.testing.assert_array_equal(p.grad, g, err_msg=f"{case.name}: backward_input changed {name}.grad")
+    for a, b in zip(dx if isinstance(dx, tuple) else (dx,), dx_only if isinstance(dx_only, tuple) else (dx_only,)):
+        if a is None:
+            assert b is None
+        else:
+            np.testing.assert_array_equal(b, a, err_msg=f"{case.name}: backward_input's dx")
+
+
+def test_sequential_backward_params_skips_the_layers_before_the_first_parameter():
+    seq = Sequential(mg.Flatten(), mg.ReLU(), mg.Dense(6, 2, rng=0), mg.Tanh())
+    seq(np.ones((3, 2, 3), dtype=np.float32))
+    calls = []
+    for layer in seq:
+        layer.backward = lambda d, layer=layer, f=layer.backward: calls.append(type(layer).__name__) or f(d)
+    assert seq.backward_params(np.ones((3, 2), dtype=np.float32)) is None
+    assert calls == ["Tanh"]  # Dense: backward_params; ReLU and Flatten: not needed
+    with pytest.raises(ValueError, match=r"Sequential\.backward: dout must have the output's shape"):
+        seq.backward_params(np.ones((3, 3), dtype=np.float32))
+    relu_only = Sequential(mg.ReLU())
+    relu_only(np.ones((2, 2), dtype=np.float32))
+    assert relu_only.backward_params(np.ones((2, 2), dtype=np.float32)) is None

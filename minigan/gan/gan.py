@@ -139,7 +139,10 @@ class GAN:
     forward/backward on the reals and on ``G(z)``, ``d_opt.step()``} (docs/architecture.md §3), then fresh
     z, G forward, D forward/backward inside :func:`frozen` (``d_opt`` is not stepped),
     ``G.backward(dfake)``, ``g_opt.step()``. The D step's fakes are not back-propagated into G:
-    PyTorch's ``detach`` is simply not calling ``G.backward``.
+    PyTorch's ``detach`` is simply not calling ``G.backward``. Gradients nobody reads are not
+    computed, as PyTorch's autograd skips them: D's step calls ``D.backward_params`` (the images
+    are data, no input gradient), the G step ``D.backward_input`` (θ_d is fixed, no weight
+    gradients) and ``G.backward_params`` (z is data); the numbers are those of ``backward``.
     """
 
     def __init__(
@@ -290,13 +293,13 @@ class GAN:
         D.zero_grad()
         logit_r = _call(D, real, y)
         d_real = self._bce_real(logit_r, self._target(logit_r, self.real_label))  # BCE(D(x), 1 or 0.9)
-        D.backward(self._bce_real.backward(0.5 if joint else 1.0))  # Eq. 002: L_D = -½ E log D(x) - ...
+        D.backward_params(self._bce_real.backward(0.5 if joint else 1.0))  # Eq. 002: L_D = -½ E log D(x) - ...
         if not joint:  # document 003: discriminator.train_on_batch(real_images, real_labels)
             self.d_opt.step()
             D.zero_grad()
         logit_f = _call(D, fake, y)
         d_fake = self._bce_fake(logit_f, self._target(logit_f, 0.0))  # BCE(D(G(z)), 0)
-        D.backward(self._bce_fake.backward(0.5 if joint else 1.0))  # ... - ½ E log(1 - D(G(z)))
+        D.backward_params(self._bce_fake.backward(0.5 if joint else 1.0))  # ... - ½ E log(1 - D(G(z)))
         self.d_opt.step()  # separate: discriminator.train_on_batch(fake_images, fake_labels)
         return {
             "d": 0.5 * (d_real + d_fake),
@@ -324,9 +327,9 @@ class GAN:
             else:
                 g = -self._bce_g(logit, self._target(logit, 0.0))  # E log(1 - D(G(z))) = -BCE(D(G(z)), 0)
                 dlogit = self._bce_g.backward(-1.0)
-            dfake = self.D.backward(dlogit)  # ∂L_G/∂G(z), through D with θ_d fixed
+            dfake = self.D.backward_input(dlogit)  # ∂L_G/∂G(z), through D with θ_d fixed
         self.G.zero_grad()
-        self.G.backward(dfake)
+        self.G.backward_params(dfake)  # z is data: no gradient for it
         self.g_opt.step()
         return g
 

@@ -95,10 +95,9 @@ def _leaky_slope(pos, alpha, dtype):
 
     Computed as ``pos·(1 − α) + α`` in place rather than ``where(pos, 1, α)``: on a random
     mask NumPy's ``where`` is branchy and about 30x slower (measured with
-    ``benchmarks/bench_layers.py``).
+    ``benchmarks/bench_layers.py``). The product casts the mask as it multiplies (one pass).
     """
-    slope = pos.astype(dtype)
-    slope *= 1.0 - alpha
+    slope = backend.get_array_module(pos).multiply(pos, 1.0 - alpha, dtype=dtype)
     slope += alpha
     return slope
 

@@ -257,6 +257,33 @@ class Conv2D(_ConvBase):
         self._g = None
         return col2im(cols, g, self._dtype, xp)  # col2im: the transposed convolution
 
+    # The fast paths of docs/architecture.md §3 (Module.backward_params / backward_input): the
+    # lines of backward above, without the GEMMs whose result the caller would throw away.
+    def backward_params(self, dout) -> None:
+        """:meth:`backward`'s parameter gradients only (no column gradient, no col2im)."""
+        self._check_dout(dout)
+        g = self._g
+        if g is None:
+            raise RuntimeError(f"{self._name}.backward called before forward")
+        d2 = dout.transpose(0, 2, 3, 1).reshape(g.rows, self.out_channels)  # (N·OH·OW, C_out)
+        if "b" in self.params:
+            self.params["b"].grad += d2.sum(axis=0)  # ∂C/∂b = Σ δ
+        self._weight_grad(d2, self._cache["cols"][1].reshape(g.rows, g.depth), g)  # ∂C/∂W = δᵀ · cols
+        self._g = None
+
+    def backward_input(self, dout):
+        """:meth:`backward`'s input gradient only (no ``δᵀ · cols`` GEMM; ``θ.grad`` untouched)."""
+        self._check_dout(dout)
+        g = self._g
+        if g is None:
+            raise RuntimeError(f"{self._name}.backward called before forward")
+        xp = backend.get_array_module(dout)
+        d2 = dout.transpose(0, 2, 3, 1).reshape(g.rows, self.out_channels)  # (N·OH·OW, C_out)
+        cols = self._cache["cols"][1].reshape(g.rows, g.depth)
+        xp.matmul(d2, self._wmat(), out=cols)  # ∂C/∂cols = δ · W
+        self._g = None
+        return col2im(cols, g, self._dtype, xp)
+
 
 # ---------------------------------------------------------------------------- Conv2DTranspose
 class Conv2DTranspose(_ConvBase):
@@ -349,5 +376,27 @@ class Conv2DTranspose(_ConvBase):
         cols = im2col(dout, g, self._buffer)  # im2col of δ: a Conv2D forward  (N·H·W, kH·kW·C_out)
         self._weight_grad(self._x2, cols, g)  # ∂C/∂W = Xᵀ · cols(δ)
         dx = cols @ self._wmat().T  # ∂C/∂X = cols(δ) · Wᵀ  (N·H·W, C_in)
+        self._g = self._x2 = None
+        return dx.reshape(g.N, g.OH, g.OW, self.in_channels).transpose(0, 3, 1, 2)
+
+    # The fast paths of docs/architecture.md §3 (Module.backward_params / backward_input).
+    def backward_params(self, dout) -> None:
+        """:meth:`backward`'s parameter gradients only (no ``cols(δ) · Wᵀ`` GEMM)."""
+        self._check_dout(dout)
+        g = self._g
+        if g is None:
+            raise RuntimeError(f"{self._name}.backward called before forward")
+        if "b" in self.params:
+            self.params["b"].grad += dout.sum(axis=(0, 2, 3))  # ∂C/∂b = Σ δ
+        self._weight_grad(self._x2, im2col(dout, g, self._buffer), g)  # ∂C/∂W = Xᵀ · cols(δ)
+        self._g = self._x2 = None
+
+    def backward_input(self, dout):
+        """:meth:`backward`'s input gradient only (no ``Xᵀ · cols(δ)`` GEMM; ``θ.grad`` untouched)."""
+        self._check_dout(dout)
+        g = self._g
+        if g is None:
+            raise RuntimeError(f"{self._name}.backward called before forward")
+        dx = im2col(dout, g, self._buffer) @ self._wmat().T  # ∂C/∂X = cols(δ) · Wᵀ
         self._g = self._x2 = None
         return dx.reshape(g.N, g.OH, g.OW, self.in_channels).transpose(0, 3, 1, 2)

@@ -101,7 +101,7 @@ class Dense(Module):
         self._x = x
         z = x @ self.params["W"].data.T  # Eq. 001 §2.6 (1): Z = W X + b, rows = samples
         if "b" in self.params:
-            z = z + self.params["b"].data
+            z += self.params["b"].data  # in place: z is the GEMM's own new array
         return z
 
     def backward(self, dout):
@@ -114,6 +114,24 @@ class Dense(Module):
         if "b" in self.params:
             self.params["b"].grad += dout.sum(axis=0)  # Eq. 001 §2.9: ∂C/∂b = δ, summed over the batch
         return dout @ W.data  # Eq. 001 §2.9: Wᵀ δ in columns, δ W in rows  (N, in)
+
+    # The fast paths of docs/architecture.md §3 (Module.backward_params / backward_input): the
+    # lines of backward above, without the GEMM whose result the caller would throw away.
+    def backward_params(self, dout) -> None:
+        """:meth:`backward`'s parameter gradients only (no ``δ W`` GEMM for ``dx``)."""
+        self._check_dout(dout)
+        if self._x is None:
+            raise RuntimeError("Dense.backward called before forward")
+        self.params["W"].grad += dout.T @ self._x  # ∂C/∂W = δᵀ A
+        if "b" in self.params:
+            self.params["b"].grad += dout.sum(axis=0)  # ∂C/∂b = Σ δ
+
+    def backward_input(self, dout):
+        """:meth:`backward`'s ``dx`` only (no ``δᵀ A`` GEMM; ``θ.grad`` untouched)."""
+        self._check_dout(dout)
+        if self._x is None:
+            raise RuntimeError("Dense.backward called before forward")
+        return dout @ self.params["W"].data  # dx = δ W
 
 
 class Flatten(Module):
@@ -392,7 +410,9 @@ class BatchNorm(Module):
             xc = x - self.buffers["running_mean"].reshape(shape)
         self._cache = (xc, inv, shape, m, self.training)
         # Eq. 001 §2.12.1: Z_n = (Z − μ)/√(σ² + ε), Z̃ = γ Z_n + β, evaluated as (Z − μ)·(γ/√(σ² + ε)) + β
-        return xc * (gamma * inv).reshape(shape) + self.params["beta"].data.reshape(shape)
+        y = xc * (gamma * inv).reshape(shape)
+        y += self.params["beta"].data.reshape(shape)  # in place: one temporary fewer
+        return y
 
     def backward(self, dout):
         self._check_dout(dout)
@@ -412,4 +432,7 @@ class BatchNorm(Module):
         # (1/√(σ²+ε))·(δγ − mean(δγ) − ẑ·mean(δγ ⊙ ẑ)) = k·δ − k·mean(δ) − (z − μ)·k·inv²·mean(δ ⊙ (z − μ))
         a = (-k * inv * inv * s * (1.0 / m)).reshape(shape)
         c = (-k * dbeta * (1.0 / m)).reshape(shape)
-        return dout * k.reshape(shape) + (xc * a + c)
+        dx = xc * a  # (xc·a + c) + δ·k, summed in place: two temporaries fewer
+        dx += c
+        dx += dout * k.reshape(shape)
+        return dx

@@ -40,14 +40,19 @@ class Parameter:
     grad : ndarray
         dC/d(data), the same shape and dtype; ``Module.backward`` adds into it and
         ``zero_grad`` clears it.
+    flat : FlatParameters or None
+        The flat buffer (:mod:`minigan.nn.flat`) whose views ``data`` and ``grad`` were made,
+        if an optimizer made one; assigning a new array to ``data`` or ``grad`` is always
+        allowed (the buffer notices and is rebuilt when next used).
     """
 
-    __slots__ = ("data", "grad")
+    __slots__ = ("data", "grad", "flat")
 
     def __init__(self, data: Any):
         xp = backend.get_array_module(data)
         self.data = data
         self.grad = xp.zeros_like(data)
+        self.flat: Any = None
 
     @property
     def shape(self) -> tuple:
@@ -63,6 +68,14 @@ class Parameter:
 
     def zero_grad(self) -> None:
         self.grad[...] = 0
+
+    # A copy (copy.deepcopy, pickle) is a parameter of its own: its arrays are new, so it belongs to
+    # no flat buffer, whatever the original belonged to.
+    def __getstate__(self) -> dict:
+        return {"data": self.data, "grad": self.grad}
+
+    def __setstate__(self, state: dict) -> None:
+        self.data, self.grad, self.flat = state["data"], state["grad"], None
 
     def __repr__(self) -> str:
         return f"Parameter(shape={self.shape}, dtype={self.dtype}, device={backend.device_of(self.data)})"
@@ -105,6 +118,31 @@ class Module:
 
     def backward(self, dout):  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
+
+    # Two partial backward passes for what a training step does not need (docs/architecture.md §3).
+    # The plain versions below call backward; Dense, Conv2D, Conv2DTranspose and Sequential
+    # override them with fast paths that skip the GEMMs whose result would be thrown away, and
+    # tests/test_module.py asserts in float64 that both agree exactly with backward.
+    def backward_params(self, dout) -> None:
+        """``backward(dout)`` when the input needs no gradient: adds ``∂C/∂θ`` into every
+        ``θ.grad`` exactly as :meth:`backward` does and returns None.
+
+        The discriminator's step back-propagates into its weights only: the real and the fake
+        images are data (PyTorch skips the gradient of a tensor that does not require one)."""
+        self.backward(dout)
+
+    def backward_input(self, dout):
+        """``backward(dout)``'s return value, the input's gradient, leaving every ``θ.grad``
+        as it was.
+
+        The generator's step back-propagates through the frozen discriminator, whose weight
+        gradients would be discarded. The plain path saves the gradients, runs
+        :meth:`backward` and writes them back."""
+        saved = [(p, p.grad.copy()) for p in self.parameters()]
+        dx = self.backward(dout)
+        for p, g in saved:
+            p.grad[...] = g
+        return dx
 
     def __call__(self, x, *args, **kwargs):
         """``forward(x, ...)`` (which records its output for :meth:`_check_dout`)."""
@@ -219,7 +257,12 @@ class Module:
         return sum(p.size for p in self.parameters())
 
     def zero_grad(self) -> None:
-        for p in self.parameters():
+        ps = self.parameters()
+        flat = ps[0].flat if ps else None
+        if flat is not None and flat.holds(ps) and flat.intact():  # fast path: one flat buffer (nn/flat.py)
+            flat.grad[...] = 0
+            return
+        for p in ps:
             p.zero_grad()
 
     # ---------------------------------------------------------------- modes

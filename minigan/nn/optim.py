@@ -33,12 +33,21 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from .. import backend
 from ..checks import check_number, is_int
 from .clipping import clip_grad_norm
+from .flat import FlatParameters, flat_parameters
 from .module import Parameter, parameter_list
 
 __all__ = ["Optimizer", "SGD", "RMSProp", "Adam"]
+
+#: The fast path updates the flat buffer (on the CPU) in chunks of this many elements (512 KiB of
+#: float32), so that the temporaries of the update's equations stay in the CPU's cache: on the
+#: dense MNIST GAN's 575,000-parameter generator, Adam then takes about 15 % less time than in
+#: one pass over the whole buffer (benchmarks/README.md).
+FLAT_CHUNK = 1 << 17
 
 #: The smallest ``eps`` accepted by RMSProp and Adam: a smaller one becomes 0 in float32
 #: (its smallest number is 1.4e-45) and a zero gradient then gives 0 / 0 = NaN.
@@ -58,6 +67,14 @@ class Optimizer:
     weight_decay : float >= 0
     clip_norm : float > 0 or None
         See the module docstring.
+    flat : bool
+        True (default): the fast path. The constructor makes the parameters' values and
+        gradients views into one flat buffer (:mod:`minigan.nn.flat`; an array read from
+        ``p.data`` before is no longer the parameter's), and :meth:`step` applies the update's
+        equations once to the whole buffer instead of once per tensor; the numbers are exactly
+        those of the plain path (elementwise arithmetic does not care how the elements are
+        grouped; a float64 test checks it). False: one update per tensor (the plain path),
+        also taken whenever the parameters cannot share one buffer (mixed dtypes or devices).
 
     Attributes
     ----------
@@ -66,12 +83,13 @@ class Optimizer:
         Number of ``step()`` calls so far (Adam's ``t``).
     state : dict
         ``{slot: {parameter index: array}}``; subclasses list their slot names in ``SLOTS``.
+        On the fast path each array is a view into one flat array per slot.
     """
 
     SLOTS: tuple[str, ...] = ()
     HYPER: tuple[str, ...] = ("lr", "weight_decay", "clip_norm")
 
-    def __init__(self, params, lr: float, weight_decay: float = 0.0, clip_norm: float | None = None):
+    def __init__(self, params, lr: float, weight_decay: float = 0.0, clip_norm: float | None = None, flat: bool = True):
         who = type(self).__name__
         self.params = parameter_list(params, who)
         if not self.params:
@@ -84,10 +102,18 @@ class Optimizer:
         self.t = 0
         self.state: dict[str, dict[int, Any]] = {s: {} for s in self.SLOTS}
         self.last_grad_norm = None
+        self.flat = bool(flat)
+        self._flat_state: dict[str, tuple] = {}  # slot -> (FlatParameters, its version, flat array, views)
+        if self.flat:
+            flat_parameters(self.params)  # the buffer now, so that every step updates in place
 
     # ------------------------------------------------------------------ public
     def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to 0."""
+        flat = flat_parameters(self.params, create=False) if self.flat else None
+        if flat is not None:
+            flat.grad[...] = 0  # fast path: one flat buffer
+            return
         for p in self.params:
             p.zero_grad()
 
@@ -97,11 +123,29 @@ class Optimizer:
         if self.clip_norm is not None:
             self.last_grad_norm = clip_grad_norm(self.params, self.clip_norm)
         self.t += 1
-        for i, p in enumerate(self.params):
+        flat = flat_parameters(self.params) if self.flat else None
+        if flat is not None:  # fast path: the same equations on the flat buffer, chunk by chunk
+            g = flat.grad
+            if self.weight_decay:
+                g = g + self.weight_decay * flat.data
+            bufs: dict[str, Any] = {}
+
+            def slot(name: str, part: slice):
+                if name not in bufs:
+                    bufs[name] = self._flat_slot(name, flat)
+                return bufs[name][part]
+
+            n = flat.data.size
+            chunk = FLAT_CHUNK if isinstance(flat.data, np.ndarray) else n  # a GPU takes it in one go
+            for start in range(0, n, chunk):
+                part = slice(start, start + chunk)
+                self._update(flat.data[part], g[part], lambda name, part=part: slot(name, part))
+            return
+        for i, p in enumerate(self.params):  # plain path: tensor by tensor
             g = p.grad
             if self.weight_decay:
                 g = g + self.weight_decay * p.data  # L2: ∂/∂θ (λ/2m)‖θ‖² = (λ/m) θ
-            self._update(i, p, g)
+            self._update(p.data, g, lambda name, i=i, p=p: self._slot(name, i, p))
 
     def hyperparameters(self) -> dict:
         return {k: getattr(self, k) for k in self.HYPER}
@@ -192,7 +236,29 @@ class Optimizer:
         self.state[name][i] = s
         return s
 
-    def _update(self, i: int, p: Parameter, g) -> None:  # pragma: no cover - abstract
+    def _flat_slot(self, name: str, flat: FlatParameters):
+        """State ``name`` of every parameter as one flat array laid out like ``flat`` (created
+        from the per-tensor arrays, zeros where there are none, the first time and whenever the
+        buffer was rebuilt or ``state`` replaced, e.g. by :meth:`load_state_dict`);
+        ``state[name][i]`` are views into it."""
+        per = self.state[name]
+        hit = self._flat_state.get(name)
+        if hit is not None and hit[0] is flat and hit[1] == flat.version:
+            if all(per.get(i) is v for i, v in enumerate(hit[3])):
+                return hit[2]
+        arrays = [per.get(i) for i in range(len(self.params))]
+        arrays = [a if a is not None and tuple(a.shape) == p.shape else None for a, p in zip(arrays, self.params)]
+        buf = flat.gather(arrays)
+        views = flat.views(buf)
+        for i, v in enumerate(views):
+            per[i] = v
+        self._flat_state[name] = (flat, flat.version, buf, views)
+        return buf
+
+    def _update(self, theta, g, slot) -> None:  # pragma: no cover - abstract
+        """Update ``theta`` in place from its gradient ``g``; ``slot(name)`` is the state array
+        ``name`` of ``theta``'s shape. ``theta`` is one parameter's array (the plain path) or the
+        whole flat buffer (the fast path): the same equations serve both."""
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -213,6 +279,8 @@ class SGD(Optimizer):
     weight_decay : float >= 0
         L2 penalty added to the gradient (see the module docstring).
     clip_norm : float > 0 or None
+    flat : bool
+        The flat-buffer fast path (default) or one update per tensor; see :class:`Optimizer`.
 
     Notes
     -----
@@ -230,22 +298,28 @@ class SGD(Optimizer):
     HYPER = ("lr", "momentum", "weight_decay", "clip_norm")
 
     def __init__(
-        self, params, lr: float, momentum: float = 0.0, weight_decay: float = 0.0, clip_norm: float | None = None
+        self,
+        params,
+        lr: float,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+        clip_norm: float | None = None,
+        flat: bool = True,
     ):
         self.momentum = momentum
-        super().__init__(params, lr, weight_decay=weight_decay, clip_norm=clip_norm)
+        super().__init__(params, lr, weight_decay=weight_decay, clip_norm=clip_norm, flat=flat)
 
     def _check_hyper(self):
         super()._check_hyper()
         self.momentum = check_number("SGD", "momentum", self.momentum, 0.0, low_inclusive=True)
 
-    def _update(self, i, p, g):
+    def _update(self, theta, g, slot):
         if self.momentum:
-            v = self._slot("v", i, p)
+            v = slot("v")
             v *= self.momentum
             v += g  # Eq. v = μ v + g
             g = v
-        p.data -= self.lr * g  # Eq. 001 §2.8: θ = θ - η ∂C/∂θ
+        theta -= self.lr * g  # Eq. 001 §2.8: θ = θ - η ∂C/∂θ
 
 
 class RMSProp(Optimizer):
@@ -263,6 +337,8 @@ class RMSProp(Optimizer):
         Added to ``√S`` in the denominator, default 1e-8 (PyTorch's).
     weight_decay : float >= 0
     clip_norm : float > 0 or None
+    flat : bool
+        The flat-buffer fast path (default) or one update per tensor; see :class:`Optimizer`.
 
     Notes
     -----
@@ -287,21 +363,22 @@ class RMSProp(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
         clip_norm: float | None = None,
+        flat: bool = True,
     ):
         self.beta, self.eps = beta, eps
-        super().__init__(params, lr, weight_decay=weight_decay, clip_norm=clip_norm)
+        super().__init__(params, lr, weight_decay=weight_decay, clip_norm=clip_norm, flat=flat)
 
     def _check_hyper(self):
         super()._check_hyper()
         self.beta = check_number("RMSProp", "beta", self.beta, 0.0, 1.0, low_inclusive=True)
         self.eps = check_number("RMSProp", "eps", self.eps, _EPS_MIN, low_inclusive=True)
 
-    def _update(self, i, p, g):
-        xp = backend.get_array_module(p.data)
-        S = self._slot("S", i, p)
+    def _update(self, theta, g, slot):
+        xp = backend.get_array_module(theta)
+        S = slot("S")
         S *= self.beta
         S += (1.0 - self.beta) * (g * g)  # Eq. 001 §2.8.2: S = β S + (1 - β) g²
-        p.data -= self.lr * g / (xp.sqrt(S) + self.eps)  # Eq. 001 §2.8.2 (+ ε): θ = θ - η g / (√S + ε)
+        theta -= self.lr * g / (xp.sqrt(S) + self.eps)  # Eq. 001 §2.8.2 (+ ε): θ = θ - η g / (√S + ε)
 
 
 class Adam(Optimizer):
@@ -321,6 +398,8 @@ class Adam(Optimizer):
     weight_decay : float >= 0
         L2 penalty added to the gradient (PyTorch's Adam, not AdamW).
     clip_norm : float > 0 or None
+    flat : bool
+        The flat-buffer fast path (default) or one update per tensor; see :class:`Optimizer`.
 
     Notes
     -----
@@ -353,9 +432,10 @@ class Adam(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
         clip_norm: float | None = None,
+        flat: bool = True,
     ):
         self.beta1, self.beta2, self.eps = beta1, beta2, eps
-        super().__init__(params, lr, weight_decay=weight_decay, clip_norm=clip_norm)
+        super().__init__(params, lr, weight_decay=weight_decay, clip_norm=clip_norm, flat=flat)
 
     def _check_hyper(self):
         super()._check_hyper()
@@ -363,10 +443,10 @@ class Adam(Optimizer):
         self.beta2 = check_number("Adam", "beta2", self.beta2, 0.0, 1.0, low_inclusive=True)
         self.eps = check_number("Adam", "eps", self.eps, _EPS_MIN, low_inclusive=True)
 
-    def _update(self, i, p, g):
-        xp = backend.get_array_module(p.data)
-        V = self._slot("V", i, p)
-        S = self._slot("S", i, p)
+    def _update(self, theta, g, slot):
+        xp = backend.get_array_module(theta)
+        V = slot("V")
+        S = slot("S")
         V *= self.beta1
         V += (1.0 - self.beta1) * g  # Eq. 001 §2.8.3 (corrected): V = β₁ V + (1 - β₁) g
         S *= self.beta2
@@ -375,4 +455,4 @@ class Adam(Optimizer):
         c2 = 1.0 - self.beta2**self.t
         denom = xp.sqrt(S) / math.sqrt(c2)  # √Ŝ = √(S / (1 - β₂ᵗ))
         denom += self.eps
-        p.data -= (self.lr / c1) * V / denom  # Eq. 001 §2.8.3 (ε after √): θ = θ - η V̂ / (√Ŝ + ε)
+        theta -= (self.lr / c1) * V / denom  # Eq. 001 §2.8.3 (ε after √): θ = θ - η V̂ / (√Ŝ + ε)

@@ -48,6 +48,25 @@ class Sequential(Module):
             dout = layer.backward(dout)
         return dout
 
+    def backward_params(self, dout) -> None:
+        """:meth:`backward` without the input's gradient: the layers before the first one with
+        parameters are skipped, and that one computes its parameter gradients only."""
+        self._check_dout(dout)
+        first = next((i for i, layer in enumerate(self.layers) if layer.parameters()), None)
+        if first is None:
+            return None
+        for layer in reversed(self.layers[first + 1 :]):
+            dout = layer.backward(dout)
+        self.layers[first].backward_params(dout)
+        return None
+
+    def backward_input(self, dout):
+        """:meth:`backward`'s input gradient, every layer leaving its parameter gradients as they were."""
+        self._check_dout(dout)
+        for layer in reversed(self.layers):
+            dout = layer.backward_input(dout)
+        return dout
+
     def __iter__(self):
         return iter(self.layers)
 

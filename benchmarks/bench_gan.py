@@ -18,6 +18,13 @@ Each row is the median of ``repeats`` steps after ``warmup`` steps, float32, wit
 torch's steps alternating so both see the same load on a shared machine; both libraries get
 the same number of threads. ratio = minigan / torch (lower is better; 1.0 = parity).
 
+The "alone" columns time the same steps again in blocks, first minigan's, then torch's. With
+one thread they agree with the interleaved ones. With two they need not: after its step, each
+library's idle threads spin-wait for a while and hold a core that the other library's next step
+needs. On an idle 2-core machine this made torch's interleaved 2-thread step up to 4 times
+slower than alone, which flatters minigan's interleaved ratio; read the "alone" ratio at 2
+threads (and take it on an idle machine, where blocks see the same load).
+
 The work of a step, counted from the layer shapes: every Dense, Conv2D and Conv2DTranspose is
 one GEMM of ``2·M·K·N`` FLOPs forward and two of the same size backward (the weight gradient and
 the input gradient). A step needs G forward twice (the D step's fakes, the G step), D forward
@@ -268,8 +275,28 @@ def bench(name, warmup, repeats, gemm_peak=True, seed=0) -> dict:
             if peak is not None:
                 t_gemm.append(t5 - t4)
     gan.flush()
+    # Both again, each alone (a block of minigan steps, then a block of torch steps): with more
+    # than one thread, one library's idle BLAS / OpenMP threads spin for a while after its step
+    # and take cores from the other's next step, so the interleaved times can be unfair.
+    mg_alone, pt_alone = [], []
+    for i in range(warmup + repeats):
+        t0 = time.perf_counter()
+        gan.train_step(reals[i % 4])
+        if i % 10 == 9:
+            gan.flush()
+        if i >= warmup:
+            mg_alone.append(time.perf_counter() - t0)
+    gan.flush()
+    if tg is not None:
+        for i in range(warmup + repeats):
+            t0 = time.perf_counter()
+            tg.train_step(treals[i % 4])
+            if i >= warmup:
+                pt_alone.append(time.perf_counter() - t0)
     med = statistics.median
     return {
+        "mg_alone": med(mg_alone),
+        "pt_alone": med(pt_alone) if pt_alone else None,
         "model": builder,
         "batch": batch,
         "mg": med(t_mg),
@@ -316,6 +343,7 @@ def main(argv=None) -> int:
         print(f"load average at the start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     head = f"{'threads':>7} {'model':<16}{'batch':>6}{'GFLOP':>7}{'minigan ms':>12}{'torch ms':>10}{'ratio':>7}"
     head += f"{'GFLOP/s':>9}{'GEMM ms':>9}{'peak GFLOP/s':>14}{'share':>7}" if a.gemm_peak else f"{'GFLOP/s':>9}"
+    head += f"{'alone: minigan':>16}{'torch':>7}{'ratio':>7}"
     print(head)
     for n in a.threads:
         lim = set_threads(n)
@@ -327,6 +355,12 @@ def main(argv=None) -> int:
             line = f"{n:>7} {r['model']:<16}{r['batch']:>6}{gf:7.2f}{r['mg'] * 1e3:12.1f}{tp}{ratio}{gf / r['mg']:9.1f}"
             if r["gemm"] is not None:
                 line += f"{r['gemm'] * 1e3:9.1f}{gf / r['gemm']:14.1f}{r['gemm'] / r['mg']:7.0%}"
+            line += f"{r['mg_alone'] * 1e3:16.1f}"
+            line += (
+                f"{r['pt_alone'] * 1e3:7.1f}{r['mg_alone'] / r['pt_alone']:7.2f}"
+                if r["pt_alone"]
+                else f"{'-':>7}{'-':>7}"
+            )
             print(line, flush=True)
         del lim
     if load is not None:

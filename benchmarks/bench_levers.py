@@ -43,6 +43,7 @@ from minigan.gan import GAN
 from minigan.nn import optim
 from minigan.nn.activations import LeakyReLU
 from minigan.nn.layers import BatchNorm, Dense
+from minigan.nn.module import _recording  # what every forward records for the dout checks
 
 
 # ---------------------------------------------------------------------------- the code before "+inplace"
@@ -120,11 +121,11 @@ def make(name: str, cfg: dict, seed: int = 0) -> GAN:
         for net in (G, D):
             for _, m in net.named_modules():
                 if isinstance(m, Dense):
-                    m.forward = types.MethodType(old_dense_forward, m)
+                    m.forward = types.MethodType(_recording(old_dense_forward), m)
                 elif isinstance(m, LeakyReLU):
-                    m.forward = types.MethodType(old_leaky_forward, m)
+                    m.forward = types.MethodType(_recording(old_leaky_forward), m)
                 elif isinstance(m, BatchNorm):
-                    m.forward = types.MethodType(old_bn_forward, m)
+                    m.forward = types.MethodType(_recording(old_bn_forward), m)
                     m.backward = types.MethodType(old_bn_backward, m)
     if not cfg["skip"]:  # the full backward passes of before (frozen() restores D's gradients)
         D.backward_params = lambda d, D=D: [D.backward(d)] and None

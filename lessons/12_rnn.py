@@ -951,20 +951,20 @@ save(fig, "12_char_lm_languages.png", dpi=100)
 # measure how they differ. Portuguese writes its accents: in the full run 3.2 % of its
 # characters are outside ASCII, against 0.6 % of the English ones (those come from the
 # documents' quotations, which the English text keeps in Portuguese). The accents do not
-# make the vocabulary much larger, since the English text has a few characters of its own,
-# so the two uniform guesses $\ln V$ are close. Portuguese also spells the same content
-# with more characters: its words are a little longer (4.56 letters against 4.44 in the
-# full run; think of the endings "-ção", "-mente" and "-ões", and of articles, adjectives
-# and participles that agree in gender and number), and the held-out paragraphs take 1.091
-# Portuguese characters for each English one. In the full run the LSTM scores the same
-# 2.161 nats per character on both held-out texts. Per character, then, it finds the two
-# languages about equally predictable; but the Portuguese paragraphs have more characters,
-# so on the same content Portuguese costs more: 2.359 nats per English character against
-# 2.161 (the cell's last line). Nats per character compare models on the same text.
-# Between two languages they mix how predictable each language is with how long its
-# spelling is, and the comparison on the same content is the fairer one. This is also one
-# run, with one seed, scored on a few thousand characters: differences of a few hundredths
-# of a nat are of the size that another seed or another cut of the text could change.
+# make the vocabulary larger here: both texts use 99 different characters, so the two
+# uniform guesses $\ln V$ are equal. The words are about as long in both languages (4.66
+# letters in Portuguese, 4.76 in English, in the full run): Portuguese has long endings,
+# "-ção", "-mente", "-ões", but also many short words, "a", "o", "de", "do", "em", "no".
+# The held-out paragraphs take 1.036 Portuguese characters for each English one. In the
+# full run the LSTM scores 2.092 nats per character on the Portuguese held-out text and
+# 2.136 on the English one. Per character, then, Portuguese looks a little easier; but the
+# Portuguese paragraphs have more characters, so on the same content the order turns:
+# 2.168 nats per English character for Portuguese against 2.136 for English (the cell's
+# last line). Nats per character compare models on the same text. Between two languages
+# they mix how predictable each language is with how long its spelling is, and the
+# comparison on the same content is the fairer one. This is also one run, with one seed,
+# scored on a few thousand characters: differences of a few hundredths of a nat are of the
+# size that another seed or another cut of the text could change.
 # Lesson 13 §9 puts the count n-grams and the neural 6-gram beside this LSTM, on the same
 # texts.
 #

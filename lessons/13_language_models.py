@@ -1125,23 +1125,27 @@ save(fig, "13_char_models_languages.png", dpi=100)
 print(f"lesson 13 ran in {time.perf_counter() - T_START:.1f} s")
 
 # %% [markdown]
-# **Reading the table.** The first lines describe the texts, as in lesson 12 §8: the
+# **Reading the table.** The first lines describe the texts, as in lesson 12 §8:
 # Portuguese writes its accents (3.2 % of its characters outside ASCII in the full run,
-# against 0.6 % of the English ones), its words are a little longer, and the held-out
-# paragraphs take 1.091 Portuguese characters for each English one. Its training part also
-# holds fewer different 5-grams than the English one of the same length (7,508 against
-# 8,035): Portuguese repeats its short words and its endings more, so a count model sees
-# each of its contexts more often. In the full run this shows in the scores per character:
-# from $n = 2$ on, every count n-gram scores lower on Portuguese than on English (the best
-# one 1.858 against 1.895 nats per character), the neural 6-gram too (1.975 against
-# 2.090), and the LSTM scores about the same (2.450 against 2.440). Per character,
-# Portuguese is not harder to predict. Per unit of content it is: the last three lines
-# multiply the Portuguese scores by the length ratio, and every model then needs more nats
-# for the Portuguese paragraphs than for the same paragraphs in English (the LSTM 2.674
-# against 2.440 per English character). As in lesson 12 §8, nats per character compare
-# models on one text; to compare two languages, compare the same content. The docstrings
-# column is there for reference: a different text, programming English that repeats a few
-# phrases, on which, in the full run, the count n-grams of order 3 and more do best.
+# against 0.6 % of the English ones), its words are about as long (4.66 letters against
+# 4.76), and the held-out paragraphs take 1.036 Portuguese characters for each English
+# one. Its training part holds fewer different 5-grams than the English one of the same
+# length (17,992 against 19,195): Portuguese repeats its short words and its endings more,
+# so a count model sees each of its contexts more often. Per character, in the full run,
+# the models do not agree on which language is easier: the count bigram scores lower on
+# Portuguese (2.301 against 2.422 nats per character), the count n-grams of orders 3 to 7
+# a little higher (the best one 1.452 against 1.439, both at $n = 5$), the neural 6-gram
+# higher (1.797 against 1.736), and the LSTM, after its 250 batches, lower (2.332 against
+# 2.450). Per unit of content the picture is clearer: the last three lines multiply the
+# Portuguese scores by the length ratio, and the n-gram models then need more nats for the
+# Portuguese paragraphs than for the same paragraphs in English (the best count n-gram
+# 1.505 against 1.439 per English character, the neural 6-gram 1.862 against 1.736),
+# while the LSTM stays a little ahead in Portuguese (2.416 against 2.450), a gap of the
+# size that another seed could change. As in lesson 12 §8, nats per character compare
+# models on one text; to compare two languages, compare the same content, and read
+# differences of a few hundredths as the noise of one run. The docstrings column is there
+# for reference: a different text, programming English that repeats a few phrases, on
+# which, in the full run, the count n-grams of order 4 and more do best.
 #
 # ## Exercises
 # 1. Replace Witten–Bell by add-one (Laplace) smoothing,

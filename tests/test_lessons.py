@@ -227,6 +227,29 @@ def test_lesson_title_has_the_course_style(lesson):
     )
 
 
+#: what a student cannot use: a tracker's numbers, notes about the machine that ran it, its paths
+_NOT_FOR_STUDENTS = re.compile(
+    r"\b(issue|issues) #?\d+|\bshared (2-core )?machine|\bthis machine\b|(?<![\w.])/(work|tmp|root|home|Users)/",
+    re.IGNORECASE,
+)
+
+
+@pytest.mark.parametrize(
+    "page",
+    LESSONS + [LESSONS_DIR / "README.md", ROOT / "docs" / "index.md", ROOT / "docs" / "teaching.md"],
+    ids=lambda p: p.name,
+)
+def test_the_course_speaks_to_students(page):
+    """No issue numbers, no notes about the machine or its load, no absolute paths: the course's
+    pages and lessons are read by students, who have neither the tracker nor the machine."""
+    found = [
+        f"line {n}: {line.strip()[:100]}"
+        for n, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1)
+        if _NOT_FOR_STUDENTS.search(line)
+    ]
+    assert not found, f"{page.name}: " + "; ".join(found[:5])
+
+
 @pytest.mark.parametrize("lesson", LESSONS, ids=[p.name for p in LESSONS])
 def test_lesson_math_is_latex(lesson):
     """Equations in the prose are $...$ / $$...$$ math: no raw ^{...} or _{...} left in the text,

@@ -271,6 +271,11 @@ def _settings(a) -> tuple[str | None, int]:
     if a.resume is not None:
         path = runner.choose_out(a, RUNS_DIR)
         ck, saved = train.saved_settings(path)
+        if saved.get("recipe") == train.SELFCOND:
+            raise Refuse(
+                f"cannot resume: {path} is a run of minigan-train's --recipe {train.SELFCOND} (a GAN conditioned "
+                f"on clusters); this example trains the unconditional GAN only"
+            )
         for key, want in FIXED.items():
             if key != "ema" and saved.get(key, want) != want:
                 raise Refuse(

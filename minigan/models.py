@@ -288,9 +288,35 @@ def anime_dcgan96(latent_dim: int = 100, *, rng=None, dtype=np.float32) -> tuple
 
 
 def mnist_dense_cgan(
-    latent_dim: int = 64, num_classes: int = 10, embedding_dim: int = 10, *, rng=None, dtype=np.float32
+    latent_dim: int = 64,
+    num_classes: int = 10,
+    embedding_dim: int = 10,
+    *,
+    rng=None,
+    dtype=np.float32,
+    d_hidden: tuple[int, int] = (512, 256),
+    d_dropout: float = 0.0,
 ) -> tuple[Conditional, Conditional]:
     """Document 003 ch. 3's dense MNIST GAN, conditioned on the digit (Mirza & Osindero 2014).
+
+    Parameters
+    ----------
+    latent_dim : int
+        Size of z (64, as the unconditional model).
+    num_classes : int
+        Labels ``0 .. num_classes - 1`` (10 digits; minigan-train's ``selfcond`` recipe: the
+        k clusters of :class:`minigan.gan.selfcond.SelfConditionedGAN`).
+    embedding_dim : int
+        Size of each net's learned label code ``e(y)``.
+    rng : numpy.random.Generator or int, optional
+    dtype : default float32.
+    d_hidden : (int, int)
+        D's two hidden widths: (512, 256) by default (below); (256, 128) is document 003's
+        unconditional D, which the ``selfcond`` recipe uses so that the conditioning is its
+        only change from the default recipe's model.
+    d_dropout : float
+        ``p`` of a :class:`Dropout` after each of D's hidden LeakyReLUs, as in
+        :func:`mnist_dense_gan` (0: none).
 
     Returns
     -------
@@ -299,7 +325,8 @@ def mnist_dense_cgan(
         Dense(256, 512) → LeakyReLU(0.2) → BatchNorm(512) → Dense(512, 784) → Tanh →
         Reshape(1, 28, 28)``; ``((N, latent_dim), (N,)) -> (N, 1, 28, 28)``.
     D : ``Conditional(join="flat")``: ``[flatten(x) | e_D(y)]`` (``784 + embedding_dim``) →
-        ``Dense(·, 512) → LeakyReLU(0.2) → Dense(512, 256) → LeakyReLU(0.2) → Dense(256, 1)``;
+        ``Dense(·, h₁) → LeakyReLU(0.2) → Dense(h₁, h₂) → LeakyReLU(0.2) → Dense(h₂, 1)`` with
+        ``(h₁, h₂) = d_hidden`` (a Dropout after each LeakyReLU with ``d_dropout``);
         ``((N, 1, 28, 28), (N,)) -> (N, 1)`` logits.
 
     Notes
@@ -339,13 +366,25 @@ def mnist_dense_cgan(
         rng=rng,
         dtype=dtype,
     )
+    d_dropout = float(d_dropout)
+    if not (0.0 <= d_dropout < 1.0):
+        raise ValueError(f"mnist_dense_cgan: d_dropout must be in [0, 1), got {d_dropout}")
+    if not isinstance(d_hidden, (tuple, list)) or len(d_hidden) != 2:
+        raise ValueError(f"mnist_dense_cgan: d_hidden must be a pair of widths (h1, h2), got {d_hidden!r}")
+    h1, h2 = (check_positive_int("mnist_dense_cgan", "d_hidden", h) for h in d_hidden)
+
+    def drop():
+        return [Dropout(d_dropout, seed=int(rng.integers(2**31)))] if d_dropout else []
+
     D = Conditional(
         Sequential(
-            dense(28 * 28 + embedding_dim, 512),
+            dense(28 * 28 + embedding_dim, h1),
             LeakyReLU(0.2),
-            dense(512, 256),
+            *drop(),
+            dense(h1, h2),
             LeakyReLU(0.2),
-            dense(256, 1),
+            *drop(),
+            dense(h2, 1),
         ),
         num_classes,
         embedding_dim,

@@ -4,6 +4,7 @@
     python -m minigan.train                           # the same, without the console script
     python examples/mnist_gan.py                      # the same, from a source checkout
     minigan-train --recipe doc003                     # document 003 ch. 3's Keras GAN, as the document trains it
+    minigan-train --recipe selfcond --clusters 20     # self-conditioned: k-means clusters of the digits as labels
     minigan-train --model dcgan --steps 2000
     minigan-train --data ~/.keras/datasets/mnist.npz  # the full 70,000 digits
     minigan-train --resume runs/mnist_gan/dense-20260101-120000   # continue a run (its own settings)
@@ -13,8 +14,13 @@ A *recipe* is a model and the settings that train it (:data:`RECIPES`); any opti
 the command line overrides the recipe's. ``doc003`` is document 003 ch. 3's dense GAN
 (G 64 → 128 → 256 → 512 → 784, D 784 → 256 → 128 → 1, Adam lr 2e-4 β1 0.5, batch 128, 15,000
 steps) trained with Goodfellow's Algorithm 1 (document 001 §4.1); the default recipe was chosen
-by measurement (examples/README.md has the time-to-quality table). Training uses the 4,000
-training digits of the 5,000 bundled with minigan; nothing is downloaded.
+by measurement (examples/README.md has the time-to-quality table). ``selfcond`` is the default
+recipe made self-conditioned (Liu et al. 2020, "Diverse Image Generation via Self-Conditioned
+GANs"): the training digits are clustered into k groups by k-means on their pixels (no label is
+used anywhere), the dense GAN is conditioned on the cluster id (``G(z, c)``, ``D(x, c)``;
+:class:`minigan.gan.selfcond.SelfConditionedGAN`), and samples draw ``c`` with the clusters'
+shares, so that they are scored exactly as the default's. Training uses the 4,000 training
+digits of the 5,000 bundled with minigan; nothing is downloaded.
 
 Each run writes into a folder of its own, ``runs/mnist_gan/<model>-<date>-<time>`` (or
 ``--out DIR``; a non-empty DIR is refused without ``--resume`` or ``--overwrite``):
@@ -47,14 +53,17 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from typing import Any
 
 import numpy as np
 
-from . import argtypes, blas, checkpoint, data, metrics, models, runner, viz
+from . import argtypes, backend, blas, checkpoint, data, metrics, models, runner, viz
 from .backend import as_numpy
+from .data.clusters import PCA_COMPONENTS
 from .gan import GAN
 from .gan.ema import EMA
+from .gan.selfcond import SelfConditionedGAN
 from .nn.optim import Adam
 from .runner import Refuse, say
 
@@ -65,6 +74,8 @@ __all__ = [
     "MODELS",
     "RECIPES",
     "DEFAULT_RECIPE",
+    "SELFCOND",
+    "SELFCOND_D_HIDDEN",
     "FAST",
     "DEFAULT_STEPS",
     "RUNS_DIR",
@@ -102,8 +113,26 @@ RECIPES: dict[str, dict[str, Any]] = {
         ema=0.999,
         d_dropout=0.3,
     ),
+    # the default recipe, self-conditioned (Liu et al. 2020) on k-means clusters of the digits
+    "selfcond": dict(
+        model="dense",
+        steps=12500,
+        batch_size=128,
+        lr=6e-4,
+        lr_d=None,
+        beta1=0.5,
+        label_smoothing=0.0,
+        ema=0.999,
+        d_dropout=0.3,
+        clusters=20,
+    ),
 }
 DEFAULT_RECIPE = "minigan"
+#: The self-conditioned recipe: its model is the default's dense GAN conditioned on a cluster id.
+SELFCOND = "selfcond"
+#: The hidden widths of the self-conditioned D: the default recipe's D (document 003's 256, 128),
+#: so that the conditioning is the only change of the model (the cGAN example's D is 512, 256).
+SELFCOND_D_HIDDEN = (256, 128)
 #: Steps of the default recipe (kept for older imports).
 DEFAULT_STEPS = RECIPES[DEFAULT_RECIPE]["steps"]
 #: Settings a checkpoint records and ``--resume`` restores (the command line may not contradict them).
@@ -215,7 +244,18 @@ def parse_args(argv=None, prog: str = PROG) -> argparse.Namespace:
         "--noise", choices=["normal", "uniform"], default=None, help="z ~ N(0, 1) (default) or U(-1, 1) (document 000)"
     )
     p.add_argument(
-        "--seed", type=argtypes.seed, default=None, help="seed of weights, noise and minibatch order (default 0)"
+        "--clusters",
+        type=argtypes.positive_int,
+        default=None,
+        metavar="K",
+        help=f"--recipe {SELFCOND} only: the number of k-means clusters of the training digits that stand in for "
+        f"labels (default {RECIPES[SELFCOND]['clusters']}; at most the number of training digits)",
+    )
+    p.add_argument(
+        "--seed",
+        type=argtypes.seed,
+        default=None,
+        help="seed of weights, noise, minibatch order and (--recipe selfcond) the clusters (default 0)",
     )
     p.add_argument(
         "--d-update",
@@ -268,7 +308,8 @@ def _recipe_text(r: dict) -> str:
     extra = (f", EMA {r['ema']:g}" if r.get("ema") else "") + (
         f", D dropout {r['d_dropout']:g}" if r.get("d_dropout") else ""
     )
-    return f"{r['model']}, {r['steps']} steps, batch {r['batch_size']}, {lr}{extra}"
+    clusters = f", conditioned on {r['clusters']} k-means clusters of the digits" if r.get("clusters") else ""
+    return f"{r['model']}, {r['steps']} steps, batch {r['batch_size']}, {lr}{extra}{clusters}"
 
 
 _GENERIC = dict(k=1, g_loss="non-saturating", noise="normal", seed=0, d_update="joint", fake_mode="train")
@@ -350,6 +391,7 @@ _SETTING_TYPES = {
     "fake_mode": _choice("train", "eval"),
     "steps": _number(argtypes.positive_int),
     "recipe": _choice(*RECIPES),
+    "clusters": _number(argtypes.positive_int),
 }
 
 
@@ -389,6 +431,10 @@ def _resolve_resume(a, root: str) -> tuple[str, dict, int]:
             )
     if a.recipe is not None and saved.get("recipe") not in (None, a.recipe):
         raise Refuse(f"cannot resume: {path} was trained with --recipe {saved['recipe']}, this run asks for {a.recipe}")
+    if a.clusters is not None and saved.get("clusters") not in (None, a.clusters):
+        raise Refuse(
+            f"cannot resume: {path} was trained with --clusters {saved['clusters']}, this run asks for {a.clusters}"
+        )
     a.recipe = saved.get("recipe", a.recipe)
     _fill_from(a, saved)
     if a.data is None:
@@ -418,10 +464,20 @@ class Run(runner.RunCallbacks):
         self.ckpt_ema_prev = os.path.join(self.out, "checkpoint_ema_prev.npz")
         self.z_fixed = gan.fixed_noise(100)
         self.ema = ema
-        self.bn_noise = gan.fixed_noise(512, seed=gan.seed + 1_000_003) if ema is not None else None
+        self.bn_noise: Any = gan.fixed_noise(512, seed=gan.seed + 1_000_003) if ema is not None else None
+        #: a self-conditioned GAN's grid: the same 100 cluster ids every time, drawn by the shares
+        self.grid_clusters = None
+        if isinstance(gan, SelfConditionedGAN):
+            self.grid_clusters = gan.fixed_clusters(100)
+            if self.bn_noise is not None:  # BatchNorm statistics of the average: G(z, c), c by the shares
+                c = gan.fixed_clusters(512, seed=gan.seed + 1_000_003)
+                self.bn_noise = (self.bn_noise, backend.asarray(c, gan.device))
 
     def settings(self) -> dict:
-        return {**super().settings(), "recipe": self.a.recipe}
+        out = {**super().settings(), "recipe": self.a.recipe}
+        if getattr(self.a, "clusters", None) is not None:  # examples/train_ddp.py's runs have none
+            out["clusters"] = self.a.clusters
+        return out
 
     def save_checkpoint(self) -> None:
         """``checkpoint.npz`` and, with an average of G's weights, ``checkpoint_ema.npz``: two
@@ -465,19 +521,26 @@ class Run(runner.RunCallbacks):
         if self.ema is not None:
             self.ema.update()
 
-    def generate(self, n: int | None = None, z=None):
+    def generate(self, n: int | None = None, z=None, clusters=None):
         """Samples of the generator the run shows: the average of G's weights if the recipe keeps
-        one, else G itself (evaluation mode)."""
+        one, else G itself (evaluation mode). A self-conditioned GAN draws the cluster ids by
+        the clusters' shares (or takes ``clusters``): either way a plain batch of images."""
         if self.ema is None:
-            return self.gan.sample(n, z=z)
+            return self._sample(n, z, clusters)
         with self.ema.swapped_in(self.bn_noise):
-            return self.gan.sample(n, z=z)
+            return self._sample(n, z, clusters)
+
+    def _sample(self, n, z, clusters):
+        if isinstance(self.gan, SelfConditionedGAN):
+            return self.gan.sample(n, z=z, labels=clusters)
+        return self.gan.sample(n, z=z)
 
     def sample_grid(self) -> str:
         step = self.gan.step
-        imgs = self.generate(z=self.z_fixed)
+        imgs = self.generate(z=self.z_fixed, clusters=self.grid_clusters)
         path = os.path.join(self.out, f"samples_step_{step:06d}.png")
-        viz.save_grid(imgs, path, nrow=10, title=f"{self.a.model} GAN, step {step}")
+        what = f"self-conditioned {self.a.model} GAN (k = {self.a.clusters})" if self.a.recipe == SELFCOND else None
+        viz.save_grid(imgs, path, nrow=10, title=f"{what or self.a.model + ' GAN'}, step {step}")
         if self.classifier is not None:
             assert self.metrics is not None  # set with the classifier
             q = self.metrics.sample_quality(imgs, self.classifier)
@@ -565,12 +628,23 @@ def model_defaults(model: str, recipe: str = DEFAULT_RECIPE) -> dict:
     return r
 
 
-def build_models(model: str, seed: int, d_dropout: float = 0.0):
+def build_models(model: str, seed: int, d_dropout: float = 0.0, clusters: int | None = None):
     """``(G, D, latent_dim)``: the builder of ``MODELS[model]`` with weights drawn from
-    ``seed`` (and, for the dense D, Dropout ``d_dropout`` after each hidden layer)."""
+    ``seed`` (and, for the dense D, Dropout ``d_dropout`` after each hidden layer). With
+    ``clusters`` k (the ``selfcond`` recipe; the dense model only): the same dense GAN
+    conditioned on a cluster id in ``[0, k)``, :func:`minigan.models.mnist_dense_cgan` with the
+    default's D widths (:data:`SELFCOND_D_HIDDEN`)."""
     build, latent = MODELS[model]
+    rng = np.random.default_rng(seed)
+    if clusters:
+        if model != "dense":
+            raise ValueError(f"build_models: clusters (the selfcond recipe) need the dense model, got {model!r}")
+        cG, cD = models.mnist_dense_cgan(
+            latent, num_classes=clusters, rng=rng, d_hidden=SELFCOND_D_HIDDEN, d_dropout=d_dropout
+        )
+        return cG, cD, latent
     kwargs = {"d_dropout": d_dropout} if d_dropout and model == "dense" else {}
-    G, D = build(latent, rng=np.random.default_rng(seed), **kwargs)
+    G, D = build(latent, rng=rng, **kwargs)
     return G, D, latent
 
 
@@ -602,14 +676,25 @@ def _main(argv, prog: str, command: str) -> int:
         a.out = a.out if a.out is not None else runner.new_run_dir(root, a.model)
         runner.lock_out(a.out)  # one writer per folder, before anything is read or written
         runner.check_out(a.out, a.overwrite, root)
+    if a.recipe == SELFCOND:
+        if a.model != "dense":
+            raise Refuse(f"--recipe {SELFCOND} trains the dense model only, not --model {a.model}")
+        k: int | None = int(a.clusters or saved.get("clusters") or RECIPES[SELFCOND]["clusters"])
+        a.clusters = k
+    elif a.clusters is not None:
+        raise Refuse(f"--clusters applies to --recipe {SELFCOND} only (this run's recipe is {a.recipe})")
+    else:
+        k = None
     if a.d_dropout and a.model != "dense" and not dropout_given:
         a.d_dropout = 0.0  # the recipe's D Dropout is for its dense D
     if a.d_dropout and a.model != "dense":
         raise Refuse(f"--d-dropout applies to the dense model only, not --model {a.model}")
-    X_train, _ = data.load_mnist(a.data, split="train", limit=a.limit)
+    X_train, _ = data.load_mnist(a.data, split="train", limit=a.limit)  # the labels are never used
     X_test, _ = data.load_mnist(a.data, split="test", limit=a.limit)
     if a.batch_size > len(X_train):
         raise Refuse(f"--batch-size {a.batch_size} is larger than the training set ({len(X_train)} digits)")
+    if k is not None and k > len(X_train):
+        raise Refuse(f"--clusters {a.clusters} is more than the training set's {len(X_train)} digits")
     default = (
         int(saved["steps"])
         if a.resume is not None and saved.get("steps")
@@ -629,13 +714,11 @@ def _main(argv, prog: str, command: str) -> int:
 
 
 def _train(a, X_train, X_test, total: int, start: int, ckpt_path: str | None, threads: int | None, command: str) -> int:
-    G, D, latent = build_models(a.model, a.seed, a.d_dropout)
+    selfcond = a.recipe == SELFCOND
+    G, D, latent = build_models(a.model, a.seed, a.d_dropout, a.clusters if selfcond else None)
     G.to(a.device)
     D.to(a.device)
-    gan = GAN(
-        G,
-        D,
-        latent,
+    settings: dict[str, Any] = dict(
         k=a.k,
         g_loss=a.g_loss,
         real_label=1.0 - a.label_smoothing,
@@ -646,6 +729,7 @@ def _train(a, X_train, X_test, total: int, start: int, ckpt_path: str | None, th
         g_opt=Adam(G.parameters(), lr=a.lr, beta1=a.beta1),
         d_opt=Adam(D.parameters(), lr=a.lr_d, beta1=a.beta1),
     )
+    gan = SelfConditionedGAN(G, D, latent, a.clusters, **settings) if selfcond else GAN(G, D, latent, **settings)
     ema = EMA(G, a.ema) if a.ema else None
     extra = {}
     if a.resume is not None:
@@ -653,6 +737,7 @@ def _train(a, X_train, X_test, total: int, start: int, ckpt_path: str | None, th
             extra = gan.load(ckpt_path)
         except (OSError, checkpoint.CheckpointError, ValueError) as exc:
             raise Refuse(f"cannot resume: {exc}") from None
+    clusters, cluster_note = _clusters(a, gan, X_train, ckpt_path)
     runner.prepare_out(a.out, a.overwrite and a.resume is None)
     run = Run(a, gan, X_train, X_test, total, start, ema)
     if a.resume is not None:
@@ -661,7 +746,7 @@ def _train(a, X_train, X_test, total: int, start: int, ckpt_path: str | None, th
 
     lrs = f"lr {a.lr:g}" if a.lr_d == a.lr else f"lr {a.lr:g}/{a.lr_d:g} (G/D)"
     say(
-        f"training {a.model} GAN (recipe {a.recipe}) on {len(X_train)} digits "
+        f"training {a.model} GAN (recipe {a.recipe}{cluster_note}) on {len(X_train)} digits "
         f"({'bundled' if a.data is None else a.data}), steps {start} -> {total}, batch {a.batch_size}, {lrs}"
         + (f", EMA {a.ema:g}" if a.ema else "")
         + f"; device {a.device}; {blas.describe()}{a.threads_note}; "
@@ -682,8 +767,40 @@ def _train(a, X_train, X_test, total: int, start: int, ckpt_path: str | None, th
         result["seconds"] = round(elapsed, 2)
         print_result(result)
     result["recipe"] = a.recipe
+    if clusters is not None:
+        result["clusters"] = clusters
     result["threads"] = threads
     return runner.finish(a.out, result, also="checkpoint_ema.npz" if ema is not None else "")
+
+
+def _clusters(a, gan: GAN, X_train, ckpt_path: str | None) -> tuple[dict | None, str]:
+    """A self-conditioned GAN's clusters: found by k-means on the training digits (a new run;
+    timed) or the checkpoint's (a resumed run, already loaded by ``gan.load``). Returns the
+    record for ``metrics.json`` and the words for the header line ("" for another recipe)."""
+    if not isinstance(gan, SelfConditionedGAN):
+        return None, ""
+    k = gan.num_clusters
+    if a.resume is None:
+        t0 = time.perf_counter()
+        found = data.cluster_images(X_train, k, seed=a.seed)  # the pixels alone: no label, no classifier
+        seconds: float | None = round(time.perf_counter() - t0, 3)
+        gan.set_assignment(found.assignments)
+        how = (
+            f"by k-means on {PCA_COMPONENTS} principal components of the pixels, no labels: "
+            f"{seconds:.2f} s, {found.iterations} iterations"
+        )
+    else:
+        assert gan.assignment is not None  # SelfConditionedGAN.load set it or refused
+        if len(gan.assignment) != len(X_train):
+            raise Refuse(
+                f"cannot resume: {ckpt_path} clustered {len(gan.assignment)} training digits, this run has "
+                f"{len(X_train)} (--fast and --data must be the checkpoint's)"
+            )
+        seconds, how = None, "from the checkpoint"
+    assert gan.assignment is not None
+    sizes = np.bincount(gan.assignment, minlength=k)
+    record = {"k": k, "sizes": sizes.tolist(), "seconds": seconds, "features": f"pca{PCA_COMPONENTS}"}
+    return record, f": self-conditioned on k = {k} clusters of the training digits {how}"
 
 
 if __name__ == "__main__":

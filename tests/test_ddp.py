@@ -283,6 +283,17 @@ def test_a_minigan_train_checkpoint_continues_under_ddp(tmp_path, capsys):
     assert len(h1) == 10 and np.array_equal(h1[:6], h0)
 
 
+def test_a_selfcond_run_of_minigan_train_is_refused_in_one_line(ex, tmp_path, capsys):
+    """minigan-train's --recipe selfcond trains a GAN conditioned on clusters: not this example's model."""
+    src = tmp_path / "selfcond"
+    assert mg.train.main(["--recipe", "selfcond", "--fast", "--steps", "1", "--no-eval", "--out", str(src)]) == 0
+    capsys.readouterr()
+    assert ex.main(["--resume", str(src), "--out", str(tmp_path / "ddp"), "--fast"]) == 2
+    err = _error_lines(capsys.readouterr().err)
+    assert len(err) == 1 and "is a run of minigan-train's --recipe selfcond" in err[0], err
+    assert not (tmp_path / "ddp").exists()
+
+
 @pytest.mark.slow
 def test_a_ddp_checkpoint_continues_in_minigan_train(two, tmp_path, capsys):
     folder = tmp_path / "run"

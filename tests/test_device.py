@@ -636,6 +636,28 @@ def test_example_runs_with_device_gpu_and_its_steps_stay_on_the_device(fakegpu, 
 
 
 @pytest.mark.slow
+def test_the_selfcond_recipe_runs_with_device_gpu_and_its_steps_stay_on_the_device(fakegpu, tmp_path, monkeypatch):
+    """--recipe selfcond: the clusters are found on the host before training; every step (the
+    cluster ids of the batch included) stays on the device, and grids and the EMA's BatchNorm
+    batch move their cluster ids there."""
+    from minigan.gan import ConditionalGAN
+
+    ex = _load_example("mnist_gan")
+    step = ConditionalGAN.train_step
+
+    def guarded(self, real, labels=None):
+        with fakegpu.forbid_host_traffic():
+            return step(self, real, labels)
+
+    monkeypatch.setattr(ConditionalGAN, "train_step", guarded)
+    argv = ["--recipe", "selfcond", "--device", "gpu", "--fast", "--steps", "4", "--sample-every", "2", "--no-eval"]
+    with fakegpu.record() as r:
+        assert ex.main([*argv, "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "checkpoint.npz").exists() and (tmp_path / "checkpoint_ema.npz").exists()
+    assert r.syncs == 0, r.sites
+
+
+@pytest.mark.slow
 def test_lesson_gpu_swap_cell_trains_on_the_device(fakegpu, tmp_path, monkeypatch):
     """Lesson 10's GPU cell (MINIGAN_DEVICE=gpu) really trains on the device: the lesson runs in
     this process under the stand-in, every Adam step sees device parameters, and it succeeds."""

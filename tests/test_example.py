@@ -694,3 +694,111 @@ def test_a_second_writer_of_a_run_folder_is_refused_naming_the_holder(tmp_path):
     r = attacks.cli("run_lock", [_PATH, "--fast", "--no-eval", "--resume", str(out), "--steps", "3"], 0)
     assert f"locked by process {holder.pid}, which is no longer running; lock taken over" in r.stderr
     assert checkpoint.load(out / "checkpoint.npz").step == 3 and not (out / ".lock").exists()
+
+
+# ---------------------------------------------------------------------------- the selfcond recipe
+#: The keys of the default recipe's metrics.json (minigan.train.evaluate and _train's own).
+DEFAULT_METRICS = {
+    "step",
+    "samples",
+    "confident_share",
+    "histogram",
+    "mode_count",
+    "mean_max_prob",
+    "fid",
+    "fid_real_vs_real",
+    "fid_samples",
+    "memorization",
+    "grids",
+    "seconds",
+    "recipe",
+    "threads",
+}
+
+
+@pytest.mark.slow
+def test_selfcond_fast_run_writes_what_the_default_writes(ex, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert ex.main(["--recipe", "selfcond", "--fast", "--threads", "1", "--out", str(out)]) == 0
+    files = set(os.listdir(out))
+    assert {"losses.png", "progress.gif", "checkpoint.npz", "checkpoint_ema.npz", "metrics.json"} <= files
+    assert len([f for f in files if f.startswith("samples_step_")]) == 4  # steps 0, 8, 16, 24
+    m = json.loads((out / "metrics.json").read_text())
+    assert set(m) == DEFAULT_METRICS | {"clusters"}  # scored exactly as the default: the same keys, and the clusters
+    assert m["recipe"] == "selfcond" and m["step"] == 24 and sum(m["histogram"]) == m["samples"] == 100
+    assert np.isfinite(m["fid"]) and len(m["grids"]) == 4
+    c = m["clusters"]
+    assert c["k"] == 20 and sum(c["sizes"]) == 256 and min(c["sizes"]) > 0 and c["seconds"] >= 0
+    ck = checkpoint.load(out / "checkpoint.npz")
+    assert ck.extra["args"]["recipe"] == "selfcond" and ck.extra["args"]["clusters"] == 20
+    assert len(ck.extra["selfcond"]["assignment"]) == 256
+    err = capsys.readouterr().err
+    header = err.splitlines()[0]
+    assert "recipe selfcond: self-conditioned on k = 20 clusters of the training digits by k-means" in header
+    assert re.search(r"no labels: \d+\.\d\d s, \d+ iterations\)", header)
+    # --clusters K; other values refused in one line
+    assert ex.main(["--recipe", "selfcond", "--clusters", "7", "--fast", "--no-eval", "--steps", "1",
+                    "--out", str(tmp_path / "k7")]) == 0  # fmt: skip
+    assert "k = 7 clusters" in capsys.readouterr().err
+    assert checkpoint.load(tmp_path / "k7" / "checkpoint.npz").extra["selfcond"]["clusters"] == 7
+    for argv, words in (
+        (["--clusters", "5"], "--clusters applies to --recipe selfcond only"),
+        (["--recipe", "selfcond", "--model", "dcgan"], "--recipe selfcond trains the dense model only"),
+        (["--recipe", "selfcond", "--clusters", "257"], "--clusters 257 is more than the training set's 256 digits"),
+    ):
+        assert ex.main([*argv, "--fast", "--no-eval", "--out", str(tmp_path / "bad")]) == 2
+        assert words in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        ex.parse_args(["--recipe", "selfcond", "--clusters", "0"])
+
+
+@pytest.mark.slow
+def test_selfcond_resume_equals_uninterrupted_run(ex, tmp_path, capsys):
+    common = ["--recipe", "selfcond", "--fast", "--no-eval", "--seed", "3", "--threads", "1"]  # one thread: see above
+    assert ex.main(common + ["--steps", "16", "--out", str(tmp_path / "full")]) == 0
+    assert ex.main(common + ["--steps", "8", "--out", str(tmp_path / "part")]) == 0
+    assert ex.main(["--fast", "--no-eval", "--threads", "1", "--steps", "16", "--resume", str(tmp_path / "part")]) == 0
+    assert "self-conditioned on k = 20 clusters of the training digits from the checkpoint" in capsys.readouterr().err
+    a, b = checkpoint.load(tmp_path / "full" / "checkpoint.npz"), checkpoint.load(tmp_path / "part" / "checkpoint.npz")
+    assert a.step == b.step == 16
+    assert a.extra["selfcond"] == b.extra["selfcond"]
+    for k in a.arrays:
+        np.testing.assert_array_equal(a.arrays[k], b.arrays[k], err_msg=k)
+    for name in ("G", "D"):
+        for k in a.modules[name]:
+            np.testing.assert_array_equal(a.modules[name][k], b.modules[name][k], err_msg=f"{name}.{k}")
+    ea, eb = (checkpoint.load(tmp_path / d / "checkpoint_ema.npz") for d in ("full", "part"))
+    for k in ea.arrays:
+        np.testing.assert_array_equal(ea.arrays[k], eb.arrays[k], err_msg=f"ema {k}")
+    # the checkpoint's clusters are the run's: another k, or another training set, is refused
+    resume = ["--fast", "--no-eval", "--steps", "20", "--resume", str(tmp_path / "part")]
+    assert ex.main(resume + ["--clusters", "5"]) == 2
+    assert "was trained with --clusters 20, this run asks for 5" in capsys.readouterr().err
+    assert ex.main(resume[1:]) == 2  # without --fast: 4,000 digits, not the 256 it clustered
+    assert "clustered 256 training digits, this run has 4000" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_selfcond_clusters_use_no_labels(ex, tmp_path, monkeypatch):
+    """The cluster assignment comes from the pixels alone: with the digits' labels shuffled
+    (or all zero) the run clusters and trains exactly as before."""
+    from minigan import train
+    from minigan.data import cluster_images
+
+    real_load = train.data.load_mnist
+    run = ["--recipe", "selfcond", "--fast", "--no-eval", "--steps", "2", "--threads", "1"]
+    assert ex.main(run + ["--out", str(tmp_path / "labels")]) == 0
+    for name, relabel in (("shuffled", lambda y: np.random.default_rng(0).permutation(y)), ("zeros", np.zeros_like)):
+
+        def load(*args, relabel=relabel, **kwargs):
+            X, y = real_load(*args, **kwargs)
+            return X, relabel(y)
+
+        monkeypatch.setattr(train.data, "load_mnist", load)
+        assert ex.main(run + ["--out", str(tmp_path / name)]) == 0
+        a, b = (checkpoint.load(tmp_path / d / "checkpoint.npz") for d in ("labels", name))
+        assert a.extra["selfcond"] == b.extra["selfcond"]
+        for k in a.modules["G"]:
+            np.testing.assert_array_equal(a.modules["G"][k], b.modules["G"][k], err_msg=k)
+    X, _ = real_load(split="train", limit=256)
+    assert a.extra["selfcond"]["assignment"] == cluster_images(X, 20, seed=0).assignments.tolist()

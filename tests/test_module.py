@@ -490,8 +490,9 @@ def _module_cases():
 
 @pytest.mark.parametrize("case", _module_cases(), ids=lambda c: c.name)
 def test_backward_params_and_backward_input_equal_backward_exactly(case):
-    """The fast paths (Dense, Conv2D, Conv2DTranspose, Sequential) and the plain ones (every
-    other layer) give, in float64, exactly backward's parameter gradients and exactly its dx."""
+    """The fast paths (Dense, Conv2D, Conv2DTranspose, Sequential; Conditional's backward_input)
+    and the plain ones (every other layer) give, in float64, exactly backward's parameter
+    gradients and exactly its dx."""
     m = case.obj.astype(np.float64)
     x = case.x.astype(np.float64) if hasattr(case.x, "astype") else case.x
     rng = np.random.default_rng(3)

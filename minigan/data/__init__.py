@@ -10,12 +10,15 @@
   (one sub-folder per class), streamed in minibatches.
 - :mod:`minigan.data.batches`: shuffled minibatches (:func:`iterate_minibatches`) and the
   resumable stream the training loop draws from (:class:`BatchStream`).
+- :mod:`minigan.data.clusters`: k-means (k-means++ start, Lloyd's iterations) and PCA, to
+  cluster images without their labels (the ``selfcond`` recipe of minigan-train).
 - :mod:`minigan.data.drawings`: folders of drawn discs and squares, to try the image GANs
   without a data set (``python -m minigan.data.drawings DIR``).
 """
 
 from ..errors import DataError
 from .batches import BatchStream, iterate_minibatches
+from .clusters import KMeansResult, cluster_images, kmeans, pca
 from .course import COURSE_LANGUAGES, COURSE_TEXT_PATH, course_text
 from .imagefolder import ImageFolder
 from .mnist import (
@@ -40,6 +43,10 @@ __all__ = [
     "ring_modes",
     "iterate_minibatches",
     "BatchStream",
+    "kmeans",
+    "pca",
+    "cluster_images",
+    "KMeansResult",
     "scale_to_unit",
     "MNIST_IDX_FILES",
     "bundled_mnist",

@@ -4,6 +4,8 @@
   discriminator steps, one generator step; non-saturating or minimax loss; sampling; ``fit``);
 - :mod:`~minigan.gan.cgan`: :class:`ConditionalGAN`, the same loop with a label beside every
   input (Mirza & Osindero 2014);
+- :mod:`~minigan.gan.selfcond`: :class:`SelfConditionedGAN`, a ConditionalGAN on clusters of the
+  training images instead of labels (Liu et al. 2020): unconditional for its user;
 - :mod:`~minigan.gan.noise`: the prior p_z (:class:`Prior`), resumable;
 - :mod:`~minigan.gan.freeze`: running a module without changing it (``frozen``: D in the G
   step; ``eval_mode``: G when it samples);
@@ -21,10 +23,12 @@ from .freeze import eval_mode, frozen
 from .gan import GAN, HISTORY_KEYS
 from .history import LossHistory
 from .noise import NOISE_KINDS, Prior
+from .selfcond import SelfConditionedGAN
 
 __all__ = [
     "GAN",
     "ConditionalGAN",
+    "SelfConditionedGAN",
     "HISTORY_KEYS",
     "NonFiniteLossError",
     "NonFiniteStateError",

@@ -308,6 +308,16 @@ class Conditional(Module):
         self.embedding.backward(de)
         return dx.reshape(self._x_shape)
 
+    # The fast path of docs/architecture.md §3: the frozen discriminator of a conditional GAN's
+    # generator step needs ``dx`` only.
+    def backward_input(self, dout):
+        """:meth:`backward`'s ``dx`` only: ``net``'s own fast path, and no gradient for the
+        embedding (its ``W.grad``, like every ``θ.grad``, is left as it was)."""
+        self._check_dout(dout)
+        dh = self.net.backward_input(dout)
+        dx, _ = self.concat.backward(dh)  # δe is dropped: it would only go into the embedding's W.grad
+        return dx.reshape(self._x_shape)
+
     def output_shape(self, input_shape: tuple) -> tuple:
         """``input_shape`` is ``x``'s shape without the batch axis (the label is a scalar)."""
         p = next(iter(self.parameters()))

@@ -121,8 +121,9 @@ class Module:
 
     # Two partial backward passes for what a training step does not need (docs/architecture.md §3).
     # The plain versions below call backward; Dense, Conv2D, Conv2DTranspose and Sequential
-    # override them with fast paths that skip the GEMMs whose result would be thrown away, and
-    # tests/test_module.py asserts in float64 that both agree exactly with backward.
+    # (and Conditional, backward_input) override them with fast paths that skip the GEMMs whose
+    # result would be thrown away, and tests/test_module.py asserts in float64 that both agree
+    # exactly with backward.
     def backward_params(self, dout) -> None:
         """``backward(dout)`` when the input needs no gradient: adds ``∂C/∂θ`` into every
         ``θ.grad`` exactly as :meth:`backward` does and returns None.

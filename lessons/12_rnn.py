@@ -650,7 +650,8 @@ save(fig, "12_lstm_count.png", dpi=100)
 # $$
 # \begin{aligned}
 # P(w_1, \ldots, w_m)
-# &= P(w_1)\, P(w_2 \mid w_1) \cdots P(w_m \mid w_1, \ldots, w_{m-1})\cr
+# &= P(w_1)\, P(w_2 \mid w_1) \cdots\cr
+# &\quad \cdots P(w_m \mid w_1, \ldots, w_{m-1})\cr
 # &= \prod_{i=1}^{m} P(w_i \mid w_1, \ldots, w_{i-1})
 # \end{aligned}
 # \tag{003 ch. 2d}
@@ -915,7 +916,7 @@ for name, a, b in rows:
 ratio = pt["held out"] / en["held out"]
 print(
     f"the held-out paragraphs take {ratio:.3f} Portuguese characters for each English "
-    "one;\nthe same content, in nats per English character (Portuguese: its nats per "
+    "one;\nthe same content, in nats per English character\n(Portuguese: its nats per "
     f"character times {ratio:.3f}):"
 )
 for key, name in (("unigram", "character frequencies"), ("LSTM", "LSTM")):

@@ -1080,7 +1080,7 @@ en, pt = cols["English"], cols["Portuguese"]
 ratio = pt["held out"] / en["held out"]
 print(
     f"the held-out paragraphs take {ratio:.3f} Portuguese characters for each English "
-    "one;\nthe same content, in nats per English character (Portuguese: its nats per "
+    "one;\nthe same content, in nats per English character\n(Portuguese: its nats per "
     f"character times {ratio:.3f}):"
 )
 for name, en_v, pt_v in (

@@ -237,11 +237,10 @@ def check_run_options(parser: argparse.ArgumentParser, args: argparse.Namespace)
     (:func:`minigan.blas.cap_threads`, one warning line when capped)."""
     args.fast = is_fast(args.fast)
     check_at_least_one(parser, args, ("sample_every", "checkpoint_every"))
-    if args.threads != "auto":
-        check_at_least_one(parser, args, ("threads",))
     if args.resume is not None and args.overwrite:
         parser.error("--resume continues a run in its folder; --overwrite starts a new one there: choose one")
     if args.threads != "auto":
+        check_at_least_one(parser, args, ("threads",))
         args.threads, warning = blas.cap_threads(args.threads)
         if warning:
             say(warning)

@@ -122,7 +122,7 @@ def mnist_dense_gan(
     return _cast(G, dtype), _cast(D, dtype)
 
 
-def mnist_dcgan(latent_dim: int = 100, *, rng=None, dtype=np.float32) -> tuple[Sequential, Sequential]:
+def mnist_dcgan(latent_dim: int = 100, *, rng=None, dtype=np.float32, width: int = 64) -> tuple[Sequential, Sequential]:
     """A 28x28 DCGAN for MNIST following the rules of document 001 §4.3 (Radford et al. 2016).
 
     The rules: no pooling (strided convolutions in D, strided transposed convolutions in G);
@@ -139,28 +139,33 @@ def mnist_dcgan(latent_dim: int = 100, *, rng=None, dtype=np.float32) -> tuple[S
     D : ``Conv2D(1, 64, 4, stride=2, padding=1) → LeakyReLU(0.2) →
         Conv2D(64, 128, 4, stride=2, padding=1) → BatchNorm(128) → LeakyReLU(0.2) → Flatten →
         Dense(128·7·7, 1)``; 28x28 → 14x14 → 7x7 (``out = ⌊(in + 2 - 4)/2⌋ + 1``) → a logit.
+
+    ``width`` w (default 64, the nets above) scales every channel count: G's are 2w, w, 1 and
+    D's w, 2w. ``width=32`` is the half-width DCGAN that examples/README.md measures against
+    the dense GAN (about a quarter of the arithmetic of a step).
     """
     latent_dim = check_positive_int("mnist_dcgan", "latent_dim", latent_dim)
+    w = check_positive_int("mnist_dcgan", "width", width)
     rng = _init.get_rng(rng)
     G = Sequential(
-        Dense(latent_dim, 128 * 7 * 7, init="normal", rng=rng, dtype=dtype),
-        Reshape(128, 7, 7),
-        _bn(128, 0.1, 1e-5),
+        Dense(latent_dim, 2 * w * 7 * 7, init="normal", rng=rng, dtype=dtype),
+        Reshape(2 * w, 7, 7),
+        _bn(2 * w, 0.1, 1e-5),
         ReLU(),
-        Conv2DTranspose(128, 64, 4, stride=2, padding=1, init="normal", rng=rng),
-        _bn(64, 0.1, 1e-5),
+        Conv2DTranspose(2 * w, w, 4, stride=2, padding=1, init="normal", rng=rng),
+        _bn(w, 0.1, 1e-5),
         ReLU(),
-        Conv2DTranspose(64, 1, 4, stride=2, padding=1, init="normal", rng=rng),
+        Conv2DTranspose(w, 1, 4, stride=2, padding=1, init="normal", rng=rng),
         Tanh(),
     )
     D = Sequential(
-        Conv2D(1, 64, 4, stride=2, padding=1, init="normal", rng=rng),
+        Conv2D(1, w, 4, stride=2, padding=1, init="normal", rng=rng),
         LeakyReLU(0.2),
-        Conv2D(64, 128, 4, stride=2, padding=1, init="normal", rng=rng),
-        _bn(128, 0.1, 1e-5),
+        Conv2D(w, 2 * w, 4, stride=2, padding=1, init="normal", rng=rng),
+        _bn(2 * w, 0.1, 1e-5),
         LeakyReLU(0.2),
         Flatten(),
-        Dense(128 * 7 * 7, 1, init="normal", rng=rng, dtype=dtype),
+        Dense(2 * w * 7 * 7, 1, init="normal", rng=rng, dtype=dtype),
     )
     return _cast(G, dtype), _cast(D, dtype)
 

@@ -69,6 +69,20 @@ def test_mnist_dcgan_follows_dcgan_rules():
     assert abs(float(w.std()) - 0.02) < 0.005  # N(0, 0.02²)
 
 
+def test_mnist_dcgan_width_scales_every_channel_count():
+    G, D = models.mnist_dcgan(100, rng=0, width=32)
+    convs = [m for m in list(G) + list(D) if type(m).__name__ in ("Conv2D", "Conv2DTranspose")]
+    assert [m.params["W"].data.shape[:2] for m in convs] == [(64, 32), (32, 1), (32, 1), (64, 32)]
+    assert G[0].params["W"].data.shape == (64 * 7 * 7, 100) and D[-1].params["W"].data.shape == (1, 64 * 7 * 7)
+    n64 = sum(p.data.size for p in models.mnist_dcgan(rng=0)[0].parameters())
+    n32 = sum(p.data.size for p in G.parameters())
+    assert n32 < n64 / 1.9  # about half: the Dense layer's 2w·7·7 outputs dominate G
+    z = np.random.default_rng(1).normal(size=(3, 100)).astype(np.float32)
+    assert G(z).shape == (3, 1, 28, 28) and D(G(z)).shape == (3, 1)
+    with pytest.raises(ValueError, match="mnist_dcgan: width"):
+        models.mnist_dcgan(width=0)
+
+
 def test_same_seed_same_weights_and_float64():
     a, _ = models.mnist_dense_gan(rng=3)
     b, _ = models.mnist_dense_gan(rng=3)

@@ -15,9 +15,11 @@ the 28x28 DCGAN; :func:`minigan.train.build_models`), converted with
 with ``--device cuda`` (process r uses GPU r; more processes than GPUs is refused). Each trains
 Goodfellow's Algorithm 1 with k = 1, as ``minigan-train`` does: a D step on
 ``½ BCE(D(x), 1) + ½ BCE(D(G(z)), 0)`` (logits), then a G step on the non-saturating
-``BCE(D(G(z)), 1)`` with D fixed; Adam with minigan-train's default recipe (lr 6e-4 for the
-dense GAN, 2e-4 for the DCGAN, β1 0.5) unless given. DDP averages the processes' gradients in
-the backward pass, so every process takes the same Adam step and the weights stay identical
+``BCE(D(G(z)), 1)`` with D fixed; Adam with the settings of minigan-train's ``--recipe minigan``
+(lr 6e-4 for the dense GAN, 2e-4 for the DCGAN, β1 0.5) unless given: the default recipe,
+``selfcond``, conditions the GAN on clusters of the digits, which this example does not (a
+``minigan-train`` run to resume here needs ``--recipe minigan``). DDP averages the processes'
+gradients in the backward pass, so every process takes the same Adam step and the weights stay identical
 (each process's SHA-256 of its final weights is in ``metrics.json``).
 
 **One global batch, split.** ``--batch-size`` is the global batch m (default 128, minigan-train's):
@@ -58,7 +60,7 @@ both Adam states (moments and step count), the step, the loss history and the sa
 What does not: the minibatch order and the noise, each program's own (here: the sampler and
 ``(seed, t)``, so a run of this example resumes exactly, on any number of processes, since none
 of it depends on N; minigan-train starts a fresh minibatch stream), the EMA of G's weights that
-minigan-train's default recipe keeps (this example trains and samples the live G, and records
+minigan-train's recipes keep (this example trains and samples the live G, and records
 ``ema 0``), and BatchNorm's ``num_batches_tracked``, which minigan does not keep (unused: every
 BatchNorm here has a momentum). A minigan-train run trained otherwise than Algorithm 1 with
 k = 1 and the non-saturating loss (``--k``, ``--g-loss minimax``, label smoothing, uniform noise,
@@ -267,7 +269,7 @@ def _check_device(a, torch) -> None:
 # ---------------------------------------------------------------------------- settings
 def _settings(a) -> tuple[str | None, int]:
     """Fill ``a``'s training settings (from the checkpoint with --resume, else minigan-train's
-    default recipe for the model) and settle ``a.out``; return (checkpoint path or None, start)."""
+    ``--recipe minigan`` for the model) and settle ``a.out``; return (checkpoint path or None, start)."""
     if a.resume is not None:
         path = runner.choose_out(a, RUNS_DIR)
         ck, saved = train.saved_settings(path)
@@ -297,7 +299,7 @@ def _settings(a) -> tuple[str | None, int]:
         a.seed = 0 if a.seed is None else a.seed
         a.d_dropout = a.d_dropout or 0.0
         a.data = a.data if a.data is not None else saved.get("data")
-        a.recipe = saved.get("recipe") or train.DEFAULT_RECIPE
+        a.recipe = saved.get("recipe") or train.PLAIN_RECIPE
         a.dtype = a.dtype or (ck.extra.get("ddp") or {}).get("dtype") or "float32"
         a.saved_steps = saved.get("steps")
         start = int(ck.step)
@@ -316,7 +318,7 @@ def _settings(a) -> tuple[str | None, int]:
                 setattr(a, key, d[key])
         a.lr_d = a.lr_d if a.lr_d is not None else a.lr
         a.seed = 0 if a.seed is None else a.seed
-        a.recipe, a.dtype, a.saved_steps = train.DEFAULT_RECIPE, a.dtype or "float32", None
+        a.recipe, a.dtype, a.saved_steps = train.PLAIN_RECIPE, a.dtype or "float32", None
         path, start = runner.choose_out(a, RUNS_DIR), 0
     for key, v in FIXED.items():
         setattr(a, key, v)

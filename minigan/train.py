@@ -3,9 +3,10 @@
     minigan-train                                     # the default recipe: clean digits in ~5 min on 2 cores
     python -m minigan.train                           # the same, without the console script
     python examples/mnist_gan.py                      # the same, from a source checkout
+    minigan-train --recipe minigan                    # the same GAN without the clusters
     minigan-train --recipe doc003                     # document 003 ch. 3's Keras GAN, as the document trains it
-    minigan-train --recipe selfcond --clusters 20     # self-conditioned: k-means clusters of the digits as labels
-    minigan-train --model dcgan --steps 2000
+    minigan-train --clusters 50                       # the default with another number of clusters
+    minigan-train --model dcgan --steps 2000          # a DCGAN (recipe minigan's settings, lr 2e-4)
     minigan-train --data ~/.keras/datasets/mnist.npz  # the full 70,000 digits
     minigan-train --resume runs/mnist_gan/dense-20260101-120000   # continue a run (its own settings)
     minigan-train --fast                              # a few seconds, for tests
@@ -13,14 +14,17 @@
 A *recipe* is a model and the settings that train it (:data:`RECIPES`); any option given on
 the command line overrides the recipe's. ``doc003`` is document 003 ch. 3's dense GAN
 (G 64 → 128 → 256 → 512 → 784, D 784 → 256 → 128 → 1, Adam lr 2e-4 β1 0.5, batch 128, 15,000
-steps) trained with Goodfellow's Algorithm 1 (document 001 §4.1); the default recipe was chosen
-by measurement (examples/README.md has the time-to-quality table). ``selfcond`` is the default
-recipe made self-conditioned (Liu et al. 2020, "Diverse Image Generation via Self-Conditioned
-GANs"): the training digits are clustered into k groups by k-means on their pixels (no label is
-used anywhere), the dense GAN is conditioned on the cluster id (``G(z, c)``, ``D(x, c)``;
-:class:`minigan.gan.selfcond.SelfConditionedGAN`), and samples draw ``c`` with the clusters'
-shares, so that they are scored exactly as the default's. Training uses the 4,000 training
-digits of the 5,000 bundled with minigan; nothing is downloaded.
+steps) trained with Goodfellow's Algorithm 1 (document 001 §4.1). ``minigan`` is that GAN with
+Dropout in D, a larger learning rate and samples from an average of G's weights, chosen by
+measurement (examples/README.md has the time-to-quality tables). ``selfcond``, the default, is
+``minigan`` made self-conditioned (Liu et al. 2020, "Diverse Image Generation via
+Self-Conditioned GANs"): the training digits are clustered into k groups by k-means on their
+pixels (no label is used anywhere), the dense GAN is conditioned on the cluster id
+(``G(z, c)``, ``D(x, c)``; :class:`minigan.gan.selfcond.SelfConditionedGAN`), and samples draw
+``c`` with the clusters' shares, so that they are scored exactly as an unconditional GAN's. It
+trains the dense model only: ``--model dcgan`` without ``--recipe`` gets ``minigan``'s settings.
+Training uses the 4,000 training digits of the 5,000 bundled with minigan; nothing is
+downloaded.
 
 Each run writes into a folder of its own, ``runs/mnist_gan/<model>-<date>-<time>`` (or
 ``--out DIR``; a non-empty DIR is refused without ``--resume`` or ``--overwrite``):
@@ -54,6 +58,7 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -74,6 +79,8 @@ __all__ = [
     "MODELS",
     "RECIPES",
     "DEFAULT_RECIPE",
+    "PLAIN_RECIPE",
+    "default_recipe",
     "SELFCOND",
     "SELFCOND_D_HIDDEN",
     "FAST",
@@ -113,10 +120,10 @@ RECIPES: dict[str, dict[str, Any]] = {
         ema=0.999,
         d_dropout=0.3,
     ),
-    # the default recipe, self-conditioned (Liu et al. 2020) on k-means clusters of the digits
+    # "minigan" self-conditioned (Liu et al. 2020) on k-means clusters of the digits: the default
     "selfcond": dict(
         model="dense",
-        steps=12500,
+        steps=15000,
         batch_size=128,
         lr=6e-4,
         lr_d=None,
@@ -127,9 +134,14 @@ RECIPES: dict[str, dict[str, Any]] = {
         clusters=20,
     ),
 }
-DEFAULT_RECIPE = "minigan"
-#: The self-conditioned recipe: its model is the default's dense GAN conditioned on a cluster id.
+#: The self-conditioned recipe: its model is the dense GAN conditioned on a cluster id.
 SELFCOND = "selfcond"
+#: The recipe a run gets without ``--recipe``: the best at 5 minutes on 2 cores in
+#: examples/README.md's time-to-quality measurements.
+DEFAULT_RECIPE = SELFCOND
+#: The default of a run that the self-conditioned recipe cannot train: ``--model dcgan`` without
+#: ``--recipe``, and examples/train_ddp.py's unconditional GAN.
+PLAIN_RECIPE = "minigan"
 #: The hidden widths of the self-conditioned D: the default recipe's D (document 003's 256, 128),
 #: so that the conditioning is the only change of the model (the cGAN example's D is 512, 256).
 SELFCOND_D_HIDDEN = (256, 128)
@@ -155,7 +167,11 @@ HYPER = (
 FAST = dict(steps=24, batch_size=32, sample_every=8, limit=256, eval_samples=100)
 #: Samples of the final metrics (``--eval-samples``).
 EVAL_SAMPLES = 1000
-MODELS = {"dense": (models.mnist_dense_gan, 64), "dcgan": (models.mnist_dcgan, 100)}
+#: name -> (builder of ``(G, D)``, latent size)
+MODELS: dict[str, tuple[Callable[..., Any], int]] = {
+    "dense": (models.mnist_dense_gan, 64),
+    "dcgan": (models.mnist_dcgan, 100),
+}
 RUNS_DIR = os.path.join("runs", "mnist_gan")
 #: The program's name in the usage line of the console script; ``python -m minigan.train`` and
 #: ``examples/mnist_gan.py`` pass their own (:func:`main`'s ``prog``).
@@ -169,14 +185,15 @@ def parse_args(argv=None, prog: str = PROG) -> argparse.Namespace:
         description="Train a GAN on MNIST with minigan (document 001 §4.1, Algorithm 1) on the 4,000 "
         "training digits of the 5,000 bundled ones. Default: the recipe "
         f"{DEFAULT_RECIPE!r} ({r['model']} GAN, {r['steps']} steps, about 5 minutes on 2 cores); "
-        "--recipe doc003 is document 003's own. Options given here override the recipe's.",
+        f"--recipe {PLAIN_RECIPE} is the same without the clusters, --recipe doc003 document 003's own. "
+        "Options given here override the recipe's.",
         formatter_class=runner.HelpFormatter,
     )
     p.add_argument(
         "--recipe",
         choices=sorted(RECIPES),
         default=None,
-        help=f"model and training settings (default {DEFAULT_RECIPE}): "
+        help=f"model and training settings (default {DEFAULT_RECIPE}; with --model dcgan {PLAIN_RECIPE}): "
         + "; ".join(f"{n}: {_recipe_text(v)}" for n, v in RECIPES.items()),
     )
     p.add_argument(
@@ -615,10 +632,19 @@ def print_result(result: dict) -> None:
 OTHER_MODEL_LR = 2e-4
 
 
-def model_defaults(model: str, recipe: str = DEFAULT_RECIPE) -> dict:
-    """The settings ``recipe`` trains ``model`` with when the command line gives no other: the
-    recipe's, except that a model other than the recipe's gets lr :data:`OTHER_MODEL_LR` and, if
-    it is not the dense model, no D Dropout (as ``minigan-train --model dcgan`` does)."""
+def default_recipe(model: str | None = None) -> str:
+    """The recipe a run of ``model`` gets without ``--recipe``: :data:`DEFAULT_RECIPE`, or
+    :data:`PLAIN_RECIPE` for a model the default recipe does not train (``--model dcgan``)."""
+    if model is None or model == RECIPES[DEFAULT_RECIPE]["model"]:
+        return DEFAULT_RECIPE
+    return PLAIN_RECIPE
+
+
+def model_defaults(model: str, recipe: str = PLAIN_RECIPE) -> dict:
+    """The settings ``recipe`` (default :data:`PLAIN_RECIPE`, the unconditional GAN) trains
+    ``model`` with when the command line gives no other: the recipe's, except that a model
+    other than the recipe's gets lr :data:`OTHER_MODEL_LR` and, if it is not the dense model,
+    no D Dropout (as ``minigan-train --model dcgan`` does)."""
     r = dict(RECIPES[recipe], model=model)
     if model != RECIPES[recipe]["model"]:
         r["lr"] = r["lr_d"] = OTHER_MODEL_LR
@@ -667,7 +693,7 @@ def _main(argv, prog: str, command: str) -> int:
     if a.resume is not None:
         ckpt_path, saved, start = _resolve_resume(a, root)
     else:
-        a.recipe = a.recipe or DEFAULT_RECIPE
+        a.recipe = a.recipe or default_recipe(a.model)  # --model dcgan: the plain recipe
         model_given = a.model is not None
         _fill_from(a, RECIPES[a.recipe])
         if model_given and a.model != RECIPES[a.recipe]["model"] and not lr_given:

@@ -269,7 +269,8 @@ def test_a_minigan_train_checkpoint_continues_under_ddp(tmp_path, capsys):
     """minigan-train's run (dense GAN with D Dropout, 6 steps) -> 2 processes to step 10: the
     settings, the loss history and both Adam states (t = 6 -> 10) come along."""
     src = tmp_path / "minigan"
-    assert mg.train.main(["--fast", "--steps", "6", "--no-eval", "--out", str(src)]) == 0
+    # the plain recipe: the default, selfcond, is a GAN conditioned on clusters (refused below)
+    assert mg.train.main(["--recipe", "minigan", "--fast", "--steps", "6", "--no-eval", "--out", str(src)]) == 0
     capsys.readouterr()
     before = checkpoint.load(src / "checkpoint.npz")
     out = tmp_path / "ddp"

@@ -628,7 +628,9 @@ def test_example_runs_with_device_gpu_and_its_steps_stay_on_the_device(fakegpu, 
     monkeypatch.setattr(GAN, "train_step", guarded)
     with fakegpu.record() as r:
         rc = ex.main(
-            ["--device", "gpu", "--fast", "--steps", "4", "--sample-every", "2", "--no-eval", "--out", str(tmp_path)]
+            # the plain recipe's GAN.train_step (the default, selfcond, has its test below)
+            ["--recipe", "minigan", "--device", "gpu", "--fast", "--steps", "4", "--sample-every", "2", "--no-eval"]
+            + ["--out", str(tmp_path)]
         )
     assert rc == 0
     assert (tmp_path / "checkpoint.npz").exists() and list(tmp_path.glob("samples_step_*.png"))

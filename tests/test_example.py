@@ -155,7 +155,8 @@ def test_nan_loss_exits_with_the_step(ex, tmp_path, monkeypatch, capsys):
         return G, D
 
     monkeypatch.setitem(ex.MODELS, "dense", (poisoned, latent))
-    assert ex.main(["--fast", "--no-eval", "--out", str(tmp_path / "nan")]) == 3
+    # the plain recipe builds MODELS["dense"] (the default, selfcond, builds mnist_dense_cgan)
+    assert ex.main(["--recipe", "minigan", "--fast", "--no-eval", "--out", str(tmp_path / "nan")]) == 3
     err = capsys.readouterr().err
     assert "at step 1" in err and "nan" in err
 
@@ -324,6 +325,10 @@ def test_recipes_fill_what_the_command_line_leaves_out():
     a = train.parse_args(["--lr", "1e-3", "--ema", "0"])
     train._fill_from(a, train.RECIPES[train.DEFAULT_RECIPE])
     assert a.lr == a.lr_d == 1e-3 and a.ema == 0.0 and a.d_dropout == train.RECIPES[train.DEFAULT_RECIPE]["d_dropout"]
+    # the default recipe is self-conditioned, so a model it does not train gets the plain recipe
+    assert train.DEFAULT_RECIPE == "selfcond" and train.default_recipe() == train.default_recipe("dense") == "selfcond"
+    assert train.default_recipe("dcgan") == train.PLAIN_RECIPE == "minigan"
+    assert "clusters" not in train.model_defaults("dense")  # train_ddp.py's unconditional settings
     for bad in (["--ema", "1.5"], ["--d-dropout", "1"], ["--threads", "0"], ["--resume", "x", "--overwrite"]):
         with pytest.raises(SystemExit):
             train.parse_args(bad)
@@ -551,8 +556,11 @@ def test_a_bare_resume_never_picks_a_fast_run(ex, tmp_path, monkeypatch, capsys)
     the 24-step toy run."""
     monkeypatch.chdir(tmp_path)
     real = tmp_path / "runs" / "mnist_gan" / "real"
-    assert ex.main(["--fast", "--no-eval", "--steps", "2", "--out", str(real)]) == 0  # a "real" run (its folder)
-    assert ex.main(["--fast", "--no-eval", "--steps", "2"]) == 0  # a newer toy run
+    # --recipe minigan: a selfcond checkpoint clustered the --fast digits, so resuming it without
+    # --fast is refused (test_selfcond_resume_equals_uninterrupted_run); the folders are what is tested here
+    plain = ["--recipe", "minigan", "--fast", "--no-eval", "--steps", "2"]
+    assert ex.main([*plain, "--out", str(real)]) == 0  # a "real" run (its folder)
+    assert ex.main(plain) == 0  # a newer toy run
     (toy,) = (tmp_path / "runs" / "mnist_gan" / "fast").iterdir()
     capsys.readouterr()
     err = attacks.main_exit("fast_root", ex.main, ["--no-eval", "--resume", "--steps", "3", "--fast"], 0, [], capsys)
@@ -697,7 +705,7 @@ def test_a_second_writer_of_a_run_folder_is_refused_naming_the_holder(tmp_path):
 
 
 # ---------------------------------------------------------------------------- the selfcond recipe
-#: The keys of the default recipe's metrics.json (minigan.train.evaluate and _train's own).
+#: The keys of an unconditional recipe's metrics.json (minigan.train.evaluate and _train's own).
 DEFAULT_METRICS = {
     "step",
     "samples",
@@ -717,14 +725,14 @@ DEFAULT_METRICS = {
 
 
 @pytest.mark.slow
-def test_selfcond_fast_run_writes_what_the_default_writes(ex, tmp_path, capsys):
+def test_the_default_is_selfcond_and_writes_what_the_plain_recipe_writes(ex, tmp_path, capsys):
     out = tmp_path / "run"
-    assert ex.main(["--recipe", "selfcond", "--fast", "--threads", "1", "--out", str(out)]) == 0
+    assert ex.main(["--fast", "--threads", "1", "--out", str(out)]) == 0  # no --recipe: the default
     files = set(os.listdir(out))
     assert {"losses.png", "progress.gif", "checkpoint.npz", "checkpoint_ema.npz", "metrics.json"} <= files
     assert len([f for f in files if f.startswith("samples_step_")]) == 4  # steps 0, 8, 16, 24
     m = json.loads((out / "metrics.json").read_text())
-    assert set(m) == DEFAULT_METRICS | {"clusters"}  # scored exactly as the default: the same keys, and the clusters
+    assert set(m) == DEFAULT_METRICS | {"clusters"}  # scored as an unconditional GAN: the same keys, and the clusters
     assert m["recipe"] == "selfcond" and m["step"] == 24 and sum(m["histogram"]) == m["samples"] == 100
     assert np.isfinite(m["fid"]) and len(m["grids"]) == 4
     c = m["clusters"]
@@ -742,7 +750,8 @@ def test_selfcond_fast_run_writes_what_the_default_writes(ex, tmp_path, capsys):
     assert "k = 7 clusters" in capsys.readouterr().err
     assert checkpoint.load(tmp_path / "k7" / "checkpoint.npz").extra["selfcond"]["clusters"] == 7
     for argv, words in (
-        (["--clusters", "5"], "--clusters applies to --recipe selfcond only"),
+        (["--recipe", "minigan", "--clusters", "5"], "--clusters applies to --recipe selfcond only"),
+        (["--model", "dcgan", "--clusters", "5"], "this run's recipe is minigan"),  # dcgan: the plain recipe
         (["--recipe", "selfcond", "--model", "dcgan"], "--recipe selfcond trains the dense model only"),
         (["--recipe", "selfcond", "--clusters", "257"], "--clusters 257 is more than the training set's 256 digits"),
     ):

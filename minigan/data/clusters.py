@@ -4,8 +4,8 @@ Self-conditioning (Liu et al. 2020, "Diverse Image Generation via Self-Condition
 conditional GAN on an unlabelled data set by letting cluster ids stand in for the labels: the
 training images are partitioned into k clusters, G(z, c) and D(x, c) are conditioned on the
 cluster c of each image, and sampling draws c with the clusters' shares.
-:class:`minigan.gan.selfcond.SelfConditionedGAN` trains it; ``minigan-train --recipe selfcond``
-runs it on MNIST. This module finds the clusters:
+:class:`minigan.gan.selfcond.SelfConditionedGAN` trains it; ``minigan-train`` runs it on MNIST
+(its default recipe, ``selfcond``). This module finds the clusters:
 
 - :func:`pca`: the projection of flattened images onto their first principal components;
 - :func:`kmeans`: k-means on the rows of a matrix;

@@ -1,6 +1,6 @@
 """Train a GAN on MNIST digits with minigan: the main job (``minigan-train``).
 
-    minigan-train                                     # the default recipe: clean digits in ~5 min on 2 cores
+    minigan-train                                     # the default recipe: clean digits in ~4 min on 2 cores
     python -m minigan.train                           # the same, without the console script
     python examples/mnist_gan.py                      # the same, from a source checkout
     minigan-train --recipe minigan                    # the same GAN without the clusters
@@ -142,7 +142,7 @@ DEFAULT_RECIPE = SELFCOND
 #: The default of a run that the self-conditioned recipe cannot train: ``--model dcgan`` without
 #: ``--recipe``, and examples/train_ddp.py's unconditional GAN.
 PLAIN_RECIPE = "minigan"
-#: The hidden widths of the self-conditioned D: the default recipe's D (document 003's 256, 128),
+#: The hidden widths of the self-conditioned D: the minigan recipe's D (document 003's 256, 128),
 #: so that the conditioning is the only change of the model (the cGAN example's D is 512, 256).
 SELFCOND_D_HIDDEN = (256, 128)
 #: Steps of the default recipe (kept for older imports).
@@ -184,7 +184,7 @@ def parse_args(argv=None, prog: str = PROG) -> argparse.Namespace:
         prog=prog,
         description="Train a GAN on MNIST with minigan (document 001 §4.1, Algorithm 1) on the 4,000 "
         "training digits of the 5,000 bundled ones. Default: the recipe "
-        f"{DEFAULT_RECIPE!r} ({r['model']} GAN, {r['steps']} steps, about 5 minutes on 2 cores); "
+        f"{DEFAULT_RECIPE!r} ({r['model']} GAN, {r['steps']} steps, about 4 minutes on 2 idle cores); "
         f"--recipe {PLAIN_RECIPE} is the same without the clusters, --recipe doc003 document 003's own. "
         "Options given here override the recipe's.",
         formatter_class=runner.HelpFormatter,

@@ -16,12 +16,20 @@ writes them out (:func:`pytest_sessionfinish`).
 
 import json
 import os
+import signal
 import sys
 
 import numpy as np
 import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+# The Ctrl-C tests press Ctrl-C (SIGINT) in this process and in the scripts it starts. A suite
+# started as a background job of a shell without job control (``nohup pytest &``) inherits
+# SIGINT ignored, and minigan rightly leaves an ignored SIGINT ignored; give the tests Python's
+# own handler back (a script started from here then gets the default disposition at exec).
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 import minigan as mg
 

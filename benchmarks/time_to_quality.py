@@ -41,67 +41,42 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from minigan import blas, data, metrics, models
 from minigan.gan import EMA, GAN, SelfConditionedGAN
 from minigan.nn.optim import Adam
-from minigan.train import RECIPES, SELFCOND_D_HIDDEN, evaluate
+from minigan.train import MODELS, build_models, ema_bn_batch, evaluate, model_defaults
 
-#: name -> (model builder, latent size, settings). ``clusters`` makes it self-conditioned.
+#: name -> settings: minigan-train's own (:func:`minigan.train.model_defaults`), and ``what``.
 CANDIDATES: dict[str, dict] = {
-    "minigan": dict(
-        what="dense GAN, D Dropout 0.3, lr 6e-4, EMA 0.999, batch 128 (--recipe minigan)",
-        model="dense",
-        batch_size=128,
-        lr=6e-4,
-        ema=0.999,
-        d_dropout=0.3,
-    ),
-    "selfcond": dict(
-        what="the same, self-conditioned on 20 k-means clusters (--recipe selfcond)",
-        model="dense",
-        batch_size=128,
-        lr=6e-4,
-        ema=0.999,
-        d_dropout=0.3,
-        clusters=RECIPES["selfcond"]["clusters"],
-    ),
-    "dcgan": dict(
-        what="28x28 DCGAN (width 64), lr 2e-4, EMA 0.999, batch 128 (--model dcgan)",
-        model="dcgan",
-        width=64,
-        batch_size=128,
-        lr=2e-4,
-        ema=0.999,
-    ),
-    "dcgan-half": dict(
-        what="28x28 DCGAN at half width (32), lr 2e-4, EMA 0.999, batch 64",
-        model="dcgan",
-        width=32,
-        batch_size=64,
-        lr=2e-4,
-        ema=0.999,
-    ),
+    "minigan": dict(model_defaults("dense", "minigan"), what="--recipe minigan"),
+    "selfcond": dict(model_defaults("dense", "selfcond"), what="--recipe selfcond"),
+    "dcgan": dict(model_defaults("dcgan"), what="--model dcgan", width=64),
+    "dcgan-half": dict(model_defaults("dcgan"), what="--model dcgan at half width", width=32, batch_size=64),
 }
 DEFAULT_CANDIDATES = ("minigan", "selfcond", "dcgan-half")
 
 
+def describe(name: str) -> str:
+    """One line of candidate ``name``'s settings (the header line and the record's ``what``)."""
+    c = CANDIDATES[name]
+    net = c["model"] + (f" (width {c['width']})" if "width" in c else "")
+    extra = (f", D Dropout {c['d_dropout']:g}" if c["d_dropout"] else "") + (
+        f", self-conditioned on {c['clusters']} k-means clusters" if c.get("clusters") else ""
+    )
+    return f"{c['what']}: {net} GAN, lr {c['lr']:g}, EMA {c['ema']:g}, batch {c['batch_size']}{extra}"
+
+
 def build(name: str, seed: int) -> tuple[GAN, EMA]:
     """The GAN of candidate ``name`` (weights, noise and minibatches from ``seed``) and the
-    average of its G, built as ``minigan-train`` builds them."""
+    average of its G, built as ``minigan-train`` builds them (:func:`minigan.train.build_models`;
+    a DCGAN of another width with :func:`minigan.models.mnist_dcgan`'s ``width``)."""
     c = CANDIDATES[name]
-    rng = np.random.default_rng(seed)
-    if c["model"] == "dense" and c.get("clusters"):
-        G, D = models.mnist_dense_cgan(
-            64, num_classes=c["clusters"], rng=rng, d_hidden=SELFCOND_D_HIDDEN, d_dropout=c["d_dropout"]
-        )
-        latent = 64
-    elif c["model"] == "dense":
-        G, D = models.mnist_dense_gan(64, rng=rng, d_dropout=c["d_dropout"])
-        latent = 64
+    if c.get("width", 64) != 64:
+        latent = MODELS["dcgan"][1]
+        G, D = models.mnist_dcgan(latent, rng=np.random.default_rng(seed), width=c["width"])
     else:
-        G, D = models.mnist_dcgan(100, rng=rng, width=c["width"])
-        latent = 100
+        G, D, latent = build_models(c["model"], seed, c["d_dropout"], c.get("clusters"))
     settings = dict(
         seed=seed,
-        g_opt=Adam(G.parameters(), lr=c["lr"], beta1=0.5),
-        d_opt=Adam(D.parameters(), lr=c["lr"], beta1=0.5),
+        g_opt=Adam(G.parameters(), lr=c["lr"], beta1=c["beta1"]),
+        d_opt=Adam(D.parameters(), lr=c["lr_d"], beta1=c["beta1"]),
     )
     if c.get("clusters"):
         gan: GAN = SelfConditionedGAN(G, D, latent, c["clusters"], **settings)
@@ -112,13 +87,11 @@ def build(name: str, seed: int) -> tuple[GAN, EMA]:
 
 def sampler(gan: GAN, ema: EMA):
     """``draw(n)``: n samples of the averaged G, with BatchNorm statistics recomputed for it on
-    a fixed batch (the job's ``Run.generate``)."""
-    bn_noise = gan.fixed_noise(512, seed=gan.seed + 1_000_003)
-    if isinstance(gan, SelfConditionedGAN):
-        bn_noise = (bn_noise, gan.fixed_clusters(512, seed=gan.seed + 1_000_003))
+    the job's fixed batch (:func:`minigan.train.ema_bn_batch`, as ``Run.generate`` does)."""
+    bn_batch = ema_bn_batch(gan)
 
     def draw(n: int):
-        with ema.swapped_in(bn_noise):
+        with ema.swapped_in(bn_batch):
             return gan.sample(n)
 
     return draw
@@ -171,7 +144,7 @@ def run_candidate(name, seed, marks, X_train, X_test, classifier, eval_samples, 
     gan.fit(X_train, 10**9, c["batch_size"], callback=callback, log_every=25)
     return {
         "candidate": name,
-        "what": c["what"],
+        "what": describe(name),
         "seed": seed,
         "ms_per_step": round(1000 * rows[-1]["seconds"] / max(rows[-1]["step"], 1), 2),
         "rows": rows,
@@ -280,7 +253,7 @@ def main(argv=None) -> int:
     )
     with blas.limited(threads):
         for name in names:
-            print(f"{name}: {CANDIDATES[name]['what']}", flush=True)
+            print(f"{name}: {describe(name)}", flush=True)
             records.append(run_candidate(name, a.seed, marks, X_train, X_test, classifier, a.eval_samples))
             print(f"  {name}: {records[-1]['ms_per_step']} ms a step", flush=True)
     if a.json:

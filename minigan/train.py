@@ -92,6 +92,7 @@ __all__ = [
     "build_models",
     "saved_settings",
     "evaluate",
+    "ema_bn_batch",
     "print_result",
 ]
 
@@ -481,14 +482,9 @@ class Run(runner.RunCallbacks):
         self.ckpt_ema_prev = os.path.join(self.out, "checkpoint_ema_prev.npz")
         self.z_fixed = gan.fixed_noise(100)
         self.ema = ema
-        self.bn_noise: Any = gan.fixed_noise(512, seed=gan.seed + 1_000_003) if ema is not None else None
+        self.bn_noise: Any = ema_bn_batch(gan) if ema is not None else None
         #: a self-conditioned GAN's grid: the same 100 cluster ids every time, drawn by the shares
-        self.grid_clusters = None
-        if isinstance(gan, SelfConditionedGAN):
-            self.grid_clusters = gan.fixed_clusters(100)
-            if self.bn_noise is not None:  # BatchNorm statistics of the average: G(z, c), c by the shares
-                c = gan.fixed_clusters(512, seed=gan.seed + 1_000_003)
-                self.bn_noise = (self.bn_noise, backend.asarray(c, gan.device))
+        self.grid_clusters = gan.fixed_clusters(100) if isinstance(gan, SelfConditionedGAN) else None
 
     def settings(self) -> dict:
         out = {**super().settings(), "recipe": self.a.recipe}
@@ -581,6 +577,17 @@ class Run(runner.RunCallbacks):
         :meth:`generate`, with the run's step and grid log."""
         result = evaluate(self.generate(self.a.eval_samples), self.X_train, self.X_test, self.classifier)
         return {"step": self.gan.step, **result, "grids": self.grid_log}
+
+
+def ema_bn_batch(gan: GAN):
+    """The fixed batch on which the average of G's weights gets its BatchNorm statistics
+    (:meth:`minigan.gan.ema.EMA.swapped_in`): 512 noise vectors from the run's seed and, for a
+    self-conditioned GAN, ``(z, c)`` with 512 cluster ids drawn by the clusters' shares."""
+    seed = gan.seed + 1_000_003
+    z = gan.fixed_noise(512, seed=seed)
+    if isinstance(gan, SelfConditionedGAN):
+        return z, backend.asarray(gan.fixed_clusters(512, seed=seed), gan.device)
+    return z
 
 
 def evaluate(gen, X_train, X_test, classifier) -> dict:

@@ -642,6 +642,8 @@ OTHER_MODEL_LR = 2e-4
 def default_recipe(model: str | None = None) -> str:
     """The recipe a run of ``model`` gets without ``--recipe``: :data:`DEFAULT_RECIPE`, or
     :data:`PLAIN_RECIPE` for a model the default recipe does not train (``--model dcgan``)."""
+    if model is not None and model not in MODELS:
+        raise ValueError(f"default_recipe: model must be one of {sorted(MODELS)}, got {model!r}")
     if model is None or model == RECIPES[DEFAULT_RECIPE]["model"]:
         return DEFAULT_RECIPE
     return PLAIN_RECIPE

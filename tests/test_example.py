@@ -328,6 +328,8 @@ def test_recipes_fill_what_the_command_line_leaves_out():
     # the default recipe is self-conditioned, so a model it does not train gets the plain recipe
     assert train.DEFAULT_RECIPE == "selfcond" and train.default_recipe() == train.default_recipe("dense") == "selfcond"
     assert train.default_recipe("dcgan") == train.PLAIN_RECIPE == "minigan"
+    with pytest.raises(ValueError, match=r"default_recipe: model must be one of \['dcgan', 'dense'\], got 'mlp'"):
+        train.default_recipe("mlp")
     assert "clusters" not in train.model_defaults("dense")  # train_ddp.py's unconditional settings
     for bad in (["--ema", "1.5"], ["--d-dropout", "1"], ["--threads", "0"], ["--resume", "x", "--overwrite"]):
         with pytest.raises(SystemExit):
